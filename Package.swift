@@ -1,0 +1,87 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// casa-release: an event-sourced release ledger for BrainVISA's container and VM images.
+///
+/// Arrows point one way (see ARCHITECTURE.md): the command line wires ReleaseLedger and
+/// Executors, both of which build on the pure ReleaseStateMachine and never import each other.
+let package = Package(
+    name: "casa-release",
+    products: [
+        .executable(name: "casa-release", targets: ["casa-release"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // libcurl, the system library, through a module map (Debian: libcurl4-openssl-dev).
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .target(
+            name: "ReleaseStateMachine"
+        ),
+        .target(
+            name: "ReleaseLedger",
+            dependencies: [
+                "ReleaseStateMachine",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            plugins: ["EmbedMigrations"]
+        ),
+        .target(
+            name: "Executors",
+            dependencies: [
+                "ReleaseStateMachine",
+                "CCurl",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "casa-release",
+            dependencies: [
+                "ReleaseStateMachine",
+                "ReleaseLedger",
+                "Executors",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Turns Migrations/*.sql into Swift string literals, so the binary carries its schema.
+        .executableTarget(
+            name: "MigrationEmbedder",
+            path: "Plugins/MigrationEmbedder"
+        ),
+        .plugin(
+            name: "EmbedMigrations",
+            capability: .buildTool(),
+            dependencies: ["MigrationEmbedder"]
+        ),
+        .executableTarget(
+            name: "ledger-append-benchmark",
+            dependencies: ["ReleaseLedger", "ReleaseStateMachine"],
+            path: "Benchmarks/LedgerAppendBenchmark"
+        ),
+        .testTarget(
+            name: "ReleaseStateMachineTests",
+            dependencies: ["ReleaseStateMachine"]
+        ),
+        .testTarget(
+            name: "ReleaseLedgerTests",
+            dependencies: ["ReleaseLedger", "ReleaseStateMachine"]
+        ),
+        .testTarget(
+            name: "ExecutorsTests",
+            dependencies: ["Executors", "ReleaseStateMachine"]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine"]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,59 @@
+import Crypto
+import Foundation
+
+/// Size and digests of a file: MD5 (what casa-distro clients verify) and SHA-256 (what provenance
+/// uses), computed in one read.
+public struct FileDigests: Equatable, Sendable {
+    public var size: Int64
+    public var md5: String
+    public var sha256: String
+
+    /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
+    /// that file descriptor as they are read, so a copy costs one read.
+    public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {
+        let source = Darwin_open(path, O_RDONLY)
+        guard source >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+        defer { close(source) }
+        var md5 = Insecure.MD5()
+        var sha256 = SHA256()
+        var size: Int64 = 0
+        let bufferSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(source, buffer.baseAddress, bufferSize)
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ExecutorError.posix(.stepFailed, "cannot read", path)
+            }
+            if count == 0 { break }
+            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+            md5.update(bufferPointer: chunk)
+            sha256.update(bufferPointer: chunk)
+            if let destination { try writeAll(destination, chunk, path: path) }
+            size += Int64(count)
+        }
+        return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256.finalize()))
+    }
+
+    static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw ExecutorError.posix(.cannotCreate, "cannot write the copy of", path)
+            }
+            offset += written
+        }
+    }
+
+    static func hex<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
+        digest.map { String(format: "%02x", $0) }.joined()
+    }
+}
+
+// Foundation re-exports Glibc's open as a variadic-free overload only in some toolchains.
+@inline(__always) func Darwin_open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
+    open(path, flags, mode)
+}

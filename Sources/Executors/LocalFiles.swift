@@ -1,0 +1,110 @@
+import Foundation
+
+/// The few file-system operations every effect is built from, each safe to repeat:
+/// write to a temporary name then rename, claim names by exclusive creation, never append.
+public enum LocalFiles {
+    /// Size and modification time (nanoseconds since 1970) of a file, or nil when there is none.
+    public static func status(_ path: String) -> (size: Int64, modified: Int64, isRegular: Bool, isSymlink: Bool)? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        let isSymlink = (info.st_mode & S_IFMT) == S_IFLNK
+        if isSymlink, stat(path, &info) != 0 {
+            return (0, 0, false, true)
+        }
+        let modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        return (Int64(info.st_size), modified, (info.st_mode & S_IFMT) == S_IFREG, isSymlink)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Writes `data` to `path` atomically and durably: a temporary file beside it, fsync, rename.
+    public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let temporary = FilePathNames.hiddenTemporary(for: path)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
+        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", temporary) }
+        do {
+            try data.withUnsafeBytes { try FileDigests.writeAll(descriptor, $0, path: temporary) }
+            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", temporary) }
+            close(descriptor)
+        } catch {
+            close(descriptor)
+            unlink(temporary)
+            throw error
+        }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw ExecutorError.posix(.cannotCreate, "cannot rename into place", path, errno: code)
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Moves `source` to `destination` only if nothing is there: `link` fails with EEXIST where
+    /// `rename` would overwrite. Returns false when the destination exists.
+    public static func moveExclusively(_ source: String, to destination: String) throws -> Bool {
+        if link(source, destination) != 0 {
+            if errno == EEXIST { return false }
+            throw ExecutorError.posix(.cannotCreate, "cannot create", destination)
+        }
+        unlink(source)
+        syncDirectory(of: destination)
+        return true
+    }
+
+    /// Creates `path` holding `data` only if nothing is there, complete or not at all.
+    public static func createExclusively(_ data: Data, at path: String) throws -> Bool {
+        let temporary = FilePathNames.hiddenTemporary(for: path)
+        try writeAtomically(data, to: temporary)
+        defer { unlink(temporary) }
+        return try moveExclusively(temporary, to: path)
+    }
+
+    /// Removes a file; a file that is already gone is not an error.
+    public static func remove(_ path: String) throws {
+        if unlink(path) != 0, errno != ENOENT { throw ExecutorError.posix(.stepFailed, "cannot remove", path) }
+    }
+
+    /// Replaces whatever symbolic link is at `path` by one to `destination`, atomically.
+    public static func replaceSymlink(at path: String, to destination: String) throws {
+        let temporary = FilePathNames.hiddenTemporary(for: path)
+        unlink(temporary)
+        guard symlink(destination, temporary) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create the link", path) }
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw ExecutorError.posix(.cannotCreate, "cannot create the link", path, errno: code)
+        }
+    }
+
+    public static func symlinkDestination(_ path: String) -> String? {
+        try? FileManager.default.destinationOfSymbolicLink(atPath: path)
+    }
+
+    /// fsync on the directory, so that a rename survives a power cut.
+    static func syncDirectory(of path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        let descriptor = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
+    }
+}
+
+/// Names of temporary files.
+enum FilePathNames {
+    /// `.<name>.<pid>.tmp` beside `path`: hidden, and unique to the writing process.
+    static func hiddenTemporary(for path: String) -> String {
+        let directory = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        return (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import ReleaseStateMachine
+
+/// The effects of the publication protocol (ARCHITECTURE.md, "Publication that never shows half a
+/// release"), written against `PublicationTarget`, each with its side-effect-free `reconcile`.
+public enum PublicationSteps {
+    // MARK: check-target
+
+    /// Is the same image (image_id and md5, image present with its size) already published, and
+    /// what is the highest N? Sidecars that are not numbered, or not valid JSON (a claim in
+    /// progress, junk), never break the search.
+    public static func check(_ intent: CheckTargetIntent, on target: PublicationTarget) throws -> TargetCheck {
+        let names = try target.list()
+        let numbers = names.compactMap(intent.names.buildNumber(ofSidecar:)).sorted(by: >)
+        for number in numbers {
+            guard let data = try target.read(intent.names.sidecar(number)),
+                  let sidecar = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)),
+                  sidecar.imageID == intent.imageID, sidecar.md5 == intent.md5,
+                  let size = try target.size(intent.names.image(number)), size == sidecar.size
+            else { continue }
+            return TargetCheck(upToDateBuildNumber: number, highestBuildNumber: numbers.first)
+        }
+        return TargetCheck(upToDateBuildNumber: nil, highestBuildNumber: numbers.first)
+    }
+
+    // MARK: claim-build-number
+
+    /// Claims the first free N from the intent's candidate by creating its sidecar exclusively.
+    /// A lost race (the name exists) takes the next N; so does an N whose image name is taken.
+    public static func claim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget) throws -> ClaimedBuildNumber {
+        var number = intent.firstCandidate
+        for _ in 0..<1000 {
+            if try target.size(intent.names.image(number)) == nil,
+               try target.createExclusively(intent.names.sidecar(number), data: Data(intent.claimContent.utf8)) {
+                return ClaimedBuildNumber(buildNumber: number)
+            }
+            number += 1
+        }
+        throw ExecutorError(.stepFailed, "no free build number for \(intent.names.stem) on \(target.address) after 1000 tries")
+    }
+
+    /// Finds this run's claim, if the claim was made before the crash.
+    public static func reconcileClaim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget) throws -> ClaimedBuildNumber? {
+        for name in try target.list() {
+            guard let number = intent.names.buildNumber(ofSidecar: name), number >= intent.firstCandidate,
+                  let data = try target.read(name), String(decoding: data, as: UTF8.self) == intent.claimContent else { continue }
+            return ClaimedBuildNumber(buildNumber: number)
+        }
+        return nil
+    }
+
+    // MARK: upload-image
+
+    public static func uploadImage(_ intent: UploadImageIntent, to target: PublicationTarget) throws -> Transfer {
+        let uploaded = try target.upload(localPath: intent.source, as: intent.temporaryName)
+        guard uploaded.sha256 == intent.sha256, uploaded.size == intent.size else {
+            throw ExecutorError(.badInput, "\(intent.source) changed after it was described (its SHA-256 is no longer \(intent.sha256))")
+        }
+        return Transfer(name: intent.temporaryName, bytes: uploaded.size)
+    }
+
+    public static func reconcileUploadImage(_ intent: UploadImageIntent, on target: PublicationTarget) throws -> Transfer? {
+        try target.size(intent.temporaryName) == intent.size ? Transfer(name: intent.temporaryName, bytes: intent.size) : nil
+    }
+
+    // MARK: upload-sidecar
+
+    public static func uploadSidecar(_ intent: UploadSidecarIntent, to target: PublicationTarget) throws -> Transfer {
+        let data = Data(intent.content.utf8)
+        try target.replace(intent.sidecarName, data: data)
+        return Transfer(name: intent.sidecarName, bytes: Int64(data.count))
+    }
+
+    public static func reconcileUploadSidecar(_ intent: UploadSidecarIntent, on target: PublicationTarget) throws -> Transfer? {
+        guard let data = try target.read(intent.sidecarName), data == Data(intent.content.utf8) else { return nil }
+        return Transfer(name: intent.sidecarName, bytes: Int64(data.count))
+    }
+
+    // MARK: verify-upload
+
+    public static func verify(_ intent: VerifyUploadIntent, on target: PublicationTarget) throws -> Transfer {
+        let size = try target.size(intent.temporaryName)
+        guard size == intent.size else {
+            throw ExecutorError(.stepFailed, "the uploaded image \(intent.temporaryName) is \(size.map(String.init) ?? "missing") on \(target.address), expected \(intent.size) bytes")
+        }
+        guard let sidecar = try target.read(intent.sidecarName), sidecar == Data(intent.sidecarContent.utf8) else {
+            throw ExecutorError(.stepFailed, "the sidecar \(intent.sidecarName) on \(target.address) is not the one uploaded")
+        }
+        return Transfer(name: intent.temporaryName, bytes: intent.size)
+    }
+
+    // MARK: make-visible
+
+    public static func makeVisible(_ intent: MakeVisibleIntent, on target: PublicationTarget) throws -> VisibleFile {
+        guard try target.renameExclusively(intent.temporaryName, to: intent.finalName) else {
+            throw ExecutorError(.stepFailed, "\(intent.finalName) already exists on \(target.address), although this run claimed its number")
+        }
+        return VisibleFile(name: intent.finalName)
+    }
+
+    public static func reconcileMakeVisible(_ intent: MakeVisibleIntent, on target: PublicationTarget) throws -> VisibleFile? {
+        guard try target.size(intent.finalName) == intent.size, try target.size(intent.temporaryName) == nil else { return nil }
+        return VisibleFile(name: intent.finalName)
+    }
+
+    // MARK: rollback
+
+    /// Takes back what a failed publication put on the target: its temporary image, and the
+    /// sidecar it claimed, if the sidecar is still this run's (the claim or the final content).
+    /// Never touches a visible image: once renamed into place, a publication is retracted only on
+    /// purpose. Returns the names removed.
+    public static func rollBack(_ intents: [StepIntent], on target: PublicationTarget) throws -> [String] {
+        var removed: [String] = []
+        var ownSidecarContents: [String: Set<Data>] = [:]
+        for intent in intents {
+            switch intent {
+            case .uploadImage(let upload):
+                if try target.size(upload.temporaryName) != nil {
+                    try target.remove(upload.temporaryName)
+                    removed.append(upload.temporaryName)
+                }
+            case .uploadSidecar(let sidecar):
+                ownSidecarContents[sidecar.sidecarName, default: []].insert(Data(sidecar.content.utf8))
+            case .claimBuildNumber(let claim):
+                if let claimed = try reconcileClaim(claim, on: target) {
+                    ownSidecarContents[claim.names.sidecar(claimed.buildNumber), default: []].insert(Data(claim.claimContent.utf8))
+                }
+            default:
+                break
+            }
+        }
+        for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) {
+            if let data = try target.read(name), contents.contains(data) {
+                try target.remove(name)
+                removed.append(name)
+            }
+        }
+        return removed
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// Why the ledger refused or could not do something.
+public enum LedgerError: Error, Equatable, CustomStringConvertible {
+    /// The file cannot be created or written (permissions, missing directory, read-only disk).
+    case cannotOpen(path: String, reason: String)
+    /// The file exists but is not a casa-release ledger (another database, or not a database).
+    case notALedger(path: String, reason: String)
+    /// No ledger at this path, for a command that only reads.
+    case missing(path: String)
+    /// The ledger was written by a newer casa-release, whose migrations this one does not know.
+    case newerSchema(path: String, unknownMigrations: [String])
+    /// Optimistic concurrency: another writer appended to the stream first.
+    case conflict(stream: String, expectedVersion: Int, actualVersion: Int)
+    case unknownRun(String)
+    case ambiguousRun(prefix: String, matches: [String])
+    /// An event that cannot be read back.
+    case unreadableEvent(sequence: Int64, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let path, let reason): return "cannot open the ledger \(path): \(reason)"
+        case .notALedger(let path, let reason): return "\(path) is not a casa-release ledger: \(reason)"
+        case .missing(let path): return "no ledger at \(path): nothing has been recorded there (see --ledger and --base-dir)"
+        case .newerSchema(let path, let unknown):
+            return "the ledger \(path) was written by a newer casa-release (unknown migrations: \(unknown.joined(separator: ", ")))"
+        case .conflict(let stream, let expected, let actual):
+            return "conflict on run \(stream): expected to append at version \(expected + 1), but another writer is at version \(actual)"
+        case .unknownRun(let prefix): return "no run matches \(prefix) (see 'casa-release runs')"
+        case .ambiguousRun(let prefix, let matches):
+            return "\(prefix) matches several runs: \(matches.joined(separator: ", ")); give more of the id"
+        case .unreadableEvent(let sequence, let reason): return "event \(sequence) cannot be read: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import GRDB
+import ReleaseStateMachine
+
+/// A run as listed by `casa-release runs`: one row of the `runs` projection.
+public struct RunSummary: Codable, Equatable, Sendable {
+    public var runID: String
+    public var pipeline: String
+    public var status: String
+    public var startedAt: String
+    public var updatedAt: String
+    public var currentStep: String?
+    public var lease: LeaseHolder?
+
+    init(row: Row) throws {
+        runID = row["run_id"]
+        pipeline = row["pipeline"]
+        status = row["status"]
+        startedAt = row["started_at"]
+        updatedAt = row["updated_at"]
+        currentStep = row["current_step"]
+        let lease: String? = row["lease"]
+        self.lease = try lease.map { try JSONDecoder().decode(LeaseHolder.self, from: Data($0.utf8)) }
+    }
+}
+
+/// A step as shown by `casa-release status`: one row of the `steps` projection.
+public struct StepSummary: Codable, Equatable, Sendable {
+    public var step: String
+    public var status: String
+    public var attempts: Int
+    public var startedAt: String?
+    public var finishedAt: String?
+    public var detail: String?
+    public var outcome: StepOutcome?
+    public var logPath: String?
+
+    init(row: Row) throws {
+        step = row["step"]
+        status = row["status"]
+        attempts = row["attempts"]
+        startedAt = row["started_at"]
+        finishedAt = row["finished_at"]
+        detail = row["detail"]
+        logPath = row["log_path"]
+        let outcome: String? = row["outcome"]
+        self.outcome = try outcome.map { try JSONDecoder().decode(StepOutcome.self, from: Data($0.utf8)) }
+    }
+}
+
+/// A publication as recorded in the `publications` projection.
+public struct PublicationSummary: Codable, Equatable, Sendable {
+    public var runID: String
+    public var target: String
+    public var imageFile: String?
+    public var buildNumber: Int?
+    public var status: String
+    public var imageID: String?
+    public var md5: String?
+
+    init(row: Row) {
+        runID = row["run_id"]
+        target = row["target"]
+        imageFile = row["image_file"]
+        buildNumber = row["build_number"]
+        status = row["status"]
+        imageID = row["image_id"]
+        md5 = row["md5"]
+    }
+}
+
+extension Ledger {
+    /// The most recent runs first.
+    public func runs(limit: Int = 50) throws -> [RunSummary] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", arguments: [limit]).map(RunSummary.init(row:))
+        }
+    }
+
+    public func run(_ runID: String) throws -> RunSummary {
+        try queue.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [runID]) else {
+                throw LedgerError.unknownRun(runID)
+            }
+            return try RunSummary(row: row)
+        }
+    }
+
+    /// A run's steps in pipeline order.
+    public func steps(of runID: String) throws -> [StepSummary] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY position", arguments: [runID]).map(StepSummary.init(row:))
+        }
+    }
+
+    public func publications(of runID: String) throws -> [PublicationSummary] {
+        try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE run_id = ? ORDER BY target", arguments: [runID]).map(PublicationSummary.init(row:))
+        }
+    }
+
+    /// The full run id for a unique prefix of it.
+    public func resolveRunID(_ prefix: String) throws -> String {
+        // Run ids are lowercase UUIDs: anything else cannot match, and GLOB needs no escaping then.
+        let normalized = prefix.lowercased()
+        guard !normalized.isEmpty, normalized.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw LedgerError.unknownRun(prefix) }
+        let matches = try queue.read { db in
+            try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE run_id GLOB ? ORDER BY run_id LIMIT 5", arguments: [normalized + "*"])
+        }
+        switch matches.count {
+        case 0: throw LedgerError.unknownRun(prefix)
+        case 1: return matches[0]
+        default: throw LedgerError.ambiguousRun(prefix: prefix, matches: matches)
+        }
+    }
+
+    /// The most recent run that is not completed, for `casa-release resume` without an id.
+    public func mostRecentUnfinishedRun() throws -> String? {
+        try queue.read { db in
+            try String.fetchOne(db, sql: "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
+        }
+    }
+}

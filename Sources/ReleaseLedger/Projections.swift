@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import ReleaseStateMachine
+
+/// Keeps the projection tables (runs, steps, artifacts, publications) in step with the events.
+/// Called inside the append transaction for every event, and by `rebuildProjections`, so both
+/// paths are one code path.
+enum Projections {
+    static func apply(_ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: Database) throws {
+        guard let started = state.started else { return }
+        let run = record.streamID
+        if case .runStarted = event {
+            try db.execute(sql: """
+                INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, current_step, parameters, lease, last_sequence)
+                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
+                """, arguments: [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
+                                 state.currentStep?.rawValue, try json(started.parameters), record.sequence])
+            for (position, step) in state.steps.enumerated() {
+                try db.execute(sql: "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)",
+                               arguments: [run, position, step.name.rawValue, step.status.rawValue])
+            }
+        } else {
+            try db.execute(sql: """
+                UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = ?, last_sequence = ? WHERE run_id = ?
+                """, arguments: [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
+                                 try state.lease.map(json), record.sequence, run])
+        }
+
+        // The steps whose row changes: the one named by the event, or all of them when the event
+        // touches several (a takeover marks running steps indeterminate; a rollback resets).
+        let touched: [StepState]
+        if let name = event.step {
+            touched = state.steps.filter { $0.name == name }
+        } else {
+            touched = state.steps.filter { step in before.step(step.name) != step }
+        }
+        for step in touched {
+            let isStart: Bool, isFinish: Bool
+            switch event {
+            case .stepStarted: (isStart, isFinish) = (true, false)
+            case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled: (isStart, isFinish) = (false, true)
+            default: (isStart, isFinish) = (false, false)
+            }
+            try db.execute(sql: """
+                UPDATE steps SET status = ?, attempts = ?, detail = ?, intent = ?, outcome = ?, log_path = ?,
+                    started_at = CASE WHEN ? THEN ? ELSE started_at END,
+                    finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
+                WHERE run_id = ? AND step = ?
+                """, arguments: [step.status.rawValue, step.attempts, step.detail, try step.intent.map(json), try step.outcome.map(json),
+                                 step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run, step.name.rawValue])
+        }
+
+        try recordArtifacts(of: event, state: state, run: run, time: record.recordedAt, db: db)
+        if let publication = state.publicationStatus, publication != before.publicationStatus || event.step.map(Pipeline.publicationSteps.contains) == true {
+            try recordPublication(publication, state: state, run: run, time: record.recordedAt, db: db)
+        }
+    }
+
+    private static func recordArtifacts(of event: RunEvent, state: RunState, run: String, time: String, db: Database) throws {
+        let outcome: StepOutcome?
+        switch event {
+        case .stepSucceeded(let succeeded): outcome = succeeded.outcome
+        case .stepReconciled(let reconciled): outcome = reconciled.found
+        default: outcome = nil
+        }
+        switch outcome {
+        case .resolvedBase(let base)?:
+            try upsertArtifact(run: run, path: base.base, role: "base", imageID: base.baseImageID, size: base.size, md5: nil, sha256: nil, time: time, db: db)
+        case .copiedImage(let copy)?:
+            if let base = state.resolvedBase {
+                try upsertArtifact(run: run, path: base.base, role: "base", imageID: base.baseImageID, size: copy.size, md5: nil, sha256: copy.sha256, time: time, db: db)
+            }
+        case .describedImage(let image)?:
+            try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: image.size, md5: image.md5, sha256: image.sha256, time: time, db: db)
+            try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+        default:
+            break
+        }
+    }
+
+    private static func upsertArtifact(run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?, time: String, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO artifacts (run_id, path, role, image_id, size, md5, sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
+                md5 = COALESCE(excluded.md5, md5), sha256 = COALESCE(excluded.sha256, sha256), recorded_at = excluded.recorded_at
+            """, arguments: [run, path, role, imageID, size, md5, sha256, time])
+    }
+
+    private static func recordPublication(_ publication: PublicationStatus, state: RunState, run: String, time: String, db: Database) throws {
+        let image = state.image
+        let names = image.map { PublishedNames(imageFileName: FilePath.lastComponent($0.image)) }
+        let number = publication.buildNumber
+        try db.execute(sql: """
+            INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, target) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
+                build_number = excluded.build_number, status = excluded.status, image_id = excluded.image_id, size = excluded.size,
+                md5 = excluded.md5, sha256 = excluded.sha256, updated_at = excluded.updated_at
+            """, arguments: [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
+                             number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, time])
+    }
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
+
+extension Ledger {
+    /// Rebuilds every projection from the events, in one transaction.
+    public func rebuildProjections() throws {
+        try queue.write { db in
+            for table in ["publications", "artifacts", "steps", "runs"] { try db.execute(sql: "DELETE FROM \(table)") }
+            var states: [String: RunState] = [:]
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
+            while let row = try cursor.next() {
+                let record = RecordedEvent(row: row)
+                let event = try record.decoded()
+                let before = states[record.streamID] ?? .initial
+                let after = RunDecider.evolve(before, event)
+                try Projections.apply(event, record: record, before: before, after: after, db: db)
+                states[record.streamID] = after
+            }
+        }
+    }
+}

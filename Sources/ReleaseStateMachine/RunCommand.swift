@@ -1,0 +1,60 @@
+import Foundation
+
+/// What the shell asks of a run. `RunDecider.decide` turns a command into events or refuses it.
+public enum RunCommand: Equatable, Sendable {
+    case start(RunStarted)
+    /// Take the run. `currentHolderIsAlive` is the shell's finding about the current holder's
+    /// process (the core cannot look at processes).
+    case acquireLease(LeaseHolder, currentHolderIsAlive: Bool)
+    case releaseLease(LeaseHolder)
+    case startStep(StepName, intent: StepIntent, logPath: String?)
+    case succeedStep(StepName, outcome: StepOutcome)
+    case failStep(StepName, reason: String, kind: FailureKind)
+    /// Record what reconcile found for an indeterminate step: its outcome, or nil when absent.
+    case reconcileStep(StepName, found: StepOutcome?)
+    case skipStep(StepName, reason: String)
+    case awaitOperator(StepName, instructions: String)
+    case confirmStep(StepName, by: String, note: String?)
+    case rollBackPublication(target: String, removed: [String], reason: String)
+    case complete
+}
+
+/// A command that the run's state does not allow. Never a crash: a clear refusal.
+public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
+    case runAlreadyStarted
+    case runNotStarted
+    case runAlreadyCompleted
+    case emptyPipeline
+    case unknownStep(StepName)
+    case stepNotReady(StepName, StepStatus)
+    case predecessorNotDone(step: StepName, predecessor: StepName, status: StepStatus)
+    case stepNotRunning(StepName, StepStatus)
+    case stepNotIndeterminate(StepName, StepStatus)
+    case stepNotAwaitingOperator(StepName, StepStatus)
+    case notAnOperatorStep(StepName)
+    case leaseHeld(LeaseHolder)
+    case leaseNotHeld
+    case noPublication
+    case runNotFinished(StepName)
+
+    public var description: String {
+        switch self {
+        case .runAlreadyStarted: return "the run has already started"
+        case .runNotStarted: return "the run has not started"
+        case .runAlreadyCompleted: return "the run is already completed"
+        case .emptyPipeline: return "a run needs at least one step"
+        case .unknownStep(let step): return "the run has no step named \(step)"
+        case .stepNotReady(let step, let status): return "step \(step) cannot start: it is \(status.rawValue)"
+        case .predecessorNotDone(let step, let predecessor, let status):
+            return "step \(step) cannot start before \(predecessor), which is \(status.rawValue)"
+        case .stepNotRunning(let step, let status): return "step \(step) is not running (it is \(status.rawValue))"
+        case .stepNotIndeterminate(let step, let status): return "step \(step) has nothing to reconcile (it is \(status.rawValue))"
+        case .stepNotAwaitingOperator(let step, let status): return "step \(step) is not waiting for an operator (it is \(status.rawValue))"
+        case .notAnOperatorStep(let step): return "step \(step) is not an operator step"
+        case .leaseHeld(let holder): return "the run is held by \(holder)"
+        case .leaseNotHeld: return "the run is not held by this process"
+        case .noPublication: return "the run has no publication"
+        case .runNotFinished(let step): return "the run is not finished: step \(step) is not done"
+        }
+    }
+}

@@ -1,0 +1,210 @@
+import Foundation
+
+/// The run decider: `decide(command, state) -> [event]` and `evolve(state, event) -> state`.
+///
+/// Pure: no clock, no files, no processes. Whatever is not deterministic arrives inside commands,
+/// chosen by the shell, and is kept in the events.
+public enum RunDecider {
+    /// Folds events into a state, from the initial state.
+    public static func fold<S: Sequence>(_ events: S, from state: RunState = .initial) -> RunState where S.Element == RunEvent {
+        events.reduce(state, evolve)
+    }
+
+    /// The events a command produces in `state`, or the domain error that refuses it.
+    public static func decide(_ command: RunCommand, _ state: RunState) throws -> [RunEvent] {
+        if case .start(let started) = command {
+            guard state.started == nil else { throw DomainError.runAlreadyStarted }
+            guard !started.steps.isEmpty else { throw DomainError.emptyPipeline }
+            return [.runStarted(started)]
+        }
+        guard state.started != nil else { throw DomainError.runNotStarted }
+
+        switch command {
+        case .start:
+            preconditionFailure("handled above")
+
+        case .acquireLease(let holder, let currentHolderIsAlive):
+            guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
+            if let current = state.lease {
+                if current == holder { return [] }
+                if currentHolderIsAlive { throw DomainError.leaseHeld(current) }
+                return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: current))]
+            }
+            return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))]
+
+        case .releaseLease(let holder):
+            guard state.lease == holder else { throw DomainError.leaseNotHeld }
+            return [.leaseReleased(LeaseReleased(holder: holder))]
+
+        case .startStep(let name, let intent, let logPath):
+            try requireWritable(state)
+            let step = try readyStep(name, in: state)
+            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            return [.stepStarted(StepStarted(step: name, attempt: step.attempts + 1, intent: intent, logPath: logPath))]
+
+        case .succeedStep(let name, let outcome):
+            try requireWritable(state)
+            let step = try existingStep(name, in: state)
+            guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
+            return [.stepSucceeded(StepSucceeded(step: name, attempt: step.attempts, outcome: outcome))]
+
+        case .failStep(let name, let reason, let kind):
+            try requireWritable(state)
+            let step = try existingStep(name, in: state)
+            guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
+            return [.stepFailed(StepFailed(step: name, attempt: step.attempts, reason: reason, kind: kind))]
+
+        case .reconcileStep(let name, let found):
+            try requireWritable(state)
+            let step = try existingStep(name, in: state)
+            guard step.status == .indeterminate else { throw DomainError.stepNotIndeterminate(name, step.status) }
+            return [.stepReconciled(StepReconciled(step: name, attempt: step.attempts, found: found))]
+
+        case .skipStep(let name, let reason):
+            try requireWritable(state)
+            let step = try readyStep(name, in: state)
+            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            return [.stepSkipped(StepSkipped(step: name, reason: reason))]
+
+        case .awaitOperator(let name, let instructions):
+            try requireWritable(state)
+            let step = try readyStep(name, in: state)
+            guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
+            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            return [.stepAwaitingOperator(StepAwaitingOperator(step: name, instructions: instructions))]
+
+        case .confirmStep(let name, let by, let note):
+            guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
+            let step = try existingStep(name, in: state)
+            guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
+            guard step.status == .awaitingOperator else { throw DomainError.stepNotAwaitingOperator(name, step.status) }
+            return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note))]
+
+        case .rollBackPublication(let target, let removed, let reason):
+            try requireWritable(state)
+            guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) }) else { throw DomainError.noPublication }
+            return [.publicationRolledBack(PublicationRolledBack(target: target, removed: removed, reason: reason))]
+
+        case .complete:
+            try requireWritable(state)
+            if let open = state.steps.first(where: { !$0.status.isDone }) { throw DomainError.runNotFinished(open.name) }
+            return [.runCompleted(RunCompleted())]
+        }
+    }
+
+    /// The state after one more event. Total: an event that does not fit is folded as well as it
+    /// can be, because history is what happened, and `decide` is where rules are enforced.
+    public static func evolve(_ state: RunState, _ event: RunEvent) -> RunState {
+        var state = state
+        state.version += 1
+        switch event {
+        case .runStarted(let started):
+            state.started = started
+            let pipeline = Pipeline.definition(of: started.pipeline)
+            state.steps = started.steps.map { StepState(name: $0, kind: pipeline.step(named: $0)?.kind ?? .automated) }
+
+        case .leaseAcquired(let acquired):
+            state.lease = acquired.holder
+            // A new holder means the previous process is gone: whatever it left running has an
+            // unknown outcome until reconciled.
+            for index in state.steps.indices where state.steps[index].status == .running {
+                state.steps[index].status = .indeterminate
+                state.steps[index].detail = "interrupted: the process died during this step"
+            }
+
+        case .leaseReleased:
+            state.lease = nil
+
+        case .stepStarted(let started):
+            state.update(started.step) {
+                $0.status = .running
+                $0.attempts = started.attempt
+                $0.intent = started.intent
+                $0.outcome = nil
+                $0.detail = nil
+                $0.logPath = started.logPath
+            }
+
+        case .stepSucceeded(let succeeded):
+            state.update(succeeded.step) {
+                $0.status = .succeeded
+                $0.outcome = succeeded.outcome
+                $0.detail = nil
+            }
+
+        case .stepFailed(let failed):
+            state.update(failed.step) {
+                $0.status = .failed
+                $0.detail = failed.reason
+            }
+
+        case .stepReconciled(let reconciled):
+            state.update(reconciled.step) {
+                if let found = reconciled.found {
+                    $0.status = .succeeded
+                    $0.outcome = found
+                    $0.detail = "reconciled: its effect was found after an interruption"
+                } else {
+                    $0.status = .pending
+                    $0.detail = "reconciled: no effect found after an interruption, runs again"
+                }
+            }
+
+        case .stepSkipped(let skipped):
+            state.update(skipped.step) {
+                $0.status = .skipped
+                $0.detail = skipped.reason
+            }
+
+        case .stepAwaitingOperator(let waiting):
+            state.update(waiting.step) {
+                $0.status = .awaitingOperator
+                $0.detail = waiting.instructions
+            }
+
+        case .stepConfirmed(let confirmed):
+            state.update(confirmed.step) {
+                $0.status = .succeeded
+                $0.detail = "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
+            }
+
+        case .publicationRolledBack(let rollback):
+            state.rollbacks.append(rollback)
+            for index in state.steps.indices where Pipeline.publicationSteps.contains(state.steps[index].name) {
+                state.steps[index].status = .pending
+                state.steps[index].outcome = nil
+                state.steps[index].detail = "rolled back: \(rollback.reason)"
+            }
+
+        case .runCompleted:
+            state.isCompleted = true
+        }
+        return state
+    }
+
+    private static func requireWritable(_ state: RunState) throws {
+        guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
+        guard state.lease != nil else { throw DomainError.leaseNotHeld }
+    }
+
+    private static func existingStep(_ name: StepName, in state: RunState) throws -> StepState {
+        guard let step = state.step(name) else { throw DomainError.unknownStep(name) }
+        return step
+    }
+
+    /// The step, once every step before it is done (a step never starts before its predecessors).
+    private static func readyStep(_ name: StepName, in state: RunState) throws -> StepState {
+        let step = try existingStep(name, in: state)
+        for earlier in state.steps.prefix(while: { $0.name != name }) where !earlier.status.isDone {
+            throw DomainError.predecessorNotDone(step: name, predecessor: earlier.name, status: earlier.status)
+        }
+        return step
+    }
+}
+
+extension RunState {
+    fileprivate mutating func update(_ name: StepName, _ change: (inout StepState) -> Void) {
+        guard let index = steps.firstIndex(where: { $0.name == name }) else { return }
+        change(&steps[index])
+    }
+}

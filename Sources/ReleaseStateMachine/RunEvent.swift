@@ -1,0 +1,274 @@
+import Foundation
+
+/// Everything that happens to a run, as appended to the ledger. A run's state is the fold of these.
+public enum RunEvent: Equatable, Sendable {
+    case runStarted(RunStarted)
+    case leaseAcquired(LeaseAcquired)
+    case leaseReleased(LeaseReleased)
+    case stepStarted(StepStarted)
+    case stepSucceeded(StepSucceeded)
+    case stepFailed(StepFailed)
+    case stepReconciled(StepReconciled)
+    case stepSkipped(StepSkipped)
+    case stepAwaitingOperator(StepAwaitingOperator)
+    case stepConfirmed(StepConfirmed)
+    case publicationRolledBack(PublicationRolledBack)
+    case runCompleted(RunCompleted)
+}
+
+public struct RunStarted: Codable, Equatable, Sendable {
+    public var runID: String
+    public var pipeline: PipelineKind
+    /// The plan, frozen: resume follows these steps even if a later casa-release changes the pipeline.
+    public var steps: [StepName]
+    public var parameters: RunParameters
+    public var chosen: ChosenValues
+    public var host: String
+    public var user: String
+    /// Versions of the tools in play (casa-release, libcurl, ...), for provenance.
+    public var tools: [String: String]
+
+    public init(runID: String, pipeline: PipelineKind, steps: [StepName], parameters: RunParameters,
+                chosen: ChosenValues, host: String, user: String, tools: [String: String]) {
+        self.runID = runID
+        self.pipeline = pipeline
+        self.steps = steps
+        self.parameters = parameters
+        self.chosen = chosen
+        self.host = host
+        self.user = user
+        self.tools = tools
+    }
+}
+
+/// The process that may write a run: one at a time.
+public struct LeaseHolder: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var pid: Int32
+    public var host: String
+    /// When the lease was taken (ISO 8601, UTC).
+    public var since: String
+    /// The process's start time (Linux clock ticks since boot), so that a recycled pid is not
+    /// mistaken for the holder.
+    public var processStart: UInt64?
+
+    public init(pid: Int32, host: String, since: String, processStart: UInt64?) {
+        self.pid = pid
+        self.host = host
+        self.since = since
+        self.processStart = processStart
+    }
+
+    public var description: String { "pid \(pid) on \(host) since \(since)" }
+}
+
+public struct LeaseAcquired: Codable, Equatable, Sendable {
+    public var holder: LeaseHolder
+    /// The previous holder when its process had died without releasing the lease.
+    public var takenOverFrom: LeaseHolder?
+
+    public init(holder: LeaseHolder, takenOverFrom: LeaseHolder? = nil) {
+        self.holder = holder
+        self.takenOverFrom = takenOverFrom
+    }
+}
+
+public struct LeaseReleased: Codable, Equatable, Sendable {
+    public var holder: LeaseHolder
+
+    public init(holder: LeaseHolder) {
+        self.holder = holder
+    }
+}
+
+public struct StepStarted: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var attempt: Int
+    public var intent: StepIntent
+    public var logPath: String?
+
+    public init(step: StepName, attempt: Int, intent: StepIntent, logPath: String? = nil) {
+        self.step = step
+        self.attempt = attempt
+        self.intent = intent
+        self.logPath = logPath
+    }
+}
+
+public struct StepSucceeded: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var attempt: Int
+    public var outcome: StepOutcome
+
+    public init(step: StepName, attempt: Int, outcome: StepOutcome) {
+        self.step = step
+        self.attempt = attempt
+        self.outcome = outcome
+    }
+}
+
+/// Why a step failed, which decides the exit code (ARCHITECTURE.md, "The command line").
+public enum FailureKind: String, Codable, Sendable {
+    case stepFailed = "step-failed"       // 1
+    case badInput = "bad-input"           // 65
+    case unavailable = "unavailable"      // 69
+    case cannotCreate = "cannot-create"   // 73
+    case temporary = "temporary"          // 75
+}
+
+public struct StepFailed: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var attempt: Int
+    public var reason: String
+    public var kind: FailureKind
+
+    public init(step: StepName, attempt: Int, reason: String, kind: FailureKind) {
+        self.step = step
+        self.attempt = attempt
+        self.reason = reason
+        self.kind = kind
+    }
+}
+
+/// What reconcile found after a crash left a step indeterminate: the effect (with its outcome),
+/// or nothing, in which case the step runs again.
+public struct StepReconciled: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var attempt: Int
+    public var found: StepOutcome?
+
+    public init(step: StepName, attempt: Int, found: StepOutcome? = nil) {
+        self.step = step
+        self.attempt = attempt
+        self.found = found
+    }
+}
+
+public struct StepSkipped: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var reason: String
+
+    public init(step: StepName, reason: String) {
+        self.step = step
+        self.reason = reason
+    }
+}
+
+public struct StepAwaitingOperator: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var instructions: String
+
+    public init(step: StepName, instructions: String) {
+        self.step = step
+        self.instructions = instructions
+    }
+}
+
+public struct StepConfirmed: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var by: String
+    public var note: String?
+
+    public init(step: StepName, by: String, note: String? = nil) {
+        self.step = step
+        self.by = by
+        self.note = note
+    }
+}
+
+/// A failed publication taken back: what was removed from the target.
+public struct PublicationRolledBack: Codable, Equatable, Sendable {
+    public var target: String
+    public var removed: [String]
+    public var reason: String
+
+    public init(target: String, removed: [String], reason: String) {
+        self.target = target
+        self.removed = removed
+        self.reason = reason
+    }
+}
+
+public struct RunCompleted: Codable, Equatable, Sendable {
+    public init() {}
+}
+
+extension RunEvent {
+    /// The event's type, as stored in the ledger's `type` column.
+    public var typeName: String {
+        switch self {
+        case .runStarted: return "RunStarted"
+        case .leaseAcquired: return "LeaseAcquired"
+        case .leaseReleased: return "LeaseReleased"
+        case .stepStarted: return "StepStarted"
+        case .stepSucceeded: return "StepSucceeded"
+        case .stepFailed: return "StepFailed"
+        case .stepReconciled: return "StepReconciled"
+        case .stepSkipped: return "StepSkipped"
+        case .stepAwaitingOperator: return "StepAwaitingOperator"
+        case .stepConfirmed: return "StepConfirmed"
+        case .publicationRolledBack: return "PublicationRolledBack"
+        case .runCompleted: return "RunCompleted"
+        }
+    }
+
+    /// The canonical payload: JSON with sorted keys, so the same event always has the same bytes
+    /// (the hash chain depends on it).
+    public func encodedPayload() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        switch self {
+        case .runStarted(let payload): return try encoder.encode(payload)
+        case .leaseAcquired(let payload): return try encoder.encode(payload)
+        case .leaseReleased(let payload): return try encoder.encode(payload)
+        case .stepStarted(let payload): return try encoder.encode(payload)
+        case .stepSucceeded(let payload): return try encoder.encode(payload)
+        case .stepFailed(let payload): return try encoder.encode(payload)
+        case .stepReconciled(let payload): return try encoder.encode(payload)
+        case .stepSkipped(let payload): return try encoder.encode(payload)
+        case .stepAwaitingOperator(let payload): return try encoder.encode(payload)
+        case .stepConfirmed(let payload): return try encoder.encode(payload)
+        case .publicationRolledBack(let payload): return try encoder.encode(payload)
+        case .runCompleted(let payload): return try encoder.encode(payload)
+        }
+    }
+
+    /// Reads an event back from its type and payload.
+    public static func decode(type: String, payload: Data) throws -> RunEvent {
+        let decoder = JSONDecoder()
+        switch type {
+        case "RunStarted": return .runStarted(try decoder.decode(RunStarted.self, from: payload))
+        case "LeaseAcquired": return .leaseAcquired(try decoder.decode(LeaseAcquired.self, from: payload))
+        case "LeaseReleased": return .leaseReleased(try decoder.decode(LeaseReleased.self, from: payload))
+        case "StepStarted": return .stepStarted(try decoder.decode(StepStarted.self, from: payload))
+        case "StepSucceeded": return .stepSucceeded(try decoder.decode(StepSucceeded.self, from: payload))
+        case "StepFailed": return .stepFailed(try decoder.decode(StepFailed.self, from: payload))
+        case "StepReconciled": return .stepReconciled(try decoder.decode(StepReconciled.self, from: payload))
+        case "StepSkipped": return .stepSkipped(try decoder.decode(StepSkipped.self, from: payload))
+        case "StepAwaitingOperator": return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
+        case "StepConfirmed": return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
+        case "PublicationRolledBack": return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
+        case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
+        default: throw UnknownEventType(type: type)
+        }
+    }
+
+    /// The step an event is about, if any.
+    public var step: StepName? {
+        switch self {
+        case .stepStarted(let event): return event.step
+        case .stepSucceeded(let event): return event.step
+        case .stepFailed(let event): return event.step
+        case .stepReconciled(let event): return event.step
+        case .stepSkipped(let event): return event.step
+        case .stepAwaitingOperator(let event): return event.step
+        case .stepConfirmed(let event): return event.step
+        default: return nil
+        }
+    }
+}
+
+/// An event type this version of casa-release does not know (written by a newer one).
+public struct UnknownEventType: Error, Equatable, CustomStringConvertible {
+    public var type: String
+    public var description: String { "unknown event type \(type) (written by a newer casa-release?)" }
+}

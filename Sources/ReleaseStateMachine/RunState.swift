@@ -1,0 +1,142 @@
+import Foundation
+
+/// Where a step is in its lifecycle (ARCHITECTURE.md, "Step lifecycle").
+public enum StepStatus: String, Codable, Sendable, CaseIterable {
+    case pending
+    case running
+    case succeeded
+    case failed
+    /// Started, then the process died before recording an outcome: reconcile decides.
+    case indeterminate
+    case skipped
+    case awaitingOperator = "awaiting-operator"
+
+    /// Done, one way or another: later steps may start.
+    public var isDone: Bool { self == .succeeded || self == .skipped }
+}
+
+/// Where a run is, derived from its steps and lease.
+public enum RunStatus: String, Codable, Sendable {
+    case notStarted = "not-started"
+    /// A process holds the run and is working on it.
+    case running
+    /// Nobody holds the run and it is not finished: `casa-release resume` continues it.
+    case interrupted
+    case failed
+    case awaitingOperator = "awaiting-operator"
+    case completed
+}
+
+/// One step of a run, as folded from its events.
+public struct StepState: Equatable, Sendable {
+    public var name: StepName
+    public var kind: StepKind
+    public var status: StepStatus = .pending
+    /// How many times the step was started.
+    public var attempts = 0
+    public var intent: StepIntent?
+    public var outcome: StepOutcome?
+    /// The last failure reason, skip reason, reconciliation or confirmation, for people.
+    public var detail: String?
+    public var logPath: String?
+
+    public init(name: StepName, kind: StepKind) {
+        self.name = name
+        self.kind = kind
+    }
+}
+
+/// A run's state: the fold of its events by `RunDecider.evolve`.
+public struct RunState: Equatable, Sendable {
+    public var started: RunStarted?
+    public var steps: [StepState] = []
+    public var lease: LeaseHolder?
+    public var isCompleted = false
+    /// How many events were folded: the stream version the next append expects.
+    public var version = 0
+    public var rollbacks: [PublicationRolledBack] = []
+
+    public init() {}
+
+    public static let initial = RunState()
+
+    public var runID: String? { started?.runID }
+    public var parameters: RunParameters? { started?.parameters }
+
+    public func step(_ name: StepName) -> StepState? {
+        steps.first { $0.name == name }
+    }
+
+    public var status: RunStatus {
+        if started == nil { return .notStarted }
+        if isCompleted { return .completed }
+        if steps.contains(where: { $0.status == .awaitingOperator }) { return .awaitingOperator }
+        if lease != nil { return .running }
+        if steps.contains(where: { $0.status == .failed }) { return .failed }
+        return .interrupted
+    }
+
+    /// The first step that is not done, which is what the run is on.
+    public var currentStep: StepName? {
+        steps.first { !$0.status.isDone }?.name
+    }
+
+    public func outcome(of name: StepName) -> StepOutcome? {
+        step(name)?.outcome
+    }
+
+    // Typed views of what earlier steps found, for the steps after them.
+
+    public var resolvedBase: ResolvedBase? {
+        if case .resolvedBase(let value)? = outcome(of: .resolveBase) { return value }
+        return nil
+    }
+
+    /// The image this run made (describe) or was given (inspect-image).
+    public var image: ImageDescription? {
+        for name in [StepName.describe, .inspectImage] {
+            if case .describedImage(let value)? = outcome(of: name) { return value }
+        }
+        return nil
+    }
+
+    public var targetCheck: TargetCheck? {
+        if case .checkedTarget(let value)? = outcome(of: .checkTarget) { return value }
+        return nil
+    }
+
+    public var buildNumber: Int? {
+        if case .claimedBuildNumber(let value)? = outcome(of: .claimBuildNumber) { return value.buildNumber }
+        return nil
+    }
+
+    /// The run's publication, as far as it went.
+    public var publicationStatus: PublicationStatus? {
+        guard let target = parameters?.publication?.target, steps.contains(where: { $0.name == .checkTarget }) else { return nil }
+        if let upToDate = targetCheck?.upToDateBuildNumber {
+            return PublicationStatus(target: target, buildNumber: upToDate, state: .upToDate)
+        }
+        if step(.makeVisible)?.status == .succeeded {
+            return PublicationStatus(target: target, buildNumber: buildNumber, state: .published)
+        }
+        if buildNumber == nil, !rollbacks.isEmpty {
+            return PublicationStatus(target: target, buildNumber: nil, state: .rolledBack)
+        }
+        if step(.checkTarget)?.status == .skipped { return nil }
+        return PublicationStatus(target: target, buildNumber: buildNumber, state: .inProgress)
+    }
+}
+
+/// How far a run's publication went.
+public struct PublicationStatus: Equatable, Sendable {
+    public enum State: String, Sendable {
+        case inProgress = "in-progress"
+        case published
+        case upToDate = "up-to-date"
+        case rolledBack = "rolled-back"
+    }
+
+    public var target: String
+    public var buildNumber: Int?
+    public var state: State
+}

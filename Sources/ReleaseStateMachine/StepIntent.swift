@@ -1,0 +1,255 @@
+import Foundation
+
+/// What a step is about to do, recorded in `StepStarted` before its effect: what it will produce,
+/// where, and with which chosen values. Resume hands the same intent to the executor's `reconcile`.
+public enum StepIntent: Equatable, Sendable {
+    case resolveBase(ResolveBaseIntent)
+    case copyImage(CopyImageIntent)
+    case describeImage(DescribeImageIntent)
+    case inspectImage(InspectImageIntent)
+    case checkTarget(CheckTargetIntent)
+    case claimBuildNumber(ClaimBuildNumberIntent)
+    case uploadImage(UploadImageIntent)
+    case uploadSidecar(UploadSidecarIntent)
+    case verifyUpload(VerifyUploadIntent)
+    case makeVisible(MakeVisibleIntent)
+    case recordPublication(RecordPublicationIntent)
+}
+
+/// Find the base image: the one named, or the single match of a pattern in the base directory.
+public struct ResolveBaseIntent: Codable, Equatable, Sendable {
+    public var baseDirectory: String
+    public var explicitBase: String?
+    public var pattern: String
+
+    public init(baseDirectory: String, explicitBase: String? = nil, pattern: String) {
+        self.baseDirectory = baseDirectory
+        self.explicitBase = explicitBase
+        self.pattern = pattern
+    }
+}
+
+/// Copy the base to the output, through a temporary name renamed into place.
+public struct CopyImageIntent: Codable, Equatable, Sendable {
+    public var source: String
+    public var destination: String
+    public var temporary: String
+    /// Replace an existing destination (`force=yes`); otherwise the final rename is exclusive.
+    public var replace: Bool
+    /// The base's size and modification time when it was resolved: a frozen input.
+    public var sourceSize: Int64
+    public var sourceModified: Int64
+
+    public init(source: String, destination: String, temporary: String, replace: Bool, sourceSize: Int64, sourceModified: Int64) {
+        self.source = source
+        self.destination = destination
+        self.temporary = temporary
+        self.replace = replace
+        self.sourceSize = sourceSize
+        self.sourceModified = sourceModified
+    }
+}
+
+/// Hash the image and write its sidecar atomically.
+public struct DescribeImageIntent: Codable, Equatable, Sendable {
+    public var image: String
+    public var sidecarPath: String
+    /// The sidecar before `size`, `md5` and `image_id` are known.
+    public var sidecar: ImageSidecar
+    public var imageID: String
+
+    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, imageID: String) {
+        self.image = image
+        self.sidecarPath = sidecarPath
+        self.sidecar = sidecar
+        self.imageID = imageID
+    }
+}
+
+/// Read an existing image and its sidecar, hash the image and check both agree.
+public struct InspectImageIntent: Codable, Equatable, Sendable {
+    public var image: String
+    public var sidecarPath: String
+
+    public init(image: String, sidecarPath: String) {
+        self.image = image
+        self.sidecarPath = sidecarPath
+    }
+}
+
+/// Look at the target: is this image already there, and what is the highest N?
+public struct CheckTargetIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var names: PublishedNames
+    public var imageID: String
+    public var md5: String
+
+    public init(target: String, names: PublishedNames, imageID: String, md5: String) {
+        self.target = target
+        self.names = names
+        self.imageID = imageID
+        self.md5 = md5
+    }
+}
+
+/// Claim the first free N from `firstCandidate` by creating its sidecar name exclusively.
+public struct ClaimBuildNumberIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var names: PublishedNames
+    public var firstCandidate: Int
+    /// The content of the claim file, which names the run so that reconcile can find its own claim.
+    public var claimContent: String
+    public var runID: String
+
+    public init(target: String, names: PublishedNames, firstCandidate: Int, claimContent: String, runID: String) {
+        self.target = target
+        self.names = names
+        self.firstCandidate = firstCandidate
+        self.claimContent = claimContent
+        self.runID = runID
+    }
+}
+
+/// Upload the image under a hidden temporary name.
+public struct UploadImageIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var source: String
+    public var temporaryName: String
+    public var size: Int64
+    public var sha256: String
+
+    public init(target: String, source: String, temporaryName: String, size: Int64, sha256: String) {
+        self.target = target
+        self.source = source
+        self.temporaryName = temporaryName
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// Replace the claim with the final sidecar (still invisible to clients: the image is hidden).
+public struct UploadSidecarIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var sidecarName: String
+    public var content: String
+
+    public init(target: String, sidecarName: String, content: String) {
+        self.target = target
+        self.sidecarName = sidecarName
+        self.content = content
+    }
+}
+
+/// Check what is on the server: the temporary image's size and the sidecar's bytes.
+public struct VerifyUploadIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var temporaryName: String
+    public var size: Int64
+    public var sidecarName: String
+    public var sidecarContent: String
+
+    public init(target: String, temporaryName: String, size: Int64, sidecarName: String, sidecarContent: String) {
+        self.target = target
+        self.temporaryName = temporaryName
+        self.size = size
+        self.sidecarName = sidecarName
+        self.sidecarContent = sidecarContent
+    }
+}
+
+/// Rename the image into place: the moment the publication becomes visible.
+public struct MakeVisibleIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var temporaryName: String
+    public var finalName: String
+    public var size: Int64
+
+    public init(target: String, temporaryName: String, finalName: String, size: Int64) {
+        self.target = target
+        self.temporaryName = temporaryName
+        self.finalName = finalName
+        self.size = size
+    }
+}
+
+/// Local effects of a publication: the sidecar's `build_number` and casa-distro's numbered links.
+public struct RecordPublicationIntent: Codable, Equatable, Sendable {
+    public var localSidecar: String
+    public var localSidecarContent: String
+    public var links: [LocalLink]
+
+    public init(localSidecar: String, localSidecarContent: String, links: [LocalLink]) {
+        self.localSidecar = localSidecar
+        self.localSidecarContent = localSidecarContent
+        self.links = links
+    }
+}
+
+/// A symbolic link `path -> destination` beside the local image.
+public struct LocalLink: Codable, Equatable, Sendable {
+    public var path: String
+    public var destination: String
+
+    public init(path: String, destination: String) {
+        self.path = path
+        self.destination = destination
+    }
+}
+
+extension StepIntent: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, intent }
+
+    public var kind: String {
+        switch self {
+        case .resolveBase: return "resolve-base"
+        case .copyImage: return "copy-image"
+        case .describeImage: return "describe-image"
+        case .inspectImage: return "inspect-image"
+        case .checkTarget: return "check-target"
+        case .claimBuildNumber: return "claim-build-number"
+        case .uploadImage: return "upload-image"
+        case .uploadSidecar: return "upload-sidecar"
+        case .verifyUpload: return "verify-upload"
+        case .makeVisible: return "make-visible"
+        case .recordPublication: return "record-publication"
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        switch kind {
+        case "resolve-base": self = .resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent))
+        case "copy-image": self = .copyImage(try container.decode(CopyImageIntent.self, forKey: .intent))
+        case "describe-image": self = .describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent))
+        case "inspect-image": self = .inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent))
+        case "check-target": self = .checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent))
+        case "claim-build-number": self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
+        case "upload-image": self = .uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent))
+        case "upload-sidecar": self = .uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent))
+        case "verify-upload": self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
+        case "make-visible": self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
+        case "record-publication": self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        switch self {
+        case .resolveBase(let intent): try container.encode(intent, forKey: .intent)
+        case .copyImage(let intent): try container.encode(intent, forKey: .intent)
+        case .describeImage(let intent): try container.encode(intent, forKey: .intent)
+        case .inspectImage(let intent): try container.encode(intent, forKey: .intent)
+        case .checkTarget(let intent): try container.encode(intent, forKey: .intent)
+        case .claimBuildNumber(let intent): try container.encode(intent, forKey: .intent)
+        case .uploadImage(let intent): try container.encode(intent, forKey: .intent)
+        case .uploadSidecar(let intent): try container.encode(intent, forKey: .intent)
+        case .verifyUpload(let intent): try container.encode(intent, forKey: .intent)
+        case .makeVisible(let intent): try container.encode(intent, forKey: .intent)
+        case .recordPublication(let intent): try container.encode(intent, forKey: .intent)
+        }
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+
+/// The name of a step in a pipeline, as shown to people and used in failpoints
+/// (`CASA_RELEASE_FAILPOINT=copy:after`) and in `casa-release confirm RUN STEP`.
+public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStringConvertible, Comparable {
+    public var rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public var description: String { rawValue }
+    public static func < (lhs: StepName, rhs: StepName) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: Decoder) throws {
+        rawValue = try decoder.singleValueContainer().decode(String.self)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+
+    // System base image.
+    public static let resolveBase = StepName("resolve-base")
+    public static let copy = StepName("copy")
+    public static let describe = StepName("describe")
+    // Standalone publication.
+    public static let inspectImage = StepName("inspect-image")
+    // Publication (shared by every pipeline that publishes).
+    public static let checkTarget = StepName("check-target")
+    public static let claimBuildNumber = StepName("claim-build-number")
+    public static let uploadImage = StepName("upload-image")
+    public static let uploadSidecar = StepName("upload-sidecar")
+    public static let verifyUpload = StepName("verify-upload")
+    public static let makeVisible = StepName("make-visible")
+    public static let record = StepName("record")
+}

@@ -1,0 +1,162 @@
+import Foundation
+
+/// What a step produced, recorded in `StepSucceeded` (or found by `reconcile` after a crash).
+public enum StepOutcome: Equatable, Sendable {
+    case resolvedBase(ResolvedBase)
+    case copiedImage(CopiedImage)
+    /// Both `describe` and `inspect-image` end with a described image.
+    case describedImage(ImageDescription)
+    case checkedTarget(TargetCheck)
+    case claimedBuildNumber(ClaimedBuildNumber)
+    case transferred(Transfer)
+    case verifiedUpload(Transfer)
+    case madeVisible(VisibleFile)
+    case recordedPublication(RecordedLinks)
+}
+
+public struct ResolvedBase: Codable, Equatable, Sendable {
+    public var base: String
+    public var system: String
+    public var origin: String
+    public var size: Int64
+    /// Modification time in nanoseconds since 1970: with `size`, what resume checks to refuse a
+    /// base that changed under a paused run.
+    public var modified: Int64
+    /// The base's own image_id, when it has a sidecar that says so.
+    public var baseImageID: String?
+
+    public init(base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?) {
+        self.base = base
+        self.system = system
+        self.origin = origin
+        self.size = size
+        self.modified = modified
+        self.baseImageID = baseImageID
+    }
+}
+
+public struct CopiedImage: Codable, Equatable, Sendable {
+    public var size: Int64
+    /// SHA-256 of the bytes copied: the base's digest, for provenance.
+    public var sha256: String
+
+    public init(size: Int64, sha256: String) {
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// An image on the local disk with its complete sidecar and its digests.
+public struct ImageDescription: Codable, Equatable, Sendable {
+    public var image: String
+    public var sidecarPath: String
+    public var sidecar: ImageSidecar
+    public var size: Int64
+    public var md5: String
+    public var sha256: String
+    public var modified: Int64
+
+    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, size: Int64, md5: String, sha256: String, modified: Int64) {
+        self.image = image
+        self.sidecarPath = sidecarPath
+        self.sidecar = sidecar
+        self.size = size
+        self.md5 = md5
+        self.sha256 = sha256
+        self.modified = modified
+    }
+
+    public var imageID: String? { sidecar.imageID }
+}
+
+public struct TargetCheck: Codable, Equatable, Sendable {
+    /// The N under which the same image (same image_id and md5, image present) is already published.
+    public var upToDateBuildNumber: Int?
+    public var highestBuildNumber: Int?
+
+    public init(upToDateBuildNumber: Int?, highestBuildNumber: Int?) {
+        self.upToDateBuildNumber = upToDateBuildNumber
+        self.highestBuildNumber = highestBuildNumber
+    }
+}
+
+public struct ClaimedBuildNumber: Codable, Equatable, Sendable {
+    public var buildNumber: Int
+    public init(buildNumber: Int) { self.buildNumber = buildNumber }
+}
+
+public struct Transfer: Codable, Equatable, Sendable {
+    public var name: String
+    public var bytes: Int64
+    public init(name: String, bytes: Int64) {
+        self.name = name
+        self.bytes = bytes
+    }
+}
+
+public struct VisibleFile: Codable, Equatable, Sendable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+public struct RecordedLinks: Codable, Equatable, Sendable {
+    public var links: [String]
+    /// Link names that were left alone because a regular file stands there.
+    public var leftAlone: [String]
+    public init(links: [String], leftAlone: [String]) {
+        self.links = links
+        self.leftAlone = leftAlone
+    }
+}
+
+extension StepOutcome: Codable {
+    private enum CodingKeys: String, CodingKey { case kind, outcome }
+
+    public var kind: String {
+        switch self {
+        case .resolvedBase: return "resolved-base"
+        case .copiedImage: return "copied-image"
+        case .describedImage: return "described-image"
+        case .checkedTarget: return "checked-target"
+        case .claimedBuildNumber: return "claimed-build-number"
+        case .transferred: return "transferred"
+        case .verifiedUpload: return "verified-upload"
+        case .madeVisible: return "made-visible"
+        case .recordedPublication: return "recorded-publication"
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let kind = try container.decode(String.self, forKey: .kind)
+        switch kind {
+        case "resolved-base": self = .resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome))
+        case "copied-image": self = .copiedImage(try container.decode(CopiedImage.self, forKey: .outcome))
+        case "described-image": self = .describedImage(try container.decode(ImageDescription.self, forKey: .outcome))
+        case "checked-target": self = .checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome))
+        case "claimed-build-number": self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
+        case "transferred": self = .transferred(try container.decode(Transfer.self, forKey: .outcome))
+        case "verified-upload": self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
+        case "made-visible": self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
+        case "recorded-publication": self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
+        default:
+            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        switch self {
+        case .resolvedBase(let value): try container.encode(value, forKey: .outcome)
+        case .copiedImage(let value): try container.encode(value, forKey: .outcome)
+        case .describedImage(let value): try container.encode(value, forKey: .outcome)
+        case .checkedTarget(let value): try container.encode(value, forKey: .outcome)
+        case .claimedBuildNumber(let value): try container.encode(value, forKey: .outcome)
+        case .transferred(let value): try container.encode(value, forKey: .outcome)
+        case .verifiedUpload(let value): try container.encode(value, forKey: .outcome)
+        case .madeVisible(let value): try container.encode(value, forKey: .outcome)
+        case .recordedPublication(let value): try container.encode(value, forKey: .outcome)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+/// Rewrites casa-distro habits into the options swift-argument-parser reads, so that both
+/// `casa_distro_admin`-style and usual command lines work:
+///
+///     create_base_image type=system image_version=24.04   →  create-base-image --type=system --image-version=24.04
+///     --image_version 5.4                                 →  --image-version 5.4
+///
+/// A `key=value` word is an option only when the key looks like an identifier; everything after a
+/// literal `--` is left alone.
+enum ArgumentNormalizer {
+    static func normalize(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var sawSubcommand = false
+        var passThrough = false
+        for argument in arguments {
+            if passThrough {
+                result.append(argument)
+                continue
+            }
+            if argument == "--" {
+                passThrough = true
+                result.append(argument)
+                continue
+            }
+            if argument.hasPrefix("--") {
+                let body = argument.dropFirst(2)
+                if let equals = body.firstIndex(of: "=") {
+                    result.append("--" + dashed(body[..<equals]) + String(body[equals...]))
+                } else {
+                    result.append("--" + dashed(body))
+                }
+                continue
+            }
+            if !argument.hasPrefix("-"), let equals = argument.firstIndex(of: "="), isIdentifier(argument[..<equals]) {
+                result.append("--" + dashed(argument[..<equals]) + String(argument[equals...]))
+                continue
+            }
+            if !sawSubcommand, !argument.hasPrefix("-") {
+                sawSubcommand = true
+                result.append(dashed(argument[...]))
+                continue
+            }
+            result.append(argument)
+        }
+        return result
+    }
+
+    private static func dashed(_ text: Substring) -> String {
+        text.replacingOccurrences(of: "_", with: "-")
+    }
+
+    private static func isIdentifier(_ text: Substring) -> Bool {
+        guard let first = text.first, first.isLetter else { return false }
+        return text.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" }
+    }
+}

@@ -1,0 +1,64 @@
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// casa-release's exit codes, after sysexits (ARCHITECTURE.md, "The command line").
+enum ExitStatus: Int32 {
+    case done = 0
+    case stepFailed = 1
+    case awaitingOperator = 2
+    case usage = 64
+    case badInput = 65
+    case unavailable = 69
+    case internalError = 70
+    case cannotCreate = 73
+    case temporaryFailure = 75
+
+    init(_ kind: FailureKind) {
+        switch kind {
+        case .stepFailed: self = .stepFailed
+        case .badInput: self = .badInput
+        case .unavailable: self = .unavailable
+        case .cannotCreate: self = .cannotCreate
+        case .temporary: self = .temporaryFailure
+        }
+    }
+}
+
+/// An error that ends the command: one readable line and an exit status.
+struct CommandFailure: Error, CustomStringConvertible {
+    var status: ExitStatus
+    var message: String
+
+    init(_ status: ExitStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    var description: String { message }
+
+    /// The message and status for any error a command lets escape.
+    static func from(_ error: Error) -> CommandFailure {
+        switch error {
+        case let failure as CommandFailure:
+            return failure
+        case let error as ExecutorError:
+            return CommandFailure(ExitStatus(error.kind), error.message)
+        case let error as LedgerError:
+            switch error {
+            case .cannotOpen: return CommandFailure(.cannotCreate, error.description)
+            case .notALedger, .missing, .newerSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
+            case .conflict: return CommandFailure(.temporaryFailure, error.description)
+            case .unknownRun, .ambiguousRun: return CommandFailure(.usage, error.description)
+            }
+        case let error as DomainError:
+            if case .leaseHeld = error { return CommandFailure(.temporaryFailure, error.description) }
+            return CommandFailure(.badInput, error.description)
+        case let error as PlanningError:
+            return CommandFailure(.internalError, "internal error: \(error)")
+        default:
+            return CommandFailure(.internalError, "internal error: \(error)")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import ReleaseStateMachine
+
+/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause>` (several separated
+/// by commas) makes the process SIGKILL itself just before or just after that step's effect, or
+/// stop itself (SIGSTOP) just before it, to hold the run's lease for a test.
+enum Failpoint {
+    enum Moment: String { case before, after, pause }
+
+    static func hit(_ step: StepName, _ moment: Moment) {
+        guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"] else { return }
+        for entry in setting.split(separator: ",") {
+            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, parts[0] == step.rawValue else { continue }
+            if parts[1] == Moment.pause.rawValue, moment == .before {
+                FileHandle.standardError.write(Data("casa-release: failpoint \(entry): stopping (pid \(getpid()))\n".utf8))
+                raise(SIGSTOP)
+            } else if parts[1] == moment.rawValue {
+                kill(getpid(), SIGKILL)
+            }
+        }
+    }
+}

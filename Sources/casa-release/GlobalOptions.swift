@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import ReleaseLedger
+
+/// Options every command takes: where the base directory and the ledger are, and output format.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: [.customLong("base-dir"), .customLong("base-directory")],
+            help: "The base directory (default: $CASA_BASE_DIRECTORY, else ~/casa_distro).")
+    var baseDirectory: String?
+
+    @Option(name: .customLong("ledger"), help: "The ledger file (default: <base dir>/casa-release.sqlite).")
+    var ledgerPath: String?
+
+    @Flag(name: .customLong("json"), help: "Machine-readable output.")
+    var json = false
+
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Say more.")
+    var verbose = false
+
+    /// The base directory, absolute.
+    var resolvedBaseDirectory: String {
+        let environment = ProcessInfo.processInfo.environment
+        let chosen = baseDirectory ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro"
+        return Paths.absolute(chosen)
+    }
+
+    var resolvedLedgerPath: String {
+        ledgerPath.map(Paths.absolute) ?? (resolvedBaseDirectory as NSString).appendingPathComponent("casa-release.sqlite")
+    }
+
+    /// Opens the ledger for a command that writes (created if missing, with its directory).
+    func openLedgerForWriting() throws -> Ledger {
+        let path = resolvedLedgerPath
+        let directory = (path as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: directory) {
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(error.localizedDescription)")
+            }
+        }
+        return try Ledger.open(path: path)
+    }
+
+    /// Opens an existing ledger for a command that reads.
+    func openLedgerForReading() throws -> Ledger {
+        try Ledger.open(path: resolvedLedgerPath, mustExist: true)
+    }
+}
+
+/// Path helpers for the command line (the one place that reads the working directory and $HOME).
+enum Paths {
+    static func absolute(_ path: String) -> String {
+        let expanded = (path as NSString).expandingTildeInPath
+        if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+    }
+}

@@ -1,0 +1,28 @@
+import Foundation
+
+/// Where the command line writes: results on standard output, progress and notes on standard
+/// error (so that `--json` output stays clean), errors as one line.
+struct Output {
+    var json: Bool
+    var quiet: Bool = false
+
+    func result(_ text: String) {
+        print(text)
+    }
+
+    func progress(_ text: String) {
+        guard !quiet, !json else { return }
+        FileHandle.standardError.write(Data("  \(text)\n".utf8))
+    }
+
+    func note(_ text: String) {
+        guard !json else { return }
+        FileHandle.standardError.write(Data("casa-release: \(text)\n".utf8))
+    }
+
+    func emitJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}

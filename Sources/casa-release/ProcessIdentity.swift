@@ -1,0 +1,46 @@
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// Who and where this process is: the actor of its events and the holder of its leases.
+enum ProcessIdentity {
+    static var host: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
+        return String(cString: buffer)
+    }
+
+    static var user: String {
+        if let entry = getpwuid(geteuid()), let name = entry.pointee.pw_name { return String(cString: name) }
+        return ProcessInfo.processInfo.environment["USER"] ?? "unknown"
+    }
+
+    /// `user@host`, the actor recorded with every event.
+    static var actor: String { "\(user)@\(host)" }
+
+    static func leaseHolder(now: Date) -> LeaseHolder {
+        LeaseHolder(pid: getpid(), host: host, since: Timestamps.iso8601(now), processStart: startTime(of: getpid()))
+    }
+
+    /// The process's start time in clock ticks since boot (field 22 of /proc/PID/stat), which tells
+    /// a live holder from a recycled pid.
+    static func startTime(of pid: Int32) -> UInt64? {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return nil }
+        // Fields after the command name (which may hold spaces) start at field 3.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        return fields.count > 19 ? UInt64(fields[19]) : nil
+    }
+
+    /// Whether the lease's holder is still running. A holder on another host cannot be checked
+    /// from here, so it is taken as alive: refusing is safe, taking over might not be.
+    static func isAlive(_ holder: LeaseHolder) -> Bool {
+        guard holder.host == host else { return true }
+        if kill(holder.pid, 0) != 0, errno == ESRCH { return false }
+        if let recorded = holder.processStart, let current = startTime(of: holder.pid), recorded != current { return false }
+        // A zombie has exited: it will never write again.
+        if let text = try? String(contentsOfFile: "/proc/\(holder.pid)/stat", encoding: .utf8),
+           let close = text.lastIndex(of: ")"), text[text.index(after: close)...].split(separator: " ").first == "Z" { return false }
+        return true
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `casa-release publish-base-image type=system [image=...] [target=...]`
+struct PublishBaseImage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish-base-image",
+        abstract: "Publish a base image and its sidecar as <name>-<N>.<ext>, never showing half of it."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.")
+    var type: String?
+
+    @Option(help: "The image (a path or a glob). Default: the single <base dir>/casa-{type}-*.sif.")
+    var image: String?
+
+    @Option(name: .customLong("container-type"), help: "apptainer or singularity.")
+    var containerType: String = "singularity"
+
+    @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    var target: String?
+
+    func validate() throws {
+        if let type, !["system", "run", "dev", "pixi"].contains(type) {
+            throw ValidationError("type must be system, run, dev or pixi, not '\(type)'")
+        }
+        guard ["apptainer", "singularity"].contains(containerType) else {
+            throw ValidationError("container_type must be apptainer or singularity, not '\(containerType)'")
+        }
+        if type == nil, image == nil { throw ValidationError("give type= or image= to say which image to publish") }
+    }
+
+    func run() throws {
+        let pattern = image.map(Paths.absolute)
+            ?? (global.resolvedBaseDirectory as NSString).appendingPathComponent("casa-\(type ?? "")-*.sif")
+        let path = try ImageSelection.single(pattern)
+        try Publication.start(image: path, target: target, global: global)
+    }
+}
+
+/// `casa-release publish-user-image image=PATH [target=...]`
+struct PublishUserImage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish-user-image",
+        abstract: "Publish any image that has a sidecar, with the same protocol as publish-base-image."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The image to publish; its sidecar is <image>.json.")
+    var image: String
+
+    @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    var target: String?
+
+    func run() throws {
+        try Publication.start(image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global)
+    }
+}
+
+/// Starting a publication run, after checking what can be checked first.
+enum Publication {
+    static func start(image: String, target: String?, global: GlobalOptions) throws {
+        _ = try ImageSteps.readPublishableSidecar(image + ".json")
+        let address = TargetAddress.resolve(target)
+        try TargetAddress.preflight(address)
+        let ledger = try global.openLedgerForWriting()
+        let parameters = RunParameters(
+            publication: PublicationParameters(target: address, image: image),
+            commandLine: Redaction.commandLine(CommandLine.arguments))
+        try RunLauncher.start(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: Output(json: global.json))
+    }
+}
+
+/// Picks the one image a path or glob names.
+enum ImageSelection {
+    /// The file at `pattern`, or its single match as a glob. The numbered links that earlier
+    /// publications left beside the image match the same glob and are ignored, as casa-distro does.
+    static func single(_ pattern: String) throws -> String {
+        if let status = LocalFiles.status(pattern), status.isRegular || status.isSymlink { return pattern }
+        var matches = BaseResolver.glob(pattern).filter { !$0.hasSuffix(".json") }
+        if matches.count > 1 { matches = matches.filter { LocalFiles.status($0)?.isSymlink == false } }
+        switch matches.count {
+        case 0: throw CommandFailure(.badInput, "no image matches \(pattern)")
+        case 1: return matches[0]
+        default: throw CommandFailure(.badInput, "several images match \(pattern): \(matches.joined(separator: ", ")); name one with image=PATH")
+        }
+    }
+}

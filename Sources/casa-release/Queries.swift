@@ -1,0 +1,168 @@
+import ArgumentParser
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `casa-release runs`
+struct Runs: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List runs, most recent first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "How many runs to list.")
+    var limit: Int = 50
+
+    func run() throws {
+        let output = Output(json: global.json)
+        let runs: [RunSummary]
+        do {
+            runs = try global.openLedgerForReading().runs(limit: limit)
+        } catch LedgerError.missing {
+            runs = []
+        }
+        if global.json { return try output.emitJSON(runs) }
+        if runs.isEmpty { return output.result("no runs recorded") }
+        output.result(Table.render([["RUN", "PIPELINE", "STATUS", "STARTED", "CURRENT STEP"]] + runs.map {
+            [$0.runID, $0.pipeline, $0.status, $0.startedAt, $0.currentStep ?? "-"]
+        }))
+    }
+}
+
+/// `casa-release status [RUN]`
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a run's steps: status, attempts, times and outputs (default: the most recent run).")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The run id, or any unique prefix of it.")
+    var runPrefix: String?
+
+    struct Report: Encodable {
+        var run: RunSummary
+        var steps: [StepSummary]
+        var publications: [PublicationSummary]
+    }
+
+    func run() throws {
+        let ledger = try global.openLedgerForReading()
+        let output = Output(json: global.json)
+        let runID: String
+        if let runPrefix {
+            runID = try ledger.resolveRunID(runPrefix)
+        } else if let latest = try ledger.runs(limit: 1).first {
+            runID = latest.runID
+        } else {
+            throw CommandFailure(.usage, "no runs recorded yet")
+        }
+        let report = Report(run: try ledger.run(runID), steps: try ledger.steps(of: runID), publications: try ledger.publications(of: runID))
+        if global.json { return try output.emitJSON(report) }
+        var lines = ["run \(report.run.runID)", "  pipeline \(report.run.pipeline)", "  status   \(report.run.status)", "  started  \(report.run.startedAt)"]
+        if let lease = report.run.lease { lines.append("  held by  \(lease)") }
+        output.result(lines.joined(separator: "\n"))
+        output.result(Table.render([["STEP", "STATUS", "ATTEMPTS", "STARTED", "FINISHED", "OUTPUT"]] + report.steps.map {
+            [$0.step, $0.status, String($0.attempts), $0.startedAt ?? "-", $0.finishedAt ?? "-", Describe.outcome($0.outcome) ?? $0.detail ?? ""]
+        }))
+        for publication in report.publications {
+            output.result("publication: \(publication.imageFile ?? "-") on \(publication.target): \(publication.status)")
+        }
+    }
+}
+
+/// `casa-release log RUN`
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a run's events, in order.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The run id, or any unique prefix of it.")
+    var runPrefix: String
+
+    struct Entry: Encodable {
+        var sequence: Int64
+        var version: Int
+        var type: String
+        var recordedAt: String
+        var actor: String
+        var hash: String
+        var payload: JSONValue
+    }
+
+    func run() throws {
+        let ledger = try global.openLedgerForReading()
+        let output = Output(json: global.json)
+        let events = try ledger.events(of: try ledger.resolveRunID(runPrefix))
+        if global.json {
+            return try output.emitJSON(events.map {
+                Entry(sequence: $0.sequence, version: $0.streamVersion, type: $0.type, recordedAt: $0.recordedAt,
+                      actor: $0.actor, hash: $0.hash, payload: (try? JSONParser.parse($0.payload)) ?? .string($0.payload))
+            })
+        }
+        output.result(Table.render([["SEQ", "VER", "TIME", "ACTOR", "EVENT", "STEP"]] + events.map {
+            let decoded = try? $0.decoded()
+            return [String($0.sequence), String($0.streamVersion), $0.recordedAt, $0.actor, $0.type, decoded?.step?.rawValue ?? ""]
+        }))
+    }
+}
+
+/// `casa-release verify`
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Walk the ledger's hash chain; report the first event that does not match (exit 65).")
+
+    @OptionGroup var global: GlobalOptions
+
+    struct Report: Encodable {
+        var ledger: String
+        var checked: Int
+        var intact: Bool
+        var firstMismatch: Int64?
+        var reason: String?
+    }
+
+    func run() throws {
+        let ledger = try global.openLedgerForReading()
+        let output = Output(json: global.json)
+        let chain = try ledger.verifyChain()
+        if global.json {
+            try output.emitJSON(Report(ledger: ledger.path, checked: chain.checked, intact: chain.firstMismatch == nil,
+                                       firstMismatch: chain.firstMismatch?.sequence, reason: chain.firstMismatch?.reason))
+            if chain.firstMismatch != nil { throw ExitCode(ExitStatus.badInput.rawValue) }
+            return
+        }
+        if let mismatch = chain.firstMismatch {
+            throw CommandFailure(.badInput, "event \(mismatch.sequence) of \(ledger.path) does not match: \(mismatch.reason) (\(chain.checked) events before it are intact)")
+        }
+        output.result("verified \(chain.checked) events in \(ledger.path): the hash chain is intact")
+    }
+}
+
+/// One-line descriptions of step outcomes for people.
+enum Describe {
+    static func outcome(_ outcome: StepOutcome?) -> String? {
+        switch outcome {
+        case nil: return nil
+        case .resolvedBase(let base)?: return "\(base.base) (system \(base.system))"
+        case .copiedImage(let copy)?: return "\(copy.size) bytes, sha256 \(copy.sha256.prefix(12))…"
+        case .describedImage(let image)?: return "\(FilePath.lastComponent(image.sidecarPath)), image_id \(image.imageID ?? "?"), md5 \(image.md5)"
+        case .checkedTarget(let check)?:
+            if let number = check.upToDateBuildNumber { return "up to date as N=\(number)" }
+            return "highest N: \(check.highestBuildNumber.map(String.init) ?? "none")"
+        case .claimedBuildNumber(let claim)?: return "N=\(claim.buildNumber)"
+        case .transferred(let transfer)?, .verifiedUpload(let transfer)?: return "\(transfer.name) (\(transfer.bytes) bytes)"
+        case .madeVisible(let file)?: return file.name
+        case .recordedPublication(let links)?: return links.links.isEmpty ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")
+        }
+    }
+}
+
+/// Plain text tables with aligned columns.
+enum Table {
+    static func render(_ rows: [[String]]) -> String {
+        guard let header = rows.first else { return "" }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        return rows.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,117 @@
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// Drives a run to its end, or to the first failure or operator step: the imperative shell around
+/// the pure planner. For every step: record the intent, perform the effect, record the outcome.
+/// A step found indeterminate is reconciled before anything else.
+struct RunDriver {
+    let ledger: Ledger
+    let runID: String
+    let output: Output
+
+    enum Ending: Equatable {
+        case completed
+        case awaitingOperator(StepName)
+        case failed(StepName, FailureKind, String)
+    }
+
+    private var actor: String { ProcessIdentity.actor }
+
+    @discardableResult
+    private func record(_ command: RunCommand) throws -> RunState {
+        try ledger.execute(command, run: runID, actor: actor, at: Date()).state
+    }
+
+    func drive() throws -> Ending {
+        let holder = ProcessIdentity.leaseHolder(now: Date())
+        try acquire(holder)
+        do {
+            let ending = try steps()
+            _ = try? record(.releaseLease(holder))
+            return ending
+        } catch {
+            _ = try? record(.releaseLease(holder))
+            throw error
+        }
+    }
+
+    private func acquire(_ holder: LeaseHolder) throws {
+        let state = try ledger.state(of: runID)
+        let alive = state.lease.map(ProcessIdentity.isAlive) ?? false
+        do {
+            let after = try record(.acquireLease(holder, currentHolderIsAlive: alive))
+            if let previous = state.lease, after.lease == holder {
+                output.note("took over run \(runID) from \(previous), which is no longer running")
+            }
+        } catch DomainError.leaseHeld(let current) {
+            throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
+        }
+        let state2 = try ledger.state(of: runID)
+        for input in RunPlanner.frozenInputs(state2) {
+            let status = LocalFiles.status(input.path)
+            if status?.size != input.size || status?.modified != input.modified {
+                _ = try? record(.releaseLease(holder))
+                throw CommandFailure(.badInput, "the \(input.role) \(input.path) changed since run \(runID) recorded it (size or modification time); this run cannot resume: start a new one")
+            }
+        }
+    }
+
+    private func steps() throws -> Ending {
+        while true {
+            let state = try ledger.state(of: runID)
+            switch try RunPlanner.nextAction(state) {
+            case .finished:
+                return .completed
+            case .complete:
+                try record(.complete)
+                return .completed
+            case .waitForOperator(let step, let instructions):
+                output.note("step \(step) waits for an operator:\n\(instructions)\nwhen it is done: casa-release confirm \(runID) \(step)")
+                return .awaitingOperator(step)
+            case .skip(let step, let reason):
+                try record(.skipStep(step, reason: reason))
+                output.progress("skipped \(step): \(reason)")
+            case .reconcile(let step, let intent):
+                let found: StepOutcome?
+                do {
+                    found = try StepExecutors.reconcile(intent)
+                } catch let error as ExecutorError {
+                    throw CommandFailure(ExitStatus(error.kind), "cannot check what step \(step) left behind: \(error.message); the run is unchanged, resume it later")
+                }
+                try record(.reconcileStep(step, found: found))
+                output.progress(found == nil ? "step \(step) was interrupted before its effect: running it again" : "step \(step) was interrupted after its effect: found it, not redone")
+            case .start(let step, let intent):
+                try record(.startStep(step, intent: intent, logPath: nil))
+                output.progress("\(step)...")
+                Failpoint.hit(step, .before)
+                let outcome: StepOutcome
+                do {
+                    outcome = try StepExecutors.perform(intent)
+                } catch let error as ExecutorError {
+                    return try fail(step, error, state: state)
+                }
+                Failpoint.hit(step, .after)
+                try record(.succeedStep(step, outcome: outcome))
+            }
+        }
+    }
+
+    /// Records a failed step; a failed publication is rolled back at once, so that nothing of it
+    /// stays on the target, and the rollback is recorded too.
+    private func fail(_ step: StepName, _ error: ExecutorError, state: RunState) throws -> Ending {
+        try record(.failStep(step, reason: error.message, kind: error.kind))
+        if Pipeline.stepsWithRemoteEffects.contains(step) || step == .verifyUpload, let target = state.parameters?.publication?.target {
+            let intents = try ledger.state(of: runID).steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
+            do {
+                let removed = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target))
+                try record(.rollBackPublication(target: target, removed: removed, reason: "\(step) failed: \(error.message)"))
+                output.note("publication rolled back: removed \(removed.isEmpty ? "nothing" : removed.joined(separator: ", ")) from \(target)")
+            } catch {
+                output.note("the failed publication could not be rolled back yet (\(error)); resume retries it")
+            }
+        }
+        return .failed(step, error.kind, error.message)
+    }
+}

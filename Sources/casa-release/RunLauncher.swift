@@ -1,0 +1,101 @@
+import ArgumentParser
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// Starts runs and reports how they ended: shared by every command that makes or resumes a run.
+enum RunLauncher {
+    /// Records a new run and drives it.
+    static func start(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues,
+                      ledger: Ledger, output: Output) throws -> Never {
+        let runID = UUID().uuidString.lowercased()
+        let started = RunStarted(
+            runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name),
+            parameters: parameters, chosen: chosen, host: ProcessIdentity.host, user: ProcessIdentity.user,
+            tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version])
+        try ledger.execute(.start(started), run: runID, actor: ProcessIdentity.actor, at: Date())
+        output.note("run \(runID) (\(pipeline.rawValue))")
+        try drive(runID, ledger: ledger, output: output)
+    }
+
+    /// Drives a recorded run and exits with the status its ending calls for.
+    static func drive(_ runID: String, ledger: Ledger, output: Output) throws -> Never {
+        let ending = try RunDriver(ledger: ledger, runID: runID, output: output).drive()
+        let state = try ledger.state(of: runID)
+        switch ending {
+        case .completed:
+            report(state, output: output)
+            throw ExitCode(ExitStatus.done.rawValue)
+        case .awaitingOperator:
+            throw ExitCode(ExitStatus.awaitingOperator.rawValue)
+        case .failed(let step, let kind, let message):
+            throw CommandFailure(ExitStatus(kind), "step \(step) failed: \(message)\nthe run is recorded; fix the cause, then: casa-release resume \(runID)")
+        }
+    }
+
+    /// What a completed run made, in a sentence or two (or JSON).
+    static func report(_ state: RunState, output: Output) {
+        guard let runID = state.runID else { return }
+        var lines: [String] = []
+        var summary: [String: String] = ["run": runID, "status": state.status.rawValue]
+        if let image = state.image, state.step(.describe) != nil {
+            lines.append("created \(image.image) (image_id \(image.imageID ?? "?"), \(image.size) bytes, md5 \(image.md5))")
+            summary["image"] = image.image
+            summary["image_id"] = image.imageID
+            summary["md5"] = image.md5
+            summary["sha256"] = image.sha256
+        }
+        if let publication = state.publicationStatus, let image = state.image {
+            let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
+            let file = publication.buildNumber.map(names.image) ?? names.stem
+            switch publication.state {
+            case .upToDate: lines.append("\(file) is up to date on \(publication.target): nothing was copied")
+            case .published: lines.append("published \(file) to \(publication.target)")
+            default: lines.append("publication to \(publication.target): \(publication.state.rawValue)")
+            }
+            summary["target"] = publication.target
+            summary["published_file"] = file
+            summary["publication"] = publication.state.rawValue
+            summary["build_number"] = publication.buildNumber.map(String.init)
+        }
+        if output.json {
+            try? output.emitJSON(summary)
+        } else {
+            lines.forEach(output.result)
+        }
+    }
+}
+
+/// Where publications go: `target=`, else $CASA_RELEASE_PUBLISH_URL, else casa-distro's server
+/// from $BRAINVISA_PUBLISH_LOGIN/SERVER/DIR.
+enum TargetAddress {
+    static func resolve(_ option: String?) -> String {
+        let environment = ProcessInfo.processInfo.environment
+        if let option, !option.isEmpty { return normalize(option) }
+        if let url = environment["CASA_RELEASE_PUBLISH_URL"], !url.isEmpty { return normalize(url) }
+        let login = environment["BRAINVISA_PUBLISH_LOGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa"
+        let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
+        var directory = environment["BRAINVISA_PUBLISH_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/www/html/brainvisa.info_download"
+        if !directory.hasPrefix("/") { directory = "/" + directory }
+        if !directory.hasSuffix("/") { directory += "/" }
+        return "sftp://\(login)@\(server)\(directory)"
+    }
+
+    /// A plain directory path becomes a file:// URL; a password in a URL is removed, because
+    /// secrets never enter the ledger.
+    static func normalize(_ address: String) -> String {
+        guard address.contains("://") else {
+            let path = Paths.absolute(address)
+            return "file://" + (path.hasSuffix("/") ? path : path + "/")
+        }
+        guard var components = URLComponents(string: address) else { return address }
+        if components.password != nil { components.password = nil }
+        return components.string ?? address
+    }
+
+    /// Fails with a clear message (exit 73) when the target cannot take a publication.
+    static func preflight(_ address: String) throws {
+        try PublicationTargets.open(address).checkWritable()
+    }
+}
