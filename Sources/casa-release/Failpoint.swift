@@ -1,11 +1,20 @@
+import Executors
 import Foundation
 import ReleaseStateMachine
 
-/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause>` (several separated
-/// by commas) makes the process SIGKILL itself just before or just after that step's effect, or
-/// stop itself (SIGSTOP) just before it, to hold the run's lease for a test.
+/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause|fail>` (several
+/// separated by commas) makes the process SIGKILL itself just before or just after that step's
+/// effect, stop itself (SIGSTOP) just before it (to hold the run's lease for a test), or make the
+/// effect fail as a tool or server would (to test rollback).
 enum Failpoint {
     enum Moment: String { case before, after, pause }
+
+    /// Whether `<step>:fail` is set: the step's effect is replaced by a failure.
+    static func failure(for step: StepName) -> ExecutorError? {
+        guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
+              setting.split(separator: ",").contains(Substring("\(step.rawValue):fail")) else { return nil }
+        return ExecutorError(.stepFailed, "failpoint \(step.rawValue):fail")
+    }
 
     static func hit(_ step: StepName, _ moment: Moment) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"] else { return }

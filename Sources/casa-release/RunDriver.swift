@@ -88,6 +88,7 @@ struct RunDriver {
                 Failpoint.hit(step, .before)
                 let outcome: StepOutcome
                 do {
+                    if let failure = Failpoint.failure(for: step) { throw failure }
                     outcome = try StepExecutors.perform(intent)
                 } catch let error as ExecutorError {
                     return try fail(step, error, state: state)
