@@ -1,0 +1,172 @@
+import Foundation
+import GRDB
+import Testing
+@testable import ReleaseLedger
+import ReleaseStateMachine
+
+/// A fresh directory per test, removed afterwards.
+final class TemporaryDirectory {
+    let path: String
+    init() {
+        path = NSTemporaryDirectory() + "casa-release-ledger-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+private let holder = LeaseHolder(pid: 1, host: "h", since: "2026-01-01T00:00:00.000Z", processStart: nil)
+
+private func started(_ runID: String) -> RunStarted {
+    RunStarted(runID: runID, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+               parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
+               chosen: ChosenValues(), host: "h", user: "u", tools: [:])
+}
+
+@Suite struct LedgerTests {
+    @Test func aNewLedgerIsMigratedInWALModeWithFullSync() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        #expect(try ledger.appliedMigrations() == EmbeddedMigrations.all.map(\.name))
+        #expect(EmbeddedMigrations.all.count >= 2)
+        let (mode, synchronous) = try ledger.queue.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(mode == "wal")
+        #expect(synchronous == 2)  // FULL
+        // Opening again applies nothing twice.
+        #expect(try Ledger.open(path: directory.file("l.sqlite")).appliedMigrations() == EmbeddedMigrations.all.map(\.name))
+    }
+
+    @Test func appendsChainHashesAndProjects() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        try ledger.append([.runStarted(started("aaaa0001-0000-0000-0000-000000000000"))], to: "aaaa0001-0000-0000-0000-000000000000", expectedVersion: 0, actor: "u@h", at: Date())
+        let recorded = try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))],
+                                         to: "aaaa0001-0000-0000-0000-000000000000", expectedVersion: 1, actor: "u@h", at: Date())
+        let events = try ledger.events(of: "aaaa0001-0000-0000-0000-000000000000")
+        #expect(events.map(\.streamVersion) == [1, 2])
+        #expect(events[0].previousHash == HashChain.genesis)
+        #expect(events[1].previousHash == events[0].hash)
+        #expect(recorded[0].hash == HashChain.expectedHash(of: recorded[0]))
+        #expect(try ledger.verifyChain() == ChainReport(checked: 2, firstMismatch: nil))
+        let run = try ledger.run("aaaa0001-0000-0000-0000-000000000000")
+        #expect(run.status == "running")
+        #expect(run.lease == holder)
+        #expect(try ledger.steps(of: "aaaa0001-0000-0000-0000-000000000000").count == 8)
+    }
+
+    @Test func aStaleWriterGetsAConflictNotAnOverwrite() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "bbbb0001-0000-0000-0000-000000000000"
+        try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        // A second process opened the same ledger and read version 1 too.
+        let other = try Ledger.open(path: directory.file("l.sqlite"))
+        try other.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        #expect(throws: LedgerError.conflict(stream: run, expectedVersion: 1, actualVersion: 2)) {
+            try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        }
+        #expect(try ledger.events(of: run).count == 2)
+    }
+
+    @Test func eventsCannotBeUpdatedOrDeleted() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        try ledger.append([.runStarted(started("cccc0001-0000-0000-0000-000000000000"))], to: "cccc0001-0000-0000-0000-000000000000", expectedVersion: 0, actor: "u@h", at: Date())
+        #expect(throws: DatabaseError.self) { try ledger.queue.write { try $0.execute(sql: "UPDATE events SET actor = 'mallory'") } }
+        #expect(throws: DatabaseError.self) { try ledger.queue.write { try $0.execute(sql: "DELETE FROM events") } }
+        #expect(try ledger.eventCount() == 1)
+    }
+
+    @Test func verifyNamesTheFirstTamperedEvent() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "dddd0001-0000-0000-0000-000000000000"
+        try ledger.append([.runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
+                           .leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        // What an attacker with the sqlite3 tool would do: drop the trigger, then edit.
+        try ledger.queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_are_append_only_update")
+            try db.execute(sql: "UPDATE events SET actor = 'mallory@h' WHERE sequence = 2")
+        }
+        let report = try ledger.verifyChain()
+        #expect(report.checked == 1)
+        #expect(report.firstMismatch?.sequence == 2)
+    }
+
+    @Test func verifyNoticesADeletedEvent() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "eeee0001-0000-0000-0000-000000000000"
+        try ledger.append([.runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
+                           .leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try ledger.queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_are_append_only_delete")
+            try db.execute(sql: "DELETE FROM events WHERE sequence = 2")
+        }
+        #expect(try ledger.verifyChain().firstMismatch?.sequence == 2)
+    }
+
+    @Test func projectionsRebuildToTheSameRows() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "ffff0001-0000-0000-0000-000000000000"
+        try ledger.execute(.start(started(run)), run: run, actor: "u@h", at: Date())
+        try ledger.execute(.acquireLease(holder, currentHolderIsAlive: false), run: run, actor: "u@h", at: Date())
+        let intent = StepIntent.inspectImage(InspectImageIntent(image: "/i.sif", sidecarPath: "/i.sif.json"))
+        try ledger.execute(.startStep(.inspectImage, intent: intent, logPath: nil), run: run, actor: "u@h", at: Date())
+        let before = (try ledger.run(run), try ledger.steps(of: run))
+        try ledger.rebuildProjections()
+        let after = (try ledger.run(run), try ledger.steps(of: run))
+        #expect(before.0 == after.0)
+        #expect(before.1 == after.1)
+        #expect(after.1[0].status == "running")
+    }
+
+    @Test func runIDsResolveFromUniquePrefixes() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        for run in ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"] {
+            try ledger.execute(.start(started(run)), run: run, actor: "u@h", at: Date())
+        }
+        #expect(try ledger.resolveRunID("abc1") == "abc10000-0000-0000-0000-000000000000")
+        #expect(throws: LedgerError.ambiguousRun(prefix: "abc", matches: ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"])) {
+            try ledger.resolveRunID("abc")
+        }
+        #expect(throws: LedgerError.unknownRun("fff")) { try ledger.resolveRunID("fff") }
+        #expect(throws: LedgerError.unknownRun("a*")) { try ledger.resolveRunID("a*") }
+    }
+
+    @Test func aFileThatIsNotALedgerIsRefusedAndLeftAlone() throws {
+        let directory = TemporaryDirectory()
+        let text = directory.file("notes.txt")
+        try Data(String(repeating: "not a database\n", count: 200).utf8).write(to: URL(fileURLWithPath: text))
+        let before = try Data(contentsOf: URL(fileURLWithPath: text))
+        #expect { try Ledger.open(path: text) } throws: { error in
+            if case LedgerError.notALedger = error { return true } else { return false }
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: text)) == before)
+
+        let other = directory.file("other.sqlite")
+        try DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE patients (id INTEGER)") }
+        #expect { try Ledger.open(path: other) } throws: { error in
+            if case LedgerError.notALedger = error { return true } else { return false }
+        }
+    }
+
+    @Test func aLedgerThatCannotBeCreatedSaysSo() {
+        #expect { try Ledger.open(path: "/proc/casa-release/ledger.sqlite") } throws: { error in
+            if case LedgerError.cannotOpen = error { return true } else { return false }
+        }
+        #expect(throws: LedgerError.missing(path: "/nonexistent/ledger.sqlite")) { try Ledger.open(path: "/nonexistent/ledger.sqlite", mustExist: true) }
+    }
+
+    @Test func aLedgerFromANewerVersionIsRefused() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.file("l.sqlite")
+        _ = try Ledger.open(path: path)
+        try DatabaseQueue(path: path).write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')") }
+        #expect(throws: LedgerError.newerSchema(path: path, unknownMigrations: ["9999_from_the_future"])) { try Ledger.open(path: path) }
+    }
+}
