@@ -170,8 +170,10 @@ public enum RunDecider {
 
         case .publicationRolledBack(let rollback):
             state.rollbacks.append(rollback)
+            // The publication starts over from check-target; the step that failed keeps saying
+            // so until it runs again, so the run still reads as failed.
             for index in state.steps.indices where Pipeline.publicationSteps.contains(state.steps[index].name) {
-                state.steps[index].status = .pending
+                if state.steps[index].status != .failed { state.steps[index].status = .pending }
                 state.steps[index].outcome = nil
                 state.steps[index].detail = "rolled back: \(rollback.reason)"
             }

@@ -1,0 +1,107 @@
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// What a run of the `casa-release` binary did.
+struct Execution {
+    var status: Int32
+    /// True when the process was killed by a signal (`status` is then the signal).
+    var killed: Bool
+    var stdout: String
+    var stderr: String
+}
+
+/// A scratch release area for one test: a base directory with an upstream image, a mirror, and
+/// the built `casa-release` binary to run against them.
+final class Workspace {
+    let root: String
+    var base: String { root + "/casa" }
+    var mirror: String { root + "/mirror" }
+    var ledgerPath: String { base + "/casa-release.sqlite" }
+    var upstream: String { base + "/ubuntu-24.04.sif" }
+    var output: String { base + "/casa-system-ubuntu-24.04.sif" }
+
+    init(baseBytes: Int = 1 << 20) throws {
+        root = NSTemporaryDirectory() + "casa-release-e2e-" + UUID().uuidString
+        for directory in [base, mirror] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<baseBytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        try Data(bytes).write(to: URL(fileURLWithPath: upstream))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    static var binary: String {
+        if let path = ProcessInfo.processInfo.environment["CASA_RELEASE_BINARY"] { return path }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("casa-release").path
+        if FileManager.default.isExecutableFile(atPath: beside) { return beside }
+        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return package.appendingPathComponent(".build/debug/casa-release").path
+    }
+
+    /// Runs casa-release with `arguments`, in the workspace, with its own base directory.
+    @discardableResult
+    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Execution {
+        let process = try start(arguments, environment: extra)
+        let stdout = process.standardOutput as! Pipe, stderr = process.standardError as! Pipe
+        // Read both pipes to the end before waiting, so a chatty process never blocks on a full pipe.
+        let errorData = DataBox()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            errorData.data = stderr.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
+        let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        process.waitUntilExit()
+        return Execution(status: process.terminationStatus, killed: process.terminationReason == .uncaughtSignal,
+                         stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self))
+    }
+
+    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: root)
+        var environment = ProcessInfo.processInfo.environment
+        environment["CASA_BASE_DIRECTORY"] = base
+        environment.removeValue(forKey: "CASA_RELEASE_FAILPOINT")
+        environment.removeValue(forKey: "CASA_RELEASE_PUBLISH_URL")
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    var createArguments: [String] { ["create_base_image", "type=system", "image_version=ubuntu-24.04"] }
+    var createAndPublishArguments: [String] { createArguments + ["publish=yes", "target=file://\(mirror)/"] }
+    var publishArguments: [String] { ["publish-base-image", "type=system", "target=file://\(mirror)/"] }
+
+    func ledger() throws -> Ledger { try Ledger.open(path: ledgerPath, mustExist: true) }
+
+    func runIDs() throws -> [String] {
+        guard FileManager.default.fileExists(atPath: ledgerPath) else { return [] }
+        return try ledger().runs().map(\.runID)
+    }
+
+    func files(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    func bytes(_ path: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path)) }
+
+    func sidecar(_ path: String) throws -> ImageSidecar {
+        try ImageSidecar.parse(String(decoding: try bytes(path), as: UTF8.self))
+    }
+}
+
+/// Standard error, read on another thread while standard output is read on this one.
+private final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
