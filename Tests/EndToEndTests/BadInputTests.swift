@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import ReleaseLedger
+
+/// Every wrong argument or bad file ends in one readable line, the right exit code, and a ledger
+/// that is untouched (or still consistent).
+@Suite struct BadInputTests {
+    /// Runs, expects `status`, a single line on stderr containing `message`, and no run recorded.
+    func expectRefusal(_ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
+                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let runsBefore = try workspace.runIDs()
+        let result = try workspace.run(arguments)
+        #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "one line, not: \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stderr.contains(message), "\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(try workspace.runIDs() == runsBefore, "no run recorded", sourceLocation: sourceLocation)
+    }
+
+    @Test func unknownOption() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, workspace.createArguments + ["colour=red"], status: 64, message: "colour")
+    }
+
+    @Test func badBoolean() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, workspace.createArguments + ["force=maybe"], status: 64, message: "maybe")
+    }
+
+    @Test func badType() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, ["create_base_image", "type=sytem", "image_version=ubuntu-24.04"], status: 64, message: "type must be")
+        try expectRefusal(workspace, ["publish_base_image", "type=sytem"], status: 64, message: "type must be")
+    }
+
+    @Test func badContainerType() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, workspace.createArguments + ["container_type=docker"], status: 64, message: "container_type")
+    }
+
+    @Test func missingRequiredOption() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, ["create-base-image", "type=system"], status: 64, message: "image-version")
+    }
+
+    @Test func missingBase() throws {
+        let workspace = try Workspace()
+        try FileManager.default.removeItem(atPath: workspace.upstream)
+        try expectRefusal(workspace, workspace.createArguments, status: 65, message: "*ubuntu-*.sif")
+        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/nothing.sif"], status: 65, message: "not found")
+    }
+
+    @Test func severalBases() throws {
+        let workspace = try Workspace()
+        try FileManager.default.copyItem(atPath: workspace.upstream, toPath: workspace.base + "/ubuntu-22.04.sif")
+        try expectRefusal(workspace, workspace.createArguments, status: 65, message: "ubuntu-22.04.sif, ")
+    }
+
+    @Test func unreadableBase() throws {
+        let workspace = try Workspace()
+        // Root reads any file whatever its mode, so unreadable is a link to nowhere, and a directory.
+        try FileManager.default.createSymbolicLink(atPath: workspace.root + "/dangling.sif", withDestinationPath: workspace.root + "/gone.sif")
+        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/dangling.sif"], status: 65, message: "cannot read the base image")
+        try FileManager.default.createDirectory(atPath: workspace.root + "/ubuntu-20.04.sif", withIntermediateDirectories: false)
+        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/ubuntu-20.04.sif"], status: 65, message: "not a regular file")
+    }
+
+    @Test func malformedBaseSidecar() throws {
+        let workspace = try Workspace()
+        try Data("{\"system\": \"ubuntu-24.04\",\n\"origin\": }".utf8).write(to: URL(fileURLWithPath: workspace.upstream + ".json"))
+        try expectRefusal(workspace, workspace.createArguments, status: 65, message: "line 2")
+    }
+
+    @Test func existingOutputWithoutForce() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let before = try workspace.bytes(workspace.output + ".json")
+        try expectRefusal(workspace, workspace.createArguments, status: 73, message: "force=yes")
+        #expect(try workspace.bytes(workspace.output + ".json") == before, "the existing sidecar is untouched")
+    }
+
+    @Test func targetMissingOrNotADirectory() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        try expectRefusal(workspace, ["publish-base-image", "type=system", "target=file://\(workspace.root)/nowhere/"], status: 73, message: "does not exist")
+        try Data().write(to: URL(fileURLWithPath: workspace.root + "/plain-file"))
+        try expectRefusal(workspace, ["publish-base-image", "type=system", "target=\(workspace.root)/plain-file"], status: 73, message: "not a directory")
+        try expectRefusal(workspace, workspace.createAndPublishArguments.dropLast() + ["force=yes", "target=\(workspace.root)/nowhere"], status: 73, message: "does not exist")
+    }
+
+    @Test func unsupportedTargetScheme() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        try expectRefusal(workspace, ["publish-base-image", "type=system", "target=gopher://example/"], status: 65, message: "gopher")
+    }
+
+    @Test func imageWithoutUsableSidecar() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        try Data("{\"name\": \"casa-system-ubuntu-24.04\"}".utf8).write(to: URL(fileURLWithPath: workspace.output + ".json"))
+        try expectRefusal(workspace, workspace.publishArguments, status: 65, message: "no image_id")
+        try FileManager.default.removeItem(atPath: workspace.output + ".json")
+        try expectRefusal(workspace, workspace.publishArguments, status: 65, message: "no sidecar")
+    }
+
+    @Test func anImageThatChangedAfterItWasDescribedIsNotPublished() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: workspace.output))
+        try handle.write(contentsOf: Data("corrupted".utf8))
+        try handle.close()
+        let result = try workspace.run(workspace.publishArguments)
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("changed after it was described"))
+        #expect(try workspace.files(in: workspace.mirror) == [])
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    @Test func ledgerUnwritableOrNotALedger() throws {
+        let workspace = try Workspace()
+        try Data("plain".utf8).write(to: URL(fileURLWithPath: workspace.root + "/file"))
+        try expectRefusal(workspace, workspace.createArguments + ["--ledger", workspace.root + "/file/ledger.sqlite"], status: 73, message: "ledger")
+        try FileManager.default.createDirectory(atPath: workspace.root + "/dir.sqlite", withIntermediateDirectories: false)
+        try expectRefusal(workspace, workspace.createArguments + ["--ledger", workspace.root + "/dir.sqlite"], status: 73, message: "cannot open the ledger")
+        let notes = workspace.root + "/notes.sqlite"
+        try Data(String(repeating: "these are my notes\n", count: 100).utf8).write(to: URL(fileURLWithPath: notes))
+        try expectRefusal(workspace, workspace.createArguments + ["--ledger", notes], status: 65, message: "not a casa-release ledger")
+        #expect(try workspace.bytes(notes) == Data(String(repeating: "these are my notes\n", count: 100).utf8))
+        try expectRefusal(workspace, ["verify", "--ledger", notes], status: 65, message: "not a casa-release ledger")
+        #expect(!FileManager.default.fileExists(atPath: workspace.output), "nothing was made")
+    }
+
+    @Test func queriesOnMissingLedgerOrUnknownRun() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, ["verify"], status: 65, message: "no ledger at")
+        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "a query does not create a ledger")
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        try expectRefusal(workspace, ["status", "ffff"], status: 64, message: "no run matches ffff")
+        try expectRefusal(workspace, ["log", "not-hex!"], status: 64, message: "no run matches")
+    }
+}
