@@ -148,3 +148,26 @@ import ReleaseStateMachine
         }
     }
 }
+
+@Suite struct StandaloneBinaryTests {
+    /// The migrations are inside the binary: copied alone into an empty directory, it still
+    /// creates its ledger.
+    @Test func theBinaryAloneCreatesItsLedger() throws {
+        let workspace = try Workspace()
+        let lonely = workspace.root + "/lonely"
+        try FileManager.default.createDirectory(atPath: lonely, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Workspace.binary, toPath: lonely + "/casa-release")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: lonely + "/casa-release")
+        process.arguments = ["create_base_image", "type=system", "image_version=ubuntu-24.04", "--base-dir", workspace.base, "--ledger", lonely + "/ledger.sqlite"]
+        process.currentDirectoryURL = URL(fileURLWithPath: lonely)
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let ledger = try Ledger.open(path: lonely + "/ledger.sqlite", mustExist: true)
+        #expect(try ledger.appliedMigrations().count >= 2)
+        #expect(try ledger.runs().count == 1)
+    }
+}
