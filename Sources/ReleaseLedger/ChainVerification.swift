@@ -18,7 +18,7 @@ extension Ledger {
     /// equal to the previous event's hash, each hash equal to the one recomputed from the stored
     /// fields, and consecutive versions within each run. Stops at the first mismatch.
     public func verifyChain() throws -> ChainReport {
-        try queue.read { db in
+        try read { db in
             var previousHash = HashChain.genesis
             var expectedSequence: Int64 = 1
             var versions: [String: Int] = [:]

@@ -43,7 +43,7 @@ public final class Ledger {
         return ledger
     }
 
-    private static func classify(_ error: DatabaseError, path: String) -> LedgerError {
+    static func classify(_ error: DatabaseError, path: String) -> LedgerError {
         let reason = error.message ?? "\(error.resultCode)"
         switch error.resultCode.primaryResultCode {
         case .SQLITE_NOTADB, .SQLITE_CORRUPT:
@@ -66,7 +66,7 @@ public final class Ledger {
             }
         }
         let migrator = Self.migrator
-        let unknown = try queue.read { db -> [String] in
+        let unknown = try read { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }
             let known = Set(migrator.migrations)
             return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
@@ -89,7 +89,7 @@ public final class Ledger {
 
     /// The names of the migrations applied to this ledger, in order.
     public func appliedMigrations() throws -> [String] {
-        try queue.read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+        try read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
     }
 
     // MARK: - Writing
@@ -136,13 +136,26 @@ public final class Ledger {
 
     private func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         var result: T?
-        try queue.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                result = try body(db)
-                return .commit
+        do {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
             }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
         }
         return result!
+    }
+
+    /// A read, with SQLite's errors told as ledger errors (a damaged file is "not a ledger", not a crash).
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        }
     }
 
     private static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: Database) throws -> (recorded: [RecordedEvent], state: RunState) {
@@ -178,7 +191,7 @@ public final class Ledger {
 
     /// A run's state, folded from its events.
     public func state(of run: String) throws -> RunState {
-        try queue.read { db in try Self.loadState(db, stream: run) }
+        try read { db in try Self.loadState(db, stream: run) }
     }
 
     static func loadState(_ db: Database, stream: String) throws -> RunState {
@@ -188,7 +201,7 @@ public final class Ledger {
 
     /// A run's events, in order.
     public func events(of run: String) throws -> [RecordedEvent] {
-        try queue.read { db in try Self.loadEvents(db, stream: run) }
+        try read { db in try Self.loadEvents(db, stream: run) }
     }
 
     static func loadEvents(_ db: Database, stream: String) throws -> [RecordedEvent] {
@@ -197,7 +210,7 @@ public final class Ledger {
 
     /// How many events the ledger holds.
     public func eventCount() throws -> Int {
-        try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
     }
 }
 

@@ -72,13 +72,13 @@ public struct PublicationSummary: Codable, Equatable, Sendable {
 extension Ledger {
     /// The most recent runs first.
     public func runs(limit: Int = 50) throws -> [RunSummary] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", arguments: [limit]).map(RunSummary.init(row:))
         }
     }
 
     public func run(_ runID: String) throws -> RunSummary {
-        try queue.read { db in
+        try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [runID]) else {
                 throw LedgerError.unknownRun(runID)
             }
@@ -88,13 +88,13 @@ extension Ledger {
 
     /// A run's steps in pipeline order.
     public func steps(of runID: String) throws -> [StepSummary] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY position", arguments: [runID]).map(StepSummary.init(row:))
         }
     }
 
     public func publications(of runID: String) throws -> [PublicationSummary] {
-        try queue.read { db in
+        try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE run_id = ? ORDER BY target", arguments: [runID]).map(PublicationSummary.init(row:))
         }
     }
@@ -104,7 +104,7 @@ extension Ledger {
         // Run ids are lowercase UUIDs: anything else cannot match, and GLOB needs no escaping then.
         let normalized = prefix.lowercased()
         guard !normalized.isEmpty, normalized.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw LedgerError.unknownRun(prefix) }
-        let matches = try queue.read { db in
+        let matches = try read { db in
             try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE run_id GLOB ? ORDER BY run_id LIMIT 5", arguments: [normalized + "*"])
         }
         switch matches.count {
@@ -116,7 +116,7 @@ extension Ledger {
 
     /// The most recent run that is not completed, for `casa-release resume` without an id.
     public func mostRecentUnfinishedRun() throws -> String? {
-        try queue.read { db in
+        try read { db in
             try String.fetchOne(db, sql: "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
         }
     }
