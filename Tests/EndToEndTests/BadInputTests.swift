@@ -139,3 +139,24 @@ import ReleaseLedger
         try expectRefusal(workspace, ["log", "not-hex!"], status: 64, message: "no run matches")
     }
 }
+
+@Suite struct DamagedLedgerTests {
+    @Test func aDamagedLedgerFileIsBadInputNotACrash() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        // Checkpoint the WAL into the main file, then overwrite the start of its first page.
+        let sqlite = Process()
+        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        sqlite.arguments = [workspace.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);"]
+        sqlite.standardOutput = FileHandle.nullDevice
+        try sqlite.run()
+        sqlite.waitUntilExit()
+        var bytes = try workspace.bytes(workspace.ledgerPath)
+        bytes.replaceSubrange(100..<4096, with: Data(repeating: 0xFF, count: 3996))
+        try bytes.write(to: URL(fileURLWithPath: workspace.ledgerPath))
+        let verify = try workspace.run(["verify"])
+        #expect(verify.status == 65)
+        #expect(verify.stderr.contains("is not a casa-release ledger"))
+        #expect(verify.stderr.split(separator: "\n").count == 1)
+    }
+}
