@@ -145,12 +145,7 @@ import ReleaseLedger
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // Checkpoint the WAL into the main file, then overwrite the start of its first page.
-        let sqlite = Process()
-        sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        sqlite.arguments = [workspace.ledgerPath, "PRAGMA wal_checkpoint(TRUNCATE);"]
-        sqlite.standardOutput = FileHandle.nullDevice
-        try sqlite.run()
-        sqlite.waitUntilExit()
+        #expect(try workspace.sqlite3("PRAGMA wal_checkpoint(TRUNCATE);") == 0)
         var bytes = try workspace.bytes(workspace.ledgerPath)
         bytes.replaceSubrange(100..<4096, with: Data(repeating: 0xFF, count: 3996))
         try bytes.write(to: URL(fileURLWithPath: workspace.ledgerPath))

@@ -83,6 +83,17 @@ final class Workspace {
     var createAndPublishArguments: [String] { createArguments + ["publish=yes", "target=file://\(mirror)/"] }
     var publishArguments: [String] { ["publish-base-image", "type=system", "target=file://\(mirror)/"] }
 
+    /// Runs the sqlite3 tool on the ledger, as someone going behind casa-release's back would.
+    func sqlite3(_ sql: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [ledgerPath, sql]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
     func ledger() throws -> Ledger { try Ledger.open(path: ledgerPath, mustExist: true) }
 
     func runIDs() throws -> [String] {
