@@ -11,7 +11,7 @@ public struct FileDigests: Equatable, Sendable {
     /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
     /// that file descriptor as they are read, so a copy costs one read.
     public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {
-        let source = Darwin_open(path, O_RDONLY)
+        let source = open(path, O_RDONLY)
         guard source >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
         defer { close(source) }
         var md5 = Insecure.MD5()
@@ -53,7 +53,3 @@ public struct FileDigests: Equatable, Sendable {
     }
 }
 
-// Foundation re-exports Glibc's open as a variadic-free overload only in some toolchains.
-@inline(__always) func Darwin_open(_ path: String, _ flags: Int32, _ mode: mode_t = 0) -> Int32 {
-    open(path, flags, mode)
-}

@@ -196,7 +196,15 @@ public final class Ledger {
 
     static func loadState(_ db: Database, stream: String) throws -> RunState {
         let events = try loadEvents(db, stream: stream)
-        return try RunDecider.fold(events.map { try $0.decoded() })
+        return RunDecider.fold(try events.map { record in
+            // A payload this version cannot read (edited by hand, or written by a newer version)
+            // is bad data, told by its sequence, not an internal error.
+            do {
+                return try record.decoded()
+            } catch {
+                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: "\(error)")
+            }
+        })
     }
 
     /// A run's events, in order.

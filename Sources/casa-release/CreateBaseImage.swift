@@ -67,7 +67,7 @@ struct CreateBaseImage: ParsableCommand {
     }
 
     func run() throws {
-        let out = Output(json: global.json, quiet: false)
+        let out = Output(json: global.json)
         let baseDirectory = global.resolvedBaseDirectory
         let explicitBase = base.map(Paths.absolute)
         let pattern = "*ubuntu-*.sif"

@@ -4,14 +4,13 @@ import Foundation
 /// error (so that `--json` output stays clean), errors as one line.
 struct Output {
     var json: Bool
-    var quiet: Bool = false
 
     func result(_ text: String) {
         print(text)
     }
 
     func progress(_ text: String) {
-        guard !quiet, !json else { return }
+        guard !json else { return }
         FileHandle.standardError.write(Data("  \(text)\n".utf8))
     }
 

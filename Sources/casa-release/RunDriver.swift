@@ -40,16 +40,17 @@ struct RunDriver {
     private func acquire(_ holder: LeaseHolder) throws {
         let state = try ledger.state(of: runID)
         let alive = state.lease.map(ProcessIdentity.isAlive) ?? false
+        let held: RunState
         do {
             let after = try record(.acquireLease(holder, currentHolderIsAlive: alive))
+            held = after
             if let previous = state.lease, after.lease == holder {
                 output.note("took over run \(runID) from \(previous), which is no longer running")
             }
         } catch DomainError.leaseHeld(let current) {
             throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
         }
-        let state2 = try ledger.state(of: runID)
-        for input in RunPlanner.frozenInputs(state2) {
+        for input in RunPlanner.frozenInputs(held) {
             let status = LocalFiles.status(input.path)
             if status?.size != input.size || status?.modified != input.modified {
                 _ = try? record(.releaseLease(holder))

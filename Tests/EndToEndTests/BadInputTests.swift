@@ -155,3 +155,25 @@ import ReleaseLedger
         #expect(verify.stderr.split(separator: "\n").count == 1)
     }
 }
+
+@Suite struct LedgerContentTests {
+    @Test func anEventThatCannotBeReadIsBadDataNamedBySequence() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:after"]).killed)
+        #expect(try workspace.sqlite3("DROP TRIGGER events_are_append_only_update; UPDATE events SET payload = '{}' WHERE sequence = (SELECT MAX(sequence) FROM events);") == 0)
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 65)
+        #expect(resumed.stderr.contains("cannot be read"))
+        #expect(resumed.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func aPasswordInTheTargetNeverEntersTheLedger() throws {
+        let workspace = try Workspace()
+        let result = try workspace.run(workspace.createArguments + ["publish=yes", "target=file://release:hunter2@\(workspace.mirror)/"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try workspace.files(in: workspace.mirror).count == 2)
+        let events = try workspace.ledger().events(of: try workspace.runIDs()[0])
+        #expect(!events.contains { $0.payload.contains("hunter2") })
+        #expect(events.contains { $0.payload.contains("release@") })
+    }
+}
