@@ -7,6 +7,14 @@ public enum IntentPlanner {
     public static func intent(for name: StepName, in state: RunState) throws -> StepIntent {
         guard let started = state.started else { throw PlanningError.missingInput(step: name, needs: "a started run") }
         let parameters = started.parameters
+        switch started.pipeline {
+        case .recipeBaseImage:
+            if let intent = try recipeBaseImageIntent(for: name, in: state, started: started) { return intent }
+        case .userImage:
+            if let intent = try userImageIntent(for: name, in: state, started: started) { return intent }
+        case .systemBaseImage, .publication:
+            break
+        }
         switch name {
         case .resolveBase:
             let build = try require(parameters.systemBaseImage, name, "system image parameters")
@@ -116,7 +124,7 @@ public enum IntentPlanner {
         image.sidecar.setting("build_number", .integer(Int64(number))).rendered
     }
 
-    private static func names(of image: ImageDescription) -> PublishedNames {
+    static func names(of image: ImageDescription) -> PublishedNames {
         PublishedNames(imageFileName: FilePath.lastComponent(image.image))
     }
 
@@ -126,7 +134,7 @@ public enum IntentPlanner {
          try require(state.buildNumber, name, "a claimed build number"))
     }
 
-    private static func require<T>(_ value: T?, _ step: StepName, _ what: String) throws -> T {
+    static func require<T>(_ value: T?, _ step: StepName, _ what: String) throws -> T {
         guard let value else { throw PlanningError.missingInput(step: step, needs: what) }
         return value
     }

@@ -39,8 +39,8 @@ public enum RunPlanner {
     static func skipReason(_ name: StepName, _ state: RunState) -> String? {
         guard let started = state.started else { return nil }
         let definition = Pipeline.definition(of: started.pipeline).step(named: name)
-        if definition?.skipRule == .unlessPublishing, started.parameters.publication == nil {
-            return SkipRule.unlessPublishing.rawValue
+        if let rule = definition?.skipRule, let reason = rule.reason(started.parameters) {
+            return reason
         }
         if Pipeline.publicationSteps.contains(name), name != .checkTarget,
            let number = state.targetCheck?.upToDateBuildNumber, let image = state.image {
@@ -54,8 +54,15 @@ public enum RunPlanner {
     /// the base until it is copied, the image until it is published.
     public static func frozenInputs(_ state: RunState) -> [FrozenInput] {
         var inputs: [FrozenInput] = []
-        if let base = state.resolvedBase, state.step(.copy)?.status.isDone == false {
+        // The base until the image is made from it (copy for system images, build for the others).
+        if let base = state.resolvedBase, state.steps.contains(where: { [.copy, .build].contains($0.name) && !$0.status.isDone }) {
             inputs.append(FrozenInput(role: "base image", path: base.base, size: base.size, modified: base.modified))
+        }
+        if let recipe = state.loadedRecipe, state.step(.renderDefinition)?.status.isDone == false {
+            inputs.append(FrozenInput(role: "recipe", path: recipe.file, size: recipe.size, modified: recipe.modified))
+        }
+        if let runImage = state.runImage, state.step(.generate)?.status.isDone == false {
+            inputs.append(FrozenInput(role: "run image", path: runImage.path, size: runImage.size, modified: runImage.modified))
         }
         if let image = state.image, state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && !$0.status.isDone }) {
             inputs.append(FrozenInput(role: "image", path: image.image, size: image.size, modified: image.modified))

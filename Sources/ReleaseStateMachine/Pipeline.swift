@@ -6,6 +6,10 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     case systemBaseImage = "system-base-image"
     /// `publish-base-image` / `publish-user-image`: inspect an existing image, then publish it.
     case publication = "publication"
+    /// `create-base-image type=run|dev|pixi`: an Apptainer build from a recipe.
+    case recipeBaseImage = "recipe-base-image"
+    /// `create-user-image`: install, [zip], generate, describe, [upload] from a dev environment.
+    case userImage = "user-image"
 }
 
 /// Who carries a step out.
@@ -18,6 +22,31 @@ public enum StepKind: String, Codable, Sendable {
 /// When parameters skip a step (`publish=no` skips the publication steps).
 public enum SkipRule: String, Codable, Sendable {
     case unlessPublishing = "publish=no"
+    case unlessInstalling = "install=no"
+    case unlessZipping = "zip=no"
+    case unlessGenerating = "generate=no"
+
+    /// Why `parameters` skip a step under this rule, or nil when they do not.
+    public func reason(_ parameters: RunParameters) -> String? {
+        let user = parameters.userImage
+        switch self {
+        case .unlessPublishing:
+            guard parameters.publication == nil else { return nil }
+            guard let user else { return "publish=no" }
+            return user.generate ? "upload=no" : "generate=no: there is no new image to upload"
+        case .unlessInstalling:
+            guard let user else { return nil }
+            if user.isPixi {
+                return "pixi user images are installed by pixi inside the image during generate ("
+                    + (user.install ? "install=yes: monolithic)" : "install=no: modular)")
+            }
+            return user.install ? nil : "install=no"
+        case .unlessZipping:
+            return user?.zip == true ? nil : "zip=no"
+        case .unlessGenerating:
+            return user?.generate == false ? "generate=no" : nil
+        }
+    }
 }
 
 /// One step of a pipeline: data, not code.
@@ -56,6 +85,18 @@ public struct Pipeline: Equatable, Sendable {
             ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .publication:
             return Pipeline(kind: kind, steps: [StepDefinition(.inspectImage)] + publicationSteps.map { StepDefinition($0) })
+        case .recipeBaseImage:
+            return Pipeline(kind: kind, steps: [
+                StepDefinition(.resolveBase), StepDefinition(.loadRecipe), StepDefinition(.renderDefinition),
+                StepDefinition(.build), StepDefinition(.describe),
+            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+        case .userImage:
+            return Pipeline(kind: kind, steps: [
+                StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
+                StepDefinition(.install, skipRule: .unlessInstalling), StepDefinition(.zip, skipRule: .unlessZipping),
+                StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
+                StepDefinition(.generate, skipRule: .unlessGenerating), StepDefinition(.describe, skipRule: .unlessGenerating),
+            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         }
     }
 

@@ -5,13 +5,18 @@ import Foundation
 /// command line or the environment of the resuming process.
 public struct RunParameters: Codable, Equatable, Sendable {
     public var systemBaseImage: SystemBaseImageParameters?
+    public var recipeBaseImage: RecipeBaseImageParameters?
+    public var userImage: UserImageParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
     public var commandLine: [String]
 
-    public init(systemBaseImage: SystemBaseImageParameters? = nil, publication: PublicationParameters? = nil, commandLine: [String] = []) {
+    public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
+                userImage: UserImageParameters? = nil, publication: PublicationParameters? = nil, commandLine: [String] = []) {
         self.systemBaseImage = systemBaseImage
+        self.recipeBaseImage = recipeBaseImage
+        self.userImage = userImage
         self.publication = publication
         self.commandLine = commandLine
     }
@@ -66,9 +71,12 @@ public struct PublicationParameters: Codable, Equatable, Sendable {
 public struct ChosenValues: Codable, Equatable, Sendable {
     public var imageID: String?
     public var creationTime: String?
+    /// Where the run keeps its step logs and rendered definitions: `<base dir>/casa-release-logs/<run id>`.
+    public var logDirectory: String?
 
-    public init(imageID: String? = nil, creationTime: String? = nil) {
+    public init(imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil) {
         self.imageID = imageID
         self.creationTime = creationTime
+        self.logDirectory = logDirectory
     }
 }

@@ -100,6 +100,31 @@ public struct RunState: Equatable, Sendable {
         return nil
     }
 
+    public var loadedRecipe: LoadedRecipe? {
+        if case .loadedRecipe(let value)? = outcome(of: .loadRecipe) { return value }
+        return nil
+    }
+
+    public var renderedDefinition: RenderedDefinition? {
+        if case .renderedDefinition(let value)? = outcome(of: .renderDefinition) { return value }
+        return nil
+    }
+
+    public var environment: SelectedEnvironment? {
+        if case .selectedEnvironment(let value)? = outcome(of: .selectEnvironment) { return value }
+        return nil
+    }
+
+    public var runImage: RunImage? {
+        if case .checkedRunImage(let value)? = outcome(of: .checkRunImage) { return value }
+        return nil
+    }
+
+    public var installedTree: InstalledTree? {
+        if case .installed(let value)? = outcome(of: .install) { return value }
+        return nil
+    }
+
     public var targetCheck: TargetCheck? {
         if case .checkedTarget(let value)? = outcome(of: .checkTarget) { return value }
         return nil

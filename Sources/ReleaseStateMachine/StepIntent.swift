@@ -14,6 +14,13 @@ public enum StepIntent: Equatable, Sendable {
     case verifyUpload(VerifyUploadIntent)
     case makeVisible(MakeVisibleIntent)
     case recordPublication(RecordPublicationIntent)
+    case loadRecipe(LoadRecipeIntent)
+    case renderDefinition(RenderDefinitionIntent)
+    case buildImage(BuildImageIntent)
+    case selectEnvironment(SelectEnvironmentIntent)
+    case checkRunImage(CheckRunImageIntent)
+    case install(InstallIntent)
+    case zipInstall(ZipInstallIntent)
 }
 
 /// Find the base image: the one named, or the single match of a pattern in the base directory.
@@ -212,6 +219,13 @@ extension StepIntent: Codable {
         case .verifyUpload: return "verify-upload"
         case .makeVisible: return "make-visible"
         case .recordPublication: return "record-publication"
+        case .loadRecipe: return "load-recipe"
+        case .renderDefinition: return "render-definition"
+        case .buildImage: return "build-image"
+        case .selectEnvironment: return "select-environment"
+        case .checkRunImage: return "check-run-image"
+        case .install: return "install"
+        case .zipInstall: return "zip-install"
         }
     }
 
@@ -230,6 +244,13 @@ extension StepIntent: Codable {
         case "verify-upload": self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
         case "make-visible": self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
         case "record-publication": self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
+        case "load-recipe": self = .loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent))
+        case "render-definition": self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
+        case "build-image": self = .buildImage(try container.decode(BuildImageIntent.self, forKey: .intent))
+        case "select-environment": self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
+        case "check-run-image": self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
+        case "install": self = .install(try container.decode(InstallIntent.self, forKey: .intent))
+        case "zip-install": self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -250,6 +271,23 @@ extension StepIntent: Codable {
         case .verifyUpload(let intent): try container.encode(intent, forKey: .intent)
         case .makeVisible(let intent): try container.encode(intent, forKey: .intent)
         case .recordPublication(let intent): try container.encode(intent, forKey: .intent)
+        case .loadRecipe(let intent): try container.encode(intent, forKey: .intent)
+        case .renderDefinition(let intent): try container.encode(intent, forKey: .intent)
+        case .buildImage(let intent): try container.encode(intent, forKey: .intent)
+        case .selectEnvironment(let intent): try container.encode(intent, forKey: .intent)
+        case .checkRunImage(let intent): try container.encode(intent, forKey: .intent)
+        case .install(let intent): try container.encode(intent, forKey: .intent)
+        case .zipInstall(let intent): try container.encode(intent, forKey: .intent)
+        }
+    }
+}
+
+extension StepIntent {
+    /// Whether the step runs external processes, and so gets a log file of its own.
+    public var runsProcesses: Bool {
+        switch self {
+        case .loadRecipe, .buildImage, .install: return true
+        default: return false
         }
     }
 }

@@ -22,6 +22,16 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let resolveBase = StepName("resolve-base")
     public static let copy = StepName("copy")
     public static let describe = StepName("describe")
+    // Run, dev and pixi base images (with resolve-base and describe).
+    public static let loadRecipe = StepName("load-recipe")
+    public static let renderDefinition = StepName("render-definition")
+    public static let build = StepName("build")
+    // User images (with render-definition and describe).
+    public static let selectEnvironment = StepName("select-environment")
+    public static let checkRunImage = StepName("check-run-image")
+    public static let install = StepName("install")
+    public static let zip = StepName("zip")
+    public static let generate = StepName("generate")
     // Standalone publication.
     public static let inspectImage = StepName("inspect-image")
     // Publication (shared by every pipeline that publishes).

@@ -12,6 +12,13 @@ public enum StepOutcome: Equatable, Sendable {
     case verifiedUpload(Transfer)
     case madeVisible(VisibleFile)
     case recordedPublication(RecordedLinks)
+    case loadedRecipe(LoadedRecipe)
+    case renderedDefinition(RenderedDefinition)
+    case builtImage(BuiltImage)
+    case selectedEnvironment(SelectedEnvironment)
+    case checkedRunImage(RunImage)
+    case installed(InstalledTree)
+    case zipped(ZippedInstall)
 }
 
 public struct ResolvedBase: Codable, Equatable, Sendable {
@@ -24,14 +31,18 @@ public struct ResolvedBase: Codable, Equatable, Sendable {
     public var modified: Int64
     /// The base's own image_id, when it has a sidecar that says so.
     public var baseImageID: String?
+    /// The `origin` the base's sidecar names, if any: what run, dev and pixi images inherit
+    /// (`origin` above falls back to the base's file name, which only system images use).
+    public var sidecarOrigin: String?
 
-    public init(base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?) {
+    public init(base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?, sidecarOrigin: String? = nil) {
         self.base = base
         self.system = system
         self.origin = origin
         self.size = size
         self.modified = modified
         self.baseImageID = baseImageID
+        self.sidecarOrigin = sidecarOrigin
     }
 }
 
@@ -123,6 +134,13 @@ extension StepOutcome: Codable {
         case .verifiedUpload: return "verified-upload"
         case .madeVisible: return "made-visible"
         case .recordedPublication: return "recorded-publication"
+        case .loadedRecipe: return "loaded-recipe"
+        case .renderedDefinition: return "rendered-definition"
+        case .builtImage: return "built-image"
+        case .selectedEnvironment: return "selected-environment"
+        case .checkedRunImage: return "checked-run-image"
+        case .installed: return "installed"
+        case .zipped: return "zipped"
         }
     }
 
@@ -139,6 +157,13 @@ extension StepOutcome: Codable {
         case "verified-upload": self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
         case "made-visible": self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
         case "recorded-publication": self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
+        case "loaded-recipe": self = .loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome))
+        case "rendered-definition": self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
+        case "built-image": self = .builtImage(try container.decode(BuiltImage.self, forKey: .outcome))
+        case "selected-environment": self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
+        case "checked-run-image": self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
+        case "installed": self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
+        case "zipped": self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -157,6 +182,13 @@ extension StepOutcome: Codable {
         case .verifiedUpload(let value): try container.encode(value, forKey: .outcome)
         case .madeVisible(let value): try container.encode(value, forKey: .outcome)
         case .recordedPublication(let value): try container.encode(value, forKey: .outcome)
+        case .loadedRecipe(let value): try container.encode(value, forKey: .outcome)
+        case .renderedDefinition(let value): try container.encode(value, forKey: .outcome)
+        case .builtImage(let value): try container.encode(value, forKey: .outcome)
+        case .selectedEnvironment(let value): try container.encode(value, forKey: .outcome)
+        case .checkedRunImage(let value): try container.encode(value, forKey: .outcome)
+        case .installed(let value): try container.encode(value, forKey: .outcome)
+        case .zipped(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

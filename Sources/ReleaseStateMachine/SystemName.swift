@@ -12,6 +12,8 @@ public enum SystemName {
             stem.removeLast(suffix.count)
             break
         }
+        // casa-release's own system images (`casa-system-ubuntu-24.04.sif`) are bases of run images.
+        if stem.hasPrefix("casa-system-") { stem.removeFirst("casa-system-".count) }
         let fields = stem.split(separator: "-", omittingEmptySubsequences: false)
         guard fields.count >= 2, !fields[0].isEmpty, !fields[1].isEmpty else { return nil }
         let distribution = fields[0].contains("ubuntu") ? "ubuntu" : String(fields[0])
