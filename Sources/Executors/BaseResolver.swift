@@ -68,17 +68,18 @@ public enum BaseResolver {
 
 /// Reading sidecar files, with errors that name the file and the line.
 public enum SidecarFile {
-    public static func read(_ path: String) throws -> ImageSidecar {
+    /// Reads a JSON object file: an image sidecar, or (`what`) an environment configuration.
+    public static func read(_ path: String, what: String = "sidecar") throws -> ImageSidecar {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ExecutorError.posix(.badInput, "cannot read the sidecar", path)
+            throw ExecutorError.posix(.badInput, "cannot read the \(what)", path)
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ExecutorError(.badInput, "the sidecar \(path) is not UTF-8 text")
+            throw ExecutorError(.badInput, "the \(what) \(path) is not UTF-8 text")
         }
         do {
             return try ImageSidecar.parse(text)
         } catch let error as JSONParseError {
-            throw ExecutorError(.badInput, "the sidecar \(path) is not valid JSON: \(error)")
+            throw ExecutorError(.badInput, "the \(what) \(path) is not valid JSON: \(error)")
         }
     }
 }

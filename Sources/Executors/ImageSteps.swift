@@ -24,19 +24,8 @@ public enum ImageSteps {
             unlink(intent.temporary)
             throw ExecutorError(.badInput, "the base image \(intent.source) changed while it was copied")
         }
-        if intent.replace {
-            // The old sidecar describes the old bytes: it goes before the new image arrives.
-            try LocalFiles.remove(intent.destination + ".json")
-            guard rename(intent.temporary, intent.destination) == 0 else {
-                let code = errno
-                unlink(intent.temporary)
-                throw ExecutorError.posix(.cannotCreate, "cannot rename into place", intent.destination, errno: code)
-            }
-            LocalFiles.syncDirectory(of: intent.destination)
-        } else if try !LocalFiles.moveExclusively(intent.temporary, to: intent.destination) {
-            unlink(intent.temporary)
-            throw ExecutorError(.cannotCreate, "\(intent.destination) already exists; add force=yes to replace it")
-        }
+        try LocalFiles.putInPlace(intent.temporary, at: intent.destination, replace: intent.replace,
+                                  staleCompanions: [intent.destination + ".json"])
         return CopiedImage(size: digests.size, sha256: digests.sha256)
     }
 

@@ -67,6 +67,43 @@ public enum LocalFiles {
         return try moveExclusively(temporary, to: path)
     }
 
+    /// Creates a directory and its parents; an existing directory is not an error.
+    public static func createDirectories(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw ExecutorError(.cannotCreate, "cannot create the directory \(path): \((error as NSError).localizedDescription)")
+        }
+    }
+
+    /// Removes a file or a whole tree; nothing there is not an error.
+    public static func removeTree(_ path: String) throws {
+        guard exists(path) else { return }
+        do {
+            try FileManager.default.removeItem(atPath: path)
+        } catch {
+            throw ExecutorError(.stepFailed, "cannot remove \(path): \((error as NSError).localizedDescription)")
+        }
+    }
+
+    /// Renames a finished temporary file to its final name: exclusively (an existing file is an
+    /// error) unless `replace`, in which case `staleCompanions` (the old image's sidecar) go first,
+    /// since they describe bytes that are about to disappear.
+    public static func putInPlace(_ temporary: String, at destination: String, replace: Bool, staleCompanions: [String] = []) throws {
+        if replace {
+            for companion in staleCompanions { try remove(companion) }
+            guard rename(temporary, destination) == 0 else {
+                let code = errno
+                unlink(temporary)
+                throw ExecutorError.posix(.cannotCreate, "cannot rename into place", destination, errno: code)
+            }
+            syncDirectory(of: destination)
+        } else if try !moveExclusively(temporary, to: destination) {
+            unlink(temporary)
+            throw ExecutorError(.cannotCreate, "\(destination) already exists; add force=yes to replace it")
+        }
+    }
+
     /// Removes a file; a file that is already gone is not an error.
     public static func remove(_ path: String) throws {
         if unlink(path) != 0, errno != ENOENT { throw ExecutorError.posix(.stepFailed, "cannot remove", path) }

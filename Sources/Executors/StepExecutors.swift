@@ -4,9 +4,16 @@ import ReleaseStateMachine
 /// Carries out a step's intent, or checks after a crash whether it was carried out.
 /// One entry point for the shell; each step's effect lives in its own file.
 public enum StepExecutors {
-    /// Performs the intent's effect and returns its outcome.
-    public static func perform(_ intent: StepIntent) throws -> StepOutcome {
+    /// Performs the intent's effect and returns its outcome; tools' output goes to `logPath`.
+    public static func perform(_ intent: StepIntent, logPath: String? = nil) throws -> StepOutcome {
         switch intent {
+        case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent, logPath: logPath))
+        case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
+        case .buildImage(let intent): return .builtImage(try ApptainerBuildStep.build(intent, logPath: logPath))
+        case .selectEnvironment(let intent): return .selectedEnvironment(try EnvironmentReader.read(intent))
+        case .checkRunImage(let intent): return .checkedRunImage(try RunImageSelector.check(intent))
+        case .install(let intent): return .installed(try InstallStep.perform(intent, logPath: logPath))
+        case .zipInstall(let intent): return .zipped(try ZipStep.perform(intent))
         case .resolveBase(let intent): return .resolvedBase(try BaseResolver.resolve(intent))
         case .copyImage(let intent): return .copiedImage(try ImageSteps.copy(intent))
         case .describeImage(let intent): return .describedImage(try ImageSteps.describe(intent))
@@ -26,8 +33,12 @@ public enum StepExecutors {
     /// verify) are simply performed again: they only read.
     public static func reconcile(_ intent: StepIntent) throws -> StepOutcome? {
         switch intent {
-        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload:
+        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage:
             return nil
+        case .renderDefinition(let intent): return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)
+        case .buildImage(let intent): return try ApptainerBuildStep.reconcile(intent).map(StepOutcome.builtImage)
+        case .install(let intent): return try InstallStep.reconcile(intent).map(StepOutcome.installed)
+        case .zipInstall(let intent): return try ZipStep.reconcile(intent).map(StepOutcome.zipped)
         case .copyImage(let intent): return try ImageSteps.reconcileCopy(intent).map(StepOutcome.copiedImage)
         case .describeImage(let intent): return try ImageSteps.reconcileDescribe(intent).map(StepOutcome.describedImage)
         case .claimBuildNumber(let intent):

@@ -286,7 +286,7 @@ extension StepIntent {
     /// Whether the step runs external processes, and so gets a log file of its own.
     public var runsProcesses: Bool {
         switch self {
-        case .loadRecipe, .buildImage, .install: return true
+        case .buildImage, .install: return true
         default: return false
         }
     }

@@ -4,25 +4,25 @@ import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// `casa-release create-base-image type=system image_version=ubuntu-24.04 [base=...] [publish=yes]`
+/// `casa-release create-base-image type=system|run|dev|pixi image_version=V [base=...] [publish=yes]`
 struct CreateBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-base-image",
-        abstract: "Create a base image (type=system: a copy of an upstream .sif, described by its sidecar), and optionally publish it."
+        abstract: "Create a base image: system (a described copy of an upstream .sif), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it."
     )
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(help: "Image type: system (run, dev and pixi come with recipes).")
+    @Option(help: "Image type: system, run, dev or pixi.")
     var type: String
 
-    @Option(name: .customLong("image-version"), help: "Image version; for system images conventionally the system, e.g. ubuntu-24.04.")
+    @Option(name: .customLong("image-version"), help: "Image version: for system images conventionally the system (ubuntu-24.04); for the others the recipe's version (5.4).")
     var imageVersion: String
 
     @Option(name: .customLong("container-type"), help: "apptainer or singularity (one container type, two names).")
     var containerType: String = "singularity"
 
-    @Option(help: "The base image (a path or a glob). Default: the single *ubuntu-*.sif in the base directory.")
+    @Option(help: "The base image (a path or a glob). Default: for system the single *ubuntu-*.sif in the base directory; for the others the recipe's base there.")
     var base: String?
 
     @Option(help: "The image's name, a template with {type}, {system} and {image_version}.")
@@ -30,6 +30,12 @@ struct CreateBaseImage: ParsableCommand {
 
     @Option(help: "The output file, a template with {name}, {system} and {extension}. Default: <base dir>/{name}.{extension}.")
     var output: String?
+
+    @Option(help: "Recipes directory, laid out <DIR>/casa-<type>/<image_version>/ (default: $CASA_RELEASE_RECIPES, else <casa_distro>/image-recipes).")
+    var recipes: String?
+
+    @Option(name: .customLong("casa-distro"), help: "casa-distro's sources, which install_casa_distro copies into dev images (default: $CASA_DISTRO_SOURCE).")
+    var casaDistro: String?
 
     @Option(help: "Replace an existing output.")
     var force: StrictBool = StrictBool(false)
@@ -40,18 +46,14 @@ struct CreateBaseImage: ParsableCommand {
     @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
     var target: String?
 
-    @Option(help: "Accepted for casa-distro compatibility; no effect on system images.")
-    var cleanup: StrictBool?
+    @Option(help: "Let apptainer clean up its build directory (cleanup=no keeps it: --no-cleanup).")
+    var cleanup: StrictBool = StrictBool(true)
 
-    @Option(help: "Accepted for casa-distro compatibility; no effect on system images.")
-    var fakeroot: StrictBool?
+    @Option(help: "Build with --fakeroot (fakeroot=no builds as root, through sudo when needed).")
+    var fakeroot: StrictBool = StrictBool(true)
 
     func validate() throws {
-        switch type {
-        case "system": break
-        case "run", "dev", "pixi":
-            throw ValidationError("type=\(type) images are built from recipes, which this version of casa-release does not build yet; type=system is supported")
-        default:
+        guard ["system", "run", "dev", "pixi"].contains(type) else {
             throw ValidationError("type must be system, run, dev or pixi, not '\(type)'")
         }
         switch containerType {
@@ -67,6 +69,10 @@ struct CreateBaseImage: ParsableCommand {
     }
 
     func run() throws {
+        if type == "system" { try runSystem() } else { try runFromRecipe() }
+    }
+
+    private func runSystem() throws {
         let out = Output(json: global.json)
         let baseDirectory = global.resolvedBaseDirectory
         let explicitBase = base.map(Paths.absolute)
@@ -75,33 +81,11 @@ struct CreateBaseImage: ParsableCommand {
         // Everything that can be checked is checked before the run is recorded, so that a typo
         // leaves the ledger untouched.
         let resolved = try BaseResolver.resolve(ResolveBaseIntent(baseDirectory: baseDirectory, explicitBase: explicitBase, pattern: pattern))
-        let values = ["type": type, "system": resolved.system, "image_version": imageVersion]
-        let imageName = try Template.fill(name, values, option: "name")
-        let outputPath = Paths.absolute(try Template.fill(
-            output ?? (baseDirectory as NSString).appendingPathComponent("{name}.{extension}"),
-            ["name": imageName, "system": resolved.system, "extension": "sif"], option: "output"))
-        let outputDirectory = (outputPath as NSString).deletingLastPathComponent
-        guard LocalFiles.isDirectory(outputDirectory) else {
-            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) does not exist")
-        }
-        guard access(outputDirectory, W_OK) == 0 else {
-            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) is not writable")
-        }
-        if LocalFiles.exists(outputPath), !force.value {
-            throw CommandFailure(.cannotCreate, "\(outputPath) already exists; add force=yes to replace it")
-        }
+        let (imageName, outputPath) = try outputNames(system: resolved.system, baseDirectory: baseDirectory)
         if outputPath == resolved.base {
             throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
         }
-        var publication: PublicationParameters?
-        if publish.value {
-            let address = TargetAddress.resolve(target)
-            try TargetAddress.preflight(address)
-            publication = PublicationParameters(target: address, image: outputPath)
-        } else if target != nil {
-            out.note("target= is ignored without publish=yes")
-        }
-
+        let publication = try publicationParameters(outputPath, out)
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
             systemBaseImage: SystemBaseImageParameters(
@@ -110,7 +94,127 @@ struct CreateBaseImage: ParsableCommand {
             publication: publication,
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(.systemBaseImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out)
+        try RunLauncher.start(.systemBaseImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out,
+                              logRoot: RunLogs.root(baseDirectory))
+    }
+
+    /// run, dev and pixi: recipe → definition → apptainer build → describe → [publish].
+    private func runFromRecipe() throws {
+        let out = Output(json: global.json)
+        let baseDirectory = global.resolvedBaseDirectory
+        let casaDistroSource = try CasaDistroSource.resolve(casaDistro)
+        let recipesRoot = try RecipeDirectory.root(recipes, casaDistroSource: casaDistroSource)
+        let recipeDirectory = recipesRoot + "/casa-\(type)/\(imageVersion)"
+        let tool = try ContainerTool.locate()
+        let recipe = try RecipeLoader.load(LoadRecipeIntent(recipeDirectory: recipeDirectory, imageVersion: imageVersion)).recipe
+        if recipe.installsCasaDistro {
+            guard let casaDistroSource else {
+                throw CommandFailure(.usage, "the recipe in \(recipeDirectory) copies casa-distro's sources into the image (install_casa_distro): give casa_distro=DIR or set CASA_DISTRO_SOURCE")
+            }
+            try CasaDistroSource.check(casaDistroSource)
+        }
+        let explicitBase = Paths.absolute(base ?? (baseDirectory as NSString).appendingPathComponent(recipe.baseFileName(extension: "sif")))
+        let resolved = try BaseResolver.resolve(ResolveBaseIntent(
+            baseDirectory: baseDirectory, explicitBase: explicitBase, pattern: FilePath.lastComponent(explicitBase)))
+        if type == "dev", resolved.baseImageID == nil {
+            throw CommandFailure(.badInput, "the run image \(resolved.base) has no image_id in its sidecar \(resolved.base).json, so the dev image could not name its origin_run; build or describe the run image with casa-release first")
+        }
+        let (imageName, outputPath) = try outputNames(system: resolved.system, baseDirectory: baseDirectory)
+        if outputPath == resolved.base {
+            throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
+        }
+        let publication = try publicationParameters(outputPath, out)
+        let ledger = try global.openLedgerForWriting()
+        let parameters = RunParameters(
+            recipeBaseImage: RecipeBaseImageParameters(
+                baseDirectory: baseDirectory, imageType: type, imageVersion: imageVersion, recipeDirectory: recipeDirectory,
+                base: resolved.base, name: imageName, output: outputPath, containerType: "singularity", force: force.value,
+                fakeroot: fakeroot.value, cleanup: cleanup.value, casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil),
+            publication: publication,
+            commandLine: Redaction.commandLine(CommandLine.arguments))
+        let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
+        try RunLauncher.start(.recipeBaseImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out,
+                              logRoot: RunLogs.root(baseDirectory), tools: ["apptainer": tool.version()])
+    }
+
+    /// The image's name and output path from their templates, with the output checked: its
+    /// directory exists and is writable, and nothing is there unless force=yes.
+    private func outputNames(system: String, baseDirectory: String) throws -> (String, String) {
+        let values = ["type": type, "system": system, "image_version": imageVersion]
+        let imageName = try Template.fill(name, values, option: "name")
+        let outputPath = Paths.absolute(try Template.fill(
+            output ?? (baseDirectory as NSString).appendingPathComponent("{name}.{extension}"),
+            ["name": imageName, "system": system, "extension": "sif"], option: "output"))
+        try OutputFile.check(outputPath, force: force.value)
+        return (imageName, outputPath)
+    }
+
+    private func publicationParameters(_ outputPath: String, _ out: Output) throws -> PublicationParameters? {
+        guard publish.value else {
+            if target != nil { out.note("target= is ignored without publish=yes") }
+            return nil
+        }
+        let address = TargetAddress.resolve(target)
+        try TargetAddress.preflight(address)
+        return PublicationParameters(target: address, image: outputPath)
+    }
+}
+
+/// Checks on an output file made before a run starts.
+enum OutputFile {
+    static func check(_ outputPath: String, force: Bool) throws {
+        let outputDirectory = (outputPath as NSString).deletingLastPathComponent
+        guard LocalFiles.isDirectory(outputDirectory) else {
+            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) does not exist")
+        }
+        guard access(outputDirectory, W_OK) == 0 else {
+            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) is not writable")
+        }
+        if LocalFiles.exists(outputPath), !force {
+            throw CommandFailure(.cannotCreate, "\(outputPath) already exists; add force=yes to replace it")
+        }
+    }
+}
+
+/// Where runs keep their step logs and rendered definitions.
+enum RunLogs {
+    static func root(_ baseDirectory: String) -> String {
+        (baseDirectory as NSString).appendingPathComponent("casa-release-logs")
+    }
+}
+
+/// casa-distro's own sources: copied into dev and user images (install_casa_distro), and home
+/// of its image-recipes directory.
+enum CasaDistroSource {
+    /// `casa_distro=`, else `$CASA_DISTRO_SOURCE`, made absolute; nil when neither is given.
+    static func resolve(_ option: String?) throws -> String? {
+        let environment = ProcessInfo.processInfo.environment["CASA_DISTRO_SOURCE"].flatMap { $0.isEmpty ? nil : $0 }
+        guard let chosen = option ?? environment else { return nil }
+        let path = Paths.absolute(chosen)
+        guard LocalFiles.isDirectory(path) else {
+            throw CommandFailure(.badInput, "casa-distro's sources \(path) are not a directory")
+        }
+        return path
+    }
+
+    /// The directories install_casa_distro copies must all be there.
+    static func check(_ path: String) throws {
+        let missing = ApptainerDefinition.casaDistroParts.filter { !LocalFiles.isDirectory(path + "/" + $0) }
+        guard missing.isEmpty else {
+            throw CommandFailure(.badInput, "\(path) does not look like casa-distro's sources: it has no \(missing.joined(separator: ", ")) (install_casa_distro copies \(ApptainerDefinition.casaDistroParts.joined(separator: ", ")))")
+        }
+    }
+}
+
+/// Where recipes are read from.
+enum RecipeDirectory {
+    static func root(_ option: String?, casaDistroSource: String?) throws -> String {
+        if let option { return Paths.absolute(option) }
+        if let environment = ProcessInfo.processInfo.environment["CASA_RELEASE_RECIPES"], !environment.isEmpty {
+            return Paths.absolute(environment)
+        }
+        if let casaDistroSource { return casaDistroSource + "/image-recipes" }
+        throw CommandFailure(.usage, "say where the recipes are: recipes=DIR (laid out DIR/casa-<type>/<image_version>/), $CASA_RELEASE_RECIPES, or casa_distro=DIR for its image-recipes")
     }
 }
 

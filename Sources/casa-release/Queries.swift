@@ -150,6 +150,14 @@ enum Describe {
         case .transferred(let transfer)?, .verifiedUpload(let transfer)?: return "\(transfer.name) (\(transfer.bytes) bytes)"
         case .madeVisible(let file)?: return file.name
         case .recordedPublication(let links)?: return links.links.isEmpty ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")
+        case .loadedRecipe(let recipe)?: return "\(recipe.file) (\(recipe.recipe.steps.count) steps, sha256 \(recipe.sha256.prefix(12))…)"
+        case .renderedDefinition(let definition)?: return "\(definition.path) (sha256 \(definition.sha256.prefix(12))…)"
+        case .builtImage(let image)?: return "\(FilePath.lastComponent(image.output)) (\(image.size) bytes)" + (image.command.isEmpty ? ", found after an interruption" : "")
+        case .selectedEnvironment(let environment)?:
+            return "\(environment.name) (\(environment.distro), \(environment.system), image_id \(environment.imageID ?? "none"), \(environment.sources.count) source checkouts)"
+        case .checkedRunImage(let image)?: return "\(FilePath.lastComponent(image.path)) (image_id \(image.imageID ?? "none"), accepted by \(image.acceptedBy))"
+        case .installed(let installed)?: return "\(installed.tree.fileCount) entries, \(installed.tree.totalSize) bytes, tree sha256 \(installed.tree.sha256.prefix(12))…"
+        case .zipped(let zip)?: return "\(FilePath.lastComponent(zip.zip)) (\(zip.size) bytes, md5 \(zip.md5))"
         }
     }
 }

@@ -84,13 +84,14 @@ struct RunDriver {
                 try record(.reconcileStep(step, found: found))
                 output.progress(found == nil ? "step \(step) was interrupted before its effect: running it again" : "step \(step) was interrupted after its effect: found it, not redone")
             case .start(let step, let intent):
-                try record(.startStep(step, intent: intent, logPath: nil))
-                output.progress("\(step)...")
+                let logPath = intent.runsProcesses ? StepLog.path(state, step) : nil
+                try record(.startStep(step, intent: intent, logPath: logPath))
+                output.progress("\(step)..." + (logPath.map { " (log: \($0))" } ?? ""))
                 Failpoint.hit(step, .before)
                 let outcome: StepOutcome
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }
-                    outcome = try StepExecutors.perform(intent)
+                    outcome = try StepExecutors.perform(intent, logPath: logPath)
                 } catch let error as ExecutorError {
                     return try fail(step, error, state: state)
                 }
@@ -115,5 +116,14 @@ struct RunDriver {
             }
         }
         return .failed(step, error.kind, error.message)
+    }
+}
+
+/// Where a step's tools write: `<log directory>/<step>-<attempt>.log`, one file per attempt, so
+/// that the log of a failed attempt is still there after resume tried again.
+enum StepLog {
+    static func path(_ state: RunState, _ step: StepName) -> String? {
+        guard let directory = state.started?.chosen.logDirectory else { return nil }
+        return directory + "/\(step)-\((state.step(step)?.attempts ?? 0) + 1).log"
     }
 }

@@ -7,13 +7,17 @@ import ReleaseStateMachine
 /// Starts runs and reports how they ended: shared by every command that makes or resumes a run.
 enum RunLauncher {
     /// Records a new run and drives it.
+    /// `logRoot` is where run directories of logs go (`<base dir>/casa-release-logs`); `tools` adds
+    /// the versions of the tools the run will use (apptainer) to the record.
     static func start(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues,
-                      ledger: Ledger, output: Output) throws -> Never {
+                      ledger: Ledger, output: Output, logRoot: String? = nil, tools: [String: String] = [:]) throws -> Never {
         let runID = UUID().uuidString.lowercased()
+        var chosen = chosen
+        if let logRoot, chosen.logDirectory == nil { chosen.logDirectory = logRoot + "/" + runID }
         let started = RunStarted(
             runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name),
             parameters: parameters, chosen: chosen, host: ProcessIdentity.host, user: ProcessIdentity.user,
-            tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version])
+            tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version].merging(tools) { $1 })
         try ledger.execute(.start(started), run: runID, actor: ProcessIdentity.actor, at: Date())
         output.note("run \(runID) (\(pipeline.rawValue))")
         try drive(runID, ledger: ledger, output: output)

@@ -1,0 +1,89 @@
+import Foundation
+import ReleaseStateMachine
+
+/// Runs external tools. Every command line goes to the step's log before it runs, followed by
+/// everything the tool prints and its exit status, so a failed step leaves a log that says why.
+public enum ProcessRunner {
+    /// Runs `command` (tool path first) with its output appended to `logPath`; returns the exit status.
+    public static func run(_ command: [String], environment extra: [EnvironmentVariable] = [],
+                           workingDirectory: String = "/", logPath: String?) throws -> Int32 {
+        let log = try openLog(logPath)
+        defer { try? log?.close() }
+        log?.write(Data(("$ " + command.map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n").utf8))
+        let process = makeProcess(command, extra, workingDirectory)
+        let sink = log ?? FileHandle.nullDevice
+        process.standardOutput = sink
+        process.standardError = sink
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        log?.write(Data("[exit status \(status)]\n".utf8))
+        return status
+    }
+
+    /// Runs a short read-only command and returns what it printed on standard output.
+    public static func capture(_ command: [String]) throws -> (status: Int32, output: String) {
+        let result = try captureWithEnvironment(command, environment: [])
+        return (result.status, result.output)
+    }
+
+    /// Runs a short command with extra environment variables; returns its status, standard
+    /// output and standard error (read through files, so neither pipe can fill up and block).
+    public static func captureWithEnvironment(_ command: [String], environment: [EnvironmentVariable]) throws -> (status: Int32, output: String, errors: String) {
+        let process = makeProcess(command, environment, "/")
+        let outputFile = tmpfile(), errorFile = tmpfile()
+        defer { fclose(outputFile); fclose(errorFile) }
+        process.standardOutput = FileHandle(fileDescriptor: fileno(outputFile), closeOnDealloc: false)
+        process.standardError = FileHandle(fileDescriptor: fileno(errorFile), closeOnDealloc: false)
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
+        return (process.terminationStatus, readBack(outputFile), readBack(errorFile))
+    }
+
+    private static func readBack(_ file: UnsafeMutablePointer<FILE>?) -> String {
+        guard let file else { return "" }
+        let descriptor = fileno(file)
+        lseek(descriptor, 0, SEEK_SET)
+        return String(decoding: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    private static func makeProcess(_ command: [String], _ extra: [EnvironmentVariable], _ directory: String) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        var environment = ProcessInfo.processInfo.environment
+        for variable in extra { environment[variable.name] = variable.value }
+        process.environment = environment
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        return process
+    }
+
+    private static func openLog(_ path: String?) throws -> FileHandle? {
+        guard let path else { return nil }
+        try LocalFiles.createDirectories(FilePath.directory(path))
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create the step log", path) }
+        return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+    }
+
+    /// The full path of `name` on `$PATH`, if it is there and executable.
+    public static func which(_ name: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":") where !directory.isEmpty {
+            let candidate = directory + "/" + name
+            if access(candidate, X_OK) == 0, !LocalFiles.isDirectory(candidate) { return candidate }
+        }
+        return nil
+    }
+}

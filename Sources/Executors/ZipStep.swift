@@ -1,0 +1,38 @@
+import Foundation
+import ReleaseStateMachine
+import ZIPFoundation
+
+/// The install tree as a zip (`<distro>-<version>-<system>.zip`, paths relative to the tree,
+/// deflated) and its sidecar `{md5, size, distro, system, image_version, version, creation_time}`.
+public enum ZipStep {
+    public static func perform(_ intent: ZipInstallIntent) throws -> ZippedInstall {
+        guard LocalFiles.isDirectory(intent.installDirectory) else {
+            throw ExecutorError(.badInput, "there is no install tree to zip: \(intent.installDirectory) is missing")
+        }
+        try LocalFiles.remove(intent.temporary)
+        do {
+            try FileManager.default.zipItem(
+                at: URL(fileURLWithPath: intent.installDirectory), to: URL(fileURLWithPath: intent.temporary),
+                shouldKeepParent: false, compressionMethod: .deflate)
+        } catch {
+            try? LocalFiles.remove(intent.temporary)
+            throw ExecutorError(.stepFailed, "cannot zip \(intent.installDirectory): \(error)")
+        }
+        let digests = try FileDigests.compute(path: intent.temporary)
+        // A zip of the same version is remade on purpose: its sidecar goes first, as it describes the old bytes.
+        try LocalFiles.putInPlace(intent.temporary, at: intent.zipPath, replace: true, staleCompanions: [intent.sidecarPath])
+        let sidecar = ImageSidecar(members: [JSONMember("md5", .string(digests.md5)), JSONMember("size", .integer(digests.size))]
+                                   + intent.fields.members)
+        try LocalFiles.writeAtomically(Data(sidecar.rendered.utf8), to: intent.sidecarPath)
+        return ZippedInstall(zip: intent.zipPath, size: digests.size, md5: digests.md5, sha256: digests.sha256)
+    }
+
+    /// Zipped when the zip and its sidecar are there and agree.
+    public static func reconcile(_ intent: ZipInstallIntent) throws -> ZippedInstall? {
+        try LocalFiles.remove(intent.temporary)
+        guard LocalFiles.status(intent.zipPath)?.isRegular == true, let sidecar = try? SidecarFile.read(intent.sidecarPath) else { return nil }
+        let digests = try FileDigests.compute(path: intent.zipPath)
+        guard sidecar.md5 == digests.md5, sidecar.size == digests.size else { return nil }
+        return ZippedInstall(zip: intent.zipPath, size: digests.size, md5: digests.md5, sha256: digests.sha256)
+    }
+}
