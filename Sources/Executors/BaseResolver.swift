@@ -46,8 +46,9 @@ public enum BaseResolver {
         guard let system = sidecar?["system"]?.stringValue ?? SystemName.derive(fromBaseFileName: fileName) else {
             throw ExecutorError(.badInput, "cannot tell the system of the base \(base): name it like ubuntu-24.04.sif, or give it a sidecar \(sidecarPath) with a \"system\" key")
         }
-        let origin = sidecar?["origin"].flatMap { $0.isTruthy ? $0.stringValue : nil } ?? fileName
-        return ResolvedBase(base: base, system: system, origin: origin, size: status.size, modified: status.modified, baseImageID: sidecar?.imageID)
+        let sidecarOrigin = sidecar?["origin"].flatMap { $0.isTruthy ? $0.stringValue : nil }
+        return ResolvedBase(base: base, system: system, origin: sidecarOrigin ?? fileName, size: status.size, modified: status.modified,
+                            baseImageID: sidecar?.imageID, sidecarOrigin: sidecarOrigin)
     }
 
     private static func readable(_ path: String) throws -> String {

@@ -4,14 +4,16 @@ import ReleaseStateMachine
 /// Reads the selected environment for the record: configuration, image (with its digest), the
 /// run image it was built on, and the revisions of its sources.
 public enum EnvironmentReader {
-    public static func read(_ intent: SelectEnvironmentIntent) throws -> SelectedEnvironment {
+    /// With `digest: false` (the command line's checks before a run starts) the image is not
+    /// hashed and `imageSHA256` is empty.
+    public static func read(_ intent: SelectEnvironmentIntent, digest: Bool = true) throws -> SelectedEnvironment {
         switch intent.kind {
-        case .dev: return try readDev(intent)
-        case .pixi: return try readPixi(intent)
+        case .dev: return try readDev(intent, digest: digest)
+        case .pixi: return try readPixi(intent, digest: digest)
         }
     }
 
-    private static func readDev(_ intent: SelectEnvironmentIntent) throws -> SelectedEnvironment {
+    private static func readDev(_ intent: SelectEnvironmentIntent, digest: Bool) throws -> SelectedEnvironment {
         let directory = intent.environment
         let configPath = directory + "/conf/casa_distro.json"
         let config = try SidecarFile.read(configPath, what: "environment configuration")
@@ -31,7 +33,7 @@ public enum EnvironmentReader {
         guard let system = value("system"), let imageVersion = value("image_version") else {
             throw ExecutorError(.badInput, "neither \(configPath) nor the dev image's sidecar says which system and image_version the environment has")
         }
-        let digests = try FileDigests.compute(path: image)
+        let digests = digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
         let overlay = directory + "/overlay.img"
         return SelectedEnvironment(
             name: config["name"]?.stringValue ?? FilePath.lastComponent(directory), kind: .dev, directory: directory,
@@ -42,18 +44,18 @@ public enum EnvironmentReader {
     }
 
     /// A pixi "environment" is a casa-pixi image's sidecar (casa-distro's own convention).
-    private static func readPixi(_ intent: SelectEnvironmentIntent) throws -> SelectedEnvironment {
+    private static func readPixi(_ intent: SelectEnvironmentIntent, digest: Bool) throws -> SelectedEnvironment {
         let sidecarPath = intent.environment
         let sidecar = try SidecarFile.read(sidecarPath)
         let image = String(sidecarPath.dropLast(".json".count))
-        guard LocalFiles.status(image)?.isRegular == true else { throw ExecutorError(.badInput, "the casa-pixi image \(image) is missing") }
+        guard let status = LocalFiles.status(image), status.isRegular else { throw ExecutorError(.badInput, "the casa-pixi image \(image) is missing") }
         guard let distro = intent.distro ?? sidecar["distro"]?.stringValue else {
             throw ExecutorError(.badInput, "a pixi user image needs distro=NAME (the conda package to install)")
         }
         guard let system = sidecar["system"]?.stringValue, let imageVersion = sidecar["image_version"]?.stringValue else {
             throw ExecutorError(.badInput, "the sidecar \(sidecarPath) has no system or image_version")
         }
-        let digests = try FileDigests.compute(path: image)
+        let digests = digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
         return SelectedEnvironment(
             name: sidecar.name ?? FilePath.lastComponent(image), kind: .pixi, directory: FilePath.directory(image),
             configPath: sidecarPath, config: sidecar, image: image, imageID: sidecar.imageID,

@@ -91,8 +91,9 @@ enum RecipeYAML {
                 preserveExternalSymlinks: try map["preserve_ext_symlinks"].map { try bool($0, file) } ?? true)
         }
         switch op {
-        case "run_root": return .runRoot(try string(value, file, op))
-        case "run_user": return .runUser(try string(value, file, op))
+        // A block scalar (`|`) ends with a newline that is not part of the command.
+        case "run_root": return .runRoot(try string(value, file, op).trimmingCharacters(in: .newlines))
+        case "run_user": return .runUser(try string(value, file, op).trimmingCharacters(in: .newlines))
         case "copy_root": return .copyRoot(try copy())
         case "copy_user": return .copyUser(try copy())
         case "symlink":

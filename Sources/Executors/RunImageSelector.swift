@@ -5,6 +5,11 @@ import ReleaseStateMachine
 /// (reference §1.3, steps 6 to 10): the dev image's `origin_run`, or an image that lists it in
 /// its `compatibility`.
 public enum RunImageSelector {
+    /// Chooses without hashing: the command line's check before a run starts. Returns the path.
+    public static func preflight(_ intent: CheckRunImageIntent) throws -> String {
+        try choose(try candidates(intent.patterns), intent).0.path
+    }
+
     public static func check(_ intent: CheckRunImageIntent) throws -> RunImage {
         let candidates = try self.candidates(intent.patterns)
         let (chosen, acceptedBy) = try choose(candidates, intent)
