@@ -33,6 +33,16 @@ final class Workspace {
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
+    /// The package's root directory.
+    static var package: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }
+
+    static var standIns: String { package + "/Tests/StandIns" }
+
+    /// Where the stand-ins log their calls, one JSON object a line.
+    var standInLog: String { root + "/standin.log" }
+
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CASA_RELEASE_BINARY"] { return path }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("casa-release").path
@@ -70,6 +80,12 @@ final class Workspace {
         environment["CASA_BASE_DIRECTORY"] = base
         environment.removeValue(forKey: "CASA_RELEASE_FAILPOINT")
         environment.removeValue(forKey: "CASA_RELEASE_PUBLISH_URL")
+        // The stand-ins of Tests/StandIns (apptainer) come first on the PATH, and log their calls.
+        environment["PATH"] = Self.standIns + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
+        environment["STANDIN_LOG"] = standInLog
+        environment.removeValue(forKey: "CASA_DISTRO_SOURCE")
+        environment.removeValue(forKey: "CASA_RELEASE_RECIPES")
+        environment.removeValue(forKey: "CASA_RELEASE_APPTAINER")
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.standardOutput = Pipe()

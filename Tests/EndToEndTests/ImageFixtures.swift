@@ -1,0 +1,122 @@
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// What the Apptainer tests build on: recipes, casa-distro's sources, base images made by
+/// casa-release itself, dev environments, and the stand-ins' log.
+extension Workspace {
+    /// The example recipes shipped in the repository (casa-run 5.4).
+    static var exampleRecipes: String { package + "/Examples/image-recipes" }
+
+    var recipes: String { root + "/recipes" }
+    var casaDistro: String { root + "/casa-distro" }
+    var runImage: String { base + "/casa-run-5.4.sif" }
+    var devImage: String { base + "/casa-dev-5.4.sif" }
+    var userImage: String { base + "/brainvisa-5.4.0.sif" }
+
+    /// Recipes for run (the repository's example, copied) and dev (small, with install_casa_distro),
+    /// and a casa-distro checkout to copy into images.
+    func makeRecipes() throws {
+        try FileManager.default.createDirectory(atPath: recipes, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: Self.exampleRecipes + "/casa-run", toPath: recipes + "/casa-run")
+        try write(recipes + "/casa-dev/5.4/recipe.yaml", """
+            name: casa-dev
+            base: casa-run-5.4.{extension}
+            metadata: {hidden: true}
+            steps:
+              - name: apt_dev_dependencies
+                operations:
+                  - run_root: apt-get install -y cmake g++ git subversion
+              - name: install_casa_distro
+                operations:
+                  - install_casa_distro: /casa/casa-distro
+            """)
+        for part in ["bin", "cbin", "python", "etc", "share"] {
+            try write(casaDistro + "/\(part)/README", "casa-distro \(part)\n")
+        }
+        try write(casaDistro + "/image-recipes/casa-pixi/5.4/bv_install_environment", "#!/bin/sh\n")
+    }
+
+    /// System, run and dev images, made by casa-release from the recipes.
+    func makeBaseImages() throws {
+        try makeRecipes()
+        for arguments in [
+            createArguments,
+            ["create-base-image", "type=run", "image_version=5.4", "recipes=\(recipes)"],
+            ["create-base-image", "type=dev", "image_version=5.4", "recipes=\(recipes)", "casa_distro=\(casaDistro)"],
+        ] {
+            let result = try run(arguments)
+            guard result.status == 0 else { throw FixtureError("\(arguments): \(result.stderr)") }
+        }
+    }
+
+    /// A dev environment `<base>/<name>` on the dev image, with a build directory and a git checkout.
+    @discardableResult
+    func makeDevEnvironment(_ name: String = "brainvisa-master-5.4", branch: String = "master", distro: String = "brainvisa",
+                            originRun: String? = nil) throws -> String {
+        let directory = base + "/" + name
+        let devSidecar = try sidecar(devImage + ".json")
+        var config: [String: Any] = [
+            "casa_distro_compatibility": "3", "distro": distro, "type": "dev", "system": "ubuntu-24.04",
+            "image_version": "5.4", "branch": branch, "container_type": "singularity", "image": "../casa-dev-5.4.sif",
+            "name": name, "image_id": devSidecar.imageID ?? "",
+        ]
+        if let originRun { config["origin_run"] = originRun }
+        try write(directory + "/conf/casa_distro.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
+        try write(directory + "/build/VERSION", "5.4.0\n")
+        try FileManager.default.createDirectory(atPath: directory + "/src/soma-base/master", withIntermediateDirectories: true)
+        try shell("cd '\(directory)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first")
+        return directory
+    }
+
+    var userImageArguments: [String] {
+        ["create_user_image", "version=5.4.0", "casa_distro=\(casaDistro)", "upload=no"]
+    }
+
+    /// The stand-ins' calls, in order: `tool` and `argv` (without the tool).
+    func standInCalls(_ tool: String? = nil) throws -> [(tool: String, argv: [String])] {
+        guard FileManager.default.fileExists(atPath: standInLog) else { return [] }
+        return try String(decoding: try bytes(standInLog), as: UTF8.self).split(separator: "\n").compactMap { line in
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let call = (tool: object["tool"] as! String, argv: object["argv"] as! [String])
+            return tool == nil || tool == call.tool ? call : nil
+        }
+    }
+
+    func builds() throws -> [[String]] {
+        try standInCalls().filter { $0.argv.first == "build" }.map(\.argv)
+    }
+
+    func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    @discardableResult
+    func shell(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw FixtureError("\(command) exited with \(process.terminationStatus)") }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The state of the most recent run.
+    func lastRun() throws -> RunState {
+        let ledger = try self.ledger()
+        return try ledger.state(of: try ledger.runs(limit: 1)[0].runID)
+    }
+
+    /// Runs of this ledger, counted.
+    func runCount() throws -> Int { try runIDs().count }
+}
+
+struct FixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
