@@ -26,8 +26,11 @@ public enum DevEnvironments {
         public var system: String?
         public var imageVersion: String?
         public var name: String?
+        /// Pixi "environments" (image sidecars) have no branch: the master-only rule is for dev environments.
+        public var onlyMasterByDefault: Bool
 
-        public init(distro: String?, branch: String?, system: String?, imageVersion: String?, name: String?) {
+        public init(distro: String?, branch: String?, system: String?, imageVersion: String?, name: String?, onlyMasterByDefault: Bool = true) {
+            self.onlyMasterByDefault = onlyMasterByDefault
             self.distro = distro
             self.branch = branch
             self.system = system
@@ -40,7 +43,7 @@ public enum DevEnvironments {
         public var effective: [(key: String, pattern: String)] {
             var result: [(String, String)] = []
             if let distro { result.append(("distro", distro)) }
-            if let branch { result.append(("branch", branch)) } else if name == nil { result.append(("branch", "master")) }
+            if let branch { result.append(("branch", branch)) } else if name == nil, onlyMasterByDefault { result.append(("branch", "master")) }
             if let system { result.append(("system", system)) }
             if let imageVersion { result.append(("image_version", imageVersion)) }
             if let name { result.append(("name", name)) }
@@ -97,7 +100,7 @@ public enum DevEnvironments {
         case 1:
             return matching[0]
         case 0:
-            let hint = filter.branch == nil && filter.name == nil ? " (only branch master is considered unless branch= or environment_name= is given)" : ""
+            let hint = filter.branch == nil && filter.name == nil && filter.onlyMasterByDefault ? " (only branch master is considered unless branch= or environment_name= is given)" : ""
             throw ExecutorError(.badInput, "no \(what) in \(baseDirectory) matches \(filter.description)\(hint); found: \(found); select one with environment_name=, branch=, distro=, system= or image_version=")
         default:
             throw ExecutorError(.badInput, "several \(what)s match \(filter.description): \(matching.map(\.summary).joined(separator: "; ")); narrow the choice with environment_name=NAME (or branch=, distro=, system=, image_version=)")

@@ -103,7 +103,7 @@ struct CreateUserImage: ParsableCommand {
 
         // Select and read the environment, and check the run image, before anything is recorded.
         let filter = DevEnvironments.Filter(distro: isPixi ? nil : distro, branch: branch, system: system,
-                                            imageVersion: imageVersion, name: environmentName)
+                                            imageVersion: imageVersion, name: environmentName, onlyMasterByDefault: !isPixi)
         let candidates = isPixi ? try DevEnvironments.scanPixi(baseDirectory) : try DevEnvironments.scanDev(baseDirectory)
         let selected = try DevEnvironments.select(candidates, filter, kind: kind, baseDirectory: baseDirectory)
         let environment = try EnvironmentReader.read(SelectEnvironmentIntent(environment: selected.location, kind: kind, distro: distro), digest: false)
