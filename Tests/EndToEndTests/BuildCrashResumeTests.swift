@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// SIGKILL just before or just after each effect of the recipe and user-image pipelines, then
+/// `resume`: the run completes with the image_id chosen at its start, and no build and no install
+/// runs twice.
+private let recipePoints: [CrashPoint] = [StepName.resolveBase, .loadRecipe, .renderDefinition, .build, .describe].flatMap { step in
+    ["before", "after"].map { CrashPoint(pipeline: .recipeBaseImage, step: step, moment: $0) }
+}
+
+private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe].flatMap { step in
+    ["before", "after"].map { CrashPoint(pipeline: .userImage, step: step, moment: $0) }
+}
+
+@Suite struct BuildCrashResumeTests {
+    @Test(arguments: recipePoints + userPoints)
+    func killedThenResumed(_ point: CrashPoint) throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        let arguments: [String]
+        let image: String
+        if point.pipeline == .recipeBaseImage {
+            try workspace.makeRecipes()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            arguments = ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"]
+            image = workspace.runImage
+        } else {
+            try workspace.makeBaseImages()
+            try workspace.makeDevEnvironment()
+            arguments = workspace.userImageArguments + ["zip=yes"]
+            image = workspace.userImage
+        }
+        let buildsBefore = try workspace.builds().count
+        let killed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
+        #expect(killed.killed && killed.status == SIGKILL, "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
+
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try workspace.run(["verify"]).status == 0)
+
+        let state = try workspace.lastRun()
+        #expect(state.status == .completed)
+        let events = try workspace.ledger().events(of: state.runID!).map { try $0.decoded() }
+        let reconciled = events.compactMap { event -> StepReconciled? in
+            if case .stepReconciled(let value) = event { return value }
+            return nil
+        }
+        #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
+        if point.moment == "after", [.renderDefinition, .build, .generate, .install, .zip, .describe].contains(point.step) {
+            #expect(reconciled.first?.found != nil, "the effect was found, not redone")
+        }
+
+        // One build of this image, whatever the crash point; one install.
+        #expect(try workspace.builds().count == buildsBefore + 1, "apptainer build ran exactly once")
+        if point.pipeline == .userImage {
+            #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1, "make install-runtime ran exactly once")
+            #expect(FileManager.default.fileExists(atPath: workspace.base + "/brainvisa-master-5.4/brainvisa-5.4.0-ubuntu-24.04.zip"))
+        }
+        #expect(try workspace.sidecar(image + ".json").imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
+        let content = try workspace.shell("\(Workspace.standIns)/apptainer exec '\(image)' cat /casa/image_id")
+        #expect(content.contains(state.started!.chosen.imageID!))
+        #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty, "no temporary file left")
+    }
+}
