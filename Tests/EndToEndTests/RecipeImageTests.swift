@@ -158,3 +158,19 @@ import ReleaseStateMachine
         #expect(result.status == 65 && result.stderr.contains("no recipe directory"), "\(result.stderr)")
     }
 }
+
+@Suite struct FrozenRecipeTests {
+    @Test func aRecipeEditedUnderAPausedRunIsRefusedOnResume() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeRecipes()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let killed = try workspace.run(["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"],
+                                       environment: ["CASA_RELEASE_FAILPOINT": "render-definition:before"])
+        #expect(killed.killed)
+        let recipe = workspace.recipes + "/casa-run/5.4/recipe.yaml"
+        try workspace.write(recipe, String(decoding: try workspace.bytes(recipe), as: UTF8.self) + "\n# edited\n")
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 65 && resumed.stderr.contains("the recipe \(recipe) changed"), "\(resumed.stderr)")
+        #expect(try workspace.builds().isEmpty, "nothing was built from the edited recipe")
+    }
+}
