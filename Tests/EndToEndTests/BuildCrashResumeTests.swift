@@ -63,3 +63,50 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
         #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty, "no temporary file left")
     }
 }
+
+/// Every step of both pipelines failing (as its tool would): exit 1, nothing under the image's
+/// name, the failure recorded, and `resume` completes the run with one build.
+@Suite struct BuildStepFailureTests {
+    @Test(arguments: (recipePoints + userPoints).filter { $0.moment == "before" })
+    func aFailedStepIsExit1AndResumeCompletes(_ point: CrashPoint) throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        let arguments: [String]
+        let image: String
+        if point.pipeline == .recipeBaseImage {
+            try workspace.makeRecipes()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            arguments = ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"]
+            image = workspace.runImage
+        } else {
+            try workspace.makeBaseImages()
+            try workspace.makeDevEnvironment()
+            arguments = workspace.userImageArguments + ["zip=yes"]
+            image = workspace.userImage
+        }
+        let buildsBefore = try workspace.builds().count
+        let failed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):fail"])
+        #expect(failed.status == 1 && failed.stderr.contains("step \(point.step) failed"), "\(failed.stderr)")
+        #expect(try workspace.lastRun().step(point.step)?.status == .failed)
+        #expect(!FileManager.default.fileExists(atPath: image + ".json"), "no sidecar for an image that was not finished")
+        if point.step != .describe {
+            #expect(!FileManager.default.fileExists(atPath: image))
+        }
+
+        #expect(try workspace.run(["resume"]).status == 0)
+        #expect(try workspace.lastRun().status == .completed)
+        #expect(try workspace.builds().count == buildsBefore + 1)
+        #expect(try workspace.sidecar(image + ".json").imageID == workspace.lastRun().started?.chosen.imageID)
+    }
+
+    @Test func aFailedUserImageBuildLeavesNoImageAndNoSidecar() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeBaseImages()
+        try workspace.makeDevEnvironment()
+        let failed = try workspace.run(workspace.userImageArguments, environment: ["STANDIN_APPTAINER_FAIL_BUILD": "1"])
+        #expect(failed.status == 1 && failed.stderr.contains("step generate failed") && failed.stderr.contains("generate-1.log"))
+        #expect(!FileManager.default.fileExists(atPath: workspace.userImage) && !FileManager.default.fileExists(atPath: workspace.userImage + ".json"))
+        #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") }.isEmpty)
+        #expect(try workspace.run(["resume"]).status == 0)
+        #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1, "install is not redone")
+    }
+}
