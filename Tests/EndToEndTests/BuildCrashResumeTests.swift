@@ -18,19 +18,7 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
     @Test(arguments: recipePoints + userPoints)
     func killedThenResumed(_ point: CrashPoint) throws {
         let workspace = try Workspace(baseBytes: 4096)
-        let arguments: [String]
-        let image: String
-        if point.pipeline == .recipeBaseImage {
-            try workspace.makeRecipes()
-            #expect(try workspace.run(workspace.createArguments).status == 0)
-            arguments = ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"]
-            image = workspace.runImage
-        } else {
-            try workspace.makeBaseImages()
-            try workspace.makeDevEnvironment()
-            arguments = workspace.userImageArguments + ["zip=yes"]
-            image = workspace.userImage
-        }
+        let (arguments, image) = try workspace.prepare(point.pipeline)
         let buildsBefore = try workspace.builds().count
         let killed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
         #expect(killed.killed && killed.status == SIGKILL, "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
@@ -70,19 +58,7 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
     @Test(arguments: (recipePoints + userPoints).filter { $0.moment == "before" })
     func aFailedStepIsExit1AndResumeCompletes(_ point: CrashPoint) throws {
         let workspace = try Workspace(baseBytes: 4096)
-        let arguments: [String]
-        let image: String
-        if point.pipeline == .recipeBaseImage {
-            try workspace.makeRecipes()
-            #expect(try workspace.run(workspace.createArguments).status == 0)
-            arguments = ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"]
-            image = workspace.runImage
-        } else {
-            try workspace.makeBaseImages()
-            try workspace.makeDevEnvironment()
-            arguments = workspace.userImageArguments + ["zip=yes"]
-            image = workspace.userImage
-        }
+        let (arguments, image) = try workspace.prepare(point.pipeline)
         let buildsBefore = try workspace.builds().count
         let failed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):fail"])
         #expect(failed.status == 1 && failed.stderr.contains("step \(point.step) failed"), "\(failed.stderr)")
@@ -108,5 +84,19 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
         #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") }.isEmpty)
         #expect(try workspace.run(["resume"]).status == 0)
         #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1, "install is not redone")
+    }
+}
+
+private extension Workspace {
+    /// What a run of `pipeline` needs, made; its command line and the image it makes.
+    func prepare(_ pipeline: PipelineKind) throws -> (arguments: [String], image: String) {
+        if pipeline == .recipeBaseImage {
+            try makeRecipes()
+            guard try run(createArguments).status == 0 else { throw FixtureError("the system image could not be made") }
+            return (["create-base-image", "type=run", "image_version=5.4", "recipes=\(recipes)"], runImage)
+        }
+        try makeBaseImages()
+        try makeDevEnvironment()
+        return (userImageArguments + ["zip=yes"], userImage)
     }
 }
