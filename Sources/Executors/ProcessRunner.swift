@@ -15,12 +15,7 @@ public enum ProcessRunner {
         process.standardOutput = sink
         process.standardError = sink
         process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
+        try runToEnd(process, command)
         let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         log?.write(Data("[exit status \(status)]\n".utf8))
         return status
@@ -41,12 +36,7 @@ public enum ProcessRunner {
         process.standardOutput = FileHandle(fileDescriptor: fileno(outputFile), closeOnDealloc: false)
         process.standardError = FileHandle(fileDescriptor: fileno(errorFile), closeOnDealloc: false)
         process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
+        try runToEnd(process, command)
         return (process.terminationStatus, readBack(outputFile), readBack(errorFile))
     }
 
@@ -55,6 +45,16 @@ public enum ProcessRunner {
         let descriptor = fileno(file)
         lseek(descriptor, 0, SEEK_SET)
         return String(decoding: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Starts the process and waits for it; a tool that cannot be started is "unavailable" (69).
+    private static func runToEnd(_ process: Process, _ command: [String]) throws {
+        do {
+            try process.run()
+        } catch {
+            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
+        }
+        process.waitUntilExit()
     }
 
     private static func makeProcess(_ command: [String], _ extra: [EnvironmentVariable], _ directory: String) -> Process {

@@ -9,7 +9,7 @@ public enum RecipeLoader {
     public static let yamlFileName = "recipe.yaml"
     public static let pythonFileName = "build_image.py"
 
-    public static func load(_ intent: LoadRecipeIntent, logPath: String? = nil) throws -> LoadedRecipe {
+    public static func load(_ intent: LoadRecipeIntent) throws -> LoadedRecipe {
         let directory = intent.recipeDirectory
         guard LocalFiles.isDirectory(directory) else {
             throw ExecutorError(.badInput, "no recipe directory \(directory) (recipes are read from <recipes>/casa-<type>/<image_version>/)")
@@ -24,7 +24,7 @@ public enum RecipeLoader {
             located = try RecipeYAML.parse(try readText(yaml), file: yaml)
         } else if LocalFiles.exists(python) {
             (file, format) = (python, pythonFileName)
-            located = try record(python, directory: directory, imageVersion: intent.imageVersion, logPath: logPath)
+            located = try record(python, directory: directory, imageVersion: intent.imageVersion)
         } else {
             throw ExecutorError(.badInput, "the recipe directory \(directory) has neither \(yamlFileName) nor \(pythonFileName)")
         }
@@ -35,7 +35,7 @@ public enum RecipeLoader {
     }
 
     /// Runs `build_image.py` against the recording builder.
-    static func record(_ file: String, directory: String, imageVersion: String, logPath: String?) throws -> LocatedRecipe {
+    static func record(_ file: String, directory: String, imageVersion: String) throws -> LocatedRecipe {
         let pythonName = ProcessInfo.processInfo.environment["CASA_RELEASE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
         guard let python = ProcessRunner.which(pythonName) else {
             throw ExecutorError(.unavailable, "\(pythonName) is needed to read \(file) (a casa-distro recipe) and is not on the PATH; install python3, or write the recipe as \(yamlFileName)")

@@ -13,7 +13,7 @@ public enum RunImageSelector {
     public static func check(_ intent: CheckRunImageIntent) throws -> RunImage {
         let candidates = try self.candidates(intent.patterns)
         let (chosen, acceptedBy) = try choose(candidates, intent)
-        let status = LocalFiles.status(chosen.path)!
+        guard let status = LocalFiles.status(chosen.path) else { throw ExecutorError(.badInput, "the run image \(chosen.path) is gone") }
         let digests = try FileDigests.compute(path: chosen.path)
         return RunImage(path: chosen.path, imageID: chosen.imageID, sha256: digests.sha256, size: digests.size,
                         modified: status.modified, acceptedBy: acceptedBy)

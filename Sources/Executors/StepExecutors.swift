@@ -7,7 +7,7 @@ public enum StepExecutors {
     /// Performs the intent's effect and returns its outcome; tools' output goes to `logPath`.
     public static func perform(_ intent: StepIntent, logPath: String? = nil) throws -> StepOutcome {
         switch intent {
-        case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent, logPath: logPath))
+        case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent))
         case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
         case .buildImage(let intent): return .builtImage(try ApptainerBuildStep.build(intent, logPath: logPath))
         case .selectEnvironment(let intent): return .selectedEnvironment(try EnvironmentReader.read(intent))

@@ -73,7 +73,6 @@ struct CreateBaseImage: ParsableCommand {
     }
 
     private func runSystem() throws {
-        let out = Output(json: global.json)
         let baseDirectory = global.resolvedBaseDirectory
         let explicitBase = base.map(Paths.absolute)
         let pattern = "*ubuntu-*.sif"
@@ -81,26 +80,15 @@ struct CreateBaseImage: ParsableCommand {
         // Everything that can be checked is checked before the run is recorded, so that a typo
         // leaves the ledger untouched.
         let resolved = try BaseResolver.resolve(ResolveBaseIntent(baseDirectory: baseDirectory, explicitBase: explicitBase, pattern: pattern))
-        let (imageName, outputPath) = try outputNames(system: resolved.system, baseDirectory: baseDirectory)
-        if outputPath == resolved.base {
-            throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
-        }
-        let publication = try publicationParameters(outputPath, out)
-        let ledger = try global.openLedgerForWriting()
-        let parameters = RunParameters(
-            systemBaseImage: SystemBaseImageParameters(
+        try launch(.systemBaseImage, base: resolved, baseDirectory: baseDirectory) { imageName, outputPath in
+            RunParameters(systemBaseImage: SystemBaseImageParameters(
                 baseDirectory: baseDirectory, base: explicitBase, basePattern: pattern, imageVersion: imageVersion,
-                containerType: "singularity", name: imageName, output: outputPath, force: force.value),
-            publication: publication,
-            commandLine: Redaction.commandLine(CommandLine.arguments))
-        let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(.systemBaseImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out,
-                              logRoot: RunLogs.root(baseDirectory))
+                containerType: "singularity", name: imageName, output: outputPath, force: force.value))
+        }
     }
 
     /// run, dev and pixi: recipe → definition → apptainer build → describe → [publish].
     private func runFromRecipe() throws {
-        let out = Output(json: global.json)
         let baseDirectory = global.resolvedBaseDirectory
         let casaDistroSource = try CasaDistroSource.resolve(casaDistro)
         let recipesRoot = try RecipeDirectory.root(recipes, casaDistroSource: casaDistroSource)
@@ -119,22 +107,30 @@ struct CreateBaseImage: ParsableCommand {
         if type == "dev", resolved.baseImageID == nil {
             throw CommandFailure(.badInput, "the run image \(resolved.base) has no image_id in its sidecar \(resolved.base).json, so the dev image could not name its origin_run; build or describe the run image with casa-release first")
         }
-        let (imageName, outputPath) = try outputNames(system: resolved.system, baseDirectory: baseDirectory)
-        if outputPath == resolved.base {
-            throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
-        }
-        let publication = try publicationParameters(outputPath, out)
-        let ledger = try global.openLedgerForWriting()
-        let parameters = RunParameters(
-            recipeBaseImage: RecipeBaseImageParameters(
+        try launch(.recipeBaseImage, base: resolved, baseDirectory: baseDirectory, tools: ["apptainer": tool.version()]) { imageName, outputPath in
+            RunParameters(recipeBaseImage: RecipeBaseImageParameters(
                 baseDirectory: baseDirectory, imageType: type, imageVersion: imageVersion, recipeDirectory: recipeDirectory,
                 base: resolved.base, name: imageName, output: outputPath, containerType: "singularity", force: force.value,
-                fakeroot: fakeroot.value, cleanup: cleanup.value, casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil),
-            publication: publication,
-            commandLine: Redaction.commandLine(CommandLine.arguments))
+                fakeroot: fakeroot.value, cleanup: cleanup.value, casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil))
+        }
+    }
+
+    /// The end both kinds share: output names checked, publication target checked, then the run
+    /// recorded with a new image_id and creation time, and driven.
+    private func launch(_ pipeline: PipelineKind, base: ResolvedBase, baseDirectory: String, tools: [String: String] = [:],
+                        _ parameters: (_ imageName: String, _ outputPath: String) -> RunParameters) throws {
+        let out = Output(json: global.json)
+        let (imageName, outputPath) = try outputNames(system: base.system, baseDirectory: baseDirectory)
+        if outputPath == base.base {
+            throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
+        }
+        var runParameters = parameters(imageName, outputPath)
+        runParameters.publication = try publicationParameters(outputPath, out)
+        runParameters.commandLine = Redaction.commandLine(CommandLine.arguments)
+        let ledger = try global.openLedgerForWriting()
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(.recipeBaseImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out,
-                              logRoot: RunLogs.root(baseDirectory), tools: ["apptainer": tool.version()])
+        try RunLauncher.start(pipeline, parameters: runParameters, chosen: chosen, ledger: ledger, output: out,
+                              logRoot: RunLogs.root(baseDirectory), tools: tools)
     }
 
     /// The image's name and output path from their templates, with the output checked: its

@@ -179,3 +179,57 @@ import ReleaseStateMachine
         #expect(try workspace.sidecar(workspace.userImage + ".json")["container_type"] == .string("apptainer_pixi"))
     }
 }
+
+/// Arguments a user image or a recipe image cannot be made with: one line, the right exit code,
+/// and nothing recorded.
+@Suite struct BuildArgumentTests {
+    @Test(arguments: [
+        (["install_thirdparty=all"], 64, "only none"),
+        (["container_type=vbox"], 64, "not supported yet"),
+        (["container_type=docker"], 64, "container_type must be"),
+        (["casa_distro=/nonexistent/casa-distro"], 65, "are not a directory"),
+        (["casa_distro="], 64, "Missing value for '--casa-distro"),
+        (["base_image=/nonexistent/run.sif"], 65, "no run image found"),
+        (["install=maybe"], 64, "maybe"),
+    ] as [([String], Int32, String)])
+    func aUserImageWithBadArgumentsIsRefused(_ extra: [String], _ status: Int32, _ message: String) throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeBaseImages()
+        try workspace.makeDevEnvironment()
+        let runsBefore = try workspace.runCount()
+        let arguments = extra.contains { $0.hasPrefix("casa_distro=") }
+            ? ["create_user_image", "version=5.4.0", "upload=no"] + extra : workspace.userImageArguments + extra
+        let result = try workspace.run(arguments)
+        #expect(result.status == status && result.stderr.contains(message), "\(result.stderr)")
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(try workspace.runCount() == runsBefore, "nothing recorded")
+    }
+
+    @Test func aUserImageNeedsCasaDistroAndABuildDirectory() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeBaseImages()
+        let environment = try workspace.makeDevEnvironment()
+        let runsBefore = try workspace.runCount()
+        let noSources = try workspace.run(["create_user_image", "version=5.4.0", "upload=no"])
+        #expect(noSources.status == 64 && noSources.stderr.contains("give casa_distro=DIR"), "\(noSources.stderr)")
+        try FileManager.default.removeItem(atPath: environment + "/build")
+        let noBuild = try workspace.run(workspace.userImageArguments)
+        #expect(noBuild.status == 65 && noBuild.stderr.contains("has no build directory"), "\(noBuild.stderr)")
+        #expect(try workspace.runCount() == runsBefore)
+    }
+
+    @Test func recipesMustBeFoundAndCasaDistroMustBeComplete() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeRecipes()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let noRecipes = try workspace.run(["create-base-image", "type=run", "image_version=5.4"])
+        #expect(noRecipes.status == 64 && noRecipes.stderr.contains("say where the recipes are"), "\(noRecipes.stderr)")
+        #expect(try workspace.run(["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)"]).status == 0)
+        let noSources = try workspace.run(["create-base-image", "type=dev", "image_version=5.4", "recipes=\(workspace.recipes)"])
+        #expect(noSources.status == 64 && noSources.stderr.contains("install_casa_distro"), "\(noSources.stderr)")
+        try FileManager.default.removeItem(atPath: workspace.casaDistro + "/cbin")
+        let incomplete = try workspace.run(["create-base-image", "type=dev", "image_version=5.4", "recipes=\(workspace.recipes)", "casa_distro=\(workspace.casaDistro)"])
+        #expect(incomplete.status == 65 && incomplete.stderr.contains("it has no cbin"), "\(incomplete.stderr)")
+        #expect(try workspace.runCount() == 2, "only the system and run images' runs are recorded")
+    }
+}
