@@ -53,3 +53,27 @@ public struct FileDigests: Equatable, Sendable {
     }
 }
 
+
+extension FileDigests {
+    /// The SHA-256 state after the first `prefix` bytes of `path`, for an upload that goes on
+    /// from there and must still end with the digest of the whole file.
+    static func sha256(path: String, prefix: Int64) throws -> SHA256 {
+        var hasher = SHA256()
+        guard prefix > 0 else { return hasher }
+        let source = open(path, O_RDONLY)
+        guard source >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+        defer { close(source) }
+        let bufferSize = 1 << 20
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
+        defer { buffer.deallocate() }
+        var remaining = prefix
+        while remaining > 0 {
+            let count = read(source, buffer.baseAddress, Int(min(Int64(bufferSize), remaining)))
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+            remaining -= Int64(count)
+        }
+        return hasher
+    }
+}

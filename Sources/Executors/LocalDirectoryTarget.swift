@@ -53,14 +53,14 @@ public struct LocalDirectoryTarget: PublicationTarget {
         try LocalFiles.writeAtomically(data, to: path(name))
     }
 
-    public func upload(localPath: String, as name: String) throws -> (size: Int64, sha256: String) {
+    public func upload(localPath: String, as name: String) throws -> UploadedFile {
         let destination = path(name)
         let descriptor = open(destination, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", destination) }
         defer { close(descriptor) }
         let digests = try FileDigests.compute(path: localPath, copyTo: descriptor)
         guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", destination) }
-        return (digests.size, digests.sha256)
+        return UploadedFile(size: digests.size, sha256: digests.sha256)
     }
 
     public func renameExclusively(_ source: String, to destination: String) throws -> Bool {
@@ -69,5 +69,9 @@ public struct LocalDirectoryTarget: PublicationTarget {
 
     public func remove(_ name: String) throws {
         try LocalFiles.remove(path(name))
+    }
+
+    public func makeDirectory(_ name: String) throws {
+        try LocalFiles.createDirectories(path(name))
     }
 }

@@ -52,11 +52,21 @@ public enum PublicationSteps {
     // MARK: upload-image
 
     public static func uploadImage(_ intent: UploadImageIntent, to target: PublicationTarget) throws -> Transfer {
+        let started = Date()
         let uploaded = try target.upload(localPath: intent.source, as: intent.temporaryName)
         guard uploaded.sha256 == intent.sha256, uploaded.size == intent.size else {
+            try? target.remove(intent.temporaryName)
             throw ExecutorError(.badInput, "\(intent.source) changed after it was described (its SHA-256 is no longer \(intent.sha256))")
         }
-        return Transfer(name: intent.temporaryName, bytes: uploaded.size)
+        // The size on the server, checked after the transfer: what the server has is what was sent.
+        let onServer = try target.size(intent.temporaryName)
+        guard onServer == intent.size else {
+            try? target.remove(intent.temporaryName)
+            throw ExecutorError(.stepFailed, "the server holds \(onServer.map(String.init) ?? "no") bytes of \(intent.temporaryName) after the upload, not \(intent.size)")
+        }
+        return Transfer(name: intent.temporaryName, bytes: uploaded.size,
+                        resumedFrom: uploaded.resumedFrom > 0 ? uploaded.resumedFrom : nil,
+                        seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000)
     }
 
     public static func reconcileUploadImage(_ intent: UploadImageIntent, on target: PublicationTarget) throws -> Transfer? {

@@ -4,8 +4,9 @@ import ReleaseStateMachine
 /// Carries out a step's intent, or checks after a crash whether it was carried out.
 /// One entry point for the shell; each step's effect lives in its own file.
 public enum StepExecutors {
-    /// Performs the intent's effect and returns its outcome; tools' output goes to `logPath`.
-    public static func perform(_ intent: StepIntent, logPath: String? = nil) throws -> StepOutcome {
+    /// Performs the intent's effect and returns its outcome; tools' output goes to `logPath`;
+    /// `transfers` says how to reach servers.
+    public static func perform(_ intent: StepIntent, logPath: String? = nil, transfers: TransferSettings = TransferSettings()) throws -> StepOutcome {
         switch intent {
         case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent))
         case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
@@ -18,12 +19,12 @@ public enum StepExecutors {
         case .copyImage(let intent): return .copiedImage(try ImageSteps.copy(intent))
         case .describeImage(let intent): return .describedImage(try ImageSteps.describe(intent))
         case .inspectImage(let intent): return .describedImage(try ImageSteps.inspect(intent))
-        case .checkTarget(let intent): return .checkedTarget(try PublicationSteps.check(intent, on: try PublicationTargets.open(intent.target)))
-        case .claimBuildNumber(let intent): return .claimedBuildNumber(try PublicationSteps.claim(intent, on: try PublicationTargets.open(intent.target)))
-        case .uploadImage(let intent): return .transferred(try PublicationSteps.uploadImage(intent, to: try PublicationTargets.open(intent.target)))
-        case .uploadSidecar(let intent): return .transferred(try PublicationSteps.uploadSidecar(intent, to: try PublicationTargets.open(intent.target)))
-        case .verifyUpload(let intent): return .verifiedUpload(try PublicationSteps.verify(intent, on: try PublicationTargets.open(intent.target)))
-        case .makeVisible(let intent): return .madeVisible(try PublicationSteps.makeVisible(intent, on: try PublicationTargets.open(intent.target)))
+        case .checkTarget(let intent): return .checkedTarget(try PublicationSteps.check(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .claimBuildNumber(let intent): return .claimedBuildNumber(try PublicationSteps.claim(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .uploadImage(let intent): return .transferred(try PublicationSteps.uploadImage(intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .uploadSidecar(let intent): return .transferred(try PublicationSteps.uploadSidecar(intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .verifyUpload(let intent): return .verifiedUpload(try PublicationSteps.verify(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .makeVisible(let intent): return .madeVisible(try PublicationSteps.makeVisible(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
         case .recordPublication(let intent): return .recordedPublication(try LocalRecordStep.perform(intent))
         }
     }
@@ -31,7 +32,7 @@ public enum StepExecutors {
     /// Checks, without side effects on the results, whether the intent's effect is present; nil
     /// when it is not and the step must run again. Steps without lasting effects (resolve, check,
     /// verify) are simply performed again: they only read.
-    public static func reconcile(_ intent: StepIntent) throws -> StepOutcome? {
+    public static func reconcile(_ intent: StepIntent, transfers: TransferSettings = TransferSettings()) throws -> StepOutcome? {
         switch intent {
         case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage:
             return nil
@@ -42,13 +43,13 @@ public enum StepExecutors {
         case .copyImage(let intent): return try ImageSteps.reconcileCopy(intent).map(StepOutcome.copiedImage)
         case .describeImage(let intent): return try ImageSteps.reconcileDescribe(intent).map(StepOutcome.describedImage)
         case .claimBuildNumber(let intent):
-            return try PublicationSteps.reconcileClaim(intent, on: try PublicationTargets.open(intent.target)).map(StepOutcome.claimedBuildNumber)
+            return try PublicationSteps.reconcileClaim(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.claimedBuildNumber)
         case .uploadImage(let intent):
-            return try PublicationSteps.reconcileUploadImage(intent, on: try PublicationTargets.open(intent.target)).map(StepOutcome.transferred)
+            return try PublicationSteps.reconcileUploadImage(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.transferred)
         case .uploadSidecar(let intent):
-            return try PublicationSteps.reconcileUploadSidecar(intent, on: try PublicationTargets.open(intent.target)).map(StepOutcome.transferred)
+            return try PublicationSteps.reconcileUploadSidecar(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.transferred)
         case .makeVisible(let intent):
-            return try PublicationSteps.reconcileMakeVisible(intent, on: try PublicationTargets.open(intent.target)).map(StepOutcome.madeVisible)
+            return try PublicationSteps.reconcileMakeVisible(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.madeVisible)
         case .recordPublication(let intent): return try LocalRecordStep.reconcile(intent).map(StepOutcome.recordedPublication)
         }
     }

@@ -77,6 +77,13 @@ public struct Pipeline: Equatable, Sendable {
         .claimBuildNumber, .uploadImage, .uploadSidecar, .makeVisible,
     ]
 
+    /// Whether a failure of `step` of kind `kind` calls for taking the publication back. A
+    /// temporary failure (a server gone, a connection lost) does not: the claim and the partial
+    /// upload are kept, hidden, so that `resume` goes on from them with the same N.
+    public static func failureRollsBack(_ step: StepName, kind: FailureKind) -> Bool {
+        (stepsWithRemoteEffects.contains(step) || step == .verifyUpload) && kind != .temporary
+    }
+
     public static func definition(of kind: PipelineKind) -> Pipeline {
         switch kind {
         case .systemBaseImage:

@@ -137,6 +137,7 @@ public enum RunDecider {
                 $0.status = .failed
                 $0.detail = failed.reason
             }
+            if Pipeline.failureRollsBack(failed.step, kind: failed.kind) { state.rollbackDue = true }
 
         case .stepReconciled(let reconciled):
             state.update(reconciled.step) {
@@ -170,6 +171,7 @@ public enum RunDecider {
 
         case .publicationRolledBack(let rollback):
             state.rollbacks.append(rollback)
+            state.rollbackDue = false
             // The publication starts over from check-target; the step that failed keeps saying
             // so until it runs again, so the run still reads as failed.
             for index in state.steps.indices where Pipeline.publicationSteps.contains(state.steps[index].name) {

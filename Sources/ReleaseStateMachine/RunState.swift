@@ -55,6 +55,9 @@ public struct RunState: Equatable, Sendable {
     /// How many events were folded: the stream version the next append expects.
     public var version = 0
     public var rollbacks: [PublicationRolledBack] = []
+    /// A publication step failed for good and what it put on the target is not taken back yet
+    /// (the server could not be reached): the next process rolls it back before anything else.
+    public var rollbackDue = false
 
     public init() {}
 

@@ -99,9 +99,16 @@ public struct ClaimedBuildNumber: Codable, Equatable, Sendable {
 public struct Transfer: Codable, Equatable, Sendable {
     public var name: String
     public var bytes: Int64
-    public init(name: String, bytes: Int64) {
+    /// Where the upload started when it went on from bytes already on the server (nil: from 0).
+    public var resumedFrom: Int64?
+    /// Wall time of the transfer in seconds, for the record (nil when not measured).
+    public var seconds: Double?
+
+    public init(name: String, bytes: Int64, resumedFrom: Int64? = nil, seconds: Double? = nil) {
         self.name = name
         self.bytes = bytes
+        self.resumedFrom = resumedFrom
+        self.seconds = seconds
     }
 }
 

@@ -12,6 +12,7 @@ struct CreateBaseImage: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
 
     @Option(help: "Image type: system, run, dev or pixi.")
     var type: String
@@ -129,7 +130,7 @@ struct CreateBaseImage: ParsableCommand {
         runParameters.commandLine = Redaction.commandLine(CommandLine.arguments)
         let ledger = try global.openLedgerForWriting()
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(pipeline, parameters: runParameters, chosen: chosen, ledger: ledger, output: out,
+        try RunLauncher.start(pipeline, parameters: runParameters, chosen: chosen, ledger: ledger, output: out, transfers: transfers,
                               logRoot: RunLogs.root(baseDirectory), tools: tools)
     }
 
@@ -151,8 +152,8 @@ struct CreateBaseImage: ParsableCommand {
             return nil
         }
         let address = TargetAddress.resolve(target)
-        try TargetAddress.preflight(address)
-        return PublicationParameters(target: address, image: outputPath)
+        try TargetAddress.preflight(address, transfers: transfers)
+        return PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
     }
 }
 

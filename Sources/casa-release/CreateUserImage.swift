@@ -17,6 +17,7 @@ struct CreateUserImage: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
 
     @Option(help: "The release version, e.g. 5.4.0.")
     var version: String
@@ -154,8 +155,8 @@ struct CreateUserImage: ParsableCommand {
         var publication: PublicationParameters?
         if upload.value, generate.value {
             let address = TargetAddress.resolve(target)
-            try TargetAddress.preflight(address)
-            publication = PublicationParameters(target: address, image: outputPath)
+            try TargetAddress.preflight(address, transfers: transfers)
+            publication = PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
         }
 
         let ledger = try global.openLedgerForWriting()
@@ -170,7 +171,7 @@ struct CreateUserImage: ParsableCommand {
             publication: publication,
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(.userImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out,
+        try RunLauncher.start(.userImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out, transfers: transfers,
                               logRoot: RunLogs.root(baseDirectory), tools: tools)
     }
 }

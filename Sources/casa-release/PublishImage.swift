@@ -12,6 +12,7 @@ struct PublishBaseImage: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
 
     @Option(help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.")
     var type: String?
@@ -22,7 +23,7 @@ struct PublishBaseImage: ParsableCommand {
     @Option(name: .customLong("container-type"), help: "apptainer or singularity.")
     var containerType: String = "singularity"
 
-    @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")
     var target: String?
 
     func validate() throws {
@@ -39,7 +40,7 @@ struct PublishBaseImage: ParsableCommand {
         let pattern = image.map(Paths.absolute)
             ?? (global.resolvedBaseDirectory as NSString).appendingPathComponent("casa-\(type ?? "")-*.sif")
         let path = try ImageSelection.single(pattern)
-        try Publication.start(image: path, target: target, global: global)
+        try Publication.start(image: path, target: target, global: global, transfers: transfers)
     }
 }
 
@@ -51,29 +52,31 @@ struct PublishUserImage: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
 
     @Option(help: "The image to publish; its sidecar is <image>.json.")
     var image: String
 
-    @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")
     var target: String?
 
     func run() throws {
-        try Publication.start(image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global)
+        try Publication.start(image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global, transfers: transfers)
     }
 }
 
 /// Starting a publication run, after checking what can be checked first.
 enum Publication {
-    static func start(image: String, target: String?, global: GlobalOptions) throws {
+    static func start(image: String, target: String?, global: GlobalOptions, transfers: TransferOptions) throws {
         _ = try ImageSteps.readPublishableSidecar(image + ".json")
         let address = TargetAddress.resolve(target)
-        try TargetAddress.preflight(address)
+        try TargetAddress.preflight(address, transfers: transfers)
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
-            publication: PublicationParameters(target: address, image: image),
+            publication: PublicationParameters(target: address, image: image, sshKey: transfers.sshKeyPath),
             commandLine: Redaction.commandLine(CommandLine.arguments))
-        try RunLauncher.start(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: Output(json: global.json))
+        try RunLauncher.start(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+                              output: Output(json: global.json), transfers: transfers)
     }
 }
 

@@ -9,6 +9,7 @@ struct Resume: ParsableCommand {
     )
 
     @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
 
     @Argument(help: "The run id, or any unique prefix of it.")
     var runPrefix: String?
@@ -31,6 +32,6 @@ struct Resume: ParsableCommand {
             return
         }
         output.note("resuming run \(runID)")
-        try RunLauncher.drive(runID, ledger: ledger, output: output)
+        try RunLauncher.drive(runID, ledger: ledger, output: output, transfers: transfers)
     }
 }

@@ -10,6 +10,7 @@ struct RunDriver {
     let ledger: Ledger
     let runID: String
     let output: Output
+    let transfers: TransferOptions
 
     enum Ending: Equatable {
         case completed
@@ -59,7 +60,14 @@ struct RunDriver {
         }
     }
 
+    /// How this process reaches servers for this run: the options given now, and the ssh key the
+    /// run recorded when none is given.
+    private func settings(_ state: RunState) -> TransferSettings {
+        transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
+    }
+
     private func steps() throws -> Ending {
+        if try ledger.state(of: runID).rollbackDue { try rollBackDue() }
         while true {
             let state = try ledger.state(of: runID)
             switch try RunPlanner.nextAction(state) {
@@ -77,7 +85,7 @@ struct RunDriver {
             case .reconcile(let step, let intent):
                 let found: StepOutcome?
                 do {
-                    found = try StepExecutors.reconcile(intent)
+                    found = try StepExecutors.reconcile(intent, transfers: settings(state))
                 } catch let error as ExecutorError {
                     throw CommandFailure(ExitStatus(error.kind), "cannot check what step \(step) left behind: \(error.message); the run is unchanged, resume it later")
                 }
@@ -91,7 +99,7 @@ struct RunDriver {
                 let outcome: StepOutcome
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }
-                    outcome = try StepExecutors.perform(intent, logPath: logPath)
+                    outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state))
                 } catch let error as ExecutorError {
                     return try fail(step, error, state: state)
                 }
@@ -101,21 +109,42 @@ struct RunDriver {
         }
     }
 
-    /// Records a failed step; a failed publication is rolled back at once, so that nothing of it
-    /// stays on the target, and the rollback is recorded too.
+    /// Records a failed step. A publication that failed for good is rolled back at once, so that
+    /// nothing of it stays on the target, and the rollback is recorded too; one that failed for a
+    /// passing reason keeps its hidden claim and upload for `resume` to go on from.
     private func fail(_ step: StepName, _ error: ExecutorError, state: RunState) throws -> Ending {
-        try record(.failStep(step, reason: error.message, kind: error.kind))
-        if Pipeline.stepsWithRemoteEffects.contains(step) || step == .verifyUpload, let target = state.parameters?.publication?.target {
-            let intents = try ledger.state(of: runID).steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
+        let after = try record(.failStep(step, reason: error.message, kind: error.kind))
+        if after.rollbackDue {
             do {
-                let removed = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target))
-                try record(.rollBackPublication(target: target, removed: removed, reason: "\(step) failed: \(error.message)"))
-                output.note("publication rolled back: removed \(removed.isEmpty ? "nothing" : removed.joined(separator: ", ")) from \(target)")
+                try rollBack(after, reason: "\(step) failed: \(error.message)")
             } catch {
-                output.note("the failed publication could not be rolled back yet (\(error)); resume retries it")
+                output.note("the failed publication could not be rolled back yet (\(CommandFailure.from(error).message)); the next resume does it first")
             }
+        } else if error.kind == .temporary, Pipeline.publicationSteps.contains(step) {
+            output.note("the publication keeps its claim and what was uploaded, hidden on the server: resume goes on from there")
         }
         return .failed(step, error.kind, error.message)
+    }
+
+    /// A rollback left over by an earlier process, done before anything else; while the server
+    /// stays out of reach the run waits (exit 75) and nothing else happens.
+    private func rollBackDue() throws {
+        let state = try ledger.state(of: runID)
+        do {
+            try rollBack(state, reason: "a failed publication, rolled back once the target could be reached again")
+        } catch {
+            throw CommandFailure(.temporaryFailure, "the failed publication of run \(runID) must be rolled back first, and the target is still out of reach: \(CommandFailure.from(error).message)")
+        }
+    }
+
+    /// Removes from the target what this run's publication put there and did not make visible,
+    /// and records what was removed.
+    func rollBack(_ state: RunState, reason: String) throws {
+        guard let target = state.parameters?.publication?.target else { return }
+        let intents = state.steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
+        let removed = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target, transfers: settings(state)))
+        try record(.rollBackPublication(target: target, removed: removed, reason: reason))
+        output.note("publication rolled back: removed \(removed.isEmpty ? "nothing" : removed.joined(separator: ", ")) from \(target)")
     }
 }
 

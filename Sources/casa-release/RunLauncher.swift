@@ -10,7 +10,8 @@ enum RunLauncher {
     /// `logRoot` is where run directories of logs go (`<base dir>/casa-release-logs`); `tools` adds
     /// the versions of the tools the run will use (apptainer) to the record.
     static func start(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues,
-                      ledger: Ledger, output: Output, logRoot: String? = nil, tools: [String: String] = [:]) throws -> Never {
+                      ledger: Ledger, output: Output, transfers: TransferOptions, logRoot: String? = nil,
+                      tools: [String: String] = [:]) throws -> Never {
         let runID = UUID().uuidString.lowercased()
         var chosen = chosen
         if let logRoot, chosen.logDirectory == nil { chosen.logDirectory = logRoot + "/" + runID }
@@ -20,12 +21,12 @@ enum RunLauncher {
             tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version].merging(tools) { $1 })
         try ledger.execute(.start(started), run: runID, actor: ProcessIdentity.actor, at: Date())
         output.note("run \(runID) (\(pipeline.rawValue))")
-        try drive(runID, ledger: ledger, output: output)
+        try drive(runID, ledger: ledger, output: output, transfers: transfers)
     }
 
     /// Drives a recorded run and exits with the status its ending calls for.
-    static func drive(_ runID: String, ledger: Ledger, output: Output) throws -> Never {
-        let ending = try RunDriver(ledger: ledger, runID: runID, output: output).drive()
+    static func drive(_ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions) throws -> Never {
+        let ending = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).drive()
         let state = try ledger.state(of: runID)
         switch ending {
         case .completed:
@@ -98,8 +99,9 @@ enum TargetAddress {
         return components.string ?? address
     }
 
-    /// Fails with a clear message (exit 73) when the target cannot take a publication.
-    static func preflight(_ address: String) throws {
-        try PublicationTargets.open(address).checkWritable()
+    /// Fails with a clear message (exit 73) when the target cannot take a publication, before
+    /// anything is recorded or built.
+    static func preflight(_ address: String, transfers: TransferOptions) throws {
+        try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
     }
 }

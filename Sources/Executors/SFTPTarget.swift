@@ -1,0 +1,184 @@
+import Foundation
+import ReleaseStateMachine
+
+/// A publication directory on an ssh server, reached over SFTP through libcurl (libssh2): the
+/// BrainVISA download server is one. SFTP's `rename` fails when the destination exists (OpenSSH's
+/// server links, then unlinks), which is what makes a claim exclusive.
+public final class SFTPTarget: PublicationTarget {
+    private let base: String
+    private let directory: String
+    private let session: CurlSession
+    private let transfers: TransferSettings
+
+    public init(url: URL, transfers: TransferSettings) throws {
+        var text = url.absoluteString
+        if !text.hasSuffix("/") { text += "/" }
+        base = text
+        directory = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        self.transfers = transfers
+        session = try CurlSession(settings: transfers, ssh: try SSHCredentials.resolve(transfers))
+    }
+
+    public var address: String { URLRedaction.url(base) }
+
+    private func url(_ name: String) -> String {
+        base + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+    }
+
+    /// A path as the quote commands take it, quoted the way libcurl reads them back.
+    private func quoted(_ name: String) -> String {
+        let path = directory + "/" + name
+        return "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    private func retrying<T>(_ what: String, _ operation: (Int) throws -> T) throws -> T {
+        try TransferRetry.run("\(what) on \(address)", settings: transfers, operation)
+    }
+
+    public func checkWritable() throws {
+        do {
+            _ = try list()
+        } catch let error as ExecutorError where error.kind == .badInput {
+            throw ExecutorError(.cannotCreate, "the publication directory \(directory) does not exist on \(address)")
+        }
+        // A small hidden file written and removed: a server that refuses writes says so now,
+        // before a long build, rather than half-way through a publication.
+        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
+        do {
+            try retrying("writing a test file") { _ in
+                var request = CurlRequest(url: url(probe))
+                request.upload = .data(Data())
+                request.postQuote = ["rm \(quoted(probe))"]
+                _ = try session.perform(request)
+            }
+        } catch let error as ExecutorError where error.kind != .temporary {
+            try? remove(probe)
+            throw ExecutorError(.cannotCreate, "cannot write to the publication directory \(directory) on \(address): \(error.message)")
+        }
+    }
+
+    public func list() throws -> [String] {
+        try retrying("listing") { _ in
+            var request = CurlRequest(url: base)
+            request.listOnly = true
+            let body = try session.perform(request).body
+            return String(decoding: body, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
+                .filter { $0 != "." && $0 != ".." }
+        }
+    }
+
+    public func read(_ name: String) throws -> Data? {
+        try retrying("reading \(name)") { _ in
+            do {
+                return try session.perform(CurlRequest(url: url(name))).body
+            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
+                return nil
+            }
+        }
+    }
+
+    public func size(_ name: String) throws -> Int64? {
+        try retrying("checking \(name)") { _ in
+            do {
+                var request = CurlRequest(url: url(name))
+                request.headOnly = true
+                return try session.perform(request).contentLength
+            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
+                return nil
+            }
+        }
+    }
+
+    public func createExclusively(_ name: String, data: Data) throws -> Bool {
+        let temporary = ".\(name).\(UUID().uuidString.lowercased()).claim"
+        do {
+            try retrying("claiming \(name)") { _ in
+                var request = CurlRequest(url: url(temporary))
+                request.upload = .data(data)
+                request.postQuote = ["rename \(quoted(temporary)) \(quoted(name))"]
+                _ = try session.perform(request)
+            }
+            return true
+        } catch let error as ExecutorError {
+            try? remove(temporary)
+            // The rename failed: because the name is taken (a lost race, or our own rename whose
+            // answer was lost before a retry), or because the server refuses.
+            if let existing = try read(name) { return existing == data }
+            throw error
+        }
+    }
+
+    public func replace(_ name: String, data: Data) throws {
+        // Written in place: the sidecar being replaced belongs to this run's claim, and no
+        // client reads it before the image it describes is renamed into place.
+        try retrying("writing \(name)") { _ in
+            var request = CurlRequest(url: url(name))
+            request.upload = .data(data)
+            _ = try session.perform(request)
+        }
+    }
+
+    public func upload(localPath: String, as name: String) throws -> UploadedFile {
+        guard let total = LocalFiles.status(localPath)?.size else {
+            throw ExecutorError.posix(.badInput, "cannot read", localPath)
+        }
+        return try retrying("uploading \(FilePath.lastComponent(localPath))") { _ in
+            // Goes on from what the server already has: this run's own hidden file, from an
+            // attempt cut short by a lost connection or a killed process.
+            var offset = try size(name) ?? 0
+            if offset > total {
+                try remove(name)
+                offset = 0
+            }
+            let prefix = try FileDigests.sha256(path: localPath, prefix: offset)
+            var request = CurlRequest(url: url(name))
+            request.upload = .file(path: localPath, offset: offset, count: total - offset, hashing: prefix)
+            request.appendUpload = offset > 0
+            request.progressLabel = "upload \(FilePath.lastComponent(localPath))"
+            let response = try session.perform(request)
+            guard let hash = response.uploadHash else { throw ExecutorError(.stepFailed, "no digest of the upload") }
+            return UploadedFile(size: total, sha256: FileDigests.hex(hash.finalize()), resumedFrom: offset)
+        }
+    }
+
+    public func renameExclusively(_ source: String, to destination: String) throws -> Bool {
+        do {
+            try command("renaming \(source) to \(destination)", "rename \(quoted(source)) \(quoted(destination))")
+            return true
+        } catch let error as ExecutorError {
+            guard try size(destination) != nil else { throw error }
+            // Taken; unless the source is gone, which means the rename was ours, done before its
+            // answer was lost and the command was tried again.
+            return try size(source) == nil
+        }
+    }
+
+    public func remove(_ name: String) throws {
+        do {
+            try command("removing \(name)", "rm \(quoted(name))")
+        } catch let error as ExecutorError {
+            if try size(name) != nil { throw error }
+        }
+    }
+
+    public func makeDirectory(_ name: String) throws {
+        do {
+            try command("creating \(name)", "mkdir \(quoted(name))")
+        } catch let error as ExecutorError {
+            // Already there is fine: listing it is the check.
+            var request = CurlRequest(url: url(name) + "/")
+            request.listOnly = true
+            guard (try? session.perform(request)) != nil else { throw error }
+        }
+    }
+
+    /// Runs one SFTP command (no transfer).
+    private func command(_ what: String, _ line: String) throws {
+        try retrying(what) { _ in
+            var request = CurlRequest(url: base)
+            request.headOnly = true
+            request.quote = [line]
+            _ = try session.perform(request)
+        }
+    }
+}

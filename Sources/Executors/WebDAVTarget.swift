@@ -1,0 +1,175 @@
+import Foundation
+import ReleaseStateMachine
+
+/// A publication directory on a web server that speaks WebDAV (nginx's dav module, Apache's
+/// mod_dav): PUT, MOVE with `Overwrite: F` (412 when the destination exists, which makes a claim
+/// exclusive), DELETE, HEAD, MKCOL, and the server's HTML index as the listing.
+public final class WebDAVTarget: PublicationTarget {
+    private let base: String
+    private let session: CurlSession
+    private let transfers: TransferSettings
+
+    public init(url: URL, transfers: TransferSettings) throws {
+        var text = url.absoluteString
+        if !text.hasSuffix("/") { text += "/" }
+        base = text
+        self.transfers = transfers
+        session = try CurlSession(settings: transfers)
+    }
+
+    public var address: String { URLRedaction.url(base) }
+
+    private func url(_ name: String) -> String {
+        base + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+    }
+
+    private func retrying<T>(_ what: String, _ operation: (Int) throws -> T) throws -> T {
+        try TransferRetry.run("\(what) on \(address)", settings: transfers, operation)
+    }
+
+    private func perform(_ request: CurlRequest, accepting accepted: Set<Int> = []) throws -> CurlResponse {
+        let response = try session.perform(request)
+        if (200..<300).contains(response.status) || accepted.contains(response.status) { return response }
+        throw HTTPStatus.failure(response.status, method: request.method ?? (request.upload != nil ? "PUT" : request.headOnly ? "HEAD" : "GET"))
+    }
+
+    public func checkWritable() throws {
+        do {
+            _ = try list()
+        } catch let error as ExecutorError where error.kind == .badInput {
+            throw ExecutorError(.cannotCreate, "the publication directory \(address) does not exist (\(error.message))")
+        }
+        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
+        do {
+            try retrying("writing a test file") { _ in
+                var request = CurlRequest(url: url(probe))
+                request.upload = .data(Data())
+                _ = try perform(request)
+            }
+            try remove(probe)
+        } catch let error as ExecutorError where error.kind != .temporary {
+            throw ExecutorError(.cannotCreate, "cannot write to the publication directory \(address): \(error.message)")
+        }
+    }
+
+    public func list() throws -> [String] {
+        try retrying("listing") { _ in
+            let response = try perform(CurlRequest(url: base), accepting: [404])
+            guard response.status != 404 else { throw HTTPStatus.failure(404, method: "GET") }
+            return DirectoryListing.names(html: String(decoding: response.body, as: UTF8.self))
+        }
+    }
+
+    public func read(_ name: String) throws -> Data? {
+        try retrying("reading \(name)") { _ in
+            let response = try perform(CurlRequest(url: url(name)), accepting: [404])
+            return response.status == 404 ? nil : response.body
+        }
+    }
+
+    public func size(_ name: String) throws -> Int64? {
+        try retrying("checking \(name)") { _ in
+            var request = CurlRequest(url: url(name))
+            request.headOnly = true
+            let response = try perform(request, accepting: [404])
+            return response.status == 404 ? nil : response.contentLength
+        }
+    }
+
+    public func createExclusively(_ name: String, data: Data) throws -> Bool {
+        let temporary = ".\(name).\(UUID().uuidString.lowercased()).claim"
+        try retrying("claiming \(name)") { _ in
+            var request = CurlRequest(url: url(temporary))
+            request.upload = .data(data)
+            _ = try perform(request)
+        }
+        let moved = try renameExclusively(temporary, to: name)
+        if !moved { try remove(temporary) }
+        // A MOVE answered 412 on a retry may be our own, whose first answer was lost.
+        if moved { return true }
+        return try read(name) == data
+    }
+
+    public func replace(_ name: String, data: Data) throws {
+        try retrying("writing \(name)") { _ in
+            var request = CurlRequest(url: url(name))
+            request.upload = .data(data)
+            _ = try perform(request)
+        }
+    }
+
+    /// A PUT sends the whole file: WebDAV has no standard partial PUT, and nginx keeps an
+    /// interrupted body in its own temporary area, never under the name, so there is nothing on
+    /// the server to go on from.
+    public func upload(localPath: String, as name: String) throws -> UploadedFile {
+        guard let total = LocalFiles.status(localPath)?.size else {
+            throw ExecutorError.posix(.badInput, "cannot read", localPath)
+        }
+        return try retrying("uploading \(FilePath.lastComponent(localPath))") { _ in
+            var request = CurlRequest(url: url(name))
+            request.upload = .file(path: localPath, offset: 0, count: total, hashing: .init())
+            request.progressLabel = "upload \(FilePath.lastComponent(localPath))"
+            let response = try perform(request)
+            guard let hash = response.uploadHash else { throw ExecutorError(.stepFailed, "no digest of the upload") }
+            return UploadedFile(size: total, sha256: FileDigests.hex(hash.finalize()))
+        }
+    }
+
+    public func renameExclusively(_ source: String, to destination: String) throws -> Bool {
+        try retrying("moving \(source) to \(destination)") { attempt in
+            var request = CurlRequest(url: url(source))
+            request.method = "MOVE"
+            request.headers = ["Destination: \(url(destination))", "Overwrite: F"]
+            let response = try perform(request, accepting: [404, 412])
+            switch response.status {
+            case 412:
+                // Taken; unless this is a retry and the source is gone: the first MOVE was ours.
+                return attempt > 1 ? try size(source) == nil : false
+            case 404:
+                if attempt > 1, try size(destination) != nil { return true }
+                throw ExecutorError(.stepFailed, "\(source) is not on \(address), so it cannot be moved")
+            default:
+                return true
+            }
+        }
+    }
+
+    public func remove(_ name: String) throws {
+        try retrying("removing \(name)") { _ in
+            var request = CurlRequest(url: url(name))
+            request.method = "DELETE"
+            _ = try perform(request, accepting: [404])
+        }
+    }
+
+    public func makeDirectory(_ name: String) throws {
+        try retrying("creating \(name)") { _ in
+            var request = CurlRequest(url: url(name) + "/")
+            request.method = "MKCOL"
+            // 405: the collection exists already.
+            _ = try perform(request, accepting: [405])
+        }
+    }
+}
+
+/// What an HTTP status means for a transfer: 5xx, 408 and 429 may pass and are retried; the
+/// others are final, with a kind that gives the exit code.
+enum HTTPStatus {
+    static func failure(_ status: Int, method: String) -> CurlFailure {
+        let code = 1000 + status
+        switch status {
+        case 500..<600, 408, 429:
+            return CurlFailure(code: code, message: "\(method) answered \(status)", kind: .temporary)
+        case 401, 403, 405:
+            return CurlFailure(code: code, message: "the server refused \(method) (\(status))", kind: .cannotCreate)
+        case 413:
+            return CurlFailure(code: code, message: "the server refused \(method): too large (413)", kind: .cannotCreate)
+        case 507:
+            return CurlFailure(code: code, message: "the server has no room left (507)", kind: .cannotCreate)
+        case 404:
+            return CurlFailure(code: code, message: "not found (404)", kind: .badInput)
+        default:
+            return CurlFailure(code: code, message: "\(method) answered \(status)", kind: .stepFailed)
+        }
+    }
+}
