@@ -110,7 +110,7 @@ public final class CurlSession {
         var status = 0
         casa_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
         if code != CURLE_OK {
-            throw failure(code, context: context, url: request.url)
+            throw failure(code, context: context)
         }
         var length: curl_off_t = -1
         casa_curl_getinfo_offset(handle, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length)
@@ -130,9 +130,8 @@ public final class CurlSession {
         }
     }
 
-    private func failure(_ code: CURLcode, context: TransferContext, url: String) -> CurlFailure {
+    private func failure(_ code: CURLcode, context: TransferContext) -> CurlFailure {
         let detail = errorBuffer[0] != 0 ? String(cString: errorBuffer) : String(cString: curl_easy_strerror(code))
-        let where_ = URLRedaction.url(url)
         if let problem = context.hostKeyProblem {
             return CurlFailure(code: Int(code.rawValue), message: problem, kind: .unavailable)
         }
@@ -142,21 +141,21 @@ public final class CurlSession {
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
              CURLE_PARTIAL_FILE, CURLE_SSH, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): \(detail)", kind: .temporary)
+            return CurlFailure(code: Int(code.rawValue), message: detail, kind: .temporary)
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): \(detail)", kind: .unavailable)
+            return CurlFailure(code: Int(code.rawValue), message: detail, kind: .unavailable)
         case CURLE_PEER_FAILED_VERIFICATION:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): the server's certificate is not trusted (\(detail)); TLS verification stays on: give the CA with CURL_CA_BUNDLE=FILE", kind: .unavailable)
+            return CurlFailure(code: Int(code.rawValue), message: "the server's certificate is not trusted (\(detail)); TLS verification stays on: give the CA with CURL_CA_BUNDLE=FILE", kind: .unavailable)
         case CURLE_LOGIN_DENIED:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): the server refused the login (\(detail)); check the user in the URL and the key (ssh agent, ~/.ssh/id_*, or ssh_key=)", kind: .unavailable)
+            return CurlFailure(code: Int(code.rawValue), message: "the server refused the login (\(detail)); check the user in the URL and the key (ssh agent, ~/.ssh/id_*, or ssh_key=)", kind: .unavailable)
         case CURLE_REMOTE_FILE_NOT_FOUND:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): no such file on the server", kind: .badInput)
+            return CurlFailure(code: Int(code.rawValue), message: "no such file on the server", kind: .badInput)
         case CURLE_REMOTE_ACCESS_DENIED, CURLE_UPLOAD_FAILED, CURLE_REMOTE_DISK_FULL, CURLE_QUOTE_ERROR:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): the server refused: \(detail)", kind: .cannotCreate)
+            return CurlFailure(code: Int(code.rawValue), message: "the server refused: \(detail)", kind: .cannotCreate)
         case CURLE_UNSUPPORTED_PROTOCOL:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): this libcurl cannot speak that protocol (\(detail))", kind: .unavailable)
+            return CurlFailure(code: Int(code.rawValue), message: "this libcurl cannot speak that protocol (\(detail))", kind: .unavailable)
         default:
-            return CurlFailure(code: Int(code.rawValue), message: "\(where_): \(detail)", kind: .stepFailed)
+            return CurlFailure(code: Int(code.rawValue), message: detail, kind: .stepFailed)
         }
     }
 

@@ -78,14 +78,17 @@ public final class SFTPTarget: PublicationTarget {
     }
 
     public func size(_ name: String) throws -> Int64? {
-        try retrying("checking \(name)") { _ in
-            do {
-                var request = CurlRequest(url: url(name))
-                request.headOnly = true
-                return try session.perform(request).contentLength
-            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
-                return nil
-            }
+        try retrying("checking \(name)") { _ in try statSize(name) }
+    }
+
+    /// One try, for use inside an operation that retries as a whole.
+    private func statSize(_ name: String) throws -> Int64? {
+        do {
+            var request = CurlRequest(url: url(name))
+            request.headOnly = true
+            return try session.perform(request).contentLength
+        } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
+            return nil
         }
     }
 
@@ -125,11 +128,9 @@ public final class SFTPTarget: PublicationTarget {
         return try retrying("uploading \(FilePath.lastComponent(localPath))") { _ in
             // Goes on from what the server already has: this run's own hidden file, from an
             // attempt cut short by a lost connection or a killed process.
-            var offset = try size(name) ?? 0
-            if offset > total {
-                try remove(name)
-                offset = 0
-            }
+            var offset = try statSize(name) ?? 0
+            // Longer than the image: not a prefix of it; the upload starts over (no append).
+            if offset > total { offset = 0 }
             let prefix = try FileDigests.sha256(path: localPath, prefix: offset)
             var request = CurlRequest(url: url(name))
             request.upload = .file(path: localPath, offset: offset, count: total - offset, hashing: prefix)

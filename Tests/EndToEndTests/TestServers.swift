@@ -16,7 +16,7 @@ enum TestServerError: Error, CustomStringConvertible {
 class TestServer {
     let directory: String
     let port: Int
-    private(set) var process: Process?
+    private(set) var pid: pid_t?
 
     init(directory: String) throws {
         self.directory = directory
@@ -28,29 +28,39 @@ class TestServer {
 
     var command: [String] { [] }
 
+    /// Started with posix_spawn, not Foundation's Process: sshd closes every inherited descriptor,
+    /// including the one Process watches to learn that a child ended, and Process then blocks
+    /// its monitoring thread in waitpid on the live server, so no other child is ever reaped.
     func start() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
-        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try process.run()
-        self.process = process
-        try FreePort.waitUntilListening(port, process: process, what: command[0])
+        var fileActions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+        var arguments = command.map { strdup($0) } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, command[0], &fileActions, nil, &arguments, environ)
+        guard result == 0 else { throw TestServerError.failed("cannot start \(command[0]): \(result)") }
+        pid = child
+        try FreePort.waitUntilListening(port, isRunning: { [weak self] in self?.isRunning ?? false }, what: command[0])
+    }
+
+    var isRunning: Bool {
+        guard let pid else { return false }
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// Kills the server and every process under it at once, as a crash or a pulled cable would:
     /// connections in progress are cut.
     func stop() {
-        guard let process else { return }
-        ProcessTree.kill(root: process.processIdentifier)
-        process.waitUntilExit()
-        self.process = nil
-    }
-
-    func restart() throws {
-        stop()
-        try start()
+        guard let pid else { return }
+        ProcessTree.kill(root: pid)
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        self.pid = nil
     }
 }
 
@@ -217,11 +227,11 @@ enum FreePort {
 
     /// Waits, up to 20 s, for the server to accept connections: readiness, not a timing guess;
     /// a server that exits instead fails the test at once.
-    static func waitUntilListening(_ port: Int, process: Process, what: String) throws {
+    static func waitUntilListening(_ port: Int, isRunning: () -> Bool, what: String) throws {
         let deadline = Date().addingTimeInterval(20)
         while Date() < deadline {
             if accepts(port) { return }
-            guard process.isRunning else { throw TestServerError.failed("\(what) exited with \(process.terminationStatus) before listening on \(port)") }
+            guard isRunning() else { throw TestServerError.failed("\(what) exited before listening on \(port)") }
             usleep(20_000)
         }
         throw TestServerError.failed("\(what) does not listen on \(port) after 20 s")
