@@ -114,6 +114,14 @@ extension Ledger {
         }
     }
 
+    /// The runs whose publication put `file` (`<name>-<N>.<ext>`) on a target, most recent first:
+    /// the other way, besides the run id, to name a publication.
+    public func runsPublishing(file: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC", arguments: [file])
+        }
+    }
+
     /// The most recent run that is not completed, for `casa-release resume` without an id.
     public func mostRecentUnfinishedRun() throws -> String? {
         try read { db in

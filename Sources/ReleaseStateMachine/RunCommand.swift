@@ -17,6 +17,8 @@ public enum RunCommand: Equatable, Sendable {
     case confirmStep(StepName, by: String, note: String?)
     case rollBackPublication(target: String, removed: [String], reason: String)
     case complete
+    /// Take back a completed publication (allowed on a completed run, once).
+    case retractPublication(PublicationRetracted)
 }
 
 /// A command that the run's state does not allow. Never a crash: a clear refusal.
@@ -36,6 +38,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case leaseNotHeld
     case noPublication
     case runNotFinished(StepName)
+    case notPublished
+    case alreadyRetracted
 
     public var description: String {
         switch self {
@@ -55,6 +59,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseNotHeld: return "the run is not held by this process"
         case .noPublication: return "the run has no publication"
         case .runNotFinished(let step): return "the run is not finished: step \(step) is not done"
+        case .notPublished: return "the run has no completed publication to retract"
+        case .alreadyRetracted: return "the publication was already retracted"
         }
     }
 }

@@ -85,6 +85,12 @@ public enum RunDecider {
             guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) }) else { throw DomainError.noPublication }
             return [.publicationRolledBack(PublicationRolledBack(target: target, removed: removed, reason: reason))]
 
+        case .retractPublication(let retraction):
+            guard state.retraction == nil else { throw DomainError.alreadyRetracted }
+            guard state.isCompleted, state.publicationStatus?.state == .published,
+                  state.publicationStatus?.buildNumber == retraction.buildNumber else { throw DomainError.notPublished }
+            return [.publicationRetracted(retraction)]
+
         case .complete:
             try requireWritable(state)
             if let open = state.steps.first(where: { !$0.status.isDone }) { throw DomainError.runNotFinished(open.name) }
@@ -182,6 +188,9 @@ public enum RunDecider {
 
         case .runCompleted:
             state.isCompleted = true
+
+        case .publicationRetracted(let retraction):
+            state.retraction = retraction
         }
         return state
     }

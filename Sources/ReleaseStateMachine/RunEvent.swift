@@ -14,6 +14,7 @@ public enum RunEvent: Equatable, Sendable {
     case stepConfirmed(StepConfirmed)
     case publicationRolledBack(PublicationRolledBack)
     case runCompleted(RunCompleted)
+    case publicationRetracted(PublicationRetracted)
 }
 
 public struct RunStarted: Codable, Equatable, Sendable {
@@ -192,6 +193,33 @@ public struct RunCompleted: Codable, Equatable, Sendable {
     public init() {}
 }
 
+/// A completed publication taken back on purpose (`casa-release rollback`): its files removed
+/// from the target, or moved into `attic/` there, and its local numbered links removed. The
+/// previous N is the highest again; the ledger keeps both the publication and its retraction.
+public struct PublicationRetracted: Codable, Equatable, Sendable {
+    public var target: String
+    public var buildNumber: Int
+    /// Names removed from the target.
+    public var removed: [String]
+    /// Names moved, as `name -> attic/name`.
+    public var movedToAttic: [String: String]
+    /// Local numbered links removed.
+    public var localLinksRemoved: [String]
+    public var by: String
+    public var reason: String?
+
+    public init(target: String, buildNumber: Int, removed: [String], movedToAttic: [String: String],
+                localLinksRemoved: [String], by: String, reason: String?) {
+        self.target = target
+        self.buildNumber = buildNumber
+        self.removed = removed
+        self.movedToAttic = movedToAttic
+        self.localLinksRemoved = localLinksRemoved
+        self.by = by
+        self.reason = reason
+    }
+}
+
 extension RunEvent {
     /// The event's type, as stored in the ledger's `type` column.
     public var typeName: String {
@@ -208,6 +236,7 @@ extension RunEvent {
         case .stepConfirmed: return "StepConfirmed"
         case .publicationRolledBack: return "PublicationRolledBack"
         case .runCompleted: return "RunCompleted"
+        case .publicationRetracted: return "PublicationRetracted"
         }
     }
 
@@ -229,6 +258,7 @@ extension RunEvent {
         case .stepConfirmed(let payload): return try encoder.encode(payload)
         case .publicationRolledBack(let payload): return try encoder.encode(payload)
         case .runCompleted(let payload): return try encoder.encode(payload)
+        case .publicationRetracted(let payload): return try encoder.encode(payload)
         }
     }
 
@@ -248,6 +278,7 @@ extension RunEvent {
         case "StepConfirmed": return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
         case "PublicationRolledBack": return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
         case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
+        case "PublicationRetracted": return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
         default: throw UnknownEventType(type: type)
         }
     }

@@ -58,6 +58,8 @@ public struct RunState: Equatable, Sendable {
     /// A publication step failed for good and what it put on the target is not taken back yet
     /// (the server could not be reached): the next process rolls it back before anything else.
     public var rollbackDue = false
+    /// Set once a completed publication was taken back on purpose.
+    public var retraction: PublicationRetracted?
 
     public init() {}
 
@@ -144,6 +146,9 @@ public struct RunState: Equatable, Sendable {
         if let upToDate = targetCheck?.upToDateBuildNumber {
             return PublicationStatus(target: target, buildNumber: upToDate, state: .upToDate)
         }
+        if let retraction {
+            return PublicationStatus(target: target, buildNumber: retraction.buildNumber, state: .retracted)
+        }
         if step(.makeVisible)?.status == .succeeded {
             return PublicationStatus(target: target, buildNumber: buildNumber, state: .published)
         }
@@ -162,6 +167,8 @@ public struct PublicationStatus: Equatable, Sendable {
         case published
         case upToDate = "up-to-date"
         case rolledBack = "rolled-back"
+        /// Published, then taken back with `casa-release rollback`.
+        case retracted
     }
 
     public var target: String

@@ -26,12 +26,17 @@ struct RunDriver {
     }
 
     func drive() throws -> Ending {
+        try withLease { driver in try driver.steps() }
+    }
+
+    /// Runs `work` while this process holds the run's lease, released whatever happens.
+    func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
         let holder = ProcessIdentity.leaseHolder(now: Date())
         try acquire(holder)
         do {
-            let ending = try steps()
+            let result = try work(self)
             _ = try? record(.releaseLease(holder))
-            return ending
+            return result
         } catch {
             _ = try? record(.releaseLease(holder))
             throw error

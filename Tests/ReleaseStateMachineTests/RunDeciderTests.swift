@@ -146,6 +146,27 @@ let illegalTransitions: [DecisionCase] = [
         #expect(state.step(.resolveBase)?.attempts == 1)
     }
 
+    /// A publication step that fails for good owes a rollback until one is recorded; a temporary
+    /// failure owes none (its claim and partial upload are kept for resume).
+    @Test(arguments: [(FailureKind.cannotCreate, true), (.stepFailed, true), (.badInput, true), (.temporary, false)])
+    func aFailedPublicationStepOwesARollbackUnlessTheFailureIsTemporary(_ kind: FailureKind, _ owes: Bool) {
+        let failed = Fixture.leased(publish: true) + [Fixture.stepStarted(.uploadImage),
+                                                      .stepFailed(StepFailed(step: .uploadImage, attempt: 1, reason: "x", kind: kind))]
+        #expect(Fixture.state(failed).rollbackDue == owes)
+        let rolledBack = failed + [.publicationRolledBack(PublicationRolledBack(target: "file:///mirror/", removed: [], reason: "x"))]
+        #expect(!Fixture.state(rolledBack).rollbackDue)
+        let elsewhere = Fixture.leased(publish: true) + [Fixture.stepStarted(.resolveBase),
+                                                         .stepFailed(StepFailed(step: .resolveBase, attempt: 1, reason: "x", kind: kind))]
+        #expect(!Fixture.state(elsewhere).rollbackDue, "only steps that touch the target owe a rollback")
+    }
+
+    @Test func aRetractionNeedsACompletedPublication() throws {
+        let retraction = PublicationRetracted(target: "file:///mirror/", buildNumber: 1, removed: [], movedToAttic: [:],
+                                              localLinksRemoved: [], by: "release@build", reason: nil)
+        let unfinished = Fixture.state(Fixture.leased(publish: true))
+        #expect(throws: DomainError.notPublished) { try RunDecider.decide(.retractPublication(retraction), unfinished) }
+    }
+
     @Test func runStatusFollowsSteps() {
         #expect(RunState.initial.status == .notStarted)
         #expect(Fixture.state([.runStarted(Fixture.started())]).status == .interrupted)
@@ -171,6 +192,8 @@ let illegalTransitions: [DecisionCase] = [
             .stepConfirmed(StepConfirmed(step: .copy, by: "b", note: nil)),
             .publicationRolledBack(PublicationRolledBack(target: "file:///m/", removed: ["a"], reason: "r")),
             .leaseReleased(LeaseReleased(holder: Fixture.holder)), .runCompleted(RunCompleted()),
+            .publicationRetracted(PublicationRetracted(target: "sftp://u@h/d/", buildNumber: 2, removed: ["a"], movedToAttic: ["b": "attic/b"],
+                                                       localLinksRemoved: ["/c"], by: "u@h", reason: nil)),
         ]
         for event in events {
             #expect(try RunEvent.decode(type: event.typeName, payload: event.encodedPayload()) == event)

@@ -1,0 +1,53 @@
+import Foundation
+import ReleaseStateMachine
+
+/// Taking back a completed publication (`casa-release rollback`): its image and sidecar leave the
+/// target (or go into `attic/` there), image first, because clients choose by image names; then
+/// the local numbered links go. Each part can be done again after an interruption: what is
+/// already gone is skipped, so a second try finishes the first.
+public enum PublicationRetraction {
+    public struct Result: Equatable, Sendable {
+        public var removed: [String] = []
+        public var movedToAttic: [String: String] = [:]
+    }
+
+    /// Removes (or, with `keep`, moves into `attic/`) `names` on the target, after checking that
+    /// they are still this run's: the sidecar there must carry `imageID`.
+    public static func retract(image: String, sidecar: String, imageID: String?, keep: Bool, runID: String,
+                               on target: PublicationTarget) throws -> Result {
+        if let data = try target.read(sidecar), let imageID,
+           let remote = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)), remote.imageID != imageID {
+            throw ExecutorError(.badInput, "\(sidecar) on \(target.address) describes image_id \(remote.imageID ?? "none"), not this run's \(imageID): it is not this publication, and casa-release leaves it alone")
+        }
+        var result = Result()
+        if keep { try target.makeDirectory("attic") }
+        for name in [image, sidecar] where try target.size(name) != nil {
+            if keep {
+                var destination = "attic/" + name
+                if try !target.renameExclusively(name, to: destination) {
+                    // An earlier retraction of the same N (published again since) is in the attic already.
+                    destination = "attic/\(name).\(runID.prefix(8))"
+                    guard try target.renameExclusively(name, to: destination) else {
+                        throw ExecutorError(.cannotCreate, "cannot move \(name) into the attic on \(target.address): \(destination) exists")
+                    }
+                }
+                result.movedToAttic[name] = destination
+            } else {
+                try target.remove(name)
+                result.removed.append(name)
+            }
+        }
+        return result
+    }
+
+    /// Removes the numbered links beside the local image that still point where the publication
+    /// made them point; anything else standing there is not ours and stays.
+    public static func removeLocalLinks(_ links: [LocalLink]) throws -> [String] {
+        var removed: [String] = []
+        for link in links where LocalFiles.symlinkDestination(link.path) == link.destination {
+            try LocalFiles.remove(link.path)
+            removed.append(link.path)
+        }
+        return removed
+    }
+}

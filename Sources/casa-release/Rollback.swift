@@ -1,0 +1,118 @@
+import ArgumentParser
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `casa-release rollback RUN|FILE [keep=yes] [--yes]`
+struct Rollback: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
+        discussion: """
+        A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into
+        attic/ there with keep=yes), the local numbered links are removed, and the ledger records it; the
+        previous N is then the highest again. An unfinished publication loses its hidden claim and upload, and
+        the run can be resumed to publish again. On a terminal, rollback asks first; --yes skips the question.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
+
+    @Argument(help: "The run id (or a unique prefix), or the published file name (casa-run-5.4-3.sif).")
+    var publication: String
+
+    @Option(help: "yes: move the files into attic/ on the server instead of removing them.")
+    var keep = StrictBool(false)
+
+    @Flag(name: [.customShort("y"), .customLong("yes")], help: "Do not ask for confirmation.")
+    var yes = false
+
+    func run() throws {
+        let ledger = try global.openLedgerForReading()
+        let output = Output(json: global.json)
+        let runID = try resolve(publication, in: ledger)
+        let state = try ledger.state(of: runID)
+        guard let status = state.publicationStatus else {
+            throw CommandFailure(.badInput, "run \(runID) publishes nothing: there is nothing to roll back")
+        }
+        switch status.state {
+        case .retracted:
+            let retraction = state.retraction
+            output.result("the publication of run \(runID) (build \(status.buildNumber.map(String.init) ?? "?") on \(status.target)) was already retracted by \(retraction?.by ?? "?"): nothing to do")
+        case .upToDate:
+            throw CommandFailure(.badInput, "run \(runID) published nothing: build \(status.buildNumber.map(String.init) ?? "?") was already on \(status.target), put there by another run; roll that one back")
+        case .published:
+            guard state.isCompleted else {
+                throw CommandFailure(.badInput, "run \(runID) made its image visible but is not finished; resume it, then roll it back")
+            }
+            try retract(state, runID: runID, ledger: ledger, output: output)
+        case .rolledBack where !state.rollbackDue:
+            output.result("the unfinished publication of run \(runID) was already rolled back: nothing of it is on \(status.target); casa-release resume \(runID) publishes again")
+        case .inProgress, .rolledBack:
+            try rollBackUnfinished(state, runID: runID, ledger: ledger, output: output)
+        }
+    }
+
+    private func resolve(_ text: String, in ledger: Ledger) throws -> String {
+        if text.contains(".") {
+            let runs = try ledger.runsPublishing(file: text)
+            switch runs.count {
+            case 0: throw CommandFailure(.usage, "no recorded publication put \(text) on a server")
+            case 1: return runs[0]
+            default: throw CommandFailure(.usage, "\(text) was published by several runs (\(runs.joined(separator: ", "))): give the run id")
+            }
+        }
+        return try ledger.resolveRunID(text)
+    }
+
+    /// Retracts a completed publication, after asking.
+    private func retract(_ state: RunState, runID: String, ledger: Ledger, output: Output) throws {
+        guard let image = state.image, let number = state.buildNumber, let target = state.parameters?.publication?.target else {
+            throw CommandFailure(.internalError, "run \(runID) is published but its image or build number is not recorded")
+        }
+        let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
+        let what = "\(names.image(number)) and \(names.sidecar(number)) on \(target)"
+        try confirm(keep.value ? "move \(what) into attic/ there" : "remove \(what)")
+        let settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
+        let result = try PublicationRetraction.retract(
+            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, keep: keep.value, runID: runID,
+            on: try PublicationTargets.open(target, transfers: settings))
+        var links: [LocalLink] = []
+        if case .recordPublication(let intent)? = state.step(.record)?.intent { links = intent.links }
+        let unlinked = try PublicationRetraction.removeLocalLinks(links)
+        let retraction = PublicationRetracted(
+            target: target, buildNumber: number, removed: result.removed, movedToAttic: result.movedToAttic,
+            localLinksRemoved: unlinked, by: ProcessIdentity.actor, reason: nil)
+        try ledger.execute(.retractPublication(retraction), run: runID, actor: ProcessIdentity.actor, at: Date())
+        let done = result.removed.map { "removed \($0)" } + result.movedToAttic.sorted { $0.key < $1.key }.map { "moved \($0.key) to \($0.value)" }
+        output.result("retracted build \(number) of run \(runID) from \(target): " + (done.isEmpty ? "its files were already gone" : done.joined(separator: ", "))
+                      + (unlinked.isEmpty ? "" : "; removed \(unlinked.count) local link(s)"))
+    }
+
+    /// Removes what an unfinished publication left on the target, with the run's lease, so that
+    /// a resume publishes again from the start.
+    private func rollBackUnfinished(_ state: RunState, runID: String, ledger: Ledger, output: Output) throws {
+        guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && $0.intent != nil }) else {
+            output.result("the publication of run \(runID) has not started: nothing to roll back")
+            return
+        }
+        try confirm("remove the hidden claim and upload of run \(runID) from \(state.parameters?.publication?.target ?? "?")")
+        try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
+            .withLease { driver in try driver.rollBack(try ledger.state(of: runID), reason: "rolled back by \(ProcessIdentity.actor)") }
+        output.result("rolled back the unfinished publication of run \(runID); casa-release resume \(runID) publishes again")
+    }
+
+    /// Asks on a terminal; elsewhere --yes is required, so that a script never retracts by accident.
+    private func confirm(_ action: String) throws {
+        if yes { return }
+        guard isatty(STDIN_FILENO) == 1 else {
+            throw CommandFailure(.usage, "rollback would \(action); it asks first, and standard input is not a terminal: add --yes")
+        }
+        FileHandle.standardError.write(Data("casa-release: \(action)? [y/N] ".utf8))
+        let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        guard answer == "y" || answer == "yes" else {
+            throw CommandFailure(.stepFailed, "nothing was rolled back")
+        }
+    }
+}
