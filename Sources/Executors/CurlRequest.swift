@@ -21,6 +21,10 @@ public struct CurlRequest {
         case memory(limit: Int)
         /// Written to an open file as it arrives.
         case file(descriptor: Int32)
+        /// Appended to an open file that already holds `offset` bytes, asked for with an HTTP
+        /// `Range`: when the server answers with the whole file (200, because it changed or does
+        /// not do ranges), the file is emptied first and the response says so.
+        case resumableFile(descriptor: Int32, offset: Int64)
     }
 
     public var url: String
@@ -64,6 +68,8 @@ public struct CurlResponse {
     public var uploadHash: SHA256?
     /// A host key that was unknown, accepted on request and written to known_hosts.
     public var acceptedHostKey: String?
+    /// A resumable download that the server sent whole: the file was started over.
+    public var restartedFromZero: Bool
 }
 
 /// A transfer that libcurl could not complete: its error, and its kind. `.temporary` means trying

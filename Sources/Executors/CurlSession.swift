@@ -118,7 +118,7 @@ public final class CurlSession {
             status: status, body: context.body, headers: context.headers,
             contentLength: length >= 0 ? Int64(length) : nil,
             bytesUploaded: context.uploaded, bytesDownloaded: context.downloaded,
-            uploadHash: context.hasher, acceptedHostKey: context.acceptedHostKey)
+            uploadHash: context.hasher, acceptedHostKey: context.acceptedHostKey, restartedFromZero: context.restartedFromZero)
     }
 
     /// The file libcurl adds an accepted host key to must have its directory.

@@ -26,6 +26,9 @@ public enum StepExecutors {
         case .verifyUpload(let intent): return .verifiedUpload(try PublicationSteps.verify(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
         case .makeVisible(let intent): return .madeVisible(try PublicationSteps.makeVisible(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
         case .recordPublication(let intent): return .recordedPublication(try LocalRecordStep.perform(intent))
+        case .locateDownload(let intent): return .locatedDownload(try ImageDownload.locate(intent, transfers: transfers))
+        case .fetchImage(let intent): return .fetchedImage(try ImageDownload.fetch(intent, transfers: transfers))
+        case .verifyDownload(let intent): return .verifiedDownload(try ImageDownload.verify(intent))
         }
     }
 
@@ -34,8 +37,10 @@ public enum StepExecutors {
     /// verify) are simply performed again: they only read.
     public static func reconcile(_ intent: StepIntent, transfers: TransferSettings = TransferSettings()) throws -> StepOutcome? {
         switch intent {
-        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage:
+        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage, .locateDownload:
             return nil
+        case .fetchImage(let intent): return ImageDownload.reconcileFetch(intent).map(StepOutcome.fetchedImage)
+        case .verifyDownload(let intent): return try ImageDownload.reconcileVerify(intent).map(StepOutcome.verifiedDownload)
         case .renderDefinition(let intent): return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)
         case .buildImage(let intent): return try ApptainerBuildStep.reconcile(intent).map(StepOutcome.builtImage)
         case .install(let intent): return try InstallStep.reconcile(intent).map(StepOutcome.installed)

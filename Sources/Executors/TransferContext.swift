@@ -18,6 +18,10 @@ final class TransferContext {
     private let download: CurlRequest.Download
     private(set) var body = Data()
     private(set) var headers: [String: String] = [:]
+    /// The status of the last HTTP status line seen (0 before any, and for other protocols).
+    private(set) var status = 0
+    private var sawBody = false
+    private(set) var restartedFromZero = false
     private(set) var uploaded: Int64 = 0
     private(set) var downloaded: Int64 = 0
 
@@ -105,24 +109,47 @@ final class TransferContext {
             }
             body.append(contentsOf: bytes)
         case .file(let descriptor):
-            do {
-                try FileDigests.writeAll(descriptor, bytes, path: "the download")
-            } catch let error as ExecutorError {
-                localProblem = error
-                return 0
-            } catch {
-                return 0
+            guard append(bytes, to: descriptor) else { return 0 }
+        case .resumableFile(let descriptor, let offset):
+            if !sawBody, offset > 0 {
+                if status == 206 {
+                    guard headers["content-range"]?.hasPrefix("bytes \(offset)-") == true else {
+                        localProblem = ExecutorError(.stepFailed, "the server answered the range from byte \(offset) with \(headers["content-range"] ?? "no Content-Range")")
+                        return 0
+                    }
+                } else {
+                    guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else {
+                        localProblem = ExecutorError(.cannotCreate, "cannot start the partial download over")
+                        return 0
+                    }
+                    restartedFromZero = true
+                }
             }
+            guard append(bytes, to: descriptor) else { return 0 }
         }
+        sawBody = true
         downloaded += Int64(bytes.count)
         failpoint?.check(downloaded)
         return bytes.count
+    }
+
+    private func append(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Bool {
+        do {
+            try FileDigests.writeAll(descriptor, bytes, path: "the download")
+            return true
+        } catch let error as ExecutorError {
+            localProblem = error
+            return false
+        } catch {
+            return false
+        }
     }
 
     /// One header line; a status line starts a new set (after a redirect or `100 Continue`).
     func header(_ line: String) {
         if line.hasPrefix("HTTP/") {
             headers = [:]
+            status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
             return
         }
         guard let colon = line.firstIndex(of: ":") else { return }

@@ -12,6 +12,8 @@ public enum IntentPlanner {
             if let intent = try recipeBaseImageIntent(for: name, in: state, started: started) { return intent }
         case .userImage:
             if let intent = try userImageIntent(for: name, in: state, started: started) { return intent }
+        case .downloadImage:
+            return try downloadIntent(for: name, in: state, started: started)
         case .systemBaseImage, .publication:
             break
         }

@@ -10,6 +10,8 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     case recipeBaseImage = "recipe-base-image"
     /// `create-user-image`: install, [zip], generate, describe, [upload] from a dev environment.
     case userImage = "user-image"
+    /// `download-image`: locate an image on a server, fetch it (resumable), verify it.
+    case downloadImage = "download-image"
 }
 
 /// Who carries a step out.
@@ -104,6 +106,8 @@ public struct Pipeline: Equatable, Sendable {
                 StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
                 StepDefinition(.generate, skipRule: .unlessGenerating), StepDefinition(.describe, skipRule: .unlessGenerating),
             ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+        case .downloadImage:
+            return Pipeline(kind: kind, steps: [StepDefinition(.locate), StepDefinition(.fetch), StepDefinition(.verify)])
         }
     }
 

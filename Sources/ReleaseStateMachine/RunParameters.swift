@@ -7,13 +7,16 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var systemBaseImage: SystemBaseImageParameters?
     public var recipeBaseImage: RecipeBaseImageParameters?
     public var userImage: UserImageParameters?
+    public var download: DownloadParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
     public var commandLine: [String]
 
     public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
-                userImage: UserImageParameters? = nil, publication: PublicationParameters? = nil, commandLine: [String] = []) {
+                userImage: UserImageParameters? = nil, download: DownloadParameters? = nil, publication: PublicationParameters? = nil,
+                commandLine: [String] = []) {
+        self.download = download
         self.systemBaseImage = systemBaseImage
         self.recipeBaseImage = recipeBaseImage
         self.userImage = userImage

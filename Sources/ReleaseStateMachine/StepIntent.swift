@@ -21,6 +21,9 @@ public enum StepIntent: Equatable, Sendable {
     case checkRunImage(CheckRunImageIntent)
     case install(InstallIntent)
     case zipInstall(ZipInstallIntent)
+    case locateDownload(LocateDownloadIntent)
+    case fetchImage(FetchImageIntent)
+    case verifyDownload(VerifyDownloadIntent)
 }
 
 /// Find the base image: the one named, or the single match of a pattern in the base directory.
@@ -226,6 +229,9 @@ extension StepIntent: Codable {
         case .checkRunImage: return "check-run-image"
         case .install: return "install"
         case .zipInstall: return "zip-install"
+        case .locateDownload: return "locate-download"
+        case .fetchImage: return "fetch-image"
+        case .verifyDownload: return "verify-download"
         }
     }
 
@@ -251,6 +257,9 @@ extension StepIntent: Codable {
         case "check-run-image": self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
         case "install": self = .install(try container.decode(InstallIntent.self, forKey: .intent))
         case "zip-install": self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
+        case "locate-download": self = .locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent))
+        case "fetch-image": self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
+        case "verify-download": self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -278,6 +287,9 @@ extension StepIntent: Codable {
         case .checkRunImage(let intent): try container.encode(intent, forKey: .intent)
         case .install(let intent): try container.encode(intent, forKey: .intent)
         case .zipInstall(let intent): try container.encode(intent, forKey: .intent)
+        case .locateDownload(let intent): try container.encode(intent, forKey: .intent)
+        case .fetchImage(let intent): try container.encode(intent, forKey: .intent)
+        case .verifyDownload(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }

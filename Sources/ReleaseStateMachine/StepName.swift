@@ -42,4 +42,8 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let verifyUpload = StepName("verify-upload")
     public static let makeVisible = StepName("make-visible")
     public static let record = StepName("record")
+    // download-image.
+    public static let locate = StepName("locate")
+    public static let fetch = StepName("fetch")
+    public static let verify = StepName("verify")
 }

@@ -19,6 +19,9 @@ public enum StepOutcome: Equatable, Sendable {
     case checkedRunImage(RunImage)
     case installed(InstalledTree)
     case zipped(ZippedInstall)
+    case locatedDownload(LocatedDownload)
+    case fetchedImage(FetchedImage)
+    case verifiedDownload(VerifiedDownload)
 }
 
 public struct ResolvedBase: Codable, Equatable, Sendable {
@@ -148,6 +151,9 @@ extension StepOutcome: Codable {
         case .checkedRunImage: return "checked-run-image"
         case .installed: return "installed"
         case .zipped: return "zipped"
+        case .locatedDownload: return "located-download"
+        case .fetchedImage: return "fetched-image"
+        case .verifiedDownload: return "verified-download"
         }
     }
 
@@ -171,6 +177,9 @@ extension StepOutcome: Codable {
         case "checked-run-image": self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
         case "installed": self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
         case "zipped": self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
+        case "located-download": self = .locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome))
+        case "fetched-image": self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
+        case "verified-download": self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -196,6 +205,9 @@ extension StepOutcome: Codable {
         case .checkedRunImage(let value): try container.encode(value, forKey: .outcome)
         case .installed(let value): try container.encode(value, forKey: .outcome)
         case .zipped(let value): try container.encode(value, forKey: .outcome)
+        case .locatedDownload(let value): try container.encode(value, forKey: .outcome)
+        case .fetchedImage(let value): try container.encode(value, forKey: .outcome)
+        case .verifiedDownload(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

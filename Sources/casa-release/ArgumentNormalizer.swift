@@ -30,6 +30,11 @@ enum ArgumentNormalizer {
                 }
                 continue
             }
+            // casa-distro's `verbose=yes` is the -v flag here.
+            if argument.lowercased().hasPrefix("verbose="), let value = StrictBool(argument: String(argument.dropFirst(8))) {
+                if value.value { result.append("--verbose") }
+                continue
+            }
             if !argument.hasPrefix("-"), let equals = argument.firstIndex(of: "="), isIdentifier(argument[..<equals]) {
                 result.append("--" + dashed(argument[..<equals]) + String(argument[equals...]))
                 continue

@@ -147,7 +147,8 @@ enum Describe {
             if let number = check.upToDateBuildNumber { return "up to date as N=\(number)" }
             return "highest N: \(check.highestBuildNumber.map(String.init) ?? "none")"
         case .claimedBuildNumber(let claim)?: return "N=\(claim.buildNumber)"
-        case .transferred(let transfer)?, .verifiedUpload(let transfer)?: return "\(transfer.name) (\(transfer.bytes) bytes)"
+        case .transferred(let transfer)?, .verifiedUpload(let transfer)?:
+            return "\(transfer.name) (\(transfer.bytes) bytes" + (transfer.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + ")"
         case .madeVisible(let file)?: return file.name
         case .recordedPublication(let links)?: return links.links.isEmpty ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")
         case .loadedRecipe(let recipe)?: return "\(recipe.file) (\(recipe.recipe.steps.count) steps, sha256 \(recipe.sha256.prefix(12))…)"
@@ -158,6 +159,10 @@ enum Describe {
         case .checkedRunImage(let image)?: return "\(FilePath.lastComponent(image.path)) (image_id \(image.imageID ?? "none"), accepted by \(image.acceptedBy))"
         case .installed(let installed)?: return "\(installed.tree.fileCount) entries, \(installed.tree.totalSize) bytes, tree sha256 \(installed.tree.sha256.prefix(12))…"
         case .zipped(let zip)?: return "\(FilePath.lastComponent(zip.zip)) (\(zip.size) bytes, md5 \(zip.md5))"
+        case .locatedDownload(let located)?: return "\(located.imageURL) (\(located.size) bytes, image_id \(located.imageID ?? "none"); \(located.choice))"
+        case .fetchedImage(let fetched)?:
+            return "\(fetched.bytes) bytes" + (fetched.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + (fetched.restarted ? ", started over: the server's file had changed" : "")
+        case .verifiedDownload(let verified)?: return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
         }
     }
 }

@@ -64,6 +64,14 @@ enum RunLauncher {
             summary["publication"] = publication.state.rawValue
             summary["build_number"] = publication.buildNumber.map(String.init)
         }
+        if let downloaded = state.verifiedDownload, let located = state.locatedDownload {
+            lines.append("downloaded \(located.imageURL) to \(downloaded.output) (\(downloaded.size) bytes, md5 \(downloaded.md5) checked)")
+            summary["output"] = downloaded.output
+            summary["url"] = located.imageURL
+            summary["md5"] = downloaded.md5
+            summary["sha256"] = downloaded.sha256
+            summary["image_id"] = located.imageID
+        }
         if output.json {
             try? output.emitJSON(summary)
         } else {

@@ -1,0 +1,175 @@
+import Foundation
+import ReleaseStateMachine
+
+/// `download-image`'s effects: locate the image and its sidecar on a server, fetch it into
+/// `<output>.part` (going on from a previous attempt when the server shows the file unchanged),
+/// verify its digests and put it in place. Unlike casa-distro, a partial file that fails the md5
+/// check is deleted, so the next try starts clean instead of failing forever.
+public enum ImageDownload {
+    private static func session(for url: String, _ transfers: TransferSettings) throws -> CurlSession {
+        let ssh = url.lowercased().hasPrefix("sftp://") ? try SSHCredentials.resolve(transfers) : nil
+        return try CurlSession(settings: transfers, ssh: ssh)
+    }
+
+    private static func isHTTP(_ url: String) -> Bool {
+        let lowered = url.lowercased()
+        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
+    }
+
+    private static func join(_ directory: String, _ name: String) -> String {
+        (directory.hasSuffix("/") ? directory : directory + "/") + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
+    }
+
+    /// One GET or HEAD that must succeed; 404 is `nil`.
+    private static func get(_ request: CurlRequest, _ session: CurlSession, what: String, settings: TransferSettings) throws -> CurlResponse? {
+        try TransferRetry.run(what, settings: settings) { _ in
+            do {
+                let response = try session.perform(request)
+                if response.status == 404 { return nil }
+                if response.status != 0, !(200..<300).contains(response.status) {
+                    throw HTTPStatus.failure(response.status, method: request.headOnly ? "HEAD" : "GET")
+                }
+                return response
+            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
+                return nil
+            }
+        }
+    }
+
+    // MARK: locate
+
+    public static func locate(_ intent: LocateDownloadIntent, transfers: TransferSettings) throws -> LocatedDownload {
+        let session = try session(for: intent.url, transfers)
+        let filename: String
+        let choice: String
+        if let given = intent.filename {
+            filename = given
+            choice = "given"
+        } else {
+            let type = intent.type ?? "run"
+            var listing = CurlRequest(url: intent.url.hasSuffix("/") ? intent.url : intent.url + "/")
+            listing.listOnly = true
+            guard let response = try get(listing, session, what: "listing \(intent.url)", settings: transfers) else {
+                throw ExecutorError(.badInput, "\(intent.url) has no listing (404)")
+            }
+            let text = String(decoding: response.body, as: UTF8.self)
+            let names = isHTTP(intent.url) ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
+            guard let best = DownloadChoice.highest(names, type: type, version: intent.imageVersion, fileExtension: intent.fileExtension) else {
+                throw ExecutorError(.badInput, "\(intent.url) lists no casa-\(type)-\(intent.imageVersion ?? "*")-N.\(intent.fileExtension)")
+            }
+            filename = best.filename
+            choice = "the highest build of casa-\(type)-\(best.version) listed at \(intent.url)"
+        }
+        let imageURL = join(intent.url, filename), sidecarURL = imageURL + ".json"
+        guard let sidecarResponse = try get(CurlRequest(url: sidecarURL), session, what: "fetching \(filename).json", settings: transfers) else {
+            throw ExecutorError(.badInput, "\(sidecarURL) does not exist: the image has no sidecar to check it against")
+        }
+        let content = String(decoding: sidecarResponse.body, as: UTF8.self)
+        let sidecar: ImageSidecar
+        do {
+            sidecar = try ImageSidecar.parse(content)
+        } catch {
+            throw ExecutorError(.badInput, "\(sidecarURL) is not a valid sidecar: \(error)")
+        }
+        guard let md5 = sidecar.md5, md5.count == 32 else {
+            throw ExecutorError(.badInput, "\(sidecarURL) has no md5 to check the image against")
+        }
+        var head = CurlRequest(url: imageURL)
+        head.headOnly = true
+        guard let headResponse = try get(head, session, what: "checking \(filename)", settings: transfers) else {
+            throw ExecutorError(.badInput, "\(imageURL) does not exist (its sidecar does)")
+        }
+        guard let size = headResponse.contentLength ?? sidecar.size else {
+            throw ExecutorError(.badInput, "neither the server nor the sidecar tells the size of \(imageURL)")
+        }
+        if let declared = sidecar.size, declared != size {
+            throw ExecutorError(.badInput, "\(imageURL) is \(size) bytes on the server but its sidecar says \(declared)")
+        }
+        let validator = headResponse.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? headResponse.headers["last-modified"]
+        return LocatedDownload(
+            filename: filename, imageURL: imageURL, sidecarURL: sidecarURL, sidecarContent: content, size: size, md5: md5,
+            sha256: sidecar["sha256"]?.stringValue, imageID: sidecar.imageID, validator: validator, choice: choice)
+    }
+
+    // MARK: fetch
+
+    public static func fetch(_ intent: FetchImageIntent, transfers: TransferSettings) throws -> FetchedImage {
+        if !intent.replace, LocalFiles.exists(intent.output) {
+            throw ExecutorError(.cannotCreate, "\(intent.output) already exists; add force=yes to replace it")
+        }
+        let session = try session(for: intent.url, transfers)
+        let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
+        var restarted = false
+        try TransferRetry.run("downloading \(FilePath.lastComponent(intent.url))", settings: transfers) { _ in
+            var offset = LocalFiles.status(intent.partial)?.size ?? 0
+            if offset > intent.size {
+                try LocalFiles.remove(intent.partial)
+                offset = 0
+                restarted = true
+            }
+            if offset == intent.size { return }
+            let descriptor = open(intent.partial, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot write", intent.partial) }
+            defer { close(descriptor) }
+            var request = CurlRequest(url: intent.url)
+            request.progressLabel = "download \(FilePath.lastComponent(intent.url))"
+            if isHTTP(intent.url) {
+                request.download = .resumableFile(descriptor: descriptor, offset: offset)
+                if offset > 0 {
+                    request.headers = ["Range: bytes=\(offset)-"] + (intent.validator.map { ["If-Range: \($0)"] } ?? [])
+                }
+            } else {
+                request.download = .file(descriptor: descriptor)
+                request.resumeDownloadFrom = offset
+            }
+            let response = try session.perform(request)
+            if response.status != 0, response.status != 200, response.status != 206 {
+                throw HTTPStatus.failure(response.status, method: "GET")
+            }
+            if response.restartedFromZero { restarted = true }
+            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", intent.partial) }
+        }
+        let bytes = LocalFiles.status(intent.partial)?.size ?? 0
+        guard bytes == intent.size else {
+            throw ExecutorError(.temporary, "\(intent.partial) holds \(bytes) bytes after the download, not \(intent.size); resume goes on from there")
+        }
+        return FetchedImage(bytes: bytes, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted)
+    }
+
+    public static func reconcileFetch(_ intent: FetchImageIntent) -> FetchedImage? {
+        guard LocalFiles.status(intent.partial)?.size == intent.size else { return nil }
+        return FetchedImage(bytes: intent.size, resumedFrom: nil, restarted: false)
+    }
+
+    // MARK: verify
+
+    public static func verify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload {
+        guard LocalFiles.exists(intent.partial) else {
+            throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
+        }
+        let digests = try FileDigests.compute(path: intent.partial)
+        var problems: [String] = []
+        if digests.size != intent.size { problems.append("\(digests.size) bytes instead of \(intent.size)") }
+        if digests.md5 != intent.md5.lowercased() { problems.append("md5 \(digests.md5) instead of \(intent.md5)") }
+        if let sha256 = intent.sha256, digests.sha256 != sha256.lowercased() { problems.append("sha256 \(digests.sha256) instead of \(sha256)") }
+        guard problems.isEmpty else {
+            try LocalFiles.remove(intent.partial)
+            throw ExecutorError(.badInput, "the downloaded file does not match its sidecar (\(problems.joined(separator: ", "))); \(intent.partial) was deleted, so the next try starts over")
+        }
+        try LocalFiles.writeAtomically(Data(intent.sidecarContent.utf8), to: intent.output + ".json")
+        if intent.replace {
+            guard rename(intent.partial, intent.output) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot rename into", intent.output) }
+        } else if try !LocalFiles.moveExclusively(intent.partial, to: intent.output) {
+            throw ExecutorError(.cannotCreate, "\(intent.output) appeared during the download; add force=yes to replace it")
+        }
+        return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256)
+    }
+
+    public static func reconcileVerify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload? {
+        guard !LocalFiles.exists(intent.partial), LocalFiles.status(intent.output)?.size == intent.size,
+              FileManager.default.contents(atPath: intent.output + ".json") == Data(intent.sidecarContent.utf8) else { return nil }
+        let digests = try FileDigests.compute(path: intent.output)
+        guard digests.md5 == intent.md5.lowercased() else { return nil }
+        return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Find the image on the server: its name (from the listing when not given), its sidecar, and
+/// what the server says of it (size, ETag, Last-Modified).
+public struct LocateDownloadIntent: Codable, Equatable, Sendable {
+    public var url: String
+    public var filename: String?
+    public var type: String?
+    public var imageVersion: String?
+    public var fileExtension: String
+
+    public init(url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String) {
+        self.url = url
+        self.filename = filename
+        self.type = type
+        self.imageVersion = imageVersion
+        self.fileExtension = fileExtension
+    }
+}
+
+/// Fetch the image into `<output>.part`, going on from what a previous attempt left there when
+/// the server shows the file has not changed (`If-Range`), else starting over.
+public struct FetchImageIntent: Codable, Equatable, Sendable {
+    public var url: String
+    public var partial: String
+    public var output: String
+    public var size: Int64
+    /// The ETag or Last-Modified the server gave when the download was located.
+    public var validator: String?
+    public var replace: Bool
+
+    public init(url: String, partial: String, output: String, size: Int64, validator: String?, replace: Bool) {
+        self.url = url
+        self.partial = partial
+        self.output = output
+        self.size = size
+        self.validator = validator
+        self.replace = replace
+    }
+}
+
+/// Check the fetched bytes against the sidecar's md5 (and sha256 when it has one), then put the
+/// sidecar and the image in place. A mismatch deletes the partial file.
+public struct VerifyDownloadIntent: Codable, Equatable, Sendable {
+    public var partial: String
+    public var output: String
+    public var size: Int64
+    public var md5: String
+    public var sha256: String?
+    public var sidecarContent: String
+    public var replace: Bool
+
+    public init(partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String, replace: Bool) {
+        self.partial = partial
+        self.output = output
+        self.size = size
+        self.md5 = md5
+        self.sha256 = sha256
+        self.sidecarContent = sidecarContent
+        self.replace = replace
+    }
+}
+
+/// What the server holds for the image, as located.
+public struct LocatedDownload: Codable, Equatable, Sendable {
+    public var filename: String
+    public var imageURL: String
+    public var sidecarURL: String
+    public var sidecarContent: String
+    public var size: Int64
+    public var md5: String
+    public var sha256: String?
+    public var imageID: String?
+    public var validator: String?
+    /// How the file was chosen ("given", or "highest build of casa-run-5.4 in the listing").
+    public var choice: String
+
+    public init(filename: String, imageURL: String, sidecarURL: String, sidecarContent: String, size: Int64, md5: String,
+                sha256: String?, imageID: String?, validator: String?, choice: String) {
+        self.filename = filename
+        self.imageURL = imageURL
+        self.sidecarURL = sidecarURL
+        self.sidecarContent = sidecarContent
+        self.size = size
+        self.md5 = md5
+        self.sha256 = sha256
+        self.imageID = imageID
+        self.validator = validator
+        self.choice = choice
+    }
+}
+
+/// The bytes fetched into the partial file.
+public struct FetchedImage: Codable, Equatable, Sendable {
+    public var bytes: Int64
+    /// Where this fetch started, when it went on from a partial file (nil: from 0).
+    public var resumedFrom: Int64?
+    /// The server showed a changed file, or ignored the range: the partial file was started over.
+    public var restarted: Bool
+
+    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool) {
+        self.bytes = bytes
+        self.resumedFrom = resumedFrom
+        self.restarted = restarted
+    }
+}
+
+/// The image in place, verified.
+public struct VerifiedDownload: Codable, Equatable, Sendable {
+    public var output: String
+    public var size: Int64
+    public var md5: String
+    public var sha256: String
+
+    public init(output: String, size: Int64, md5: String, sha256: String) {
+        self.output = output
+        self.size = size
+        self.md5 = md5
+        self.sha256 = sha256
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// `download-image`: where images are listed, which one, and where it goes.
+public struct DownloadParameters: Codable, Equatable, Sendable {
+    /// The directory URL images are listed in (`https://brainvisa.info/download`).
+    public var url: String
+    /// The image's file name; nil to take the highest numbered build of `type` and `imageVersion`.
+    public var filename: String?
+    public var type: String?
+    public var imageVersion: String?
+    /// `sif` or `ova`, from container_type.
+    public var fileExtension: String
+    /// Where the image goes; nil for `<baseDirectory>/<filename>`.
+    public var output: String?
+    public var baseDirectory: String
+    /// Replace an existing output.
+    public var force: Bool
+
+    public init(url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
+                output: String?, baseDirectory: String, force: Bool) {
+        self.url = url
+        self.filename = filename
+        self.type = type
+        self.imageVersion = imageVersion
+        self.fileExtension = fileExtension
+        self.output = output
+        self.baseDirectory = baseDirectory
+        self.force = force
+    }
+
+    /// The output path once the file name is known.
+    public func outputPath(for filename: String) -> String {
+        output ?? (baseDirectory.hasSuffix("/") ? baseDirectory : baseDirectory + "/") + filename
+    }
+}
+
+/// Picks the image to download from a server's listing: among `casa-<type>-<version>-<N>.<ext>`,
+/// the highest N of the requested version, or of the highest version when none is requested.
+public enum DownloadChoice {
+    public struct Candidate: Equatable, Sendable {
+        public var filename: String
+        public var version: String
+        public var buildNumber: Int
+    }
+
+    public static func candidates(_ names: [String], type: String, fileExtension: String) -> [Candidate] {
+        let prefix = "casa-\(type)-", suffix = ".\(fileExtension)"
+        return names.compactMap { name in
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+            let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
+            guard let dash = middle.lastIndex(of: "-"), let number = Int(middle[middle.index(after: dash)...]), number >= 0,
+                  middle[middle.index(after: dash)...].allSatisfy(\.isNumber) else { return nil }
+            return Candidate(filename: name, version: String(middle[..<dash]), buildNumber: number)
+        }
+    }
+
+    public static func highest(_ names: [String], type: String, version: String?, fileExtension: String) -> Candidate? {
+        candidates(names, type: type, fileExtension: fileExtension)
+            .filter { version == nil || $0.version == version }
+            .max { ($0.version, $0.buildNumber) <<< ($1.version, $1.buildNumber) }
+    }
+}
+
+infix operator <<< : ComparisonPrecedence
+
+/// Orders (version, N): versions by their numeric parts ("5.10" after "5.9"), then N.
+private func <<< (lhs: (String, Int), rhs: (String, Int)) -> Bool {
+    let left = VersionOrder.parts(lhs.0), right = VersionOrder.parts(rhs.0)
+    if left != right { return VersionOrder.less(left, right) }
+    return lhs.1 < rhs.1
+}
+
+enum VersionOrder {
+    static func parts(_ version: String) -> [String] {
+        version.split(whereSeparator: { $0 == "." || $0 == "-" }).map(String.init)
+    }
+
+    static func less(_ left: [String], _ right: [String]) -> Bool {
+        for (a, b) in zip(left, right) where a != b {
+            if let x = Int(a), let y = Int(b) { return x < y }
+            return a < b
+        }
+        return left.count < right.count
+    }
+}

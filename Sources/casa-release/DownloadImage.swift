@@ -1,0 +1,75 @@
+import ArgumentParser
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `casa-release download-image [type=run image_version=5.4 | filename=NAME] [url=...] [output=...]`
+struct DownloadImage: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "download-image",
+        abstract: "Download an image and its sidecar from the BrainVISA server, resumable, checked against the sidecar's md5.",
+        discussion: """
+        Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's
+        listing is taken. The image goes to <output>.part first, goes on from there after an interruption when
+        the server shows the same file, and is renamed into place only once its md5 (and sha256, when the
+        sidecar has one) matches. The download is recorded in the ledger.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
+
+    @Option(help: "Image type (system, run, dev, pixi), to choose from the listing when no filename is given (default run).")
+    var type: String?
+
+    @Option(help: "The file to download (casa-run-5.4-3.sif).")
+    var filename: String?
+
+    @Option(name: .customLong("image-version"), help: "The version to choose from the listing (default: the highest).")
+    var imageVersion: String?
+
+    @Option(help: "The directory the images are listed in (default https://$BRAINVISA_PUBLISH_SERVER/download).")
+    var url: String?
+
+    @Option(help: "Where the image goes (default <base dir>/<filename>); its sidecar goes beside it.")
+    var output: String?
+
+    @Option(name: .customLong("container-type"), help: "singularity or apptainer (.sif), or vbox (.ova).")
+    var containerType = "singularity"
+
+    @Option(help: "yes: replace an existing output.")
+    var force = StrictBool(false)
+
+    func validate() throws {
+        if let type, !["system", "run", "dev", "pixi"].contains(type) {
+            throw ValidationError("type must be system, run, dev or pixi, not '\(type)'")
+        }
+        guard ["singularity", "apptainer", "vbox"].contains(containerType) else {
+            throw ValidationError("container_type must be singularity, apptainer or vbox, not '\(containerType)'")
+        }
+        if let filename, filename.isEmpty || filename.contains("/") {
+            throw ValidationError("filename must be a file name, not '\(filename)'")
+        }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
+        let source = url.map { $0.contains("://") ? $0 : "file://" + Paths.absolute($0) } ?? "https://\(server)/download"
+        guard let scheme = URL(string: source)?.scheme?.lowercased(), ["http", "https", "sftp", "file"].contains(scheme) else {
+            throw CommandFailure(.usage, "url must be an http(s)://, sftp:// or file:// URL, not '\(source)'")
+        }
+        let outputPath = output.map(Paths.absolute)
+        if let outputPath { try OutputFile.check(outputPath, force: force.value) }
+        let parameters = RunParameters(
+            download: DownloadParameters(
+                url: URLRedaction.url(source), filename: filename, type: type, imageVersion: imageVersion,
+                fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
+                baseDirectory: global.resolvedBaseDirectory, force: force.value),
+            commandLine: Redaction.commandLine(CommandLine.arguments))
+        let ledger = try global.openLedgerForWriting()
+        try RunLauncher.start(.downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+                              output: Output(json: global.json), transfers: transfers)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `download-image` against nginx on 127.0.0.1: resumable, verified, recorded.
+@Suite(.serialized) struct DownloadTests {
+    /// A server directory holding three builds of casa-run-5.4 (and junk), as publication leaves it.
+    final class Mirror {
+        let workspace: Workspace
+        let server: WebDAVServer
+        let directory: String
+
+        init(imageBytes: Int = 1 << 20) throws {
+            workspace = try Workspace(baseBytes: 16)
+            directory = workspace.root + "/www/download"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            server = try WebDAVServer(directory: workspace.root + "/nginx", root: workspace.root + "/www")
+            for number in [1, 2, 3] {
+                try put("casa-run-5.4-\(number).sif", bytes: number == 3 ? imageBytes : 1000 + number)
+            }
+            try put("casa-run-5.3-7.sif", bytes: 100)
+            try Data("junk".utf8).write(to: URL(fileURLWithPath: directory + "/casa-run-5.4-foo.sif"))
+        }
+
+        var url: String { server.url("download") }
+
+        /// An image of random bytes and its sidecar, as casa-distro publishes them.
+        func put(_ name: String, bytes: Int, md5Override: String? = nil) throws {
+            let path = directory + "/" + name
+            let random = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/dev/urandom"))
+            try random.readData(ofLength: bytes).write(to: URL(fileURLWithPath: path))
+            try random.close()
+            let computed = try workspace.shell("md5sum \(path) | cut -d' ' -f1")
+            let md5 = md5Override ?? computed
+            let sidecar = "{\"name\": \"casa-run-5.4\", \"type\": \"run\", \"size\": \(bytes), \"md5\": \"\(md5)\", \"image_id\": \"id-\(name)\"}"
+            try sidecar.write(toFile: path + ".json", atomically: true, encoding: .utf8)
+        }
+
+        func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Execution {
+            try workspace.run(["download-image", "url=\(url)"] + arguments, environment: ["CASA_RELEASE_RETRY_DELAY": "0.05"].merging(environment) { $1 })
+        }
+    }
+
+    @Test func takesTheHighestBuildOfTheVersionAndRecordsIt() throws {
+        let mirror = try Mirror()
+        let downloaded = try mirror.run(["type=run", "image_version=5.4"])
+        #expect(downloaded.status == 0, "\(downloaded.stderr)")
+        let output = mirror.workspace.base + "/casa-run-5.4-3.sif"
+        #expect(try mirror.workspace.bytes(output) == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+        #expect(try mirror.workspace.bytes(output + ".json") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif.json")))
+        #expect(!FileManager.default.fileExists(atPath: output + ".part"))
+        let state = try mirror.workspace.latestRun()
+        #expect(state.locatedDownload?.imageURL == mirror.url + "casa-run-5.4-3.sif")
+        #expect(state.locatedDownload?.imageID == "id-casa-run-5.4-3.sif")
+        #expect(state.verifiedDownload?.sha256.count == 64)
+        #expect(state.isCompleted)
+
+        // Without a version, the highest version wins; a file name is taken as given.
+        let named = try mirror.run(["filename=casa-run-5.3-7.sif"])
+        #expect(named.status == 0, "\(named.stderr)")
+        #expect(FileManager.default.fileExists(atPath: mirror.workspace.base + "/casa-run-5.3-7.sif"))
+        let again = try mirror.run(["type=run"])
+        #expect(again.status == 73, "casa-run-5.4-3.sif is there already: \(again.stderr)")
+        #expect(try mirror.run(["type=run", "force=yes"]).status == 0)
+    }
+
+    /// Killed in the middle, then resumed: the second process asks for the rest (206) and the
+    /// file is whole and verified.
+    @Test func anInterruptedDownloadResumes() throws {
+        let mirror = try Mirror(imageBytes: 16 << 20)
+        let pause = try TransferPause(in: mirror.workspace, afterBytes: 6 << 20)
+        let process = try mirror.workspace.start(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
+        try pause.waitUntilPaused(process)
+        kill(process.processIdentifier, SIGKILL)
+        let killed = process.finish()
+        #expect(killed.killed)
+        let partial = mirror.workspace.base + "/casa-run-5.4-3.sif.part"
+        let kept = try #require(FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int)
+        #expect(kept >= 6 << 20 && kept < 16 << 20)
+
+        let resumed = try mirror.workspace.run(["resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+            Issue.record("no fetch outcome")
+            return
+        }
+        #expect(fetched.resumedFrom == Int64(kept))
+        #expect(!fetched.restarted)
+        #expect(try mirror.server.accessLog().contains { $0.contains("GET /download/casa-run-5.4-3.sif ") && $0.contains("\" 206 ") })
+    }
+
+    /// The server's file changed between the two attempts: If-Range makes it send the whole new
+    /// file (200), and the partial file is started over rather than spliced.
+    @Test func aChangedFileOnTheServerStartsOver() throws {
+        let mirror = try Mirror(imageBytes: 4 << 20)
+        let partial = mirror.workspace.base + "/casa-run-5.4-3.sif.part"
+        let pause = try TransferPause(in: mirror.workspace, afterBytes: 1 << 20)
+        let process = try mirror.workspace.start(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
+        try pause.waitUntilPaused(process)
+        kill(process.processIdentifier, SIGKILL)
+        _ = process.finish()
+        #expect(FileManager.default.fileExists(atPath: partial))
+        // Republished under the same name with other bytes of the same size: only the validator tells.
+        try mirror.put("casa-run-5.4-3.sif", bytes: 4 << 20)
+        // A republication happens later: nginx's validators (ETag, Last-Modified) have a resolution of one second.
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: mirror.directory + "/casa-run-5.4-3.sif")
+        let run = try mirror.workspace.latestRun()
+        let resumed = try mirror.workspace.run(["resume", try #require(run.runID)])
+        // The sidecar recorded at the start no longer matches the new bytes: refused, .part deleted.
+        #expect(resumed.status == 65, "\(resumed.stderr)")
+        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+            Issue.record("no fetch outcome")
+            return
+        }
+        #expect(fetched.restarted, "the server sent the whole changed file")
+        #expect(!FileManager.default.fileExists(atPath: partial))
+        #expect(!FileManager.default.fileExists(atPath: mirror.workspace.base + "/casa-run-5.4-3.sif"))
+        // A new download takes the new sidecar and succeeds.
+        #expect(try mirror.run(["filename=casa-run-5.4-3.sif"]).status == 0)
+    }
+
+    @Test func anMD5MismatchDeletesThePartialFile() throws {
+        let mirror = try Mirror()
+        try mirror.put("casa-run-5.4-4.sif", bytes: 5000, md5Override: String(repeating: "0", count: 32))
+        let refused = try mirror.run(["type=run", "image_version=5.4"])
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("md5"))
+        #expect(refused.stderr.contains("was deleted"))
+        let output = mirror.workspace.base + "/casa-run-5.4-4.sif"
+        #expect(!FileManager.default.fileExists(atPath: output))
+        #expect(!FileManager.default.fileExists(atPath: output + ".part"))
+        #expect(!FileManager.default.fileExists(atPath: output + ".json"))
+        #expect(try mirror.workspace.run(["verify"]).status == 0)
+    }
+
+    @Test func badDownloadsAreOneLine() throws {
+        let mirror = try Mirror()
+        let cases: [([String], Int32, String)] = [
+            (["filename=casa-run-9.9-1.sif"], 65, "does not exist"),
+            (["type=run", "image_version=9.9"], 65, "lists no casa-run-9.9-N.sif"),
+            (["type=bogus"], 64, "type must be"),
+            (["container_type=docker", "type=run"], 64, "container_type"),
+            (["force=maybe", "type=run"], 64, "force"),
+        ]
+        for (arguments, status, message) in cases {
+            let result = try mirror.run(arguments)
+            #expect(result.status == status, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("casa-release:") && !$0.contains("(download-image)") }.count == 1,
+                    "\(arguments): \(result.stderr)")
+        }
+    }
+}
