@@ -62,3 +62,24 @@ public enum PublicationTargets {
         }
     }
 }
+
+extension PublicationTarget {
+    /// The check of a network target before a run is recorded: the directory lists, and a small
+    /// hidden file can be written and removed there, so that a server that refuses writes says so
+    /// now, before a long build, rather than half-way through a publication.
+    func probeWrites() throws {
+        do {
+            _ = try list()
+        } catch let error as ExecutorError where error.kind == .badInput {
+            throw ExecutorError(.cannotCreate, "the publication directory \(address) does not exist (\(error.message))")
+        }
+        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
+        do {
+            try replace(probe, data: Data())
+            try remove(probe)
+        } catch let error as ExecutorError where error.kind != .temporary {
+            try? remove(probe)
+            throw ExecutorError(.cannotCreate, "cannot write to the publication directory \(address): \(error.message)")
+        }
+    }
+}

@@ -36,25 +36,7 @@ public final class SFTPTarget: PublicationTarget {
     }
 
     public func checkWritable() throws {
-        do {
-            _ = try list()
-        } catch let error as ExecutorError where error.kind == .badInput {
-            throw ExecutorError(.cannotCreate, "the publication directory \(directory) does not exist on \(address)")
-        }
-        // A small hidden file written and removed: a server that refuses writes says so now,
-        // before a long build, rather than half-way through a publication.
-        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
-        do {
-            try retrying("writing a test file") { _ in
-                var request = CurlRequest(url: url(probe))
-                request.upload = .data(Data())
-                request.postQuote = ["rm \(quoted(probe))"]
-                _ = try session.perform(request)
-            }
-        } catch let error as ExecutorError where error.kind != .temporary {
-            try? remove(probe)
-            throw ExecutorError(.cannotCreate, "cannot write to the publication directory \(directory) on \(address): \(error.message)")
-        }
+        try probeWrites()
     }
 
     public func list() throws -> [String] {

@@ -34,22 +34,7 @@ public final class WebDAVTarget: PublicationTarget {
     }
 
     public func checkWritable() throws {
-        do {
-            _ = try list()
-        } catch let error as ExecutorError where error.kind == .badInput {
-            throw ExecutorError(.cannotCreate, "the publication directory \(address) does not exist (\(error.message))")
-        }
-        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
-        do {
-            try retrying("writing a test file") { _ in
-                var request = CurlRequest(url: url(probe))
-                request.upload = .data(Data())
-                _ = try perform(request)
-            }
-            try remove(probe)
-        } catch let error as ExecutorError where error.kind != .temporary {
-            throw ExecutorError(.cannotCreate, "cannot write to the publication directory \(address): \(error.message)")
-        }
+        try probeWrites()
     }
 
     public func list() throws -> [String] {

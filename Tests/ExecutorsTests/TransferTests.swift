@@ -93,8 +93,8 @@ import ReleaseStateMachine
         try FileManager.default.createDirectory(atPath: home + "/.ssh", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: home) }
         #expect(throws: ExecutorError.self) { try SSHCredentials.resolve(TransferSettings(environment: ["HOME": home])) }
-        FileManager.default.createFile(atPath: home + "/.ssh/id_rsa", contents: Data())
-        FileManager.default.createFile(atPath: home + "/.ssh/id_ecdsa", contents: Data())
+        _ = FileManager.default.createFile(atPath: home + "/.ssh/id_rsa", contents: Data())
+        _ = FileManager.default.createFile(atPath: home + "/.ssh/id_ecdsa", contents: Data())
         #expect(try SSHCredentials.resolve(TransferSettings(environment: ["HOME": home])).privateKey == home + "/.ssh/id_ecdsa")
         #expect(try SSHCredentials.resolve(TransferSettings(environment: ["HOME": home, "SSH_AUTH_SOCK": "/tmp/agent"])).useAgent)
         var explicit = TransferSettings(environment: ["HOME": home, "SSH_AUTH_SOCK": "/tmp/agent"])
