@@ -46,6 +46,10 @@ enum Main {
             exit(0)
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch where CasaRelease.exitCode(for: error) == .success {
+            // `casa-release help [COMMAND]` runs a help command whose "error" is the help text.
+            print(CasaRelease.fullMessage(for: error))
+            exit(0)
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("casa-release: \(error.message)\n".utf8))
             exit(ExitStatus.usage.rawValue)

@@ -5,6 +5,16 @@ import ReleaseLedger
 /// Every wrong argument or bad file ends in one readable line, the right exit code, and a ledger
 /// that is untouched (or still consistent).
 @Suite struct BadInputTests {
+    /// The error messages point at `casa-release help`: it must print help, not an internal error.
+    @Test(arguments: [["help"], ["--help"], ["help", "rollback"], ["download-image", "--help"]])
+    func helpIsPrintedWithExitZero(_ arguments: [String]) throws {
+        let workspace = try Workspace(baseBytes: 16)
+        let help = try workspace.run(arguments)
+        #expect(help.status == 0, "\(help.stderr)")
+        #expect(help.stdout.contains("OVERVIEW:") || help.stdout.contains("USAGE:"), "\(help.stdout)")
+        #expect(!help.stderr.contains("internal error"))
+    }
+
     /// Runs, expects `status`, a single line on stderr containing `message`, and no run recorded.
     func expectRefusal(_ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
                        sourceLocation: SourceLocation = #_sourceLocation) throws {
