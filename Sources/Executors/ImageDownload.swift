@@ -16,10 +16,6 @@ public enum ImageDownload {
         return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
     }
 
-    private static func join(_ directory: String, _ name: String) -> String {
-        (directory.hasSuffix("/") ? directory : directory + "/") + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
-    }
-
     /// One GET or HEAD that must succeed; 404 is `nil`.
     private static func get(_ request: CurlRequest, _ session: CurlSession, what: String, settings: TransferSettings) throws -> CurlResponse? {
         try TransferRetry.run(what, settings: settings) { _ in
@@ -47,7 +43,7 @@ public enum ImageDownload {
             choice = "given"
         } else {
             let type = intent.type ?? "run"
-            var listing = CurlRequest(url: intent.url.hasSuffix("/") ? intent.url : intent.url + "/")
+            var listing = CurlRequest(url: RemoteDirectory(intent.url).base)
             listing.listOnly = true
             guard let response = try get(listing, session, what: "listing \(intent.url)", settings: transfers) else {
                 throw ExecutorError(.badInput, "\(intent.url) has no listing (404)")
@@ -60,7 +56,7 @@ public enum ImageDownload {
             filename = best.filename
             choice = "the highest build of casa-\(type)-\(best.version) listed at \(intent.url)"
         }
-        let imageURL = join(intent.url, filename), sidecarURL = imageURL + ".json"
+        let imageURL = RemoteDirectory(intent.url).url(filename), sidecarURL = imageURL + ".json"
         guard let sidecarResponse = try get(CurlRequest(url: sidecarURL), session, what: "fetching \(filename).json", settings: transfers) else {
             throw ExecutorError(.badInput, "\(sidecarURL) does not exist: the image has no sidecar to check it against")
         }

@@ -5,25 +5,21 @@ import ReleaseStateMachine
 /// BrainVISA download server is one. SFTP's `rename` fails when the destination exists (OpenSSH's
 /// server links, then unlinks), which is what makes a claim exclusive.
 public final class SFTPTarget: PublicationTarget {
-    private let base: String
+    private let remote: RemoteDirectory
     private let directory: String
     private let session: CurlSession
     private let transfers: TransferSettings
 
     public init(url: URL, transfers: TransferSettings) throws {
-        var text = url.absoluteString
-        if !text.hasSuffix("/") { text += "/" }
-        base = text
+        remote = RemoteDirectory(url.absoluteString)
         directory = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         self.transfers = transfers
         session = try CurlSession(settings: transfers, ssh: try SSHCredentials.resolve(transfers))
     }
 
-    public var address: String { URLRedaction.url(base) }
+    public var address: String { remote.address }
 
-    private func url(_ name: String) -> String {
-        base + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
-    }
+    private func url(_ name: String) -> String { remote.url(name) }
 
     /// A path as the quote commands take it, quoted the way libcurl reads them back.
     private func quoted(_ name: String) -> String {
@@ -41,7 +37,7 @@ public final class SFTPTarget: PublicationTarget {
 
     public func list() throws -> [String] {
         try retrying("listing") { _ in
-            var request = CurlRequest(url: base)
+            var request = CurlRequest(url: remote.base)
             request.listOnly = true
             let body = try session.perform(request).body
             return String(decoding: body, as: UTF8.self).split(whereSeparator: \.isNewline).map(String.init)
@@ -158,7 +154,7 @@ public final class SFTPTarget: PublicationTarget {
     /// Runs one SFTP command (no transfer).
     private func command(_ what: String, _ line: String) throws {
         try retrying(what) { _ in
-            var request = CurlRequest(url: base)
+            var request = CurlRequest(url: remote.base)
             request.headOnly = true
             request.quote = [line]
             _ = try session.perform(request)

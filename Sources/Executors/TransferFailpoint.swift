@@ -8,12 +8,12 @@ import Foundation
 final class TransferFailpoint {
     private let threshold: Int64
     private let fifo: String
-    private var fired = false
 
-    nonisolated(unsafe) private static var firedInThisProcess = false
+    /// Once per process: the retries of a transfer that paused must not pause again.
+    nonisolated(unsafe) private static var fired = false
 
     init?(environment: [String: String]) {
-        guard let setting = environment["CASA_RELEASE_TRANSFER_PAUSE"], !Self.firedInThisProcess else { return nil }
+        guard let setting = environment["CASA_RELEASE_TRANSFER_PAUSE"], !Self.fired else { return nil }
         let parts = setting.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2, let threshold = Int64(parts[0]) else { return nil }
         self.threshold = threshold
@@ -22,9 +22,8 @@ final class TransferFailpoint {
 
     /// Called with the bytes moved so far; blocks once when they pass the threshold.
     func check(_ moved: Int64) {
-        guard !fired, moved >= threshold else { return }
-        fired = true
-        Self.firedInThisProcess = true
+        guard !Self.fired, moved >= threshold else { return }
+        Self.fired = true
         _ = FileManager.default.createFile(atPath: fifo + ".paused", contents: Data("\(getpid())\n".utf8))
         let descriptor = open(fifo, O_RDONLY)
         if descriptor >= 0 {

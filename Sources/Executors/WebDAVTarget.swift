@@ -5,23 +5,19 @@ import ReleaseStateMachine
 /// mod_dav): PUT, MOVE with `Overwrite: F` (412 when the destination exists, which makes a claim
 /// exclusive), DELETE, HEAD, MKCOL, and the server's HTML index as the listing.
 public final class WebDAVTarget: PublicationTarget {
-    private let base: String
+    private let remote: RemoteDirectory
     private let session: CurlSession
     private let transfers: TransferSettings
 
     public init(url: URL, transfers: TransferSettings) throws {
-        var text = url.absoluteString
-        if !text.hasSuffix("/") { text += "/" }
-        base = text
+        remote = RemoteDirectory(url.absoluteString)
         self.transfers = transfers
         session = try CurlSession(settings: transfers)
     }
 
-    public var address: String { URLRedaction.url(base) }
+    public var address: String { remote.address }
 
-    private func url(_ name: String) -> String {
-        base + (name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? name)
-    }
+    private func url(_ name: String) -> String { remote.url(name) }
 
     private func retrying<T>(_ what: String, _ operation: (Int) throws -> T) throws -> T {
         try TransferRetry.run("\(what) on \(address)", settings: transfers, operation)
@@ -39,7 +35,7 @@ public final class WebDAVTarget: PublicationTarget {
 
     public func list() throws -> [String] {
         try retrying("listing") { _ in
-            let response = try perform(CurlRequest(url: base), accepting: [404])
+            let response = try perform(CurlRequest(url: remote.base), accepting: [404])
             guard response.status != 404 else { throw HTTPStatus.failure(404, method: "GET") }
             return DirectoryListing.names(html: String(decoding: response.body, as: UTF8.self))
         }

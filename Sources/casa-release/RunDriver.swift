@@ -106,7 +106,7 @@ struct RunDriver {
                     if let failure = Failpoint.failure(for: step) { throw failure }
                     outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state))
                 } catch let error as ExecutorError {
-                    return try fail(step, error, state: state)
+                    return try fail(step, error)
                 }
                 Failpoint.hit(step, .after)
                 try record(.succeedStep(step, outcome: outcome))
@@ -117,7 +117,7 @@ struct RunDriver {
     /// Records a failed step. A publication that failed for good is rolled back at once, so that
     /// nothing of it stays on the target, and the rollback is recorded too; one that failed for a
     /// passing reason keeps its hidden claim and upload for `resume` to go on from.
-    private func fail(_ step: StepName, _ error: ExecutorError, state: RunState) throws -> Ending {
+    private func fail(_ step: StepName, _ error: ExecutorError) throws -> Ending {
         let after = try record(.failStep(step, reason: error.message, kind: error.kind))
         if after.rollbackDue {
             do {

@@ -102,9 +102,7 @@ enum TargetAddress {
             let path = Paths.absolute(address)
             return "file://" + (path.hasSuffix("/") ? path : path + "/")
         }
-        guard var components = URLComponents(string: address) else { return address }
-        if components.password != nil { components.password = nil }
-        return components.string ?? address
+        return URLRedaction.url(address)
     }
 
     /// Fails with a clear message (exit 73) when the target cannot take a publication, before

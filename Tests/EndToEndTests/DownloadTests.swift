@@ -143,6 +143,8 @@ import ReleaseStateMachine
             (["type=bogus"], 64, "type must be"),
             (["container_type=docker", "type=run"], 64, "container_type"),
             (["force=maybe", "type=run"], 64, "force"),
+            (["retries=-1", "type=run"], 64, "retries must be 0 or more"),
+            (["filename=../x.sif"], 64, "filename must be a file name"),
         ]
         for (arguments, status, message) in cases {
             let result = try mirror.run(arguments)
@@ -151,5 +153,10 @@ import ReleaseStateMachine
             #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("casa-release:") && !$0.contains("(download-image)") }.count == 1,
                     "\(arguments): \(result.stderr)")
         }
+        let runs = try mirror.workspace.runIDs().count
+        let badScheme = try mirror.workspace.run(["download-image", "url=ftp://127.0.0.1/download", "type=run"])
+        #expect(badScheme.status == 64, "\(badScheme.stderr)")
+        #expect(badScheme.stderr.contains("url must be an http(s)://, sftp:// or file:// URL"))
+        #expect(try mirror.workspace.runIDs().count == runs, "refused before any run is recorded")
     }
 }
