@@ -95,24 +95,54 @@ public enum ImageDownload {
         }
         let session = try session(for: intent.url, transfers)
         let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
+        let restarted = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator,
+                                           session: session, transfers: transfers)
+        return FetchedImage(bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted)
+    }
+
+    /// Downloads `url` into `partial`, going on from what an earlier attempt left there when the
+    /// server shows the same file (its validator is kept beside, in `<partial>.validator`); where
+    /// it went on from, if it did. For files without a sidecar (an ISO).
+    public static func fetchFile(_ url: String, into partial: String, transfers: TransferSettings) throws -> Int64? {
+        let session = try session(for: url, transfers)
+        var head = CurlRequest(url: url)
+        head.headOnly = true
+        guard let response = try get(head, session, what: "checking \(FilePath.lastComponent(url))", settings: transfers) else {
+            throw ExecutorError(.badInput, "\(url) does not exist (404)")
+        }
+        guard let size = response.contentLength else { throw ExecutorError(.badInput, "the server does not tell the size of \(url)") }
+        let validator = response.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? response.headers["last-modified"]
+        let validatorFile = partial + ".validator"
+        let kept = FileManager.default.contents(atPath: validatorFile).map { String(decoding: $0, as: UTF8.self) }
+        if kept != validator { try LocalFiles.remove(partial) }
+        try LocalFiles.writeAtomically(Data((validator ?? "").utf8), to: validatorFile)
+        let firstOffset = LocalFiles.status(partial)?.size ?? 0
+        let restarted = try fetchResumable(url, into: partial, size: size, validator: validator, session: session, transfers: transfers)
+        try LocalFiles.remove(validatorFile)
+        return firstOffset > 0 && !restarted ? firstOffset : nil
+    }
+
+    /// The transfer both share, retried; whether the partial file was started over.
+    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?,
+                                       session: CurlSession, transfers: TransferSettings) throws -> Bool {
         var restarted = false
-        try TransferRetry.run("downloading \(FilePath.lastComponent(intent.url))", settings: transfers) { _ in
-            var offset = LocalFiles.status(intent.partial)?.size ?? 0
-            if offset > intent.size {
-                try LocalFiles.remove(intent.partial)
+        try TransferRetry.run("downloading \(FilePath.lastComponent(url))", settings: transfers) { _ in
+            var offset = LocalFiles.status(partial)?.size ?? 0
+            if offset > size {
+                try LocalFiles.remove(partial)
                 offset = 0
                 restarted = true
             }
-            if offset == intent.size { return }
-            let descriptor = open(intent.partial, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-            guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot write", intent.partial) }
+            if offset == size { return }
+            let descriptor = open(partial, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot write", partial) }
             defer { close(descriptor) }
-            var request = CurlRequest(url: intent.url)
-            request.progressLabel = "download \(FilePath.lastComponent(intent.url))"
-            if isHTTP(intent.url) {
+            var request = CurlRequest(url: url)
+            request.progressLabel = "download \(FilePath.lastComponent(url))"
+            if isHTTP(url) {
                 request.download = .resumableFile(descriptor: descriptor, offset: offset)
                 if offset > 0 {
-                    request.headers = ["Range: bytes=\(offset)-"] + (intent.validator.map { ["If-Range: \($0)"] } ?? [])
+                    request.headers = ["Range: bytes=\(offset)-"] + (validator.map { ["If-Range: \($0)"] } ?? [])
                 }
             } else {
                 request.download = .file(descriptor: descriptor)
@@ -123,13 +153,13 @@ public enum ImageDownload {
                 throw HTTPStatus.failure(response.status, method: "GET")
             }
             if response.restartedFromZero { restarted = true }
-            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", intent.partial) }
+            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", partial) }
         }
-        let bytes = LocalFiles.status(intent.partial)?.size ?? 0
-        guard bytes == intent.size else {
-            throw ExecutorError(.temporary, "\(intent.partial) holds \(bytes) bytes after the download, not \(intent.size); resume goes on from there")
+        let bytes = LocalFiles.status(partial)?.size ?? 0
+        guard bytes == size else {
+            throw ExecutorError(.temporary, "\(partial) holds \(bytes) bytes after the download, not \(size); resume goes on from there")
         }
-        return FetchedImage(bytes: bytes, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted)
+        return restarted
     }
 
     public static func reconcileFetch(_ intent: FetchImageIntent) -> FetchedImage? {

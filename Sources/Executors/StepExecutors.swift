@@ -29,6 +29,7 @@ public enum StepExecutors {
         case .locateDownload(let intent): return .locatedDownload(try ImageDownload.locate(intent, transfers: transfers))
         case .fetchImage(let intent): return .fetchedImage(try ImageDownload.fetch(intent, transfers: transfers))
         case .verifyDownload(let intent): return .verifiedDownload(try ImageDownload.verify(intent))
+        case .virtualBox(let intent): return .virtualBox(try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers))
         }
     }
 
@@ -56,6 +57,7 @@ public enum StepExecutors {
         case .makeVisible(let intent):
             return try PublicationSteps.reconcileMakeVisible(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.madeVisible)
         case .recordPublication(let intent): return try LocalRecordStep.reconcile(intent).map(StepOutcome.recordedPublication)
+        case .virtualBox(let intent): return try VirtualBoxSteps.reconcile(intent).map(StepOutcome.virtualBox)
         }
     }
 }

@@ -14,6 +14,11 @@ public enum IntentPlanner {
             if let intent = try userImageIntent(for: name, in: state, started: started) { return intent }
         case .downloadImage:
             return try downloadIntent(for: name, in: state, started: started)
+        case .virtualBoxBaseImage:
+            if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
+        case .virtualBoxUserImage:
+            if let intent = try virtualBoxUserImageIntent(for: name, in: state, started: started)
+                ?? userImageIntent(for: name, in: state, started: started) { return intent }
         case .systemBaseImage, .publication:
             break
         }

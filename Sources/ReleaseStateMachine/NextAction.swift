@@ -6,6 +6,9 @@ public enum NextAction: Equatable, Sendable {
     case reconcile(StepName, StepIntent)
     case skip(StepName, reason: String)
     case start(StepName, StepIntent)
+    /// An operator step is reached: record that it waits, with its instructions.
+    case awaitOperator(StepName, instructions: String)
+    /// An operator step already waits: show its instructions again.
     case waitForOperator(StepName, instructions: String)
     /// Every step is done: record it.
     case complete
@@ -26,9 +29,12 @@ public enum RunPlanner {
                 guard let intent = step.intent else { throw PlanningError.missingIntent(step.name) }
                 return .reconcile(step.name, intent)
             case .awaitingOperator:
-                return .waitForOperator(step.name, instructions: step.detail ?? "")
+                return .waitForOperator(step.name, instructions: step.instructions ?? "")
             case .pending, .failed:
                 if let reason = skipReason(step.name, state) { return .skip(step.name, reason: reason) }
+                if step.kind == .operatorStep {
+                    return .awaitOperator(step.name, instructions: try OperatorInstructions.text(for: step.name, in: state))
+                }
                 return .start(step.name, try IntentPlanner.intent(for: step.name, in: state))
             }
         }
@@ -61,7 +67,7 @@ public enum RunPlanner {
         if let recipe = state.loadedRecipe, state.step(.renderDefinition)?.status.isDone == false {
             inputs.append(FrozenInput(role: "recipe", path: recipe.file, size: recipe.size, modified: recipe.modified))
         }
-        if let runImage = state.runImage, state.step(.generate)?.status.isDone == false {
+        if let runImage = state.runImage, state.steps.contains(where: { [.generate, .importVM].contains($0.name) && !$0.status.isDone }) {
             inputs.append(FrozenInput(role: "run image", path: runImage.path, size: runImage.size, modified: runImage.modified))
         }
         if let image = state.image, state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && !$0.status.isDone }) {

@@ -12,6 +12,12 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     case userImage = "user-image"
     /// `download-image`: locate an image on a server, fetch it (resumable), verify it.
     case downloadImage = "download-image"
+    /// `create-base-image type=system container_type=vbox`: the seed's ten-step VirtualBox procedure,
+    /// then export, describe and optionally publish.
+    case virtualBoxBaseImage = "vbox-base-image"
+    /// `create-user-image container_type=vbox`: the install tree copied into a VM imported from the
+    /// run image's .ova, exported again.
+    case virtualBoxUserImage = "vbox-user-image"
 }
 
 /// Who carries a step out.
@@ -51,16 +57,29 @@ public enum SkipRule: String, Codable, Sendable {
     }
 }
 
+/// A check that verifies an operator step after the fact, when the operator confirms it.
+public enum OperatorCheckKind: String, Codable, Sendable {
+    /// `VBoxManage guestproperty get VM /VirtualBox/GuestAdd/Version` has a value.
+    case guestAdditions = "guest-additions"
+}
+
 /// One step of a pipeline: data, not code.
 public struct StepDefinition: Equatable, Sendable {
     public var name: StepName
     public var kind: StepKind
     public var skipRule: SkipRule?
+    /// For an operator step: what checks the operator's confirmation, if anything can.
+    public var check: OperatorCheckKind?
 
-    public init(_ name: StepName, kind: StepKind = .automated, skipRule: SkipRule? = nil) {
+    public init(_ name: StepName, kind: StepKind = .automated, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil) {
         self.name = name
         self.kind = kind
         self.skipRule = skipRule
+        self.check = check
+    }
+
+    static func byOperator(_ name: StepName, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil) -> StepDefinition {
+        StepDefinition(name, kind: .operatorStep, skipRule: skipRule, check: check)
     }
 }
 
@@ -108,6 +127,25 @@ public struct Pipeline: Equatable, Sendable {
             ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .downloadImage:
             return Pipeline(kind: kind, steps: [StepDefinition(.locate), StepDefinition(.fetch), StepDefinition(.verify)])
+        case .virtualBoxBaseImage:
+            // The seed's procedure, steps 1 to 10, in its order.
+            return Pipeline(kind: kind, steps: [
+                StepDefinition(.checkVirtualBox), StepDefinition(.provideISO), StepDefinition(.createVM),
+                .byOperator(.installUbuntu), .byOperator(.updateSystem), .byOperator(.setRootPassword),
+                StepDefinition(.rebootVM), .byOperator(.installGuestAdditions, check: .guestAdditions),
+                StepDefinition(.shutDownVM), StepDefinition(.configureVM),
+                StepDefinition(.export), StepDefinition(.describe),
+            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+        case .virtualBoxUserImage:
+            let vm: [StepName] = [.checkVirtualBox, .importVM, .startVM, .copyInstall, .writeImageID]
+            return Pipeline(kind: kind, steps: [
+                StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
+                StepDefinition(.install, skipRule: .unlessInstalling), StepDefinition(.zip, skipRule: .unlessZipping),
+            ] + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
+                .byOperator(.setUpDesktop, skipRule: .unlessGenerating),
+                StepDefinition(.shutDownVM, skipRule: .unlessGenerating), StepDefinition(.export, skipRule: .unlessGenerating),
+                StepDefinition(.describe, skipRule: .unlessGenerating),
+            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         }
     }
 

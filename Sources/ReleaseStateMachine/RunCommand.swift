@@ -14,7 +14,9 @@ public enum RunCommand: Equatable, Sendable {
     case reconcileStep(StepName, found: StepOutcome?)
     case skipStep(StepName, reason: String)
     case awaitOperator(StepName, instructions: String)
-    case confirmStep(StepName, by: String, note: String?)
+    /// An operator says the step is done; `check` is what its after-the-fact check found, when
+    /// it has one (a failed check records the confirmation and puts the step back to waiting).
+    case confirmStep(StepName, by: String, note: String?, check: CheckVerdict? = nil)
     case rollBackPublication(target: String, removed: [String], reason: String)
     case complete
     /// Take back a completed publication (allowed on a completed run, once).

@@ -73,12 +73,20 @@ public enum RunDecider {
             guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
             return [.stepAwaitingOperator(StepAwaitingOperator(step: name, instructions: instructions))]
 
-        case .confirmStep(let name, let by, let note):
-            guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
+        case .confirmStep(let name, let by, let note, let check):
+            try requireWritable(state)
             let step = try existingStep(name, in: state)
             guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
             guard step.status == .awaitingOperator else { throw DomainError.stepNotAwaitingOperator(name, step.status) }
-            return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note))]
+            switch check {
+            case .failed(let reason):
+                return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note)),
+                        .operatorCheckFailed(OperatorCheckFailed(step: name, reason: reason))]
+            case .passed(let evidence):
+                return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note, check: evidence))]
+            case nil:
+                return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note))]
+            }
 
         case .rollBackPublication(let target, let removed, let reason):
             try requireWritable(state)
@@ -166,13 +174,23 @@ public enum RunDecider {
         case .stepAwaitingOperator(let waiting):
             state.update(waiting.step) {
                 $0.status = .awaitingOperator
-                $0.detail = waiting.instructions
+                $0.instructions = waiting.instructions
+                $0.detail = "waiting for an operator"
             }
 
         case .stepConfirmed(let confirmed):
             state.update(confirmed.step) {
                 $0.status = .succeeded
+                $0.confirmation = confirmed
                 $0.detail = "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
+                    + (confirmed.check.map { " (checked: \($0))" } ?? "")
+            }
+
+        case .operatorCheckFailed(let failed):
+            state.update(failed.step) {
+                $0.status = .awaitingOperator
+                $0.confirmation = nil
+                $0.detail = "the check failed: \(failed.reason)"
             }
 
         case .publicationRolledBack(let rollback):

@@ -12,6 +12,7 @@ public enum RunEvent: Equatable, Sendable {
     case stepSkipped(StepSkipped)
     case stepAwaitingOperator(StepAwaitingOperator)
     case stepConfirmed(StepConfirmed)
+    case operatorCheckFailed(OperatorCheckFailed)
     case publicationRolledBack(PublicationRolledBack)
     case runCompleted(RunCompleted)
     case publicationRetracted(PublicationRetracted)
@@ -164,15 +165,31 @@ public struct StepAwaitingOperator: Codable, Equatable, Sendable {
     }
 }
 
+/// An operator said a step is done (`casa-release confirm`, or yes to resume's question). The
+/// event's actor and time say who and when; `by` repeats who, for people reading the payload.
 public struct StepConfirmed: Codable, Equatable, Sendable {
     public var step: StepName
     public var by: String
     public var note: String?
+    /// What the step's after-the-fact check saw, when it has one and it passed.
+    public var check: String?
 
-    public init(step: StepName, by: String, note: String? = nil) {
+    public init(step: StepName, by: String, note: String? = nil, check: String? = nil) {
         self.step = step
         self.by = by
         self.note = note
+        self.check = check
+    }
+}
+
+/// The check of a confirmed operator step failed: the step waits for its operator again.
+public struct OperatorCheckFailed: Codable, Equatable, Sendable {
+    public var step: StepName
+    public var reason: String
+
+    public init(step: StepName, reason: String) {
+        self.step = step
+        self.reason = reason
     }
 }
 
@@ -234,6 +251,7 @@ extension RunEvent {
         case .stepSkipped: return "StepSkipped"
         case .stepAwaitingOperator: return "StepAwaitingOperator"
         case .stepConfirmed: return "StepConfirmed"
+        case .operatorCheckFailed: return "OperatorCheckFailed"
         case .publicationRolledBack: return "PublicationRolledBack"
         case .runCompleted: return "RunCompleted"
         case .publicationRetracted: return "PublicationRetracted"
@@ -256,6 +274,7 @@ extension RunEvent {
         case .stepSkipped(let payload): return try encoder.encode(payload)
         case .stepAwaitingOperator(let payload): return try encoder.encode(payload)
         case .stepConfirmed(let payload): return try encoder.encode(payload)
+        case .operatorCheckFailed(let payload): return try encoder.encode(payload)
         case .publicationRolledBack(let payload): return try encoder.encode(payload)
         case .runCompleted(let payload): return try encoder.encode(payload)
         case .publicationRetracted(let payload): return try encoder.encode(payload)
@@ -276,6 +295,7 @@ extension RunEvent {
         case "StepSkipped": return .stepSkipped(try decoder.decode(StepSkipped.self, from: payload))
         case "StepAwaitingOperator": return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
         case "StepConfirmed": return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
+        case "OperatorCheckFailed": return .operatorCheckFailed(try decoder.decode(OperatorCheckFailed.self, from: payload))
         case "PublicationRolledBack": return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
         case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
         case "PublicationRetracted": return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
@@ -293,6 +313,7 @@ extension RunEvent {
         case .stepSkipped(let event): return event.step
         case .stepAwaitingOperator(let event): return event.step
         case .stepConfirmed(let event): return event.step
+        case .operatorCheckFailed(let event): return event.step
         default: return nil
         }
     }

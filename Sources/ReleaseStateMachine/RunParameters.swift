@@ -8,14 +8,17 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var recipeBaseImage: RecipeBaseImageParameters?
     public var userImage: UserImageParameters?
     public var download: DownloadParameters?
+    public var virtualBoxBaseImage: VirtualBoxBaseImageParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
     public var commandLine: [String]
 
     public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
-                userImage: UserImageParameters? = nil, download: DownloadParameters? = nil, publication: PublicationParameters? = nil,
+                userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
+                virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, publication: PublicationParameters? = nil,
                 commandLine: [String] = []) {
+        self.virtualBoxBaseImage = virtualBoxBaseImage
         self.download = download
         self.systemBaseImage = systemBaseImage
         self.recipeBaseImage = recipeBaseImage
@@ -80,8 +83,12 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     public var creationTime: String?
     /// Where the run keeps its step logs and rendered definitions: `<base dir>/casa-release-logs/<run id>`.
     public var logDirectory: String?
+    /// The UUID a new VirtualBox VM is created with (`createvm --uuid`), so that a resumed run
+    /// recognises its own VM and never makes a second one.
+    public var machineUUID: String?
 
-    public init(imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil) {
+    public init(imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil) {
+        self.machineUUID = machineUUID
         self.imageID = imageID
         self.creationTime = creationTime
         self.logDirectory = logDirectory

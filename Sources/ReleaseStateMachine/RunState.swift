@@ -39,6 +39,10 @@ public struct StepState: Equatable, Sendable {
     /// The last failure reason, skip reason, reconciliation or confirmation, for people.
     public var detail: String?
     public var logPath: String?
+    /// For an operator step: what the operator is asked to do.
+    public var instructions: String?
+    /// For a confirmed operator step: who confirmed it, with the note and the check's finding.
+    public var confirmation: StepConfirmed?
 
     public init(name: StepName, kind: StepKind) {
         self.name = name

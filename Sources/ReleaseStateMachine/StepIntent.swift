@@ -24,6 +24,7 @@ public enum StepIntent: Equatable, Sendable {
     case locateDownload(LocateDownloadIntent)
     case fetchImage(FetchImageIntent)
     case verifyDownload(VerifyDownloadIntent)
+    case virtualBox(VirtualBoxIntent)
 }
 
 /// Find the base image: the one named, or the single match of a pattern in the base directory.
@@ -232,6 +233,7 @@ extension StepIntent: Codable {
         case .locateDownload: return "locate-download"
         case .fetchImage: return "fetch-image"
         case .verifyDownload: return "verify-download"
+        case .virtualBox: return "virtualbox"
         }
     }
 
@@ -260,6 +262,7 @@ extension StepIntent: Codable {
         case "locate-download": self = .locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent))
         case "fetch-image": self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
         case "verify-download": self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
+        case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -290,6 +293,7 @@ extension StepIntent: Codable {
         case .locateDownload(let intent): try container.encode(intent, forKey: .intent)
         case .fetchImage(let intent): try container.encode(intent, forKey: .intent)
         case .verifyDownload(let intent): try container.encode(intent, forKey: .intent)
+        case .virtualBox(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }
@@ -298,7 +302,7 @@ extension StepIntent {
     /// Whether the step runs external processes, and so gets a log file of its own.
     public var runsProcesses: Bool {
         switch self {
-        case .buildImage, .install: return true
+        case .buildImage, .install, .virtualBox: return true
         default: return false
         }
     }

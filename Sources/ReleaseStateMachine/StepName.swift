@@ -46,4 +46,22 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let locate = StepName("locate")
     public static let fetch = StepName("fetch")
     public static let verify = StepName("verify")
+    // VirtualBox images: the seed's procedure (the operator steps are done by hand in the VM).
+    public static let checkVirtualBox = StepName("check-virtualbox")
+    public static let provideISO = StepName("provide-iso")
+    public static let createVM = StepName("create-vm")
+    public static let installUbuntu = StepName("install-ubuntu")
+    public static let updateSystem = StepName("update-system")
+    public static let setRootPassword = StepName("set-root-password")
+    public static let rebootVM = StepName("reboot-vm")
+    public static let installGuestAdditions = StepName("install-guest-additions")
+    public static let shutDownVM = StepName("shut-down-vm")
+    public static let configureVM = StepName("configure-vm")
+    public static let export = StepName("export")
+    // VirtualBox user images (with shut-down-vm and export).
+    public static let importVM = StepName("import-vm")
+    public static let startVM = StepName("start-vm")
+    public static let copyInstall = StepName("copy-install")
+    public static let writeImageID = StepName("write-image-id")
+    public static let setUpDesktop = StepName("set-up-desktop")
 }

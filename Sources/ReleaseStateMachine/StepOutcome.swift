@@ -22,6 +22,7 @@ public enum StepOutcome: Equatable, Sendable {
     case locatedDownload(LocatedDownload)
     case fetchedImage(FetchedImage)
     case verifiedDownload(VerifiedDownload)
+    case virtualBox(VirtualBoxEffect)
 }
 
 public struct ResolvedBase: Codable, Equatable, Sendable {
@@ -154,6 +155,7 @@ extension StepOutcome: Codable {
         case .locatedDownload: return "located-download"
         case .fetchedImage: return "fetched-image"
         case .verifiedDownload: return "verified-download"
+        case .virtualBox: return "virtualbox"
         }
     }
 
@@ -180,6 +182,7 @@ extension StepOutcome: Codable {
         case "located-download": self = .locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome))
         case "fetched-image": self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
         case "verified-download": self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
+        case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -208,6 +211,7 @@ extension StepOutcome: Codable {
         case .locatedDownload(let value): try container.encode(value, forKey: .outcome)
         case .fetchedImage(let value): try container.encode(value, forKey: .outcome)
         case .verifiedDownload(let value): try container.encode(value, forKey: .outcome)
+        case .virtualBox(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

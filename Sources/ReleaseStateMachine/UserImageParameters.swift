@@ -28,11 +28,15 @@ public struct UserImageParameters: Codable, Equatable, Sendable {
     public var casaDistroSource: String?
     /// casa-distro's `bv_install_environment`, copied into modular pixi images.
     public var pixiInstallEnvironmentScript: String?
+    /// For `container_type=vbox`: the VM the image is made in.
+    public var virtualMachine: VirtualMachineSettings?
 
     public init(baseDirectory: String, environment: String, environmentKind: EnvironmentKind, distro: String?, version: String,
                 name: String, output: String, containerType: String, runImagePatterns: [String], install: Bool,
                 installDoc: Bool, installTest: Bool, generate: Bool, zip: Bool, force: Bool, fakeroot: Bool,
-                cleanup: Bool, casaDistroSource: String?, pixiInstallEnvironmentScript: String?) {
+                cleanup: Bool, casaDistroSource: String?, pixiInstallEnvironmentScript: String?,
+                virtualMachine: VirtualMachineSettings? = nil) {
+        self.virtualMachine = virtualMachine
         self.baseDirectory = baseDirectory
         self.environment = environment
         self.environmentKind = environmentKind

@@ -16,7 +16,7 @@ struct CasaRelease: ParsableCommand {
         """,
         version: version,
         subcommands: [
-            CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self, Rollback.self, DownloadImage.self,
+            CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self, Confirm.self, Rollback.self, DownloadImage.self,
             Runs.self, Status.self, Log.self, Verify.self,
         ]
     )

@@ -163,7 +163,21 @@ enum Describe {
         case .fetchedImage(let fetched)?:
             return "\(fetched.bytes) bytes" + (fetched.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + (fetched.restarted ? ", started over: the server's file had changed" : "")
         case .verifiedDownload(let verified)?: return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
+        case .virtualBox(let effect)?: return virtualBox(effect)
         }
+    }
+
+    private static func virtualBox(_ effect: VirtualBoxEffect) -> String {
+        var parts: [String] = []
+        if let version = effect.version { parts.append("VirtualBox \(version)") }
+        if let file = effect.file {
+            parts.append("\(FilePath.lastComponent(file.path)) (\(file.size) bytes" + (file.sha256.map { ", sha256 \($0.prefix(12))…" } ?? "")
+                         + (file.url.map { ", from \($0)" } ?? "") + ")")
+        }
+        if let tree = effect.tree { parts.append("\(tree.files) entries, \(tree.bytes) bytes, tree sha256 \(tree.digest.prefix(12))…") }
+        if let machine = effect.machine { parts.append("VM \(machine)" + (effect.powerState.map { " \($0)" } ?? "")) }
+        if !effect.calls.isEmpty { parts.append("\(effect.calls.count) VBoxManage call\(effect.calls.count == 1 ? "" : "s"): " + effect.calls.map { $0.arguments.dropFirst().first ?? "" }.joined(separator: ", ")) }
+        return parts.isEmpty ? "done" : parts.joined(separator: "; ")
     }
 }
 

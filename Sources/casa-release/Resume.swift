@@ -32,6 +32,6 @@ struct Resume: ParsableCommand {
             return
         }
         output.note("resuming run \(runID)")
-        try RunLauncher.drive(runID, ledger: ledger, output: output, transfers: transfers)
+        try RunLauncher.drive(runID, ledger: ledger, output: output, transfers: transfers, asksOperator: true)
     }
 }

@@ -11,6 +11,9 @@ struct RunDriver {
     let runID: String
     let output: Output
     let transfers: TransferOptions
+    /// Whether an operator step that already waits may be asked about on the terminal
+    /// (`resume` on a terminal; never the commands that start runs, which stop with exit 2).
+    var asksOperator = false
 
     enum Ending: Equatable {
         case completed
@@ -81,9 +84,21 @@ struct RunDriver {
             case .complete:
                 try record(.complete)
                 return .completed
-            case .waitForOperator(let step, let instructions):
-                output.note("step \(step) waits for an operator:\n\(instructions)\nwhen it is done: casa-release confirm \(runID) \(step)")
+            case .awaitOperator(let step, let instructions):
+                try record(.awaitOperator(step, instructions: instructions))
+                showInstructions(step, instructions, nil)
                 return .awaitingOperator(step)
+            case .waitForOperator(let step, let instructions):
+                let detail = state.step(step)?.detail
+                showInstructions(step, instructions, detail?.hasPrefix("the check failed") == true ? detail : nil)
+                guard asksOperator, OperatorPrompt.isInteractive(output), OperatorPrompt.ask("Is step \(step) done? [y/N] ") else {
+                    return .awaitingOperator(step)
+                }
+                if case .failed(let reason) = try confirm(step, note: nil) {
+                    output.note("the check of step \(step) failed: \(reason)")
+                    return .awaitingOperator(step)
+                }
+                output.progress("\(step) confirmed")
             case .skip(let step, let reason):
                 try record(.skipStep(step, reason: reason))
                 output.progress("skipped \(step): \(reason)")
@@ -112,6 +127,28 @@ struct RunDriver {
                 try record(.succeedStep(step, outcome: outcome))
             }
         }
+    }
+
+    /// Prints an operator step's instructions and the command that confirms it.
+    private func showInstructions(_ step: StepName, _ instructions: String, _ lastCheck: String?) {
+        var text = "step \(step) waits for an operator:\n\(instructions)\n"
+        if let lastCheck { text += "(\(lastCheck))\n" }
+        text += "when it is done: casa-release confirm \(runID) \(step)"
+        output.note(text)
+    }
+
+    /// Records that an operator says `step` is done, after running its check when it has one:
+    /// a failed check is recorded too, and puts the step back to waiting. A check that cannot run
+    /// at all (no VBoxManage) records nothing.
+    @discardableResult
+    func confirm(_ step: StepName, note: String?) throws -> CheckVerdict? {
+        let state = try ledger.state(of: runID)
+        var verdict: CheckVerdict?
+        if state.step(step)?.status == .awaitingOperator, let check = OperatorInstructions.check(for: step, in: state) {
+            verdict = try OperatorChecks.run(check)
+        }
+        try record(.confirmStep(step, by: actor, note: note, check: verdict))
+        return verdict
     }
 
     /// Records a failed step. A publication that failed for good is rolled back at once, so that

@@ -25,8 +25,11 @@ enum RunLauncher {
     }
 
     /// Drives a recorded run and exits with the status its ending calls for.
-    static func drive(_ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions) throws -> Never {
-        let ending = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).drive()
+    /// `asksOperator`: `resume` may ask on a terminal whether a waiting operator step is done.
+    static func drive(_ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions, asksOperator: Bool = false) throws -> Never {
+        var driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
+        driver.asksOperator = asksOperator
+        let ending = try driver.drive()
         let state = try ledger.state(of: runID)
         switch ending {
         case .completed:
