@@ -8,7 +8,7 @@ import ReleaseStateMachine
 struct CreateBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-base-image",
-        abstract: "Create a base image: system (a described copy of an upstream .sif), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it."
+        abstract: "Create a base image: system (a described copy of an upstream .sif, or with container_type=vbox a VirtualBox VM made from an Ubuntu ISO), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it."
     )
 
     @OptionGroup var global: GlobalOptions
@@ -20,10 +20,10 @@ struct CreateBaseImage: ParsableCommand {
     @Option(name: .customLong("image-version"), help: "Image version: for system images conventionally the system (ubuntu-24.04); for the others the recipe's version (5.4).")
     var imageVersion: String
 
-    @Option(name: .customLong("container-type"), help: "apptainer or singularity (one container type, two names).")
+    @Option(name: .customLong("container-type"), help: "apptainer or singularity (one container type, two names), or vbox (VirtualBox, type=system only).")
     var containerType: String = "singularity"
 
-    @Option(help: "The base image (a path or a glob). Default: for system the single *ubuntu-*.sif in the base directory; for the others the recipe's base there.")
+    @Option(help: "The base image (a path or a glob). Default: for system the single *ubuntu-*.sif (vbox: *ubuntu-*.iso) in the base directory; for the others the recipe's base there.")
     var base: String?
 
     @Option(help: "The image's name, a template with {type}, {system} and {image_version}.")
@@ -53,16 +53,44 @@ struct CreateBaseImage: ParsableCommand {
     @Option(help: "Build with --fakeroot (fakeroot=no builds as root, through sudo when needed).")
     var fakeroot: StrictBool = StrictBool(true)
 
+    @Option(help: "vbox: the VM's memory in MiB (default 8192).")
+    var memory: Int?
+
+    @Option(name: .customLong("video-memory"), help: "vbox: the VM's video memory in MiB (default 50).")
+    var videoMemory: Int?
+
+    @Option(name: .customLong("disk-size"), help: "vbox: the disk's maximum size in MiB (default 131072).")
+    var diskSize: Int?
+
+    @Option(help: "vbox: the VM's processors (default 2).")
+    var cpus: Int?
+
+    @Option(help: "vbox: show the VM's window (default yes: the Ubuntu installation is done in it).")
+    var gui: StrictBool?
+
+    @Option(name: .customLong("iso-url"), help: "vbox: download the ISO from this URL when it is not there (resumable).")
+    var isoURL: String?
+
+    @Option(name: .customLong("iso-sha256"), help: "vbox: the ISO's expected SHA-256, checked before the VM is made.")
+    var isoSHA256: String?
+
+    @Option(help: "vbox: seconds to wait for the VM to power off after the ACPI power button (default 300).")
+    var timeout: Int?
+
     func validate() throws {
         guard ["system", "run", "dev", "pixi"].contains(type) else {
             throw ValidationError("type must be system, run, dev or pixi, not '\(type)'")
         }
         switch containerType {
-        case "apptainer", "singularity": break
+        case "apptainer", "singularity":
+            let vboxOnly = [("memory", memory != nil), ("video_memory", videoMemory != nil), ("disk_size", diskSize != nil),
+                            ("cpus", cpus != nil), ("gui", gui != nil), ("iso_url", isoURL != nil), ("iso_sha256", isoSHA256 != nil),
+                            ("timeout", timeout != nil)].filter(\.1).map(\.0)
+            if let first = vboxOnly.first { throw ValidationError("\(first)= applies to container_type=vbox only") }
         case "vbox":
-            throw ValidationError("container_type=vbox (VirtualBox) is not supported yet; use apptainer or singularity")
+            try validateVirtualBox()
         default:
-            throw ValidationError("container_type must be apptainer or singularity, not '\(containerType)'")
+            throw ValidationError("container_type must be apptainer, singularity or vbox, not '\(containerType)'")
         }
         guard !imageVersion.isEmpty, !imageVersion.contains("/") else {
             throw ValidationError("image_version must be a non-empty name without '/', not '\(imageVersion)'")
@@ -70,6 +98,7 @@ struct CreateBaseImage: ParsableCommand {
     }
 
     func run() throws {
+        if containerType == "vbox" { return try runVirtualBox() }
         if type == "system" { try runSystem() } else { try runFromRecipe() }
     }
 
@@ -118,30 +147,31 @@ struct CreateBaseImage: ParsableCommand {
 
     /// The end both kinds share: output names checked, publication target checked, then the run
     /// recorded with a new image_id and creation time, and driven.
-    private func launch(_ pipeline: PipelineKind, base: ResolvedBase, baseDirectory: String, tools: [String: String] = [:],
-                        _ parameters: (_ imageName: String, _ outputPath: String) -> RunParameters) throws {
+    func launch(_ pipeline: PipelineKind, base: ResolvedBase, baseDirectory: String, tools: [String: String] = [:],
+                extension fileExtension: String = "sif", chosen: ChosenValues? = nil,
+                _ parameters: (_ imageName: String, _ outputPath: String) throws -> RunParameters) throws {
         let out = Output(json: global.json)
-        let (imageName, outputPath) = try outputNames(system: base.system, baseDirectory: baseDirectory)
+        let (imageName, outputPath) = try outputNames(system: base.system, baseDirectory: baseDirectory, extension: fileExtension)
         if outputPath == base.base {
             throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")
         }
-        var runParameters = parameters(imageName, outputPath)
+        var runParameters = try parameters(imageName, outputPath)
         runParameters.publication = try publicationParameters(outputPath, out)
         runParameters.commandLine = Redaction.commandLine(CommandLine.arguments)
         let ledger = try global.openLedgerForWriting()
-        let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
+        let chosen = chosen ?? ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
         try RunLauncher.start(pipeline, parameters: runParameters, chosen: chosen, ledger: ledger, output: out, transfers: transfers,
                               logRoot: RunLogs.root(baseDirectory), tools: tools)
     }
 
     /// The image's name and output path from their templates, with the output checked: its
     /// directory exists and is writable, and nothing is there unless force=yes.
-    private func outputNames(system: String, baseDirectory: String) throws -> (String, String) {
+    private func outputNames(system: String, baseDirectory: String, extension fileExtension: String) throws -> (String, String) {
         let values = ["type": type, "system": system, "image_version": imageVersion]
         let imageName = try Template.fill(name, values, option: "name")
         let outputPath = Paths.absolute(try Template.fill(
             output ?? (baseDirectory as NSString).appendingPathComponent("{name}.{extension}"),
-            ["name": imageName, "system": system, "extension": "sif"], option: "output"))
+            ["name": imageName, "system": system, "extension": fileExtension], option: "output"))
         try OutputFile.check(outputPath, force: force.value)
         return (imageName, outputPath)
     }

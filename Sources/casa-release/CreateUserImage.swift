@@ -43,8 +43,14 @@ struct CreateUserImage: ParsableCommand {
     @Option(name: .customLong("environment-name"), help: "Select the environment by name (a shell pattern).")
     var environmentName: String?
 
-    @Option(name: .customLong("container-type"), help: "singularity or apptainer (default), apptainer_pixi or singularity_pixi.")
+    @Option(name: .customLong("container-type"), help: "singularity or apptainer (default), apptainer_pixi or singularity_pixi, or vbox (a VirtualBox .ova made from the run image's .ova).")
     var containerType: String?
+
+    @Option(help: "vbox: show the VM's window (default no: headless; the operator step can be done through VirtualBox's window for a running VM).")
+    var gui: StrictBool?
+
+    @Option(help: "vbox: seconds to wait for the guest to answer after a start, and for the VM to power off (default 300).")
+    var timeout: Int?
 
     @Option(help: "The output file, a template with {base_directory}, {name} and {extension}. Default: {base_directory}/{name}{extension}.")
     var output: String?
@@ -86,10 +92,14 @@ struct CreateUserImage: ParsableCommand {
     var installThirdparty: String = "none"
 
     func validate() throws {
-        if let containerType, !["singularity", "apptainer", "apptainer_pixi", "singularity_pixi"].contains(containerType) {
-            if containerType == "vbox" { throw ValidationError("container_type=vbox (VirtualBox user images) is not supported yet") }
-            throw ValidationError("container_type must be singularity, apptainer, apptainer_pixi or singularity_pixi, not '\(containerType)'")
+        if let containerType, !["singularity", "apptainer", "apptainer_pixi", "singularity_pixi", "vbox"].contains(containerType) {
+            throw ValidationError("container_type must be singularity, apptainer, apptainer_pixi, singularity_pixi or vbox, not '\(containerType)'")
         }
+        if containerType != "vbox" {
+            if gui != nil { throw ValidationError("gui= applies to container_type=vbox only") }
+            if timeout != nil { throw ValidationError("timeout= applies to container_type=vbox only") }
+        }
+        if let timeout, timeout <= 0 { throw ValidationError("timeout must be a positive number, not \(timeout)") }
         guard installThirdparty.lowercased() == "none" else {
             throw ValidationError("install_thirdparty=\(installThirdparty) is not supported by casa-release; only none")
         }
@@ -100,6 +110,8 @@ struct CreateUserImage: ParsableCommand {
         let out = Output(json: global.json)
         let baseDirectory = global.resolvedBaseDirectory
         let isPixi = containerType?.hasSuffix("_pixi") == true
+        let isVirtualBox = containerType == "vbox"
+        let fileExtension = isVirtualBox ? ".ova" : ".sif"
         let kind: EnvironmentKind = isPixi ? .pixi : .dev
 
         // Select and read the environment, and check the run image, before anything is recorded.
@@ -110,7 +122,7 @@ struct CreateUserImage: ParsableCommand {
         let environment = try EnvironmentReader.read(SelectEnvironmentIntent(environment: selected.location, kind: kind, distro: distro), digest: false)
 
         var values = ["version": version, "distro": environment.distro, "system": environment.system,
-                      "image_version": environment.imageVersion, "base_directory": baseDirectory, "extension": ".sif"]
+                      "image_version": environment.imageVersion, "base_directory": baseDirectory, "extension": fileExtension]
         for member in environment.config.members {
             if let value = member.value.stringValue, values[member.key] == nil { values[member.key] = value }
         }
@@ -123,19 +135,25 @@ struct CreateUserImage: ParsableCommand {
         } else if isPixi {
             patterns = [environment.image]
         } else {
-            patterns = ["\(baseDirectory)/casa-run-\(environment.imageVersion).sif", "\(baseDirectory)/casa-run-\(environment.imageVersion)-*.sif"]
+            patterns = ["\(baseDirectory)/casa-run-\(environment.imageVersion)\(fileExtension)",
+                        "\(baseDirectory)/casa-run-\(environment.imageVersion)-*\(fileExtension)"]
         }
-        let runImageCheck = CheckRunImageIntent(patterns: patterns, devOriginRun: environment.originRun, checkCompatibility: !isPixi)
+        // casa-distro does not check compatibility for VirtualBox run images (reference §1.3, step 10).
+        let runImageCheck = CheckRunImageIntent(patterns: patterns, devOriginRun: environment.originRun, checkCompatibility: !isPixi && !isVirtualBox)
         let runImage = try RunImageSelector.preflight(runImageCheck)
-        if !isPixi, environment.originRun == nil {
+        if !isPixi, !isVirtualBox, environment.originRun == nil {
             out.note("warning: the dev image does not say which run image it was built on (no origin_run); using \(runImage) unchecked")
         }
 
         var tools: [String: String] = [:]
-        if generate.value || (install.value && !isPixi) { tools["apptainer"] = try ContainerTool.locate().version() }
+        if (generate.value && !isVirtualBox) || (install.value && !isPixi) { tools["apptainer"] = try ContainerTool.locate().version() }
         let casaDistroSource = try CasaDistroSource.resolve(casaDistro)
         var installer: String?
-        if generate.value {
+        var virtualMachine: VirtualMachineSettings?
+        if generate.value, isVirtualBox {
+            virtualMachine = try VirtualBoxUserImage.preflight(output: outputPath, force: force.value, gui: gui?.value ?? false,
+                                                             timeout: timeout ?? CreateBaseImage.defaultTimeout, tools: &tools)
+        } else if generate.value {
             guard let casaDistroSource else {
                 throw CommandFailure(.usage, "a user image carries casa-distro (/casa/casa-distro): give casa_distro=DIR or set CASA_DISTRO_SOURCE")
             }
@@ -167,11 +185,32 @@ struct CreateUserImage: ParsableCommand {
                 containerType: containerType.map { $0 == "apptainer" ? "singularity" : $0 } ?? environment.config["container_type"]?.stringValue ?? "singularity",
                 runImagePatterns: patterns, install: install.value, installDoc: installDoc.value, installTest: installTest.value,
                 generate: generate.value, zip: zip.value, force: force.value, fakeroot: fakeroot.value, cleanup: cleanup.value,
-                casaDistroSource: generate.value ? casaDistroSource : nil, pixiInstallEnvironmentScript: installer),
+                casaDistroSource: generate.value && !isVirtualBox ? casaDistroSource : nil, pixiInstallEnvironmentScript: installer,
+                virtualMachine: virtualMachine),
             publication: publication,
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())
-        try RunLauncher.start(.userImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out, transfers: transfers,
+        try RunLauncher.start(isVirtualBox ? .virtualBoxUserImage : .userImage, parameters: parameters, chosen: chosen, ledger: ledger, output: out, transfers: transfers,
                               logRoot: RunLogs.root(baseDirectory), tools: tools)
+    }
+}
+
+/// What a VirtualBox user image needs before its run is recorded.
+enum VirtualBoxUserImage {
+    /// VBoxManage is there, the output can be made, and no VM has the image's name (casa-distro
+    /// stopped there with a RuntimeError half-way; here nothing is recorded). The VM is named after
+    /// the output file, as casa-distro does.
+    static func preflight(output: String, force: Bool, gui: Bool, timeout: Int, tools: inout [String: String]) throws -> VirtualMachineSettings {
+        guard output.hasSuffix(".ova") else {
+            throw CommandFailure(.usage, "output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")
+        }
+        let vbox = try VirtualBoxManager.locate()
+        tools["VBoxManage"] = try vbox.version()
+        try OutputFile.check(output, force: force)
+        let name = String(FilePath.lastComponent(output).dropLast(".ova".count))
+        if try vbox.machine(name) != nil {
+            throw CommandFailure(.cannotCreate, "VirtualBox already has a VM named \(name); remove it (VBoxManage unregistervm \(name) --delete) or choose another name= or output=")
+        }
+        return VirtualMachineSettings(name: name, gui: gui, timeout: timeout)
     }
 }
