@@ -41,6 +41,9 @@ final class Workspace {
 
     static var standIns: String { package + "/Tests/StandIns" }
 
+    /// Where the VBoxManage stand-in keeps VirtualBox's state.
+    var vboxHome: String { root + "/vbox" }
+
     /// Where the stand-ins log their calls, one JSON object a line.
     var standInLog: String { root + "/standin.log" }
 
@@ -87,6 +90,10 @@ final class Workspace {
         environment.removeValue(forKey: "CASA_DISTRO_SOURCE")
         environment.removeValue(forKey: "CASA_RELEASE_RECIPES")
         environment.removeValue(forKey: "CASA_RELEASE_APPTAINER")
+        environment.removeValue(forKey: "CASA_RELEASE_VBOXMANAGE")
+        // The VBoxManage stand-in keeps its VirtualBox in the workspace; VM waits look often.
+        environment["VBOX_STANDIN_HOME"] = vboxHome
+        environment["CASA_RELEASE_VBOX_POLL_INTERVAL"] = "0.01"
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
         process.standardOutput = Pipe()
