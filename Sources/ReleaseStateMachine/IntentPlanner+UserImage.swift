@@ -11,7 +11,9 @@ extension IntentPlanner {
         case .checkRunImage:
             let environment = try require(state.environment, name, "the selected environment")
             return .checkRunImage(CheckRunImageIntent(
-                patterns: user.runImagePatterns, devOriginRun: environment.originRun, checkCompatibility: !user.isPixi))
+                patterns: user.runImagePatterns, devOriginRun: environment.originRun,
+                // The dev image's origin_run names a .sif; casa-distro does not check VirtualBox run images.
+                checkCompatibility: !user.isPixi && started.pipeline != .virtualBoxUserImage))
 
         case .install:
             let environment = try require(state.environment, name, "the selected environment")

@@ -49,8 +49,9 @@ extension Workspace {
     }
 
     /// Resumes a run until it completes, doing and confirming each operator step on the way.
-    /// `environment` goes to every resume (a failpoint fires once: the process it kills is gone).
+    /// `environment` goes to each resume until one is killed (a failpoint fires once).
     func driveToCompletion(_ runID: String, machine: String, environment: [String: String] = [:], limit: Int = 20) throws {
+        var environment = environment
         for _ in 0..<limit {
             if let step = try waitingStep(runID) {
                 try doOperatorWork(step.rawValue, machine: machine)
@@ -58,6 +59,7 @@ extension Workspace {
                 guard confirmed.status == 0 else { throw FixtureError("confirm \(step): \(confirmed.status) \(confirmed.stderr)") }
             }
             let resumed = try run(["resume", runID], environment: environment)
+            if resumed.killed { environment = [:] }
             if resumed.status == 0, try ledger().state(of: runID).isCompleted { return }
             guard resumed.status == 2 || resumed.killed else { throw FixtureError("resume: \(resumed.status) \(resumed.stderr)") }
         }
