@@ -65,6 +65,9 @@ struct Status: ParsableCommand {
         for publication in report.publications {
             output.result("publication: \(publication.imageFile ?? "-") on \(publication.target): \(publication.status)")
         }
+        if let waiting = try ledger.state(of: runID).steps.first(where: { $0.status == .awaitingOperator }) {
+            output.result("waiting for an operator at \(waiting.name):\n\(waiting.instructions ?? "")\nwhen it is done: casa-release confirm \(runID) \(waiting.name)")
+        }
     }
 }
 

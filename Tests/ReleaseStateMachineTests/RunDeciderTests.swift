@@ -110,7 +110,7 @@ let illegalTransitions: [DecisionCase] = [
     }
 
     @Test func operatorStepsWaitAndAreConfirmed() throws {
-        // No pipeline of this version has operator steps (VirtualBox will); the lifecycle is the core's.
+        // The lifecycle is the core's, whatever the pipeline (VirtualBoxPlanTests has the real ones).
         var state = Fixture.state(Fixture.leased())
         state.steps[0].kind = .operatorStep
         let waiting = try RunDecider.decide(.awaitOperator(.resolveBase, instructions: "install Ubuntu"), state)
