@@ -100,6 +100,9 @@ struct CreateUserImage: ParsableCommand {
             if timeout != nil { throw ValidationError("timeout= applies to container_type=vbox only") }
         }
         if let timeout, timeout <= 0 { throw ValidationError("timeout must be a positive number, not \(timeout)") }
+        if containerType == "vbox", let output, !output.hasSuffix(".ova") {
+            throw ValidationError("output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")
+        }
         guard installThirdparty.lowercased() == "none" else {
             throw ValidationError("install_thirdparty=\(installThirdparty) is not supported by casa-release; only none")
         }
@@ -201,9 +204,6 @@ enum VirtualBoxUserImage {
     /// stopped there with a RuntimeError half-way; here nothing is recorded). The VM is named after
     /// the output file, as casa-distro does.
     static func preflight(output: String, force: Bool, gui: Bool, timeout: Int, tools: inout [String: String]) throws -> VirtualMachineSettings {
-        guard output.hasSuffix(".ova") else {
-            throw CommandFailure(.usage, "output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")
-        }
         let vbox = try VirtualBoxManager.locate()
         tools["VBoxManage"] = try vbox.version()
         try OutputFile.check(output, force: force)

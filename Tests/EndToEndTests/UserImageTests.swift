@@ -185,7 +185,8 @@ import ReleaseStateMachine
 @Suite struct BuildArgumentTests {
     @Test(arguments: [
         (["install_thirdparty=all"], 64, "only none"),
-        (["container_type=vbox"], 64, "not supported yet"),
+        (["container_type=vbox", "output=/tmp/brainvisa.sif"], 64, "output must end in .ova"),
+        (["container_type=vbox", "timeout=0"], 64, "timeout must be a positive number"),
         (["container_type=docker"], 64, "container_type must be"),
         (["casa_distro=/nonexistent/casa-distro"], 65, "are not a directory"),
         (["casa_distro="], 64, "Missing value for '--casa-distro"),
