@@ -13,7 +13,7 @@ enum GuestFiles {
         let summary = try TreeDigest.summarize(tree)
         guard let tar = ProcessRunner.which("tar") else { throw ExecutorError(.unavailable, "tar is not on the PATH") }
         try LocalFiles.createDirectories(FilePath.directory(archive))
-        guard try ProcessRunner.run([tar, "-cf", archive, "-C", tree, "."], logPath: nil) == 0 else {
+        guard try ProcessRunner.run([tar, "-cf", archive, "-C", tree, "."], logPath: vbox.logPath) == 0 else {
             throw ExecutorError(.stepFailed, "cannot archive \(tree) into \(archive)")
         }
         defer { try? LocalFiles.remove(archive) }

@@ -6,16 +6,19 @@ import ReleaseStateMachine
 enum ISOProvision {
     static func provide(path: String, url: String?, sha256: String?, transfers: TransferSettings) throws -> VirtualBoxEffect {
         var resumedFrom: Int64?
-        if !LocalFiles.exists(path) {
+        let digests: FileDigests
+        if LocalFiles.exists(path) {
+            digests = try check(path, sha256: sha256, deleteOnMismatch: false)
+        } else {
             guard let url else {
                 throw ExecutorError(.badInput, "the ISO \(path) does not exist; put it there, or give iso_url= to download it")
             }
             let partial = path + ".part"
             resumedFrom = try ImageDownload.fetchFile(url, into: partial, transfers: transfers)
-            try check(partial, sha256: sha256, deleteOnMismatch: true)
+            // Hashed once: the rename keeps the bytes.
+            digests = try check(partial, sha256: sha256, deleteOnMismatch: true)
             try LocalFiles.putInPlace(partial, at: path, replace: false)
         }
-        let digests = try check(path, sha256: sha256, deleteOnMismatch: false)
         return VirtualBoxEffect(file: FileFacts(path: path, size: digests.size, sha256: digests.sha256, url: url, resumedFrom: resumedFrom))
     }
 

@@ -6,7 +6,8 @@ import ReleaseStateMachine
 public final class VirtualBoxManager {
     /// The executable's path.
     public let path: String
-    private let logPath: String?
+    /// The step's log, where every call goes.
+    let logPath: String?
     /// The calls that changed something, in order, with passwords masked.
     public private(set) var changes: [ToolCall] = []
 

@@ -32,24 +32,20 @@ enum VirtualBoxSteps {
 
     /// Reads only. Checks that have no lasting effect are simply done again.
     static func reconcile(_ intent: VirtualBoxIntent) throws -> VirtualBoxEffect? {
+        let vbox = { try VirtualBoxManager.locate() }
         switch intent {
         case .checkInstalled: return nil
         case .provideISO(let path, let url, let sha256): return try ISOProvision.reconcile(path: path, url: url, sha256: sha256)
         case .export(let export): return try ApplianceExport.reconcile(export)
-        default: break
-        }
-        let vbox = try VirtualBoxManager.locate()
-        switch intent {
-        case .checkInstalled, .provideISO, .export: return nil
-        case .createMachine(let create): return try VirtualMachineSetup.reconcileCreate(create, vbox)
-        case .importAppliance(_, let machine): return try VirtualMachineSetup.reconcileImport(machine, vbox)
-        case .configure(let machine, let hardware): return try VirtualMachineSetup.reconcileConfigure(machine, hardware, vbox)
-        case .start(let machine): return try VirtualMachinePower.reconcileStart(machine, vbox)
-        case .reboot(let machine, let marker): return try VirtualMachinePower.reconcileReboot(machine, marker: marker, vbox)
-        case .shutDown(let machine): return try VirtualMachinePower.reconcileShutDown(machine, vbox)
+        case .createMachine(let create): return try VirtualMachineSetup.reconcileCreate(create, vbox())
+        case .importAppliance(_, let machine): return try VirtualMachineSetup.reconcileImport(machine, vbox())
+        case .configure(let machine, let hardware): return try VirtualMachineSetup.reconcileConfigure(machine, hardware, vbox())
+        case .start(let machine): return try VirtualMachinePower.reconcileStart(machine, vbox())
+        case .reboot(let machine, let marker): return try VirtualMachinePower.reconcileReboot(machine, marker: marker, vbox())
+        case .shutDown(let machine): return try VirtualMachinePower.reconcileShutDown(machine, vbox())
         case .copyTree(let machine, let tree, _, let directory, let line):
-            return try GuestFiles.reconcileCopyTree(machine, tree: tree, guestDirectory: directory, profileLine: line, vbox)
-        case .writeGuestFile(let machine, let path, let content): return try GuestFiles.reconcileWrite(machine, path: path, content: content, vbox)
+            return try GuestFiles.reconcileCopyTree(machine, tree: tree, guestDirectory: directory, profileLine: line, vbox())
+        case .writeGuestFile(let machine, let path, let content): return try GuestFiles.reconcileWrite(machine, path: path, content: content, vbox())
         }
     }
 }

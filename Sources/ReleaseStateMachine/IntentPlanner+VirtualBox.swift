@@ -18,13 +18,13 @@ extension IntentPlanner {
                 machine: machine, hardware: build.hardware, uuid: try require(started.chosen.machineUUID, name, "a chosen VM UUID"),
                 osType: "Ubuntu_64", disk: build.disk, diskSize: build.diskSize, iso: build.iso)))
         case .rebootVM:
-            return .virtualBox(.reboot(machine: machine, marker: try logFile("reboot-vm.poweroff", started)))
+            return .virtualBox(.reboot(machine: machine, marker: try logFile("reboot-vm.poweroff", name, started)))
         case .shutDownVM:
             return .virtualBox(.shutDown(machine: machine))
         case .configureVM:
             return .virtualBox(.configure(machine: machine, hardware: build.hardware))
         case .export:
-            return .virtualBox(.export(try exportIntent(machine: machine.name, output: build.output, replace: build.force, started)))
+            return .virtualBox(.export(try exportIntent(machine: machine.name, output: build.output, replace: build.force, name, started)))
         case .describe:
             let sidecar = ImageSidecar.systemBase(
                 name: build.name, system: build.system, containerType: "vbox",
@@ -54,7 +54,7 @@ extension IntentPlanner {
         case .copyInstall:
             let environment = try require(state.environment, name, "the selected environment")
             return .virtualBox(.copyTree(
-                machine: machine, tree: environment.directory + "/install", archive: try logFile("install.tar", started),
+                machine: machine, tree: environment.directory + "/install", archive: try logFile("install.tar", name, started),
                 guestDirectory: "/casa/install",
                 profileLine: "if [ -e /casa/install/bin/bv_env.sh ]; then source /casa/install/bin/bv_env.sh /casa/install; fi"))
         case .writeImageID:
@@ -64,22 +64,22 @@ extension IntentPlanner {
         case .shutDownVM:
             return .virtualBox(.shutDown(machine: machine))
         case .export:
-            return .virtualBox(.export(try exportIntent(machine: machine.name, output: user.output, replace: user.force, started)))
+            return .virtualBox(.export(try exportIntent(machine: machine.name, output: user.output, replace: user.force, name, started)))
         default:
             return nil
         }
     }
 
-    private static func exportIntent(machine: String, output: String, replace: Bool, _ started: RunStarted) throws -> ExportAppliance {
+    private static func exportIntent(machine: String, output: String, replace: Bool, _ step: StepName, _ started: RunStarted) throws -> ExportAppliance {
         var temporary = temporaryPath(for: output, runID: started.runID)
         // VirtualBox chooses the appliance format from the extension.
         if output.hasSuffix(".ova") { temporary += ".ova" }
         return ExportAppliance(machine: machine, output: output, temporary: temporary, replace: replace,
-                               evidence: try logFile("export.evidence", started))
+                               evidence: try logFile("export.evidence", step, started))
     }
 
     /// A file of the run's own, beside its step logs.
-    private static func logFile(_ name: String, _ started: RunStarted) throws -> String {
-        try require(started.chosen.logDirectory, .export, "a log directory") + "/" + name
+    private static func logFile(_ name: String, _ step: StepName, _ started: RunStarted) throws -> String {
+        try require(started.chosen.logDirectory, step, "a log directory") + "/" + name
     }
 }

@@ -182,6 +182,7 @@ public enum RunDecider {
             state.update(confirmed.step) {
                 $0.status = .succeeded
                 $0.confirmation = confirmed
+                $0.lastCheckFailure = nil
                 $0.detail = "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
                     + (confirmed.check.map { " (checked: \($0))" } ?? "")
             }
@@ -190,6 +191,7 @@ public enum RunDecider {
             state.update(failed.step) {
                 $0.status = .awaitingOperator
                 $0.confirmation = nil
+                $0.lastCheckFailure = failed.reason
                 $0.detail = "the check failed: \(failed.reason)"
             }
 

@@ -43,6 +43,8 @@ public struct StepState: Equatable, Sendable {
     public var instructions: String?
     /// For a confirmed operator step: who confirmed it, with the note and the check's finding.
     public var confirmation: StepConfirmed?
+    /// For an operator step waiting again: why its last confirmation's check failed.
+    public var lastCheckFailure: String?
 
     public init(name: StepName, kind: StepKind) {
         self.name = name

@@ -89,8 +89,7 @@ struct RunDriver {
                 showInstructions(step, instructions, nil)
                 return .awaitingOperator(step)
             case .waitForOperator(let step, let instructions):
-                let detail = state.step(step)?.detail
-                showInstructions(step, instructions, detail?.hasPrefix("the check failed") == true ? detail : nil)
+                showInstructions(step, instructions, state.step(step)?.lastCheckFailure)
                 guard asksOperator, OperatorPrompt.isInteractive(output), OperatorPrompt.ask("Is step \(step) done? [y/N] ") else {
                     return .awaitingOperator(step)
                 }
@@ -132,7 +131,7 @@ struct RunDriver {
     /// Prints an operator step's instructions and the command that confirms it.
     private func showInstructions(_ step: StepName, _ instructions: String, _ lastCheck: String?) {
         var text = "step \(step) waits for an operator:\n\(instructions)\n"
-        if let lastCheck { text += "(\(lastCheck))\n" }
+        if let lastCheck { text += "(the check failed: \(lastCheck))\n" }
         text += "when it is done: casa-release confirm \(runID) \(step)"
         output.note(text)
     }

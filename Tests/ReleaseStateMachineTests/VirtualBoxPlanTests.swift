@@ -47,10 +47,12 @@ import ReleaseStateMachine
                            .operatorCheckFailed(OperatorCheckFailed(step: .installUbuntu, reason: "no guest additions"))])
         state = RunDecider.fold(failed, from: state)
         #expect(state.step(.installUbuntu)?.status == .awaitingOperator && state.step(.installUbuntu)?.detail == "the check failed: no guest additions")
+        #expect(state.step(.installUbuntu)?.lastCheckFailure == "no guest additions")
         #expect(try RunPlanner.nextAction(state) == .waitForOperator(.installUbuntu, instructions: instructions), "the same instructions again")
 
         state = RunDecider.fold(try RunDecider.decide(.confirmStep(.installUbuntu, by: "ana@lab", note: nil, check: .passed("guest additions 7.0.14")), state), from: state)
         #expect(state.step(.installUbuntu)?.status == .succeeded && state.step(.installUbuntu)?.confirmation?.check == "guest additions 7.0.14")
+        #expect(state.step(.installUbuntu)?.lastCheckFailure == nil)
         #expect(try RunPlanner.nextAction(state) == .awaitOperator(.updateSystem, instructions: try OperatorInstructions.text(for: .updateSystem, in: state)))
     }
 
