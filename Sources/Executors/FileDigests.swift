@@ -1,13 +1,9 @@
 import Crypto
 import Foundation
 
-/// Size and digests of a file: MD5 (what casa-distro clients verify) and SHA-256 (what provenance
-/// uses), computed in one read.
-public struct FileDigests: Equatable, Sendable {
-    public var size: Int64
-    public var md5: String
-    public var sha256: String
+import ReleaseStateMachine
 
+extension FileDigests {
     /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
     /// that file descriptor as they are read, so a copy costs one read.
     public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {

@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseStateMachine
 
 /// A publication target that is a directory on this machine (`file:///srv/mirror/`), such as a
 /// mirror served by a web server or a mounted share.

@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseStateMachine
 
 /// The few file-system operations every effect is built from, each safe to repeat:
 /// write to a temporary name then rename, claim names by exclusive creation, never append.

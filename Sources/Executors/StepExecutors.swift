@@ -30,6 +30,8 @@ public enum StepExecutors {
         case .fetchImage(let intent): return .fetchedImage(try ImageDownload.fetch(intent, transfers: transfers))
         case .verifyDownload(let intent): return .verifiedDownload(try ImageDownload.verify(intent))
         case .virtualBox(let intent): return .virtualBox(try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers))
+        // Recording is the whole effect of an import: the images were read before the run started.
+        case .recordImports(let intent): return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         }
     }
 
@@ -58,6 +60,7 @@ public enum StepExecutors {
             return try PublicationSteps.reconcileMakeVisible(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)).map(StepOutcome.madeVisible)
         case .recordPublication(let intent): return try LocalRecordStep.reconcile(intent).map(StepOutcome.recordedPublication)
         case .virtualBox(let intent): return try VirtualBoxSteps.reconcile(intent).map(StepOutcome.virtualBox)
+        case .recordImports(let intent): return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         }
     }
 }

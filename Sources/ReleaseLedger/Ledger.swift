@@ -72,8 +72,19 @@ public final class Ledger {
             return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
         }
         if !unknown.isEmpty { throw LedgerError.newerSchema(path: path, unknownMigrations: unknown) }
+        let pending = try read { db -> [String] in
+            guard try db.tableExists("grdb_migrations") else { return [] }
+            return try migrator.migrations.filter { !Set(try migrator.appliedIdentifiers(db)).contains($0) }
+        }
         try migrator.migrate(queue)
+        // A migration that adds a projection asks for a rebuild: the events written before it
+        // then get their rows, exactly as new events do.
+        let asksForRebuild = EmbeddedMigrations.all.contains { pending.contains($0.name) && $0.sql.hasPrefix(Self.rebuildMarker) }
+        if asksForRebuild, try eventCount() > 0 { try rebuildProjections() }
     }
+
+    /// The first line of a migration after which the projections are rebuilt from the events.
+    static let rebuildMarker = "-- casa-release: rebuild-projections"
 
     /// The migrations carried by the binary (Migrations/*.sql, embedded at build time), applied in
     /// order and recorded in `grdb_migrations`.
@@ -134,7 +145,7 @@ public final class Ledger {
         }
     }
 
-    private func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         var result: T?
         do {
             try queue.writeWithoutTransaction { db in
@@ -158,7 +169,7 @@ public final class Ledger {
         }
     }
 
-    private static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: Database) throws -> (recorded: [RecordedEvent], state: RunState) {
+    static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: Database) throws -> (recorded: [RecordedEvent], state: RunState) {
         guard !events.isEmpty else { return ([], state) }
         let recordedAt = Timestamps.iso8601(time)
         var previousHash = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY sequence DESC LIMIT 1") ?? HashChain.genesis

@@ -14,6 +14,10 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case conflict(stream: String, expectedVersion: Int, actualVersion: Int)
     case unknownRun(String)
     case ambiguousRun(prefix: String, matches: [String])
+    /// No image the ledger knows answers to this reference.
+    case unknownImage(String)
+    /// Several different images answer to this reference.
+    case ambiguousImage(reference: String, matches: [String])
     /// An event that cannot be read back.
     case unreadableEvent(sequence: Int64, reason: String)
 
@@ -29,6 +33,10 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .unknownRun(let prefix): return "no run matches \(prefix) (see 'casa-release runs')"
         case .ambiguousRun(let prefix, let matches):
             return "\(prefix) matches several runs: \(matches.joined(separator: ", ")); give more of the id"
+        case .unknownImage(let reference):
+            return "no image recorded in this ledger answers to \(reference) (an image path, image_id, sha256 or a unique prefix of it, or a published file name or URL; see 'casa-release import' for images made before casa-release)"
+        case .ambiguousImage(let reference, let matches):
+            return "\(reference) names several images: \(matches.joined(separator: "; ")); give more of the sha256, or the image_id"
         case .unreadableEvent(let sequence, let reason): return "event \(sequence) cannot be read: \(reason)"
         }
     }

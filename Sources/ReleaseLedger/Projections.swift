@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 import ReleaseStateMachine
 
-/// Keeps the projection tables (runs, steps, artifacts, publications) in step with the events.
+/// Keeps the projection tables (runs, steps, artifacts, publications, run_outputs, run_inputs) in
+/// step with the events.
 /// Called inside the append transaction for every event, and by `rebuildProjections`, so both
 /// paths are one code path.
 enum Projections {
@@ -51,8 +52,29 @@ enum Projections {
         }
 
         try recordArtifacts(of: event, state: state, run: run, time: record.recordedAt, db: db)
+        try recordProvenance(before: before, after: state, run: run, time: record.recordedAt, db: db)
         if let publication = state.publicationStatus, publication != before.publicationStatus || event.step.map(Pipeline.publicationSteps.contains) == true {
-            try recordPublication(publication, state: state, run: run, time: record.recordedAt, db: db)
+            try recordPublication(publication, before: before.publicationStatus, state: state, run: run, record: record, db: db)
+        }
+    }
+
+    /// The images a run produced and their inputs, written when the step that describes them
+    /// succeeds (or is found done by reconcile).
+    private static func recordProvenance(before: RunState, after state: RunState, run: String, time: String, db: Database) throws {
+        let outputs = RunProvenance.outputs(of: state)
+        guard outputs != RunProvenance.outputs(of: before) else { return }
+        for output in outputs {
+            try db.execute(sql: """
+                INSERT INTO run_outputs (run_id, path, name, origin, image_id, sha256, md5, size, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id, path) DO UPDATE SET name = excluded.name, origin = excluded.origin, image_id = excluded.image_id,
+                    sha256 = excluded.sha256, md5 = excluded.md5, size = excluded.size, recorded_at = excluded.recorded_at
+                """, arguments: [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
+            try db.execute(sql: "DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?", arguments: [run, output.path])
+            for (position, input) in RunProvenance.inputs(of: state, for: output).enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO run_inputs (run_id, output_path, position, role, name, image_id, sha256, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
+            }
         }
     }
 
@@ -73,6 +95,18 @@ enum Projections {
         case .describedImage(let image)?:
             try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: image.size, md5: image.md5, sha256: image.sha256, time: time, db: db)
             try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+        case .verifiedDownload(let download)?:
+            var imageID: String?
+            if case .locatedDownload(let located)? = state.outcome(of: .locate) { imageID = located.imageID }
+            try upsertArtifact(run: run, path: download.output, role: "image", imageID: imageID, size: download.size, md5: download.md5, sha256: download.sha256, time: time, db: db)
+            try upsertArtifact(run: run, path: download.output + ".json", role: "sidecar", imageID: imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+        case .importedImages(let imported)?:
+            for image in imported.images {
+                if let file = image.file {
+                    try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: file.size, md5: file.md5, sha256: file.sha256, time: time, db: db)
+                }
+                try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+            }
         default:
             break
         }
@@ -86,18 +120,30 @@ enum Projections {
             """, arguments: [run, path, role, imageID, size, md5, sha256, time])
     }
 
-    private static func recordPublication(_ publication: PublicationStatus, state: RunState, run: String, time: String, db: Database) throws {
+    private static func recordPublication(_ publication: PublicationStatus, before: PublicationStatus?, state: RunState, run: String,
+                                          record: RecordedEvent, db: Database) throws {
         let image = state.image
         let names = image.map { PublishedNames(imageFileName: FilePath.lastComponent($0.image)) }
         let number = publication.buildNumber
+        // When and by whom: the event that made the publication visible (or found it up to date),
+        // and the one that retracted it. Set once, kept after.
+        let becameVisible = (publication.state == .published || publication.state == .upToDate) && before?.state != publication.state
+        let retracted = publication.state == .retracted && before?.state != .retracted
         try db.execute(sql: """
-            INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at,
+                                      published_at, published_by, retracted_at, retracted_by, retraction_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, target) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, status = excluded.status, image_id = excluded.image_id, size = excluded.size,
-                md5 = excluded.md5, sha256 = excluded.sha256, updated_at = excluded.updated_at
+                md5 = excluded.md5, sha256 = excluded.sha256, updated_at = excluded.updated_at,
+                published_at = COALESCE(excluded.published_at, published_at), published_by = COALESCE(excluded.published_by, published_by),
+                retracted_at = COALESCE(excluded.retracted_at, retracted_at), retracted_by = COALESCE(excluded.retracted_by, retracted_by),
+                retraction_reason = COALESCE(excluded.retraction_reason, retraction_reason)
             """, arguments: [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
-                             number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, time])
+                             number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, record.recordedAt,
+                             becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,
+                             retracted ? record.recordedAt : nil, retracted ? (state.retraction?.by ?? record.actor) : nil,
+                             retracted ? state.retraction?.reason : nil])
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
@@ -111,7 +157,7 @@ extension Ledger {
     /// Rebuilds every projection from the events, in one transaction.
     public func rebuildProjections() throws {
         try queue.write { db in
-            for table in ["publications", "artifacts", "steps", "runs"] { try db.execute(sql: "DELETE FROM \(table)") }
+            for table in ["run_inputs", "run_outputs", "publications", "artifacts", "steps", "runs"] { try db.execute(sql: "DELETE FROM \(table)") }
             var states: [String: RunState] = [:]
             let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
             while let row = try cursor.next() {

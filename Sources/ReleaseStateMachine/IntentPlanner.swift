@@ -19,7 +19,7 @@ public enum IntentPlanner {
         case .virtualBoxUserImage:
             if let intent = try virtualBoxUserImageIntent(for: name, in: state, started: started)
                 ?? userImageIntent(for: name, in: state, started: started) { return intent }
-        case .systemBaseImage, .publication:
+        case .systemBaseImage, .publication, .importImages:
             break
         }
         switch name {

@@ -18,6 +18,9 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     /// `create-user-image container_type=vbox`: the install tree copied into a VM imported from the
     /// run image's .ova, exported again.
     case virtualBoxUserImage = "vbox-user-image"
+    /// `casa-release import DIR`: images made before casa-release, recorded with their sidecars'
+    /// links, so that provenance chains reach them. One step, recorded in one transaction.
+    case importImages = "import-images"
 }
 
 /// Who carries a step out.
@@ -146,6 +149,8 @@ public struct Pipeline: Equatable, Sendable {
                 StepDefinition(.shutDownVM, skipRule: .unlessGenerating), StepDefinition(.export, skipRule: .unlessGenerating),
                 StepDefinition(.describe, skipRule: .unlessGenerating),
             ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+        case .importImages:
+            return Pipeline(kind: kind, steps: [StepDefinition(.recordImports)])
         }
     }
 

@@ -9,6 +9,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var userImage: UserImageParameters?
     public var download: DownloadParameters?
     public var virtualBoxBaseImage: VirtualBoxBaseImageParameters?
+    public var importImages: ImportParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
@@ -16,8 +17,9 @@ public struct RunParameters: Codable, Equatable, Sendable {
 
     public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
                 userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
-                virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, publication: PublicationParameters? = nil,
-                commandLine: [String] = []) {
+                virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
+                publication: PublicationParameters? = nil, commandLine: [String] = []) {
+        self.importImages = importImages
         self.virtualBoxBaseImage = virtualBoxBaseImage
         self.download = download
         self.systemBaseImage = systemBaseImage

@@ -25,6 +25,7 @@ public enum StepIntent: Equatable, Sendable {
     case fetchImage(FetchImageIntent)
     case verifyDownload(VerifyDownloadIntent)
     case virtualBox(VirtualBoxIntent)
+    case recordImports(RecordImportsIntent)
 }
 
 /// Find the base image: the one named, or the single match of a pattern in the base directory.
@@ -234,6 +235,7 @@ extension StepIntent: Codable {
         case .fetchImage: return "fetch-image"
         case .verifyDownload: return "verify-download"
         case .virtualBox: return "virtualbox"
+        case .recordImports: return "record-imports"
         }
     }
 
@@ -263,6 +265,7 @@ extension StepIntent: Codable {
         case "fetch-image": self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
         case "verify-download": self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
+        case "record-imports": self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -294,6 +297,7 @@ extension StepIntent: Codable {
         case .fetchImage(let intent): try container.encode(intent, forKey: .intent)
         case .verifyDownload(let intent): try container.encode(intent, forKey: .intent)
         case .virtualBox(let intent): try container.encode(intent, forKey: .intent)
+        case .recordImports(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }

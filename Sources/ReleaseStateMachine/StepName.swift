@@ -64,4 +64,6 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let copyInstall = StepName("copy-install")
     public static let writeImageID = StepName("write-image-id")
     public static let setUpDesktop = StepName("set-up-desktop")
+    // casa-release import.
+    public static let recordImports = StepName("record-imports")
 }

@@ -23,6 +23,7 @@ public enum StepOutcome: Equatable, Sendable {
     case fetchedImage(FetchedImage)
     case verifiedDownload(VerifiedDownload)
     case virtualBox(VirtualBoxEffect)
+    case importedImages(ImportedImages)
 }
 
 public struct ResolvedBase: Codable, Equatable, Sendable {
@@ -156,6 +157,7 @@ extension StepOutcome: Codable {
         case .fetchedImage: return "fetched-image"
         case .verifiedDownload: return "verified-download"
         case .virtualBox: return "virtualbox"
+        case .importedImages: return "imported-images"
         }
     }
 
@@ -183,6 +185,7 @@ extension StepOutcome: Codable {
         case "fetched-image": self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
         case "verified-download": self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
+        case "imported-images": self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -212,6 +215,7 @@ extension StepOutcome: Codable {
         case .fetchedImage(let value): try container.encode(value, forKey: .outcome)
         case .verifiedDownload(let value): try container.encode(value, forKey: .outcome)
         case .virtualBox(let value): try container.encode(value, forKey: .outcome)
+        case .importedImages(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

@@ -50,7 +50,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             case .cannotOpen: return CommandFailure(.cannotCreate, error.description)
             case .notALedger, .missing, .newerSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
             case .conflict: return CommandFailure(.temporaryFailure, error.description)
-            case .unknownRun, .ambiguousRun: return CommandFailure(.usage, error.description)
+            case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage: return CommandFailure(.usage, error.description)
             }
         case let error as DomainError:
             if case .leaseHeld = error { return CommandFailure(.temporaryFailure, error.description) }

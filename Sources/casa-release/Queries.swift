@@ -167,6 +167,7 @@ enum Describe {
             return "\(fetched.bytes) bytes" + (fetched.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + (fetched.restarted ? ", started over: the server's file had changed" : "")
         case .verifiedDownload(let verified)?: return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
         case .virtualBox(let effect)?: return virtualBox(effect)
+        case .importedImages(let imported)?: return "\(imported.images.count) image\(imported.images.count == 1 ? "" : "s") from \(imported.directory)"
         }
     }
 

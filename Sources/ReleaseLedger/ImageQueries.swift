@@ -1,0 +1,169 @@
+import Foundation
+import GRDB
+import ReleaseStateMachine
+
+/// How a command names an image: `casa-release provenance TARGET`, `audit image=TARGET`.
+public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
+    /// An absolute path where an image was recorded.
+    case path(String)
+    case imageID(String)
+    /// A sha256, or a prefix of one (at least 6 hexadecimal digits).
+    case sha256Prefix(String)
+    /// A file name: a published `<name>-<N>.<ext>`, or a recorded image's own file name.
+    case fileName(String)
+    /// A published file's URL: its target directory and file name.
+    case url(target: String, file: String)
+
+    public var description: String {
+        switch self {
+        case .path(let path): return path
+        case .imageID(let id): return "image_id \(id)"
+        case .sha256Prefix(let prefix): return "sha256 \(prefix)"
+        case .fileName(let name): return name
+        case .url(let target, let file): return (target.hasSuffix("/") ? target : target + "/") + file
+        }
+    }
+
+    /// Reads what people type: a URL, a path, an image_id (a UUID), a sha256 prefix, else a file name.
+    public static func parse(_ text: String) -> ImageReference {
+        if let scheme = text.range(of: "://"), !text[..<scheme.lowerBound].isEmpty {
+            return .url(target: FilePath.directory(text) + "/", file: FilePath.lastComponent(text))
+        }
+        if text.contains("/") { return .path(text) }
+        let lower = text.lowercased()
+        if UUID(uuidString: text) != nil { return .imageID(lower) }
+        if lower.count >= 6, lower.count <= 64, lower.allSatisfy(\.isHexDigit) { return .sha256Prefix(lower) }
+        return .fileName(text)
+    }
+}
+
+/// An image the ledger knows: one row of `run_outputs`.
+public struct ImageRecord: Codable, Equatable, Sendable {
+    public var runID: String
+    public var path: String
+    public var name: String
+    public var origin: ProducedImage.Origin
+    public var imageID: String?
+    public var sha256: String?
+    public var md5: String?
+    public var size: Int64?
+    public var recordedAt: String
+
+    init(row: Row) {
+        runID = row["run_id"]
+        path = row["path"]
+        name = row["name"]
+        origin = ProducedImage.Origin(rawValue: row["origin"]) ?? .published
+        imageID = row["image_id"]
+        sha256 = row["sha256"]
+        md5 = row["md5"]
+        size = row["size"]
+        recordedAt = row["recorded_at"]
+    }
+
+    /// What tells two records of one image from records of two images: the bytes when known.
+    var identity: String { sha256 ?? imageID.map { "image_id:\($0)" } ?? "\(runID):\(path)" }
+
+    /// One line, to tell images apart in an ambiguity message.
+    var summary: String {
+        "\(path) (sha256 \(sha256.map { String($0.prefix(12)) } ?? "unknown"), image_id \(imageID ?? "none"), run \(runID.prefix(8)))"
+    }
+}
+
+extension Ledger {
+    /// The one image `reference` names. Several records of the same bytes (an image made here,
+    /// then downloaded elsewhere) are one image, told by the record that made it; several
+    /// different images are `LedgerError.ambiguousImage`.
+    public func image(_ reference: ImageReference) throws -> ImageRecord {
+        try read { db in try Self.image(reference, db) }
+    }
+
+    static func image(_ reference: ImageReference, _ db: Database) throws -> ImageRecord {
+        var records: [ImageRecord]
+        switch reference {
+        case .path(let path):
+            // The most recent record at that path: a path rebuilt with force=yes names its last image.
+            records = try fetchImages(db, "path = ?", [path])
+            if let latest = records.max(by: { $0.recordedAt < $1.recordedAt }) { return latest }
+        case .imageID(let id):
+            records = try fetchImages(db, "image_id = ?", [id])
+            if records.isEmpty {
+                records = try publishedImages(db, "image_id = ?", [id])
+            }
+        case .sha256Prefix(let prefix):
+            // GLOB on a prefix is a range scan of the index; sha256 values are lowercase hex.
+            records = try fetchImages(db, "sha256 GLOB ?", [prefix + "*"])
+            if records.isEmpty { records = try publishedImages(db, "sha256 GLOB ?", [prefix + "*"]) }
+        case .fileName(let name):
+            records = try publishedImages(db, "image_file = ?", [name])
+            if records.isEmpty { records = try fetchImages(db, "name = ?", [name]) }
+        case .url(let target, let file):
+            records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
+        }
+        let groups = Dictionary(grouping: records, by: \.identity)
+        guard !groups.isEmpty else { throw LedgerError.unknownImage(reference.description) }
+        guard groups.count == 1, let group = groups.first?.value else {
+            throw LedgerError.ambiguousImage(reference: reference.description,
+                                             matches: groups.values.compactMap { $0.first?.summary }.sorted().prefix(5).map { $0 })
+        }
+        return preferred(group)!
+    }
+
+    /// Among records of one image, the one that says most: made, then imported, then downloaded;
+    /// the most recent first.
+    static func preferred(_ records: [ImageRecord]) -> ImageRecord? {
+        let rank: [ProducedImage.Origin: Int] = [.made: 0, .imported: 1, .downloaded: 2, .published: 3]
+        return records.min { a, b in
+            (rank[a.origin] ?? 3, b.recordedAt) < (rank[b.origin] ?? 3, a.recordedAt)
+        }
+    }
+
+    static func fetchImages(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [ImageRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM run_outputs WHERE \(condition) LIMIT 50", arguments: arguments).map(ImageRecord.init(row:))
+    }
+
+    /// The images behind publications that match: the records that made them when the ledger has
+    /// them, else the publication's own account of the image (an image published here but made
+    /// before casa-release, and never imported).
+    static func publishedImages(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [ImageRecord] {
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE \(condition) LIMIT 50", arguments: arguments)
+        var records: [ImageRecord] = []
+        for row in rows {
+            let sha256: String? = row["sha256"]
+            if let sha256, let made = preferred(try fetchImages(db, "sha256 = ?", [sha256])) {
+                records.append(made)
+                continue
+            }
+            let run: String = row["run_id"]
+            // A publication run inspects an image; its path is in the run's parameters.
+            let image = try String.fetchOne(db, sql: "SELECT json_extract(parameters, '$.publication.image') FROM runs WHERE run_id = ?", arguments: [run])
+            let path = image ?? (row["image_file"] as String? ?? "?")
+            records.append(ImageRecord(row: Row([
+                "run_id": run, "path": path, "name": FilePath.lastComponent(path), "origin": "published",
+                "image_id": row["image_id"], "sha256": sha256, "md5": row["md5"], "size": row["size"], "recorded_at": row["updated_at"],
+            ])))
+        }
+        return records
+    }
+
+    /// The publications of an image, oldest first.
+    static func publications(of image: ImageRecord, _ db: Database) throws -> [PublicationProvenance] {
+        let rows: [Row]
+        if let sha256 = image.sha256 {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 = ? ORDER BY updated_at", arguments: [sha256])
+        } else if let imageID = image.imageID {
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE image_id = ? AND md5 IS ? ORDER BY updated_at", arguments: [imageID, image.md5])
+        } else {
+            rows = []
+        }
+        return rows.map(PublicationProvenance.init(row:))
+    }
+}
+
+extension PublicationProvenance {
+    init(row: Row) {
+        self.init(runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
+                  status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
+                  retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"])
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import GRDB
+import ReleaseStateMachine
+
+extension Ledger {
+    /// The chain of an image as far as the ledger knows it: its publications, the run that made
+    /// it, and what went into it, followed through the runs that made those, down to inputs no
+    /// run of this ledger made. One read transaction; every lookup is an indexed read.
+    public func provenance(of image: ImageRecord) throws -> ProvenanceGraph {
+        try read { db in
+            var tracer = ProvenanceTracer(db: db)
+            let subject = try tracer.add(image)
+            for publication in try Self.publications(of: image, db) {
+                let id = "publication:\(publication.runID):\(publication.target)"
+                tracer.graph.nodes.append(ProvenanceNode(id: id, kind: .publication, name: publication.file ?? publication.target,
+                                                         url: publication.url, publication: publication))
+                tracer.graph.edges.append(ProvenanceEdge(from: id, to: subject, role: "publishes"))
+            }
+            tracer.graph.subject = subject
+            return tracer.graph
+        }
+    }
+
+    /// A run's state and its row's times, for a provenance node.
+    static func provenanceRun(_ runID: String, _ db: Database) throws -> ProvenanceRun? {
+        let state = try loadState(db, stream: runID)
+        guard let started = state.started,
+              let row = try Row.fetchOne(db, sql: "SELECT started_at, updated_at FROM runs WHERE run_id = ?", arguments: [runID]) else { return nil }
+        return ProvenanceRun(runID: runID, pipeline: started.pipeline, status: state.status, startedAt: row["started_at"],
+                             finishedAt: state.isCompleted ? row["updated_at"] : nil, host: started.host, user: started.user,
+                             tools: started.tools, parameters: started.parameters,
+                             definitionSHA256: state.renderedDefinition?.sha256, recipeSHA256: state.loadedRecipe?.sha256)
+    }
+
+    /// What went into an image, in the order the run recorded it.
+    static func inputs(of image: ImageRecord, _ db: Database) throws -> [ProvenanceInput] {
+        try String.fetchAll(db, sql: "SELECT input FROM run_inputs WHERE run_id = ? AND output_path = ? ORDER BY position",
+                            arguments: [image.runID, image.path])
+            .map { try JSONDecoder().decode(ProvenanceInput.self, from: Data($0.utf8)) }
+    }
+
+    /// The image another run produced that `input` names: by its bytes, else its image_id, else
+    /// its path. Nil when no run of this ledger produced it.
+    static func producer(of input: ProvenanceInput, excludingRun run: String, _ db: Database) throws -> ImageRecord? {
+        guard input.isImage else { return nil }
+        if let sha256 = input.sha256, let found = preferred(try fetchImages(db, "sha256 = ? AND run_id != ?", [sha256, run])) {
+            return found
+        }
+        if let imageID = input.imageID, let found = preferred(try fetchImages(db, "image_id = ? AND run_id != ?", [imageID, run])) {
+            return found
+        }
+        if input.sha256 == nil, input.imageID == nil, let path = input.path, input.role == .base {
+            return preferred(try fetchImages(db, "path = ? AND run_id != ?", [path, run]))
+        }
+        return nil
+    }
+}
+
+/// Walks a chain from an image down, adding each node once.
+struct ProvenanceTracer {
+    let db: Database
+    var graph = ProvenanceGraph(subject: "")
+    private var known: Set<String> = []
+    /// Chains are short (user → dev → run → system → upstream); the bound only stops a ledger
+    /// edited by hand into a loop from walking forever.
+    private let maximumDepth = 32
+
+    init(db: Database) {
+        self.db = db
+    }
+
+    /// Adds an image and, recursively, its inputs; returns its node id.
+    mutating func add(_ image: ImageRecord, depth: Int = 0) throws -> String {
+        let id = "image:\(image.runID):\(image.path)"
+        guard known.insert(id).inserted else { return id }
+        let run = image.origin == .published ? nil : try Ledger.provenanceRun(image.runID, db)
+        graph.nodes.append(ProvenanceNode(id: id, kind: .image, name: image.name, path: image.path, imageID: image.imageID,
+                                          sha256: image.sha256, md5: image.md5, size: image.size, run: run, origin: image.origin))
+        guard depth < maximumDepth, image.origin != .published else { return id }
+        for input in try Ledger.inputs(of: image, db) {
+            let inputID = try add(input, of: image, depth: depth)
+            graph.edges.append(ProvenanceEdge(from: id, to: inputID, role: input.role.rawValue))
+        }
+        return id
+    }
+
+    private mutating func add(_ input: ProvenanceInput, of image: ImageRecord, depth: Int) throws -> String {
+        let producer = try Ledger.producer(of: input, excludingRun: image.runID, db)
+        if input.role == .environment {
+            // The environment is a node of its own (name, sources, install tree); the dev image
+            // it runs in is its input.
+            let id = "environment:\(input.name):\(input.sha256 ?? input.imageID ?? input.path ?? "")"
+            guard known.insert(id).inserted else { return id }
+            graph.nodes.append(ProvenanceNode(
+                id: id, kind: .environment, name: input.name, path: input.path, imageID: input.imageID,
+                environment: EnvironmentProvenance(kind: input.environmentKind, sources: input.sources ?? [], installTree: input.tree)))
+            let devID: String
+            if let producer {
+                devID = try add(producer, depth: depth + 1)
+            } else {
+                devID = leaf(ProvenanceInput(role: .environment, name: "\(input.environmentKind == .pixi ? "pixi" : "dev") image of \(input.name)",
+                                             imageID: input.imageID, sha256: input.sha256, size: input.size))
+            }
+            graph.edges.append(ProvenanceEdge(from: id, to: devID, role: "image"))
+            return id
+        }
+        if let producer { return try add(producer, depth: depth + 1) }
+        return leaf(input)
+    }
+
+    /// An input no run of this ledger produced: what the consuming run recorded of it.
+    private mutating func leaf(_ input: ProvenanceInput) -> String {
+        let key = input.sha256 ?? input.imageID ?? input.url ?? input.path ?? input.name
+        let id = "input:\(input.role.rawValue):\(key)"
+        guard known.insert(id).inserted else { return id }
+        let kind: ProvenanceNode.Kind
+        switch input.role {
+        case .recipe: kind = .recipe
+        case .definition: kind = .definition
+        case .download: kind = .download
+        default: kind = .file
+        }
+        graph.nodes.append(ProvenanceNode(id: id, kind: kind, name: input.name, path: input.path, url: input.url, imageID: input.imageID,
+                                          sha256: input.sha256, md5: input.md5, size: input.size))
+        return id
+    }
+}
