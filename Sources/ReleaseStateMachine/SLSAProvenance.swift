@@ -82,7 +82,9 @@ extension SLSAStatement {
         var dependencies: [ResourceDescriptor] = []
         for edge in graph.inputs(of: image.id) {
             guard let input = graph.node(edge.to) else { continue }
-            dependencies.append(Self.descriptor(input, role: edge.role))
+            // An environment is identified by the image it runs in (its dev or pixi image).
+            let identity = input.kind == .environment ? graph.inputs(of: input.id).first.flatMap { graph.node($0.to) } : nil
+            dependencies.append(Self.descriptor(input, role: edge.role, digestsFrom: identity ?? input))
             if let environment = input.environment {
                 if let tree = environment.installTree {
                     dependencies.append(ResourceDescriptor(name: "install-tree", uri: nil, digest: ["sha256": tree.sha256],
@@ -113,10 +115,10 @@ extension SLSAStatement {
                                        metadata: Metadata(invocationId: run.runID, startedOn: run.startedAt, finishedOn: run.finishedAt))))
     }
 
-    private static func descriptor(_ node: ProvenanceNode, role: String) -> ResourceDescriptor {
+    private static func descriptor(_ node: ProvenanceNode, role: String, digestsFrom identity: ProvenanceNode) -> ResourceDescriptor {
         var digest: [String: String] = [:]
-        if let sha256 = node.sha256 { digest["sha256"] = sha256 }
-        if let md5 = node.md5 { digest["md5"] = md5 }
+        if let sha256 = identity.sha256 { digest["sha256"] = sha256 }
+        if let md5 = identity.md5 { digest["md5"] = md5 }
         var annotations = ["role": role]
         if let imageID = node.imageID { annotations["image_id"] = imageID }
         if node.kind == .environment { annotations["environment"] = node.name }

@@ -107,37 +107,6 @@ struct Log: ParsableCommand {
     }
 }
 
-/// `casa-release verify`
-struct Verify: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Walk the ledger's hash chain; report the first event that does not match (exit 65).")
-
-    @OptionGroup var global: GlobalOptions
-
-    struct Report: Encodable {
-        var ledger: String
-        var checked: Int
-        var intact: Bool
-        var firstMismatch: Int64?
-        var reason: String?
-    }
-
-    func run() throws {
-        let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
-        let chain = try ledger.verifyChain()
-        if global.json {
-            try output.emitJSON(Report(ledger: ledger.path, checked: chain.checked, intact: chain.firstMismatch == nil,
-                                       firstMismatch: chain.firstMismatch?.sequence, reason: chain.firstMismatch?.reason))
-            if chain.firstMismatch != nil { throw ExitCode(ExitStatus.badInput.rawValue) }
-            return
-        }
-        if let mismatch = chain.firstMismatch {
-            throw CommandFailure(.badInput, "event \(mismatch.sequence) of \(ledger.path) does not match: \(mismatch.reason) (\(chain.checked) events before it are intact)")
-        }
-        output.result("verified \(chain.checked) events in \(ledger.path): the hash chain is intact")
-    }
-}
-
 /// One-line descriptions of step outcomes for people.
 enum Describe {
     static func outcome(_ outcome: StepOutcome?) -> String? {
