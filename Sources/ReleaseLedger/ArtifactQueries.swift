@@ -12,25 +12,34 @@ public struct ArtifactRecord: Codable, Equatable, Sendable {
     public var md5: String?
     public var sha256: String?
     public var recordedAt: String
-    /// How many earlier records of the same path later runs replaced (a rebuild with force=yes).
+    /// How many earlier records of the same file were replaced by a later run's (a rebuild with force=yes).
     public var supersededRecords: Int
 }
 
 extension Ledger {
-    /// Every local file recorded, once per path: its most recent record.
+    /// Every local file recorded, once per path. The record that counts is the most recent one of
+    /// the run that made the file (an image or its sidecar); a file that runs only read (a base)
+    /// counts by its most recent record with a digest, else its most recent record.
     public func recordedArtifacts() throws -> [ArtifactRecord] {
         try read { db in
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM artifacts ORDER BY path, recorded_at, rowid")
-            var latest: [String: ArtifactRecord] = [:]
+            var records: [String: [ArtifactRecord]] = [:]
             var order: [String] = []
             for row in rows {
                 let path: String = row["path"]
-                let earlier = latest[path].map { $0.supersededRecords + 1 } ?? 0
-                if latest[path] == nil { order.append(path) }
-                latest[path] = ArtifactRecord(runID: row["run_id"], path: path, role: row["role"], imageID: row["image_id"], size: row["size"],
-                                              md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"], supersededRecords: earlier)
+                if records[path] == nil { order.append(path) }
+                records[path, default: []].append(ArtifactRecord(
+                    runID: row["run_id"], path: path, role: row["role"], imageID: row["image_id"], size: row["size"],
+                    md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"], supersededRecords: 0))
             }
-            return order.compactMap { latest[$0] }
+            return order.compactMap { path in
+                let all = records[path] ?? []
+                let made = all.filter { $0.role != "base" }
+                let candidates = made.isEmpty ? (all.contains { $0.sha256 != nil } ? all.filter { $0.sha256 != nil } : all) : made
+                guard var chosen = candidates.last else { return nil }
+                chosen.supersededRecords = made.isEmpty ? 0 : made.count - 1
+                return chosen
+            }
         }
     }
 }

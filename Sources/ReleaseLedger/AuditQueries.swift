@@ -80,15 +80,18 @@ extension Ledger {
         }
     }
 
-    /// The images whose inputs name `image`, by its bytes or its image_id.
+    /// The images whose inputs name `image`: by its image_id, or by its bytes unless it is a system
+    /// image (the rule of `producer(of:consumer:)`: a system image's bytes are its upstream's).
     static func dependents(of image: ImageRecord, _ db: Database) throws -> [(ImageRecord, String)] {
         guard image.sha256 != nil || image.imageID != nil else { return [] }
+        let pipeline = try String.fetchOne(db, sql: "SELECT pipeline FROM runs WHERE run_id = ?", arguments: [image.runID])
+        let sha256 = pipeline == PipelineKind.systemBaseImage.rawValue ? nil : image.sha256
         let rows = try Row.fetchAll(db, sql: """
             SELECT o.*, i.role AS input_role FROM run_inputs i
             JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
-            WHERE (i.sha256 = ? OR i.image_id = ?) AND i.run_id != ?
+            WHERE (i.sha256 = ? OR i.image_id = ?) AND NOT (i.run_id = ? AND i.output_path = ?)
             ORDER BY o.recorded_at
-            """, arguments: [image.sha256, image.imageID, image.runID])
+            """, arguments: [sha256, image.imageID, image.runID, image.path])
         return rows.map { (ImageRecord(row: $0), $0["input_role"] as String) }
     }
 }

@@ -83,20 +83,20 @@ extension Ledger {
         switch reference {
         case .path(let path):
             // The most recent record at that path: a path rebuilt with force=yes names its last image.
-            records = try fetchImages(db, "path = ?", [path])
+            records = try fetchImages(db, "o.path = ?", [path])
             if let latest = records.max(by: { $0.recordedAt < $1.recordedAt }) { return latest }
         case .imageID(let id):
-            records = try fetchImages(db, "image_id = ?", [id])
+            records = try fetchImages(db, "o.image_id = ?", [id])
             if records.isEmpty {
                 records = try publishedImages(db, "image_id = ?", [id])
             }
         case .sha256Prefix(let prefix):
             // GLOB on a prefix is a range scan of the index; sha256 values are lowercase hex.
-            records = try fetchImages(db, "sha256 GLOB ?", [prefix + "*"])
+            records = try fetchImages(db, "o.sha256 GLOB ?", [prefix + "*"])
             if records.isEmpty { records = try publishedImages(db, "sha256 GLOB ?", [prefix + "*"]) }
         case .fileName(let name):
             records = try publishedImages(db, "image_file = ?", [name])
-            if records.isEmpty { records = try fetchImages(db, "name = ?", [name]) }
+            if records.isEmpty { records = try fetchImages(db, "o.name = ?", [name]) }
         case .url(let target, let file):
             records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
         }
@@ -119,7 +119,9 @@ extension Ledger {
     }
 
     static func fetchImages(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [ImageRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM run_outputs WHERE \(condition) LIMIT 50", arguments: arguments).map(ImageRecord.init(row:))
+        // `o` is the output, `r` its run: conditions may name both.
+        try Row.fetchAll(db, sql: "SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50",
+                         arguments: arguments).map(ImageRecord.init(row:))
     }
 
     /// The images behind publications that match: the records that made them when the ledger has
@@ -130,7 +132,7 @@ extension Ledger {
         var records: [ImageRecord] = []
         for row in rows {
             let sha256: String? = row["sha256"]
-            if let sha256, let made = preferred(try fetchImages(db, "sha256 = ?", [sha256])) {
+            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ?", [sha256])) {
                 records.append(made)
                 continue
             }

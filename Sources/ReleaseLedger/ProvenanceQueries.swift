@@ -39,18 +39,33 @@ extension Ledger {
             .map { try JSONDecoder().decode(ProvenanceInput.self, from: Data($0.utf8)) }
     }
 
-    /// The image another run produced that `input` names: by its bytes, else its image_id, else
-    /// its path. Nil when no run of this ledger produced it.
-    static func producer(of input: ProvenanceInput, excludingRun run: String, _ db: Database) throws -> ImageRecord? {
+    /// The image that `input` names, produced by a run of this ledger: by its path and bytes, else
+    /// by its bytes, else by its image_id, else (a base known by path alone) by its path. Nil when
+    /// no run produced it. `consumer` itself is never its own input.
+    ///
+    /// A system base image is a byte-for-byte copy of its upstream file, so its bytes say nothing
+    /// about which copy some other run read: a system image is found by its path, or its image_id,
+    /// never by its digest alone (else every system image made from one upstream .sif would be
+    /// the "base" of the next).
+    static func producer(of input: ProvenanceInput, consumer: ImageRecord, _ db: Database) throws -> ImageRecord? {
         guard input.isImage else { return nil }
-        if let sha256 = input.sha256, let found = preferred(try fetchImages(db, "sha256 = ? AND run_id != ?", [sha256, run])) {
-            return found
+        let notConsumer = "NOT (o.run_id = ? AND o.path = ?)"
+        if let sha256 = input.sha256 {
+            if let path = input.path,
+               let found = preferred(try fetchImages(db, "o.sha256 = ? AND o.path = ? AND \(notConsumer)", [sha256, path, consumer.runID, consumer.path])) {
+                return found
+            }
+            if let found = preferred(try fetchImages(db, "o.sha256 = ? AND r.pipeline != ? AND \(notConsumer)",
+                                                     [sha256, PipelineKind.systemBaseImage.rawValue, consumer.runID, consumer.path])) {
+                return found
+            }
         }
-        if let imageID = input.imageID, let found = preferred(try fetchImages(db, "image_id = ? AND run_id != ?", [imageID, run])) {
+        if let imageID = input.imageID,
+           let found = preferred(try fetchImages(db, "o.image_id = ? AND \(notConsumer)", [imageID, consumer.runID, consumer.path])) {
             return found
         }
         if input.sha256 == nil, input.imageID == nil, let path = input.path, input.role == .base {
-            return preferred(try fetchImages(db, "path = ? AND run_id != ?", [path, run]))
+            return preferred(try fetchImages(db, "o.path = ? AND \(notConsumer)", [path, consumer.runID, consumer.path]))
         }
         return nil
     }
@@ -85,7 +100,7 @@ struct ProvenanceTracer {
     }
 
     private mutating func add(_ input: ProvenanceInput, of image: ImageRecord, depth: Int) throws -> String {
-        let producer = try Ledger.producer(of: input, excludingRun: image.runID, db)
+        let producer = try Ledger.producer(of: input, consumer: image, db)
         if input.role == .environment {
             // The environment is a node of its own (name, sources, install tree); the dev image
             // it runs in is its input.

@@ -137,6 +137,19 @@ import ReleaseStateMachine
         }
     }
 
+    /// A system image is a copy of its upstream file: two of them have the same bytes, and
+    /// neither is the other's base.
+    @Test func twoSystemImagesFromOneUpstreamAreNotEachOthersBase() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        #expect(try workspace.run(workspace.createArguments + ["name=casa-system-copy"]).status == 0)
+        let second = try graph(workspace, workspace.base + "/casa-system-copy.sif")
+        let base = try #require(input(second, of: second.subject, "base"))
+        #expect(base.path == workspace.upstream && base.run == nil)
+        let audit = try workspace.run(["audit", "image=\(workspace.output)"])
+        #expect(audit.status == 0 && audit.stdout.hasPrefix("nothing recorded in this ledger was built on"), "\(audit.stdout)")
+    }
+
     @Test func badTargetsAndFormatsAreOneLineErrors() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// A ledger written before the provenance tables existed gets them, filled from its events, the
+/// first time a newer casa-release opens it.
+@Suite struct ProjectionRebuildTests {
+    @Test func aLedgerFromBeforeProvenanceIsRebuiltOnOpening() throws {
+        let (workspace, _) = try ProvenanceTests.publishedUserImage()
+        let before = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
+        #expect(before.status == 0)
+        let events = try workspace.ledger().eventCount()
+
+        // Back to the schema of migration 0002: no provenance tables, no publication times.
+        let downgrade = """
+            DROP TABLE run_inputs; DROP TABLE run_outputs;
+            DROP INDEX publications_by_sha256; DROP INDEX publications_by_image_file;
+            ALTER TABLE publications DROP COLUMN published_at; ALTER TABLE publications DROP COLUMN published_by;
+            ALTER TABLE publications DROP COLUMN retracted_at; ALTER TABLE publications DROP COLUMN retracted_by;
+            ALTER TABLE publications DROP COLUMN retraction_reason;
+            DELETE FROM grdb_migrations WHERE identifier = '0003_provenance';
+            """
+        #expect(try workspace.sqlite3(downgrade) == 0)
+        #expect(try workspace.sqlite3("SELECT * FROM run_outputs") != 0, "the table is gone")
+
+        let after = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
+        #expect(after.status == 0, "\(after.stderr)")
+        #expect(after.stdout == before.stdout, "the same chain, rebuilt from the events")
+        #expect(try workspace.ledger().appliedMigrations().last == "0003_provenance")
+        #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+}
