@@ -70,6 +70,12 @@ let package = Package(
             dependencies: ["ReleaseLedger", "ReleaseStateMachine"],
             path: "Benchmarks/LedgerAppendBenchmark"
         ),
+        // Builds a ledger of 100,000 runs through the ledger's API and times provenance, audit and status.
+        .executableTarget(
+            name: "provenance-benchmark",
+            dependencies: ["ReleaseLedger", "ReleaseStateMachine"],
+            path: "Benchmarks/ProvenanceBenchmark"
+        ),
         .testTarget(
             name: "ReleaseStateMachineTests",
             dependencies: ["ReleaseStateMachine"]

@@ -31,23 +31,21 @@ extension Ledger {
                 """, arguments: [name])
             var environmentImageIDs: Set<String> = []
             for row in rows {
-                let image = ImageRecord(row: row)
                 let environmentImageID: String? = row["environment_image_id"]
                 if let environmentImageID { environmentImageIDs.insert(environmentImageID) }
-                entries.append(AuditEntry(image: image, via: "environment", builtOn: nil, depth: 1,
-                                          environmentImageID: environmentImageID, publications: try Self.publications(of: image, db)))
+                entries.append(AuditEntry(image: ImageRecord(row: row), via: "environment", builtOn: nil, depth: 1,
+                                          environmentImageID: environmentImageID, publications: []))
             }
             for imageID in environmentImageIDs.sorted() {
                 for row in try Row.fetchAll(db, sql: """
                     SELECT o.* FROM run_inputs i JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                     WHERE i.role = 'origin-dev' AND i.image_id = ? ORDER BY o.recorded_at
                     """, arguments: [imageID]) {
-                    let image = ImageRecord(row: row)
-                    entries.append(AuditEntry(image: image, via: "origin-dev", builtOn: nil, depth: 1,
-                                              environmentImageID: imageID, publications: try Self.publications(of: image, db)))
+                    entries.append(AuditEntry(image: ImageRecord(row: row), via: "origin-dev", builtOn: nil, depth: 1,
+                                              environmentImageID: imageID, publications: []))
                 }
             }
-            return entries
+            return try Self.withPublications(entries, db)
         }
     }
 
@@ -59,39 +57,76 @@ extension Ledger {
     }
 
     /// What was built on top of `image`: the images whose runs took it as an input, then what
-    /// was built on those, breadth first (the reverse edges of `provenance`).
+    /// was built on those, breadth first (the reverse edges of `provenance`). One query per level
+    /// (and per 500 images), whatever the fan-out.
     public func audit(dependentsOf image: ImageRecord) throws -> [AuditEntry] {
         try read { db in
             var entries: [AuditEntry] = []
             var seen: Set<String> = ["\(image.runID):\(image.path)"]
-            var frontier: [(image: ImageRecord, depth: Int)] = [(image, 0)]
+            var frontier = [image]
+            var depth = 0
             while !frontier.isEmpty {
-                var next: [(image: ImageRecord, depth: Int)] = []
-                for (parent, depth) in frontier {
-                    for (dependent, role) in try Self.dependents(of: parent, db) where seen.insert("\(dependent.runID):\(dependent.path)").inserted {
-                        entries.append(AuditEntry(image: dependent, via: role, builtOn: parent.path, depth: depth + 1,
-                                                  environmentImageID: nil, publications: try Self.publications(of: dependent, db)))
-                        next.append((dependent, depth + 1))
-                    }
+                depth += 1
+                var next: [ImageRecord] = []
+                for (dependent, parent, role) in try Self.dependents(of: frontier, db) where seen.insert("\(dependent.runID):\(dependent.path)").inserted {
+                    entries.append(AuditEntry(image: dependent, via: role, builtOn: parent.path, depth: depth, environmentImageID: nil, publications: []))
+                    next.append(dependent)
                 }
                 frontier = next
             }
-            return entries
+            return try Self.withPublications(entries, db)
         }
     }
 
-    /// The images whose inputs name `image`: by its image_id, or by its bytes unless it is a system
-    /// image (the rule of `producer(of:consumer:)`: a system image's bytes are its upstream's).
-    static func dependents(of image: ImageRecord, _ db: Database) throws -> [(ImageRecord, String)] {
-        guard image.sha256 != nil || image.imageID != nil else { return [] }
-        let pipeline = try String.fetchOne(db, sql: "SELECT pipeline FROM runs WHERE run_id = ?", arguments: [image.runID])
-        let sha256 = pipeline == PipelineKind.systemBaseImage.rawValue ? nil : image.sha256
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT o.*, i.role AS input_role FROM run_inputs i
-            JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
-            WHERE (i.sha256 = ? OR i.image_id = ?) AND NOT (i.run_id = ? AND i.output_path = ?)
-            ORDER BY o.recorded_at
-            """, arguments: [sha256, image.imageID, image.runID, image.path])
-        return rows.map { (ImageRecord(row: $0), $0["input_role"] as String) }
+    /// The images whose inputs name one of `parents`: by its image_id, or by its bytes unless it is
+    /// a system image (the rule of `producer(of:consumer:)`: a system image's bytes are its
+    /// upstream's), each with the parent it names and the input's role.
+    static func dependents(of parents: [ImageRecord], _ db: Database) throws -> [(ImageRecord, ImageRecord, String)] {
+        var found: [(ImageRecord, ImageRecord, String)] = []
+        for chunk in stride(from: 0, to: parents.count, by: 500).map({ Array(parents[$0..<min($0 + 500, parents.count)]) }) {
+            let systemRuns = Set(try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE pipeline = ? AND run_id IN (\(placeholders(chunk.count)))",
+                                                     arguments: StatementArguments([PipelineKind.systemBaseImage.rawValue] + chunk.map(\.runID))))
+            var bySHA256: [String: ImageRecord] = [:], byImageID: [String: ImageRecord] = [:]
+            for parent in chunk {
+                if let sha256 = parent.sha256, !systemRuns.contains(parent.runID) { bySHA256[sha256] = parent }
+                if let imageID = parent.imageID { byImageID[imageID] = parent }
+            }
+            guard !bySHA256.isEmpty || !byImageID.isEmpty else { continue }
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id FROM run_inputs i
+                JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
+                WHERE i.sha256 IN (\(placeholders(bySHA256.count))) OR i.image_id IN (\(placeholders(byImageID.count)))
+                ORDER BY o.recorded_at, o.rowid
+                """, arguments: StatementArguments(Array(bySHA256.keys) + Array(byImageID.keys)))
+            for row in rows {
+                let dependent = ImageRecord(row: row)
+                let sha256: String? = row["input_sha256"], imageID: String? = row["input_image_id"]
+                guard let parent = sha256.flatMap({ bySHA256[$0] }) ?? imageID.flatMap({ byImageID[$0] }),
+                      !(parent.runID == dependent.runID && parent.path == dependent.path) else { continue }
+                found.append((dependent, parent, row["input_role"]))
+            }
+        }
+        return found
+    }
+
+    /// The entries with their images' publications, read in a few queries.
+    static func withPublications(_ entries: [AuditEntry], _ db: Database) throws -> [AuditEntry] {
+        var bySHA256: [String: [PublicationProvenance]] = [:]
+        let digests = Array(Set(entries.compactMap(\.image.sha256)))
+        for chunk in stride(from: 0, to: digests.count, by: 500).map({ Array(digests[$0..<min($0 + 500, digests.count)]) }) {
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 IN (\(placeholders(chunk.count))) ORDER BY updated_at",
+                                        arguments: StatementArguments(chunk)) {
+                bySHA256[row["sha256"], default: []].append(PublicationProvenance(row: row))
+            }
+        }
+        return try entries.map { entry in
+            var entry = entry
+            entry.publications = try entry.image.sha256.map { bySHA256[$0] ?? [] } ?? publications(of: entry.image, db)
+            return entry
+        }
+    }
+
+    static func placeholders(_ count: Int) -> String {
+        count == 0 ? "NULL" : Array(repeating: "?", count: count).joined(separator: ", ")
     }
 }
