@@ -121,7 +121,7 @@ extension Ledger {
         }
         return try entries.map { entry in
             var entry = entry
-            entry.publications = try entry.image.sha256.map { bySHA256[$0] ?? [] } ?? publications(of: entry.image, db)
+            entry.publications = try entry.image.sha256.map { (bySHA256[$0] ?? []).filter { $0.imageID == entry.image.imageID } } ?? publications(of: entry.image, db)
             return entry
         }
     }

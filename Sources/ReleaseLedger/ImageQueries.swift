@@ -61,8 +61,11 @@ public struct ImageRecord: Codable, Equatable, Sendable {
         recordedAt = row["recorded_at"]
     }
 
-    /// What tells two records of one image from records of two images: the bytes when known.
-    var identity: String { sha256 ?? imageID.map { "image_id:\($0)" } ?? "\(runID):\(path)" }
+    /// What tells two records of one image from records of two images: the bytes and the image_id
+    /// together (two system images copied from one upstream file have the same bytes).
+    var identity: String {
+        sha256 == nil && imageID == nil ? "\(runID):\(path)" : "\(sha256 ?? "-")/\(imageID ?? "-")"
+    }
 
     /// One line, to tell images apart in an ambiguity message.
     var summary: String {
@@ -132,7 +135,8 @@ extension Ledger {
         var records: [ImageRecord] = []
         for row in rows {
             let sha256: String? = row["sha256"]
-            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ?", [sha256])) {
+            let imageID: String? = row["image_id"]
+            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ? AND o.image_id IS ?", [sha256, imageID])) {
                 records.append(made)
                 continue
             }
@@ -148,11 +152,11 @@ extension Ledger {
         return records
     }
 
-    /// The publications of an image, oldest first.
+    /// The publications of an image (its bytes and its image_id), oldest first.
     static func publications(of image: ImageRecord, _ db: Database) throws -> [PublicationProvenance] {
         let rows: [Row]
         if let sha256 = image.sha256 {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 = ? ORDER BY updated_at", arguments: [sha256])
+            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 = ? AND image_id IS ? ORDER BY updated_at", arguments: [sha256, image.imageID])
         } else if let imageID = image.imageID {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE image_id = ? AND md5 IS ? ORDER BY updated_at", arguments: [imageID, image.md5])
         } else {
@@ -166,6 +170,7 @@ extension PublicationProvenance {
     init(row: Row) {
         self.init(runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
                   status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
-                  retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"])
+                  retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"],
+                  imageID: row["image_id"])
     }
 }

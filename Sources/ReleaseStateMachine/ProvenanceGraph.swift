@@ -151,9 +151,12 @@ public struct PublicationProvenance: Codable, Equatable, Sendable {
     public var retractedAt: String?
     public var retractedBy: String?
     public var retractionReason: String?
+    /// The image_id of the image published (its sidecar's).
+    public var imageID: String?
 
     public init(runID: String, target: String, file: String?, buildNumber: Int?, status: String, publishedAt: String?,
-                publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?) {
+                publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?, imageID: String? = nil) {
+        self.imageID = imageID
         self.runID = runID
         self.target = target
         self.file = file

@@ -48,6 +48,13 @@ public struct SLSAStatement: Codable, Equatable, Sendable {
         public var uri: String?
         public var digest: [String: String]?
         public var annotations: [String: String]?
+
+        public init(name: String?, uri: String?, digest: [String: String]?, annotations: [String: String]?) {
+            self.name = name
+            self.uri = uri
+            self.digest = digest
+            self.annotations = annotations
+        }
     }
 
     /// The URI prefix of casa-release's build types: one per pipeline, `<prefix><pipeline>/v1`.

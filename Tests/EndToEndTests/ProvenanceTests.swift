@@ -148,6 +148,12 @@ import ReleaseStateMachine
         #expect(base.path == workspace.upstream && base.run == nil)
         let audit = try workspace.run(["audit", "image=\(workspace.output)"])
         #expect(audit.status == 0 && audit.stdout.hasPrefix("nothing recorded in this ledger was built on"), "\(audit.stdout)")
+        // Their bytes name both: the image_id tells them apart.
+        let sha256 = try sha256(workspace, workspace.output)
+        let ambiguous = try workspace.run(["provenance", String(sha256.prefix(10))])
+        #expect(ambiguous.status == 64 && ambiguous.stderr.contains("names several images") && ambiguous.stderr.contains("casa-system-copy.sif"), "\(ambiguous.stderr)")
+        let first = try graph(workspace, try workspace.sidecar(workspace.output + ".json").imageID!)
+        #expect(first.node(first.subject)?.path == workspace.output)
     }
 
     @Test func badTargetsAndFormatsAreOneLineErrors() throws {
