@@ -94,6 +94,15 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
         let status = try workspace.run(["status", runID])
         #expect(status.stdout.contains("confirmed by") && status.stdout.contains("7.0.14 from the CD"))
+
+        // The .ova's chain ends at the ISO it was installed from, with its digest.
+        let provenance = try workspace.run(["provenance", workspace.ova, "--json"])
+        #expect(provenance.status == 0, "\(provenance.stderr)")
+        let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
+        let iso = graph.inputs(of: graph.subject).first { $0.role == "iso" }.flatMap { graph.node($0.to) }
+        let isoSHA256 = try workspace.shell("sha256sum '\(workspace.base)'/*.iso | cut -d' ' -f1")
+        #expect(iso?.name.hasSuffix(".iso") == true && iso?.sha256 == isoSHA256 && iso?.run == nil)
+        #expect(graph.node(graph.subject)?.run?.pipeline == .virtualBoxBaseImage)
     }
 
     @Test func publishedWithTheProtocolOfEveryImage() throws {

@@ -37,6 +37,16 @@ import ReleaseStateMachine
         #expect(copied.tree?.digest == state.installedTree?.tree.sha256, "the tree install left is the tree copied")
         #expect(try workspace.vboxCalls("export").count == 1 && (try workspace.vboxCalls("import")).count == 1)
         #expect(try workspace.virtualMachines()["brainvisa-5.4.0"]?["state"] as? String == "poweroff")
+
+        // Its chain: the environment (with the tree copied into the VM) and the run image's .ova.
+        let provenance = try workspace.run(["provenance", workspace.userAppliance, "--json"])
+        #expect(provenance.status == 0, "\(provenance.stderr)")
+        let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
+        let inputs = Dictionary(uniqueKeysWithValues: graph.inputs(of: graph.subject).map { ($0.role, graph.node($0.to)) })
+        #expect(graph.node(graph.subject)?.run?.pipeline == .virtualBoxUserImage)
+        #expect(inputs["environment"]??.environment?.installTree?.sha256 == state.installedTree?.tree.sha256)
+        let runSHA256 = try workspace.shell("sha256sum '\(workspace.base)/casa-run-5.4.ova' | cut -d' ' -f1")
+        #expect(inputs["run-image"]??.sha256 == runSHA256 && inputs["run-image"]??.imageID == runImageID)
     }
 
     @Test func aVMOfTheSameNameIsRefusedBeforeAnythingIsRecorded() throws {
