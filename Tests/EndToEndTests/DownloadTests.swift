@@ -55,6 +55,13 @@ import ReleaseStateMachine
         #expect(state.locatedDownload?.imageID == "id-casa-run-5.4-3.sif")
         #expect(state.verifiedDownload?.sha256.count == 64)
         #expect(state.isCompleted)
+        // Its chain: downloaded, from that URL (made before this ledger: the chain stops there).
+        let provenance = try mirror.workspace.run(["provenance", output, "--json"])
+        #expect(provenance.status == 0, "\(provenance.stderr)")
+        let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
+        #expect(graph.node(graph.subject)?.origin == .downloaded && graph.node(graph.subject)?.imageID == "id-casa-run-5.4-3.sif")
+        let source = graph.inputs(of: graph.subject).first { $0.role == "download" }.flatMap { graph.node($0.to) }
+        #expect(source?.kind == .download && source?.url == mirror.url + "casa-run-5.4-3.sif" && source?.md5 == state.locatedDownload?.md5)
 
         // Without a version, the highest version wins; a file name is taken as given.
         let named = try mirror.run(["filename=casa-run-5.3-7.sif"])
@@ -63,6 +70,25 @@ import ReleaseStateMachine
         let again = try mirror.run(["type=run"])
         #expect(again.status == 73, "casa-run-5.4-3.sif is there already: \(again.stderr)")
         #expect(try mirror.run(["type=run", "force=yes"]).status == 0)
+    }
+
+    /// An image this ledger made and published, downloaded elsewhere: the download's chain goes on
+    /// to the image it was published from.
+    @Test func aDownloadOfAnImageMadeHereLeadsToItsRun() throws {
+        let mirror = try Mirror()
+        let workspace = mirror.workspace
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        #expect(try workspace.run(["publish-base-image", "type=system", "target=file://\(mirror.directory)/"]).status == 0)
+        let output = workspace.root + "/elsewhere/casa-system.sif"
+        try FileManager.default.createDirectory(atPath: workspace.root + "/elsewhere", withIntermediateDirectories: true)
+        let downloaded = try mirror.run(["filename=casa-system-ubuntu-24.04-1.sif", "output=\(output)"])
+        #expect(downloaded.status == 0, "\(downloaded.stderr)")
+        let provenance = try workspace.run(["provenance", output, "--json"])
+        #expect(provenance.status == 0, "\(provenance.stderr)")
+        let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
+        #expect(graph.node(graph.subject)?.origin == .downloaded)
+        let source = graph.inputs(of: graph.subject).first { $0.role == "download" }.flatMap { graph.node($0.to) }
+        #expect(source?.path == workspace.output && source?.run?.pipeline == .systemBaseImage, "the image it was published from")
     }
 
     /// Killed in the middle, then resumed: the second process asks for the rest (206) and the
