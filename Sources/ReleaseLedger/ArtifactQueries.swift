@@ -12,8 +12,6 @@ public struct ArtifactRecord: Codable, Equatable, Sendable {
     public var md5: String?
     public var sha256: String?
     public var recordedAt: String
-    /// How many earlier records of the same file were replaced by a later run's (a rebuild with force=yes).
-    public var supersededRecords: Int
 }
 
 extension Ledger {
@@ -30,15 +28,13 @@ extension Ledger {
                 if records[path] == nil { order.append(path) }
                 records[path, default: []].append(ArtifactRecord(
                     runID: row["run_id"], path: path, role: row["role"], imageID: row["image_id"], size: row["size"],
-                    md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"], supersededRecords: 0))
+                    md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"]))
             }
             return order.compactMap { path in
                 let all = records[path] ?? []
                 let made = all.filter { $0.role != "base" }
                 let candidates = made.isEmpty ? (all.contains { $0.sha256 != nil } ? all.filter { $0.sha256 != nil } : all) : made
-                guard var chosen = candidates.last else { return nil }
-                chosen.supersededRecords = made.isEmpty ? 0 : made.count - 1
-                return chosen
+                return candidates.last
             }
         }
     }

@@ -9,7 +9,8 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
     case imageID(String)
     /// A sha256, or a prefix of one (at least 6 hexadecimal digits).
     case sha256Prefix(String)
-    /// A file name: a published `<name>-<N>.<ext>`, or a recorded image's own file name.
+    /// A file name: a published `<name>-<N>.<ext>`, or a recorded image's own file name (or an
+    /// image_id that is not a UUID).
     case fileName(String)
     /// A published file's URL: its target directory and file name.
     case url(target: String, file: String)
@@ -100,6 +101,8 @@ extension Ledger {
         case .fileName(let name):
             records = try publishedImages(db, "image_file = ?", [name])
             if records.isEmpty { records = try fetchImages(db, "o.name = ?", [name]) }
+            // casa-distro's image_ids are UUIDs, but a hand-written sidecar may hold anything.
+            if records.isEmpty { records = try fetchImages(db, "o.image_id = ?", [name]) }
         case .url(let target, let file):
             records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
         }

@@ -62,6 +62,8 @@ import ReleaseStateMachine
         #expect(graph.node(graph.subject)?.origin == .downloaded && graph.node(graph.subject)?.imageID == "id-casa-run-5.4-3.sif")
         let source = graph.inputs(of: graph.subject).first { $0.role == "download" }.flatMap { graph.node($0.to) }
         #expect(source?.kind == .download && source?.url == mirror.url + "casa-run-5.4-3.sif" && source?.md5 == state.locatedDownload?.md5)
+        let byImageID = try mirror.workspace.run(["provenance", "id-casa-run-5.4-3.sif", "--json"])
+        #expect(byImageID.stdout == provenance.stdout, "an image_id that is not a UUID: \(byImageID.stderr)")
 
         // Without a version, the highest version wins; a file name is taken as given.
         let named = try mirror.run(["filename=casa-run-5.3-7.sif"])
