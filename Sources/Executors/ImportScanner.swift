@@ -39,9 +39,12 @@ public enum ImportScanner {
         let visible = names.filter { !$0.hasPrefix(".") }
         let isImage = { (name: String) in imageExtensions.contains((name as NSString).pathExtension) }
         let base = directory.hasSuffix("/") ? directory : directory + "/"
-        // Real files before symlinks (casa-release's numbered links point at them), then by name.
+        // Real files before symlinks (casa-release's numbered links point at them), then by name;
+        // each file is looked at once, not at every comparison.
         let sidecars = visible.filter { $0.hasSuffix(".json") && isImage(String($0.dropLast(5))) }
-            .sorted { (LocalFiles.status(base + $0)?.isSymlink == true ? 1 : 0, $0) < (LocalFiles.status(base + $1)?.isSymlink == true ? 1 : 0, $1) }
+            .map { (isLink: LocalFiles.status(base + $0)?.isSymlink == true ? 1 : 0, name: $0) }
+            .sorted { ($0.isLink, $0.name) < ($1.isLink, $1.name) }
+            .map(\.name)
         var scan = Scan()
         for sidecarName in sidecars {
             let sidecarPath = base + sidecarName
@@ -72,7 +75,8 @@ public enum ImportScanner {
             }
             scan.images.append(ImportedImage(image: imagePath, sidecarPath: sidecarPath, sidecar: sidecar, file: file))
         }
-        for name in visible.sorted() where isImage(name) && !visible.contains(name + ".json") {
+        let visibleNames = Set(visible)
+        for name in visible.sorted() where isImage(name) && !visibleNames.contains(name + ".json") {
             scan.skipped.append(Finding(path: base + name, reason: "no sidecar (\(name).json)"))
         }
         return scan
