@@ -32,6 +32,8 @@ let package = Package(
             dependencies: [
                 "ReleaseStateMachine",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The C API, for what GRDB does not wrap (SQLITE_FCNTL_HAS_MOVED).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             plugins: ["EmbedMigrations"]

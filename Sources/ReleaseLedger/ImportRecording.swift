@@ -26,7 +26,7 @@ extension Ledger {
                 .succeedStep(.recordImports, outcome: .importedImages(ImportedImages(directory: imports.directory, images: fresh))),
                 .complete, .releaseLease(holder),
             ] {
-                state = try Self.insert(try RunDecider.decide(command, state), stream: started.runID, after: state, actor: actor, at: time, db: db).state
+                state = try Self.insert(try RunDecider.decide(command, state, by: holder), stream: started.runID, after: state, actor: actor, at: time, db: db).state
             }
             return fresh
         }

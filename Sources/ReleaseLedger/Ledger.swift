@@ -11,36 +11,108 @@ import ReleaseStateMachine
 public final class Ledger {
     public let path: String
     let queue: DatabaseQueue
+    /// Opened by a command that only reads: SQLite's read-only mode, nothing is ever written.
+    public let isReadOnly: Bool
+    /// What opening the ledger found worth saying once (a WAL that cannot be checkpointed).
+    public private(set) var notes: [String] = []
+    /// The head this process last wrote to the anchor file, so that an unchanged head is not
+    /// written again.
+    private var anchoredHead: ChainAnchor?
 
-    private init(path: String, queue: DatabaseQueue) {
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
         self.path = path
         self.queue = queue
+        self.isReadOnly = readOnly
     }
 
-    /// Opens the ledger at `path`, creating and migrating it as needed.
-    /// With `mustExist`, a missing file is `LedgerError.missing` instead of a new ledger
-    /// (the commands that only read should not create files).
+    /// Opens the ledger at `path` for a command that writes, creating and migrating it as needed.
+    /// With `mustExist`, a missing file is `LedgerError.missing` instead of a new ledger.
+    ///
+    /// Nothing is changed before the file is known to be a ledger: an existing file is read
+    /// (header, then tables, on a read-only connection) first, and only a path where no file
+    /// exists gets a new ledger. A new ledger is refused where a head anchor says one was.
     public static func open(path: String, mustExist: Bool = false) throws -> Ledger {
-        if mustExist, !FileManager.default.fileExists(atPath: path) { throw LedgerError.missing(path: path) }
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        configuration.label = "casa-release ledger"
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+        let finding = try LedgerFile.inspect(path)
+        if finding == .absent {
+            if mustExist { throw LedgerError.missing(path: path) }
+            if let anchor = try ChainAnchor.read(for: path) {
+                throw LedgerError.vanished(path: path, anchor: anchor)
+            }
+        } else {
+            let probe = try openQueue(path: path, readOnly: true)
+            try read(probe, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            try probe.close()
         }
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw classify(error, path: path)
-        }
-        let ledger = Ledger(path: path, queue: queue)
+        let ledger = Ledger(path: path, queue: try openQueue(path: path, readOnly: false), readOnly: false)
         do {
             try ledger.prepareSchema()
         } catch let error as DatabaseError {
             throw classify(error, path: path)
         }
+        ChainAnchor.sweepLeftovers(for: path)
         return ledger
+    }
+
+    /// Opens an existing ledger for a command that only reads, in SQLite's read-only mode: the
+    /// file is never created, converted or migrated. Where nothing can be written (a read-only
+    /// directory, an auditor's copy), the file is read as immutable, and a write-ahead log that
+    /// cannot be read there is said once in `notes`.
+    public static func openForReading(path: String) throws -> Ledger {
+        guard try LedgerFile.inspect(path) == .database else { throw LedgerError.missing(path: path) }
+        var notes: [String] = []
+        var queue = try openQueue(path: path, readOnly: true)
+        do {
+            try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
+        } catch LedgerError.cannotOpen {
+            // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
+            try? queue.close()
+            queue = try openQueue(path: LedgerFile.immutableURI(path), readOnly: true, reportedPath: path)
+            try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            if wal > 0 {
+                notes.append("the ledger's write-ahead log (\(path)-wal, \(wal) bytes) cannot be read or checkpointed where nothing can be written: the events in it are not shown; copy the ledger with its -wal and -shm files to a writable place to see them")
+            }
+        }
+        let ledger = Ledger(path: path, queue: queue, readOnly: true)
+        let applied = try ledger.appliedMigrations()
+        let known = Set(migrator.migrations)
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty { throw LedgerError.newerSchema(path: path, unknownMigrations: unknown) }
+        let pending = migrator.migrations.filter { !applied.contains($0) }
+        if !pending.isEmpty { throw LedgerError.olderSchema(path: path, pendingMigrations: pending) }
+        if FileManager.default.fileExists(atPath: path + "-wal"), access(path, W_OK) != 0 || access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
+            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            if wal > 0, ledger.notes.isEmpty, notes.isEmpty {
+                notes.append("the ledger is read-only here: its write-ahead log (\(wal) bytes) is read but cannot be checkpointed")
+            }
+        }
+        ledger.notes = notes
+        return ledger
+    }
+
+    private static func openQueue(path: String, readOnly: Bool, reportedPath: String? = nil) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.label = "casa-release ledger"
+        configuration.readonly = readOnly
+        if !readOnly {
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+        }
+        do {
+            return try DatabaseQueue(path: path, configuration: configuration)
+        } catch let error as DatabaseError {
+            throw classify(error, path: reportedPath ?? path)
+        }
+    }
+
+    private static func read<T>(_ queue: DatabaseQueue, path: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            return try queue.read(body)
+        } catch let error as DatabaseError {
+            throw classify(error, path: path)
+        }
     }
 
     static func classify(_ error: DatabaseError, path: String) -> LedgerError {
@@ -55,14 +127,11 @@ public final class Ledger {
 
     private func prepareSchema() throws {
         try queue.writeWithoutTransaction { db in
-            // journal_mode=WAL is persistent, and reports the mode it got.
+            // journal_mode=WAL is persistent, and reports the mode it got. Set only once the file
+            // is known to be a ledger (or new).
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             if mode?.lowercased() != "wal" {
                 throw DatabaseError(resultCode: .SQLITE_CANTOPEN, message: "cannot switch the journal to WAL (got \(mode ?? "nothing"))")
-            }
-            let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            if !tables.isEmpty, !tables.contains("grdb_migrations") {
-                throw LedgerError.notALedger(path: self.path, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", ")))")
             }
         }
         let migrator = Self.migrator
@@ -134,22 +203,43 @@ public final class Ledger {
     }
 
     /// Loads a run, decides `command` on its current state and appends the resulting events, all
-    /// in one transaction: what was decided is exactly what is recorded.
+    /// in one transaction: what was decided is exactly what is recorded. `writer` is the lease
+    /// holder the command comes from (nil for none), checked against the run's current holder
+    /// inside the transaction.
     @discardableResult
-    public func execute(_ command: RunCommand, run: String, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
+    public func execute(_ command: RunCommand, run: String, by writer: LeaseHolder?, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
         try immediateTransaction { db in
             let state = try Self.loadState(db, stream: run)
-            let events = try RunDecider.decide(command, state)
+            let events = try RunDecider.decide(command, state, by: writer)
             let (recorded, newState) = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db)
             return (recorded, newState)
         }
     }
 
+    /// Takes a run's lease for `holder`. Whether the current holder still runs is judged by
+    /// `isAlive` *inside* the write transaction, so two processes that try at once cannot both
+    /// find the run free or its holder dead: the second sees the first as the holder.
+    @discardableResult
+    public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
+        try immediateTransaction { db in
+            let state = try Self.loadState(db, stream: run)
+            let alive = state.lease.map { $0 == holder || isAlive($0) } ?? false
+            let events = try RunDecider.decide(.acquireLease(holder, currentHolderIsAlive: alive), state, by: holder)
+            let (recorded, newState) = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db)
+            return (recorded, newState)
+        }
+    }
+
+    /// Runs `body` in a `BEGIN IMMEDIATE` transaction, after checking that the file SQLite has
+    /// open is still the ledger at `path`: a ledger deleted or replaced while a run goes on
+    /// stops the run before any further effect. After the commit, the head anchor is rewritten.
     func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
+        if isReadOnly { throw LedgerError.cannotOpen(path: path, reason: "opened read-only") }
         var result: T?
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
+                    if LedgerFile.hasMoved(db) { throw LedgerError.moved(path: self.path) }
                     result = try body(db)
                     return .commit
                 }
@@ -157,7 +247,19 @@ public final class Ledger {
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
+        try writeAnchor()
         return result!
+    }
+
+    /// Rewrites the head anchor when the head moved since this process last wrote it.
+    private func writeAnchor() throws {
+        let head = try read { db in
+            try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+                .map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
+        }
+        guard let head, head != anchoredHead else { return }
+        try head.write(for: path)
+        anchoredHead = head
     }
 
     /// A read, with SQLite's errors told as ledger errors (a damaged file is "not a ledger", not a crash).

@@ -20,6 +20,14 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case ambiguousImage(reference: String, matches: [String])
     /// An event that cannot be read back.
     case unreadableEvent(sequence: Int64, reason: String)
+    /// The ledger was written by an older casa-release and needs its migrations, which a
+    /// command that only reads does not apply.
+    case olderSchema(path: String, pendingMigrations: [String])
+    /// The file open as the ledger is no longer the file at its path (deleted or replaced while
+    /// a run went on): nothing more may be recorded.
+    case moved(path: String)
+    /// No ledger at the path, but its head anchor says one was there.
+    case vanished(path: String, anchor: ChainAnchor)
 
     public var description: String {
         switch self {
@@ -38,6 +46,12 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .ambiguousImage(let reference, let matches):
             return "\(reference) names several images: \(matches.joined(separator: "; ")); give more of the sha256, or the image_id"
         case .unreadableEvent(let sequence, let reason): return "event \(sequence) cannot be read: \(reason)"
+        case .olderSchema(let path, let pending):
+            return "the ledger \(path) was written by an older casa-release (missing migrations: \(pending.joined(separator: ", "))); upgrade it once with 'casa-release rebuild-projections' (a command that only reads never changes the file)"
+        case .moved(let path):
+            return "the ledger \(path) was deleted or replaced while this run was going on: the history of this run is in danger, so nothing more is done or recorded; put the ledger back (with its -wal file) and resume"
+        case .vanished(let path, let anchor):
+            return "no ledger at \(path), but its head anchor \(ChainAnchor.path(for: path)) says one was there with \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
         }
     }
 }

@@ -11,7 +11,12 @@ public enum RunDecider {
     }
 
     /// The events a command produces in `state`, or the domain error that refuses it.
-    public static func decide(_ command: RunCommand, _ state: RunState) throws -> [RunEvent] {
+    ///
+    /// `writer` is the lease holder the command comes from (nil for a process that holds no
+    /// lease). Every command that changes a running run must come from the run's current holder:
+    /// the lease is a fence, so a process that was taken over can never append again, even if it
+    /// still believes it holds the run.
+    public static func decide(_ command: RunCommand, _ state: RunState, by writer: LeaseHolder?) throws -> [RunEvent] {
         if case .start(let started) = command {
             guard state.started == nil else { throw DomainError.runAlreadyStarted }
             guard !started.steps.isEmpty else { throw DomainError.emptyPipeline }
@@ -37,44 +42,44 @@ public enum RunDecider {
             return [.leaseReleased(LeaseReleased(holder: holder))]
 
         case .startStep(let name, let intent, let logPath):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
             guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
             return [.stepStarted(StepStarted(step: name, attempt: step.attempts + 1, intent: intent, logPath: logPath))]
 
         case .succeedStep(let name, let outcome):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
             guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
             return [.stepSucceeded(StepSucceeded(step: name, attempt: step.attempts, outcome: outcome))]
 
         case .failStep(let name, let reason, let kind):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
             guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
             return [.stepFailed(StepFailed(step: name, attempt: step.attempts, reason: reason, kind: kind))]
 
         case .reconcileStep(let name, let found):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
             guard step.status == .indeterminate else { throw DomainError.stepNotIndeterminate(name, step.status) }
             return [.stepReconciled(StepReconciled(step: name, attempt: step.attempts, found: found))]
 
         case .skipStep(let name, let reason):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
             guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
             return [.stepSkipped(StepSkipped(step: name, reason: reason))]
 
         case .awaitOperator(let name, let instructions):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
             guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
             guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
             return [.stepAwaitingOperator(StepAwaitingOperator(step: name, instructions: instructions))]
 
         case .confirmStep(let name, let by, let note, let check):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
             guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
             guard step.status == .awaitingOperator else { throw DomainError.stepNotAwaitingOperator(name, step.status) }
@@ -89,7 +94,7 @@ public enum RunDecider {
             }
 
         case .rollBackPublication(let target, let removed, let reason):
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) }) else { throw DomainError.noPublication }
             return [.publicationRolledBack(PublicationRolledBack(target: target, removed: removed, reason: reason))]
 
@@ -100,7 +105,7 @@ public enum RunDecider {
             return [.publicationRetracted(retraction)]
 
         case .complete:
-            try requireWritable(state)
+            try requireWritable(state, by: writer)
             if let open = state.steps.first(where: { !$0.status.isDone }) { throw DomainError.runNotFinished(open.name) }
             return [.runCompleted(RunCompleted())]
         }
@@ -215,9 +220,10 @@ public enum RunDecider {
         return state
     }
 
-    private static func requireWritable(_ state: RunState) throws {
+    private static func requireWritable(_ state: RunState, by writer: LeaseHolder?) throws {
         guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
-        guard state.lease != nil else { throw DomainError.leaseNotHeld }
+        guard let current = state.lease else { throw DomainError.leaseNotHeld }
+        guard current == writer else { throw DomainError.leaseHeld(current) }
     }
 
     private static func existingStep(_ name: StepName, in state: RunState) throws -> StepState {

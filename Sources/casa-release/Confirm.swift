@@ -27,7 +27,7 @@ struct Confirm: ParsableCommand {
     var note: String?
 
     func run() throws {
-        let ledger = try global.openLedgerForReading()
+        let ledger = try global.openExistingLedgerForWriting()
         let output = Output(json: global.json)
         let runID = try ledger.resolveRunID(runPrefix)
         let state = try ledger.state(of: runID)

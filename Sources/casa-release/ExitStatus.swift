@@ -47,8 +47,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             return CommandFailure(ExitStatus(error.kind), error.message)
         case let error as LedgerError:
             switch error {
-            case .cannotOpen: return CommandFailure(.cannotCreate, error.description)
-            case .notALedger, .missing, .newerSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
+            case .cannotOpen, .moved, .vanished: return CommandFailure(.cannotCreate, error.description)
+            case .notALedger, .missing, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
             case .conflict: return CommandFailure(.temporaryFailure, error.description)
             case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage: return CommandFailure(.usage, error.description)
             }

@@ -42,9 +42,19 @@ struct GlobalOptions: ParsableArguments {
         return try Ledger.open(path: path)
     }
 
-    /// Opens an existing ledger for a command that reads.
-    func openLedgerForReading() throws -> Ledger {
+    /// Opens an existing ledger for a command that writes to a run already recorded (resume,
+    /// confirm, rollback): never creates one.
+    func openExistingLedgerForWriting() throws -> Ledger {
         try Ledger.open(path: resolvedLedgerPath, mustExist: true)
+    }
+
+    /// Opens an existing ledger for a command that only reads, read-only: the file is never
+    /// created, converted or migrated, so an auditor can read a copy in a read-only place.
+    /// What opening found worth saying (a WAL that cannot be checkpointed) is said once.
+    func openLedgerForReading() throws -> Ledger {
+        let ledger = try Ledger.openForReading(path: resolvedLedgerPath)
+        for note in ledger.notes { FileHandle.standardError.write(Data("casa-release: note: \(note)\n".utf8)) }
+        return ledger
     }
 }
 

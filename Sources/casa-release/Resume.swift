@@ -15,7 +15,7 @@ struct Resume: ParsableCommand {
     var runPrefix: String?
 
     func run() throws {
-        let ledger = try global.openLedgerForReading()
+        let ledger = try global.openExistingLedgerForWriting()
         let output = Output(json: global.json)
         let runID: String
         if let runPrefix {

@@ -29,7 +29,7 @@ struct Rollback: ParsableCommand {
     var yes = false
 
     func run() throws {
-        let ledger = try global.openLedgerForReading()
+        let ledger = try global.openExistingLedgerForWriting()
         let output = Output(json: global.json)
         let runID = try resolve(publication, in: ledger)
         let state = try ledger.state(of: runID)
@@ -84,7 +84,7 @@ struct Rollback: ParsableCommand {
         let retraction = PublicationRetracted(
             target: target, buildNumber: number, removed: result.removed, movedToAttic: result.movedToAttic,
             localLinksRemoved: unlinked, by: ProcessIdentity.actor, reason: nil)
-        try ledger.execute(.retractPublication(retraction), run: runID, actor: ProcessIdentity.actor, at: Date())
+        try ledger.execute(.retractPublication(retraction), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         let done = result.removed.map { "removed \($0)" } + result.movedToAttic.sorted { $0.key < $1.key }.map { "moved \($0.key) to \($0.value)" }
         output.result("retracted build \(number) of run \(runID) from \(target): " + (done.isEmpty ? "its files were already gone" : done.joined(separator: ", "))
                       + (unlinked.isEmpty ? "" : "; removed \(unlinked.count) local link(s)"))

@@ -21,11 +21,15 @@ struct RunDriver {
         case failed(StepName, FailureKind, String)
     }
 
+    /// This process, as the holder of the run's lease: every event it records is checked
+    /// against the run's current holder inside the append's transaction.
+    let holder = ProcessIdentity.leaseHolder(now: Date())
+
     private var actor: String { ProcessIdentity.actor }
 
     @discardableResult
     private func record(_ command: RunCommand) throws -> RunState {
-        try ledger.execute(command, run: runID, actor: actor, at: Date()).state
+        try ledger.execute(command, run: runID, by: holder, actor: actor, at: Date()).state
     }
 
     func drive() throws -> Ending {
@@ -34,7 +38,6 @@ struct RunDriver {
 
     /// Runs `work` while this process holds the run's lease, released whatever happens.
     func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
-        let holder = ProcessIdentity.leaseHolder(now: Date())
         try acquire(holder)
         do {
             let result = try work(self)
@@ -47,14 +50,14 @@ struct RunDriver {
     }
 
     private func acquire(_ holder: LeaseHolder) throws {
-        let state = try ledger.state(of: runID)
-        let alive = state.lease.map(ProcessIdentity.isAlive) ?? false
         let held: RunState
         do {
-            let after = try record(.acquireLease(holder, currentHolderIsAlive: alive))
+            let (events, after) = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
             held = after
-            if let previous = state.lease, after.lease == holder {
-                output.note("took over run \(runID) from \(previous), which is no longer running")
+            for case .leaseAcquired(let acquired)? in events.map({ try? $0.decoded() }) {
+                if let previous = acquired.takenOverFrom {
+                    output.note("took over run \(runID) from \(previous), which is no longer running")
+                }
             }
         } catch DomainError.leaseHeld(let current) {
             throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")

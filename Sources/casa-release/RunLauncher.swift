@@ -19,7 +19,7 @@ enum RunLauncher {
             runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name),
             parameters: parameters, chosen: chosen, host: ProcessIdentity.host, user: ProcessIdentity.user,
             tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version].merging(tools) { $1 })
-        try ledger.execute(.start(started), run: runID, actor: ProcessIdentity.actor, at: Date())
+        try ledger.execute(.start(started), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         output.note("run \(runID) (\(pipeline.rawValue))")
         try drive(runID, ledger: ledger, output: output, transfers: transfers)
     }

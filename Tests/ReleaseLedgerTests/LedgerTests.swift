@@ -112,10 +112,10 @@ private func started(_ runID: String) -> RunStarted {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let run = "ffff0001-0000-0000-0000-000000000000"
-        try ledger.execute(.start(started(run)), run: run, actor: "u@h", at: Date())
-        try ledger.execute(.acquireLease(holder, currentHolderIsAlive: false), run: run, actor: "u@h", at: Date())
+        try ledger.execute(.start(started(run)), run: run, by: holder, actor: "u@h", at: Date())
+        try ledger.execute(.acquireLease(holder, currentHolderIsAlive: false), run: run, by: holder, actor: "u@h", at: Date())
         let intent = StepIntent.inspectImage(InspectImageIntent(image: "/i.sif", sidecarPath: "/i.sif.json"))
-        try ledger.execute(.startStep(.inspectImage, intent: intent, logPath: nil), run: run, actor: "u@h", at: Date())
+        try ledger.execute(.startStep(.inspectImage, intent: intent, logPath: nil), run: run, by: holder, actor: "u@h", at: Date())
         let before = (try ledger.run(run), try ledger.steps(of: run))
         try ledger.rebuildProjections()
         let after = (try ledger.run(run), try ledger.steps(of: run))
@@ -128,7 +128,7 @@ private func started(_ runID: String) -> RunStarted {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         for run in ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"] {
-            try ledger.execute(.start(started(run)), run: run, actor: "u@h", at: Date())
+            try ledger.execute(.start(started(run)), run: run, by: holder, actor: "u@h", at: Date())
         }
         #expect(try ledger.resolveRunID("abc1") == "abc10000-0000-0000-0000-000000000000")
         #expect(throws: LedgerError.ambiguousRun(prefix: "abc", matches: ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"])) {

@@ -7,6 +7,8 @@ struct DecisionCase: CustomTestStringConvertible, Sendable {
     var given: [RunEvent]
     var when: RunCommand
     var then: Result<[RunEvent], DomainError>
+    /// The lease holder the command comes from.
+    var by: LeaseHolder? = Fixture.holder
     var testDescription: String { name }
 }
 
@@ -35,7 +37,7 @@ let legalTransitions: [DecisionCase] = [
     DecisionCase(name: "reconcile an indeterminate step: effect found",
                  given: F.leased() + [F.stepStarted(.resolveBase), .leaseAcquired(LeaseAcquired(holder: F.otherHolder, takenOverFrom: F.holder))],
                  when: .reconcileStep(.resolveBase, found: F.resolved),
-                 then: .success([.stepReconciled(StepReconciled(step: .resolveBase, attempt: 1, found: F.resolved))])),
+                 then: .success([.stepReconciled(StepReconciled(step: .resolveBase, attempt: 1, found: F.resolved))]), by: F.otherHolder),
     DecisionCase(name: "the second step starts after the first succeeded",
                  given: F.leased() + [F.stepStarted(.resolveBase), F.stepSucceeded(.resolveBase)],
                  when: .startStep(.copy, intent: F.intent, logPath: nil), then: .success([F.stepStarted(.copy)])),
@@ -70,7 +72,14 @@ let illegalTransitions: [DecisionCase] = [
                  when: .startStep(.resolveBase, intent: F.intent, logPath: nil), then: .failure(.stepNotReady(.resolveBase, .succeeded))),
     DecisionCase(name: "start an indeterminate step without reconciling it",
                  given: F.leased() + [F.stepStarted(.resolveBase), .leaseAcquired(LeaseAcquired(holder: F.otherHolder, takenOverFrom: F.holder))],
-                 when: .startStep(.resolveBase, intent: F.intent, logPath: nil), then: .failure(.stepNotReady(.resolveBase, .indeterminate))),
+                 when: .startStep(.resolveBase, intent: F.intent, logPath: nil), then: .failure(.stepNotReady(.resolveBase, .indeterminate)), by: F.otherHolder),
+    DecisionCase(name: "a process that was taken over cannot record its step's outcome (the lease is a fence)",
+                 given: F.leased() + [F.stepStarted(.resolveBase), .leaseAcquired(LeaseAcquired(holder: F.otherHolder, takenOverFrom: F.holder))],
+                 when: .succeedStep(.resolveBase, outcome: F.resolved), then: .failure(.leaseHeld(F.otherHolder)), by: F.holder),
+    DecisionCase(name: "a process that was taken over cannot start a step", given: F.leased() + [.leaseAcquired(LeaseAcquired(holder: F.otherHolder, takenOverFrom: F.holder))],
+                 when: .startStep(.resolveBase, intent: F.intent, logPath: nil), then: .failure(.leaseHeld(F.otherHolder)), by: F.holder),
+    DecisionCase(name: "a process holding no lease cannot write to a held run", given: F.leased(),
+                 when: .startStep(.resolveBase, intent: F.intent, logPath: nil), then: .failure(.leaseHeld(F.holder)), by: nil),
     DecisionCase(name: "succeed a step that is not running", given: F.leased(), when: .succeedStep(.resolveBase, outcome: F.resolved),
                  then: .failure(.stepNotRunning(.resolveBase, .pending))),
     DecisionCase(name: "fail a step that is not running", given: F.leased(), when: .failStep(.resolveBase, reason: "x", kind: .stepFailed),
@@ -99,13 +108,13 @@ let illegalTransitions: [DecisionCase] = [
     @Test(arguments: legalTransitions)
     func legal(_ example: DecisionCase) throws {
         let state = Fixture.state(example.given)
-        #expect(Result { try RunDecider.decide(example.when, state) }.mapError { $0 as! DomainError } == example.then)
+        #expect(Result { try RunDecider.decide(example.when, state, by: example.by) }.mapError { $0 as! DomainError } == example.then)
     }
 
     @Test(arguments: illegalTransitions)
     func illegal(_ example: DecisionCase) throws {
         let state = Fixture.state(example.given)
-        let result = Result { try RunDecider.decide(example.when, state) }.mapError { $0 as! DomainError }
+        let result = Result { try RunDecider.decide(example.when, state, by: example.by) }.mapError { $0 as! DomainError }
         #expect(result == example.then)
     }
 
@@ -113,19 +122,19 @@ let illegalTransitions: [DecisionCase] = [
         // The lifecycle is the core's, whatever the pipeline (VirtualBoxPlanTests has the real ones).
         var state = Fixture.state(Fixture.leased())
         state.steps[0].kind = .operatorStep
-        let waiting = try RunDecider.decide(.awaitOperator(.resolveBase, instructions: "install Ubuntu"), state)
+        let waiting = try RunDecider.decide(.awaitOperator(.resolveBase, instructions: "install Ubuntu"), state, by: Fixture.holder)
         #expect(waiting == [.stepAwaitingOperator(StepAwaitingOperator(step: .resolveBase, instructions: "install Ubuntu"))])
         state = RunDecider.fold(waiting, from: state)
         #expect(state.status == .awaitingOperator)
         #expect(throws: DomainError.stepNotRunning(.resolveBase, .awaitingOperator)) {
-            try RunDecider.decide(.succeedStep(.resolveBase, outcome: Fixture.resolved), state)
+            try RunDecider.decide(.succeedStep(.resolveBase, outcome: Fixture.resolved), state, by: Fixture.holder)
         }
-        let confirmed = try RunDecider.decide(.confirmStep(.resolveBase, by: "ana@lab", note: "done"), state)
+        let confirmed = try RunDecider.decide(.confirmStep(.resolveBase, by: "ana@lab", note: "done"), state, by: Fixture.holder)
         state = RunDecider.fold(confirmed, from: state)
         #expect(state.step(.resolveBase)?.status == .succeeded)
         #expect(state.step(.resolveBase)?.detail == "confirmed by ana@lab: done")
         #expect(throws: DomainError.stepNotAwaitingOperator(.resolveBase, .succeeded)) {
-            try RunDecider.decide(.confirmStep(.resolveBase, by: "ana@lab", note: nil), state)
+            try RunDecider.decide(.confirmStep(.resolveBase, by: "ana@lab", note: nil), state, by: Fixture.holder)
         }
     }
 }
@@ -164,7 +173,7 @@ let illegalTransitions: [DecisionCase] = [
         let retraction = PublicationRetracted(target: "file:///mirror/", buildNumber: 1, removed: [], movedToAttic: [:],
                                               localLinksRemoved: [], by: "release@build", reason: nil)
         let unfinished = Fixture.state(Fixture.leased(publish: true))
-        #expect(throws: DomainError.notPublished) { try RunDecider.decide(.retractPublication(retraction), unfinished) }
+        #expect(throws: DomainError.notPublished) { try RunDecider.decide(.retractPublication(retraction), unfinished, by: nil) }
     }
 
     @Test func runStatusFollowsSteps() {

@@ -41,8 +41,8 @@ import ReleaseStateMachine
         #expect(check == .guestAdditions(machine: "casa-system-ubuntu-22.04"))
         #expect(OperatorInstructions.check(for: .installUbuntu, in: state) == nil)
 
-        state = RunDecider.fold(try RunDecider.decide(.awaitOperator(.installUbuntu, instructions: instructions), state), from: state)
-        let failed = try RunDecider.decide(.confirmStep(.installUbuntu, by: "ana@lab", note: "done", check: .failed("no guest additions")), state)
+        state = RunDecider.fold(try RunDecider.decide(.awaitOperator(.installUbuntu, instructions: instructions), state, by: Fixture.holder), from: state)
+        let failed = try RunDecider.decide(.confirmStep(.installUbuntu, by: "ana@lab", note: "done", check: .failed("no guest additions")), state, by: Fixture.holder)
         #expect(failed == [.stepConfirmed(StepConfirmed(step: .installUbuntu, by: "ana@lab", note: "done")),
                            .operatorCheckFailed(OperatorCheckFailed(step: .installUbuntu, reason: "no guest additions"))])
         state = RunDecider.fold(failed, from: state)
@@ -50,7 +50,7 @@ import ReleaseStateMachine
         #expect(state.step(.installUbuntu)?.lastCheckFailure == "no guest additions")
         #expect(try RunPlanner.nextAction(state) == .waitForOperator(.installUbuntu, instructions: instructions), "the same instructions again")
 
-        state = RunDecider.fold(try RunDecider.decide(.confirmStep(.installUbuntu, by: "ana@lab", note: nil, check: .passed("guest additions 7.0.14")), state), from: state)
+        state = RunDecider.fold(try RunDecider.decide(.confirmStep(.installUbuntu, by: "ana@lab", note: nil, check: .passed("guest additions 7.0.14")), state, by: Fixture.holder), from: state)
         #expect(state.step(.installUbuntu)?.status == .succeeded && state.step(.installUbuntu)?.confirmation?.check == "guest additions 7.0.14")
         #expect(state.step(.installUbuntu)?.lastCheckFailure == nil)
         #expect(try RunPlanner.nextAction(state) == .awaitOperator(.updateSystem, instructions: try OperatorInstructions.text(for: .updateSystem, in: state)))
