@@ -24,6 +24,11 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // Starts tools as children that die with casa-release (own process group, PR_SET_PDEATHSIG):
+        // fork and prctl are not reachable from Swift, and Foundation's Process sets neither.
+        .target(
+            name: "CProcessControl"
+        ),
         .target(
             name: "ReleaseStateMachine"
         ),
@@ -43,6 +48,7 @@ let package = Package(
             dependencies: [
                 "ReleaseStateMachine",
                 "CCurl",
+                "CProcessControl",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

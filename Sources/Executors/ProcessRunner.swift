@@ -10,13 +10,9 @@ public enum ProcessRunner {
         let log = try openLog(logPath)
         defer { try? log?.close() }
         log?.write(Data(("$ " + command.map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n").utf8))
-        let process = makeProcess(command, extra, workingDirectory)
         let sink = log ?? FileHandle.nullDevice
-        process.standardOutput = sink
-        process.standardError = sink
-        process.standardInput = FileHandle.nullDevice
-        try runToEnd(process, command)
-        let status = process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
+        let status = try TiedProcess.run(command, environment: environment(extra), directory: workingDirectory,
+                                         input: FileHandle.nullDevice.fileDescriptor, output: sink.fileDescriptor, error: sink.fileDescriptor)
         log?.write(Data("[exit status \(status)]\n".utf8))
         return status
     }
@@ -30,14 +26,11 @@ public enum ProcessRunner {
     /// Runs a short command with extra environment variables; returns its status, standard
     /// output and standard error (read through files, so neither pipe can fill up and block).
     public static func captureWithEnvironment(_ command: [String], environment: [EnvironmentVariable]) throws -> (status: Int32, output: String, errors: String) {
-        let process = makeProcess(command, environment, "/")
         let outputFile = tmpfile(), errorFile = tmpfile()
         defer { fclose(outputFile); fclose(errorFile) }
-        process.standardOutput = FileHandle(fileDescriptor: fileno(outputFile), closeOnDealloc: false)
-        process.standardError = FileHandle(fileDescriptor: fileno(errorFile), closeOnDealloc: false)
-        process.standardInput = FileHandle.nullDevice
-        try runToEnd(process, command)
-        return (process.terminationStatus, readBack(outputFile), readBack(errorFile))
+        let status = try TiedProcess.run(command, environment: self.environment(environment), directory: "/",
+                                         input: FileHandle.nullDevice.fileDescriptor, output: fileno(outputFile), error: fileno(errorFile))
+        return (status, readBack(outputFile), readBack(errorFile))
     }
 
     private static func readBack(_ file: UnsafeMutablePointer<FILE>?) -> String {
@@ -47,25 +40,11 @@ public enum ProcessRunner {
         return String(decoding: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self)
     }
 
-    /// Starts the process and waits for it; a tool that cannot be started is "unavailable" (69).
-    private static func runToEnd(_ process: Process, _ command: [String]) throws {
-        do {
-            try process.run()
-        } catch {
-            throw ExecutorError(.unavailable, "cannot run \(command[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-    }
-
-    private static func makeProcess(_ command: [String], _ extra: [EnvironmentVariable], _ directory: String) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
+    /// This process's environment with `extra` set on top.
+    private static func environment(_ extra: [EnvironmentVariable]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         for variable in extra { environment[variable.name] = variable.value }
-        process.environment = environment
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        return process
+        return environment
     }
 
     private static func openLog(_ path: String?) throws -> FileHandle? {

@@ -60,12 +60,12 @@ public final class Ledger {
     public static func openForReading(path: String) throws -> Ledger {
         guard try LedgerFile.inspect(path) == .database else { throw LedgerError.missing(path: path) }
         var notes: [String] = []
-        var queue = try openQueue(path: path, readOnly: true)
+        var queue: DatabaseQueue
         do {
+            queue = try openQueue(path: path, readOnly: true)
             try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
         } catch LedgerError.cannotOpen {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
-            try? queue.close()
             queue = try openQueue(path: LedgerFile.immutableURI(path), readOnly: true, reportedPath: path)
             try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
             let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0

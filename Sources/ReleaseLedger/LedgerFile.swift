@@ -34,7 +34,7 @@ enum LedgerFile {
         }
         switch target.st_mode & S_IFMT {
         case S_IFREG: break
-        case S_IFDIR: throw LedgerError.notALedger(path: path, reason: "it is a directory")
+        case S_IFDIR: throw LedgerError.cannotOpen(path: path, reason: "it is a directory")
         default: throw LedgerError.notALedger(path: path, reason: "it is not a regular file")
         }
         if target.st_size == 0 {

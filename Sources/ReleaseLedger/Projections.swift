@@ -156,18 +156,31 @@ enum Projections {
 extension Ledger {
     /// Rebuilds every projection from the events, in one transaction.
     public func rebuildProjections() throws {
-        try queue.write { db in
-            for table in ["run_inputs", "run_outputs", "publications", "artifacts", "steps", "runs"] { try db.execute(sql: "DELETE FROM \(table)") }
-            var states: [String: RunState] = [:]
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM events ORDER BY sequence")
-            while let row = try cursor.next() {
-                let record = RecordedEvent(row: row)
-                let event = try record.decoded()
-                let before = states[record.streamID] ?? .initial
-                let after = RunDecider.evolve(before, event)
-                try Projections.apply(event, record: record, before: before, after: after, db: db)
-                states[record.streamID] = after
+        try immediateTransaction { db in
+            for table in Self.projectionTables.reversed() { try db.execute(sql: "DELETE FROM \(table.name)") }
+            try Projections.replay(from: db, into: db)
+        }
+    }
+}
+
+extension Projections {
+    /// Folds every event of `source`, in order, into the projection tables of `target` (the same
+    /// database for a rebuild, a fresh one for a check).
+    static func replay(from source: Database, into target: Database) throws {
+        var states: [String: RunState] = [:]
+        let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
+        while let row = try cursor.next() {
+            let record = RecordedEvent(row: row)
+            let event: RunEvent
+            do {
+                event = try record.decoded()
+            } catch {
+                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: "\(error)")
             }
+            let before = states[record.streamID] ?? .initial
+            let after = RunDecider.evolve(before, event)
+            try apply(event, record: record, before: before, after: after, db: target)
+            states[record.streamID] = after
         }
     }
 }

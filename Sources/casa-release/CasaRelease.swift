@@ -17,7 +17,7 @@ struct CasaRelease: ParsableCommand {
         version: version,
         subcommands: [
             CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self, Confirm.self, Rollback.self, DownloadImage.self,
-            Runs.self, Status.self, Log.self, Verify.self, Provenance.self, Audit.self, Import.self,
+            Runs.self, Status.self, Log.self, Verify.self, RebuildProjections.self, Provenance.self, Audit.self, Import.self,
         ]
     )
 }

@@ -7,8 +7,15 @@ import ReleaseStateMachine
 /// `casa-release verify [--artifacts]`
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Walk the ledger's hash chain; with --artifacts, check every recorded local file too (exit 65 on a mismatch).",
+        abstract: "Check the ledger: its hash chain, its end against the head anchor, every projection against the events; with --artifacts, every recorded local file too (exit 65 on a mismatch).",
         discussion: """
+        The hash chain proves no event was changed or removed inside the log. The head anchor
+        (<ledger>.head, rewritten after each commit) names the last event recorded, so a log cut
+        at its end or replaced by an older copy is found. Every projection table (runs, steps,
+        artifacts, publications, run_outputs, run_inputs) is rebuilt from the events in memory
+        and compared row by row with the ledger's: a row edited by hand is named, and
+        'casa-release rebuild-projections' repairs it from the events.
+
         --artifacts checks each local file the ledger recorded (images, sidecars, bases), by its last
         record: an image is read again and its sha256 and md5 compared; a sidecar must still name
         the same image_id; a file recorded with only a size is checked by its size. It reports
@@ -35,6 +42,8 @@ struct Verify: ParsableCommand {
         var intact: Bool
         var firstMismatch: Int64?
         var reason: String?
+        var anchor: String
+        var projectionDifferences: [String]
         var artifacts: [ArtifactReport]?
     }
 
@@ -42,6 +51,8 @@ struct Verify: ParsableCommand {
         let ledger = try global.openLedgerForReading()
         let output = Output(json: global.json)
         let chain = try ledger.verifyChain()
+        let anchor = try ledger.checkAnchor()
+        let differences = chain.firstMismatch == nil ? try ledger.checkProjections() : []
         var checkedArtifacts: [ArtifactReport]?
         if artifacts {
             checkedArtifacts = try ledger.recordedArtifacts().map { artifact in
@@ -55,17 +66,36 @@ struct Verify: ParsableCommand {
             }
         }
         let bad = (checkedArtifacts ?? []).filter { $0.state != "intact" }
+        var anchorMismatch: String?
+        let anchorText: String
+        switch anchor {
+        case .absent: anchorText = "absent"
+        case .agrees(let head): anchorText = "agrees (event \(head.sequence))"
+        case .mismatch(let reason): anchorText = "mismatch"; anchorMismatch = reason
+        }
+        let intact = chain.firstMismatch == nil && anchorMismatch == nil && differences.isEmpty && bad.isEmpty
         if global.json {
-            try output.emitJSON(Report(ledger: ledger.path, checked: chain.checked, intact: chain.firstMismatch == nil && bad.isEmpty,
-                                       firstMismatch: chain.firstMismatch?.sequence, reason: chain.firstMismatch?.reason,
+            try output.emitJSON(Report(ledger: ledger.path, checked: chain.checked, intact: intact,
+                                       firstMismatch: chain.firstMismatch?.sequence, reason: chain.firstMismatch?.reason ?? anchorMismatch,
+                                       anchor: anchorText, projectionDifferences: differences.map(\.description),
                                        artifacts: checkedArtifacts))
-            if chain.firstMismatch != nil || !bad.isEmpty { throw ExitCode(ExitStatus.badInput.rawValue) }
+            if !intact { throw ExitCode(ExitStatus.badInput.rawValue) }
             return
         }
         if let mismatch = chain.firstMismatch {
             throw CommandFailure(.badInput, "event \(mismatch.sequence) of \(ledger.path) does not match: \(mismatch.reason) (\(chain.checked) events before it are intact)")
         }
-        output.result("verified \(chain.checked) events in \(ledger.path): the hash chain is intact")
+        if let anchorMismatch {
+            throw CommandFailure(.badInput, "\(ledger.path): \(anchorMismatch)")
+        }
+        if !differences.isEmpty {
+            for difference in differences { output.result("projection differs: \(difference)") }
+            throw CommandFailure(.badInput, "\(ledger.path): the projection tables do not match the events (first: \(differences[0])); 'casa-release rebuild-projections' rebuilds them from the events")
+        }
+        output.result("verified \(chain.checked) events in \(ledger.path): the hash chain is intact, every projection matches the events")
+        if case .absent = anchor, chain.checked > 0 {
+            output.note("no head anchor beside the ledger (\(ChainAnchor.path(for: ledger.path))): whether events are missing at its end cannot be told; the next write creates one")
+        }
         guard let checkedArtifacts else { return }
         for artifact in bad {
             output.result("\(artifact.state): \(artifact.path) (\(artifact.role) of run \(artifact.runID))" + (artifact.reason.map { ": \($0)" } ?? ""))
@@ -74,5 +104,39 @@ struct Verify: ParsableCommand {
             throw CommandFailure(.badInput, "\(bad.count) of \(checkedArtifacts.count) recorded local files are missing or changed")
         }
         output.result("checked \(checkedArtifacts.count) recorded local files: all present with their recorded digests")
+    }
+}
+
+/// `casa-release rebuild-projections`: the operator's repair after `verify` found a projection
+/// row that does not match the events (or to upgrade a ledger written by an older version).
+struct RebuildProjections: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rebuild-projections",
+        abstract: "Rebuild every projection table from the events (after 'verify' named a difference, or to upgrade an older ledger); writes no event.",
+        discussion: """
+        Applies the migrations the ledger lacks, then rebuilds runs, steps, artifacts,
+        publications, run_outputs and run_inputs from the event log in one transaction. The
+        events are the truth: nothing in them is changed. A ledger whose hash chain is broken is
+        refused: rebuilding would give a forged history the look of a good one.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let ledger = try global.openExistingLedgerForWriting()
+        let output = Output(json: global.json)
+        let chain = try ledger.verifyChain()
+        if let mismatch = chain.firstMismatch {
+            throw CommandFailure(.badInput, "event \(mismatch.sequence) of \(ledger.path) does not match: \(mismatch.reason); the projections are not rebuilt from a broken chain")
+        }
+        let differences = try ledger.checkProjections(limit: Int.max)
+        try ledger.rebuildProjections()
+        if global.json {
+            try output.emitJSON(["ledger": ledger.path, "events": String(chain.checked), "rows_repaired": String(differences.count)])
+            return
+        }
+        for difference in differences.prefix(20) { output.result("repaired: \(difference)") }
+        output.result("rebuilt the projections of \(ledger.path) from \(chain.checked) events (\(differences.count) differences repaired)")
     }
 }

@@ -57,8 +57,8 @@ final class Workspace {
 
     /// Runs casa-release with `arguments`, in the workspace, with its own base directory.
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Execution {
-        let process = try start(arguments, environment: extra)
+    func run(_ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []) throws -> Execution {
+        let process = try start(arguments, environment: extra, launcher: launcher)
         let stdout = process.standardOutput as! Pipe, stderr = process.standardError as! Pipe
         // Read both pipes to the end before waiting, so a chatty process never blocks on a full pipe.
         let errorData = DataBox()
@@ -75,10 +75,12 @@ final class Workspace {
                          stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self))
     }
 
-    func start(_ arguments: [String], environment extra: [String: String] = [:]) throws -> Process {
+    /// Starts casa-release; `launcher` (a command line) runs it, for `setpriv` and the like.
+    func start(_ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = arguments
+        let command = launcher + [Self.binary] + arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var environment = ProcessInfo.processInfo.environment
         environment["CASA_BASE_DIRECTORY"] = base

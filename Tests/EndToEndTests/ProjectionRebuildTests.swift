@@ -4,7 +4,8 @@ import ReleaseLedger
 import ReleaseStateMachine
 
 /// A ledger written before the provenance tables existed gets them, filled from its events, the
-/// first time a newer casa-release opens it.
+/// first time a newer casa-release opens it to write; a command that only reads never changes
+/// the file, and says how to upgrade it.
 @Suite struct ProjectionRebuildTests {
     @Test func aLedgerFromBeforeProvenanceIsRebuiltOnOpening() throws {
         let (workspace, _) = try ProvenanceTests.publishedUserImage()
@@ -23,6 +24,13 @@ import ReleaseStateMachine
             """
         #expect(try workspace.sqlite3(downgrade) == 0)
         #expect(try workspace.sqlite3("SELECT * FROM run_outputs") != 0, "the table is gone")
+
+        let refused = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
+        #expect(refused.status == 65)
+        #expect(refused.stderr.contains("casa-release rebuild-projections"), "\(refused.stderr)")
+        #expect(try workspace.sqlite3("SELECT * FROM run_outputs") != 0, "a read did not migrate the file")
+        let upgraded = try workspace.run(["rebuild-projections"])
+        #expect(upgraded.status == 0, "\(upgraded.stderr)")
 
         let after = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
         #expect(after.status == 0, "\(after.stderr)")

@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// The ledger defends its history: a ledger deleted under a run stops the run; a log cut at its
+/// end, an older copy, or a projection edited by hand is found by `verify`; a read-only ledger
+/// can be read; a file that is not a ledger is never changed.
+@Suite struct LedgerIntegrityTests {
+    // MARK: a ledger deleted while a run goes on
+
+    @Test func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() throws {
+        let workspace = try Workspace()
+        let holder = try workspace.start(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
+        kill(holder.processIdentifier, SIGCONT)
+        holder.waitUntilExit()
+        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(holder.terminationStatus == 73, "\(stderr)")
+        #expect(stderr.contains("history of this run is in danger"), "\(stderr)")
+        #expect(stderr.split(separator: "\n").filter { $0.contains("in danger") }.count == 1, "said once: \(stderr)")
+        // The copy that was under way finished; nothing after it happened.
+        #expect(!FileManager.default.fileExists(atPath: workspace.output + ".json"), "describe never ran")
+        #expect(try workspace.files(in: workspace.mirror) == [], "nothing was published")
+
+        // A new ledger is not quietly started where the anchor says one was.
+        let again = try workspace.run(workspace.createArguments + ["force=yes"])
+        #expect(again.status == 73, "\(again.stderr)")
+        #expect(again.stderr.contains("head anchor"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath))
+    }
+
+    // MARK: verify: the end of the log, and the projections
+
+    @Test func verifyFindsALogCutAtItsEnd() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
+        #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+        #expect(try workspace.run(["verify"]).status == 0)
+        let lastRun = try workspace.runIDs()[0]
+        // Someone removes the last run, events and rows, so that the chain and the projections agree.
+        let cut = """
+            DROP TRIGGER events_are_append_only_delete;
+            DELETE FROM events WHERE stream_id = '\(lastRun)';
+            DELETE FROM run_inputs WHERE run_id = '\(lastRun)'; DELETE FROM run_outputs WHERE run_id = '\(lastRun)';
+            DELETE FROM artifacts WHERE run_id = '\(lastRun)'; DELETE FROM steps WHERE run_id = '\(lastRun)';
+            DELETE FROM runs WHERE run_id = '\(lastRun)';
+            """
+        #expect(try workspace.sqlite3(cut) == 0)
+        let verified = try workspace.run(["verify"])
+        #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stderr.contains("are missing"), "\(verified.stderr)")
+        let json = try workspace.run(["verify", "--json"])
+        #expect(json.status == 65)
+        #expect(json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""), "\(json.stdout)")
+    }
+
+    @Test func verifyFindsAnOlderCopyPutInTheLedgersPlace() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let copy = workspace.root + "/old.sqlite"
+        #expect(try workspace.sqlite3(".backup '\(copy)'") == 0)
+        #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
+        try FileManager.default.removeItem(atPath: workspace.ledgerPath)
+        try FileManager.default.copyItem(atPath: copy, toPath: workspace.ledgerPath)
+        let verified = try workspace.run(["verify"])
+        #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
+        #expect(verified.stderr.contains("head anchor"), "\(verified.stderr)")
+    }
+
+    @Test func verifyFindsAProjectionEditedByHandAndRebuildRepairsIt() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
+        let runID = try workspace.runIDs()[0]
+        #expect(try workspace.sqlite3("UPDATE publications SET build_number = 7, image_file = 'casa-system-ubuntu-24.04-7.sif'") == 0)
+        let forged = try workspace.run(["verify"])
+        #expect(forged.status == 65, "\(forged.stdout)\(forged.stderr)")
+        #expect(forged.stdout.contains("publications row run_id=\(runID)"), "\(forged.stdout)")
+        #expect(forged.stdout.contains("build_number is 7, the events say 1"), "\(forged.stdout)")
+        #expect(forged.stderr.contains("rebuild-projections"))
+
+        #expect(try workspace.sqlite3("UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
+        #expect(try workspace.sqlite3("UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
+        #expect(try workspace.sqlite3("INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, parameters, last_sequence) VALUES ('ghost', 'publication', 'completed', 'x', 'x', '{}', 1)") == 0)
+        let edited = try workspace.run(["verify", "--json"])
+        #expect(edited.status == 65)
+        #expect(edited.stdout.contains("artifacts row run_id=\(runID)"), "\(edited.stdout)")
+        #expect(edited.stdout.contains("runs row run_id=ghost: present, but no event makes it"), "\(edited.stdout)")
+
+        let events = try workspace.ledger().eventCount()
+        let rebuilt = try workspace.run(["rebuild-projections"])
+        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+        #expect(rebuilt.stdout.contains("differences repaired"))
+        #expect(try workspace.run(["verify"]).status == 0)
+        #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
+        #expect(try workspace.run(["provenance", workspace.output, "--json"]).stdout.contains("casa-system-ubuntu-24.04-1.sif"))
+    }
+
+    @Test func rebuildIsRefusedOnABrokenChain() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        #expect(try workspace.sqlite3("DROP TRIGGER events_are_append_only_update; UPDATE events SET actor = 'mallory@x' WHERE sequence = 2") == 0)
+        let rebuilt = try workspace.run(["rebuild-projections"])
+        #expect(rebuilt.status == 65)
+        #expect(rebuilt.stderr.contains("event 2"))
+    }
+
+    // MARK: a ledger that can only be read
+
+    @Test(arguments: [["runs"], ["status"], ["verify"], ["log", "RUN"], ["provenance", "IMAGE"], ["audit", "image=IMAGE"], ["verify", "--artifacts"]])
+    func aReadOnlyLedgerCanBeRead(_ command: [String]) throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let runID = try workspace.runIDs()[0]
+        let arguments = command.map { $0.replacingOccurrences(of: "RUN", with: runID).replacingOccurrences(of: "IMAGE", with: workspace.output) }
+        let before = try Self.listing(workspace.base)
+        // As an unprivileged user, for whom the base directory and the ledger are read-only.
+        let result = try workspace.runAsNobody(arguments)
+        #expect(result.status == 0, "\(arguments): \(result.stderr)")
+        #expect(!result.stderr.contains("unable to open"), "\(result.stderr)")
+        #expect(try Self.listing(workspace.base) == before, "nothing was created or changed")
+    }
+
+    @Test func aLedgerWithAWriteAheadLogIsReadWhereNothingCanBeWritten() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        // A writer stopped mid-run keeps the WAL open, with its last events in it.
+        let holder = try workspace.start(workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        defer { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT); holder.waitUntilExit() }
+        #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
+        let result = try workspace.runAsNobody(["runs"])
+        #expect(result.status == 0, "\(result.stderr)")
+        // Either the WAL is read (both runs listed) or the note says once what is not shown.
+        let listed = result.stdout.split(separator: "\n").count - 1
+        let noted = result.stderr.components(separatedBy: "write-ahead log").count - 1
+        #expect(listed == 2 || noted == 1, "\(result.stdout)\(result.stderr)")
+    }
+
+    // MARK: files that are not ledgers
+
+    @Test func anotherApplicationsDatabaseIsNeverChanged() throws {
+        let workspace = try Workspace()
+        let other = workspace.root + "/other.sqlite"
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        make.arguments = [other, "CREATE TABLE patients (id INTEGER, name TEXT); INSERT INTO patients VALUES (1, 'x');"]
+        try make.run()
+        make.waitUntilExit()
+        let before = try workspace.bytes(other)
+        for arguments in [["runs"], ["verify"], ["status"], workspace.createArguments, ["resume"]] {
+            let result = try workspace.run(arguments + ["--ledger", other])
+            #expect(result.status == 65, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("is not a casa-release ledger"), "\(result.stderr)")
+            #expect(try workspace.bytes(other) == before, "\(arguments) changed the file")
+            #expect(!FileManager.default.fileExists(atPath: other + "-wal"))
+        }
+    }
+
+    @Test func anEmptyFileIsNotALedger() throws {
+        let workspace = try Workspace()
+        let empty = workspace.root + "/empty.sqlite"
+        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+        for arguments in [["runs"], workspace.createArguments] {
+            let result = try workspace.run(arguments + ["--ledger", empty])
+            #expect(result.status == 65, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains("empty file"), "\(result.stderr)")
+            #expect(try workspace.bytes(empty).isEmpty)
+        }
+    }
+
+    @Test func aLedgerPathThatIsALinkLoopIsAnError() throws {
+        let workspace = try Workspace()
+        let loop = workspace.root + "/loop.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+        for arguments in [["runs"], ["status"], workspace.createArguments] {
+            let result = try workspace.run(arguments + ["--ledger", loop])
+            #expect(result.status == 73, "\(arguments): \(result.stdout) \(result.stderr)")
+            #expect(result.stderr.contains("symbolic links"), "\(result.stderr)")
+        }
+        let dangling = workspace.root + "/dangling.sqlite"
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: workspace.root + "/nowhere/l.sqlite")
+        let result = try workspace.run(workspace.createArguments + ["--ledger", dangling])
+        #expect(result.status == 73, "\(result.stderr)")
+        #expect(result.stderr.contains("does not exist"))
+    }
+
+    static func listing(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted().map { name in
+            let status = try FileManager.default.attributesOfItem(atPath: directory + "/" + name)
+            return "\(name) \(status[.size] ?? 0) \(status[.modificationDate] ?? 0)"
+        }
+    }
+}
+
+extension Workspace {
+    /// Runs casa-release as the unprivileged user `nobody` (setpriv, from util-linux), for whom
+    /// the workspace, owned by root, can be read but not written.
+    func runAsNobody(_ arguments: [String]) throws -> Execution {
+        let ownerOnly = try FileManager.default.attributesOfItem(atPath: root)[.posixPermissions] as? Int
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
+        defer { if let ownerOnly { try? FileManager.default.setAttributes([.posixPermissions: ownerOnly], ofItemAtPath: root) } }
+        return try run(arguments, environment: ["HOME": "/nonexistent"],
+                       launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+    }
+}
