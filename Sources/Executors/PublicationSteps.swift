@@ -103,7 +103,7 @@ public enum PublicationSteps {
 
     public static func makeVisible(_ intent: MakeVisibleIntent, on target: PublicationTarget) throws -> VisibleFile {
         guard try target.renameExclusively(intent.temporaryName, to: intent.finalName) else {
-            throw ExecutorError(.stepFailed, "\(intent.finalName) already exists on \(target.address), although this run claimed its number")
+            throw ExecutorError(.stepFailed, "\(intent.finalName) already exists on \(target.address), although this run claimed its number; it is left as it is")
         }
         return VisibleFile(name: intent.finalName)
     }
@@ -115,20 +115,31 @@ public enum PublicationSteps {
 
     // MARK: rollback
 
-    /// Takes back what a failed publication put on the target: its temporary image, and the
-    /// sidecar it claimed, if the sidecar is still this run's (the claim or the final content).
-    /// Never touches a visible image: once renamed into place, a publication is retracted only on
-    /// purpose. Returns the names removed.
-    public static func rollBack(_ intents: [StepIntent], on target: PublicationTarget) throws -> [String] {
-        var removed: [String] = []
+    /// What a rollback did: the names it removed, and the names it left with the reason.
+    public struct Rollback: Equatable, Sendable {
+        public var removed: [String] = []
+        public var left: [(name: String, reason: String)] = []
+
+        public static func == (lhs: Rollback, rhs: Rollback) -> Bool {
+            lhs.removed == rhs.removed && lhs.left.map(\.name) == rhs.left.map(\.name) && lhs.left.map(\.reason) == rhs.left.map(\.reason)
+        }
+    }
+
+    /// Takes back what a failed publication put on the target, and only what it can prove is
+    /// its own: its hidden temporary image (whose name carries the run's token, with anything the
+    /// server made from it), and the sidecar it claimed while that sidecar still holds this run's
+    /// claim or final content *and* no image is visible under its number. A sidecar beside a
+    /// visible image belongs to a publication clients can see: a rollback never removes it, even
+    /// when its content is this run's (a ledger that lost its last events would otherwise take
+    /// down a publication that did complete); `casa-release rollback` retracts it on purpose.
+    public static func rollBack(_ intents: [StepIntent], on target: PublicationTarget) throws -> Rollback {
+        var result = Rollback()
         var ownSidecarContents: [String: Set<Data>] = [:]
+        var temporaryNames: [String] = []
         for intent in intents {
             switch intent {
             case .uploadImage(let upload):
-                if try target.size(upload.temporaryName) != nil {
-                    try target.remove(upload.temporaryName)
-                    removed.append(upload.temporaryName)
-                }
+                temporaryNames.append(upload.temporaryName)
             case .uploadSidecar(let sidecar):
                 ownSidecarContents[sidecar.sidecarName, default: []].insert(Data(sidecar.content.utf8))
             case .claimBuildNumber(let claim):
@@ -139,12 +150,27 @@ public enum PublicationSteps {
                 break
             }
         }
-        for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) {
-            if let data = try target.read(name), contents.contains(data) {
+        let present = Set(try target.list())
+        for temporary in Set(temporaryNames).sorted() {
+            // The upload itself, and partial files a server keeps beside it (`<name>.<random>`).
+            for name in present.sorted() where name == temporary || name.hasPrefix(temporary + ".") {
                 try target.remove(name)
-                removed.append(name)
+                result.removed.append(name)
             }
         }
-        return removed
+        for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) where present.contains(name) {
+            let image = String(name.dropLast(".json".count))
+            if present.contains(image) {
+                result.left.append((name, "\(image) is visible on the target: a visible publication is taken back only by 'casa-release rollback', which checks it is this run's"))
+                continue
+            }
+            guard let data = try target.read(name), contents.contains(data) else {
+                result.left.append((name, "its content is not this run's"))
+                continue
+            }
+            try target.remove(name)
+            result.removed.append(name)
+        }
+        return result
     }
 }

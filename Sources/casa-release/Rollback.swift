@@ -76,7 +76,7 @@ struct Rollback: ParsableCommand {
         try confirm(keep.value ? "move \(what) into attic/ there" : "remove \(what)")
         let settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
         let result = try PublicationRetraction.retract(
-            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, keep: keep.value, runID: runID,
+            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, md5: image.md5, size: image.size, keep: keep.value, runID: runID,
             on: try PublicationTargets.open(target, transfers: settings))
         var links: [LocalLink] = []
         if case .recordPublication(let intent)? = state.step(.record)?.intent { links = intent.links }

@@ -186,9 +186,10 @@ struct RunDriver {
     func rollBack(_ state: RunState, reason: String) throws {
         guard let target = state.parameters?.publication?.target else { return }
         let intents = state.steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
-        let removed = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target, transfers: settings(state)))
-        try record(.rollBackPublication(target: target, removed: removed, reason: reason))
-        output.note("publication rolled back: removed \(removed.isEmpty ? "nothing" : removed.joined(separator: ", ")) from \(target)")
+        let rollback = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target, transfers: settings(state)))
+        try record(.rollBackPublication(target: target, removed: rollback.removed, reason: reason))
+        output.note("publication rolled back: removed \(rollback.removed.isEmpty ? "nothing" : rollback.removed.joined(separator: ", ")) from \(target)")
+        for (name, why) in rollback.left { output.note("left \(name) on \(target): \(why)") }
     }
 }
 

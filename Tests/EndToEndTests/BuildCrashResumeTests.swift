@@ -100,3 +100,56 @@ private extension Workspace {
         return (userImageArguments + ["zip=yes"], userImage)
     }
 }
+
+/// A casa-release killed during a build takes its tool with it: the build's child process dies
+/// at once (PR_SET_PDEATHSIG), so nothing keeps writing into the run's files while a resumed run
+/// builds again.
+@Suite struct OrphanedToolTests {
+    @Test func aKilledBuildLeavesNoToolRunning() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        let (arguments, image) = try workspace.prepare(.recipeBaseImage)
+        let gate = workspace.root + "/build-gate"
+        let casa = try workspace.start(arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate])
+        // Wait until the stand-in is building (it logs its pid when it starts).
+        var builder: Int32?
+        let deadline = Date().addingTimeInterval(60)
+        while builder == nil, Date() < deadline, casa.isRunning {
+            builder = try Self.buildPIDs(workspace).first
+            if builder == nil { usleep(10_000) }
+        }
+        guard let builder else {
+            Issue.record("the build never started")
+            kill(casa.processIdentifier, SIGKILL)
+            return
+        }
+        kill(casa.processIdentifier, SIGKILL)
+        casa.waitUntilExit()
+        // The tool is gone with it (bounded wait: the kernel sends the signal at once).
+        let gone = Date().addingTimeInterval(10)
+        while Self.isRunning(builder), Date() < gone { usleep(10_000) }
+        #expect(!Self.isRunning(builder), "the build's tool (pid \(builder)) outlived casa-release")
+        #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
+
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Self.buildPIDs(workspace).count == 2, "the killed build and one more")
+        #expect(try workspace.sidecar(image + ".json").imageID == workspace.lastRun().started?.chosen.imageID)
+        #expect(try workspace.files(in: workspace.base).filter { $0.hasPrefix(".") }.isEmpty, "no temporary file left")
+    }
+
+    static func buildPIDs(_ workspace: Workspace) throws -> [Int32] {
+        guard let text = try? String(contentsOfFile: workspace.standInLog, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let argv = object["argv"] as? [String], argv.first == "build" else { return nil }
+            return (object["pid"] as? NSNumber)?.int32Value
+        }
+    }
+
+    /// Running, and not a zombie waiting for its parent to read its status.
+    static func isRunning(_ pid: Int32) -> Bool {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = text.lastIndex(of: ")") else { return false }
+        return text[text.index(after: close)...].split(separator: " ").first != "Z"
+    }
+}

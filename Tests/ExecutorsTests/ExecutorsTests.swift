@@ -70,9 +70,25 @@ final class Scratch {
         #expect(try PublicationSteps.claim(claim, on: scratch.target).buildNumber == 2)
         try scratch.write(".tmp-image.part", "partial")
         let upload = UploadImageIntent(target: claim.target, source: "/x", temporaryName: ".tmp-image.part", size: 10, sha256: "s")
-        let removed = try PublicationSteps.rollBack([.claimBuildNumber(claim), .uploadImage(upload)], on: scratch.target)
-        #expect(Set(removed) == [".tmp-image.part", names.sidecar(2)])
+        try scratch.write(".tmp-image.part.Xy12ab", "a server's partial copy of it")
+        let rollback = try PublicationSteps.rollBack([.claimBuildNumber(claim), .uploadImage(upload)], on: scratch.target)
+        #expect(Set(rollback.removed) == [".tmp-image.part", ".tmp-image.part.Xy12ab", names.sidecar(2)])
         #expect(try scratch.target.list() == [names.sidecar(1)], "the other run's claim stays")
+    }
+
+    /// A run whose ledger lost its last events believes its publication unfinished; its
+    /// sidecar's content is its own, but the image beside it is visible: a rollback leaves both.
+    @Test func rollbackNeverRemovesTheSidecarOfAVisibleImage() throws {
+        let scratch = Scratch()
+        let content = "{\"image_id\": \"mine\", \"build_number\": 1}"
+        try scratch.write(names.image(1), "the published image")
+        try scratch.write(names.sidecar(1), content)
+        let sidecar = UploadSidecarIntent(target: "file://\(scratch.path)/", sidecarName: names.sidecar(1), content: content)
+        let rollback = try PublicationSteps.rollBack([.uploadSidecar(sidecar)], on: scratch.target)
+        #expect(rollback.removed == [])
+        #expect(rollback.left.map(\.name) == [names.sidecar(1)])
+        #expect(rollback.left.first?.reason.contains("visible") == true)
+        #expect(Set(try scratch.target.list()) == [names.image(1), names.sidecar(1)])
     }
 }
 
