@@ -63,8 +63,17 @@ public enum LocalFiles {
     /// Creates `path` holding `data` only if nothing is there, complete or not at all.
     public static func createExclusively(_ data: Data, at path: String) throws -> Bool {
         let temporary = FilePathNames.hiddenTemporary(for: path)
-        try writeAtomically(data, to: temporary)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", temporary) }
         defer { unlink(temporary) }
+        do {
+            try data.withUnsafeBytes { try FileDigests.writeAll(descriptor, $0, path: temporary) }
+            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", temporary) }
+            close(descriptor)
+        } catch {
+            close(descriptor)
+            throw error
+        }
         return try moveExclusively(temporary, to: path)
     }
 
@@ -139,10 +148,11 @@ public enum LocalFiles {
 
 /// Names of temporary files.
 enum FilePathNames {
-    /// `.<name>.<pid>.tmp` beside `path`: hidden, and unique to the writing process.
+    /// `.<name>.<tag>.tmp` beside `path`: hidden, and carrying the run's token (or, outside a
+    /// run, the process's id), so that a leftover is known as the run's own and swept by it.
     static func hiddenTemporary(for path: String) -> String {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
-        return (directory.isEmpty ? "" : directory + "/") + ".\(name).\(getpid()).tmp"
+        return (directory.isEmpty ? "" : directory + "/") + ".\(name).\(TemporaryNames.tag).tmp"
     }
 }

@@ -73,7 +73,7 @@ extension PublicationTarget {
         } catch let error as ExecutorError where error.kind == .badInput {
             throw ExecutorError(.cannotCreate, "the publication directory \(address) does not exist (\(error.message))")
         }
-        let probe = ".casa-release-probe-\(UUID().uuidString.lowercased())"
+        let probe = TemporaryNames.probeName
         do {
             try replace(probe, data: Data())
             try remove(probe)

@@ -33,7 +33,33 @@ struct RunDriver {
     }
 
     func drive() throws -> Ending {
-        try withLease { driver in try driver.steps() }
+        TemporaryNames.use(runID: runID)
+        return try withLease { driver in
+            let ending = try driver.steps()
+            if ending == .completed { driver.sweepTemporaries() }
+            return ending
+        }
+    }
+
+    /// What a killed process of this run left under temporary names: swept once the run holds
+    /// its lease (sparing hidden uploads that resume goes on from), and everything at the end,
+    /// on the target too. Only names that carry this run's token are touched.
+    private func sweepStaleTemporaries() throws {
+        let state = try ledger.state(of: runID)
+        let removed = TemporaryNames.sweepLocal(runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: true)
+        if !removed.isEmpty { output.progress("removed what an interrupted process of this run left: \(removed.joined(separator: ", "))") }
+    }
+
+    private func sweepTemporaries() {
+        guard let state = try? ledger.state(of: runID) else { return }
+        _ = TemporaryNames.sweepLocal(runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: false)
+        guard let target = state.parameters?.publication?.target,
+              state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && $0.status == .succeeded }) else { return }
+        do {
+            _ = try TemporaryNames.sweepTarget(runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)), keepingUploads: false)
+        } catch {
+            output.note("could not look for this run's temporary files on \(target): \(CommandFailure.from(error).message)")
+        }
     }
 
     /// Runs `work` while this process holds the run's lease, released whatever happens.
@@ -78,6 +104,7 @@ struct RunDriver {
     }
 
     private func steps() throws -> Ending {
+        try sweepStaleTemporaries()
         if try ledger.state(of: runID).rollbackDue { try rollBackDue() }
         while true {
             let state = try ledger.state(of: runID)
@@ -186,7 +213,9 @@ struct RunDriver {
     func rollBack(_ state: RunState, reason: String) throws {
         guard let target = state.parameters?.publication?.target else { return }
         let intents = state.steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
-        let rollback = try PublicationSteps.rollBack(intents, on: try PublicationTargets.open(target, transfers: settings(state)))
+        let opened = try PublicationTargets.open(target, transfers: settings(state))
+        var rollback = try PublicationSteps.rollBack(intents, on: opened)
+        rollback.removed += try TemporaryNames.sweepTarget(runID: runID, on: opened, keepingUploads: false)
         try record(.rollBackPublication(target: target, removed: rollback.removed, reason: reason))
         output.note("publication rolled back: removed \(rollback.removed.isEmpty ? "nothing" : rollback.removed.joined(separator: ", ")) from \(target)")
         for (name, why) in rollback.left { output.note("left \(name) on \(target): \(why)") }

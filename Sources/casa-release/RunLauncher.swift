@@ -6,13 +6,21 @@ import ReleaseStateMachine
 
 /// Starts runs and reports how they ended: shared by every command that makes or resumes a run.
 enum RunLauncher {
+    /// The id of the run this process starts, chosen once, before anything is recorded, so that
+    /// what the preflight checks leave on a target (a write probe) carries the run's token too.
+    static let pendingRunID: String = {
+        let runID = UUID().uuidString.lowercased()
+        TemporaryNames.use(runID: runID)
+        return runID
+    }()
+
     /// Records a new run and drives it.
     /// `logRoot` is where run directories of logs go (`<base dir>/casa-release-logs`); `tools` adds
     /// the versions of the tools the run will use (apptainer) to the record.
     static func start(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues,
                       ledger: Ledger, output: Output, transfers: TransferOptions, logRoot: String? = nil,
                       tools: [String: String] = [:]) throws -> Never {
-        let runID = UUID().uuidString.lowercased()
+        let runID = pendingRunID
         var chosen = chosen
         if let logRoot, chosen.logDirectory == nil { chosen.logDirectory = logRoot + "/" + runID }
         let started = RunStarted(
@@ -111,6 +119,7 @@ enum TargetAddress {
     /// Fails with a clear message (exit 73) when the target cannot take a publication, before
     /// anything is recorded or built.
     static func preflight(_ address: String, transfers: TransferOptions) throws {
+        _ = RunLauncher.pendingRunID
         try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
     }
 }

@@ -135,3 +135,33 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
         return text[text.index(after: close)...].split(separator: " ").first == "T"
     }
 }
+
+/// What a killed process leaves under temporary names carries its run's token, and the run
+/// sweeps it, locally and on the target; another run's temporaries and anybody else's files stay.
+@Suite struct LeftoverTests {
+    @Test func aResumedRunSweepsItsOwnTemporariesAndOnlyThem() throws {
+        let workspace = try Workspace()
+        let killed = try workspace.run(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "upload-image:before"])
+        #expect(killed.killed)
+        let runID = try workspace.runIDs()[0]
+        let token = IntentPlanner.token(runID)
+        let other = IntentPlanner.token(UUID().uuidString.lowercased())
+        // As a process killed inside an atomic write, a claim, or a probe would leave them.
+        let ours = [workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(token).tmp",
+                    workspace.mirror + "/..casa-system-ubuntu-24.04-1.sif.json.\(token).tmp",
+                    workspace.mirror + "/.casa-release-probe-\(token)",
+                    workspace.mirror + "/.casa-system-ubuntu-24.04-1.sif.\(token).part.a1B2c3"]
+        let theirs = [workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(other).tmp",
+                      workspace.mirror + "/.casa-release-probe-\(other)",
+                      workspace.mirror + "/notes-\(token).txt",
+                      workspace.mirror + "/.hidden-by-someone"]
+        for path in ours + theirs { #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
+
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        for path in ours { #expect(!FileManager.default.fileExists(atPath: path), "\(path) is this run's: swept") }
+        for path in theirs { #expect(FileManager.default.fileExists(atPath: path), "\(path) is not this run's: left") }
+        #expect(try workspace.files(in: workspace.mirror).filter { !$0.hasPrefix(".") && !$0.hasPrefix("notes") }
+                == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
+    }
+}
