@@ -28,6 +28,10 @@ struct CasaRelease: ParsableCommand {
 enum Main {
     static func main() {
         let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        if let problem = ArgumentChecks.problem(in: arguments) {
+            FileHandle.standardError.write(Data("casa-release: \(problem)\n".utf8))
+            exit(ExitStatus.usage.rawValue)
+        }
         var command: ParsableCommand
         do {
             command = try CasaRelease.parseAsRoot(arguments)

@@ -27,6 +27,19 @@ import ReleaseLedger
         #expect(try workspace.runIDs() == runsBefore, "no run recorded", sourceLocation: sourceLocation)
     }
 
+    @Test func repeatedOptionsAndControlCharactersAreRefusedUpFront() throws {
+        let workspace = try Workspace()
+        try expectRefusal(workspace, workspace.createArguments + ["image_version=b"], status: 64, message: "image_version is given twice")
+        try expectRefusal(workspace, ["create-base-image", "type=system", "--image-version=a", "--image_version", "b"], status: 64, message: "image_version is given twice")
+        try expectRefusal(workspace, ["create_base_image", "type=system", "image_version=ubuntu\n24.04"], status: 64,
+                          message: "the value of image_version contains a control character (a newline)")
+        try expectRefusal(workspace, ["create-base-image", "type=system", "--image-version", "ubuntu\t24.04"], status: 64, message: "control character (a tab)")
+        try expectRefusal(workspace, workspace.createArguments + ["output=\(workspace.base)/a\u{1b}b.sif"], status: 64, message: "control character (U+1B)")
+        try expectRefusal(workspace, ["publish-user-image", "image=x\ry.sif"], status: 64, message: "a carriage return")
+        #expect(try workspace.files(in: workspace.base).allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "nothing was opened or recorded")
+    }
+
     @Test func unknownOption() throws {
         let workspace = try Workspace()
         try expectRefusal(workspace, workspace.createArguments + ["colour=red"], status: 64, message: "colour")
