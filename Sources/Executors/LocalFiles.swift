@@ -29,17 +29,7 @@ public enum LocalFiles {
     /// Writes `data` to `path` atomically and durably: a temporary file beside it, fsync, rename.
     public static func writeAtomically(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
         let temporary = FilePathNames.hiddenTemporary(for: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, mode)
-        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", temporary) }
-        do {
-            try data.withUnsafeBytes { try FileDigests.writeAll(descriptor, $0, path: temporary) }
-            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", temporary) }
-            close(descriptor)
-        } catch {
-            close(descriptor)
-            unlink(temporary)
-            throw error
-        }
+        try writeDurably(data, to: temporary, mode: mode)
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)
@@ -63,18 +53,25 @@ public enum LocalFiles {
     /// Creates `path` holding `data` only if nothing is there, complete or not at all.
     public static func createExclusively(_ data: Data, at path: String) throws -> Bool {
         let temporary = FilePathNames.hiddenTemporary(for: path)
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", temporary) }
+        try writeDurably(data, to: temporary)
         defer { unlink(temporary) }
+        return try moveExclusively(temporary, to: path)
+    }
+
+    /// Writes `data` as the whole of `path` and flushes it to the disk; on failure nothing is
+    /// left at `path`.
+    private static func writeDurably(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
+        guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", path) }
         do {
-            try data.withUnsafeBytes { try FileDigests.writeAll(descriptor, $0, path: temporary) }
-            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", temporary) }
+            try data.withUnsafeBytes { try FileDigests.writeAll(descriptor, $0, path: path) }
+            guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", path) }
             close(descriptor)
         } catch {
             close(descriptor)
+            unlink(path)
             throw error
         }
-        return try moveExclusively(temporary, to: path)
     }
 
     /// Creates a directory and its parents; an existing directory is not an error.

@@ -10,9 +10,9 @@ public enum ProcessRunner {
         let log = try openLog(logPath)
         defer { try? log?.close() }
         log?.write(Data(("$ " + command.map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n").utf8))
-        let sink = log ?? FileHandle.nullDevice
+        let sink = log?.fileDescriptor ?? -1
         let status = try TiedProcess.run(command, environment: environment(extra), directory: workingDirectory,
-                                         input: FileHandle.nullDevice.fileDescriptor, output: sink.fileDescriptor, error: sink.fileDescriptor)
+                                         input: -1, output: sink, error: sink)
         log?.write(Data("[exit status \(status)]\n".utf8))
         return status
     }
@@ -29,7 +29,7 @@ public enum ProcessRunner {
         let outputFile = tmpfile(), errorFile = tmpfile()
         defer { fclose(outputFile); fclose(errorFile) }
         let status = try TiedProcess.run(command, environment: self.environment(environment), directory: "/",
-                                         input: FileHandle.nullDevice.fileDescriptor, output: fileno(outputFile), error: fileno(errorFile))
+                                         input: -1, output: fileno(outputFile), error: fileno(errorFile))
         return (status, readBack(outputFile), readBack(errorFile))
     }
 

@@ -126,13 +126,14 @@ public enum PublicationSteps {
     }
 
     /// Takes back what a failed publication put on the target, and only what it can prove is
-    /// its own: its hidden temporary image (whose name carries the run's token, with anything the
-    /// server made from it), and the sidecar it claimed while that sidecar still holds this run's
+    /// its own: its hidden temporary image and anything the server made from it, every other
+    /// temporary name that carries the run's token (claims, probes: `TemporaryNames`), and the sidecar it claimed while that sidecar still holds this run's
     /// claim or final content *and* no image is visible under its number. A sidecar beside a
     /// visible image belongs to a publication clients can see: a rollback never removes it, even
     /// when its content is this run's (a ledger that lost its last events would otherwise take
     /// down a publication that did complete); `casa-release rollback` retracts it on purpose.
-    public static func rollBack(_ intents: [StepIntent], on target: PublicationTarget) throws -> Rollback {
+    /// One listing of the target serves the whole rollback.
+    public static func rollBack(_ intents: [StepIntent], runID: String, on target: PublicationTarget) throws -> Rollback {
         var result = Rollback()
         var ownSidecarContents: [String: Set<Data>] = [:]
         var temporaryNames: [String] = []
@@ -151,12 +152,13 @@ public enum PublicationSteps {
             }
         }
         let present = Set(try target.list())
-        for temporary in Set(temporaryNames).sorted() {
-            // The upload itself, and partial files a server keeps beside it (`<name>.<random>`).
-            for name in present.sorted() where name == temporary || name.hasPrefix(temporary + ".") {
-                try target.remove(name)
-                result.removed.append(name)
-            }
+        let token = IntentPlanner.token(runID)
+        for name in present.sorted() where TemporaryNames.isTemporary(name, of: token)
+            || temporaryNames.contains(where: { name == $0 || name.hasPrefix($0 + ".") }) {
+            // The upload itself, partial files a server keeps beside it (`<name>.<random>`), and
+            // the run's other temporaries.
+            try target.remove(name)
+            result.removed.append(name)
         }
         for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) where present.contains(name) {
             let image = String(name.dropLast(".json".count))

@@ -10,13 +10,14 @@ import Foundation
 /// the thread that drives the run, which lives as long as the run.
 enum TiedProcess {
     /// Runs `command` to its end; returns its exit status (128 + the signal when killed by one).
+    /// A descriptor given as -1 is `/dev/null`.
     static func run(_ command: [String], environment: [String: String], directory: String,
                     input: Int32, output: Int32, error: Int32) throws -> Int32 {
         let pid = try spawn(command, environment: environment, directory: directory, input: input, output: output, error: error)
         return wait(pid)
     }
 
-    /// `/dev/null`, for the descriptors given as -1 (Foundation's null device has none).
+    /// `/dev/null`, for the descriptors given as -1.
     static let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
 
     static func spawn(_ command: [String], environment: [String: String], directory: String,

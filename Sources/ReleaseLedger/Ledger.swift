@@ -59,8 +59,8 @@ public final class Ledger {
     /// cannot be read there is said once in `notes`.
     public static func openForReading(path: String) throws -> Ledger {
         guard try LedgerFile.inspect(path) == .database else { throw LedgerError.missing(path: path) }
-        var notes: [String] = []
         var queue: DatabaseQueue
+        var immutable = false
         do {
             queue = try openQueue(path: path, readOnly: true)
             try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
@@ -68,10 +68,7 @@ public final class Ledger {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
             queue = try openQueue(path: LedgerFile.immutableURI(path), readOnly: true, reportedPath: path)
             try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
-            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-            if wal > 0 {
-                notes.append("the ledger's write-ahead log (\(path)-wal, \(wal) bytes) cannot be read or checkpointed where nothing can be written: the events in it are not shown; copy the ledger with its -wal and -shm files to a writable place to see them")
-            }
+            immutable = true
         }
         let ledger = Ledger(path: path, queue: queue, readOnly: true)
         let applied = try ledger.appliedMigrations()
@@ -80,13 +77,12 @@ public final class Ledger {
         if !unknown.isEmpty { throw LedgerError.newerSchema(path: path, unknownMigrations: unknown) }
         let pending = migrator.migrations.filter { !applied.contains($0) }
         if !pending.isEmpty { throw LedgerError.olderSchema(path: path, pendingMigrations: pending) }
-        if FileManager.default.fileExists(atPath: path + "-wal"), access(path, W_OK) != 0 || access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
-            let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
-            if wal > 0, ledger.notes.isEmpty, notes.isEmpty {
-                notes.append("the ledger is read-only here: its write-ahead log (\(wal) bytes) is read but cannot be checkpointed")
-            }
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        if wal > 0, immutable {
+            ledger.notes = ["the ledger's write-ahead log (\(path)-wal, \(wal) bytes) cannot be read or checkpointed where nothing can be written: the events in it are not shown; copy the ledger with its -wal and -shm files to a writable place to see them"]
+        } else if wal > 0, access(path, W_OK) != 0 || access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
+            ledger.notes = ["the ledger is read-only here: its write-ahead log (\(wal) bytes) is read but cannot be checkpointed"]
         }
-        ledger.notes = notes
         return ledger
     }
 
@@ -219,14 +215,19 @@ public final class Ledger {
     /// Takes a run's lease for `holder`. Whether the current holder still runs is judged by
     /// `isAlive` *inside* the write transaction, so two processes that try at once cannot both
     /// find the run free or its holder dead: the second sees the first as the holder.
+    /// Returns the run's state once held, and the holder taken over from, if any.
     @discardableResult
-    public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
+    public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (state: RunState, takenOverFrom: LeaseHolder?) {
         try immediateTransaction { db in
             let state = try Self.loadState(db, stream: run)
             let alive = state.lease.map { $0 == holder || isAlive($0) } ?? false
             let events = try RunDecider.decide(.acquireLease(holder, currentHolderIsAlive: alive), state, by: holder)
-            let (recorded, newState) = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db)
-            return (recorded, newState)
+            let held = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db).state
+            let takenOverFrom = events.lazy.compactMap { event -> LeaseHolder? in
+                if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom }
+                return nil
+            }.first
+            return (held, takenOverFrom)
         }
     }
 
@@ -236,30 +237,24 @@ public final class Ledger {
     func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
         if isReadOnly { throw LedgerError.cannotOpen(path: path, reason: "opened read-only") }
         var result: T?
+        var head: ChainAnchor?
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     if LedgerFile.hasMoved(db) { throw LedgerError.moved(path: self.path) }
                     result = try body(db)
+                    head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+                        .map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
                     return .commit
                 }
             }
         } catch let error as DatabaseError {
             throw Self.classify(error, path: path)
         }
-        try writeAnchor()
+        // The anchor is a lower bound of the log's head: an anchor left behind (a full disk) is
+        // still true, so failing to move it must not make a committed append look failed.
+        if let head, head != anchoredHead, (try? head.write(for: path)) != nil { anchoredHead = head }
         return result!
-    }
-
-    /// Rewrites the head anchor when the head moved since this process last wrote it.
-    private func writeAnchor() throws {
-        let head = try read { db in
-            try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
-                .map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
-        }
-        guard let head, head != anchoredHead else { return }
-        try head.write(for: path)
-        anchoredHead = head
     }
 
     /// A read, with SQLite's errors told as ledger errors (a damaged file is "not a ledger", not a crash).

@@ -78,12 +78,10 @@ struct RunDriver {
     private func acquire(_ holder: LeaseHolder) throws {
         let held: RunState
         do {
-            let (events, after) = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
-            held = after
-            for case .leaseAcquired(let acquired)? in events.map({ try? $0.decoded() }) {
-                if let previous = acquired.takenOverFrom {
-                    output.note("took over run \(runID) from \(previous), which is no longer running")
-                }
+            let acquired = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
+            held = acquired.state
+            if let previous = acquired.takenOverFrom {
+                output.note("took over run \(runID) from \(previous), which is no longer running")
             }
         } catch DomainError.leaseHeld(let current) {
             throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
@@ -213,9 +211,7 @@ struct RunDriver {
     func rollBack(_ state: RunState, reason: String) throws {
         guard let target = state.parameters?.publication?.target else { return }
         let intents = state.steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
-        let opened = try PublicationTargets.open(target, transfers: settings(state))
-        var rollback = try PublicationSteps.rollBack(intents, on: opened)
-        rollback.removed += try TemporaryNames.sweepTarget(runID: runID, on: opened, keepingUploads: false)
+        let rollback = try PublicationSteps.rollBack(intents, runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)))
         try record(.rollBackPublication(target: target, removed: rollback.removed, reason: reason))
         output.note("publication rolled back: removed \(rollback.removed.isEmpty ? "nothing" : rollback.removed.joined(separator: ", ")) from \(target)")
         for (name, why) in rollback.left { output.note("left \(name) on \(target): \(why)") }

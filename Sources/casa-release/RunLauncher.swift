@@ -8,11 +8,7 @@ import ReleaseStateMachine
 enum RunLauncher {
     /// The id of the run this process starts, chosen once, before anything is recorded, so that
     /// what the preflight checks leave on a target (a write probe) carries the run's token too.
-    static let pendingRunID: String = {
-        let runID = UUID().uuidString.lowercased()
-        TemporaryNames.use(runID: runID)
-        return runID
-    }()
+    static let pendingRunID = UUID().uuidString.lowercased()
 
     /// Records a new run and drives it.
     /// `logRoot` is where run directories of logs go (`<base dir>/casa-release-logs`); `tools` adds
@@ -119,7 +115,7 @@ enum TargetAddress {
     /// Fails with a clear message (exit 73) when the target cannot take a publication, before
     /// anything is recorded or built.
     static func preflight(_ address: String, transfers: TransferOptions) throws {
-        _ = RunLauncher.pendingRunID
+        TemporaryNames.use(runID: RunLauncher.pendingRunID)
         try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
     }
 }
