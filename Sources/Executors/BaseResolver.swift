@@ -80,7 +80,7 @@ public enum SidecarFile {
         do {
             return try ImageSidecar.parse(text)
         } catch let error as JSONParseError {
-            throw ExecutorError(.badInput, "the \(what) \(path) is not valid JSON: \(error)")
+            throw ExecutorError(.badInput, "the \(what) \(path) is not valid JSON: \(ErrorText.line(error))")
         }
     }
 }

@@ -34,7 +34,7 @@ public final class CurlSession {
     public func perform(_ request: CurlRequest) throws -> CurlResponse {
         curl_easy_reset(handle)
         errorBuffer[0] = 0
-        let context = try TransferContext(request: request, settings: settings)
+        let context = try TransferContext(request: request, settings: settings, knownHostsFile: ssh?.knownHosts)
         defer { context.close() }
         let unmanaged = Unmanaged.passUnretained(context).toOpaque()
         var lists: [UnsafeMutablePointer<curl_slist>] = []
@@ -63,6 +63,14 @@ public final class CurlSession {
         set(CURLOPT_XFERINFODATA, pointer: unmanaged)
         set(CURLOPT_NOPROGRESS, 0)
 
+        if let login = settings.passwords.login(for: request.url) {
+            set(CURLOPT_USERNAME, login.user)
+            set(CURLOPT_PASSWORD, login.password)
+        } else if request.url.lowercased().hasPrefix("http") {
+            // As curl --netrc-optional: a login for the host there is used when the URL has none.
+            set(CURLOPT_NETRC, Int(CURL_NETRC_OPTIONAL.rawValue))
+            set(CURLOPT_NETRC_FILE, settings.netrc)
+        }
         if request.url.lowercased().hasPrefix("sftp://") {
             guard let ssh else { throw ExecutorError(.unavailable, "no ssh credentials for \(request.url)") }
             if ssh.useAgent {
@@ -190,13 +198,4 @@ public final class CurlSession {
 enum CurlGlobal {
     static let ready: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK
     nonisolated(unsafe) static var userAgentVersion = "dev"
-}
-
-/// Passwords never leave the process: not in the ledger, not in a message.
-public enum URLRedaction {
-    public static func url(_ address: String) -> String {
-        guard var components = URLComponents(string: address), components.password != nil else { return address }
-        components.password = nil
-        return components.string ?? address
-    }
 }

@@ -65,7 +65,7 @@ public enum ImageDownload {
         do {
             sidecar = try ImageSidecar.parse(content)
         } catch {
-            throw ExecutorError(.badInput, "\(sidecarURL) is not a valid sidecar: \(error)")
+            throw ExecutorError(.badInput, "\(sidecarURL) is not a valid sidecar: \(ErrorText.line(error))")
         }
         guard let md5 = sidecar.md5, md5.count == 32 else {
             throw ExecutorError(.badInput, "\(sidecarURL) has no md5 to check the image against")

@@ -53,7 +53,7 @@ public enum ImportScanner {
             do {
                 sidecar = try ImageSidecar.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: sidecarPath)), as: UTF8.self))
             } catch {
-                scan.problems.append(Finding(path: sidecarPath, reason: "not a readable sidecar: \(error)"))
+                scan.problems.append(Finding(path: sidecarPath, reason: "not a readable sidecar: \(ErrorText.line(error))"))
                 continue
             }
             guard sidecar.imageID != nil else {

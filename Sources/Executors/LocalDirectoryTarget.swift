@@ -30,7 +30,7 @@ public struct LocalDirectoryTarget: PublicationTarget {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw ExecutorError(.unavailable, "cannot list the publication directory \(directory): \(error.localizedDescription)")
+            throw ExecutorError(.unavailable, "cannot list the publication directory \(directory): \(ErrorText.line(error))")
         }
     }
 

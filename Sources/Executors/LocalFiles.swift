@@ -79,7 +79,7 @@ public enum LocalFiles {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
-            throw ExecutorError(.cannotCreate, "cannot create the directory \(path): \((error as NSError).localizedDescription)")
+            throw ExecutorError(.cannotCreate, "cannot create the directory \(path): \(ErrorText.line(error))")
         }
     }
 
@@ -89,7 +89,7 @@ public enum LocalFiles {
         do {
             try FileManager.default.removeItem(atPath: path)
         } catch {
-            throw ExecutorError(.stepFailed, "cannot remove \(path): \((error as NSError).localizedDescription)")
+            throw ExecutorError(.stepFailed, "cannot remove \(path): \(ErrorText.line(error))")
         }
     }
 

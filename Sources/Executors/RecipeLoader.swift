@@ -62,7 +62,7 @@ public enum RecipeLoader {
             let lines = try JSONDecoder().decode(RecordedLines.self, from: data)
             return LocatedRecipe(recipe: recipe, lines: lines.steps.map { $0.operations.map(\.line) })
         } catch {
-            throw ExecutorError(.badInput, "cannot load the recipe \(file): it records an operation casa-release does not know (\(error))")
+            throw ExecutorError(.badInput, "cannot load the recipe \(file): it records an operation casa-release does not know (\(ErrorText.line(error)))")
         }
     }
 

@@ -77,7 +77,7 @@ public final class SFTPTarget: PublicationTarget {
                 var request = CurlRequest(url: url(temporary))
                 request.upload = .data(data)
                 request.postQuote = ["rename \(quoted(temporary)) \(quoted(name))"]
-                _ = try session.perform(request)
+                _ = try writing(request) { Int64(data.count) }
             }
             return true
         } catch let error as ExecutorError {
@@ -95,7 +95,7 @@ public final class SFTPTarget: PublicationTarget {
         try retrying("writing \(name)") { _ in
             var request = CurlRequest(url: url(name))
             request.upload = .data(data)
-            _ = try session.perform(request)
+            _ = try writing(request) { Int64(data.count) }
         }
     }
 
@@ -114,7 +114,8 @@ public final class SFTPTarget: PublicationTarget {
             request.upload = .file(path: localPath, offset: offset, count: total - offset, hashing: prefix)
             request.appendUpload = offset > 0
             request.progressLabel = "upload \(FilePath.lastComponent(localPath))"
-            let response = try session.perform(request)
+            // What is still to write when it fails: the server may have kept part of this attempt.
+            let response = try writing(request) { total - ((try? statSize(name)) ?? nil ?? offset) }
             guard let hash = response.uploadHash else { throw ExecutorError(.stepFailed, "no digest of the upload") }
             return UploadedFile(size: total, sha256: FileDigests.hex(hash.finalize()), resumedFrom: offset)
         }
@@ -149,6 +150,33 @@ public final class SFTPTarget: PublicationTarget {
             request.listOnly = true
             guard (try? session.perform(request)) != nil else { throw error }
         }
+    }
+
+    /// Performs a request that writes. OpenSSH's sftp-server answers a write
+    /// refused for lack of space with the protocol's generic "Failure", which looks like any
+    /// passing trouble; so after a failed write the server's free space is asked
+    /// (`statvfs@openssh.com`), and a disk too full for what is left is a failure for good,
+    /// not one to retry.
+    private func writing(_ request: CurlRequest, stillToWrite: () -> Int64) throws -> CurlResponse {
+        do {
+            return try session.perform(request)
+        } catch let failure as CurlFailure where failure.isTransient || failure.kind == .stepFailed {
+            guard let free = freeSpace() else { throw failure }
+            let needed = stillToWrite()
+            guard free < needed else { throw failure }
+            throw CurlFailure(code: failure.code, message: "the server has no room left: \(free) bytes free in \(directory), \(needed) more to write (\(failure.message))", kind: .cannotCreate)
+        }
+    }
+
+    /// Bytes this account may still write in the directory's file system, or nil when the
+    /// server cannot tell.
+    private func freeSpace() -> Int64? {
+        var request = CurlRequest(url: remote.base)
+        request.headOnly = true
+        request.quote = ["statvfs \(quoted(""))"]
+        guard let headers = try? session.perform(request).headers,
+              let available = headers["f_bavail"].flatMap(Int64.init), let blockSize = headers["f_frsize"].flatMap(Int64.init) else { return nil }
+        return available.multipliedReportingOverflow(by: blockSize).overflow ? Int64.max : available * blockSize
     }
 
     /// Runs one SFTP command (no transfer).

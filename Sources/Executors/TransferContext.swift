@@ -28,15 +28,19 @@ final class TransferContext {
     let progress: TransferProgress?
     private let failpoint: TransferFailpoint?
     let acceptNewHostKey: Bool
+    /// Where an accepted host key is added, and under which name: the request's host and port.
+    private let knownHosts: (file: String, host: String, port: Int?)?
     /// Why the host key was refused, in words for the operator.
     var hostKeyProblem: String?
     var acceptedHostKey: String?
     /// A failure on our side of a callback (a body too large, a local disk full).
     var localProblem: ExecutorError?
 
-    init(request: CurlRequest, settings: TransferSettings) throws {
+    init(request: CurlRequest, settings: TransferSettings, knownHostsFile: String? = nil) throws {
         download = request.download
         acceptNewHostKey = settings.acceptNewHostKey
+        let components = URLComponents(string: request.url)
+        knownHosts = knownHostsFile.map { ($0, components?.host ?? "", components?.port) }
         progress = settings.showProgress ? request.progressLabel.map(TransferProgress.init) : nil
         failpoint = TransferFailpoint(environment: settings.environment)
         switch request.upload {
@@ -145,8 +149,14 @@ final class TransferContext {
         }
     }
 
+    /// What libcurl hands the header callback: one HTTP header line, or several `name: value`
+    /// lines at once (an SFTP `statvfs`).
+    func header(_ text: String) {
+        text.split(whereSeparator: \.isNewline).forEach { headerLine(String($0)) }
+    }
+
     /// One header line; a status line starts a new set (after a redirect or `100 Continue`).
-    func header(_ line: String) {
+    private func headerLine(_ line: String) {
         if line.hasPrefix("HTTP/") {
             headers = [:]
             status = line.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
@@ -174,8 +184,20 @@ final class TransferContext {
         case CURLKHMATCH_OK:
             return CURLKHSTAT_FINE
         case CURLKHMATCH_MISSING where acceptNewHostKey:
+            // Added by us, not by libcurl, which would write the bare host whatever the port.
+            guard let knownHosts, let blob = found.flatMap(HostKeyFingerprint.blob),
+                  let line = KnownHostsFile.line(host: knownHosts.host, port: knownHosts.port, keyBlob: blob) else {
+                hostKeyProblem = "the server's host key (\(fingerprint)) cannot be written to known_hosts in OpenSSH's form; add it with ssh"
+                return CURLKHSTAT_REJECT
+            }
+            do {
+                try KnownHostsFile.append(line, to: knownHosts.file)
+            } catch {
+                hostKeyProblem = "the server's host key (\(fingerprint)) could not be added: \(ErrorText.line(error))"
+                return CURLKHSTAT_REJECT
+            }
             acceptedHostKey = fingerprint
-            return CURLKHSTAT_FINE_ADD_TO_FILE
+            return CURLKHSTAT_FINE
         case CURLKHMATCH_MISSING:
             hostKeyProblem = "the server's host key (\(fingerprint)) is not in known_hosts; check it with the server's administrator, then add it with ssh, or accept it once with accept_new_host_key=yes"
             return CURLKHSTAT_REJECT
@@ -189,16 +211,16 @@ final class TransferContext {
 /// The fingerprint ssh-keygen -l shows: `SHA256:` and the base64 of the key's SHA-256, unpadded.
 enum HostKeyFingerprint {
     static func sha256(_ key: UnsafePointer<curl_khkey>) -> String {
-        guard let pointer = key.pointee.key else { return "an unreadable key" }
-        let raw: Data
-        if key.pointee.len == 0 {
-            guard let decoded = Data(base64Encoded: String(cString: pointer)) else { return "an unreadable key" }
-            raw = decoded
-        } else {
-            raw = Data(bytes: pointer, count: key.pointee.len)
-        }
+        guard let raw = blob(key) else { return "an unreadable key" }
         let encoded = Data(SHA256.hash(data: raw)).base64EncodedString()
         return "SHA256:" + encoded.trimmingCharacters(in: CharacterSet(charactersIn: "="))
+    }
+
+    /// The key's bytes in SSH wire format; libcurl hands them raw, or base64 with a length of 0.
+    static func blob(_ key: UnsafePointer<curl_khkey>) -> Data? {
+        guard let pointer = key.pointee.key else { return nil }
+        if key.pointee.len == 0 { return Data(base64Encoded: String(cString: pointer)) }
+        return Data(bytes: pointer, count: key.pointee.len)
     }
 }
 

@@ -24,9 +24,13 @@ public struct TransferSettings: Sendable {
     public var stallTimeout = 60
     /// The environment, for SSH_AUTH_SOCK, HOME and CURL_CA_BUNDLE.
     public var environment: [String: String]
+    /// Passwords from URLs this process was given (`target=`, `url=`, `CASA_RELEASE_PUBLISH_URL`).
+    public var passwords: URLPasswords
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.environment = environment
+        passwords = URLPasswords.forThisProcess
+        if let url = environment["CASA_RELEASE_PUBLISH_URL"], !url.isEmpty { _ = passwords.remember(url) }
         if let delay = environment["CASA_RELEASE_RETRY_DELAY"].flatMap(Double.init), delay >= 0 {
             firstRetryDelay = delay
         }
@@ -42,6 +46,9 @@ public struct TransferSettings: Sendable {
     var home: String {
         environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
     }
+
+    /// The file of logins curl reads (`machine HOST login USER password SECRET`): `$HOME/.netrc`.
+    var netrc: String { (home as NSString).appendingPathComponent(".netrc") }
 
     /// The delay before retry number `retry` (1 for the first): exponential, bounded.
     public func delay(beforeRetry retry: Int) -> Double {

@@ -100,7 +100,9 @@ public final class WebDAVTarget: PublicationTarget {
         try retrying("moving \(source) to \(destination)") { attempt in
             var request = CurlRequest(url: url(source))
             request.method = "MOVE"
-            request.headers = ["Destination: \(url(destination))", "Overwrite: F"]
+            // The Destination names the server as the request's Host does: a user name in it makes
+            // nginx answer 502 ("handled by different repository").
+            request.headers = ["Destination: \(URLRedaction.withoutUserInfo(url(destination)))", "Overwrite: F"]
             let response = try perform(request, accepting: [404, 412])
             switch response.status {
             case 412:
@@ -141,7 +143,9 @@ enum HTTPStatus {
         switch status {
         case 500..<600, 408, 429:
             return CurlFailure(code: code, message: "\(method) answered \(status)", kind: .temporary)
-        case 401, 403, 405:
+        case 401:
+            return CurlFailure(code: code, message: "the server asks for a login (401) and the one given, if any, was refused; give it in ~/.netrc (machine HOST login USER password SECRET) or in the URL", kind: .unavailable)
+        case 403, 405:
             return CurlFailure(code: code, message: "the server refused \(method) (\(status))", kind: .cannotCreate)
         case 413:
             return CurlFailure(code: code, message: "the server refused \(method): too large (413)", kind: .cannotCreate)

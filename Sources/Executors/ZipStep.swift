@@ -16,7 +16,7 @@ public enum ZipStep {
                 shouldKeepParent: false, compressionMethod: .deflate)
         } catch {
             try? LocalFiles.remove(intent.temporary)
-            throw ExecutorError(.stepFailed, "cannot zip \(intent.installDirectory): \(error)")
+            throw ExecutorError(.stepFailed, "cannot zip \(intent.installDirectory): \(ErrorText.line(error))")
         }
         let digests = try FileDigests.compute(path: intent.temporary)
         // A zip of the same version is remade on purpose: its sidecar goes first, as it describes the old bytes.

@@ -310,7 +310,7 @@ public final class Ledger {
             do {
                 return try record.decoded()
             } catch {
-                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: "\(error)")
+                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: ErrorText.line(error))
             }
         })
     }

@@ -175,7 +175,7 @@ extension Projections {
             do {
                 event = try record.decoded()
             } catch {
-                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: "\(error)")
+                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: ErrorText.line(error))
             }
             let before = states[record.streamID] ?? .initial
             let after = RunDecider.evolve(before, event)

@@ -51,7 +51,7 @@ extension CreateBaseImage {
                 throw CommandFailure(.cannotCreate, "VirtualBox already has a VM named \(imageName); remove it (VBoxManage unregistervm \(imageName) --delete) or choose another name=")
             }
             return RunParameters(virtualBoxBaseImage: VirtualBoxBaseImageParameters(
-                baseDirectory: baseDirectory, iso: iso.base, isoURL: isoURL.map(URLRedaction.url), isoSHA256: isoSHA256?.lowercased(),
+                baseDirectory: baseDirectory, iso: iso.base, isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
                 imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
                 diskSize: diskSize ?? Self.defaultDiskSize,
                 machine: VirtualMachineSettings(name: imageName, gui: gui?.value ?? true, timeout: timeout ?? Self.defaultTimeout),

@@ -64,7 +64,7 @@ struct DownloadImage: ParsableCommand {
         if let outputPath { try OutputFile.check(outputPath, force: force.value) }
         let parameters = RunParameters(
             download: DownloadParameters(
-                url: URLRedaction.url(source), filename: filename, type: type, imageVersion: imageVersion,
+                url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type, imageVersion: imageVersion,
                 fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
                 baseDirectory: global.resolvedBaseDirectory, force: force.value),
             commandLine: Redaction.commandLine(CommandLine.arguments))

@@ -57,8 +57,14 @@ struct CommandFailure: Error, CustomStringConvertible {
             return CommandFailure(.badInput, error.description)
         case let error as PlanningError:
             return CommandFailure(.internalError, "internal error: \(error)")
+        case let error as DecodingError:
+            return CommandFailure(.badInput, ErrorText.line(error))
         default:
-            return CommandFailure(.internalError, "internal error: \(error)")
+            // Foundation's errors are about files and data the command was given or writes:
+            // said as path and reason, never as `Error Domain=... UserInfo=...`.
+            let error = error as NSError
+            let writing = error.domain == NSCocoaErrorDomain && (512...642).contains(error.code)
+            return CommandFailure(writing ? .cannotCreate : .internalError, (writing ? "" : "internal error: ") + ErrorText.line(error))
         }
     }
 }

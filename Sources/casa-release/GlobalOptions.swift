@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ReleaseLedger
+import ReleaseStateMachine
 
 /// Options every command takes: where the base directory and the ledger are, and output format.
 struct GlobalOptions: ParsableArguments {
@@ -36,7 +37,7 @@ struct GlobalOptions: ParsableArguments {
             do {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             } catch {
-                throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(error.localizedDescription)")
+                throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
             }
         }
         return try Ledger.open(path: path)

@@ -92,8 +92,8 @@ enum RunLauncher {
 enum TargetAddress {
     static func resolve(_ option: String?) -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let option, !option.isEmpty { return normalize(option) }
-        if let url = environment["CASA_RELEASE_PUBLISH_URL"], !url.isEmpty { return normalize(url) }
+        if let option, !option.isEmpty { return normalize(URLPasswords.rememberForThisProcess(option)) }
+        if let url = environment["CASA_RELEASE_PUBLISH_URL"], !url.isEmpty { return normalize(URLPasswords.rememberForThisProcess(url)) }
         let login = environment["BRAINVISA_PUBLISH_LOGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa"
         let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
         var directory = environment["BRAINVISA_PUBLISH_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/www/html/brainvisa.info_download"
@@ -103,7 +103,7 @@ enum TargetAddress {
     }
 
     /// A plain directory path becomes a file:// URL; a password in a URL is removed, because
-    /// secrets never enter the ledger.
+    /// secrets never enter the ledger (`resolve` keeps it in memory for this process's transfers).
     static func normalize(_ address: String) -> String {
         guard address.contains("://") else {
             let path = Paths.absolute(address)

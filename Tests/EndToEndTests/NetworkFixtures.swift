@@ -18,12 +18,19 @@ final class PublicationServer {
     /// The target URL casa-release publishes to.
     let url: String
 
+    /// Whether the published directory is a small file system of its own, unmounted at the end.
+    private let smallDisk: Bool
+
+    /// `diskSize`: the published directory is a tmpfs of that many bytes, which a test fills.
     init(_ kind: ServerKind, in workspace: Workspace, maximumBodySize: String = "0", readOnly: Bool = false,
-         deniedRequests: [String] = [], knownToClient: Bool = true) throws {
+         deniedRequests: [String] = [], knownToClient: Bool = true, login: (user: String, password: String)? = nil,
+         diskSize: Int? = nil) throws {
         self.kind = kind
         let root = workspace.root + "/server"
         directory = root + "/pub"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        smallDisk = diskSize != nil
+        if let diskSize { try Shell.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(diskSize),mode=0755", "tmpfs", directory) }
         switch kind {
         case .sftp:
             let server = try SFTPServer(directory: workspace.root + "/sshd", deniedRequests: deniedRequests, knownToClient: knownToClient)
@@ -31,10 +38,18 @@ final class PublicationServer {
             webdav = nil
             url = server.url(directory)
         case .webdav:
-            let server = try WebDAVServer(directory: workspace.root + "/nginx", root: root, maximumBodySize: maximumBodySize, readOnly: readOnly)
+            let server = try WebDAVServer(directory: workspace.root + "/nginx", root: root, maximumBodySize: maximumBodySize,
+                                          readOnly: readOnly, login: login)
             webdav = server
             sftp = nil
             url = server.url("pub")
+        }
+    }
+
+    deinit {
+        if smallDisk {
+            server.stop()
+            _ = try? Shell.run("/bin/umount", "-l", directory)
         }
     }
 

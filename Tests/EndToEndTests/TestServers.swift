@@ -134,9 +134,16 @@ final class SFTPServer: TestServer {
 final class WebDAVServer: TestServer {
     let root: String
 
-    init(directory: String, root: String, maximumBodySize: String = "0", readOnly: Bool = false) throws {
+    /// `login`: the server asks for this user and password (HTTP basic) for every request.
+    init(directory: String, root: String, maximumBodySize: String = "0", readOnly: Bool = false,
+         login: (user: String, password: String)? = nil) throws {
         self.root = root
         try super.init(directory: directory)
+        var authentication = ""
+        if let login {
+            try "\(login.user):{PLAIN}\(login.password)\n".write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
+            authentication = "auth_basic \"casa\"; auth_basic_user_file \(directory)/htpasswd;"
+        }
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
             try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
         }
@@ -165,6 +172,7 @@ final class WebDAVServer: TestServer {
                     dav_access user:rw group:r all:r;
                     autoindex on;
                     \(writes)
+                    \(authentication)
                 }
             }
         }
