@@ -52,9 +52,7 @@ public enum BaseResolver {
     }
 
     private static func readable(_ path: String) throws -> String {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw ExecutorError.posix(.badInput, "cannot read the base image", path) }
-        close(descriptor)
+        close(try RegularFile.open(path, what: "the base image"))
         return path
     }
 
@@ -71,9 +69,7 @@ public enum BaseResolver {
 public enum SidecarFile {
     /// Reads a JSON object file: an image sidecar, or (`what`) an environment configuration.
     public static func read(_ path: String, what: String = "sidecar") throws -> ImageSidecar {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ExecutorError.posix(.badInput, "cannot read the \(what)", path)
-        }
+        let data = try RegularFile.read(path, what: "the \(what)")
         guard let text = String(data: data, encoding: .utf8) else {
             throw ExecutorError(.badInput, "the \(what) \(path) is not UTF-8 text")
         }
@@ -81,6 +77,8 @@ public enum SidecarFile {
             return try ImageSidecar.parse(text)
         } catch let error as JSONParseError {
             throw ExecutorError(.badInput, "the \(what) \(path) is not valid JSON: \(ErrorText.line(error))")
+        } catch let error as SidecarError {
+            throw ExecutorError(.badInput, "the \(what) \(path): \(error)")
         }
     }
 }

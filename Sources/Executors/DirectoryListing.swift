@@ -2,7 +2,8 @@ import Foundation
 
 /// The file names in a web server's directory index (nginx autoindex, Apache's mod_autoindex):
 /// the targets of its links that name a file in the same directory. Parent links, subdirectories,
-/// sort links (`?C=N;O=D`) and links elsewhere are left out; names are percent-decoded.
+/// sort links (`?C=N;O=D`), links elsewhere and names with a control character in them are left
+/// out; names are percent-decoded.
 public enum DirectoryListing {
     public static func names(html: String) -> [String] {
         var names: [String] = []
@@ -24,7 +25,8 @@ public enum DirectoryListing {
         guard !unescaped.isEmpty, !unescaped.hasPrefix("?"), !unescaped.hasPrefix("#"), !unescaped.hasSuffix("/"),
               !unescaped.contains("://"), !unescaped.hasPrefix("/") else { return nil }
         let path = unescaped.split(separator: "?", maxSplits: 1).first.map(String.init) ?? unescaped
-        guard let decoded = path.removingPercentEncoding, !decoded.contains("/"), decoded != ".", decoded != ".." else { return nil }
+        guard let decoded = path.removingPercentEncoding, !decoded.contains("/"), decoded != ".", decoded != "..",
+              !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
         return decoded
     }
 }

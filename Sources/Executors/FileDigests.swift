@@ -7,8 +7,7 @@ extension FileDigests {
     /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
     /// that file descriptor as they are read, so a copy costs one read.
     public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {
-        let source = open(path, O_RDONLY)
-        guard source >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+        let source = try RegularFile.open(path)
         defer { close(source) }
         var md5 = Insecure.MD5()
         var sha256 = SHA256()
@@ -56,8 +55,7 @@ extension FileDigests {
     static func sha256(path: String, prefix: Int64) throws -> SHA256 {
         var hasher = SHA256()
         guard prefix > 0 else { return hasher }
-        let source = open(path, O_RDONLY)
-        guard source >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+        let source = try RegularFile.open(path)
         defer { close(source) }
         let bufferSize = 1 << 20
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)

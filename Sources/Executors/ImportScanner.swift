@@ -51,7 +51,7 @@ public enum ImportScanner {
             let imagePath = String(sidecarPath.dropLast(5))
             let sidecar: ImageSidecar
             do {
-                sidecar = try ImageSidecar.parse(String(decoding: try Data(contentsOf: URL(fileURLWithPath: sidecarPath)), as: UTF8.self))
+                sidecar = try ImageSidecar.parse(String(decoding: try RegularFile.read(sidecarPath), as: UTF8.self))
             } catch {
                 scan.problems.append(Finding(path: sidecarPath, reason: "not a readable sidecar: \(ErrorText.line(error))"))
                 continue

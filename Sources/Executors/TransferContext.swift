@@ -49,8 +49,7 @@ final class TransferContext {
             uploadSize = Int64(data.count)
             uploadPath = nil
         case .file(let path, let offset, let count, let hashing)?:
-            let descriptor = open(path, O_RDONLY)
-            guard descriptor >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", path) }
+            let descriptor = try RegularFile.open(path)
             guard lseek(descriptor, off_t(offset), SEEK_SET) == off_t(offset) else {
                 closeDescriptor(descriptor)
                 throw ExecutorError.posix(.badInput, "cannot seek in", path)

@@ -46,12 +46,28 @@ public enum DownloadChoice {
     public static func candidates(_ names: [String], type: String, fileExtension: String) -> [Candidate] {
         let prefix = "casa-\(type)-", suffix = ".\(fileExtension)"
         return names.compactMap { name in
-            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return nil }
             let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
-            guard let dash = middle.lastIndex(of: "-"), let number = Int(middle[middle.index(after: dash)...]), number >= 0,
-                  middle[middle.index(after: dash)...].allSatisfy(\.isNumber) else { return nil }
-            return Candidate(filename: name, version: String(middle[..<dash]), buildNumber: number)
+            guard let dash = middle.lastIndex(of: "-") else { return nil }
+            let version = middle[..<dash], digits = middle[middle.index(after: dash)...]
+            guard isVersion(version), isBuildNumber(digits), let number = Int(digits) else { return nil }
+            return Candidate(filename: name, version: String(version), buildNumber: number)
         }
+    }
+
+    /// A version as casa-distro names them (`5.4`, `ubuntu-24.04`, `5.3-rc1`): ASCII letters,
+    /// digits, `.`, `_`, `+` and single inner dashes. A listed name that does not parse this
+    /// cleanly (`casa-run--1.sif`, `casa-run-5.4--1.sif`, a newline or a slash in it) is no
+    /// candidate: it was not published by casa-distro nor casa-release.
+    static func isVersion(_ text: Substring) -> Bool {
+        guard let first = text.first, let last = text.last, first.isASCII, first.isLetter || first.isNumber,
+              last.isASCII, last.isLetter || last.isNumber, !text.contains("--") else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._+-".contains($0)) }
+    }
+
+    /// N as publications write it: ASCII digits, no leading zero.
+    static func isBuildNumber(_ text: Substring) -> Bool {
+        !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber } && (text == "0" || text.first != "0")
     }
 
     public static func highest(_ names: [String], type: String, version: String?, fileExtension: String) -> Candidate? {

@@ -12,13 +12,36 @@ public struct ImageSidecar: Equatable, Sendable {
         self.members = members
     }
 
-    /// Reads a sidecar's text. It must be one JSON object.
+    /// Reads a sidecar's text. It must be one JSON object, and the keys casa-release acts on
+    /// must hold what they mean: `size` and `build_number` a non-negative integer a file can
+    /// have (not `1e300`, not `-1`, not `"12"`), `md5`, `image_id` and `name` strings.
     public static func parse(_ text: String) throws -> ImageSidecar {
         let value = try JSONParser.parse(text)
         guard case .object(let members) = value else {
             throw JSONParseError(message: "a sidecar must be a JSON object", line: 1, column: 1)
         }
-        return ImageSidecar(members: members)
+        let sidecar = ImageSidecar(members: members)
+        try sidecar.checkKeys()
+        return sidecar
+    }
+
+    /// The largest size taken as plausible: 2^53 bytes (8 PiB), the largest integer every JSON
+    /// reader (Python's included) keeps exactly.
+    public static let largestSize: Int64 = 1 << 53
+
+    private func checkKeys() throws {
+        for key in ["size", "build_number"] {
+            guard let value = self[key] else { continue }
+            guard case .integer(let number) = value, number >= 0, number <= Self.largestSize else {
+                throw SidecarError(key: key, value: SidecarRendering.render(value), expected: "a non-negative integer")
+            }
+        }
+        for key in ["md5", "image_id", "name"] {
+            guard let value = self[key] else { continue }
+            guard case .string = value else {
+                throw SidecarError(key: key, value: SidecarRendering.render(value), expected: "a string")
+            }
+        }
     }
 
     public subscript(key: String) -> JSONValue? {
@@ -93,4 +116,13 @@ extension ImageSidecar {
     public func described(size: Int64, md5: String, imageID: String) -> ImageSidecar {
         setting("size", .integer(size)).setting("md5", .string(md5)).setting("image_id", .string(imageID))
     }
+}
+
+/// A sidecar key whose value cannot be what the key means.
+public struct SidecarError: Error, Equatable, CustomStringConvertible {
+    public var key: String
+    public var value: String
+    public var expected: String
+
+    public var description: String { "\"\(key)\" must be \(expected), not \(value)" }
 }

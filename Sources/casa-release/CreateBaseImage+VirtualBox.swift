@@ -25,8 +25,9 @@ extension CreateBaseImage {
         if let isoSHA256, isoSHA256.count != 64 || !isoSHA256.allSatisfy(\.isHexDigit) {
             throw ValidationError("iso_sha256 must be 64 hexadecimal digits, not '\(isoSHA256)'")
         }
-        if let isoURL, !["http://", "https://", "sftp://", "file://"].contains(where: { isoURL.lowercased().hasPrefix($0) }) {
-            throw ValidationError("iso_url must be an http(s)://, sftp:// or file:// URL, not '\(isoURL)'")
+        if let isoURL {
+            guard URLArgument.looksLikeURL(isoURL) else { throw ValidationError("iso_url must be an http(s)://, sftp:// or file:// URL, not '\(isoURL)'") }
+            try URLArgument.check(isoURL, option: "iso_url=", schemes: ["http", "https", "sftp", "file"], orPath: nil)
         }
         if let output, !output.hasSuffix(".ova") {
             throw ValidationError("output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")

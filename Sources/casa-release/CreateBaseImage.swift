@@ -181,7 +181,7 @@ struct CreateBaseImage: ParsableCommand {
             if target != nil { out.note("target= is ignored without publish=yes") }
             return nil
         }
-        let address = TargetAddress.resolve(target)
+        let address = try TargetAddress.resolve(target)
         try TargetAddress.preflight(address, transfers: transfers)
         return PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
     }

@@ -175,7 +175,7 @@ struct CreateUserImage: ParsableCommand {
         }
         var publication: PublicationParameters?
         if upload.value, generate.value {
-            let address = TargetAddress.resolve(target)
+            let address = try TargetAddress.resolve(target)
             try TargetAddress.preflight(address, transfers: transfers)
             publication = PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
         }

@@ -48,7 +48,7 @@ struct DownloadImage: ParsableCommand {
         guard ["singularity", "apptainer", "vbox"].contains(containerType) else {
             throw ValidationError("container_type must be singularity, apptainer or vbox, not '\(containerType)'")
         }
-        if let filename, filename.isEmpty || filename.contains("/") {
+        if let filename, filename.isEmpty || filename.contains("/") || filename == "." || filename == ".." {
             throw ValidationError("filename must be a file name, not '\(filename)'")
         }
     }
@@ -56,10 +56,8 @@ struct DownloadImage: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
-        let source = url.map { $0.contains("://") ? $0 : "file://" + Paths.absolute($0) } ?? "https://\(server)/download"
-        guard let scheme = URL(string: source)?.scheme?.lowercased(), ["http", "https", "sftp", "file"].contains(scheme) else {
-            throw CommandFailure(.usage, "url must be an http(s)://, sftp:// or file:// URL, not '\(source)'")
-        }
+        if let url { try URLArgument.check(url, option: "url=", schemes: ["http", "https", "sftp", "file"]) }
+        let source = url.map { URLArgument.looksLikeURL($0) ? $0 : "file://" + Paths.absolute($0) } ?? "https://\(server)/download"
         let outputPath = output.map(Paths.absolute)
         if let outputPath { try OutputFile.check(outputPath, force: force.value) }
         let parameters = RunParameters(

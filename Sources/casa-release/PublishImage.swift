@@ -69,7 +69,7 @@ struct PublishUserImage: ParsableCommand {
 enum Publication {
     static func start(image: String, target: String?, global: GlobalOptions, transfers: TransferOptions) throws {
         _ = try ImageSteps.readPublishableSidecar(image + ".json")
-        let address = TargetAddress.resolve(target)
+        let address = try TargetAddress.resolve(target)
         try TargetAddress.preflight(address, transfers: transfers)
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(

@@ -90,10 +90,13 @@ enum RunLauncher {
 /// Where publications go: `target=`, else $CASA_RELEASE_PUBLISH_URL, else casa-distro's server
 /// from $BRAINVISA_PUBLISH_LOGIN/SERVER/DIR.
 enum TargetAddress {
-    static func resolve(_ option: String?) -> String {
+    static func resolve(_ option: String?) throws -> String {
         let environment = ProcessInfo.processInfo.environment
-        if let option, !option.isEmpty { return normalize(URLPasswords.rememberForThisProcess(option)) }
-        if let url = environment["CASA_RELEASE_PUBLISH_URL"], !url.isEmpty { return normalize(URLPasswords.rememberForThisProcess(url)) }
+        for (value, name) in [(option, "target="), (environment["CASA_RELEASE_PUBLISH_URL"], "CASA_RELEASE_PUBLISH_URL")] {
+            guard let value, !value.isEmpty else { continue }
+            try URLArgument.check(value, option: name, schemes: ["sftp", "http", "https", "file"])
+            return normalize(URLPasswords.rememberForThisProcess(value))
+        }
         let login = environment["BRAINVISA_PUBLISH_LOGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa"
         let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
         var directory = environment["BRAINVISA_PUBLISH_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/www/html/brainvisa.info_download"
@@ -105,7 +108,7 @@ enum TargetAddress {
     /// A plain directory path becomes a file:// URL; a password in a URL is removed, because
     /// secrets never enter the ledger (`resolve` keeps it in memory for this process's transfers).
     static func normalize(_ address: String) -> String {
-        guard address.contains("://") else {
+        guard URLArgument.looksLikeURL(address) else {
             let path = Paths.absolute(address)
             return "file://" + (path.hasSuffix("/") ? path : path + "/")
         }

@@ -76,6 +76,18 @@ import ReleaseStateMachine
 
     /// An image this ledger made and published, downloaded elsewhere: the download's chain goes on
     /// to the image it was published from.
+    /// Names in the listing that only look like `casa-<type>-<version>-<N>.<ext>` (an empty or
+    /// dashed version, a padded N, a newline) are never chosen, however high their N.
+    @Test func namesThatDoNotParseCleanlyAreNeverChosen() throws {
+        let mirror = try Mirror()
+        for name in ["casa-run-5.4--9.sif", "casa-run--9.sif", "casa-run-5.4-09.sif", "casa-run-5.4-9\n.sif", "casa-run-5.4-\n9.sif", "casa-run-5.4-٩.sif"] {
+            try mirror.put(name, bytes: 10)
+        }
+        let downloaded = try mirror.run([])
+        #expect(downloaded.status == 0, "\(downloaded.stderr)")
+        #expect(try mirror.workspace.latestRun().locatedDownload?.imageURL == mirror.url + "casa-run-5.4-3.sif")
+    }
+
     @Test func aDownloadOfAnImageMadeHereLeadsToItsRun() throws {
         let mirror = try Mirror()
         let workspace = mirror.workspace
@@ -184,7 +196,7 @@ import ReleaseStateMachine
         let runs = try mirror.workspace.runIDs().count
         let badScheme = try mirror.workspace.run(["download-image", "url=ftp://127.0.0.1/download", "type=run"])
         #expect(badScheme.status == 64, "\(badScheme.stderr)")
-        #expect(badScheme.stderr.contains("url must be an http(s)://, sftp:// or file:// URL"))
+        #expect(badScheme.stderr.contains("url= takes http://, https://, sftp://, file:// or a directory path; ftp: URLs are not supported"))
         #expect(try mirror.workspace.runIDs().count == runs, "refused before any run is recorded")
     }
 }

@@ -162,7 +162,7 @@ import ReleaseStateMachine
         (["type=run"], "type=system"),
         (["memory=0"], "memory must be a positive number"),
         (["iso_sha256=abc"], "64 hexadecimal digits"),
-        (["iso_url=ftp://x/y.iso"], "iso_url must be"),
+        (["iso_url=ftp://x/y.iso"], "iso_url= takes http://, https://, sftp://, file://; ftp: URLs are not supported"),
         (["output=/tmp/x.sif"], "must end in .ova"),
         (["gui=maybe"], "gui"),
     ])

@@ -26,6 +26,11 @@ import ReleaseStateMachine
         """
         #expect(DirectoryListing.names(html: html) == ["casa-dev-5.4-2.sif"])
     }
+
+    @Test func namesWithAControlCharacterAreLeftOut() {
+        let html = #"<a href="casa-run-5.4-9%0A.sif">x</a><a href="casa-run-5.4-1%09.sif">y</a><a href="casa-run-5.4-2.sif">z</a>"#
+        #expect(DirectoryListing.names(html: html) == ["casa-run-5.4-2.sif"])
+    }
 }
 
 @Suite struct DownloadChoiceTests {
@@ -38,6 +43,15 @@ import ReleaseStateMachine
 
     @Test func highestVersionComparesNumbers() {
         #expect(DownloadChoice.highest(names, type: "run", version: nil, fileExtension: "sif")?.filename == "casa-run-5.10-1.sif")
+    }
+
+    @Test func onlyCleanNamesAreCandidates() {
+        let hostile = ["casa-run-5.4--9.sif", "casa-run--9.sif", "casa-run-5.4-09.sif", "casa-run-5.4-9\n.sif", "casa-run-5.4-\n9.sif",
+                       "casa-run-5.4-٩.sif", "casa-run-.sif", "casa-run--.sif", "casa-run-a/b-9.sif", "casa-run--5.4-9.sif", "casa-run-5.4.-9.sif"]
+        #expect(DownloadChoice.candidates(hostile, type: "run", fileExtension: "sif").isEmpty)
+        #expect(DownloadChoice.highest(names + hostile, type: "run", version: nil, fileExtension: "sif")?.filename == "casa-run-5.10-1.sif")
+        let clean = ["casa-run-ubuntu-24.04-0.sif", "casa-run-5.3-rc1-2.sif", "casa-run-5.4+local-3.sif"]
+        #expect(DownloadChoice.candidates(clean, type: "run", fileExtension: "sif").map(\.version) == ["ubuntu-24.04", "5.3-rc1", "5.4+local"])
     }
 
     @Test func theExtensionAndTypeMatter() {
