@@ -35,8 +35,14 @@ final class Workspace {
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
     /// The package's root directory.
+    /// The package's root: the nearest directory above this file that holds Package.swift, so
+    /// that the harness may live in any folder of the tests.
     static var package: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+            directory.deleteLastPathComponent()
+        }
+        return directory.path
     }
 
     static var standIns: String { package + "/Tests/StandIns" }
@@ -51,8 +57,7 @@ final class Workspace {
         if let path = ProcessInfo.processInfo.environment["CASA_RELEASE_BINARY"] { return path }
         let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("casa-release").path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
-        let package = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return package.appendingPathComponent(".build/debug/casa-release").path
+        return package + "/.build/debug/casa-release"
     }
 
     /// Runs casa-release with `arguments`, in the workspace, with its own base directory.
