@@ -26,42 +26,6 @@ public enum StepOutcome: Equatable, Sendable {
     case importedImages(ImportedImages)
 }
 
-public struct ResolvedBase: Codable, Equatable, Sendable {
-    public var base: String
-    public var system: String
-    public var origin: String
-    public var size: Int64
-    /// Modification time in nanoseconds since 1970: with `size`, what resume checks to refuse a
-    /// base that changed under a paused run.
-    public var modified: Int64
-    /// The base's own image_id, when it has a sidecar that says so.
-    public var baseImageID: String?
-    /// The `origin` the base's sidecar names, if any: what run, dev and pixi images inherit
-    /// (`origin` above falls back to the base's file name, which only system images use).
-    public var sidecarOrigin: String?
-
-    public init(base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?, sidecarOrigin: String? = nil) {
-        self.base = base
-        self.system = system
-        self.origin = origin
-        self.size = size
-        self.modified = modified
-        self.baseImageID = baseImageID
-        self.sidecarOrigin = sidecarOrigin
-    }
-}
-
-public struct CopiedImage: Codable, Equatable, Sendable {
-    public var size: Int64
-    /// SHA-256 of the bytes copied: the base's digest, for provenance.
-    public var sha256: String
-
-    public init(size: Int64, sha256: String) {
-        self.size = size
-        self.sha256 = sha256
-    }
-}
-
 /// An image on the local disk with its complete sidecar and its digests.
 public struct ImageDescription: Codable, Equatable, Sendable {
     public var image: String
@@ -83,53 +47,6 @@ public struct ImageDescription: Codable, Equatable, Sendable {
     }
 
     public var imageID: String? { sidecar.imageID }
-}
-
-public struct TargetCheck: Codable, Equatable, Sendable {
-    /// The N under which the same image (same image_id and md5, image present) is already published.
-    public var upToDateBuildNumber: Int?
-    public var highestBuildNumber: Int?
-
-    public init(upToDateBuildNumber: Int?, highestBuildNumber: Int?) {
-        self.upToDateBuildNumber = upToDateBuildNumber
-        self.highestBuildNumber = highestBuildNumber
-    }
-}
-
-public struct ClaimedBuildNumber: Codable, Equatable, Sendable {
-    public var buildNumber: Int
-    public init(buildNumber: Int) { self.buildNumber = buildNumber }
-}
-
-public struct Transfer: Codable, Equatable, Sendable {
-    public var name: String
-    public var bytes: Int64
-    /// Where the upload started when it went on from bytes already on the server (nil: from 0).
-    public var resumedFrom: Int64?
-    /// Wall time of the transfer in seconds, for the record (nil when not measured).
-    public var seconds: Double?
-
-    public init(name: String, bytes: Int64, resumedFrom: Int64? = nil, seconds: Double? = nil) {
-        self.name = name
-        self.bytes = bytes
-        self.resumedFrom = resumedFrom
-        self.seconds = seconds
-    }
-}
-
-public struct VisibleFile: Codable, Equatable, Sendable {
-    public var name: String
-    public init(name: String) { self.name = name }
-}
-
-public struct RecordedLinks: Codable, Equatable, Sendable {
-    public var links: [String]
-    /// Link names that were left alone because a regular file stands there.
-    public var leftAlone: [String]
-    public init(links: [String], leftAlone: [String]) {
-        self.links = links
-        self.leftAlone = leftAlone
-    }
 }
 
 extension StepOutcome: Codable {

@@ -3,34 +3,6 @@ import Testing
 @testable import Executors
 import ReleaseStateMachine
 
-final class Scratch {
-    let path: String
-    init() {
-        path = NSTemporaryDirectory() + "casa-release-executors-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-    func write(_ name: String, _ text: String) throws {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path + "/" + name))
-    }
-    var target: LocalDirectoryTarget { LocalDirectoryTarget(url: URL(fileURLWithPath: path)) }
-}
-
-@Suite struct FileDigestsTests {
-    @Test func md5AndSHA256InOneRead() throws {
-        let scratch = Scratch()
-        try scratch.write("abc", "abc")
-        let digests = try FileDigests.compute(path: scratch.path + "/abc")
-        #expect(digests.size == 3)
-        #expect(digests.md5 == "900150983cd24fb0d6963f7d28e17f72")
-        #expect(digests.sha256 == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    }
-
-    @Test func aMissingFileIsBadInput() {
-        #expect(throws: ExecutorError.self) { try FileDigests.compute(path: "/nonexistent/file") }
-    }
-}
-
 @Suite struct LocalTargetTests {
     let names = PublishedNames(stem: "casa-run-5.4", fileExtension: "sif")
 
@@ -89,37 +61,5 @@ final class Scratch {
         #expect(rollback.left.map(\.name) == [names.sidecar(1)])
         #expect(rollback.left.first?.reason.contains("visible") == true)
         #expect(Set(try scratch.target.list()) == [names.image(1), names.sidecar(1)])
-    }
-}
-
-@Suite struct BaseResolverTests {
-    @Test func casaDistrosOwnImagesAreNotBases() throws {
-        let scratch = Scratch()
-        try scratch.write("ubuntu-24.04.sif", "base")
-        try scratch.write("casa-system-ubuntu-24.04.sif", "made from it")
-        try scratch.write(".ubuntu-22.04.sif.part", "temporary")
-        #expect(try BaseResolver.locate(baseDirectory: scratch.path, explicitBase: nil, pattern: "*ubuntu-*.sif") == scratch.path + "/ubuntu-24.04.sif")
-    }
-
-    @Test func theBaseSidecarSaysTheSystemAndOrigin() throws {
-        let scratch = Scratch()
-        try scratch.write("noble.sif", "base")
-        try scratch.write("noble.sif.json", "{\"system\": \"ubuntu-24.04\", \"origin\": \"ubuntu-24.04.sif\", \"image_id\": \"b\"}")
-        let resolved = try BaseResolver.resolve(ResolveBaseIntent(baseDirectory: scratch.path, explicitBase: scratch.path + "/noble.sif", pattern: "*"))
-        #expect(resolved.system == "ubuntu-24.04")
-        #expect(resolved.origin == "ubuntu-24.04.sif")
-        #expect(resolved.baseImageID == "b")
-    }
-
-    @Test func aBaseWithoutSystemIsRefused() throws {
-        let scratch = Scratch()
-        try scratch.write("noble.sif", "base")
-        #expect(throws: ExecutorError.self) {
-            try BaseResolver.resolve(ResolveBaseIntent(baseDirectory: scratch.path, explicitBase: scratch.path + "/noble.sif", pattern: "*"))
-        }
-    }
-
-    @Test func libcurlIsLinked() {
-        #expect(CurlLibrary.version.hasPrefix("libcurl/"))
     }
 }

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Read an existing image and its sidecar, hash the image and check both agree.
+public struct InspectImageIntent: Codable, Equatable, Sendable {
+    public var image: String
+    public var sidecarPath: String
+
+    public init(image: String, sidecarPath: String) {
+        self.image = image
+        self.sidecarPath = sidecarPath
+    }
+}
+
+/// Look at the target: is this image already there, and what is the highest N?
+public struct CheckTargetIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var names: PublishedNames
+    public var imageID: String
+    public var md5: String
+
+    public init(target: String, names: PublishedNames, imageID: String, md5: String) {
+        self.target = target
+        self.names = names
+        self.imageID = imageID
+        self.md5 = md5
+    }
+}
+
+/// Claim the first free N from `firstCandidate` by creating its sidecar name exclusively.
+public struct ClaimBuildNumberIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var names: PublishedNames
+    public var firstCandidate: Int
+    /// The content of the claim file, which names the run so that reconcile can find its own claim.
+    public var claimContent: String
+    public var runID: String
+
+    public init(target: String, names: PublishedNames, firstCandidate: Int, claimContent: String, runID: String) {
+        self.target = target
+        self.names = names
+        self.firstCandidate = firstCandidate
+        self.claimContent = claimContent
+        self.runID = runID
+    }
+}
+
+/// Upload the image under a hidden temporary name.
+public struct UploadImageIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var source: String
+    public var temporaryName: String
+    public var size: Int64
+    public var sha256: String
+
+    public init(target: String, source: String, temporaryName: String, size: Int64, sha256: String) {
+        self.target = target
+        self.source = source
+        self.temporaryName = temporaryName
+        self.size = size
+        self.sha256 = sha256
+    }
+}
+
+/// Replace the claim with the final sidecar (still invisible to clients: the image is hidden).
+public struct UploadSidecarIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var sidecarName: String
+    public var content: String
+
+    public init(target: String, sidecarName: String, content: String) {
+        self.target = target
+        self.sidecarName = sidecarName
+        self.content = content
+    }
+}
+
+/// Check what is on the server: the temporary image's size and the sidecar's bytes.
+public struct VerifyUploadIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var temporaryName: String
+    public var size: Int64
+    public var sidecarName: String
+    public var sidecarContent: String
+
+    public init(target: String, temporaryName: String, size: Int64, sidecarName: String, sidecarContent: String) {
+        self.target = target
+        self.temporaryName = temporaryName
+        self.size = size
+        self.sidecarName = sidecarName
+        self.sidecarContent = sidecarContent
+    }
+}
+
+/// Rename the image into place: the moment the publication becomes visible.
+public struct MakeVisibleIntent: Codable, Equatable, Sendable {
+    public var target: String
+    public var temporaryName: String
+    public var finalName: String
+    public var size: Int64
+
+    public init(target: String, temporaryName: String, finalName: String, size: Int64) {
+        self.target = target
+        self.temporaryName = temporaryName
+        self.finalName = finalName
+        self.size = size
+    }
+}
+
+/// Local effects of a publication: the sidecar's `build_number` and casa-distro's numbered links.
+public struct RecordPublicationIntent: Codable, Equatable, Sendable {
+    public var localSidecar: String
+    public var localSidecarContent: String
+    public var links: [LocalLink]
+
+    public init(localSidecar: String, localSidecarContent: String, links: [LocalLink]) {
+        self.localSidecar = localSidecar
+        self.localSidecarContent = localSidecarContent
+        self.links = links
+    }
+}
+
+/// A symbolic link `path -> destination` beside the local image.
+public struct LocalLink: Codable, Equatable, Sendable {
+    public var path: String
+    public var destination: String
+
+    public init(path: String, destination: String) {
+        self.path = path
+        self.destination = destination
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// What `check-target` saw: the same image already published (then the rest is skipped), and
+/// the highest N there.
+public struct TargetCheck: Codable, Equatable, Sendable {
+    /// The N under which the same image (same image_id and md5, image present) is already published.
+    public var upToDateBuildNumber: Int?
+    public var highestBuildNumber: Int?
+
+    public init(upToDateBuildNumber: Int?, highestBuildNumber: Int?) {
+        self.upToDateBuildNumber = upToDateBuildNumber
+        self.highestBuildNumber = highestBuildNumber
+    }
+}
+
+public struct ClaimedBuildNumber: Codable, Equatable, Sendable {
+    public var buildNumber: Int
+    public init(buildNumber: Int) { self.buildNumber = buildNumber }
+}
+
+public struct Transfer: Codable, Equatable, Sendable {
+    public var name: String
+    public var bytes: Int64
+    /// Where the upload started when it went on from bytes already on the server (nil: from 0).
+    public var resumedFrom: Int64?
+    /// Wall time of the transfer in seconds, for the record (nil when not measured).
+    public var seconds: Double?
+
+    public init(name: String, bytes: Int64, resumedFrom: Int64? = nil, seconds: Double? = nil) {
+        self.name = name
+        self.bytes = bytes
+        self.resumedFrom = resumedFrom
+        self.seconds = seconds
+    }
+}
+
+public struct VisibleFile: Codable, Equatable, Sendable {
+    public var name: String
+    public init(name: String) { self.name = name }
+}
+
+public struct RecordedLinks: Codable, Equatable, Sendable {
+    public var links: [String]
+    /// Link names that were left alone because a regular file stands there.
+    public var leftAlone: [String]
+    public init(links: [String], leftAlone: [String]) {
+        self.links = links
+        self.leftAlone = leftAlone
+    }
+}
