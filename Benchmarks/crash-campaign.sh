@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A larger crash campaign than CI's: ITERATIONS runs (default 300), each SIGKILLed at one to three
 # random points and resumed, with every guarantee checked after each iteration (see
-# Tests/EndToEndTests/CrashCampaignTests.swift). Prints the campaign's figures.
+# Tests/EndToEndTests/Guarantees/CrashCampaignTests.swift). Prints the campaign's figures.
 #   bash Benchmarks/crash-campaign.sh [ITERATIONS] [SEED]
 set -euo pipefail
 cd "$(dirname "$0")/.."

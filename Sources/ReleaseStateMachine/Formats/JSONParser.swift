@@ -1,5 +1,17 @@
 import Foundation
 
+// Why a hand-written parser (reviewed for issue 14, kept):
+// - A sidecar is an ordered object. casa-distro writes its keys in insertion order, and
+//   casa-release must write them back in the same order, so that files made by either tool diff
+//   cleanly. Foundation's JSONSerialization and JSONDecoder return unordered dictionaries.
+// - Yams (already a dependency) keeps mapping order, but it reads YAML 1.2, not JSON. Where the
+//   two differ it would accept what a JSON reader refuses: duplicate keys, tabs, comments, and
+//   unquoted scalars in flow mappings. It also turns numbers into YAML's own types, and its errors
+//   point at YAML tokens. A sidecar that Python's json module would refuse must be refused here too.
+// - No kept library on this machine (see the env notes) offers an order-preserving JSON reader.
+// This parser is small (one value type, `JSONValue`), pure, and exercised by the tests of
+// `ImageSidecar`. Its errors give line and column.
+
 /// Why a JSON text could not be read: what was expected and at which line and column.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     public var message: String
