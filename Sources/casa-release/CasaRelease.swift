@@ -1,4 +1,5 @@
 import ArgumentParser
+import Executors
 import Foundation
 
 /// The `casa-release` command.
@@ -27,9 +28,22 @@ struct CasaRelease: ParsableCommand {
 @main
 enum Main {
     static func main() {
-        let arguments = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()))
+        // A closed pipe (`| head`) or a lost terminal must never stop a release half-way: what
+        // cannot be printed is dropped (`StandardStreams`), and the run goes on to its recorded end.
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGHUP, SIG_IGN)
+        let catalog = CommandCatalog.current
+        let normalized = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()),
+                                                      valuesBeforeCommand: Set(catalog.globalOptions.filter(\.value.takesValue).keys))
+        let arguments: [String]
+        switch CommandLineRepair.repair(normalized, catalog: catalog) {
+        case .arguments(let repaired): arguments = repaired
+        case .problem(let problem):
+            StandardStreams.error("casa-release: \(problem)\n")
+            exit(ExitStatus.usage.rawValue)
+        }
         if let problem = ArgumentChecks.problem(in: arguments) {
-            FileHandle.standardError.write(Data("casa-release: \(problem)\n".utf8))
+            StandardStreams.error("casa-release: \(problem)\n")
             exit(ExitStatus.usage.rawValue)
         }
         var command: ParsableCommand
@@ -42,7 +56,7 @@ enum Main {
                 exit(0)
             }
             let message = CasaRelease.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            FileHandle.standardError.write(Data("casa-release: \(message) (see 'casa-release help')\n".utf8))
+            StandardStreams.error("casa-release: \(message) (see 'casa-release help')\n")
             exit(ExitStatus.usage.rawValue)
         }
         do {
@@ -55,11 +69,11 @@ enum Main {
             print(CasaRelease.fullMessage(for: error))
             exit(0)
         } catch let error as ValidationError {
-            FileHandle.standardError.write(Data("casa-release: \(error.message)\n".utf8))
+            StandardStreams.error("casa-release: \(error.message)\n")
             exit(ExitStatus.usage.rawValue)
         } catch {
             let failure = CommandFailure.from(error)
-            FileHandle.standardError.write(Data("casa-release: \(failure.message)\n".utf8))
+            StandardStreams.error("casa-release: \(failure.message)\n")
             exit(failure.status.rawValue)
         }
     }

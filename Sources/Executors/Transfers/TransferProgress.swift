@@ -17,11 +17,11 @@ final class TransferProgress {
         guard now.timeIntervalSince(lastDrawn) >= 0.25 else { return }
         lastDrawn = now
         drew = true
-        FileHandle.standardError.write(Data(("\r\u{1B}[K  " + Self.line(label: label, done: done, total: total, elapsed: now.timeIntervalSince(started))).utf8))
+        StandardStreams.error(("\r\u{1B}[K  " + Self.line(label: label, done: done, total: total, elapsed: now.timeIntervalSince(started))))
     }
 
     func finish() {
-        if drew { FileHandle.standardError.write(Data("\n".utf8)) }
+        if drew { StandardStreams.error("\n") }
     }
 
     /// `upload casa-run-5.4-2.sif  512.0 MiB / 1.0 GiB  95.3 MiB/s  0:05 left`

@@ -19,7 +19,7 @@ public enum TransferRetry {
                 }
                 let delay = settings.delay(beforeRetry: attempt)
                 if settings.reportRetries {
-                    FileHandle.standardError.write(Data("  \(what): \(failure.message); trying again in \(String(format: "%.1f", delay)) s (\(attempt + 1)/\(settings.attempts))\n".utf8))
+                    StandardStreams.error("  \(what): \(failure.message); trying again in \(String(format: "%.1f", delay)) s (\(attempt + 1)/\(settings.attempts))\n")
                 }
                 Thread.sleep(forTimeInterval: delay)
                 attempt += 1

@@ -109,7 +109,7 @@ struct Rollback: ParsableCommand {
         guard isatty(STDIN_FILENO) == 1 else {
             throw CommandFailure(.usage, "rollback would \(action); it asks first, and standard input is not a terminal: add --yes")
         }
-        FileHandle.standardError.write(Data("casa-release: \(action)? [y/N] ".utf8))
+        StandardStreams.error("casa-release: \(action)? [y/N] ")
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
         guard answer == "y" || answer == "yes" else {
             throw CommandFailure(.stepFailed, "nothing was rolled back")

@@ -22,7 +22,7 @@ enum Failpoint {
             let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
             guard parts.count == 2, parts[0] == step.rawValue else { continue }
             if parts[1] == Moment.pause.rawValue, moment == .before {
-                FileHandle.standardError.write(Data("casa-release: failpoint \(entry): stopping (pid \(getpid()))\n".utf8))
+                StandardStreams.error("casa-release: failpoint \(entry): stopping (pid \(getpid()))\n")
                 raise(SIGSTOP)
             } else if parts[1] == moment.rawValue {
                 kill(getpid(), SIGKILL)

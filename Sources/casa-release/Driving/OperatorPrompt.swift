@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// The question `resume` asks on a terminal when the run waits for an operator.
@@ -10,7 +11,7 @@ enum OperatorPrompt {
 
     /// Asks on standard error, reads a line; yes only for y or yes.
     static func ask(_ question: String) -> Bool {
-        FileHandle.standardError.write(Data(question.utf8))
+        StandardStreams.error(question)
         guard let answer = readLine() else { return false }
         return ["y", "yes"].contains(answer.trimmingCharacters(in: .whitespaces).lowercased())
     }

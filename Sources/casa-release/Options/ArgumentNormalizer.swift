@@ -7,11 +7,20 @@
 /// A `key=value` word is an option only when the key looks like an identifier; everything after a
 /// literal `--` is left alone.
 enum ArgumentNormalizer {
-    static func normalize(_ arguments: [String]) -> [String] {
+    /// `valuesBeforeCommand`: the options that may come before the command and take the next
+    /// word as their value (`--base-dir /tmp/casa runs`), so that the value is not taken for
+    /// the command.
+    static func normalize(_ arguments: [String], valuesBeforeCommand: Set<String> = []) -> [String] {
         var result: [String] = []
         var sawSubcommand = false
         var passThrough = false
+        var valueFollows = false
         for argument in arguments {
+            if valueFollows {
+                valueFollows = false
+                result.append(argument)
+                continue
+            }
             if passThrough {
                 result.append(argument)
                 continue
@@ -27,6 +36,7 @@ enum ArgumentNormalizer {
                     result.append("--" + dashed(body[..<equals]) + String(body[equals...]))
                 } else {
                     result.append("--" + dashed(body))
+                    valueFollows = !sawSubcommand && valuesBeforeCommand.contains(dashed(body))
                 }
                 continue
             }

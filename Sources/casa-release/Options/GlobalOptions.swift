@@ -1,4 +1,5 @@
 import ArgumentParser
+import Executors
 import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
@@ -54,16 +55,27 @@ struct GlobalOptions: ParsableArguments {
     /// What opening found worth saying (a WAL that cannot be checkpointed) is said once.
     func openLedgerForReading() throws -> Ledger {
         let ledger = try Ledger.openForReading(path: resolvedLedgerPath)
-        for note in ledger.notes { FileHandle.standardError.write(Data("casa-release: note: \(note)\n".utf8)) }
+        for note in ledger.notes { StandardStreams.error("casa-release: note: \(note)\n") }
         return ledger
     }
 }
 
 /// Path helpers for the command line (the one place that reads the working directory and $HOME).
 enum Paths {
+    /// `path` made absolute: `~` is `$HOME` (as every Unix tool reads it, so that containers,
+    /// `sudo -H` and a throwaway HOME work), `~user` that user's home, a relative path is taken
+    /// from the current directory.
     static func absolute(_ path: String) -> String {
-        let expanded = (path as NSString).expandingTildeInPath
+        let expanded = expandingTilde(path)
         if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
         return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+    }
+}
+
+extension Paths {
+    static func expandingTilde(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path }
+        let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
+        return home + path.dropFirst()
     }
 }

@@ -16,5 +16,7 @@ struct StrictBool: ExpressibleByArgument, Equatable {
     }
 
     static var defaultValueDescription: String { "yes|no" }
+    /// Shells complete yes and no; `CommandCatalog` also recognises yes/no options by this list.
+    static var defaultCompletionKind: CompletionKind { .list(["yes", "no"]) }
     var defaultValueDescription: String { value ? "yes" : "no" }
 }

@@ -1,3 +1,4 @@
+import Executors
 import Foundation
 
 /// Where the command line writes: results on standard output, progress and notes on standard
@@ -11,12 +12,12 @@ struct Output {
 
     func progress(_ text: String) {
         guard !json else { return }
-        FileHandle.standardError.write(Data("  \(text)\n".utf8))
+        StandardStreams.error("  \(text)\n")
     }
 
     func note(_ text: String) {
         guard !json else { return }
-        FileHandle.standardError.write(Data("casa-release: \(text)\n".utf8))
+        StandardStreams.error("casa-release: \(text)\n")
     }
 
     func emitJSON<T: Encodable>(_ value: T) throws {

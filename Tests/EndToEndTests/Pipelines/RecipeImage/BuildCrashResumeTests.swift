@@ -87,7 +87,7 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
     }
 }
 
-private extension Workspace {
+extension Workspace {
     /// What a run of `pipeline` needs, made; its command line and the image it makes.
     func prepare(_ pipeline: PipelineKind) throws -> (arguments: [String], image: String) {
         if pipeline == .recipeBaseImage {

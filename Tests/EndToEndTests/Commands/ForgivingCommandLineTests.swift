@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import ReleaseStateMachine
+
+/// The slips of a first hour, forgiven where the meaning is plain and named where it is not:
+/// global options before the command, yes/no options alone, typos with the nearest names, `help`
+/// in casa-distro's spelling; and a closed pipe or a lost terminal never stops a run.
+@Suite struct ForgivingCommandLineTests {
+    @Test func globalOptionsMayComeBeforeTheCommand() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let after = try workspace.run(["runs", "--base-dir", workspace.base, "--json"])
+        #expect(after.status == 0, "\(after.stderr)")
+        for arguments in [["--base-dir", workspace.base, "runs", "--json"], ["base_directory=\(workspace.base)", "runs", "--json"],
+                          ["--json", "--ledger", workspace.ledgerPath, "runs"], ["-v", "--base-dir=\(workspace.base)", "runs", "--json"]] {
+            let before = try workspace.run(arguments, environment: ["CASA_BASE_DIRECTORY": "/nonexistent"])
+            #expect(before.status == 0, "\(arguments): \(before.stderr)")
+            #expect(before.stdout == after.stdout, "\(arguments)")
+        }
+    }
+
+    /// The default base directory `~/casa_distro` is under `$HOME`, whatever the account's
+    /// password entry says (containers, CI, `sudo -H`, a throwaway home).
+    @Test func tildeIsHOME() throws {
+        let workspace = try Workspace()
+        let home = workspace.root + "/another-home"
+        for directory in ["/casa_distro", "/mirror"] { try FileManager.default.createDirectory(atPath: home + directory, withIntermediateDirectories: true) }
+        try FileManager.default.copyItem(atPath: workspace.upstream, toPath: home + "/casa_distro/ubuntu-24.04.sif")
+        let made = try workspace.run(workspace.createArguments + ["publish=yes", "target=~/mirror"],
+                                     environment: ["HOME": home, "CASA_BASE_DIRECTORY": ""])
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-system-ubuntu-24.04.sif"))
+        #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-release.sqlite"))
+        #expect(FileManager.default.fileExists(atPath: home + "/mirror/casa-system-ubuntu-24.04-1.sif"))
+    }
+
+    @Test func typosAreNamedWithTheNearestNames() throws {
+        let workspace = try Workspace()
+        let cases: [([String], String)] = [
+            (["create_base_imag", "type=system", "image_version=ubuntu-24.04"], "unknown command 'create-base-imag'; did you mean create-base-image"),
+            (["creat-base-image"], "unknown command 'creat-base-image'; did you mean create-base-image"),
+            (["runz"], "unknown command 'runz'; did you mean runs?"),
+            (["frobnicate"], "unknown command 'frobnicate'; the commands are: audit, confirm, create-base-image"),
+            (["create_base_image", "type=system", "image_versoin=ubuntu-24.04"], "unknown option 'image-versoin' for create-base-image; did you mean 'image-version'?"),
+            (["help", "nosuch"], "unknown command 'nosuch'"),
+            (["create-base-image", "type=system", "image_version=ubuntu-24.04", "force=maybe"], "'maybe' is invalid for '--force"),
+        ]
+        for (arguments, message) in cases {
+            let result = try workspace.run(arguments)
+            #expect(result.status == 64, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "nothing was opened or recorded")
+        for spelling in ["create_base_image", "create-base-image"] {
+            let help = try workspace.run(["help", spelling])
+            #expect(help.status == 0, "\(help.stderr)")
+            #expect(help.stdout.contains("USAGE: casa-release create-base-image"), "\(help.stdout)")
+        }
+    }
+
+    @Test func aYesNoOptionAloneMeansYes() throws {
+        let workspace = try Workspace()
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let refused = try workspace.run(workspace.createArguments + ["--no-force"])
+        #expect(refused.status == 73, "\(refused.stderr)")
+        #expect(refused.stderr.contains("force=yes"))
+        for flag in ["--force", "force=yes", "--force=YES"] {
+            let replaced = try workspace.run(workspace.createArguments + [flag])
+            #expect(replaced.status == 0, "\(flag): \(replaced.stderr)")
+        }
+        // A yes/no word after the option is still its value.
+        let spaced = try workspace.run(["create-base-image", "--force", "no", "type=system", "image_version=ubuntu-24.04"])
+        #expect(spaced.status == 73, "\(spaced.stderr)")
+    }
+
+    /// `casa-release ... | head -1`: the reader goes away after one line; the run goes on to its
+    /// recorded end instead of dying of SIGPIPE half-way.
+    @Test func aClosedPipeNeverStopsARun() throws {
+        let workspace = try Workspace()
+        let process = try workspace.start(workspace.createAndPublishArguments)
+        (process.standardError as? Pipe)?.fileHandleForReading.closeFile()
+        (process.standardOutput as? Pipe)?.fileHandleForReading.closeFile()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit, "killed by signal \(process.terminationStatus)")
+        #expect(process.terminationStatus == 0)
+        #expect(try workspace.lastRun().isCompleted)
+        #expect(try workspace.files(in: workspace.mirror).count == 2)
+    }
+
+    /// The terminal goes away (SIGHUP) while a build runs: the run and its tool go on to the end.
+    @Test func aLostTerminalNeverStopsARun() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        let (arguments, image) = try workspace.prepare(.recipeBaseImage)
+        let gate = workspace.root + "/build-gate"
+        let casa = try workspace.start(arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate])
+        let deadline = Date().addingTimeInterval(60)
+        while try OrphanedToolTests.buildPIDs(workspace).isEmpty, Date() < deadline, casa.isRunning { usleep(10_000) }
+        #expect(casa.isRunning)
+        kill(casa.processIdentifier, SIGHUP)
+        #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
+        let ended: Execution = casa.finish()
+        #expect(!ended.killed)
+        #expect(ended.status == 0)
+        #expect(try workspace.lastRun().isCompleted)
+        #expect(FileManager.default.fileExists(atPath: image))
+    }
+}
