@@ -6,9 +6,15 @@ import ReleaseStateMachine
 extension FileDigests {
     /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
     /// that file descriptor as they are read, so a copy costs one read.
+    /// A file of `ProgressLines.threshold` bytes or more shows a progress line on a terminal.
     public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {
         let source = try RegularFile.open(path)
         defer { close(source) }
+        var info = stat()
+        let expected = fstat(source, &info) == 0 ? Int64(info.st_size) : 0
+        let progress = ProgressLines.enabled && expected >= ProgressLines.threshold
+            ? TransferProgress(label: (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path)) : nil
+        defer { progress?.finish() }
         var md5 = Insecure.MD5()
         var sha256 = SHA256()
         var size: Int64 = 0
@@ -27,6 +33,7 @@ extension FileDigests {
             sha256.update(bufferPointer: chunk)
             if let destination { try writeAll(destination, chunk, path: path) }
             size += Int64(count)
+            progress?.update(done: size, total: expected)
         }
         return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256.finalize()))
     }

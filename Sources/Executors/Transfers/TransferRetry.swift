@@ -3,7 +3,8 @@ import ReleaseStateMachine
 
 /// Retries a transfer that failed for a reason that may pass (connection reset, refused or timed
 /// out, a 5xx answer), a bounded number of times with exponential backoff; then gives up with a
-/// temporary failure (exit 75), leaving the run as it is so that `resume` goes on from there.
+/// temporary failure (exit 75); what that means for a run (recorded, resumable) or for a check
+/// made before any run (nothing recorded) the caller says.
 /// Any other failure is final at once.
 public enum TransferRetry {
     /// `operation` gets the attempt number (1 for the first) and may resume from where the
@@ -15,7 +16,7 @@ public enum TransferRetry {
                 return try operation(attempt)
             } catch let failure as CurlFailure where failure.isTransient {
                 guard attempt < settings.attempts else {
-                    throw ExecutorError(.temporary, "\(what) failed \(attempt) times, the last with: \(failure.message); the run keeps what was done, resume it when the server is back")
+                    throw ExecutorError(.temporary, "\(what) failed \(attempt) times, the last with: \(failure.message)")
                 }
                 let delay = settings.delay(beforeRetry: attempt)
                 if settings.reportRetries {

@@ -98,15 +98,23 @@ struct RunDriver {
     /// How this process reaches servers for this run: the options given now, and the ssh key the
     /// run recorded when none is given.
     private func settings(_ state: RunState) -> TransferSettings {
-        transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
+        var settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
+        // --json keeps standard error for one final line: no progress lines.
+        settings.showProgress = settings.showProgress && !output.json
+        ProgressLines.enabled = settings.showProgress
+        return settings
     }
 
     private func steps() throws -> Ending {
         try sweepStaleTemporaries()
         if try ledger.state(of: runID).rollbackDue { try rollBackDue() }
+        var skips = SkipReport(output: output)
+        defer { skips.flush() }
         while true {
             let state = try ledger.state(of: runID)
-            switch try RunPlanner.nextAction(state) {
+            let action = try RunPlanner.nextAction(state)
+            if case .skip = action {} else { skips.flush() }
+            switch action {
             case .finished:
                 return .completed
             case .complete:
@@ -128,7 +136,7 @@ struct RunDriver {
                 output.progress("\(step) confirmed")
             case .skip(let step, let reason):
                 try record(.skipStep(step, reason: reason))
-                output.progress("skipped \(step): \(reason)")
+                skips.add(step, reason: reason)
             case .reconcile(let step, let intent):
                 let found: StepOutcome?
                 do {
@@ -224,5 +232,29 @@ enum StepLog {
     static func path(_ state: RunState, _ step: StepName) -> String? {
         guard let directory = state.started?.chosen.logDirectory else { return nil }
         return directory + "/\(step)-\((state.step(step)?.attempts ?? 0) + 1).log"
+    }
+}
+
+/// Skipped steps said once per reason: `skipped check-target … record (7 steps): publish=no`
+/// rather than seven lines that repeat it. Each skip is still recorded, and `status` lists them.
+struct SkipReport {
+    let output: Output
+    private var reason: String?
+    private var steps: [StepName] = []
+
+    init(output: Output) {
+        self.output = output
+    }
+
+    mutating func add(_ step: StepName, reason: String) {
+        if reason != self.reason { flush() }
+        self.reason = reason
+        steps.append(step)
+    }
+
+    mutating func flush() {
+        defer { reason = nil; steps = [] }
+        guard let reason, let first = steps.first, let last = steps.last else { return }
+        output.progress(steps.count == 1 ? "skipped \(first): \(reason)" : "skipped \(first) … \(last) (\(steps.count) steps): \(reason)")
     }
 }

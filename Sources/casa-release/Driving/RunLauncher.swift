@@ -119,6 +119,11 @@ enum TargetAddress {
     /// anything is recorded or built.
     static func preflight(_ address: String, transfers: TransferOptions) throws {
         TemporaryNames.use(runID: RunLauncher.pendingRunID)
-        try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
+        do {
+            try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
+        } catch let error as ExecutorError where error.kind == .temporary {
+            // Before any run exists: there is nothing to resume, only the command to run again.
+            throw CommandFailure(.temporaryFailure, "the target cannot be reached now (\(error.message)); nothing was recorded: run the same command again once it answers")
+        }
     }
 }

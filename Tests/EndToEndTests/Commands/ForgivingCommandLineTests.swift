@@ -59,6 +59,23 @@ import ReleaseStateMachine
         }
     }
 
+    /// One line per decision: the seven steps a run without publication skips, and the six an
+    /// up-to-date publication skips, are said once each, and still recorded one by one.
+    @Test func skippedStepsAreSaidOnce() throws {
+        let workspace = try Workspace()
+        let created = try workspace.run(workspace.createArguments)
+        #expect(created.status == 0)
+        let skipped = created.stderr.split(separator: "\n").filter { $0.contains("skipped") }
+        #expect(skipped == ["  skipped check-target … record (7 steps): publish=no"], "\(created.stderr)")
+        #expect(try workspace.lastRun().steps.filter { $0.status == .skipped }.count == 7)
+        #expect(try workspace.run(workspace.publishArguments).status == 0)
+        let again = try workspace.run(workspace.publishArguments)
+        #expect(again.status == 0)
+        let upToDate = again.stderr.split(separator: "\n").filter { $0.contains("skipped") }
+        #expect(upToDate.count == 1, "\(again.stderr)")
+        #expect(upToDate.first?.contains("(6 steps): up to date") == true, "\(again.stderr)")
+    }
+
     @Test func aYesNoOptionAloneMeansYes() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)

@@ -181,6 +181,9 @@ import ReleaseStateMachine
         let unreachable = try workspace.run(["publish-base-image", "type=system", "target=http://127.0.0.1:\(closed)/pub/"],
                                             environment: ["CASA_RELEASE_RETRY_DELAY": "0.01", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
         #expect(unreachable.status == 75, "\(unreachable.stderr)")
+        // No run exists yet: the message says so, and does not send the user to `resume`.
+        #expect(unreachable.stderr.contains("nothing was recorded: run the same command again"), "\(unreachable.stderr)")
+        #expect(!unreachable.stderr.contains("resume"), "\(unreachable.stderr)")
         #expect(unreachable.stderr.split(separator: "\n").filter { $0.hasPrefix("casa-release:") }.count == 1)
         #expect(try workspace.runIDs().count == 1, "only the create run: nothing recorded for the publication")
     }

@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+
+/// Long local work shows a live progress line on a terminal, ended with its final figures, and
+/// nothing of the kind when standard error is not a terminal or with --json.
+@Suite struct ProgressLineTests {
+    /// Runs casa-release under `script`, which gives it a pseudo-terminal, and returns what the
+    /// terminal showed.
+    static func onATerminal(_ workspace: Workspace, _ arguments: [String]) throws -> Execution {
+        try workspace.run(arguments, launcher: ["/bin/sh", "-c", "exec /usr/bin/script -q -e -c \"$0 $*\" /dev/null"])
+    }
+
+    @Test func copyHashAndPublishShowProgressOnATerminal() throws {
+        let workspace = try Workspace(baseBytes: 24 << 20)
+        let shown = try Self.onATerminal(workspace, workspace.createAndPublishArguments)
+        #expect(shown.status == 0, "\(shown.stdout)")
+        // The last redraw of each line is its summary: bytes, time and rate, not a frozen "left".
+        for label in ["copy ubuntu-24.04.sif", "hash casa-system-ubuntu-24.04.sif", "copy casa-system-ubuntu-24.04.sif"] {
+            #expect(shown.stdout.contains("\(label)  24.0 MiB in 0:"), "\(label): \(shown.stdout)")
+        }
+        let lines = shown.stdout.components(separatedBy: "\n")
+        #expect(!lines.contains { $0.hasSuffix(" left") || $0.hasSuffix(" left\r") }, "a line left frozen at its last redraw")
+
+        try FileManager.default.removeItem(atPath: workspace.output)
+        let piped = try workspace.run(workspace.createArguments + ["force=yes"])
+        #expect(piped.status == 0)
+        #expect(!piped.stderr.contains("MiB"), "no progress without a terminal: \(piped.stderr)")
+        let json = try Self.onATerminal(workspace, workspace.createArguments + ["force=yes", "--json"])
+        #expect(json.status == 0)
+        #expect(!json.stdout.contains("MiB/s"), "no progress with --json: \(json.stdout)")
+    }
+}
