@@ -17,10 +17,10 @@ struct Confirm: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Argument(help: "The run id, or any unique prefix of it.")
+    @Argument(help: "The run id, or any unique prefix of it.", completion: ShellCompletion.runIDs)
     var runPrefix: String
 
-    @Argument(help: "The operator step, as the run printed it (install-ubuntu).")
+    @Argument(help: "The operator step, as the run printed it (install-ubuntu).", completion: ShellCompletion.operatorSteps)
     var step: String
 
     @Option(help: "A note for the record (what was done, what was seen).")

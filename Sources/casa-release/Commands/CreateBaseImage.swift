@@ -14,13 +14,13 @@ struct CreateBaseImage: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(help: "Image type: system, run, dev or pixi.")
+    @Option(help: "Image type: system, run, dev or pixi.", completion: ShellCompletion.imageTypes)
     var type: String
 
     @Option(name: .customLong("image-version"), help: "Image version: for system images conventionally the system (ubuntu-24.04); for the others the recipe's version (5.4).")
     var imageVersion: String
 
-    @Option(name: .customLong("container-type"), help: "apptainer or singularity (one container type, two names), or vbox (VirtualBox, type=system only).")
+    @Option(name: .customLong("container-type"), help: "apptainer or singularity (one container type, two names), or vbox (VirtualBox, type=system only).", completion: ShellCompletion.containerTypes)
     var containerType: String = "singularity"
 
     @Option(help: "The base image (a path or a glob). Default: for system the single *ubuntu-*.sif (vbox: *ubuntu-*.iso) in the base directory; for the others the recipe's base there.")

@@ -43,7 +43,7 @@ struct CreateUserImage: ParsableCommand {
     @Option(name: .customLong("environment-name"), help: "Select the environment by name (a shell pattern).")
     var environmentName: String?
 
-    @Option(name: .customLong("container-type"), help: "singularity or apptainer (default), apptainer_pixi or singularity_pixi, or vbox (a VirtualBox .ova made from the run image's .ova).")
+    @Option(name: .customLong("container-type"), help: "singularity or apptainer (default), apptainer_pixi or singularity_pixi, or vbox (a VirtualBox .ova made from the run image's .ova).", completion: ShellCompletion.containerTypes)
     var containerType: String?
 
     @Option(help: "vbox: show the VM's window (default no: headless; the operator step can be done through VirtualBox's window for a running VM).")

@@ -20,7 +20,7 @@ struct DownloadImage: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(help: "Image type (system, run, dev, pixi), to choose from the listing when no filename is given (default run).")
+    @Option(help: "Image type (system, run, dev, pixi), to choose from the listing when no filename is given (default run).", completion: ShellCompletion.imageTypes)
     var type: String?
 
     @Option(help: "The file to download (casa-run-5.4-3.sif).")
@@ -35,7 +35,7 @@ struct DownloadImage: ParsableCommand {
     @Option(help: "Where the image goes (default <base dir>/<filename>); its sidecar goes beside it.")
     var output: String?
 
-    @Option(name: .customLong("container-type"), help: "singularity or apptainer (.sif), or vbox (.ova).")
+    @Option(name: .customLong("container-type"), help: "singularity or apptainer (.sif), or vbox (.ova).", completion: ShellCompletion.containerTypes)
     var containerType = "singularity"
 
     @Option(help: "yes: replace an existing output.")

@@ -14,13 +14,13 @@ struct PublishBaseImage: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.")
+    @Option(help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.", completion: ShellCompletion.imageTypes)
     var type: String?
 
     @Option(help: "The image (a path or a glob). Default: the single <base dir>/casa-{type}-*.sif.")
     var image: String?
 
-    @Option(name: .customLong("container-type"), help: "apptainer or singularity.")
+    @Option(name: .customLong("container-type"), help: "apptainer or singularity.", completion: ShellCompletion.containerTypes)
     var containerType: String = "singularity"
 
     @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")

@@ -34,7 +34,7 @@ struct Status: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The run id, or any unique prefix of it.")
+    @Argument(help: "The run id, or any unique prefix of it.", completion: ShellCompletion.runIDs)
     var runPrefix: String?
 
     struct Report: Encodable {
@@ -77,7 +77,7 @@ struct Log: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Argument(help: "The run id, or any unique prefix of it.")
+    @Argument(help: "The run id, or any unique prefix of it.", completion: ShellCompletion.runIDs)
     var runPrefix: String
 
     struct Entry: Encodable {

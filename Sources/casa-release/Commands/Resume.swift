@@ -11,7 +11,7 @@ struct Resume: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Argument(help: "The run id, or any unique prefix of it.")
+    @Argument(help: "The run id, or any unique prefix of it.", completion: ShellCompletion.runIDs)
     var runPrefix: String?
 
     func run() throws {

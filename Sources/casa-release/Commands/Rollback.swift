@@ -19,7 +19,7 @@ struct Rollback: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Argument(help: "The run id (or a unique prefix), or the published file name (casa-run-5.4-3.sif).")
+    @Argument(help: "The run id (or a unique prefix), or the published file name (casa-run-5.4-3.sif).", completion: ShellCompletion.runIDs)
     var publication: String
 
     @Option(help: "yes: move the files into attic/ on the server instead of removing them.")

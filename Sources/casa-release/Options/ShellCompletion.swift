@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// What the shell completes beyond option names: run ids from the ledger (for status, resume,
+/// confirm, log, rollback), the steps of a run that wait for an operator (for confirm), and the
+/// values of the options that take one of a few words. The ledger is found the way the command
+/// would find it: `--ledger`, `--base-dir` among the words typed, else the environment.
+enum ShellCompletion {
+    static let runIDs = CompletionKind.custom { words, _, prefix in
+        (try? recentRuns(words).map(\.runID).filter { $0.hasPrefix(prefix) }) ?? []
+    }
+
+    /// The operator steps of the run named after `confirm` that wait for a confirmation.
+    static let operatorSteps = CompletionKind.custom { words, _, prefix in
+        guard let run = words.drop(while: { $0 != "confirm" }).dropFirst().first(where: { !$0.hasPrefix("-") && !$0.contains("=") }),
+              let ledger = try? openLedger(words), let runID = try? ledger.resolveRunID(run), let state = try? ledger.state(of: runID) else { return [] }
+        return state.steps.filter { $0.status == .awaitingOperator }.map(\.name.rawValue).filter { $0.hasPrefix(prefix) }
+    }
+
+    static let imageTypes = CompletionKind.list(["system", "run", "dev", "pixi"])
+    static let containerTypes = CompletionKind.list(["singularity", "apptainer", "vbox"])
+
+    private static func recentRuns(_ words: [String]) throws -> [RunSummary] {
+        try openLedger(words).runs(limit: 50)
+    }
+
+    private static func openLedger(_ words: [String]) throws -> Ledger {
+        try Ledger.openForReading(path: ledgerPath(words))
+    }
+
+    /// `--ledger X`, `--ledger=X`, `ledger=X`, the same for the base directory, else the defaults.
+    static func ledgerPath(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        func value(of names: [String]) -> String? {
+            for (index, word) in words.enumerated() {
+                for name in names {
+                    if word == "--" + name, index + 1 < words.count { return words[index + 1] }
+                    for prefix in ["--" + name + "=", name + "=", name.replacingOccurrences(of: "-", with: "_") + "="] where word.hasPrefix(prefix) {
+                        return String(word.dropFirst(prefix.count))
+                    }
+                }
+            }
+            return nil
+        }
+        if let ledger = value(of: ["ledger"]) { return Paths.absolute(ledger) }
+        let base = value(of: ["base-dir", "base-directory"]) ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro"
+        return (Paths.absolute(base) as NSString).appendingPathComponent("casa-release.sqlite")
+    }
+}
