@@ -44,7 +44,7 @@ struct CreateBaseImage: ParsableCommand {
     @Option(help: "Publish the image once it is made.")
     var publish: StrictBool = StrictBool(false)
 
-    @Option(help: "Where to publish: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else casa-distro's server from $BRAINVISA_PUBLISH_*).")
     var target: String?
 
     @Option(help: "Let apptainer clean up its build directory (cleanup=no keeps it: --no-cleanup).")

@@ -76,7 +76,7 @@ struct CreateUserImage: ParsableCommand {
     @Option(help: "Publish the image once it is made, as publish-user-image does.")
     var upload: StrictBool = StrictBool(true)
 
-    @Option(help: "Where to upload: a file:// URL or a directory (default: $CASA_RELEASE_PUBLISH_URL).")
+    @Option(help: "Where to upload: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else casa-distro's server from $BRAINVISA_PUBLISH_*).")
     var target: String?
 
     @Option(help: "Let apptainer clean up its build directory.")

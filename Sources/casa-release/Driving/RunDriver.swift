@@ -122,6 +122,9 @@ struct RunDriver {
                 return .completed
             case .awaitOperator(let step, let instructions):
                 try record(.awaitOperator(step, instructions: instructions))
+                // On a terminal, `resume` asks at once (the next turn shows the instructions and
+                // the question); elsewhere, the instructions and the confirm command, exit 2.
+                if asksOperator, OperatorPrompt.isInteractive(output) { continue }
                 showInstructions(step, instructions, nil)
                 return .awaitingOperator(step)
             case .waitForOperator(let step, let instructions):

@@ -34,7 +34,11 @@ import ReleaseStateMachine
 
         // One way: confirm, with a note. The other: resume on a terminal, answering y.
         #expect(try workspace.run(["confirm", runID, "install-ubuntu", "--note", "Ubuntu 22.04.1 minimal"]).status == 0)
-        #expect(try workspace.run(["resume", runID]).status == 2)
+        // The resume that reaches an operator step asks at once on a terminal (no answer: it waits).
+        let first = try workspace.onTerminal(["resume", runID], answering: "n")
+        #expect(first.output.contains("Is step update-system done?"), "asked at once: \(first.output)")
+        #expect(first.status == 2)
+        #expect(try workspace.waitingStep(runID) == .updateSystem)
         let asked = try workspace.onTerminal(["resume", runID], answering: "y")
         #expect(asked.output.contains("Is step update-system done?"), "resume asks on a terminal: \(asked.output)")
         #expect(asked.status == 2, "and stops at the next operator step")
@@ -246,10 +250,11 @@ extension Workspace {
         process.standardOutput = output
         process.standardError = output
         try process.run()
+        // One answer, then the end of the input: a second question reads "no".
         input.fileHandleForWriting.write(Data((answer + "\n").utf8))
+        try? input.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        try? input.fileHandleForWriting.close()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
