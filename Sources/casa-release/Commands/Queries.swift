@@ -41,6 +41,7 @@ struct Status: ParsableCommand {
         var run: RunSummary
         var steps: [StepSummary]
         var publications: [PublicationSummary]
+        var operatorSteps: [OperatorStepHistory]
     }
 
     func run() throws {
@@ -54,7 +55,11 @@ struct Status: ParsableCommand {
         } else {
             throw CommandFailure(.usage, "no runs recorded yet")
         }
-        let report = Report(run: try ledger.run(runID), steps: try ledger.steps(of: runID), publications: try ledger.publications(of: runID))
+        // Operator steps: the table's ATTEMPTS and STARTED say nothing of them (an operator works
+        // outside the run), so when each began to wait, who confirmed it and the last failed check.
+        let history = OperatorStepHistory.of(try ledger.events(of: runID).map { (try $0.decoded(), $0.recordedAt) })
+        let report = Report(run: try ledger.run(runID), steps: try ledger.steps(of: runID), publications: try ledger.publications(of: runID),
+                            operatorSteps: history)
         if global.json { return try output.emitJSON(report) }
         var lines = ["run \(report.run.runID)", "  pipeline \(report.run.pipeline)", "  status   \(report.run.status)", "  started  \(report.run.startedAt)"]
         if let lease = report.run.lease { lines.append("  held by  \(lease)") }
@@ -64,6 +69,9 @@ struct Status: ParsableCommand {
         }))
         for publication in report.publications {
             output.result("publication: \(publication.imageFile ?? "-") on \(publication.target): \(publication.status)")
+        }
+        if !history.isEmpty {
+            output.result("operator steps:\n" + history.map { "  " + $0.line }.joined(separator: "\n"))
         }
         if let waiting = try ledger.state(of: runID).steps.first(where: { $0.status == .awaitingOperator }) {
             output.result("waiting for an operator at \(waiting.name):\n\(waiting.instructions ?? "")\nwhen it is done: casa-release confirm \(runID) \(waiting.name)")

@@ -66,6 +66,16 @@ import ReleaseStateMachine
         let finished = try workspace.run(["resume", runID])
         #expect(finished.status == 0, "\(finished.stderr)")
 
+        // status says when each operator step began to wait, who confirmed it, and its failed check.
+        let operatorStatus = try workspace.run(["status", runID])
+        let operatorLines = operatorStatus.stdout.split(separator: "\n").drop { $0 != "operator steps:" }.dropFirst().map(String.init)
+        #expect(operatorLines.count == 4, "\(operatorStatus.stdout)")
+        #expect(operatorLines.first?.hasPrefix("  install-ubuntu: waiting since 20") == true)
+        #expect(operatorLines.first?.contains("(\"Ubuntu 22.04.1 minimal\")") == true)
+        let guest = operatorLines.first { $0.hasPrefix("  install-guest-additions:") } ?? ""
+        #expect(guest.contains("(\"7.0.14 from the CD\"), check: guest additions 7.0.14"), "\(guest)")
+        #expect(guest.contains("last failed check at 20") && guest.contains("/VirtualBox/GuestAdd/Version"), "\(guest)")
+
         // Steps 9 and 10, then export and describe.
         #expect(try workspace.vboxCalls("controlvm").count == 2)
         #expect(try workspace.vboxCalls("modifyvm").last == ["modifyvm", workspace.vmName, "--accelerate3d", "on", "--cpus", "4", "--memory", "4096", "--vram", "64", "--rtcuseutc", "on"])
