@@ -43,13 +43,23 @@ public enum ImageDownload {
             choice = "given"
         } else {
             let type = intent.type ?? "run"
-            var listing = CurlRequest(url: RemoteDirectory(intent.url).base)
-            listing.listOnly = true
-            guard let response = try get(listing, session, what: "listing \(intent.url)", settings: transfers) else {
-                throw ExecutorError(.badInput, "\(intent.url) has no listing (404)")
+            let names: [String]
+            if let directory = URL(string: intent.url), directory.isFileURL {
+                // libcurl lists no local directory: read it here.
+                do {
+                    names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+                } catch {
+                    throw ExecutorError(.badInput, "cannot list \(intent.url): \(ErrorText.line(error))")
+                }
+            } else {
+                var listing = CurlRequest(url: RemoteDirectory(intent.url).base)
+                listing.listOnly = true
+                guard let response = try get(listing, session, what: "listing \(intent.url)", settings: transfers) else {
+                    throw ExecutorError(.badInput, "\(intent.url) has no listing (404)")
+                }
+                let text = String(decoding: response.body, as: UTF8.self)
+                names = isHTTP(intent.url) ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
             }
-            let text = String(decoding: response.body, as: UTF8.self)
-            let names = isHTTP(intent.url) ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
             guard let best = DownloadChoice.highest(names, type: type, version: intent.imageVersion, fileExtension: intent.fileExtension) else {
                 throw ExecutorError(.badInput, "\(intent.url) lists no casa-\(type)-\(intent.imageVersion ?? "*")-N.\(intent.fileExtension)")
             }
@@ -90,8 +100,12 @@ public enum ImageDownload {
     // MARK: fetch
 
     public static func fetch(_ intent: FetchImageIntent, transfers: TransferSettings) throws -> FetchedImage {
-        if !intent.replace, LocalFiles.exists(intent.output) {
-            throw ExecutorError(.cannotCreate, "\(intent.output) already exists; add force=yes to replace it")
+        if !intent.replace, let existing = LocalFiles.status(intent.output) {
+            // The same size: perhaps the same file, which verify checks by its digests.
+            guard existing.isRegular, existing.size == intent.size else {
+                throw ExecutorError(.cannotCreate, "\(intent.output) already exists and is not the server's file (\(existing.size) bytes, the server's has \(intent.size)); add force=yes to replace it")
+            }
+            return FetchedImage(bytes: 0, resumedFrom: nil, restarted: false, alreadyThere: true)
         }
         let session = try session(for: intent.url, transfers)
         let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
@@ -170,6 +184,7 @@ public enum ImageDownload {
     // MARK: verify
 
     public static func verify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload {
+        if intent.outputAlreadyThere == true, !intent.replace { return try verifyExisting(intent) }
         guard LocalFiles.exists(intent.partial) else {
             throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
         }
@@ -189,6 +204,19 @@ public enum ImageDownload {
             throw ExecutorError(.cannotCreate, "\(intent.output) appeared during the download; add force=yes to replace it")
         }
         return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256)
+    }
+
+    /// The output that was already there: up to date when its digests are the sidecar's (its
+    /// sidecar is then written or refreshed); otherwise it is left alone, and the run says so.
+    private static func verifyExisting(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload {
+        let digests = try FileDigests.compute(path: intent.output)
+        guard digests.size == intent.size, digests.md5 == intent.md5.lowercased(), intent.sha256.map({ $0.lowercased() == digests.sha256 }) ?? true else {
+            throw ExecutorError(.cannotCreate, "\(intent.output) already exists and is not the server's file (md5 \(digests.md5), the sidecar says \(intent.md5)); add force=yes to replace it")
+        }
+        if FileManager.default.contents(atPath: intent.output + ".json") != Data(intent.sidecarContent.utf8) {
+            try LocalFiles.writeAtomically(Data(intent.sidecarContent.utf8), to: intent.output + ".json")
+        }
+        return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256, upToDate: true)
     }
 
     public static func reconcileVerify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload? {

@@ -59,7 +59,7 @@ struct DownloadImage: ParsableCommand {
         if let url { try URLArgument.check(url, option: "url=", schemes: ["http", "https", "sftp", "file"]) }
         let source = url.map { URLArgument.looksLikeURL($0) ? $0 : "file://" + Paths.absolute($0) } ?? "https://\(server)/download"
         let outputPath = output.map(Paths.absolute)
-        if let outputPath { try OutputFile.check(outputPath, force: force.value) }
+        if let outputPath { try OutputFile.check(outputPath, force: force.value, existingIsChecked: true) }
         let parameters = RunParameters(
             download: DownloadParameters(
                 url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type, imageVersion: imageVersion,

@@ -72,7 +72,9 @@ enum RunLauncher {
             summary["build_number"] = publication.buildNumber.map(String.init)
         }
         if let downloaded = state.verifiedDownload, let located = state.locatedDownload {
-            lines.append("downloaded \(located.imageURL) to \(downloaded.output) (\(downloaded.size) bytes, md5 \(downloaded.md5) checked)")
+            lines.append(downloaded.upToDate == true
+                         ? "\(downloaded.output) is up to date: it is \(located.imageURL) (md5 \(downloaded.md5) checked); nothing was downloaded"
+                         : "downloaded \(located.imageURL) to \(downloaded.output) (\(downloaded.size) bytes, md5 \(downloaded.md5) checked)")
             summary["output"] = downloaded.output
             summary["url"] = located.imageURL
             summary["md5"] = downloaded.md5

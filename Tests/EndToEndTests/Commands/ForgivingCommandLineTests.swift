@@ -110,7 +110,12 @@ import ReleaseStateMachine
         let workspace = try Workspace(baseBytes: 4096)
         let (arguments, image) = try workspace.prepare(.recipeBaseImage)
         let gate = workspace.root + "/build-gate"
-        let casa = try workspace.start(arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate])
+        // SIGHUP back to its default action, unblocked (the test runner may ignore or block it,
+        // and children inherit both), as a shell started from a terminal has it.
+        let casa = try workspace.start(arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate], launcher: [
+            "/usr/bin/perl", "-MPOSIX", "-e",
+            "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGHUP)); $SIG{HUP} = 'DEFAULT'; exec @ARGV or die",
+        ])
         let deadline = Date().addingTimeInterval(60)
         while try OrphanedToolTests.buildPIDs(workspace).isEmpty, Date() < deadline, casa.isRunning { usleep(10_000) }
         #expect(casa.isRunning)

@@ -49,8 +49,11 @@ public struct VerifyDownloadIntent: Codable, Equatable, Sendable {
     public var sha256: String?
     public var sidecarContent: String
     public var replace: Bool
+    /// The fetch found the output already there: it is the file to check, and nothing is renamed.
+    public var outputAlreadyThere: Bool?
 
-    public init(partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String, replace: Bool) {
+    public init(partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String, replace: Bool,
+                outputAlreadyThere: Bool? = nil) {
         self.partial = partial
         self.output = output
         self.size = size
@@ -58,6 +61,7 @@ public struct VerifyDownloadIntent: Codable, Equatable, Sendable {
         self.sha256 = sha256
         self.sidecarContent = sidecarContent
         self.replace = replace
+        self.outputAlreadyThere = outputAlreadyThere
     }
 }
 
@@ -97,11 +101,15 @@ public struct FetchedImage: Codable, Equatable, Sendable {
     public var resumedFrom: Int64?
     /// The server showed a changed file, or ignored the range: the partial file was started over.
     public var restarted: Bool
+    /// The output was already there with the server's size: nothing was fetched, and verify
+    /// checks the output itself (casa-distro calls such a file up to date).
+    public var alreadyThere: Bool?
 
-    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool) {
+    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool, alreadyThere: Bool? = nil) {
         self.bytes = bytes
         self.resumedFrom = resumedFrom
         self.restarted = restarted
+        self.alreadyThere = alreadyThere
     }
 }
 
@@ -111,11 +119,14 @@ public struct VerifiedDownload: Codable, Equatable, Sendable {
     public var size: Int64
     public var md5: String
     public var sha256: String
+    /// The output was already the server's file: nothing was downloaded.
+    public var upToDate: Bool?
 
-    public init(output: String, size: Int64, md5: String, sha256: String) {
+    public init(output: String, size: Int64, md5: String, sha256: String, upToDate: Bool? = nil) {
         self.output = output
         self.size = size
         self.md5 = md5
         self.sha256 = sha256
+        self.upToDate = upToDate
     }
 }

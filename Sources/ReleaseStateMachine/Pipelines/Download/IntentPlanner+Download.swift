@@ -20,7 +20,8 @@ extension IntentPlanner {
             let output = download.outputPath(for: located.filename)
             return .verifyDownload(VerifyDownloadIntent(
                 partial: output + ".part", output: output, size: located.size, md5: located.md5, sha256: located.sha256,
-                sidecarContent: located.sidecarContent, replace: download.force))
+                sidecarContent: located.sidecarContent, replace: download.force,
+                outputAlreadyThere: { if case .fetchedImage(let fetched)? = state.outcome(of: .fetch) { return fetched.alreadyThere } else { return nil } }()))
         default:
             throw PlanningError.unknownStep(name)
         }

@@ -70,12 +70,11 @@ import ReleaseStateMachine
         #expect(named.status == 0, "\(named.stderr)")
         #expect(FileManager.default.fileExists(atPath: mirror.workspace.base + "/casa-run-5.3-7.sif"))
         let again = try mirror.run(["type=run"])
-        #expect(again.status == 73, "casa-run-5.4-3.sif is there already: \(again.stderr)")
+        #expect(again.status == 0, "casa-run-5.4-3.sif is there already, the same file: \(again.stderr)")
+        #expect(again.stdout.contains("is up to date"))
         #expect(try mirror.run(["type=run", "force=yes"]).status == 0)
     }
 
-    /// An image this ledger made and published, downloaded elsewhere: the download's chain goes on
-    /// to the image it was published from.
     /// Names in the listing that only look like `casa-<type>-<version>-<N>.<ext>` (an empty or
     /// dashed version, a padded N, a newline) are never chosen, however high their N.
     @Test func namesThatDoNotParseCleanlyAreNeverChosen() throws {
@@ -88,6 +87,38 @@ import ReleaseStateMachine
         #expect(try mirror.workspace.latestRun().locatedDownload?.imageURL == mirror.url + "casa-run-5.4-3.sif")
     }
 
+    /// The file is already there with the server's md5: up to date, exit 0, nothing fetched (as
+    /// casa-distro says); another file under that name is left alone (73). Also from a file://
+    /// directory, which libcurl does not list.
+    @Test func aFileAlreadyThereIsUpToDate() throws {
+        let mirror = try Mirror()
+        let output = mirror.workspace.base + "/casa-run-5.4-3.sif"
+        #expect(try mirror.run(["type=run", "image_version=5.4"]).status == 0)
+        let requestsBefore = try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }.count
+        let again = try mirror.run(["type=run", "image_version=5.4"])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("\(output) is up to date"), "\(again.stdout)")
+        #expect(try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }.count == requestsBefore, "not fetched again")
+        #expect(try mirror.workspace.latestRun().verifiedDownload?.upToDate == true)
+        let explicit = try mirror.run(["filename=casa-run-5.4-3.sif", "output=\(output)"])
+        #expect(explicit.status == 0, "\(explicit.stderr)")
+
+        let bytes = try mirror.workspace.bytes(output)
+        var changed = bytes
+        changed[0] ^= 0xff
+        try changed.write(to: URL(fileURLWithPath: output))
+        let other = try mirror.run(["type=run", "image_version=5.4"])
+        #expect(other.status == 73, "\(other.stderr)")
+        #expect(other.stderr.contains("already exists and is not the server's file"))
+        #expect(try mirror.workspace.bytes(output) == changed, "left alone")
+
+        let local = try mirror.workspace.run(["download-image", "url=\(mirror.directory)", "type=run", "output=\(mirror.workspace.root)/local.sif"])
+        #expect(local.status == 0, "\(local.stderr)")
+        #expect(try mirror.workspace.bytes(mirror.workspace.root + "/local.sif") == bytes)
+    }
+
+    /// An image this ledger made and published, downloaded elsewhere: the download's chain goes on
+    /// to the image it was published from.
     @Test func aDownloadOfAnImageMadeHereLeadsToItsRun() throws {
         let mirror = try Mirror()
         let workspace = mirror.workspace
