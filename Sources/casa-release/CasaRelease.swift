@@ -10,10 +10,12 @@ struct CasaRelease: ParsableCommand {
         commandName: "casa-release",
         abstract: "Build, publish and audit BrainVISA's container and VM images, with an event-sourced release ledger.",
         discussion: """
-        Every step of a release is recorded in an SQLite ledger before and after its effect, so an
+        Every step of a release is recorded in an SQLite ledger before and after its effect, so an \
         interrupted run resumes exactly where it stopped (casa-release resume).
-        Options may also be written as casa-distro does: image_version=5.4, and subcommands with
-        underscores: create_base_image.
+
+        Options may be written as casa-distro does (image_version=5.4, force=yes) or as usual \
+        (--image-version 5.4, --force), before or after the command; commands take dashes or \
+        underscores (create_base_image). Run 'casa-release help COMMAND' for a command's options.
         """,
         version: version,
         subcommands: [

@@ -8,8 +8,8 @@ struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List every image made from a dev environment, or every image built on top of an image, with their publications.",
         discussion: """
-        environment=NAME: the images whose runs read that environment (and imported images whose
-        origin_dev is one of its image_ids). image=TARGET: the images built on it, then on those
+        environment=NAME: the images whose runs read that environment (and imported images whose \
+        origin_dev is one of its image_ids). image=TARGET: the images built on it, then on those \
         (TARGET as for provenance). Each image comes with its publications and their state.
         """
     )

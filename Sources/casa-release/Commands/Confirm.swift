@@ -8,8 +8,8 @@ struct Confirm: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Say that an operator step of a run is done (who and when are recorded, with the note).",
         discussion: """
-        A step that can be checked after the fact is checked first (install-guest-additions asks
-        VirtualBox for the guest additions' version): when the check fails, the confirmation and the
+        A step that can be checked after the fact is checked first (install-guest-additions asks \
+        VirtualBox for the guest additions' version): when the check fails, the confirmation and the \
         failure are recorded, and the step waits again (exit 2). Then: casa-release resume RUN.
         """
     )

@@ -8,7 +8,8 @@ import ReleaseStateMachine
 struct CreateBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-base-image",
-        abstract: "Create a base image: system (a described copy of an upstream .sif, or with container_type=vbox a VirtualBox VM made from an Ubuntu ISO), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it."
+        abstract: "Create a base image: system (a described copy of an upstream .sif, or with container_type=vbox a VirtualBox VM made from an Ubuntu ISO), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it.",
+        usage: "casa-release create_base_image type=system|run|dev|pixi image_version=V [key=value ...]\ncasa-release create-base-image --type T --image-version V [--option value ...]",
     )
 
     @OptionGroup var global: GlobalOptions

@@ -9,9 +9,10 @@ struct CreateUserImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-user-image",
         abstract: "Make a user image from a dev environment: install, [zip], generate, describe, [upload].",
+        usage: "casa-release create_user_image version=V [environment_name=E] [key=value ...]\ncasa-release create-user-image --version V [--option value ...]",
         discussion: """
-        The environment is selected among <base dir>/*/conf/casa_distro.json with distro=, branch=,
-        system=, image_version= and environment_name= (shell patterns). With neither a name nor a
+        The environment is selected among <base dir>/*/conf/casa_distro.json with distro=, branch=, \
+        system=, image_version= and environment_name= (shell patterns). With neither a name nor a \
         branch, only branch master is considered.
         """
     )

@@ -9,10 +9,11 @@ struct DownloadImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-image",
         abstract: "Download an image and its sidecar from the BrainVISA server, resumable, checked against the sidecar's md5.",
+        usage: "casa-release download_image [type=run] [image_version=V] [filename=NAME] [url=URL] [key=value ...]",
         discussion: """
-        Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's
-        listing is taken. The image goes to <output>.part first, goes on from there after an interruption when
-        the server shows the same file, and is renamed into place only once its md5 (and sha256, when the
+        Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's \
+        listing is taken. The image goes to <output>.part first, goes on from there after an interruption when \
+        the server shows the same file, and is renamed into place only once its md5 (and sha256, when the \
         sidecar has one) matches. The download is recorded in the ledger.
         """
     )

@@ -9,12 +9,12 @@ struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record the casa-distro images of a directory (made before casa-release) with their sidecars' links.",
         discussion: """
-        Each <image>.json sidecar of a .sif or .ova is read; the image beside it, when it is there,
-        is hashed and must match the sidecar's md5 and size. An image is recorded with its
-        image_id, md5, size, sha256 (when the file is there) and its sidecar's origin, origin_run
-        and origin_dev, so provenance chains reach it. An image the ledger already knows (same
-        image_id and md5) is not recorded again: importing a directory twice records nothing new.
-        Good images are recorded even when others are wrong; the wrong ones are listed, and the
+        Each <image>.json sidecar of a .sif or .ova is read; the image beside it, when it is there, \
+        is hashed and must match the sidecar's md5 and size. An image is recorded with its \
+        image_id, md5, size, sha256 (when the file is there) and its sidecar's origin, origin_run \
+        and origin_dev, so provenance chains reach it. An image the ledger already knows (same \
+        image_id and md5) is not recorded again: importing a directory twice records nothing new. \
+        Good images are recorded even when others are wrong; the wrong ones are listed, and the \
         exit status is then 65.
         """
     )

@@ -8,7 +8,8 @@ import ReleaseStateMachine
 struct PublishBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish-base-image",
-        abstract: "Publish a base image and its sidecar as <name>-<N>.<ext>, never showing half of it."
+        abstract: "Publish a base image and its sidecar as <name>-<N>.<ext>, never showing half of it.",
+        usage: "casa-release publish_base_image type=system|run|dev|pixi [image=PATH] [target=URL] [key=value ...]",
     )
 
     @OptionGroup var global: GlobalOptions
@@ -48,7 +49,8 @@ struct PublishBaseImage: ParsableCommand {
 struct PublishUserImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish-user-image",
-        abstract: "Publish any image that has a sidecar, with the same protocol as publish-base-image."
+        abstract: "Publish any image that has a sidecar, with the same protocol as publish-base-image.",
+        usage: "casa-release publish_user_image image=PATH [target=URL] [key=value ...]",
     )
 
     @OptionGroup var global: GlobalOptions

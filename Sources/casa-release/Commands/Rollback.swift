@@ -9,9 +9,9 @@ struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
         discussion: """
-        A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into
-        attic/ there with keep=yes), the local numbered links are removed, and the ledger records it; the
-        previous N is then the highest again. An unfinished publication loses its hidden claim and upload, and
+        A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into \
+        attic/ there with keep=yes), the local numbered links are removed, and the ledger records it; the \
+        previous N is then the highest again. An unfinished publication loses its hidden claim and upload, and \
         the run can be resumed to publish again. On a terminal, rollback asks first; --yes skips the question.
         """
     )

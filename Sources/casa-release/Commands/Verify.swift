@@ -9,16 +9,16 @@ struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check the ledger: its hash chain, its end against the head anchor, every projection against the events; with --artifacts, every recorded local file too (exit 65 on a mismatch).",
         discussion: """
-        The hash chain proves no event was changed or removed inside the log. The head anchor
-        (<ledger>.head, rewritten after each commit) names the last event recorded, so a log cut
-        at its end or replaced by an older copy is found. Every projection table (runs, steps,
-        artifacts, publications, run_outputs, run_inputs) is rebuilt from the events in memory
-        and compared row by row with the ledger's: a row edited by hand is named, and
+        The hash chain proves no event was changed or removed inside the log. The head anchor \
+        (<ledger>.head, rewritten after each commit) names the last event recorded, so a log cut \
+        at its end or replaced by an older copy is found. Every projection table (runs, steps, \
+        artifacts, publications, run_outputs, run_inputs) is rebuilt from the events in memory \
+        and compared row by row with the ledger's: a row edited by hand is named, and \
         'casa-release rebuild-projections' repairs it from the events.
 
-        --artifacts checks each local file the ledger recorded (images, sidecars, bases), by its last
-        record: an image is read again and its sha256 and md5 compared; a sidecar must still name
-        the same image_id; a file recorded with only a size is checked by its size. It reports
+        --artifacts checks each local file the ledger recorded (images, sidecars, bases), by its last \
+        record: an image is read again and its sha256 and md5 compared; a sidecar must still name \
+        the same image_id; a file recorded with only a size is checked by its size. It reports \
         every file missing or changed.
         """
     )
@@ -114,9 +114,9 @@ struct RebuildProjections: ParsableCommand {
         commandName: "rebuild-projections",
         abstract: "Rebuild every projection table from the events (after 'verify' named a difference, or to upgrade an older ledger); writes no event.",
         discussion: """
-        Applies the migrations the ledger lacks, then rebuilds runs, steps, artifacts,
-        publications, run_outputs and run_inputs from the event log in one transaction. The
-        events are the truth: nothing in them is changed. A ledger whose hash chain is broken is
+        Applies the migrations the ledger lacks, then rebuilds runs, steps, artifacts, \
+        publications, run_outputs and run_inputs from the event log in one transaction. The \
+        events are the truth: nothing in them is changed. A ledger whose hash chain is broken is \
         refused: rebuilding would give a forged history the look of a good one.
         """
     )

@@ -55,7 +55,8 @@ import ReleaseStateMachine
         for spelling in ["create_base_image", "create-base-image"] {
             let help = try workspace.run(["help", spelling])
             #expect(help.status == 0, "\(help.stderr)")
-            #expect(help.stdout.contains("USAGE: casa-release create-base-image"), "\(help.stdout)")
+            #expect(help.stdout.contains("USAGE: casa-release create_base_image type=system"), "\(help.stdout)")
+            #expect(help.stdout.contains("casa-release create-base-image --type T"), "both spellings in the usage")
         }
     }
 
@@ -74,6 +75,23 @@ import ReleaseStateMachine
         let upToDate = again.stderr.split(separator: "\n").filter { $0.contains("skipped") }
         #expect(upToDate.count == 1, "\(again.stderr)")
         #expect(upToDate.first?.contains("(6 steps): up to date") == true, "\(again.stderr)")
+    }
+
+    /// Help text is wrapped by the terminal's width, not broken where the source line ended:
+    /// within a paragraph every line but its last is filled.
+    @Test func helpParagraphsAreFilled() throws {
+        let workspace = try Workspace(baseBytes: 16)
+        for arguments in [["help"], ["help", "download-image"], ["help", "verify"], ["help", "rollback"]] {
+            let help = try workspace.run(arguments)
+            #expect(help.status == 0)
+            let text = help.stdout.components(separatedBy: "USAGE:")[0]
+            for paragraph in text.components(separatedBy: "\n\n") {
+                let lines = paragraph.split(separator: "\n")
+                for line in lines.dropLast() {
+                    #expect(line.count >= 60, "\(arguments): a broken line: '\(line)'")
+                }
+            }
+        }
     }
 
     @Test func aYesNoOptionAloneMeansYes() throws {
