@@ -35,8 +35,10 @@ enum Main {
         signal(SIGPIPE, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
         let catalog = CommandCatalog.current
-        let normalized = ArgumentNormalizer.normalize(Array(CommandLine.arguments.dropFirst()),
-                                                      valuesBeforeCommand: Set(catalog.globalOptions.filter(\.value.takesValue).keys))
+        let given = Array(CommandLine.arguments.dropFirst())
+        // Global options are described only when one comes before the command.
+        let valuesBeforeCommand = given.first?.hasPrefix("-") == true ? Set(catalog.globalOptions.filter(\.value.takesValue).keys) : []
+        let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
         let arguments: [String]
         switch CommandLineRepair.repair(normalized, catalog: catalog) {
         case .arguments(let repaired): arguments = repaired

@@ -1,17 +1,12 @@
 import Foundation
 
-/// Writing to standard error and output so that a closed pipe or a lost terminal never stops a
+/// Writing to standard error so that a closed pipe or a lost terminal never stops a
 /// release: the bytes go with `write(2)`, and a write that fails (EPIPE, EIO) is dropped. A run
 /// must end and be recorded the same whether anyone still reads what it prints. (Foundation's
 /// `FileHandle.write` traps on such an error; SIGPIPE itself is ignored by `main`.)
 public enum StandardStreams {
     public static func error(_ text: String) {
         write(STDERR_FILENO, text)
-    }
-
-    public static func output(_ text: String) {
-        fflush(stdout)
-        write(STDOUT_FILENO, text)
     }
 
     private static func write(_ descriptor: Int32, _ text: String) {

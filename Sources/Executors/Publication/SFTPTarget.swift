@@ -115,7 +115,7 @@ public final class SFTPTarget: PublicationTarget {
             request.appendUpload = offset > 0
             request.progressLabel = "upload \(FilePath.lastComponent(localPath))"
             // What is still to write when it fails: the server may have kept part of this attempt.
-            let response = try writing(request) { total - ((try? statSize(name)) ?? nil ?? offset) }
+            let response = try writing(request) { total - ((try? statSize(name)).flatMap { $0 } ?? offset) }
             guard let hash = response.uploadHash else { throw ExecutorError(.stepFailed, "no digest of the upload") }
             return UploadedFile(size: total, sha256: FileDigests.hex(hash.finalize()), resumedFrom: offset)
         }

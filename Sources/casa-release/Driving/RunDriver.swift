@@ -34,6 +34,7 @@ struct RunDriver {
 
     func drive() throws -> Ending {
         TemporaryNames.use(runID: runID)
+        ProgressLines.enabled = progressShown
         return try withLease { driver in
             let ending = try driver.steps()
             if ending == .completed { driver.sweepTemporaries() }
@@ -99,10 +100,13 @@ struct RunDriver {
     /// run recorded when none is given.
     private func settings(_ state: RunState) -> TransferSettings {
         var settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
-        // --json keeps standard error for one final line: no progress lines.
-        settings.showProgress = settings.showProgress && !output.json
-        ProgressLines.enabled = settings.showProgress
+        settings.showProgress = progressShown
         return settings
+    }
+
+    /// Progress lines on a terminal without --quiet; --json keeps standard error for one final line.
+    private var progressShown: Bool {
+        transfers.settings().showProgress && !output.json
     }
 
     private func steps() throws -> Ending {

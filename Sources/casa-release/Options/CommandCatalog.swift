@@ -2,51 +2,54 @@ import ArgumentParser
 import Foundation
 
 /// What the command line knows of its own commands: their names and their options, which take a
-/// value and which are yes/no. Read once from swift-argument-parser's own description of the
-/// commands (the JSON behind `--experimental-dump-help`), so it can never disagree with the parser.
-struct CommandCatalog: Equatable {
+/// value and which are yes/no. Read from swift-argument-parser's own description of a command
+/// (the JSON behind `--experimental-dump-help`), so it can never disagree with the parser; and
+/// only for what is asked, when it is asked: describing every command at each start costs 8 ms.
+struct CommandCatalog {
     struct OptionInfo: Equatable {
         var takesValue: Bool
         var isYesNo: Bool
     }
 
-    /// Subcommand name → its options by long name (`image-version`), single-dash short names
-    /// included (`v`).
-    var commands: [String: [String: OptionInfo]]
-    /// Options every command takes, which may also come before the subcommand.
-    var globalOptions: [String: OptionInfo]
+    let commandNames: [String]
+    private let describeCommand: (String) -> [String: OptionInfo]?
+    private let describeGlobalOptions: () -> [String: OptionInfo]
 
-    var commandNames: [String] { commands.keys.sorted() }
-
-    /// The catalog of `casa-release`.
-    static let current: CommandCatalog = {
-        let json = CasaRelease._dumpHelp()
-        guard let dump = try? JSONDecoder().decode(Dump.self, from: Data(json.utf8)) else { return CommandCatalog(commands: [:], globalOptions: [:]) }
-        return CommandCatalog(dump.command)
-    }()
-
-    init(commands: [String: [String: OptionInfo]], globalOptions: [String: OptionInfo]) {
-        self.commands = commands
-        self.globalOptions = globalOptions
+    init(commandNames: [String], options: @escaping (String) -> [String: OptionInfo]?, globalOptions: @escaping () -> [String: OptionInfo]) {
+        self.commandNames = commandNames.sorted()
+        describeCommand = options
+        describeGlobalOptions = globalOptions
     }
 
-    private init(_ root: Dump.Command) {
-        var commands: [String: [String: OptionInfo]] = [:]
-        for command in root.subcommands ?? [] {
-            var options: [String: OptionInfo] = [:]
-            for argument in command.arguments ?? [] where argument.kind != "positional" {
-                let info = OptionInfo(takesValue: argument.kind == "option", isYesNo: argument.completionKind?.list?.values == ["yes", "no"])
-                for name in argument.names ?? [] { options[name.name] = info }
-            }
-            commands[command.commandName] = options
+    /// A command's options by name (`image-version`, and single-dash short names: `v`); nil for
+    /// a name that is no command.
+    func options(of command: String) -> [String: OptionInfo]? {
+        commandNames.contains(command) ? describeCommand(command) : nil
+    }
+
+    /// Options every command takes, which may also come before the command.
+    var globalOptions: [String: OptionInfo] { describeGlobalOptions() }
+
+    /// The catalog of `casa-release`: its subcommands, each described on demand, and the global
+    /// options from `GlobalOptions`'s own description, so that no list is written twice.
+    static let current: CommandCatalog = {
+        let commands = CasaRelease.configuration.subcommands
+        return CommandCatalog(
+            commandNames: commands.map { $0._commandName },
+            options: { name in commands.first { $0._commandName == name }.flatMap { describe($0._dumpHelp()) } },
+            // (`-h`/`--help` come with every description; they are no global option.)
+            globalOptions: { (describe(GlobalOptions._dumpHelp()) ?? [:]).filter { $0.key != "h" && $0.key != "help" } })
+    }()
+
+    /// The options in a dump's top command.
+    private static func describe(_ json: String) -> [String: OptionInfo]? {
+        guard let command = try? JSONDecoder().decode(Dump.self, from: Data(json.utf8)).command else { return nil }
+        var options: [String: OptionInfo] = [:]
+        for argument in command.arguments ?? [] where argument.kind != "positional" {
+            let info = OptionInfo(takesValue: argument.kind == "option", isYesNo: argument.completionKind?.list?.values == ["yes", "no"])
+            for name in argument.names ?? [] { options[name.name] = info }
         }
-        self.commands = commands
-        // Global: what `GlobalOptions` declares, which every command has.
-        // (`help` is the parser's own command, without options.)
-        let withOptions = commands.filter { $0.key != "help" }.values
-        let everywhere = withOptions.reduce(into: Set(withOptions.first?.keys.map { $0 } ?? [])) { $0.formIntersection($1.keys) }
-        let declared: Set<String> = ["base-dir", "base-directory", "ledger", "json", "v", "verbose"]
-        globalOptions = (withOptions.first ?? [:]).filter { everywhere.contains($0.key) && declared.contains($0.key) }
+        return options
     }
 
     /// The names nearest to `word` among `candidates`, at most three: those within a third of
@@ -64,8 +67,6 @@ struct CommandCatalog: Equatable {
     /// The part of the dump JSON read here.
     private struct Dump: Decodable {
         struct Command: Decodable {
-            var commandName: String
-            var subcommands: [Command]?
             var arguments: [Argument]?
         }
         struct Argument: Decodable {

@@ -16,10 +16,11 @@ enum CommandLineRepair {
     static func repair(_ arguments: [String], catalog: CommandCatalog) -> Verdict {
         var leading: [String] = []
         var index = 0
+        let globalOptions = arguments.first?.hasPrefix("-") == true ? catalog.globalOptions : [:]
         // Global options before the command.
         while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
             let (name, hasValue) = split(arguments[index])
-            guard let info = catalog.globalOptions[name] else {
+            guard let info = globalOptions[name] else {
                 // --help, --version and what the parser says about anything else.
                 return .arguments(arguments)
             }
@@ -36,10 +37,16 @@ enum CommandLineRepair {
             let rest = Array(arguments[(index + 1)...])
             guard let asked = rest.first(where: { !$0.hasPrefix("-") }) else { return .arguments(["help"] + rest) }
             let command = asked.replacingOccurrences(of: "_", with: "-")
-            guard catalog.commands[command] != nil else { return .problem(unknownCommand(asked, catalog)) }
+            guard catalog.commandNames.contains(command) else { return .problem(unknownCommand(asked, catalog)) }
             return .arguments(["help", command])
         }
-        guard let options = catalog.commands[word] else { return .problem(unknownCommand(word, catalog)) }
+        guard catalog.commandNames.contains(word) else { return .problem(unknownCommand(word, catalog)) }
+        // Described only when an option is given: a bare `status` costs nothing here.
+        var described: [String: CommandCatalog.OptionInfo]?
+        func options() -> [String: CommandCatalog.OptionInfo] {
+            if described == nil { described = catalog.options(of: word) ?? [:] }
+            return described ?? [:]
+        }
 
         var rest: [String] = []
         var position = index + 1
@@ -55,7 +62,7 @@ enum CommandLineRepair {
                 continue
             }
             let (name, hasValue) = split(argument)
-            if let info = options[name] {
+            if let info = options()[name] {
                 if info.isYesNo, !hasValue, !(position < arguments.count && StrictBool(argument: arguments[position]) != nil) {
                     rest.append("--\(name)=yes")
                     continue
@@ -67,7 +74,7 @@ enum CommandLineRepair {
                 }
                 continue
             }
-            if name.hasPrefix("no-"), !hasValue, let info = options[String(name.dropFirst(3))], info.isYesNo {
+            if name.hasPrefix("no-"), !hasValue, let info = options()[String(name.dropFirst(3))], info.isYesNo {
                 rest.append("--\(name.dropFirst(3))=no")
                 continue
             }
@@ -76,7 +83,7 @@ enum CommandLineRepair {
                 continue
             }
             let spelled = argument.hasPrefix("--") ? name : argument
-            let nearest = CommandCatalog.nearest(to: name, among: options.keys.filter { $0.count > 1 })
+            let nearest = CommandCatalog.nearest(to: name, among: options().keys.filter { $0.count > 1 })
             return .problem("unknown option '\(spelled)' for \(word)" + (nearest.isEmpty ? "" : "; did you mean \(nearest.map { "'\($0)'" }.joined(separator: " or "))?")
                             + " (see 'casa-release help \(word)')")
         }

@@ -20,14 +20,18 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     /// The base directory, absolute.
-    var resolvedBaseDirectory: String {
-        let environment = ProcessInfo.processInfo.environment
-        let chosen = baseDirectory ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro"
-        return Paths.absolute(chosen)
+    var resolvedBaseDirectory: String { Self.baseDirectory(given: baseDirectory) }
+
+    var resolvedLedgerPath: String { Self.ledgerPath(given: ledgerPath, baseDirectory: baseDirectory) }
+
+    /// The base directory: the one given, else $CASA_BASE_DIRECTORY, else ~/casa_distro; absolute.
+    static func baseDirectory(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        Paths.absolute(given ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro")
     }
 
-    var resolvedLedgerPath: String {
-        ledgerPath.map(Paths.absolute) ?? (resolvedBaseDirectory as NSString).appendingPathComponent("casa-release.sqlite")
+    /// The ledger: the one given, else `casa-release.sqlite` in the base directory; absolute.
+    static func ledgerPath(given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        given.map(Paths.absolute) ?? (Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent("casa-release.sqlite")
     }
 
     /// Opens the ledger for a command that writes (created if missing, with its directory).

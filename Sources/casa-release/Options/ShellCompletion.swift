@@ -43,8 +43,6 @@ enum ShellCompletion {
             }
             return nil
         }
-        if let ledger = value(of: ["ledger"]) { return Paths.absolute(ledger) }
-        let base = value(of: ["base-dir", "base-directory"]) ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro"
-        return (Paths.absolute(base) as NSString).appendingPathComponent("casa-release.sqlite")
+        return GlobalOptions.ledgerPath(given: value(of: ["ledger"]), baseDirectory: value(of: ["base-dir", "base-directory"]), environment: environment)
     }
 }
