@@ -6,36 +6,10 @@ import ReleaseStateMachine
 /// verify its digests and put it in place. Unlike casa-distro, a partial file that fails the md5
 /// check is deleted, so the next try starts clean instead of failing forever.
 public enum ImageDownload {
-    private static func session(for url: String, _ transfers: TransferSettings) throws -> CurlSession {
-        let ssh = url.lowercased().hasPrefix("sftp://") ? try SSHCredentials.resolve(transfers) : nil
-        return try CurlSession(settings: transfers, ssh: ssh)
-    }
-
-    private static func isHTTP(_ url: String) -> Bool {
-        let lowered = url.lowercased()
-        return lowered.hasPrefix("http://") || lowered.hasPrefix("https://")
-    }
-
-    /// One GET or HEAD that must succeed; 404 is `nil`.
-    private static func get(_ request: CurlRequest, _ session: CurlSession, what: String, settings: TransferSettings) throws -> CurlResponse? {
-        try TransferRetry.run(what, settings: settings) { _ in
-            do {
-                let response = try session.perform(request)
-                if response.status == 404 { return nil }
-                if response.status != 0, !(200..<300).contains(response.status) {
-                    throw HTTPStatus.failure(response.status, method: request.headOnly ? "HEAD" : "GET")
-                }
-                return response
-            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
-                return nil
-            }
-        }
-    }
-
     // MARK: locate
 
     public static func locate(_ intent: LocateDownloadIntent, transfers: TransferSettings) throws -> LocatedDownload {
-        let session = try session(for: intent.url, transfers)
+        let reads = try RemoteReads(for: intent.url, settings: transfers)
         let filename: String
         let choice: String
         if let given = intent.filename {
@@ -43,23 +17,7 @@ public enum ImageDownload {
             choice = "given"
         } else {
             let type = intent.type ?? "run"
-            let names: [String]
-            if let directory = URL(string: intent.url), directory.isFileURL {
-                // libcurl lists no local directory: read it here.
-                do {
-                    names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
-                } catch {
-                    throw ExecutorError(.badInput, "cannot list \(intent.url): \(ErrorText.line(error))")
-                }
-            } else {
-                var listing = CurlRequest(url: RemoteDirectory(intent.url).base)
-                listing.listOnly = true
-                guard let response = try get(listing, session, what: "listing \(intent.url)", settings: transfers) else {
-                    throw ExecutorError(.badInput, "\(intent.url) has no listing (404)")
-                }
-                let text = String(decoding: response.body, as: UTF8.self)
-                names = isHTTP(intent.url) ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
-            }
+            let names = try reads.names(in: intent.url)
             guard let best = DownloadChoice.highest(names, type: type, version: intent.imageVersion, fileExtension: intent.fileExtension) else {
                 throw ExecutorError(.badInput, "\(intent.url) lists no casa-\(type)-\(intent.imageVersion ?? "*")-N.\(intent.fileExtension)")
             }
@@ -67,10 +25,9 @@ public enum ImageDownload {
             choice = "the highest build of casa-\(type)-\(best.version) listed at \(intent.url)"
         }
         let imageURL = RemoteDirectory(intent.url).url(filename), sidecarURL = imageURL + ".json"
-        guard let sidecarResponse = try get(CurlRequest(url: sidecarURL), session, what: "fetching \(filename).json", settings: transfers) else {
+        guard let content = try reads.text(sidecarURL, what: "fetching \(filename).json") else {
             throw ExecutorError(.badInput, "\(sidecarURL) does not exist: the image has no sidecar to check it against")
         }
-        let content = String(decoding: sidecarResponse.body, as: UTF8.self)
         let sidecar: ImageSidecar
         do {
             sidecar = try ImageSidecar.parse(content)
@@ -82,7 +39,7 @@ public enum ImageDownload {
         }
         var head = CurlRequest(url: imageURL)
         head.headOnly = true
-        guard let headResponse = try get(head, session, what: "checking \(filename)", settings: transfers) else {
+        guard let headResponse = try reads.get(head, what: "checking \(filename)") else {
             throw ExecutorError(.badInput, "\(imageURL) does not exist (its sidecar does)")
         }
         guard let size = headResponse.contentLength ?? sidecar.size else {
@@ -107,10 +64,9 @@ public enum ImageDownload {
             }
             return FetchedImage(bytes: 0, resumedFrom: nil, restarted: false, alreadyThere: true)
         }
-        let session = try session(for: intent.url, transfers)
+        let reads = try RemoteReads(for: intent.url, settings: transfers)
         let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
-        let restarted = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator,
-                                           session: session, transfers: transfers)
+        let restarted = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator, reads: reads)
         return FetchedImage(bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted)
     }
 
@@ -118,10 +74,10 @@ public enum ImageDownload {
     /// server shows the same file (its validator is kept beside, in `<partial>.validator`); where
     /// it went on from, if it did. For files without a sidecar (an ISO).
     public static func fetchFile(_ url: String, into partial: String, transfers: TransferSettings) throws -> Int64? {
-        let session = try session(for: url, transfers)
+        let reads = try RemoteReads(for: url, settings: transfers)
         var head = CurlRequest(url: url)
         head.headOnly = true
-        guard let response = try get(head, session, what: "checking \(FilePath.lastComponent(url))", settings: transfers) else {
+        guard let response = try reads.get(head, what: "checking \(FilePath.lastComponent(url))") else {
             throw ExecutorError(.badInput, "\(url) does not exist (404)")
         }
         guard let size = response.contentLength else { throw ExecutorError(.badInput, "the server does not tell the size of \(url)") }
@@ -131,16 +87,15 @@ public enum ImageDownload {
         if kept != validator { try LocalFiles.remove(partial) }
         try LocalFiles.writeAtomically(Data((validator ?? "").utf8), to: validatorFile)
         let firstOffset = LocalFiles.status(partial)?.size ?? 0
-        let restarted = try fetchResumable(url, into: partial, size: size, validator: validator, session: session, transfers: transfers)
+        let restarted = try fetchResumable(url, into: partial, size: size, validator: validator, reads: reads)
         try LocalFiles.remove(validatorFile)
         return firstOffset > 0 && !restarted ? firstOffset : nil
     }
 
     /// The transfer both share, retried; whether the partial file was started over.
-    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?,
-                                       session: CurlSession, transfers: TransferSettings) throws -> Bool {
+    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?, reads: RemoteReads) throws -> Bool {
         var restarted = false
-        try TransferRetry.run("downloading \(FilePath.lastComponent(url))", settings: transfers) { _ in
+        try TransferRetry.run("downloading \(FilePath.lastComponent(url))", settings: reads.settings) { _ in
             var offset = LocalFiles.status(partial)?.size ?? 0
             if offset > size {
                 try LocalFiles.remove(partial)
@@ -153,7 +108,7 @@ public enum ImageDownload {
             defer { close(descriptor) }
             var request = CurlRequest(url: url)
             request.progressLabel = "download \(FilePath.lastComponent(url))"
-            if isHTTP(url) {
+            if RemoteReads.isHTTP(url) {
                 request.download = .resumableFile(descriptor: descriptor, offset: offset)
                 if offset > 0 {
                     request.headers = ["Range: bytes=\(offset)-"] + (validator.map { ["If-Range: \($0)"] } ?? [])
@@ -162,7 +117,7 @@ public enum ImageDownload {
                 request.download = .file(descriptor: descriptor)
                 request.resumeDownloadFrom = offset
             }
-            let response = try session.perform(request)
+            let response = try reads.session.perform(request)
             if response.status != 0, response.status != 200, response.status != 206 {
                 throw HTTPStatus.failure(response.status, method: "GET")
             }

@@ -17,7 +17,7 @@ extension Ledger {
     /// The projection tables, each with the columns of its primary key.
     static let projectionTables: [(name: String, key: [String])] = [
         ("runs", ["run_id"]), ("steps", ["run_id", "step"]), ("artifacts", ["run_id", "path"]),
-        ("publications", ["run_id", "target"]), ("run_outputs", ["run_id", "path"]),
+        ("publications", ["run_id", "target", "imported_file"]), ("run_outputs", ["run_id", "path"]),
         ("run_inputs", ["run_id", "output_path", "position"]),
     ]
 

@@ -105,7 +105,13 @@ enum Projections {
                 if let file = image.file {
                     try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: file.size, md5: file.md5, sha256: file.sha256, time: time, db: db)
                 }
-                try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+                // A server's sidecar is no local file to check later: only local paths are artifacts.
+                if image.sidecarPath.hasPrefix("/") {
+                    try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+                }
+                for publication in image.publications ?? [] {
+                    try recordImportedPublication(publication, of: image, run: run, time: time, db: db)
+                }
             }
         default:
             break
@@ -118,6 +124,20 @@ enum Projections {
             ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
                 md5 = COALESCE(excluded.md5, md5), sha256 = COALESCE(excluded.sha256, sha256), recorded_at = excluded.recorded_at
             """, arguments: [run, path, role, imageID, size, md5, sha256, time])
+    }
+
+    /// A publication an import found: status `imported`, so that it names the image but no
+    /// rollback ever takes it for one of casa-release's own.
+    private static func recordImportedPublication(_ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO publications (run_id, target, imported_file, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256,
+                                      updated_at, evidence)
+            VALUES (?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
+                build_number = excluded.build_number, image_id = excluded.image_id, size = excluded.size, md5 = excluded.md5,
+                sha256 = excluded.sha256, updated_at = excluded.updated_at, evidence = excluded.evidence
+            """, arguments: [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
+                             image.imageID, image.size, image.md5, image.sha256, time, publication.evidence])
     }
 
     private static func recordPublication(_ publication: PublicationStatus, before: PublicationStatus?, state: RunState, run: String,
@@ -133,7 +153,7 @@ enum Projections {
             INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at,
                                       published_at, published_by, retracted_at, retracted_by, retraction_reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (run_id, target) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
+            ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, status = excluded.status, image_id = excluded.image_id, size = excluded.size,
                 md5 = excluded.md5, sha256 = excluded.sha256, updated_at = excluded.updated_at,
                 published_at = COALESCE(excluded.published_at, published_at), published_by = COALESCE(excluded.published_by, published_by),

@@ -63,9 +63,12 @@ public struct ImageRecord: Codable, Equatable, Sendable {
     }
 
     /// What tells two records of one image from records of two images: the bytes and the image_id
-    /// together (two system images copied from one upstream file have the same bytes).
+    /// together (two system images copied from one upstream file have the same bytes). The bytes
+    /// are told by their md5 when it is known: a server's sidecar gives the md5 but no sha256,
+    /// and an image imported from a listing is the same image as its local copy.
     var identity: String {
-        sha256 == nil && imageID == nil ? "\(runID):\(path)" : "\(sha256 ?? "-")/\(imageID ?? "-")"
+        if let md5 { return "md5:\(md5)/\(imageID ?? "-")" }
+        return sha256 == nil && imageID == nil ? "\(runID):\(path)" : "\(sha256 ?? "-")/\(imageID ?? "-")"
     }
 
     /// One line, to tell images apart in an ambiguity message.
@@ -116,11 +119,12 @@ extension Ledger {
     }
 
     /// Among records of one image, the one that says most: made, then imported, then downloaded;
-    /// the most recent first.
+    /// a record of the file itself (with its sha256) before one of its sidecar alone; the most
+    /// recent first.
     static func preferred(_ records: [ImageRecord]) -> ImageRecord? {
         let rank: [ProducedImage.Origin: Int] = [.made: 0, .imported: 1, .downloaded: 2, .published: 3]
         return records.min { a, b in
-            (rank[a.origin] ?? 3, b.recordedAt) < (rank[b.origin] ?? 3, a.recordedAt)
+            (rank[a.origin] ?? 3, a.sha256 == nil ? 1 : 0, b.recordedAt) < (rank[b.origin] ?? 3, b.sha256 == nil ? 1 : 0, a.recordedAt)
         }
     }
 
@@ -143,6 +147,12 @@ extension Ledger {
                 records.append(made)
                 continue
             }
+            // A publication found on a server's listing knows the md5 only.
+            let md5: String? = row["md5"]
+            if sha256 == nil, let md5, let imported = preferred(try fetchImages(db, "o.md5 = ? AND o.image_id IS ?", [md5, imageID])) {
+                records.append(imported)
+                continue
+            }
             let run: String = row["run_id"]
             // A publication run inspects an image; its path is in the run's parameters.
             let image = try String.fetchOne(db, sql: "SELECT json_extract(parameters, '$.publication.image') FROM runs WHERE run_id = ?", arguments: [run])
@@ -159,7 +169,10 @@ extension Ledger {
     static func publications(of image: ImageRecord, _ db: Database) throws -> [PublicationProvenance] {
         let rows: [Row]
         if let sha256 = image.sha256 {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 = ? AND image_id IS ? ORDER BY updated_at", arguments: [sha256, image.imageID])
+            // A publication found on a server's listing has the sidecar's md5 and no sha256.
+            rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM publications WHERE (sha256 = ? OR (sha256 IS NULL AND md5 = ?)) AND image_id IS ? ORDER BY updated_at
+                """, arguments: [sha256, image.md5, image.imageID])
         } else if let imageID = image.imageID {
             rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE image_id = ? AND md5 IS ? ORDER BY updated_at", arguments: [imageID, image.md5])
         } else {
@@ -174,6 +187,6 @@ extension PublicationProvenance {
         self.init(runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
                   status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
                   retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"],
-                  imageID: row["image_id"])
+                  imageID: row["image_id"], evidence: row["evidence"])
     }
 }

@@ -95,7 +95,7 @@ extension Ledger {
 
     public func publications(of runID: String) throws -> [PublicationSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE run_id = ? ORDER BY target", arguments: [runID]).map(PublicationSummary.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE run_id = ? ORDER BY target, imported_file", arguments: [runID]).map(PublicationSummary.init(row:))
         }
     }
 
@@ -119,6 +119,13 @@ extension Ledger {
     public func runsPublishing(file: String) throws -> [String] {
         try read { db in
             try String.fetchAll(db, sql: "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC", arguments: [file])
+        }
+    }
+
+    /// The import runs that recorded `file` as published before casa-release, most recent first.
+    public func importsRecording(file: String) throws -> [String] {
+        try read { db in
+            try String.fetchAll(db, sql: "SELECT run_id FROM publications WHERE image_file = ? AND status = 'imported' ORDER BY updated_at DESC", arguments: [file])
         }
     }
 

@@ -11,7 +11,7 @@ extension Ledger {
             var tracer = ProvenanceTracer(db: db)
             let subject = try tracer.add(image)
             for publication in try Self.publications(of: image, db) {
-                let id = "publication:\(publication.runID):\(publication.target)"
+                let id = "publication:\(publication.runID):\(publication.target)" + (publication.status == "imported" ? ":\(publication.file ?? "")" : "")
                 tracer.graph.nodes.append(ProvenanceNode(id: id, kind: .publication, name: publication.file ?? publication.target,
                                                          url: publication.url, publication: publication))
                 tracer.graph.edges.append(ProvenanceEdge(from: id, to: subject, role: "publishes"))

@@ -153,10 +153,14 @@ public struct PublicationProvenance: Codable, Equatable, Sendable {
     public var retractionReason: String?
     /// The image_id of the image published (its sidecar's).
     public var imageID: String?
+    /// A publication made before casa-release (status `imported`): what shows it happened.
+    public var evidence: String?
 
     public init(runID: String, target: String, file: String?, buildNumber: Int?, status: String, publishedAt: String?,
-                publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?, imageID: String? = nil) {
+                publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?, imageID: String? = nil,
+                evidence: String? = nil) {
         self.imageID = imageID
+        self.evidence = evidence
         self.runID = runID
         self.target = target
         self.file = file

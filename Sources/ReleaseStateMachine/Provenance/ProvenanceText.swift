@@ -87,6 +87,10 @@ public enum ProvenanceText {
     /// One line for a publication: where, which N, when, by whom, and whether it still stands.
     public static func describe(_ publication: PublicationProvenance) -> String {
         var text = (publication.url ?? publication.target) + (publication.buildNumber.map { "  N=\($0)" } ?? "")
+        if publication.status == "imported" {
+            // Made before casa-release: the import run recorded it, it did not publish it.
+            return text + "  published before casa-release" + (publication.evidence.map { " (\($0))" } ?? "") + "  [import run \(publication.runID)]"
+        }
         text += "  " + publication.status
         if let at = publication.publishedAt { text += "  \(at)" }
         if let by = publication.publishedBy { text += " by \(by)" }

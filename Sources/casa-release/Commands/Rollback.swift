@@ -58,7 +58,11 @@ struct Rollback: ParsableCommand {
         if text.contains(".") {
             let runs = try ledger.runsPublishing(file: text)
             switch runs.count {
-            case 0: throw CommandFailure(.usage, "no recorded publication put \(text) on a server")
+            case 0:
+                if let importRun = try ledger.importsRecording(file: text).first {
+                    throw CommandFailure(.usage, "\(text) was published before casa-release (import run \(importRun) recorded it): casa-release rolls back only its own publications; remove it on the server by hand")
+                }
+                throw CommandFailure(.usage, "no recorded publication put \(text) on a server")
             case 1: return runs[0]
             default: throw CommandFailure(.usage, "\(text) was published by several runs (\(runs.joined(separator: ", "))): give the run id")
             }

@@ -9,18 +9,43 @@ public struct ImportedImage: Codable, Equatable, Sendable {
     public var sidecar: ImageSidecar
     /// The file's size and digests, read when the file is there.
     public var file: FileDigests?
+    /// Where the image is known to have been published before casa-release (casa-distro's `-N`
+    /// links, a published file's own name). Absent in imports recorded by earlier versions.
+    public var publications: [ImportedPublication]?
 
-    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, file: FileDigests?) {
+    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, file: FileDigests?, publications: [ImportedPublication] = []) {
         self.image = image
         self.sidecarPath = sidecarPath
         self.sidecar = sidecar
         self.file = file
+        self.publications = publications.isEmpty ? nil : publications
     }
 
     public var imageID: String? { sidecar.imageID }
     public var md5: String? { file?.md5 ?? sidecar.md5 }
     public var size: Int64? { file?.size ?? sidecar.size }
     public var sha256: String? { file?.sha256 }
+}
+
+/// A publication an import found evidence of: the image was put on `target` as `file`
+/// (`<name>-<N>.<ext>`, casa-distro's publication identity). casa-release did not make it, so
+/// it can name the image (`provenance casa-run-5.4-1.sif`) but is never rolled back by it.
+public struct ImportedPublication: Codable, Equatable, Sendable {
+    /// The directory URL the file was published in.
+    public var target: String
+    public var file: String
+    /// The N of `<name>-<N>.<ext>`; nil for a file published under its own name (casa-distro
+    /// publishes user images so).
+    public var buildNumber: Int?
+    /// What shows it was published: casa-distro's local link, a server listing, a mirror copy.
+    public var evidence: String
+
+    public init(target: String, file: String, buildNumber: Int?, evidence: String) {
+        self.target = target
+        self.file = file
+        self.buildNumber = buildNumber
+        self.evidence = evidence
+    }
 }
 
 /// Size and digests of a file: MD5 (what casa-distro clients verify) and SHA-256 (what provenance

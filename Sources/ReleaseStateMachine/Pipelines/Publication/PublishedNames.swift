@@ -45,4 +45,18 @@ public struct PublishedNames: Codable, Equatable, Sendable {
         guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.first != "0" else { return nil }
         return Int(digits)
     }
+
+    /// The N of a published image name of this image (`<stem>-<N>.<ext>`), or nil.
+    public func buildNumber(ofImage fileName: String) -> Int? {
+        buildNumber(ofSidecar: fileName + ".json")
+    }
+
+    /// A published file name split into the image's names and N: `casa-run-5.4-3.sif` is
+    /// `casa-run-5.4.sif` published as build 3. Nil for a name without a trailing `-<N>`.
+    public static func numbered(_ fileName: String) -> (names: PublishedNames, buildNumber: Int)? {
+        let plain = PublishedNames(imageFileName: fileName)
+        guard let dash = plain.stem.lastIndex(of: "-"), dash != plain.stem.startIndex else { return nil }
+        let names = PublishedNames(stem: String(plain.stem[..<dash]), fileExtension: plain.fileExtension)
+        return names.buildNumber(ofImage: fileName).map { (names, $0) }
+    }
 }
