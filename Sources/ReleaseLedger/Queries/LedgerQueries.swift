@@ -129,6 +129,24 @@ extension Ledger {
         }
     }
 
+    /// The runs of `pipeline` that were interrupted (a process killed, or still working on
+    /// them), most recent first, with the parameters they were started with: a command run
+    /// again finds the run it interrupted among them. A failed run is not one: what it
+    /// recorded may be why it failed (a server file that changed), so it is left to `resume`.
+    public func interruptedRuns(of pipeline: PipelineKind) throws -> [(runID: String, parameters: RunParameters)] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT run_id, parameters FROM runs WHERE pipeline = ? AND status IN ('running', 'interrupted', 'not-started')
+                ORDER BY started_at DESC
+                """,
+                             arguments: [pipeline.rawValue]).compactMap { row in
+                let text: String = row["parameters"]
+                guard let parameters = try? JSONDecoder().decode(RunParameters.self, from: Data(text.utf8)) else { return nil }
+                return (row["run_id"], parameters)
+            }
+        }
+    }
+
     /// The most recent run that is not completed, for `casa-release resume` without an id.
     public func mostRecentUnfinishedRun() throws -> String? {
         try read { db in

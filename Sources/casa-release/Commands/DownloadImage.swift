@@ -14,7 +14,8 @@ struct DownloadImage: ParsableCommand {
         Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's \
         listing is taken. The image goes to <output>.part first, goes on from there after an interruption when \
         the server shows the same file, and is renamed into place only once its md5 (and sha256, when the \
-        sidecar has one) matches. The download is recorded in the ledger.
+        sidecar has one) matches. The download is recorded in the ledger. The same command run again after \
+        a kill takes over the run it interrupted (a failed run is left to resume: a new command starts afresh).
         """
     )
 
@@ -68,6 +69,16 @@ struct DownloadImage: ParsableCommand {
                 baseDirectory: global.resolvedBaseDirectory, force: force.value),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let ledger = try global.openLedgerForWriting()
+        // The same command run again after a kill takes its run over (the same output, the same
+        // server file, the partial file kept) rather than starting a second run beside a dead
+        // one. A run still held by a live process refuses, as resume does (75).
+        if let unfinished = try ledger.interruptedRuns(of: .downloadImage).first(where: { $0.parameters.download == parameters.download }) {
+            let state = try ledger.state(of: unfinished.runID)
+            let chosen = state.locatedDownload.map { " (\($0.filename))" } ?? ""
+            let output = Output(json: global.json)
+            output.note("taking over run \(unfinished.runID), which downloads the same\(chosen) and was interrupted")
+            try RunLauncher.drive(unfinished.runID, ledger: ledger, output: output, transfers: transfers)
+        }
         try RunLauncher.start(.downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
                               output: Output(json: global.json), transfers: transfers)
     }

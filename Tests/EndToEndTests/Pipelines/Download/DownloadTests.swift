@@ -162,6 +162,44 @@ import ReleaseStateMachine
         #expect(try mirror.server.accessLog().contains { $0.contains("GET /download/casa-run-5.4-3.sif ") && $0.contains("\" 206 ") })
     }
 
+    /// The same command again after a kill takes the killed run over (the same output, the partial
+    /// file kept) instead of starting a second run beside a dead one; while the first process
+    /// still lives, the second is refused and records nothing.
+    @Test func theSameCommandAgainTakesTheKilledRunOver() throws {
+        let mirror = try Mirror(imageBytes: 8 << 20)
+        let command = ["download-image", "url=\(mirror.url)", "type=run", "image_version=5.4"]
+        let pause = try TransferPause(in: mirror.workspace, afterBytes: 2 << 20)
+        let process = try mirror.workspace.start(command, environment: pause.environment)
+        try pause.waitUntilPaused(process)
+        let runID = try #require(try mirror.workspace.ledger().runs().first?.runID)
+
+        let meanwhile = try mirror.workspace.run(command)
+        #expect(meanwhile.status == 75, "the first process still holds its run: \(meanwhile.stderr)")
+        #expect(try mirror.workspace.ledger().runs().count == 1, "nothing recorded beside it")
+
+        kill(process.processIdentifier, SIGKILL)
+        #expect(process.finish().killed)
+        let partial = mirror.workspace.base + "/casa-run-5.4-3.sif.part"
+        let kept = try #require(FileManager.default.attributesOfItem(atPath: partial)[.size] as? Int)
+
+        let again = try mirror.workspace.run(command)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stderr.contains("taking over run \(runID), which downloads the same (casa-run-5.4-3.sif) and was interrupted"), "\(again.stderr)")
+        let runs = try mirror.workspace.ledger().runs()
+        #expect(runs.count == 1 && runs.first?.status == "completed", "one run, finished: \(runs)")
+        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+            Issue.record("no fetch outcome")
+            return
+        }
+        #expect(fetched.resumedFrom == Int64(kept), "went on from the partial file")
+        #expect(try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+
+        // Other parameters are another download: a run of its own.
+        let other = try mirror.workspace.run(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-1.sif"])
+        #expect(other.status == 0 && !other.stderr.contains("taking over"), "\(other.stderr)")
+        #expect(try mirror.workspace.ledger().runs().count == 2)
+    }
+
     /// The server's file changed between the two attempts: If-Range makes it send the whole new
     /// file (200), and the partial file is started over rather than spliced.
     @Test func aChangedFileOnTheServerStartsOver() throws {
