@@ -143,7 +143,7 @@ public enum ImageDownload {
         guard LocalFiles.exists(intent.partial) else {
             throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
         }
-        let digests = try FileDigests.compute(path: intent.partial)
+        let digests = try FileDigests.compute(path: intent.partial, label: "check \(FilePath.lastComponent(intent.output))")
         var problems: [String] = []
         if digests.size != intent.size { problems.append("\(digests.size) bytes instead of \(intent.size)") }
         if digests.md5 != intent.md5.lowercased() { problems.append("md5 \(digests.md5) instead of \(intent.md5)") }

@@ -14,12 +14,16 @@ public enum TreeDigest {
         guard let enumerator = FileManager.default.enumerator(atPath: root) else {
             throw ExecutorError.posix(.badInput, "cannot list", root)
         }
+        // A tree of many files takes a while to walk: the line counts the bytes listed so far.
+        let progress = ProgressLines.enabled ? TransferProgress(label: "digest \(FilePath.lastComponent(root))") : nil
+        defer { progress?.finish() }
         while let relative = enumerator.nextObject() as? String {
             var info = stat()
             guard lstat(root + "/" + relative, &info) == 0 else { continue }
             let mode = info.st_mode
             if (mode & S_IFMT) == S_IFREG { total += Int64(info.st_size) }
             lines.append("\(relative)\t\(info.st_size)\t\(String(mode, radix: 8))")
+            if total >= ProgressLines.threshold { progress?.update(done: total, total: 0) }
         }
         lines.sort()
         var hash = SHA256()

@@ -10,15 +10,23 @@ public enum ZipStep {
             throw ExecutorError(.badInput, "there is no install tree to zip: \(intent.installDirectory) is missing")
         }
         try LocalFiles.remove(intent.temporary)
+        // ZIPFoundation counts the bytes it reads in a child progress per file; the parent's
+        // fraction follows them as they go (its unit count moves only when a file is done).
+        let progress = Progress(totalUnitCount: 0)
+        let watch = ProgressWatch.start(label: "zip \(FilePath.lastComponent(intent.zipPath))") {
+            (Int64(progress.fractionCompleted * Double(progress.totalUnitCount)), progress.totalUnitCount)
+        }
         do {
             try FileManager.default.zipItem(
                 at: URL(fileURLWithPath: intent.installDirectory), to: URL(fileURLWithPath: intent.temporary),
-                shouldKeepParent: false, compressionMethod: .deflate)
+                shouldKeepParent: false, compressionMethod: .deflate, progress: progress)
+            watch?.finish()
         } catch {
+            watch?.finish()
             try? LocalFiles.remove(intent.temporary)
             throw ExecutorError(.stepFailed, "cannot zip \(intent.installDirectory): \(ErrorText.line(error))")
         }
-        let digests = try FileDigests.compute(path: intent.temporary)
+        let digests = try FileDigests.compute(path: intent.temporary, label: "hash \(FilePath.lastComponent(intent.zipPath))")
         // A zip of the same version is remade on purpose: its sidecar goes first, as it describes the old bytes.
         try LocalFiles.putInPlace(intent.temporary, at: intent.zipPath, replace: true, staleCompanions: [intent.sidecarPath])
         let sidecar = ImageSidecar(members: [JSONMember("md5", .string(digests.md5)), JSONMember("size", .integer(digests.size))]

@@ -7,13 +7,14 @@ extension FileDigests {
     /// Reads `path` once, in 1 MiB blocks, and hashes it; with `copyTo`, writes the same bytes to
     /// that file descriptor as they are read, so a copy costs one read.
     /// A file of `ProgressLines.threshold` bytes or more shows a progress line on a terminal.
-    public static func compute(path: String, copyTo destination: Int32? = nil) throws -> FileDigests {
+    /// `label` names the line when the file read is a temporary one (default `hash <name>`, `copy <name>`).
+    public static func compute(path: String, copyTo destination: Int32? = nil, label: String? = nil) throws -> FileDigests {
         let source = try RegularFile.open(path)
         defer { close(source) }
         var info = stat()
         let expected = fstat(source, &info) == 0 ? Int64(info.st_size) : 0
         let progress = ProgressLines.enabled && expected >= ProgressLines.threshold
-            ? TransferProgress(label: (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path)) : nil
+            ? TransferProgress(label: label ?? (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path)) : nil
         defer { progress?.finish() }
         var md5 = Insecure.MD5()
         var sha256 = SHA256()

@@ -24,11 +24,12 @@ public final class TransferProgress {
         self.label = label
     }
 
-    public func update(done: Int64, total: Int64) {
+    /// `force`: draw now, even within a quarter of a second of the last redraw.
+    public func update(done: Int64, total: Int64, force: Bool = false) {
         self.done = done
         self.total = total
         let now = Date()
-        guard now.timeIntervalSince(lastDrawn) >= 0.25 else { return }
+        guard force || now.timeIntervalSince(lastDrawn) >= 0.25 else { return }
         lastDrawn = now
         drew = true
         StandardStreams.error(("\r\u{1B}[K  " + Self.line(label: label, done: done, total: total, elapsed: now.timeIntervalSince(started))))

@@ -13,7 +13,12 @@ enum GuestFiles {
         let summary = try TreeDigest.summarize(tree)
         guard let tar = ProcessRunner.which("tar") else { throw ExecutorError(.unavailable, "tar is not on the PATH") }
         try LocalFiles.createDirectories(FilePath.directory(archive))
-        guard try ProcessRunner.run([tar, "-cf", archive, "-C", tree, "."], logPath: vbox.logPath) == 0 else {
+        // tar writes the archive: its size against the tree's is how far it is.
+        let watch = summary.totalSize >= ProgressLines.threshold
+            ? ProgressWatch.start(label: "archive \(FilePath.lastComponent(tree))") { (LocalFiles.status(archive)?.size ?? 0, summary.totalSize) } : nil
+        let archived = try ProcessRunner.run([tar, "-cf", archive, "-C", tree, "."], logPath: vbox.logPath)
+        watch?.finish()
+        guard archived == 0 else {
             throw ExecutorError(.stepFailed, "cannot archive \(tree) into \(archive)")
         }
         defer { try? LocalFiles.remove(archive) }

@@ -37,7 +37,7 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
+        let output = global.output
         let report: Report
         if let environment {
             let entries = try ledger.audit(environment: environment)

@@ -28,7 +28,7 @@ struct Confirm: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openExistingLedgerForWriting()
-        let output = Output(json: global.json)
+        let output = global.output
         let runID = try ledger.resolveRunID(runPrefix)
         let state = try ledger.state(of: runID)
         let name = StepName(step)

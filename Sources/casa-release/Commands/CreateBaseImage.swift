@@ -151,7 +151,7 @@ struct CreateBaseImage: ParsableCommand {
     func launch(_ pipeline: PipelineKind, base: ResolvedBase, baseDirectory: String, tools: [String: String] = [:],
                 extension fileExtension: String = "sif", chosen: ChosenValues? = nil,
                 _ parameters: (_ imageName: String, _ outputPath: String) throws -> RunParameters) throws {
-        let out = Output(json: global.json)
+        let out = global.output
         let (imageName, outputPath) = try outputNames(system: base.system, baseDirectory: baseDirectory, extension: fileExtension)
         if outputPath == base.base {
             throw CommandFailure(.badInput, "the output \(outputPath) is the base image itself")

@@ -111,7 +111,7 @@ struct CreateUserImage: ParsableCommand {
     }
 
     func run() throws {
-        let out = Output(json: global.json)
+        let out = global.output
         let baseDirectory = global.resolvedBaseDirectory
         let isPixi = containerType?.hasSuffix("_pixi") == true
         let isVirtualBox = containerType == "vbox"

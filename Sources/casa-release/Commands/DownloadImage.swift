@@ -75,11 +75,11 @@ struct DownloadImage: ParsableCommand {
         if let unfinished = try ledger.interruptedRuns(of: .downloadImage).first(where: { $0.parameters.download == parameters.download }) {
             let state = try ledger.state(of: unfinished.runID)
             let chosen = state.locatedDownload.map { " (\($0.filename))" } ?? ""
-            let output = Output(json: global.json)
+            let output = global.output
             output.note("taking over run \(unfinished.runID), which downloads the same\(chosen) and was interrupted")
             try RunLauncher.drive(unfinished.runID, ledger: ledger, output: output, transfers: transfers)
         }
         try RunLauncher.start(.downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
-                              output: Output(json: global.json), transfers: transfers)
+                              output: global.output, transfers: transfers)
     }
 }

@@ -61,7 +61,7 @@ struct Import: ParsableCommand {
     }
 
     func run() throws {
-        let output = Output(json: global.json)
+        let output = global.output
         ProgressLines.enabled = transfers.settings().showProgress && !global.json
         let path: String
         let scan: ImportScanner.Scan

@@ -30,7 +30,7 @@ struct Provenance: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
+        let output = global.output
         let graph = try ledger.provenance(of: try ImageTarget.resolve(target, in: ledger))
         switch format ?? (global.json ? .json : .text) {
         case .text: output.result(ProvenanceText.render(graph))

@@ -78,7 +78,7 @@ enum Publication {
             publication: PublicationParameters(target: address, image: image, sshKey: transfers.sshKeyPath),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         try RunLauncher.start(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
-                              output: Output(json: global.json), transfers: transfers)
+                              output: global.output, transfers: transfers)
     }
 }
 

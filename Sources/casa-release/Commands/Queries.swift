@@ -13,7 +13,7 @@ struct Runs: ParsableCommand {
     var limit: Int = 50
 
     func run() throws {
-        let output = Output(json: global.json)
+        let output = global.output
         let runs: [RunSummary]
         do {
             runs = try global.openLedgerForReading().runs(limit: limit)
@@ -46,7 +46,7 @@ struct Status: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
+        let output = global.output
         let runID: String
         if let runPrefix {
             runID = try ledger.resolveRunID(runPrefix)
@@ -100,7 +100,7 @@ struct Log: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
+        let output = global.output
         let events = try ledger.events(of: try ledger.resolveRunID(runPrefix))
         if global.json {
             return try output.emitJSON(events.map {

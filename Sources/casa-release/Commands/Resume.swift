@@ -16,7 +16,7 @@ struct Resume: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openExistingLedgerForWriting()
-        let output = Output(json: global.json)
+        let output = global.output
         let runID: String
         if let runPrefix {
             runID = try ledger.resolveRunID(runPrefix)

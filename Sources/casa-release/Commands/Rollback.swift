@@ -30,7 +30,7 @@ struct Rollback: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openExistingLedgerForWriting()
-        let output = Output(json: global.json)
+        let output = global.output
         let runID = try resolve(publication, in: ledger)
         let state = try ledger.state(of: runID)
         guard let status = state.publicationStatus else {

@@ -49,7 +49,7 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
-        let output = Output(json: global.json)
+        let output = global.output
         let chain = try ledger.verifyChain()
         let anchor = try ledger.checkAnchor()
         let differences = chain.firstMismatch == nil ? try ledger.checkProjections() : []
@@ -125,7 +125,7 @@ struct RebuildProjections: ParsableCommand {
 
     func run() throws {
         let ledger = try global.openExistingLedgerForWriting()
-        let output = Output(json: global.json)
+        let output = global.output
         let chain = try ledger.verifyChain()
         if let mismatch = chain.firstMismatch {
             throw CommandFailure(.badInput, "event \(mismatch.sequence) of \(ledger.path) does not match: \(mismatch.reason); the projections are not rebuilt from a broken chain")

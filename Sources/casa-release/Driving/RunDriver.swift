@@ -243,7 +243,8 @@ enum StepLog {
 }
 
 /// Skipped steps said once per reason: `skipped check-target … record (7 steps): publish=no`
-/// rather than seven lines that repeat it. Each skip is still recorded, and `status` lists them.
+/// rather than seven lines that repeat it (`-v` says each). Each skip is still recorded, and
+/// `status` lists them.
 struct SkipReport {
     let output: Output
     private var reason: String?
@@ -254,6 +255,10 @@ struct SkipReport {
     }
 
     mutating func add(_ step: StepName, reason: String) {
+        if output.verbose {
+            output.progress("skipped \(step): \(reason)")
+            return
+        }
         if reason != self.reason { flush() }
         self.reason = reason
         steps.append(step)

@@ -16,8 +16,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: .customLong("json"), help: "Machine-readable output.")
     var json = false
 
-    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Say more.")
+    @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Say more: each skipped step on a line of its own.")
     var verbose = false
+
+    /// Where this command writes, in the format and detail asked for.
+    var output: Output { Output(json: json, verbose: verbose) }
 
     /// The base directory, absolute.
     var resolvedBaseDirectory: String { Self.baseDirectory(given: baseDirectory) }

@@ -5,6 +5,8 @@ import Foundation
 /// error (so that `--json` output stays clean), errors as one line.
 struct Output {
     var json: Bool
+    /// `-v`: the details a run usually says once (each skipped step, not one line per reason).
+    var verbose = false
 
     func result(_ text: String) {
         print(text)

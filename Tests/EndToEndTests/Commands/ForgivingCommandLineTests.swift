@@ -75,6 +75,15 @@ import ReleaseStateMachine
         let upToDate = again.stderr.split(separator: "\n").filter { $0.contains("skipped") }
         #expect(upToDate.count == 1, "\(again.stderr)")
         #expect(upToDate.first?.contains("(6 steps): up to date") == true, "\(again.stderr)")
+
+        // -v (or casa-distro's verbose=yes) says each one.
+        for flag in ["-v", "verbose=yes"] {
+            let verbose = try workspace.run(workspace.publishArguments + [flag])
+            #expect(verbose.status == 0)
+            let each = verbose.stderr.split(separator: "\n").filter { $0.contains("skipped") }
+            #expect(each.count == 6 && each.allSatisfy { $0.hasPrefix("  skipped ") && !$0.contains("…") && $0.contains(": up to date") },
+                    "\(flag): \(verbose.stderr)")
+        }
     }
 
     /// Help text is wrapped by the terminal's width, not broken where the source line ended:

@@ -29,4 +29,23 @@ import Testing
         #expect(json.status == 0)
         #expect(!json.stdout.contains("MiB/s"), "no progress with --json: \(json.stdout)")
     }
+
+    /// A user image's install tree of 12 MiB: its digest, its zip and the zip's hash each show a
+    /// line ended with the final figures; without a terminal, none.
+    @Test func zipAndTreeDigestShowProgressOnATerminal() throws {
+        let workspace = try Workspace(baseBytes: 4096)
+        try workspace.makeBaseImages()
+        try workspace.makeDevEnvironment()
+        let arguments = workspace.userImageArguments + ["zip=yes", "generate=no"]
+        let shown = try workspace.run(arguments, environment: ["STANDIN_INSTALL_BYTES": "\(12 << 20)"],
+                                      launcher: ["/bin/sh", "-c", "exec /usr/bin/script -q -e -c \"$0 $*\" /dev/null"])
+        #expect(shown.status == 0, "\(shown.stdout)")
+        for label in ["digest install", "zip brainvisa-5.4.0-ubuntu-24.04.zip", "hash brainvisa-5.4.0-ubuntu-24.04.zip"] {
+            #expect(shown.stdout.contains("\(label)  12.0 MiB in 0:"), "\(label): \(shown.stdout)")
+        }
+        #expect(!shown.stdout.contains(".part"), "lines name the file made, not its temporary: \(shown.stdout)")
+        let piped = try workspace.run(arguments + ["force=yes"], environment: ["STANDIN_INSTALL_BYTES": "\(12 << 20)"])
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(!piped.stderr.contains("MiB"), "no progress without a terminal: \(piped.stderr)")
+    }
 }
