@@ -36,6 +36,10 @@ enum Main {
         signal(SIGHUP, SIG_IGN)
         let catalog = CommandCatalog.current
         let given = Array(CommandLine.arguments.dropFirst())
+        if KeyValueCompletion.asksForBashScript(given) {
+            print(KeyValueCompletion.bashScript(catalog: catalog), terminator: "")
+            exit(0)
+        }
         // Global options are described only when one comes before the command.
         let valuesBeforeCommand = given.first?.hasPrefix("-") == true ? Set(catalog.globalOptions.filter(\.value.takesValue).keys) : []
         let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)

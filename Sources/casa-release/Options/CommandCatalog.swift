@@ -9,6 +9,8 @@ struct CommandCatalog {
     struct OptionInfo: Equatable {
         var takesValue: Bool
         var isYesNo: Bool
+        /// The words the option takes, when it takes one of a few (`type`: system, run, dev, pixi).
+        var values: [String] = []
     }
 
     let commandNames: [String]
@@ -46,7 +48,8 @@ struct CommandCatalog {
         guard let command = try? JSONDecoder().decode(Dump.self, from: Data(json.utf8)).command else { return nil }
         var options: [String: OptionInfo] = [:]
         for argument in command.arguments ?? [] where argument.kind != "positional" {
-            let info = OptionInfo(takesValue: argument.kind == "option", isYesNo: argument.completionKind?.list?.values == ["yes", "no"])
+            let values = argument.completionKind?.list?.values ?? []
+            let info = OptionInfo(takesValue: argument.kind == "option", isYesNo: values == ["yes", "no"], values: values)
             for name in argument.names ?? [] { options[name.name] = info }
         }
         return options

@@ -34,4 +34,37 @@ import Testing
             }
         }
     }
+
+    /// In bash, the `key=value` spelling completes too: the key (with no space after its `=`), then
+    /// the words it takes, whether or not `=` breaks words for readline; the dashed spelling and
+    /// everything else still come from swift-argument-parser's script, which it calls.
+    @Test func bashCompletesTheKeyValueSpelling() throws {
+        let workspace = try Workspace(baseBytes: 16)
+        let script = try workspace.run(["--generate-completion-script", "bash"])
+        #expect(script.status == 0)
+        try workspace.write(workspace.root + "/completion.bash", script.stdout)
+        let cases: [(line: String, breaks: String, expected: String)] = [
+            ("casa-release create_base_image image_ver", "=", "image_version="),
+            ("casa-release create-base-image type=system fo", "=", "force="),
+            ("casa-release --base-dir /tmp/x create_user_image zip=", "=", "yes no"),
+            ("casa-release create_base_image type=sy", "", "type=system"),
+            ("casa-release download_image container_type=", "", "container_type=singularity container_type=apptainer container_type=vbox"),
+            ("casa-release provenance x format=d", "=", "dot"),
+            ("casa-release download-image --fo", "=", "--force"),
+        ]
+        for item in cases {
+            try workspace.write(workspace.root + "/try.sh", """
+                source '\(workspace.root)/completion.bash'
+                COMP_WORDBREAKS=$' \\t\\n"\\'><;|&(:\(item.breaks)'
+                COMP_LINE='\(item.line)'; COMP_POINT=${#COMP_LINE}
+                read -r -a COMP_WORDS <<< "$COMP_LINE"; [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
+                COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
+                COMPREPLY=()
+                _casa_release_key_value casa-release "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+                echo "${COMPREPLY[*]}"
+                """)
+            let offered = try workspace.shell("PATH='\((Workspace.binary as NSString).deletingLastPathComponent)':$PATH bash '\(workspace.root)/try.sh'")
+            #expect(offered == item.expected, "\(item.line) (breaks \(item.breaks)): \(offered)")
+        }
+    }
 }
