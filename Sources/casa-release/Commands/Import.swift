@@ -71,9 +71,12 @@ struct Import: ParsableCommand {
             scan = try ImportScanner.scanPublished(path, transfers: transfers.settings())
         } else {
             path = Paths.absolute(directory)
-            if let mirrorOf { try URLArgument.check(mirrorOf, option: "mirror_of=", schemes: ["http", "https", "sftp", "file"]) }
-            let places = ImportScanner.PublicationPlaces(linksTarget: try TargetAddress.resolve(target),
-                                                         mirrorOf: mirrorOf.map { RemoteDirectory(URLRedaction.url($0)).base })
+            // A published directory is named as a target is: a URL, or a path (a file:// URL).
+            let mirror = try mirrorOf.map { given -> String in
+                guard !given.isEmpty else { throw CommandFailure(.usage, "mirror_of= needs the published directory's URL") }
+                return try TargetAddress.resolve(given)
+            }
+            let places = ImportScanner.PublicationPlaces(linksTarget: try TargetAddress.resolve(target), mirrorOf: mirror)
             scan = try ImportScanner.scan(path, places: places)
         }
         let ledger = try global.openLedgerForWriting()

@@ -82,6 +82,10 @@ import ReleaseStateMachine
         #expect(provenance.status == 0, "one image, published in two places: \(provenance.stderr)")
         #expect(provenance.stdout.components(separatedBy: "casa-run-5.4-2.sif  N=2").count == 3, "\(provenance.stdout)")
 
+        for (argument, message) in [("mirror_of=ftp://host/dir/", "ftp: URLs are not supported"), ("target=data:x", "data: URLs are not supported")] {
+            let refused = try workspace.run(["import", directory, argument])
+            #expect(refused.status == 64 && refused.stderr.contains(message), "\(argument): \(refused.stderr)")
+        }
         let mixed = try workspace.run(["import", "http://127.0.0.1:1/download/", "target=sftp://x@y/z"])
         #expect(mixed.status == 64 && mixed.stderr.contains("target= and mirror_of= are for a local directory"), "\(mixed.stderr)")
     }
