@@ -28,6 +28,6 @@ public enum TreeDigest {
         lines.sort()
         var hash = SHA256()
         for line in lines { hash.update(data: Data((line + "\n").utf8)) }
-        return TreeSummary(fileCount: lines.count, totalSize: total, sha256: hash.finalize().map { String(format: "%02x", $0) }.joined())
+        return TreeSummary(fileCount: lines.count, totalSize: total, sha256: Hex.encode(hash.finalize()))
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import ReleaseStateMachine
 
 /// The ledger's hash chain: `hash = SHA-256(prev_hash || canonical bytes of the event)`.
 ///
@@ -26,7 +27,7 @@ public enum HashChain {
         var hasher = SHA256()
         hasher.update(data: Data(previous.utf8))
         hasher.update(data: canonical)
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
     /// The hash the event should have, recomputed from its stored fields.

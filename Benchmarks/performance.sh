@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Every performance figure of casa-release next to its baseline, measured in one run, interleaved
+# (baseline, casa-release, baseline, casa-release, ...), medians printed with the ratio.
+#
+#   Benchmarks/performance.sh [RUNS] [GiB] [work directory]     (defaults: 10000 runs, 1 GiB, /tmp)
+#
+# Rows: verify of a RUNS-run ledger (against a Python walk of the same chain with hashlib); the
+# read commands on it (against sqlite3 running their SQL); a system image of GiB (against md5sum,
+# and cp + md5sum + sha256sum); a download over HTTP (against curl -o); ledger appends (against
+# the sqlite3 tool, by ledger-append-benchmark); publication over sftp and WebDAV (against curl -T,
+# by transfer-benchmark.sh). Needs a release build (swift build -c release), python3, sqlite3,
+# nginx, openssh-server, curl. It prints figures; it asserts nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-10000}
+gib=${2:-1}
+work=$(mktemp -d "${3:-/tmp}/casa-release-performance.XXXXXX")
+binary=$PWD/.build/release/casa-release
+[ -x "$binary" ] || { echo "build first: swift build -c release" >&2; exit 69; }
+trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
+rounds=3
+
+# seconds COMMAND...: the wall time of one run of COMMAND, its output dropped.
+seconds() {
+    local start end
+    start=$(date +%s%N)
+    "$@" > /dev/null 2> "$work/stderr" || { echo "failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
+    end=$(date +%s%N)
+    echo $(( (end - start) / 1000 ))
+}
+
+# row LABEL BASELINE-LABEL 'BASELINE COMMAND' 'CASA-RELEASE COMMAND' [PREPARE]: interleaved rounds,
+# medians, ratio. PREPARE runs (untimed) before each timed command.
+row() {
+    local label=$1 baseline_label=$2 baseline=$3 ours=$4 prepare=${5:-true}
+    local -a mine=() theirs=()
+    for _ in $(seq "$rounds"); do
+        eval "$prepare"; theirs+=("$(seconds bash -c "$baseline")")
+        eval "$prepare"; mine+=("$(seconds bash -c "$ours")")
+    done
+    python3 - "$label" "$baseline_label" "${theirs[*]}" "${mine[*]}" <<'PY'
+import statistics, sys
+label, baseline, theirs, mine = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split()], [int(x) for x in sys.argv[4].split()]
+a, b = statistics.median(mine) / 1e6, statistics.median(theirs) / 1e6
+unit = lambda s: f"{s * 1000:8.1f} ms" if s < 1 else f"{s:8.2f} s "
+print(f"{label:<44} {unit(a)}   {baseline:<36} {unit(b)}   ratio {a / b:5.2f}")
+PY
+}
+
+echo "casa-release performance, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), medians of $rounds interleaved rounds"
+printf '%-44s %11s   %-36s %11s\n' "casa-release" "time" "baseline" "time"
+
+# --- A ledger of RUNS runs, built through the ledger's own API -----------------------------------
+ledger=$work/ledger.sqlite
+echo "building a ledger of $runs runs (provenance-benchmark)..." >&2
+.build/release/provenance-benchmark "$runs" "$ledger" > "$work/provenance-benchmark.txt"
+events=$(sqlite3 "$ledger" "SELECT count(*) FROM events")
+cat > "$work/walk.py" <<'PY'
+# The hash chain walked as a reader with hashlib would: the same canonical bytes, the same checks.
+import hashlib, sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+previous, sequence = "0" * 64, 1
+for row in db.execute("SELECT sequence, stream_id, stream_version, type, recorded_at, actor, payload, prev_hash, hash FROM events ORDER BY sequence"):
+    assert row[0] == sequence and row[7] == previous
+    canonical = b"".join(b"%d:%s" % (len(f), f) for f in (str(row[0]).encode(), row[1].encode(), str(row[2]).encode(), row[3].encode(), row[4].encode(), row[5].encode(), row[6].encode()))
+    digest = hashlib.sha256(previous.encode() + canonical).hexdigest()
+    assert digest == row[8], row[0]
+    previous, sequence = digest, sequence + 1
+print(sequence - 1)
+PY
+row "verify ($runs runs, $events events)" "python3 hashlib walk of the chain" "python3 $work/walk.py $ledger" "$binary verify --ledger $ledger"
+
+run=$(sqlite3 "$ledger" "SELECT run_id FROM runs WHERE pipeline = 'user-image' ORDER BY started_at DESC LIMIT 1")
+image=$(sqlite3 "$ledger" "SELECT path FROM run_outputs WHERE run_id = '$run'")
+environment=$(sqlite3 "$ledger" "SELECT name FROM run_inputs WHERE run_id = '$run' AND role = 'environment'")
+row "status RUN" "sqlite3: the run and its steps" \
+    "sqlite3 $ledger \"SELECT * FROM runs WHERE run_id = '$run'; SELECT * FROM steps WHERE run_id = '$run' ORDER BY position\"" \
+    "$binary status $run --ledger $ledger"
+row "runs --limit 20" "sqlite3: the 20 latest runs" \
+    "sqlite3 $ledger 'SELECT * FROM runs ORDER BY started_at DESC LIMIT 20'" "$binary runs --limit 20 --ledger $ledger"
+row "provenance PATH" "sqlite3: the image and its inputs" \
+    "sqlite3 $ledger \"SELECT * FROM run_outputs WHERE path = '$image'; SELECT * FROM run_inputs WHERE output_path = '$image'\"" \
+    "$binary provenance $image --ledger $ledger"
+row "audit environment=NAME" "sqlite3: the environment's images" \
+    "sqlite3 $ledger \"SELECT o.* FROM run_inputs i JOIN run_outputs o ON o.run_id = i.run_id WHERE i.role = 'environment' AND i.name = '$environment'\"" \
+    "$binary audit environment=$environment --ledger $ledger"
+row "--version (start-up alone)" "sqlite3 -version" "sqlite3 -version" "$binary --version"
+
+# --- A system image of GiB -----------------------------------------------------------------------
+base=$work/base
+mkdir -p "$base"
+head -c $((gib << 30)) /dev/urandom > "$base/ubuntu-24.04.sif"
+export CASA_BASE_DIRECTORY=$base
+cat "$base/ubuntu-24.04.sif" > /dev/null   # in the page cache, for both
+create="$binary create_base_image type=system image_version=ubuntu-24.04 force=yes --quiet --ledger $work/images.sqlite"
+row "create_base_image type=system ($gib GiB)" "md5sum of the base" "md5sum $base/ubuntu-24.04.sif" "$create"
+row "create_base_image type=system ($gib GiB)" "cp && md5sum && sha256sum" \
+    "cp $base/ubuntu-24.04.sif $work/copy.sif && md5sum $work/copy.sif && sha256sum $work/copy.sif" "$create"
+
+# --- A download over HTTP ------------------------------------------------------------------------
+mkdir -p "$work/www/download" "$work/nginx/body" "$work/downloads"
+cp "$base/casa-system-ubuntu-24.04.sif" "$work/www/download/casa-system-ubuntu-24.04-1.sif"
+cp "$base/casa-system-ubuntu-24.04.sif.json" "$work/www/download/casa-system-ubuntu-24.04-1.sif.json"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$work/nginx.conf" <<CONF
+user root; worker_processes 1; pid $work/nginx.pid; error_log $work/nginx/error.log;
+events { worker_connections 64; }
+http { access_log off; client_body_temp_path $work/nginx/body;
+  server { listen 127.0.0.1:$port; root $work/www; location / { autoindex on; } } }
+CONF
+/usr/sbin/nginx -p "$work/nginx" -c "$work/nginx.conf" -e "$work/nginx/error.log"
+sleep 0.3
+url=http://127.0.0.1:$port/download/
+row "download-image ($gib GiB, HTTP)" "curl -o" \
+    "curl -sS -o $work/downloads/curl.sif ${url}casa-system-ubuntu-24.04-1.sif" \
+    "$binary download-image filename=casa-system-ubuntu-24.04-1.sif url=$url output=$work/downloads/ours.sif --quiet --ledger $work/downloads.sqlite" \
+    "rm -f $work/downloads/*.sif $work/downloads/*.json"
+
+# --- Ledger appends, and publication: their own benchmarks print their baselines -----------------
+echo
+.build/release/ledger-append-benchmark 2000 100 "$work/appends"
+echo
+Benchmarks/transfer-benchmark.sh $((gib << 10)) "$work" 2>/dev/null
+echo
+echo "in-process query times (provenance-benchmark, $runs runs):"
+grep -A20 "^in process" "$work/provenance-benchmark.txt" | tail -n +2 | grep -v "^casa-release commands" | head -8
