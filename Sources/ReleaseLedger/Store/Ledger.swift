@@ -18,6 +18,10 @@ public final class Ledger {
     /// The head this process last wrote to the anchor file, so that an unchanged head is not
     /// written again.
     private var anchoredHead: ChainAnchor?
+    /// The runs this process appended to, as folded after its last append. A run's events never
+    /// change once written, so a state whose version is still the stream's is still its state:
+    /// an append then reads one index entry instead of decoding and folding the whole stream.
+    private var foldedRuns: [String: RunState] = [:]
 
     private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
         self.path = path
@@ -176,11 +180,11 @@ public final class Ledger {
     @discardableResult
     public func append(_ events: [RunEvent], to stream: String, expectedVersion: Int, actor: String, at time: Date) throws -> [RecordedEvent] {
         try immediateTransaction { db in
-            let state = try Self.loadState(db, stream: stream)
+            let state = try currentState(db, stream: stream)
             guard state.version == expectedVersion else {
                 throw LedgerError.conflict(stream: stream, expectedVersion: expectedVersion, actualVersion: state.version)
             }
-            return try Self.insert(events, stream: stream, after: state, actor: actor, at: time, db: db).recorded
+            return try remember(Self.insert(events, stream: stream, after: state, actor: actor, at: time, db: db), stream: stream).recorded
         }
     }
 
@@ -189,11 +193,11 @@ public final class Ledger {
     public func appendBatch(_ batch: [(stream: String, expectedVersion: Int, events: [RunEvent])], actor: String, at time: Date) throws {
         try immediateTransaction { db in
             for entry in batch {
-                let state = try Self.loadState(db, stream: entry.stream)
+                let state = try currentState(db, stream: entry.stream)
                 guard state.version == entry.expectedVersion else {
                     throw LedgerError.conflict(stream: entry.stream, expectedVersion: entry.expectedVersion, actualVersion: state.version)
                 }
-                _ = try Self.insert(entry.events, stream: entry.stream, after: state, actor: actor, at: time, db: db)
+                _ = remember(try Self.insert(entry.events, stream: entry.stream, after: state, actor: actor, at: time, db: db), stream: entry.stream)
             }
         }
     }
@@ -205,9 +209,9 @@ public final class Ledger {
     @discardableResult
     public func execute(_ command: RunCommand, run: String, by writer: LeaseHolder?, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
         try immediateTransaction { db in
-            let state = try Self.loadState(db, stream: run)
+            let state = try currentState(db, stream: run)
             let events = try RunDecider.decide(command, state, by: writer)
-            let (recorded, newState) = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db)
+            let (recorded, newState) = try remember(Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run)
             return (recorded, newState)
         }
     }
@@ -219,10 +223,10 @@ public final class Ledger {
     @discardableResult
     public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (state: RunState, takenOverFrom: LeaseHolder?) {
         try immediateTransaction { db in
-            let state = try Self.loadState(db, stream: run)
+            let state = try currentState(db, stream: run)
             let alive = state.lease.map { $0 == holder || isAlive($0) } ?? false
             let events = try RunDecider.decide(.acquireLease(holder, currentHolderIsAlive: alive), state, by: holder)
-            let held = try Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db).state
+            let held = try remember(Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run).state
             let takenOverFrom = events.lazy.compactMap { event -> LeaseHolder? in
                 if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom }
                 return nil
@@ -295,11 +299,30 @@ public final class Ledger {
         return (recorded, state)
     }
 
+    /// A run's state inside a write transaction: the one this process folded last when the
+    /// stream has not grown since (another process appended nothing), else folded from the log.
+    private func currentState(_ db: Database, stream: String) throws -> RunState {
+        if let folded = foldedRuns[stream],
+           try Int.fetchOne(db, sql: "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", arguments: [stream]) ?? 0 == folded.version {
+            return folded
+        }
+        return try Self.loadState(db, stream: stream)
+    }
+
+    /// Keeps the state an append left, for the next append of the same run. Should the
+    /// transaction not commit, the stream's version tells that the state is not the log's.
+    private func remember(_ result: (recorded: [RecordedEvent], state: RunState), stream: String) -> (recorded: [RecordedEvent], state: RunState) {
+        // A process drives one run or a few; a tool that writes many runs keeps memory flat.
+        if foldedRuns.count >= 64, foldedRuns[stream] == nil { foldedRuns.removeAll(keepingCapacity: true) }
+        foldedRuns[stream] = result.state
+        return result
+    }
+
     // MARK: - Reading
 
     /// A run's state, folded from its events.
     public func state(of run: String) throws -> RunState {
-        try read { db in try Self.loadState(db, stream: run) }
+        try read { db in try currentState(db, stream: run) }
     }
 
     static func loadState(_ db: Database, stream: String) throws -> RunState {

@@ -70,6 +70,24 @@ private func started(_ runID: String) -> RunStarted {
         #expect(try ledger.events(of: run).count == 2)
     }
 
+    /// A ledger keeps the state of the runs it appended to; what another process appended since
+    /// must still be seen: by a read, and by a command decided on the run's state.
+    @Test func aWriterSeesWhatAnotherAppendedSinceItsLastAppend() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "bbbb0002-0000-0000-0000-000000000000"
+        try ledger.execute(.start(started(run)), run: run, by: nil, actor: "u@h", at: Date())
+        let other = try Ledger.open(path: directory.file("l.sqlite"))
+        let otherHolder = LeaseHolder(pid: 2, host: "h2", since: "2026-01-01T00:00:00.000Z", processStart: nil)
+        try other.execute(.acquireLease(otherHolder, currentHolderIsAlive: false), run: run, by: otherHolder, actor: "u@h2", at: Date())
+        #expect(try ledger.state(of: run).lease == otherHolder)
+        #expect(throws: (any Error).self) {
+            try ledger.execute(.acquireLease(holder, currentHolderIsAlive: true), run: run, by: holder, actor: "u@h", at: Date())
+        }
+        #expect(try ledger.events(of: run).count == 2)
+        #expect(try ledger.state(of: run) == other.state(of: run))
+    }
+
     @Test func eventsCannotBeUpdatedOrDeleted() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
