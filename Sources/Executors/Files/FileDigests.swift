@@ -1,3 +1,4 @@
+import CProcessControl
 import Crypto
 import Foundation
 
@@ -39,6 +40,30 @@ extension FileDigests {
         return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256.finalize()))
     }
 
+    /// `compute(path:)` with a copy of the file into `destination` made at the same time by the
+    /// kernel (`copy_file_range`, on a second thread): the copy costs no user-space read or write
+    /// and runs beside the hashing, instead of after each block of it. The copy is made from the
+    /// file as it is read; the caller checks the file did not change meanwhile.
+    public static func computeWhileCopying(path: String, to destination: Int32) throws -> FileDigests {
+        let source = try RegularFile.open(path)
+        let copy = KernelCopy(source: source, destination: destination, path: path)
+        let copier = Thread { copy.run() }
+        copier.start()
+        let digests: FileDigests
+        do {
+            digests = try compute(path: path, label: "copy " + FilePath.lastComponent(path))
+        } catch {
+            copy.stop()
+            copy.finished.wait()
+            close(source)
+            throw error
+        }
+        copy.finished.wait()
+        close(source)
+        if let failure = copy.failure { throw failure }
+        return digests
+    }
+
     static func writeAll(_ descriptor: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
         var offset = 0
         while offset < bytes.count {
@@ -77,5 +102,72 @@ extension FileDigests {
             remaining -= Int64(count)
         }
         return hasher
+    }
+}
+
+
+/// A whole-file copy by the kernel, run on a thread of its own; a short write, a full disk or
+/// a file system that cannot copy this way falls back to read and write.
+private final class KernelCopy: @unchecked Sendable {
+    let source: Int32
+    let destination: Int32
+    let path: String
+    let finished = DispatchSemaphore(value: 0)
+    private(set) var failure: Error?
+    private let lock = NSLock()
+    private var stopped = false
+
+    init(source: Int32, destination: Int32, path: String) {
+        self.source = source
+        self.destination = destination
+        self.path = path
+    }
+
+    func stop() {
+        lock.lock()
+        stopped = true
+        lock.unlock()
+    }
+
+    private var isStopped: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stopped
+    }
+
+    func run() {
+        defer { finished.signal() }
+        var useKernel = true
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while !isStopped {
+            if useKernel {
+                let copied = casa_copy_file_range(source, destination, 1 << 26)
+                if copied > 0 { continue }
+                if copied == 0 { return }
+                if errno == EINTR { continue }
+                // EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: this file system (or kernel) cannot; the
+                // offsets are unchanged, so read and write take over from where the copy is.
+                if [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) {
+                    useKernel = false
+                    continue
+                }
+                failure = ExecutorError.posix(.cannotCreate, "cannot write the copy of", path)
+                return
+            }
+            let count = read(source, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            if count < 0 {
+                failure = ExecutorError.posix(.stepFailed, "cannot read", path)
+                return
+            }
+            if count == 0 { return }
+            do {
+                try FileDigests.writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: path)
+            } catch {
+                failure = error
+                return
+            }
+        }
     }
 }

@@ -12,7 +12,7 @@ public enum ImageSteps {
         guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create", intent.temporary) }
         let digests: FileDigests
         do {
-            digests = try FileDigests.compute(path: intent.source, copyTo: descriptor)
+            digests = try FileDigests.computeWhileCopying(path: intent.source, to: descriptor)
             guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", intent.temporary) }
             close(descriptor)
         } catch {
@@ -20,13 +20,15 @@ public enum ImageSteps {
             unlink(intent.temporary)
             throw error
         }
-        guard digests.size == intent.sourceSize else {
+        // The copy and the hash each read the base: it must not have changed meanwhile.
+        guard digests.size == intent.sourceSize, LocalFiles.status(intent.source).map({ $0.size == intent.sourceSize && $0.modified == intent.sourceModified }) ?? false,
+              LocalFiles.status(intent.temporary)?.size == digests.size else {
             unlink(intent.temporary)
             throw ExecutorError(.badInput, "the base image \(intent.source) changed while it was copied")
         }
         try LocalFiles.putInPlace(intent.temporary, at: intent.destination, replace: intent.replace,
                                   staleCompanions: [intent.destination + ".json"])
-        return CopiedImage(size: digests.size, sha256: digests.sha256)
+        return CopiedImage(size: digests.size, sha256: digests.sha256, md5: digests.md5, modified: LocalFiles.status(intent.destination)?.modified)
     }
 
     /// The copy happened when the destination holds the source's bytes.
@@ -45,7 +47,14 @@ public enum ImageSteps {
         guard let status = LocalFiles.status(intent.image), status.isRegular else {
             throw ExecutorError(.badInput, "the image \(intent.image) is missing")
         }
-        let digests = try FileDigests.compute(path: intent.image)
+        // The file the copy wrote, untouched since (same size and modification time): its bytes
+        // were hashed as they were copied, and reading 1 GiB again would tell nothing more.
+        let digests: FileDigests
+        if let known = intent.known, known.size == status.size, known.modified == status.modified {
+            digests = FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
+        } else {
+            digests = try FileDigests.compute(path: intent.image)
+        }
         let sidecar = intent.sidecar.described(size: digests.size, md5: digests.md5, imageID: intent.imageID)
         try LocalFiles.writeAtomically(Data(sidecar.rendered.utf8), to: intent.sidecarPath)
         return ImageDescription(image: intent.image, sidecarPath: intent.sidecarPath, sidecar: sidecar,

@@ -25,7 +25,12 @@ extension IntentPlanner {
             let sidecar = ImageSidecar.systemBase(
                 name: build.name, system: base.system, containerType: build.containerType,
                 creationTime: creationTime, imageVersion: build.imageVersion, origin: base.origin)
-            return .describeImage(DescribeImageIntent(image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar, imageID: imageID))
+            var known: KnownDigests?
+            if case .copiedImage(let copy)? = state.outcome(of: .copy), let md5 = copy.md5, let modified = copy.modified {
+                known = KnownDigests(size: copy.size, modified: modified, md5: md5, sha256: copy.sha256)
+            }
+            return .describeImage(DescribeImageIntent(image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
+                                                      imageID: imageID, known: known))
 
         default:
             return nil

@@ -41,11 +41,30 @@ public struct DescribeImageIntent: Codable, Equatable, Sendable {
     /// The sidecar before `size`, `md5` and `image_id` are known.
     public var sidecar: ImageSidecar
     public var imageID: String
+    /// What an earlier step of the run already knows of the image's bytes (a system image's
+    /// copy), valid while the file keeps that size and modification time.
+    public var known: KnownDigests?
 
-    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, imageID: String) {
+    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, imageID: String, known: KnownDigests? = nil) {
         self.image = image
         self.sidecarPath = sidecarPath
         self.sidecar = sidecar
         self.imageID = imageID
+        self.known = known
+    }
+}
+
+/// Digests of a file a step wrote, with the size and modification time (ns) it had then.
+public struct KnownDigests: Codable, Equatable, Sendable {
+    public var size: Int64
+    public var modified: Int64
+    public var md5: String
+    public var sha256: String
+
+    public init(size: Int64, modified: Int64, md5: String, sha256: String) {
+        self.size = size
+        self.modified = modified
+        self.md5 = md5
+        self.sha256 = sha256
     }
 }

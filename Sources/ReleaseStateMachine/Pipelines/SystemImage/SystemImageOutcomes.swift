@@ -30,9 +30,16 @@ public struct CopiedImage: Codable, Equatable, Sendable {
     public var size: Int64
     /// SHA-256 of the bytes copied: the base's digest, for provenance.
     public var sha256: String
+    /// MD5 of the same bytes, and the copy's modification time (ns) once in place: `describe`
+    /// takes these digests instead of reading the image again when the file is still the one
+    /// the copy made. Absent in runs recorded by earlier versions.
+    public var md5: String?
+    public var modified: Int64?
 
-    public init(size: Int64, sha256: String) {
+    public init(size: Int64, sha256: String, md5: String? = nil, modified: Int64? = nil) {
         self.size = size
         self.sha256 = sha256
+        self.md5 = md5
+        self.modified = modified
     }
 }

@@ -1,0 +1,12 @@
+#ifndef CASA_RELEASE_FILE_COPY_H
+#define CASA_RELEASE_FILE_COPY_H
+
+#include <sys/types.h>
+
+/// `copy_file_range(2)` from the current offset of `in_fd` to that of `out_fd`, at most `length`
+/// bytes: the kernel copies without the bytes passing through user space. Returns the bytes
+/// copied, 0 at the end of `in_fd`, or -1 with errno set (EXDEV, EINVAL, ENOSYS, EOPNOTSUPP when
+/// this pair of files cannot be copied this way). Swift's Glibc module does not declare it.
+ssize_t casa_copy_file_range(int in_fd, int out_fd, size_t length);
+
+#endif
