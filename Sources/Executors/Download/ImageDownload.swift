@@ -66,8 +66,11 @@ public enum ImageDownload {
         }
         let reads = try RemoteReads(for: intent.url, settings: transfers)
         let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
-        let restarted = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator, reads: reads)
-        return FetchedImage(bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted)
+        let (restarted, digests) = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator, reads: reads)
+        let known = digests.flatMap { digests in
+            LocalFiles.status(intent.partial).map { KnownDigests(size: digests.size, modified: $0.modified, md5: digests.md5, sha256: digests.sha256) }
+        }
+        return FetchedImage(bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted, digests: known)
     }
 
     /// Downloads `url` into `partial`, going on from what an earlier attempt left there when the
@@ -87,14 +90,19 @@ public enum ImageDownload {
         if kept != validator { try LocalFiles.remove(partial) }
         try LocalFiles.writeAtomically(Data((validator ?? "").utf8), to: validatorFile)
         let firstOffset = LocalFiles.status(partial)?.size ?? 0
-        let restarted = try fetchResumable(url, into: partial, size: size, validator: validator, reads: reads)
+        let restarted = try fetchResumable(url, into: partial, size: size, validator: validator, reads: reads).restarted
         try LocalFiles.remove(validatorFile)
         return firstOffset > 0 && !restarted ? firstOffset : nil
     }
 
-    /// The transfer both share, retried; whether the partial file was started over.
-    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?, reads: RemoteReads) throws -> Bool {
+    /// The transfer both share, retried; whether the partial file was started over, and the
+    /// digests of the whole partial file when this process fetched some of it: the bytes are
+    /// hashed on another thread as they arrive (after the part already on disk), so that verify
+    /// need not read the file again.
+    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?,
+                                       reads: RemoteReads) throws -> (restarted: Bool, digests: FileDigests?) {
         var restarted = false
+        var digests: FileDigests?
         try TransferRetry.run("downloading \(FilePath.lastComponent(url))", settings: reads.settings) { _ in
             var offset = LocalFiles.status(partial)?.size ?? 0
             if offset > size {
@@ -106,7 +114,15 @@ public enum ImageDownload {
             let descriptor = open(partial, O_WRONLY | O_CREAT | O_APPEND, 0o644)
             guard descriptor >= 0 else { throw ExecutorError.posix(.cannotCreate, "cannot write", partial) }
             defer { close(descriptor) }
+            let pipe = DigestPipe()
+            var finished = false
+            defer { if !finished { _ = pipe.finish() } }
+            if offset > 0 { try feed(partial, prefix: offset, into: pipe) }
             var request = CurlRequest(url: url)
+            request.bodyObserver = { bytes, startedOver in
+                if startedOver { pipe.startOver() }
+                pipe.feed(bytes)
+            }
             request.progressLabel = "download \(FilePath.lastComponent(url))"
             if RemoteReads.isHTTP(url) {
                 request.download = .resumableFile(descriptor: descriptor, offset: offset)
@@ -123,12 +139,31 @@ public enum ImageDownload {
             }
             if response.restartedFromZero { restarted = true }
             guard fsync(descriptor) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot flush", partial) }
+            finished = true
+            digests = pipe.finish()
         }
         let bytes = LocalFiles.status(partial)?.size ?? 0
         guard bytes == size else {
             throw ExecutorError(.temporary, "\(partial) holds \(bytes) bytes after the download, not \(size); resume goes on from there")
         }
-        return restarted
+        return (restarted, digests?.size == bytes ? digests : nil)
+    }
+
+    /// The first `count` bytes of `path`, fed to `pipe`: a download that goes on from a partial
+    /// file is hashed from its first byte.
+    private static func feed(_ path: String, prefix count: Int64, into pipe: DigestPipe) throws {
+        let source = try RegularFile.open(path)
+        defer { close(source) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        var remaining = count
+        while remaining > 0 {
+            let read = Foundation.read(source, buffer.baseAddress, Int(min(Int64(buffer.count), remaining)))
+            if read < 0, errno == EINTR { continue }
+            guard read > 0 else { throw ExecutorError.posix(.stepFailed, "cannot read", path) }
+            pipe.feed(UnsafeRawBufferPointer(rebasing: buffer[0..<read]))
+            remaining -= Int64(read)
+        }
     }
 
     public static func reconcileFetch(_ intent: FetchImageIntent) -> FetchedImage? {
@@ -143,7 +178,13 @@ public enum ImageDownload {
         guard LocalFiles.exists(intent.partial) else {
             throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
         }
-        let digests = try FileDigests.compute(path: intent.partial, label: "check \(FilePath.lastComponent(intent.output))")
+        // What the fetch hashed as it wrote, while the partial file is still what it left.
+        let digests: FileDigests
+        if let known = intent.known, let status = LocalFiles.status(intent.partial), known.size == status.size, known.modified == status.modified {
+            digests = FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
+        } else {
+            digests = try FileDigests.compute(path: intent.partial, label: "check \(FilePath.lastComponent(intent.output))")
+        }
         var problems: [String] = []
         if digests.size != intent.size { problems.append("\(digests.size) bytes instead of \(intent.size)") }
         if digests.md5 != intent.md5.lowercased() { problems.append("md5 \(digests.md5) instead of \(intent.md5)") }

@@ -47,6 +47,9 @@ public struct CurlRequest {
     public var postQuote: [String] = []
     /// With a label, progress is shown on a terminal.
     public var progressLabel: String?
+    /// Sees each piece of a downloaded body once it is written to its file, and whether the file
+    /// was started over before it (a server that sent the whole file instead of the range).
+    var bodyObserver: ((UnsafeRawBufferPointer, _ startedOver: Bool) -> Void)?
 
     public init(url: String) {
         self.url = url

@@ -16,6 +16,7 @@ final class TransferContext {
     var hasher: SHA256?
 
     private let download: CurlRequest.Download
+    private let bodyObserver: ((UnsafeRawBufferPointer, Bool) -> Void)?
     private(set) var body = Data()
     private(set) var headers: [String: String] = [:]
     /// The status of the last HTTP status line seen (0 before any, and for other protocols).
@@ -38,6 +39,7 @@ final class TransferContext {
 
     init(request: CurlRequest, settings: TransferSettings, knownHostsFile: String? = nil) throws {
         download = request.download
+        bodyObserver = request.bodyObserver
         acceptNewHostKey = settings.acceptNewHostKey
         let components = URLComponents(string: request.url)
         knownHosts = knownHostsFile.map { ($0, components?.host ?? "", components?.port) }
@@ -113,7 +115,9 @@ final class TransferContext {
             body.append(contentsOf: bytes)
         case .file(let descriptor):
             guard append(bytes, to: descriptor) else { return 0 }
+            bodyObserver?(bytes, false)
         case .resumableFile(let descriptor, let offset):
+            let startedOver = !sawBody && offset > 0 && status != 206
             if !sawBody, offset > 0 {
                 if status == 206 {
                     guard headers["content-range"]?.hasPrefix("bytes \(offset)-") == true else {
@@ -129,6 +133,7 @@ final class TransferContext {
                 }
             }
             guard append(bytes, to: descriptor) else { return 0 }
+            bodyObserver?(bytes, startedOver)
         }
         sawBody = true
         downloaded += Int64(bytes.count)

@@ -50,4 +50,22 @@ import Testing
         #expect(piped.status == 0, "\(piped.stderr)")
         #expect(!piped.stderr.contains("MiB"), "no progress without a terminal: \(piped.stderr)")
     }
+
+    /// A download is hashed as it arrives: its line, and no second reading of the file to check it.
+    @Test func aDownloadIsHashedAsItArrives() throws {
+        let workspace = try Workspace(baseBytes: 24 << 20)
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let www = workspace.root + "/www/download"
+        try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: workspace.output, toPath: www + "/casa-system-ubuntu-24.04-1.sif")
+        try FileManager.default.copyItem(atPath: workspace.output + ".json", toPath: www + "/casa-system-ubuntu-24.04-1.sif.json")
+        let server = try WebDAVServer(directory: workspace.root + "/nginx", root: workspace.root + "/www")
+        defer { server.stop() }
+        let shown = try Self.onATerminal(workspace, ["download-image", "filename=casa-system-ubuntu-24.04-1.sif", "url=\(server.url("download"))",
+                                                     "output=\(workspace.root)/downloaded.sif"])
+        #expect(shown.status == 0, "\(shown.stdout)")
+        #expect(shown.stdout.contains("download casa-system-ubuntu-24.04-1.sif  24.0 MiB in 0:"), "\(shown.stdout)")
+        #expect(!shown.stdout.contains("check downloaded.sif"), "the file was not read again: \(shown.stdout)")
+        #expect(try workspace.shell("md5sum '\(workspace.root)/downloaded.sif' | cut -d' ' -f1") == (try workspace.shell("md5sum '\(workspace.output)' | cut -d' ' -f1")))
+    }
 }

@@ -51,9 +51,12 @@ public struct VerifyDownloadIntent: Codable, Equatable, Sendable {
     public var replace: Bool
     /// The fetch found the output already there: it is the file to check, and nothing is renamed.
     public var outputAlreadyThere: Bool?
+    /// The partial file's digests as the fetch computed them, valid while it keeps that size and time.
+    public var known: KnownDigests?
 
     public init(partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String, replace: Bool,
-                outputAlreadyThere: Bool? = nil) {
+                outputAlreadyThere: Bool? = nil, known: KnownDigests? = nil) {
+        self.known = known
         self.partial = partial
         self.output = output
         self.size = size
@@ -104,12 +107,15 @@ public struct FetchedImage: Codable, Equatable, Sendable {
     /// The output was already there with the server's size: nothing was fetched, and verify
     /// checks the output itself (casa-distro calls such a file up to date).
     public var alreadyThere: Bool?
+    /// The partial file's digests, computed as its bytes arrived, with its size and time then.
+    public var digests: KnownDigests?
 
-    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool, alreadyThere: Bool? = nil) {
+    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool, alreadyThere: Bool? = nil, digests: KnownDigests? = nil) {
         self.bytes = bytes
         self.resumedFrom = resumedFrom
         self.restarted = restarted
         self.alreadyThere = alreadyThere
+        self.digests = digests
     }
 }
 

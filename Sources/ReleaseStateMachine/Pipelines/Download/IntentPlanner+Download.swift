@@ -18,10 +18,12 @@ extension IntentPlanner {
         case .verify:
             let located = try require(state.locatedDownload, name, "the located image")
             let output = download.outputPath(for: located.filename)
+            var fetched: FetchedImage?
+            if case .fetchedImage(let outcome)? = state.outcome(of: .fetch) { fetched = outcome }
             return .verifyDownload(VerifyDownloadIntent(
                 partial: output + ".part", output: output, size: located.size, md5: located.md5, sha256: located.sha256,
                 sidecarContent: located.sidecarContent, replace: download.force,
-                outputAlreadyThere: { if case .fetchedImage(let fetched)? = state.outcome(of: .fetch) { return fetched.alreadyThere } else { return nil } }()))
+                outputAlreadyThere: fetched?.alreadyThere, known: fetched?.digests))
         default:
             throw PlanningError.unknownStep(name)
         }
