@@ -11,19 +11,18 @@ enum Projections {
         guard let started = state.started else { return }
         let run = record.streamID
         if case .runStarted = event {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, current_step, parameters, lease, last_sequence)
                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """, arguments: [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
+                """).execute(arguments: [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
                                  state.currentStep?.rawValue, try json(started.parameters), record.sequence])
             for (position, step) in state.steps.enumerated() {
-                try db.execute(sql: "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)",
-                               arguments: [run, position, step.name.rawValue, step.status.rawValue])
+                try db.cachedStatement(sql: "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)").execute(arguments: [run, position, step.name.rawValue, step.status.rawValue])
             }
         } else {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = ?, last_sequence = ? WHERE run_id = ?
-                """, arguments: [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
+                """).execute(arguments: [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
                                  try state.lease.map(json), record.sequence, run])
         }
 
@@ -42,12 +41,12 @@ enum Projections {
             case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled: (isStart, isFinish) = (false, true)
             default: (isStart, isFinish) = (false, false)
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 UPDATE steps SET status = ?, attempts = ?, detail = ?, intent = ?, outcome = ?, log_path = ?,
                     started_at = CASE WHEN ? THEN ? ELSE started_at END,
                     finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
                 WHERE run_id = ? AND step = ?
-                """, arguments: [step.status.rawValue, step.attempts, step.detail, try step.intent.map(json), try step.outcome.map(json),
+                """).execute(arguments: [step.status.rawValue, step.attempts, step.detail, try step.intent.map(json), try step.outcome.map(json),
                                  step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run, step.name.rawValue])
         }
 
@@ -64,16 +63,16 @@ enum Projections {
         let outputs = RunProvenance.outputs(of: state)
         guard outputs != RunProvenance.outputs(of: before) else { return }
         for output in outputs {
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO run_outputs (run_id, path, name, origin, image_id, sha256, md5, size, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, path) DO UPDATE SET name = excluded.name, origin = excluded.origin, image_id = excluded.image_id,
                     sha256 = excluded.sha256, md5 = excluded.md5, size = excluded.size, recorded_at = excluded.recorded_at
-                """, arguments: [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
-            try db.execute(sql: "DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?", arguments: [run, output.path])
+                """).execute(arguments: [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
+            try db.cachedStatement(sql: "DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?").execute(arguments: [run, output.path])
             for (position, input) in RunProvenance.inputs(of: state, for: output).enumerated() {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT INTO run_inputs (run_id, output_path, position, role, name, image_id, sha256, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
+                    """).execute(arguments: [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
             }
         }
     }
@@ -119,24 +118,24 @@ enum Projections {
     }
 
     private static func upsertArtifact(run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?, time: String, db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO artifacts (run_id, path, role, image_id, size, md5, sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
                 md5 = COALESCE(excluded.md5, md5), sha256 = COALESCE(excluded.sha256, sha256), recorded_at = excluded.recorded_at
-            """, arguments: [run, path, role, imageID, size, md5, sha256, time])
+            """).execute(arguments: [run, path, role, imageID, size, md5, sha256, time])
     }
 
     /// A publication an import found: status `imported`, so that it names the image but no
     /// rollback ever takes it for one of casa-release's own.
     private static func recordImportedPublication(_ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: Database) throws {
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO publications (run_id, target, imported_file, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256,
                                       updated_at, evidence)
             VALUES (?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, image_id = excluded.image_id, size = excluded.size, md5 = excluded.md5,
                 sha256 = excluded.sha256, updated_at = excluded.updated_at, evidence = excluded.evidence
-            """, arguments: [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
+            """).execute(arguments: [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
                              image.imageID, image.size, image.md5, image.sha256, time, publication.evidence])
     }
 
@@ -149,7 +148,7 @@ enum Projections {
         // and the one that retracted it. Set once, kept after.
         let becameVisible = (publication.state == .published || publication.state == .upToDate) && before?.state != publication.state
         let retracted = publication.state == .retracted && before?.state != .retracted
-        try db.execute(sql: """
+        try db.cachedStatement(sql: """
             INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at,
                                       published_at, published_by, retracted_at, retracted_by, retraction_reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -159,7 +158,7 @@ enum Projections {
                 published_at = COALESCE(excluded.published_at, published_at), published_by = COALESCE(excluded.published_by, published_by),
                 retracted_at = COALESCE(excluded.retracted_at, retracted_at), retracted_by = COALESCE(excluded.retracted_by, retracted_by),
                 retraction_reason = COALESCE(excluded.retraction_reason, retraction_reason)
-            """, arguments: [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
+            """).execute(arguments: [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
                              number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, record.recordedAt,
                              becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,
                              retracted ? record.recordedAt : nil, retracted ? (state.retraction?.by ?? record.actor) : nil,

@@ -284,10 +284,10 @@ public final class Ledger {
             let hash = HashChain.hash(previous: previousHash, canonical: HashChain.canonicalBytes(
                 sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
                 payload: payload, recordedAt: recordedAt, actor: actor))
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO events (sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [sequence, stream, version, event.typeName, payload, recordedAt, actor, previousHash, hash])
+                """).execute(arguments: [sequence, stream, version, event.typeName, payload, recordedAt, actor, previousHash, hash])
             let record = RecordedEvent(sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
                                        payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
             let before = state
