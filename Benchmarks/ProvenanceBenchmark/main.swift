@@ -2,7 +2,7 @@
 // release engineer runs on it: `status`, `provenance`, `audit environment=`, `audit image=`, in
 // process and as `casa-release` commands (a process started, the ledger opened, the answer printed).
 //
-//   swift build -c release && .build/release/provenance-benchmark [RUNS] [LEDGER]
+//   swift build -c release --static-swift-stdlib && .build/release/provenance-benchmark [RUNS] [LEDGER]
 //
 // The default is 100,000 runs (about 2.3 million events) in a temporary ledger, removed at the
 // end; a LEDGER path that exists is measured as it is, else built there and kept. It prints
@@ -342,5 +342,5 @@ if FileManager.default.isExecutableFile(atPath: binary) {
     report("casa-release audit environment=NAME", try (0..<20).map { try command(binary, ["audit", "environment=\(environmentName($0 * 37 % environmentCount))"]) }, "")
     report("casa-release audit image=<run image>", try (0..<5).map { _ in try command(binary, ["audit", "image=\(runImagePath)"]) }, "")
 } else {
-    print("no casa-release binary at \(binary): build it (swift build -c release) to time the commands")
+    print("no casa-release binary at \(binary): build it (swift build -c release --static-swift-stdlib) to time the commands")
 }
