@@ -21,50 +21,70 @@ extension Ledger {
         ("run_inputs", ["run_id", "output_path", "position"]),
     ]
 
-    /// Rebuilds every projection from the events in a private in-memory database, and compares
-    /// it row by row with the tables of the ledger: a row edited, added or removed by hand is a
-    /// difference. Reads only; at most `limit` differences are returned.
+    /// Rebuilds every projection from the events into private scratch databases, and compares
+    /// them row by row with the tables of the ledger: a row edited, added or removed by hand is
+    /// a difference. Reads only; at most `limit` differences are returned.
+    ///
+    /// The runs are folded by two workers (every projection row belongs to one run, so halves of
+    /// the runs never touch the same row), into files rather than memory, and each table is
+    /// compared as two cursors walked side by side in key order: the memory it takes does not
+    /// grow with the ledger.
     public func checkProjections(limit: Int = 20) throws -> [ProjectionDifference] {
-        let fresh = try DatabaseQueue()
-        try Self.migrator.migrate(fresh)
-        try read { ledgerDB in
-            try fresh.write { db in try Projections.replay(from: ledgerDB, into: db) }
-        }
+        let scratch = try ProjectionScratch(partitions: 2)
+        defer { scratch.remove() }
+        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions) }
+        try scratch.attachPartitions()
         var differences: [ProjectionDifference] = []
-        for table in Self.projectionTables {
-            let order = table.key.joined(separator: ", ")
-            let sql = "SELECT * FROM \(table.name) ORDER BY \(order)"
-            let expected = try fresh.read { db in try Row.fetchAll(db, sql: sql) }
-            let actual = try read { db in try Row.fetchAll(db, sql: sql) }
-            differences += Self.compare(table.name, key: table.key, expected: expected, actual: actual)
-            if differences.count >= limit { break }
+        try read { ledgerDB in
+            try scratch.partitions[0].read { expectedDB in
+                for table in Self.projectionTables where differences.count < limit {
+                    let order = table.key.joined(separator: ", ")
+                    let expected = try Row.fetchCursor(expectedDB, sql: """
+                        SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(order)
+                        """)
+                    let actual = try Row.fetchCursor(ledgerDB, sql: "SELECT * FROM \(table.name) ORDER BY \(order)")
+                    try Self.compare(table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences)
+                }
+            }
         }
         return Array(differences.prefix(limit))
     }
 
-    static func compare(_ table: String, key: [String], expected: [Row], actual: [Row]) -> [ProjectionDifference] {
+    /// Walks two cursors in key order (SQLite's: integers before text, text by its bytes) and
+    /// notes every row missing on one side or differing in a column.
+    static func compare(_ table: String, key: [String], expected: RowCursor, actual: RowCursor, limit: Int,
+                        into differences: inout [ProjectionDifference]) throws {
         func keyText(_ row: Row) -> String {
             key.map { "\($0)=\(plain(row[$0]))" }.joined(separator: ", ")
         }
-        let expectedByKey = Dictionary(expected.map { (keyText($0), $0) }, uniquingKeysWith: { first, _ in first })
-        let actualByKey = Dictionary(actual.map { (keyText($0), $0) }, uniquingKeysWith: { first, _ in first })
-        var differences: [ProjectionDifference] = []
-        for (rowKey, want) in expectedByKey.sorted(by: { $0.key < $1.key }) {
-            guard let have = actualByKey[rowKey] else {
-                differences.append(ProjectionDifference(table: table, key: rowKey, detail: "missing (the events make it)"))
-                continue
+        func keyValues(_ row: Row) -> [DatabaseValue] { key.map { row[$0] } }
+        var want = try expected.next().map { $0.copy() }
+        var have = try actual.next().map { $0.copy() }
+        while differences.count < limit, want != nil || have != nil {
+            let order: Int
+            if let want, let have {
+                order = SQLiteOrder.compare(keyValues(want), keyValues(have))
+            } else {
+                order = want == nil ? 1 : -1
             }
-            for column in want.columnNames {
-                let wanted: DatabaseValue = want[column], found: DatabaseValue = have[column]
-                if wanted != found {
-                    differences.append(ProjectionDifference(table: table, key: rowKey, detail: "\(column) is \(plain(found)), the events say \(plain(wanted))"))
+            if order < 0, let row = want {
+                differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
+                want = try expected.next().map { $0.copy() }
+            } else if order > 0, let row = have {
+                differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
+                have = try actual.next().map { $0.copy() }
+            } else if let wanted = want, let found = have {
+                for column in wanted.columnNames {
+                    let wantedValue: DatabaseValue = wanted[column], foundValue: DatabaseValue = found[column]
+                    if wantedValue != foundValue {
+                        differences.append(ProjectionDifference(table: table, key: keyText(wanted),
+                                                                detail: "\(column) is \(plain(foundValue)), the events say \(plain(wantedValue))"))
+                    }
                 }
+                want = try expected.next().map { $0.copy() }
+                have = try actual.next().map { $0.copy() }
             }
         }
-        for rowKey in actualByKey.keys.sorted() where expectedByKey[rowKey] == nil {
-            differences.append(ProjectionDifference(table: table, key: rowKey, detail: "present, but no event makes it"))
-        }
-        return differences
     }
 
     /// A value as a person reads it: text unquoted, NULL as NULL.

@@ -41,12 +41,19 @@ enum Projections {
             case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled: (isStart, isFinish) = (false, true)
             default: (isStart, isFinish) = (false, false)
             }
+            // The intent and the outcome are written (as JSON) when they change, not at each of
+            // the step's events: encoding them again was a sixth of a replay.
+            let previous = before.step(step.name)
+            let intentChanged = previous?.intent != step.intent, outcomeChanged = previous?.outcome != step.outcome
             try db.cachedStatement(sql: """
-                UPDATE steps SET status = ?, attempts = ?, detail = ?, intent = ?, outcome = ?, log_path = ?,
+                UPDATE steps SET status = ?, attempts = ?, detail = ?,
+                    intent = CASE WHEN ? THEN ? ELSE intent END, outcome = CASE WHEN ? THEN ? ELSE outcome END, log_path = ?,
                     started_at = CASE WHEN ? THEN ? ELSE started_at END,
                     finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
                 WHERE run_id = ? AND step = ?
-                """).execute(arguments: [step.status.rawValue, step.attempts, step.detail, try step.intent.map(json), try step.outcome.map(json),
+                """).execute(arguments: [step.status.rawValue, step.attempts, step.detail,
+                                 intentChanged, intentChanged ? try step.intent.map(json) : nil,
+                                 outcomeChanged, outcomeChanged ? try step.outcome.map(json) : nil,
                                  step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run, step.name.rawValue])
         }
 
@@ -183,13 +190,40 @@ extension Ledger {
 }
 
 extension Projections {
-    /// Folds every event of `source`, in order, into the projection tables of `target` (the same
-    /// database for a rebuild, a fresh one for a check).
+    /// Folds every event of `source`, in order, into the projection tables of `target` (the
+    /// ledger itself, for a rebuild).
     static func replay(from source: Database, into target: Database) throws {
-        var states: [String: RunState] = [:]
+        var folder = RunFolder()
+        let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
+        while let row = try cursor.next() {
+            try folder.fold(RecordedEvent(row: row), into: target)
+        }
+    }
+
+    /// The same, into several databases at once (a check's scratch partitions): this thread
+    /// reads the events, and each partition's worker folds the runs that fall to it, on a
+    /// thread of its own. Every projection row belongs to one run, so the partitions never
+    /// touch the same row, and their union is what `replay(from:into:)` makes.
+    static func replay(from source: Database, into targets: [DatabaseQueue]) throws {
+        let workers = targets.map(ReplayWorker.init(target:))
         let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try cursor.next() {
             let record = RecordedEvent(row: row)
+            var hasher = Hasher()
+            // A stable partition for each run within this process (Hasher is seeded per process).
+            hasher.combine(record.streamID)
+            if !workers[Int(UInt(bitPattern: hasher.finalize()) % UInt(workers.count))].add(record) { break }
+        }
+        // Every worker is waited for; the error of the earliest event is the one told.
+        let failures = workers.compactMap { worker in worker.finish().map { (sequence: worker.failedAt, error: $0) } }
+        if let first = failures.min(by: { $0.sequence < $1.sequence }) { throw first.error }
+    }
+
+    /// The events of each run folded into its state, and the projections written as they go.
+    struct RunFolder {
+        private var states: [String: RunState] = [:]
+
+        mutating func fold(_ record: RecordedEvent, into target: Database) throws {
             let event: RunEvent
             do {
                 event = try record.decoded()
@@ -201,5 +235,86 @@ extension Projections {
             try apply(event, record: record, before: before, after: after, db: target)
             states[record.streamID] = after
         }
+    }
+
+}
+
+/// One partition of a parallel replay: a queue of events (at most `limit` waiting, so that the
+/// reader cannot fill memory) folded on a thread of its own, in one transaction of its target.
+private final class ReplayWorker: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var queue: [RecordedEvent] = []
+    private var head = 0
+    private var ended = false
+    private var error: Error?
+    private(set) var failedAt: Int64 = .max
+    private let done = DispatchSemaphore(value: 0)
+    private let limit = 4096
+
+    init(target: DatabaseQueue) {
+        Thread { [self] in
+            do {
+                try target.write { db in
+                    var folder = Projections.RunFolder()
+                    while let record = next() {
+                        do {
+                            try folder.fold(record, into: db)
+                        } catch {
+                            fail(error, at: record.sequence)
+                            return
+                        }
+                    }
+                }
+            } catch {
+                fail(error, at: .max)
+            }
+            done.signal()
+        }.start()
+    }
+
+    /// Queues an event; false once this worker has failed (the reader can stop).
+    func add(_ record: RecordedEvent) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.count - head >= limit, error == nil { condition.wait() }
+        guard error == nil else { return false }
+        queue.append(record)
+        condition.broadcast()
+        return true
+    }
+
+    /// Waits for the worker to fold everything queued; the error it met, if any.
+    func finish() -> Error? {
+        condition.lock()
+        ended = true
+        condition.broadcast()
+        condition.unlock()
+        done.wait()
+        return error
+    }
+
+    private func next() -> RecordedEvent? {
+        condition.lock()
+        defer { condition.unlock() }
+        while head == queue.count, !ended { condition.wait() }
+        guard head < queue.count else { return nil }
+        let record = queue[head]
+        head += 1
+        if head >= 1024 {
+            queue.removeFirst(head)
+            head = 0
+        }
+        condition.broadcast()
+        return record
+    }
+
+    private func fail(_ failure: Error, at sequence: Int64) {
+        condition.lock()
+        if error == nil {
+            error = failure
+            failedAt = sequence
+        }
+        condition.broadcast()
+        condition.unlock()
     }
 }

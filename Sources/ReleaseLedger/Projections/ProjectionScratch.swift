@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+
+/// Where `checkProjections` rebuilds the projections: temporary database files (not memory: a
+/// big ledger's projections are hundreds of MB), one per worker, with the ledger's schema and no
+/// durability (they are thrown away). The first one then attaches the others, so that one query
+/// reads every partition of a table.
+final class ProjectionScratch {
+    let partitions: [DatabaseQueue]
+    let attachedNames: [String]
+    private let paths: [String]
+
+    init(partitions count: Int) throws {
+        let base = NSTemporaryDirectory() + "casa-release-verify-\(getpid())-\(UUID().uuidString)"
+        paths = (0..<count).map { "\(base)-\($0).sqlite" }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE")
+        }
+        var queues: [DatabaseQueue] = []
+        for path in paths {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            try Ledger.migrator.migrate(queue)
+            queues.append(queue)
+        }
+        partitions = queues
+        attachedNames = (1..<count).map { "partition\($0)" }
+    }
+
+    /// Attaches the other partitions to the first, once they are written: attached earlier, a
+    /// write to the first would lock them all, and their own workers with them.
+    func attachPartitions() throws {
+        try partitions[0].writeWithoutTransaction { db in
+            for (name, path) in zip(attachedNames, paths.dropFirst()) {
+                try db.execute(sql: "ATTACH DATABASE ? AS \(name)", arguments: [path])
+            }
+        }
+    }
+
+    func remove() {
+        for queue in partitions { try? queue.close() }
+        for path in paths { unlink(path) }
+    }
+}
+
+/// SQLite's order of values in an `ORDER BY` without collation: NULL, then numbers, then text
+/// by its bytes (BINARY), then blobs; so that two cursors ordered by SQLite can be merged here.
+enum SQLiteOrder {
+    static func compare(_ left: [DatabaseValue], _ right: [DatabaseValue]) -> Int {
+        for (a, b) in zip(left, right) {
+            let order = compare(a, b)
+            if order != 0 { return order }
+        }
+        return left.count - right.count
+    }
+
+    static func compare(_ a: DatabaseValue, _ b: DatabaseValue) -> Int {
+        switch (a.storage, b.storage) {
+        case (.null, .null): return 0
+        case (.null, _): return -1
+        case (_, .null): return 1
+        case (.int64(let x), .int64(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.int64(let x), .double(let y)): return Double(x) < y ? -1 : (Double(x) > y ? 1 : 0)
+        case (.double(let x), .int64(let y)): return x < Double(y) ? -1 : (x > Double(y) ? 1 : 0)
+        case (.double(let x), .double(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.int64, _), (.double, _): return -1
+        case (_, .int64), (_, .double): return 1
+        case (.string(let x), .string(let y)): return bytes(Array(x.utf8), Array(y.utf8))
+        case (.string, _): return -1
+        case (_, .string): return 1
+        case (.blob(let x), .blob(let y)): return bytes(Array(x), Array(y))
+        }
+    }
+
+    private static func bytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
+        for (a, b) in zip(x, y) where a != b { return a < b ? -1 : 1 }
+        return x.count - y.count
+    }
+}
