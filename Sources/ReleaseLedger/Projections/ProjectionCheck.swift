@@ -29,10 +29,11 @@ extension Ledger {
     /// the runs never touch the same row), into files rather than memory, and each table is
     /// compared as two cursors walked side by side in key order: the memory it takes does not
     /// grow with the ledger.
-    public func checkProjections(limit: Int = 20) throws -> [ProjectionDifference] {
+    /// (`keptRuns`: how many unfinished runs each worker keeps folded; tests make it small.)
+    public func checkProjections(limit: Int = 20, keptRuns: Int = 4096) throws -> [ProjectionDifference] {
         let scratch = try ProjectionScratch(partitions: 2)
         defer { scratch.remove() }
-        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions) }
+        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: openReader) }
         try scratch.attachPartitions()
         var differences: [ProjectionDifference] = []
         try read { ledgerDB in

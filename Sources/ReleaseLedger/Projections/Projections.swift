@@ -193,7 +193,7 @@ extension Projections {
     /// Folds every event of `source`, in order, into the projection tables of `target` (the
     /// ledger itself, for a rebuild).
     static func replay(from source: Database, into target: Database) throws {
-        var folder = RunFolder()
+        var folder = RunFolder { run, sequence in try RunFolder.events(of: run, before: sequence, in: source) }
         let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try cursor.next() {
             try folder.fold(RecordedEvent(row: row), into: target)
@@ -204,8 +204,9 @@ extension Projections {
     /// reads the events, and each partition's worker folds the runs that fall to it, on a
     /// thread of its own. Every projection row belongs to one run, so the partitions never
     /// touch the same row, and their union is what `replay(from:into:)` makes.
-    static func replay(from source: Database, into targets: [DatabaseQueue]) throws {
-        let workers = targets.map(ReplayWorker.init(target:))
+    static func replay(from source: Database, into targets: [DatabaseQueue], keptRuns: Int = 4096,
+                       openReader: @escaping () throws -> DatabaseQueue) throws {
+        let workers = targets.map { ReplayWorker(target: $0, keptRuns: keptRuns, openReader: openReader) }
         let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
         while let row = try cursor.next() {
             let record = RecordedEvent(row: row)
@@ -220,20 +221,50 @@ extension Projections {
     }
 
     /// The events of each run folded into its state, and the projections written as they go.
+    ///
+    /// Memory stays flat whatever the ledger's size: a finished run's state (completed, its lease
+    /// released) is set aside at once (a later event of it, a retraction, is rare), and at most
+    /// `keep` others are kept;
+    /// a run set aside is folded again from its earlier events (`earlier`) when it comes back.
     struct RunFolder {
         private var states: [String: RunState] = [:]
+        private let earlier: (_ run: String, _ before: Int64) throws -> [RecordedEvent]
+        private let keep: Int
+
+        init(keep: Int = 4096, earlier: @escaping (_ run: String, _ before: Int64) throws -> [RecordedEvent]) {
+            self.keep = keep
+            self.earlier = earlier
+        }
 
         mutating func fold(_ record: RecordedEvent, into target: Database) throws {
-            let event: RunEvent
+            let event = try Self.decode(record)
+            var before = states[record.streamID] ?? .initial
+            if before.version != record.streamVersion - 1 {
+                before = RunDecider.fold(try earlier(record.streamID, record.sequence).map(Self.decode))
+            }
+            let after = RunDecider.evolve(before, event)
+            try apply(event, record: record, before: before, after: after, db: target)
+            // (A run's last events are its completion, then the release of its lease.)
+            if after.isCompleted, after.lease == nil {
+                states[record.streamID] = nil
+            } else {
+                if states.count >= keep, states[record.streamID] == nil { states.removeAll(keepingCapacity: true) }
+                states[record.streamID] = after
+            }
+        }
+
+        private static func decode(_ record: RecordedEvent) throws -> RunEvent {
             do {
-                event = try record.decoded()
+                return try record.decoded()
             } catch {
                 throw LedgerError.unreadableEvent(sequence: record.sequence, reason: ErrorText.line(error))
             }
-            let before = states[record.streamID] ?? .initial
-            let after = RunDecider.evolve(before, event)
-            try apply(event, record: record, before: before, after: after, db: target)
-            states[record.streamID] = after
+        }
+
+        /// A run's events before `sequence`, in order.
+        static func events(of run: String, before sequence: Int64, in db: Database) throws -> [RecordedEvent] {
+            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE stream_id = ? AND sequence < ? ORDER BY stream_version",
+                             arguments: [run, sequence]).map(RecordedEvent.init(row:))
         }
     }
 
@@ -251,11 +282,17 @@ private final class ReplayWorker: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let limit = 4096
 
-    init(target: DatabaseQueue) {
+    init(target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> DatabaseQueue) {
         Thread { [self] in
             do {
+                // Opened the first time a run set aside comes back, on this worker's thread.
+                var reader: DatabaseQueue?
+                defer { try? reader?.close() }
                 try target.write { db in
-                    var folder = Projections.RunFolder()
+                    var folder = Projections.RunFolder(keep: keptRuns) { run, sequence in
+                        if reader == nil { reader = try openReader() }
+                        return try reader!.read { try Projections.RunFolder.events(of: run, before: sequence, in: $0) }
+                    }
                     while let record = next() {
                         do {
                             try folder.fold(record, into: db)

@@ -23,10 +23,21 @@ public final class Ledger {
     /// an append then reads one index entry instead of decoding and folding the whole stream.
     private var foldedRuns: [String: RunState] = [:]
 
-    private init(path: String, queue: DatabaseQueue, readOnly: Bool) {
+    /// What the connection was opened on: the path, or the immutable URI of a ledger read where
+    /// nothing can be written.
+    private let connectionPath: String
+
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool, connectionPath: String? = nil) {
         self.path = path
         self.queue = queue
         self.isReadOnly = readOnly
+        self.connectionPath = connectionPath ?? path
+    }
+
+    /// Another read-only connection to the same file, for a worker that reads beside the main
+    /// connection (a check's replay reloading a run it had set aside).
+    func openReader() throws -> DatabaseQueue {
+        try Self.openQueue(path: connectionPath, readOnly: true, reportedPath: path)
     }
 
     /// Opens the ledger at `path` for a command that writes, creating and migrating it as needed.
@@ -74,7 +85,7 @@ public final class Ledger {
             try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
             immutable = true
         }
-        let ledger = Ledger(path: path, queue: queue, readOnly: true)
+        let ledger = Ledger(path: path, queue: queue, readOnly: true, connectionPath: immutable ? LedgerFile.immutableURI(path) : path)
         let applied = try ledger.appliedMigrations()
         let known = Set(migrator.migrations)
         let unknown = applied.filter { !known.contains($0) }

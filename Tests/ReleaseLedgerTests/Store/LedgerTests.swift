@@ -88,6 +88,26 @@ private func started(_ runID: String) -> RunStarted {
         #expect(try ledger.state(of: run) == other.state(of: run))
     }
 
+    /// The check folds runs set aside again from their earlier events: with one run kept, every
+    /// event of interleaved runs needs it, and the projections still match, and an edit is seen.
+    @Test func theCheckFoldsRunsSetAsideAgain() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let runs = (1...5).map { "eeee000\($0)-0000-0000-0000-000000000000" }
+        for run in runs { try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date()) }
+        for round in 0..<3 {
+            for run in runs {
+                let event: RunEvent = round % 2 == 0 ? .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)) : .leaseReleased(LeaseReleased(holder: holder))
+                try ledger.append([event], to: run, expectedVersion: round + 1, actor: "u@h", at: Date())
+            }
+        }
+        #expect(try ledger.checkProjections(keptRuns: 1) == [])
+        #expect(try ledger.checkProjections() == [])
+        try ledger.queue.write { db in try db.execute(sql: "UPDATE runs SET status = 'completed' WHERE run_id = ?", arguments: [runs[2]]) }
+        let differences = try ledger.checkProjections(keptRuns: 1)
+        #expect(differences.map(\.description) == ["runs row run_id=\(runs[2]): status is completed, the events say running"], "\(differences)")
+    }
+
     @Test func eventsCannotBeUpdatedOrDeleted() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
