@@ -14,19 +14,38 @@ public enum HashChain {
         sequence: Int64, streamID: String, streamVersion: Int, type: String,
         payload: String, recordedAt: String, actor: String
     ) -> Data {
-        var bytes = Data()
-        for field in [String(sequence), streamID, String(streamVersion), type, recordedAt, actor, payload] {
-            let utf8 = Data(field.utf8)
-            bytes.append(contentsOf: "\(utf8.count):".utf8)
-            bytes.append(utf8)
+        var bytes: [UInt8] = []
+        appendCanonical(sequence: sequence, streamID: streamID, streamVersion: streamVersion, type: type,
+                        payload: payload, recordedAt: recordedAt, actor: actor, to: &bytes)
+        return Data(bytes)
+    }
+
+    /// The canonical bytes written into `bytes` (emptied first), so that a walk of the chain
+    /// reuses one buffer instead of allocating per field and per event.
+    static func appendCanonical(sequence: Int64, streamID: String, streamVersion: Int, type: String,
+                                payload: String, recordedAt: String, actor: String, to bytes: inout [UInt8]) {
+        bytes.removeAll(keepingCapacity: true)
+        func field(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                bytes.append(contentsOf: String(utf8.count).utf8)
+                bytes.append(UInt8(ascii: ":"))
+                bytes.append(contentsOf: utf8)
+            }
         }
-        return bytes
+        field(String(sequence)); field(streamID); field(String(streamVersion)); field(type)
+        field(recordedAt); field(actor); field(payload)
     }
 
     public static func hash(previous: String, canonical: Data) -> String {
+        canonical.withUnsafeBytes { hash(previous: previous, canonical: $0) }
+    }
+
+    static func hash(previous: String, canonical: UnsafeRawBufferPointer) -> String {
         var hasher = SHA256()
-        hasher.update(data: Data(previous.utf8))
-        hasher.update(data: canonical)
+        var previous = previous
+        previous.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        hasher.update(bufferPointer: canonical)
         return Hex.encode(hasher.finalize())
     }
 

@@ -80,6 +80,10 @@ import ReleaseStateMachine
         #expect(forged.stdout.contains("publications row run_id=\(runID)"), "\(forged.stdout)")
         #expect(forged.stdout.contains("build_number is 7, the events say 1"), "\(forged.stdout)")
         #expect(forged.stderr.contains("rebuild-projections"))
+        // --chain-only walks the chain alone, and says what it did not check.
+        let chainOnly = try workspace.run(["verify", "--chain-only"])
+        #expect(chainOnly.status == 0 && chainOnly.stdout.contains("the hash chain is intact (the projections were not checked: --chain-only)"),
+                "\(chainOnly.stdout)\(chainOnly.stderr)")
 
         #expect(try workspace.sqlite3("UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
         #expect(try workspace.sqlite3("UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
