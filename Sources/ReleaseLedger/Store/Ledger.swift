@@ -253,13 +253,16 @@ public final class Ledger {
         if isReadOnly { throw LedgerError.cannotOpen(path: path, reason: "opened read-only") }
         var result: T?
         var head: ChainAnchor?
+        var ended = false
         do {
             try queue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     if LedgerFile.hasMoved(db) { throw LedgerError.moved(path: self.path) }
                     result = try body(db)
-                    head = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
-                        .map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
+                    let last = try Row.fetchOne(db, sql: "SELECT sequence, hash, type FROM events ORDER BY sequence DESC LIMIT 1")
+                    head = last.map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
+                    // A released lease ends a command's work on a run: the anchor is flushed there.
+                    ended = last.map { ($0["type"] as String) == RunEvent.leaseReleasedType } ?? false
                     return .commit
                 }
             }
@@ -268,7 +271,7 @@ public final class Ledger {
         }
         // The anchor is a lower bound of the log's head: an anchor left behind (a full disk) is
         // still true, so failing to move it must not make a committed append look failed.
-        if let head, head != anchoredHead, (try? head.write(for: path)) != nil { anchoredHead = head }
+        if let head, head != anchoredHead, (try? head.write(for: path, durable: ended)) != nil { anchoredHead = head }
         return result!
     }
 

@@ -238,12 +238,15 @@ public struct PublicationRetracted: Codable, Equatable, Sendable {
 }
 
 extension RunEvent {
+    /// The stored type of `.leaseReleased`: the event that ends a command's work on a run.
+    public static let leaseReleasedType = "LeaseReleased"
+
     /// The event's type, as stored in the ledger's `type` column.
     public var typeName: String {
         switch self {
         case .runStarted: return "RunStarted"
         case .leaseAcquired: return "LeaseAcquired"
-        case .leaseReleased: return "LeaseReleased"
+        case .leaseReleased: return Self.leaseReleasedType
         case .stepStarted: return "StepStarted"
         case .stepSucceeded: return "StepSucceeded"
         case .stepFailed: return "StepFailed"

@@ -108,6 +108,28 @@ private func started(_ runID: String) -> RunStarted {
         #expect(differences.map(\.description) == ["runs row run_id=\(runs[2]): status is completed, the events say running"], "\(differences)")
     }
 
+    /// The anchor follows every append, and is flushed where a command's work ends; one renamed
+    /// into place but never flushed can read back empty after a power cut: as good as none.
+    @Test func theAnchorFollowsAppendsAndAnEmptyOneIsNone() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = "ffff0001-0000-0000-0000-000000000000"
+        try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        let head = try #require(try ChainAnchor.read(for: ledger.path))
+        let events = try ledger.events(of: run)
+        #expect(head.sequence == 2 && head.hash == events.last?.hash)
+        try ledger.append([.leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 2, actor: "u@h", at: Date())
+        #expect(try ChainAnchor.read(for: ledger.path)?.sequence == 3)
+        let last = try #require(try ledger.events(of: run).last)
+        #expect(try ledger.checkAnchor() == .agrees(ChainAnchor(sequence: 3, hash: last.hash)))
+
+        try Data().write(to: URL(fileURLWithPath: ChainAnchor.path(for: ledger.path)))
+        #expect(try ledger.checkAnchor() == .absent)
+        try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: ChainAnchor.path(for: ledger.path)))
+        #expect(throws: (any Error).self) { try ledger.checkAnchor() }
+    }
+
     @Test func eventsCannotBeUpdatedOrDeleted() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
