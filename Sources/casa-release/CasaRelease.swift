@@ -41,7 +41,12 @@ enum Main {
             exit(0)
         }
         // Global options are described only when one comes before the command.
-        let valuesBeforeCommand = given.first?.hasPrefix("-") == true ? Set(catalog.globalOptions.filter(\.value.takesValue).keys) : []
+        #if DEBUG
+        // The tests run the debug build: a global option added without its name here fails them all.
+        let described = catalog.globalOptions.mapValues(\.takesValue)
+        precondition(described == GlobalOptions.knownNames, "GlobalOptions.knownNames is not what the parser says: \(described)")
+        #endif
+        let valuesBeforeCommand = Set(GlobalOptions.knownNames.filter(\.value).keys)
         let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
         let arguments: [String]
         switch CommandLineRepair.repair(normalized, catalog: catalog) {

@@ -6,6 +6,7 @@ import ReleaseStateMachine
 /// `casa-release provenance TARGET [--format text|json|slsa|dot]`
 struct Provenance: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "provenance",
         abstract: "Trace an image to what made it: publications, run, environment, run image, base, ISO or upstream image.",
         discussion: """
         TARGET is an image path, an image_id, a sha256 (or a unique prefix of at least 6 digits), \

@@ -5,7 +5,7 @@ import ReleaseStateMachine
 
 /// `casa-release runs`
 struct Runs: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List runs, most recent first.")
+    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List runs, most recent first.")
 
     @OptionGroup var global: GlobalOptions
 
@@ -30,7 +30,7 @@ struct Runs: ParsableCommand {
 
 /// `casa-release status [RUN]`
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a run's steps: status, attempts, times and outputs (default: the most recent run).")
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show a run's steps: status, attempts, times and outputs (default: the most recent run).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -81,7 +81,7 @@ struct Status: ParsableCommand {
 
 /// `casa-release log RUN`
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show a run's events, in order.")
+    static let configuration = CommandConfiguration(commandName: "log", abstract: "Show a run's events, in order.")
 
     @OptionGroup var global: GlobalOptions
 

@@ -5,6 +5,7 @@ import ReleaseLedger
 /// `casa-release resume [RUN]`
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "resume",
         abstract: "Continue an interrupted or failed run exactly where it stopped (default: the most recent unfinished run)."
     )
 

@@ -7,6 +7,7 @@ import ReleaseStateMachine
 /// `casa-release rollback RUN|FILE [keep=yes] [--yes]`
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rollback",
         abstract: "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
         discussion: """
         A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into \

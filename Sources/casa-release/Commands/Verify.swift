@@ -7,6 +7,7 @@ import ReleaseStateMachine
 /// `casa-release verify [--artifacts]`
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "verify",
         abstract: "Check the ledger: its hash chain, its end against the head anchor, every projection against the events; with --artifacts, every recorded local file too (exit 65 on a mismatch).",
         discussion: """
         The hash chain proves no event was changed or removed inside the log. The head anchor \

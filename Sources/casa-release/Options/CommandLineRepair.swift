@@ -13,19 +13,23 @@ enum CommandLineRepair {
         case problem(String)
     }
 
+    /// What the parser answers by itself when it comes first.
+    static let answeredAlone: Set<String> = ["--version", "--help", "-h", "-help"]
+
     static func repair(_ arguments: [String], catalog: CommandCatalog) -> Verdict {
         var leading: [String] = []
         var index = 0
-        let globalOptions = arguments.first?.hasPrefix("-") == true ? catalog.globalOptions : [:]
+        // --version and --help need no repair, nor the description of the global options.
+        if let first = arguments.first, Self.answeredAlone.contains(first) { return .arguments(arguments) }
         // Global options before the command.
         while index < arguments.count, arguments[index].hasPrefix("-"), arguments[index] != "--" {
             let (name, hasValue) = split(arguments[index])
-            guard let info = globalOptions[name] else {
+            guard let takesValue = GlobalOptions.knownNames[name] else {
                 // --help, --version and what the parser says about anything else.
                 return .arguments(arguments)
             }
             leading.append(arguments[index])
-            if info.takesValue, !hasValue, index + 1 < arguments.count {
+            if takesValue, !hasValue, index + 1 < arguments.count {
                 leading.append(arguments[index + 1])
                 index += 1
             }
@@ -62,6 +66,15 @@ enum CommandLineRepair {
                 continue
             }
             let (name, hasValue) = split(argument)
+            // A global option needs no repair, nor the command described.
+            if let takesValue = GlobalOptions.knownNames[name] {
+                rest.append(argument)
+                if takesValue, !hasValue, position < arguments.count {
+                    rest.append(arguments[position])
+                    position += 1
+                }
+                continue
+            }
             if let info = options()[name] {
                 if info.isYesNo, !hasValue, !(position < arguments.count && StrictBool(argument: arguments[position]) != nil) {
                     rest.append("--\(name)=yes")

@@ -19,6 +19,11 @@ struct GlobalOptions: ParsableArguments {
     @Flag(name: [.customShort("v"), .customLong("verbose")], help: "Say more: each skipped step on a line of its own.")
     var verbose = false
 
+    /// The global options by name, and whether each takes a value: what the parser's own
+    /// description of this type says (checked at every start of a debug build, so the tests
+    /// check it), known here so that a start need not describe the type (a JSON dump, ms).
+    static let knownNames: [String: Bool] = ["base-dir": true, "base-directory": true, "ledger": true, "json": false, "v": false, "verbose": false]
+
     /// Where this command writes, in the format and detail asked for.
     var output: Output { Output(json: json, verbose: verbose) }
 
