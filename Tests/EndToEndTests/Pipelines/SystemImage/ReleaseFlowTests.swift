@@ -151,7 +151,10 @@ import ReleaseStateMachine
         let workspace = try Workspace()
         let lonely = workspace.root + "/lonely"
         try FileManager.default.createDirectory(atPath: lonely, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: Workspace.binary, toPath: lonely + "/casa-release")
+        // Copied by `cp`, not by this process: a copy written here has its descriptor open while
+        // other tests' threads fork, and a child that inherited it makes the exec fail with
+        // "Text file busy" (ETXTBSY).
+        _ = try workspace.shell("cp '\(Workspace.binary)' '\(lonely)/casa-release'")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: lonely + "/casa-release")
         process.arguments = ["create_base_image", "type=system", "image_version=ubuntu-24.04", "--base-dir", workspace.base, "--ledger", lonely + "/ledger.sqlite"]
