@@ -55,10 +55,16 @@ struct Status: ParsableCommand {
         } else {
             throw CommandFailure(.usage, "no runs recorded yet")
         }
+        let run = try ledger.run(runID)
         // Operator steps: the table's ATTEMPTS and STARTED say nothing of them (an operator works
         // outside the run), so when each began to wait, who confirmed it and the last failed check.
-        let history = OperatorStepHistory.of(try ledger.events(of: runID).map { (try $0.decoded(), $0.recordedAt) })
-        let report = Report(run: try ledger.run(runID), steps: try ledger.steps(of: runID), publications: try ledger.publications(of: runID),
+        // Only pipelines that have some read the run's events for it (decoding them is most of a
+        // `status` otherwise).
+        let hasOperatorSteps = PipelineKind(rawValue: run.pipeline).map { kind in
+            Pipeline.definition(of: kind).steps.contains { $0.kind == .operatorStep }
+        } ?? true
+        let history = hasOperatorSteps ? OperatorStepHistory.of(try ledger.events(of: runID).map { (try $0.decoded(), $0.recordedAt) }) : []
+        let report = Report(run: run, steps: try ledger.steps(of: runID), publications: try ledger.publications(of: runID),
                             operatorSteps: history)
         if global.json { return try output.emitJSON(report) }
         var lines = ["run \(report.run.runID)", "  pipeline \(report.run.pipeline)", "  status   \(report.run.status)", "  started  \(report.run.startedAt)"]
@@ -73,7 +79,7 @@ struct Status: ParsableCommand {
         if !history.isEmpty {
             output.result("operator steps:\n" + history.map { "  " + $0.line }.joined(separator: "\n"))
         }
-        if let waiting = try ledger.state(of: runID).steps.first(where: { $0.status == .awaitingOperator }) {
+        if hasOperatorSteps, let waiting = try ledger.state(of: runID).steps.first(where: { $0.status == .awaitingOperator }) {
             output.result("waiting for an operator at \(waiting.name):\n\(waiting.instructions ?? "")\nwhen it is done: casa-release confirm \(runID) \(waiting.name)")
         }
     }
