@@ -48,20 +48,33 @@ enum Main {
         #endif
         let valuesBeforeCommand = Set(GlobalOptions.knownNames.filter(\.value).keys)
         let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
-        let arguments: [String]
-        switch CommandLineRepair.repair(normalized, catalog: catalog) {
-        case .arguments(let repaired): arguments = repaired
-        case .problem(let problem):
-            StandardStreams.error("casa-release: \(problem)\n")
-            exit(ExitStatus.usage.rawValue)
+        func usable(_ verdict: CommandLineRepair.Verdict) -> [String] {
+            switch verdict {
+            case .arguments(let repaired):
+                if let problem = ArgumentChecks.problem(in: repaired) {
+                    StandardStreams.error("casa-release: \(problem)\n")
+                    exit(ExitStatus.usage.rawValue)
+                }
+                return repaired
+            case .problem(let problem):
+                StandardStreams.error("casa-release: \(problem)\n")
+                exit(ExitStatus.usage.rawValue)
+            }
         }
-        if let problem = ArgumentChecks.problem(in: arguments) {
-            StandardStreams.error("casa-release: \(problem)\n")
-            exit(ExitStatus.usage.rawValue)
-        }
+        // A correct command line is parsed as it is; only one the parser refuses is repaired
+        // with the command's description (a yes/no option alone, a typo named with the nearest
+        // names), which costs a few milliseconds of every start otherwise.
+        var arguments = usable(CommandLineRepair.repair(normalized, catalog: catalog, describing: false))
         var command: ParsableCommand
         do {
-            command = try CasaRelease.parseAsRoot(arguments)
+            do {
+                command = try CasaRelease.parseAsRoot(arguments)
+            } catch where CasaRelease.exitCode(for: error) != .success {
+                let repaired = usable(CommandLineRepair.repair(normalized, catalog: catalog))
+                guard repaired != arguments else { throw error }
+                arguments = repaired
+                command = try CasaRelease.parseAsRoot(arguments)
+            }
         } catch {
             let code = CasaRelease.exitCode(for: error)
             if code == .success {

@@ -16,7 +16,11 @@ enum CommandLineRepair {
     /// What the parser answers by itself when it comes first.
     static let answeredAlone: Set<String> = ["--version", "--help", "-h", "-help"]
 
-    static func repair(_ arguments: [String], catalog: CommandCatalog) -> Verdict {
+    /// `describing: false` repairs what needs no description of the command (global options,
+    /// command names, help) and passes the command's options through as given: what a correct
+    /// command line needs, without the milliseconds a description costs. The caller repairs
+    /// again, describing, when the parser refuses the result.
+    static func repair(_ arguments: [String], catalog: CommandCatalog, describing: Bool = true) -> Verdict {
         var leading: [String] = []
         var index = 0
         // --version and --help need no repair, nor the description of the global options.
@@ -73,6 +77,10 @@ enum CommandLineRepair {
                     rest.append(arguments[position])
                     position += 1
                 }
+                continue
+            }
+            guard describing else {
+                rest.append(argument)
                 continue
             }
             if let info = options()[name] {
