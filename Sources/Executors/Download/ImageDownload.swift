@@ -179,12 +179,7 @@ public enum ImageDownload {
             throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
         }
         // What the fetch hashed as it wrote, while the partial file is still what it left.
-        let digests: FileDigests
-        if let known = intent.known, let status = LocalFiles.status(intent.partial), known.size == status.size, known.modified == status.modified {
-            digests = FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
-        } else {
-            digests = try FileDigests.compute(path: intent.partial, label: "check \(FilePath.lastComponent(intent.output))")
-        }
+        let digests = try FileDigests.compute(path: intent.partial, unlessStill: intent.known, label: "check \(FilePath.lastComponent(intent.output))")
         var problems: [String] = []
         if digests.size != intent.size { problems.append("\(digests.size) bytes instead of \(intent.size)") }
         if digests.md5 != intent.md5.lowercased() { problems.append("md5 \(digests.md5) instead of \(intent.md5)") }

@@ -43,62 +43,31 @@ private final class HashWorker<Function: HashFunction>: @unchecked Sendable {
     private enum Item {
         case bytes(Data)
         case startOver
-        case end
     }
 
-    private let condition = NSCondition()
-    private var queue: [Item] = []
-    private var head = 0
-    private var waiting = 0
-    private let limit: Int
+    private let queue: BoundedQueue<Item>
     private var result: (String, Int64)?
     private let done = DispatchSemaphore(value: 0)
 
     init(limit: Int) {
-        self.limit = limit
+        queue = BoundedQueue(limit: limit)
         Thread { [self] in hashUntilTheEnd() }.start()
     }
 
-    func feed(_ piece: Data) {
-        condition.lock()
-        while waiting + piece.count > limit, waiting > 0 { condition.wait() }
-        queue.append(.bytes(piece))
-        waiting += piece.count
-        condition.broadcast()
-        condition.unlock()
-    }
+    func feed(_ piece: Data) { queue.put(.bytes(piece), weight: piece.count) }
 
-    func startOver() { enqueue(.startOver) }
+    func startOver() { queue.put(.startOver, weight: 0) }
 
     func finish() -> (String, Int64) {
-        enqueue(.end)
+        queue.close()
         done.wait()
         return result!
-    }
-
-    private func enqueue(_ item: Item) {
-        condition.lock()
-        queue.append(item)
-        condition.broadcast()
-        condition.unlock()
     }
 
     private func hashUntilTheEnd() {
         var function = Function()
         var size: Int64 = 0
-        while true {
-            condition.lock()
-            while head == queue.count { condition.wait() }
-            let item = queue[head]
-            head += 1
-            // Drop what was taken now and then, not at every piece (removeFirst is O(n)).
-            if head >= 1024 {
-                queue.removeFirst(head)
-                head = 0
-            }
-            if case .bytes(let piece) = item { waiting -= piece.count }
-            condition.broadcast()
-            condition.unlock()
+        while let item = queue.take() {
             switch item {
             case .bytes(let piece):
                 piece.withUnsafeBytes { function.update(bufferPointer: $0) }
@@ -106,11 +75,9 @@ private final class HashWorker<Function: HashFunction>: @unchecked Sendable {
             case .startOver:
                 function = Function()
                 size = 0
-            case .end:
-                result = (Hex.encode(function.finalize()), size)
-                done.signal()
-                return
             }
         }
+        result = (Hex.encode(function.finalize()), size)
+        done.signal()
     }
 }

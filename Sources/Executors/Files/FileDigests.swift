@@ -40,6 +40,15 @@ extension FileDigests {
         return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256.finalize()))
     }
 
+    /// The digests a step took of a file it wrote (`known`), while the file keeps the size and
+    /// modification time it had then; otherwise (or without them) the file is read.
+    public static func compute(path: String, unlessStill known: KnownDigests?, label: String? = nil) throws -> FileDigests {
+        if let known, let status = LocalFiles.status(path), status.size == known.size, status.modified == known.modified {
+            return FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
+        }
+        return try compute(path: path, label: label)
+    }
+
     /// `compute(path:)` with a copy of the file into `destination` made at the same time by the
     /// kernel (`copy_file_range`, on a second thread): the copy costs no user-space read or write
     /// and runs beside the hashing, instead of after each block of it. The copy is made from the

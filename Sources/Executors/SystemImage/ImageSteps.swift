@@ -49,12 +49,7 @@ public enum ImageSteps {
         }
         // The file the copy wrote, untouched since (same size and modification time): its bytes
         // were hashed as they were copied, and reading 1 GiB again would tell nothing more.
-        let digests: FileDigests
-        if let known = intent.known, known.size == status.size, known.modified == status.modified {
-            digests = FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
-        } else {
-            digests = try FileDigests.compute(path: intent.image)
-        }
+        let digests = try FileDigests.compute(path: intent.image, unlessStill: intent.known)
         let sidecar = intent.sidecar.described(size: digests.size, md5: digests.md5, imageID: intent.imageID)
         try LocalFiles.writeAtomically(Data(sidecar.rendered.utf8), to: intent.sidecarPath)
         return ImageDescription(image: intent.image, sidecarPath: intent.sidecarPath, sidecar: sidecar,

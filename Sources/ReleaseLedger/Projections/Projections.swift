@@ -273,14 +273,11 @@ extension Projections {
 /// One partition of a parallel replay: a queue of events (at most `limit` waiting, so that the
 /// reader cannot fill memory) folded on a thread of its own, in one transaction of its target.
 private final class ReplayWorker: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var queue: [RecordedEvent] = []
-    private var head = 0
-    private var ended = false
+    private let queue = BoundedQueue<RecordedEvent>(limit: 4096)
+    private let lock = NSLock()
     private var error: Error?
     private(set) var failedAt: Int64 = .max
     private let done = DispatchSemaphore(value: 0)
-    private let limit = 4096
 
     init(target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> DatabaseQueue) {
         Thread { [self] in
@@ -293,7 +290,7 @@ private final class ReplayWorker: @unchecked Sendable {
                         if reader == nil { reader = try openReader() }
                         return try reader!.read { try Projections.RunFolder.events(of: run, before: sequence, in: $0) }
                     }
-                    while let record = next() {
+                    while let record = queue.take() {
                         do {
                             try folder.fold(record, into: db)
                         } catch {
@@ -311,47 +308,25 @@ private final class ReplayWorker: @unchecked Sendable {
 
     /// Queues an event; false once this worker has failed (the reader can stop).
     func add(_ record: RecordedEvent) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        while queue.count - head >= limit, error == nil { condition.wait() }
-        guard error == nil else { return false }
-        queue.append(record)
-        condition.broadcast()
-        return true
+        queue.put(record)
     }
 
     /// Waits for the worker to fold everything queued; the error it met, if any.
     func finish() -> Error? {
-        condition.lock()
-        ended = true
-        condition.broadcast()
-        condition.unlock()
+        queue.close()
         done.wait()
+        lock.lock()
+        defer { lock.unlock() }
         return error
     }
 
-    private func next() -> RecordedEvent? {
-        condition.lock()
-        defer { condition.unlock() }
-        while head == queue.count, !ended { condition.wait() }
-        guard head < queue.count else { return nil }
-        let record = queue[head]
-        head += 1
-        if head >= 1024 {
-            queue.removeFirst(head)
-            head = 0
-        }
-        condition.broadcast()
-        return record
-    }
-
     private func fail(_ failure: Error, at sequence: Int64) {
-        condition.lock()
+        lock.lock()
         if error == nil {
             error = failure
             failedAt = sequence
         }
-        condition.broadcast()
-        condition.unlock()
+        lock.unlock()
+        queue.cancel()
     }
 }

@@ -287,8 +287,9 @@ public final class Ledger {
     static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: Database) throws -> (recorded: [RecordedEvent], state: RunState) {
         guard !events.isEmpty else { return ([], state) }
         let recordedAt = Timestamps.iso8601(time)
-        var previousHash = try String.fetchOne(db, sql: "SELECT hash FROM events ORDER BY sequence DESC LIMIT 1") ?? HashChain.genesis
-        var sequence = try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM events") ?? 0
+        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
+        var previousHash: String = head?[1] ?? HashChain.genesis
+        var sequence: Int64 = head?[0] ?? 0
         var state = state
         var recorded: [RecordedEvent] = []
         for event in events {

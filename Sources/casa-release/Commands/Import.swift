@@ -63,7 +63,7 @@ struct Import: ParsableCommand {
 
     func run() throws {
         let output = global.output
-        ProgressLines.enabled = transfers.settings().showProgress && !global.json
+        ProgressLines.enabled = transfers.progressShown(json: global.json)
         let path: String
         let scan: ImportScanner.Scan
         if URLArgument.looksLikeURL(directory) {

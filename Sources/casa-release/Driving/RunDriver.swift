@@ -104,10 +104,7 @@ struct RunDriver {
         return settings
     }
 
-    /// Progress lines on a terminal without --quiet; --json keeps standard error for one final line.
-    private var progressShown: Bool {
-        transfers.settings().showProgress && !output.json
-    }
+    private var progressShown: Bool { transfers.progressShown(json: output.json) }
 
     private func steps() throws -> Ending {
         try sweepStaleTemporaries()

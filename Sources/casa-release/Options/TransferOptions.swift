@@ -37,4 +37,9 @@ struct TransferOptions: ParsableArguments {
         if let retries { settings.attempts = retries + 1 }
         return settings
     }
+
+    /// Progress lines on a terminal without --quiet; --json keeps standard error for one final line.
+    func progressShown(json: Bool) -> Bool {
+        settings().showProgress && !json
+    }
 }

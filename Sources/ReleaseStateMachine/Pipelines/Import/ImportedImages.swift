@@ -48,20 +48,6 @@ public struct ImportedPublication: Codable, Equatable, Sendable {
     }
 }
 
-/// Size and digests of a file: MD5 (what casa-distro clients verify) and SHA-256 (what provenance
-/// uses). Executors compute them in one read.
-public struct FileDigests: Codable, Equatable, Sendable {
-    public var size: Int64
-    public var md5: String
-    public var sha256: String
-
-    public init(size: Int64, md5: String, sha256: String) {
-        self.size = size
-        self.md5 = md5
-        self.sha256 = sha256
-    }
-}
-
 /// Record these images. The scan is done before the run starts (it is the run's input); the
 /// step only writes them to the ledger, so recording is its whole effect.
 public struct RecordImportsIntent: Codable, Equatable, Sendable {

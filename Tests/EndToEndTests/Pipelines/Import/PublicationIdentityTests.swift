@@ -145,4 +145,20 @@ import ReleaseStateMachine
         #expect(again.status == 65 && again.stdout.contains("nothing new to record"), "\(again.stdout)")
         #expect(try workspace.run(["verify", "--artifacts"]).status == 0, "a server's sidecar is no local artifact")
     }
+
+    /// A server that is not there, or a directory it does not have: one line, the right exit
+    /// code, and no ledger made for nothing.
+    @Test func aListingThatCannotBeReadRecordsNothing() throws {
+        let workspace = try Workspace()
+        let unreachable = try workspace.run(["import", "http://127.0.0.1:1/download/"], environment: ["CASA_RELEASE_RETRY_DELAY": "0.01"])
+        #expect(unreachable.status == 75, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.split(separator: "\n").last?.hasPrefix("casa-release: listing http://127.0.0.1:1/download/ failed 5 times") == true,
+                "\(unreachable.stderr)")
+        try FileManager.default.createDirectory(atPath: workspace.root + "/www", withIntermediateDirectories: true)
+        let server = try WebDAVServer(directory: workspace.root + "/nginx", root: workspace.root + "/www")
+        defer { server.stop() }
+        let missing = try workspace.run(["import", server.url("nosuch")])
+        #expect(missing.status == 65 && missing.stderr == "casa-release: \(server.url("nosuch")) has no listing (404)\n", "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "no ledger made for nothing")
+    }
 }
