@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 @testable import ReleaseLedger
 import ReleaseStateMachine
@@ -128,6 +129,47 @@ private func started(_ runID: String) -> RunStarted {
         #expect(try ledger.checkAnchor() == .absent)
         try Data("garbage\n".utf8).write(to: URL(fileURLWithPath: ChainAnchor.path(for: ledger.path)))
         #expect(throws: (any Error).self) { try ledger.checkAnchor() }
+    }
+
+    /// The anchor is overwritten in place: two writers and a reader at once never see anything
+    /// but one whole line of one writer, and a longer line an earlier version left is trimmed.
+    @Test func anchorsWrittenInPlaceAtOnceStayWhole() throws {
+        let directory = TemporaryDirectory()
+        let ledgerPath = directory.file("l.sqlite")
+        // Sequences of different widths, so that a torn or leftover line would show.
+        let written: [[ChainAnchor]] = [
+            (1...400).map { ChainAnchor(sequence: Int64($0), hash: String(repeating: "a", count: 64)) },
+            (1...400).map { ChainAnchor(sequence: Int64($0) * 1_000_003, hash: String(repeating: "b", count: 64)) },
+        ]
+        let all = Set(written.flatMap { $0.map { "\($0.sequence) \($0.hash)" } })
+        try written[0][0].write(for: ledgerPath, durable: false)
+        let reads = Mutex<[String]>([])
+        let failures = Mutex<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 3) { worker in
+            if worker < 2 {
+                for anchor in written[worker] {
+                    do { try anchor.write(for: ledgerPath, durable: false) } catch { failures.withLock { $0.append("\(error)") } }
+                }
+            } else {
+                for _ in 0..<800 {
+                    do {
+                        let anchor = try ChainAnchor.read(for: ledgerPath)
+                        reads.withLock { $0.append(anchor.map { "\($0.sequence) \($0.hash)" } ?? "none") }
+                    } catch { failures.withLock { $0.append("\(error)") } }
+                }
+            }
+        }
+        #expect(failures.withLock { $0 } == [])
+        #expect(reads.withLock { $0.allSatisfy(all.contains) })
+        let size = try FileManager.default.attributesOfItem(atPath: ChainAnchor.path(for: ledgerPath))[.size] as? Int
+        #expect(size == written[0][0].line.count)
+
+        let longer = "7 " + String(repeating: "c", count: 64) + "\n" + String(repeating: " ", count: 100) + "\n"
+        try Data(longer.utf8).write(to: URL(fileURLWithPath: ChainAnchor.path(for: ledgerPath)))
+        #expect(try ChainAnchor.read(for: ledgerPath)?.sequence == 7)
+        try ChainAnchor(sequence: 8, hash: String(repeating: "d", count: 64)).write(for: ledgerPath, durable: true)
+        let text = try String(contentsOfFile: ChainAnchor.path(for: ledgerPath), encoding: .utf8)
+        #expect(text == String(repeating: " ", count: 19) + "8 " + String(repeating: "d", count: 64) + "\n")
     }
 
     @Test func eventsCannotBeUpdatedOrDeleted() throws {
