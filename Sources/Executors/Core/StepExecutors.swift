@@ -32,6 +32,7 @@ public enum StepExecutors {
         case .virtualBox(let intent): return .virtualBox(try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers))
         // Recording is the whole effect of an import: the images were read before the run started.
         case .recordImports(let intent): return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
+        case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath))
         }
     }
 
@@ -40,8 +41,12 @@ public enum StepExecutors {
     /// verify) are simply performed again: they only read.
     public static func reconcile(_ intent: StepIntent, transfers: TransferSettings = TransferSettings()) throws -> StepOutcome? {
         switch intent {
-        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage, .locateDownload:
+        // create-docker's steps other than a build are made again: rendering, tagging and
+        // checking are idempotent.
+        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage, .locateDownload,
+             .docker(.renderContexts), .docker(.tag), .docker(.describe):
             return nil
+        case .docker(.build(let intent)): return DockerImageSteps.reconcileBuild(intent).map { .docker(.built($0)) }
         case .fetchImage(let intent): return ImageDownload.reconcileFetch(intent).map(StepOutcome.fetchedImage)
         case .verifyDownload(let intent): return try ImageDownload.reconcileVerify(intent).map(StepOutcome.verifiedDownload)
         case .renderDefinition(let intent): return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)

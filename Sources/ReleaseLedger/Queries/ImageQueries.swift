@@ -14,6 +14,8 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
     case fileName(String)
     /// A published file's URL: its target directory and file name.
     case url(target: String, file: String)
+    /// A docker image, `cati/<name>:<tag>` (a registry host before it is dropped).
+    case dockerImage(String)
 
     public var description: String {
         switch self {
@@ -22,6 +24,7 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
         case .sha256Prefix(let prefix): return "sha256 \(prefix)"
         case .fileName(let name): return name
         case .url(let target, let file): return (target.hasSuffix("/") ? target : target + "/") + file
+        case .dockerImage(let reference): return reference
         }
     }
 
@@ -30,11 +33,30 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
         if let scheme = text.range(of: "://"), !text[..<scheme.lowerBound].isEmpty {
             return .url(target: FilePath.directory(text) + "/", file: FilePath.lastComponent(text))
         }
+        if let docker = dockerImage(text) { return .dockerImage(docker) }
         if text.contains("/") { return .path(text) }
         let lower = text.lowercased()
+        if lower.hasPrefix("sha256:"), lower.count > 13, lower.dropFirst(7).allSatisfy(\.isHexDigit) { return .sha256Prefix(String(lower.dropFirst(7))) }
         if UUID(uuidString: text) != nil { return .imageID(lower) }
         if lower.count >= 6, lower.count <= 64, lower.allSatisfy(\.isHexDigit) { return .sha256Prefix(lower) }
         return .fileName(text)
+    }
+}
+
+extension ImageReference {
+    /// `[registry/]cati/<name>:<tag>` as `cati/<name>:<tag>`, or nil when `text` is not a docker
+    /// reference in the distribution spec's form (a path like `./a:b` or `/x/y:z` is not one).
+    static func dockerImage(_ text: String) -> String? {
+        guard !text.hasPrefix("/"), !text.hasPrefix("."), let colon = text.lastIndex(of: ":"),
+              !text[colon...].contains("/") else { return nil }
+        var components = text[..<colon].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        // A first component with a dot, a port or `localhost` is a registry host (the spec's rule).
+        if components.count > 1, let first = components.first, first.contains(".") || first.contains(":") || first == "localhost" {
+            components.removeFirst()
+        }
+        let name = components.joined(separator: "/"), tag = String(text[text.index(after: colon)...])
+        guard DockerReference.isValidName(name), DockerReference.isValidTag(tag), name.contains("/") else { return nil }
+        return name + ":" + tag
     }
 }
 
@@ -108,6 +130,9 @@ extension Ledger {
             if records.isEmpty { records = try fetchImages(db, "o.image_id = ?", [name]) }
         case .url(let target, let file):
             records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
+        case .dockerImage(let reference):
+            records = try fetchImages(db, "o.path = ?", [reference])
+            if let latest = records.max(by: { $0.recordedAt < $1.recordedAt }) { return latest }
         }
         let groups = Dictionary(grouping: records, by: \.identity)
         guard !groups.isEmpty else { throw LedgerError.unknownImage(reference.description) }

@@ -13,6 +13,8 @@ public enum IntentPlanner {
             if let intent = try userImageIntent(for: name, in: state, started: started) { return intent }
         case .downloadImage:
             return try downloadIntent(for: name, in: state, started: started)
+        case .dockerImages:
+            return try dockerImagesIntent(for: name, in: state, started: started)
         case .virtualBoxBaseImage:
             if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
         case .virtualBoxUserImage:

@@ -21,6 +21,9 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     /// `casa-release import DIR`: images made before casa-release, recorded with their sidecars'
     /// links, so that provenance chains reach them. One step, recorded in one transaction.
     case importImages = "import-images"
+    /// `create-docker`: image definitions built with buildah into an OCI layout, dependencies
+    /// first; the run's own steps list names one build step per image.
+    case dockerImages = "docker-images"
 }
 
 /// Who carries a step out.
@@ -151,7 +154,18 @@ public struct Pipeline: Equatable, Sendable {
             ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .importImages:
             return Pipeline(kind: kind, steps: [StepDefinition(.recordImports)])
+        case .dockerImages:
+            // The steps every run has; `steps(of:)` puts one build step per image in between.
+            return Pipeline(kind: kind, steps: [StepDefinition(.resolveDefinitions), StepDefinition(.tagImages), StepDefinition(.describe)])
         }
+    }
+
+    /// The steps a run of `kind` with `parameters` records in `RunStarted`: the pipeline's, with
+    /// create-docker's build steps (one per planned image) after resolve-definitions.
+    public static func steps(of kind: PipelineKind, _ parameters: RunParameters) -> [StepName] {
+        let names = definition(of: kind).steps.map(\.name)
+        guard kind == .dockerImages, let docker = parameters.dockerImages else { return names }
+        return [.resolveDefinitions] + docker.images.map(\.stepName) + [.tagImages, .describe]
     }
 
     public func step(named name: StepName) -> StepDefinition? {

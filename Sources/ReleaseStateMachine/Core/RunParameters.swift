@@ -10,6 +10,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var download: DownloadParameters?
     public var virtualBoxBaseImage: VirtualBoxBaseImageParameters?
     public var importImages: ImportParameters?
+    public var dockerImages: DockerImagesParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
@@ -18,7 +19,8 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
                 userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
                 virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
-                publication: PublicationParameters? = nil, commandLine: [String] = []) {
+                publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil, commandLine: [String] = []) {
+        self.dockerImages = dockerImages
         self.importImages = importImages
         self.virtualBoxBaseImage = virtualBoxBaseImage
         self.download = download

@@ -26,6 +26,7 @@ public enum StepIntent: Equatable, Sendable {
     case verifyDownload(VerifyDownloadIntent)
     case virtualBox(VirtualBoxIntent)
     case recordImports(RecordImportsIntent)
+    case docker(DockerIntent)
 }
 
 extension StepIntent: Codable {
@@ -56,6 +57,7 @@ extension StepIntent: Codable {
         case .verifyDownload: return "verify-download"
         case .virtualBox: return "virtualbox"
         case .recordImports: return "record-imports"
+        case .docker: return "docker"
         }
     }
 
@@ -86,6 +88,7 @@ extension StepIntent: Codable {
         case "verify-download": self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
         case "record-imports": self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
+        case "docker": self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -118,6 +121,7 @@ extension StepIntent: Codable {
         case .verifyDownload(let intent): try container.encode(intent, forKey: .intent)
         case .virtualBox(let intent): try container.encode(intent, forKey: .intent)
         case .recordImports(let intent): try container.encode(intent, forKey: .intent)
+        case .docker(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }
@@ -126,7 +130,7 @@ extension StepIntent {
     /// Whether the step runs external processes, and so gets a log file of its own.
     public var runsProcesses: Bool {
         switch self {
-        case .buildImage, .install, .virtualBox: return true
+        case .buildImage, .install, .virtualBox, .docker(.build), .docker(.tag): return true
         default: return false
         }
     }

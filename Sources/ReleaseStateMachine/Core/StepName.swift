@@ -64,6 +64,9 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let copyInstall = StepName("copy-install")
     public static let writeImageID = StepName("write-image-id")
     public static let setUpDesktop = StepName("set-up-desktop")
+    // create-docker (with describe; the build steps are `build-<name>:<tag>`, one per image).
+    public static let resolveDefinitions = StepName("resolve-definitions")
+    public static let tagImages = StepName("tag")
     // casa-release import.
     public static let recordImports = StepName("record-imports")
 }

@@ -24,6 +24,7 @@ public enum StepOutcome: Equatable, Sendable {
     case verifiedDownload(VerifiedDownload)
     case virtualBox(VirtualBoxEffect)
     case importedImages(ImportedImages)
+    case docker(DockerEffect)
 }
 
 /// An image on the local disk with its complete sidecar and its digests.
@@ -75,6 +76,7 @@ extension StepOutcome: Codable {
         case .verifiedDownload: return "verified-download"
         case .virtualBox: return "virtualbox"
         case .importedImages: return "imported-images"
+        case .docker: return "docker"
         }
     }
 
@@ -103,6 +105,7 @@ extension StepOutcome: Codable {
         case "verified-download": self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
         case "imported-images": self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
+        case "docker": self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -133,6 +136,7 @@ extension StepOutcome: Codable {
         case .verifiedDownload(let value): try container.encode(value, forKey: .outcome)
         case .virtualBox(let value): try container.encode(value, forKey: .outcome)
         case .importedImages(let value): try container.encode(value, forKey: .outcome)
+        case .docker(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

@@ -118,6 +118,13 @@ public enum RunProvenance {
             return imported.images.map {
                 ProducedImage(path: $0.image, imageID: $0.imageID, sha256: $0.sha256, md5: $0.md5, size: $0.size, origin: .imported)
             }
+        case .dockerImages:
+            guard case .docker(.described(let images))? = state.outcome(of: .describe) else { return [] }
+            // An image found up to date was made by the run named in `upToDateSince`, not this one.
+            return images.filter { $0.upToDateSince == nil }.map {
+                ProducedImage(path: DockerReference.namespace + $0.reference, imageID: nil, sha256: DockerDigest.hex($0.manifestDigest),
+                              md5: nil, size: $0.size, origin: .made)
+            }
         case .systemBaseImage, .recipeBaseImage, .userImage, .virtualBoxBaseImage, .virtualBoxUserImage:
             guard let image = state.image else { return [] }
             return [ProducedImage(path: image.image, imageID: image.imageID, sha256: image.sha256, md5: image.md5,
@@ -172,6 +179,14 @@ public enum RunProvenance {
                 inputs.append(ProvenanceInput(role: .iso, name: FilePath.lastComponent(iso.path), path: iso.path, url: iso.url,
                                               sha256: iso.sha256, size: iso.size))
             }
+        case .dockerImages:
+            guard case .docker(.described(let images))? = state.outcome(of: .describe),
+                  let image = images.first(where: { DockerReference.namespace + $0.reference == output.path }) else { break }
+            for base in image.baseImages {
+                inputs.append(ProvenanceInput(role: .base, name: base.reference, sha256: DockerDigest.hex(base.digest)))
+            }
+            inputs.append(ProvenanceInput(role: .definition, name: image.definition, path: image.definitionDirectory, sha256: image.contextSHA256))
+            inputs.append(ProvenanceInput(role: .recipe, name: "Dockerfile", path: image.definitionDirectory, sha256: image.dockerfileSHA256))
         case .importImages:
             guard case .importedImages(let imported)? = state.outcome(of: .recordImports),
                   let image = imported.images.first(where: { $0.image == output.path }) else { break }

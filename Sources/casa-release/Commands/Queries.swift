@@ -151,6 +151,22 @@ enum Describe {
         case .verifiedDownload(let verified)?: return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
         case .virtualBox(let effect)?: return virtualBox(effect)
         case .importedImages(let imported)?: return "\(imported.images.count) image\(imported.images.count == 1 ? "" : "s") from \(imported.directory)"
+        case .docker(let effect)?: return docker(effect)
+        }
+    }
+
+    private static func docker(_ effect: DockerEffect) -> String {
+        switch effect {
+        case .renderedContexts(let contexts):
+            return contexts.map { "\($0.reference) (context sha256 \($0.contextSHA256.prefix(12))…)" }.joined(separator: ", ")
+        case .built(let image):
+            return "cati/\(image.reference) \(image.manifestDigest.prefix(19))… (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.size) bytes)"
+                + (image.upToDateSince.map { ", up to date since run \($0.prefix(8))" } ?? "")
+        case .tagged(let images), .described(let images):
+            return images.map { image in
+                let name = "cati/" + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
+                return image.tags.map { "\(name):\($0)" }.joined(separator: ", ")
+            }.joined(separator: "; ")
         }
     }
 

@@ -19,8 +19,10 @@ enum Failpoint {
     static func hit(_ step: StepName, _ moment: Moment) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"] else { return }
         for entry in setting.split(separator: ",") {
-            let parts = entry.split(separator: ":", maxSplits: 1).map(String.init)
-            guard parts.count == 2, parts[0] == step.rawValue else { continue }
+            // The moment is after the last colon: build steps are named build-<name>:<tag>.
+            guard let colon = entry.lastIndex(of: ":") else { continue }
+            let parts = [String(entry[..<colon]), String(entry[entry.index(after: colon)...])]
+            guard parts[0] == step.rawValue else { continue }
             if parts[1] == Moment.pause.rawValue, moment == .before {
                 StandardStreams.error("casa-release: failpoint \(entry): stopping (pid \(getpid()))\n")
                 raise(SIGSTOP)

@@ -20,7 +20,7 @@ enum RunLauncher {
         var chosen = chosen
         if let logRoot, chosen.logDirectory == nil { chosen.logDirectory = logRoot + "/" + runID }
         let started = RunStarted(
-            runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name),
+            runID: runID, pipeline: pipeline, steps: Pipeline.steps(of: pipeline, parameters),
             parameters: parameters, chosen: chosen, host: ProcessIdentity.host, user: ProcessIdentity.user,
             tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version].merging(tools) { $1 })
         try ledger.execute(.start(started), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
@@ -80,6 +80,15 @@ enum RunLauncher {
             summary["md5"] = downloaded.md5
             summary["sha256"] = downloaded.sha256
             summary["image_id"] = located.imageID
+        }
+        if case .docker(.described(let images))? = state.outcome(of: .describe) {
+            for image in images {
+                let name = DockerReference.namespace + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
+                lines.append((image.upToDateSince.map { "\(DockerReference.namespace)\(image.reference) is up to date (built by run \($0))" }
+                              ?? "built \(DockerReference.namespace)\(image.reference)")
+                             + " \(image.manifestDigest), tags " + image.tags.map { "\(name):\($0)" }.joined(separator: ", "))
+                summary["image " + DockerReference.namespace + image.reference] = image.manifestDigest
+            }
         }
         if output.json {
             try? output.emitJSON(summary)

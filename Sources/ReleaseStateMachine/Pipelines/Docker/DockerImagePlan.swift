@@ -62,12 +62,21 @@ public enum DockerImagePlanner {
         // The images, their parameters applied.
         var images: [String: [PlannedDockerImage]] = [:]
         var owner: [String: String] = [:]
+        // A definition whose names cannot be expanded (no casa_version given) is an error only
+        // if it is chosen: `image_names=casa-run:*` needs no value for another image's template.
+        var unexpandable: [String: DockerDefinitionError] = [:]
         for definition in definitions {
             for source in definition.sources {
                 var parameters = source.templateParameters
                 if parameters["casa_version"] == nil, let casaVersion { parameters["casa_version"] = casaVersion }
-                let name = try PercentTemplate.expand(source.name, parameters, file: definition.file)
-                let tags = try source.tags.map { try PercentTemplate.expand($0, parameters, file: definition.file) }
+                let name: String, tags: [String]
+                do {
+                    name = try PercentTemplate.expand(source.name, parameters, file: definition.file)
+                    tags = try source.tags.map { try PercentTemplate.expand($0, parameters, file: definition.file) }
+                } catch let error as DockerDefinitionError {
+                    unexpandable[definition.key] = unexpandable[definition.key] ?? error
+                    continue
+                }
                 for tag in tags {
                     try DockerReference.check(name: name, tag: tag, file: definition.file)
                 }
@@ -80,6 +89,7 @@ public enum DockerImagePlanner {
                     definition: definition.key, directory: definition.directory, reference: reference, name: name, tags: tags,
                     visibility: source.visibility, parameters: parameters, dependencies: []))
             }
+            if unexpandable[definition.key] != nil { images[definition.key] = nil }
         }
 
         // The definitions chosen by the patterns, and what they need, transitively.
@@ -91,6 +101,7 @@ public enum DockerImagePlanner {
         for pattern in patterns where !definitions.contains(where: { definition in
             (images[definition.key] ?? []).contains { image in image.tags.contains { matches(pattern, image.name + ":" + $0) } }
         }) {
+            if let first = unexpandable.keys.sorted().first, let error = unexpandable[first] { throw error }
             let known = images.values.flatMap { $0.map(\.reference) }.sorted()
             throw DockerDefinitionError("image_names=\(pattern)", "no image definition matches (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
@@ -98,6 +109,7 @@ public enum DockerImagePlanner {
         var pending = matching.map(\.key)
         while let key = pending.popLast() {
             guard chosen.insert(key).inserted else { continue }
+            if let error = unexpandable[key] { throw error }
             pending += needs[key] ?? []
         }
 

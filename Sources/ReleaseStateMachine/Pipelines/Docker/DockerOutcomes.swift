@@ -1,0 +1,85 @@
+import Foundation
+
+/// What a step of `create-docker` did.
+public enum DockerEffect: Codable, Equatable, Sendable {
+    case renderedContexts([RenderedDockerContext])
+    case built(BuiltDockerImage)
+    case tagged([BuiltDockerImage])
+    case described([BuiltDockerImage])
+}
+
+/// One image's build context, rendered.
+public struct RenderedDockerContext: Codable, Equatable, Sendable {
+    public var reference: String
+    public var directory: String
+    /// SHA-256 over every file of the context (path, mode, content), the Dockerfile included.
+    public var contextSHA256: String
+    public var dockerfileSHA256: String
+    /// The images the Dockerfile's `FROM` lines name (`scratch` left out), in order.
+    public var baseImages: [String]
+
+    public init(reference: String, directory: String, contextSHA256: String, dockerfileSHA256: String, baseImages: [String]) {
+        self.reference = reference
+        self.directory = directory
+        self.contextSHA256 = contextSHA256
+        self.dockerfileSHA256 = dockerfileSHA256
+        self.baseImages = baseImages
+    }
+}
+
+/// A base image a build started from, by digest.
+public struct DockerBaseImage: Codable, Equatable, Sendable {
+    public var reference: String
+    /// `sha256:...` of its manifest.
+    public var digest: String
+
+    public init(reference: String, digest: String) {
+        self.reference = reference
+        self.digest = digest
+    }
+}
+
+/// An image as built (or found up to date): what identifies it, and what went into it.
+public struct BuiltDockerImage: Codable, Equatable, Sendable {
+    /// `<name>:<tag>` of the built tag; the registry path is `cati/<name>`.
+    public var reference: String
+    public var tags: [String]
+    public var visibility: DockerVisibility
+    /// `sha256:...` of the OCI manifest, of the config, and of each layer, as in the OCI layout.
+    public var manifestDigest: String
+    public var configDigest: String
+    public var layers: [String]
+    /// The manifest's, the config's and the layers' sizes together.
+    public var size: Int64
+    public var definition: String
+    public var definitionDirectory: String
+    public var contextSHA256: String
+    public var dockerfileSHA256: String
+    public var parameters: [String: String]
+    public var baseImages: [DockerBaseImage]
+    /// What `buildah --version` said.
+    public var builder: String
+    /// The run that built it, when this run found it up to date (nothing was built).
+    public var upToDateSince: String?
+
+    public init(reference: String, tags: [String], visibility: DockerVisibility, manifestDigest: String, configDigest: String,
+                layers: [String], size: Int64, definition: String, definitionDirectory: String, contextSHA256: String,
+                dockerfileSHA256: String, parameters: [String: String], baseImages: [DockerBaseImage], builder: String,
+                upToDateSince: String? = nil) {
+        self.reference = reference
+        self.tags = tags
+        self.visibility = visibility
+        self.manifestDigest = manifestDigest
+        self.configDigest = configDigest
+        self.layers = layers
+        self.size = size
+        self.definition = definition
+        self.definitionDirectory = definitionDirectory
+        self.contextSHA256 = contextSHA256
+        self.dockerfileSHA256 = dockerfileSHA256
+        self.parameters = parameters
+        self.baseImages = baseImages
+        self.builder = builder
+        self.upToDateSince = upToDateSince
+    }
+}
