@@ -6,14 +6,8 @@ import ReleaseStateMachine
 /// Image definitions: the seed's search path, casa-distro's YAML read strictly, templates, and a
 /// true topological order; every mistake one error naming its file.
 @Suite struct DockerDefinitionTests {
-    /// The definitions shipped in `share/docker`, found from the package's root.
-    static var shipped: String {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("share/docker").path
-    }
+    /// The definitions shipped in `share/docker`.
+    static var shipped: String { packageRoot + "/share/docker" }
 
     /// Writes a definition `key` below `root`: its yaml and a Dockerfile.
     static func define(_ root: String, _ key: String, _ yaml: String, dockerfile: String? = "FROM scratch\n") throws {

@@ -5,15 +5,8 @@ import ReleaseStateMachine
 
 /// The two recipe forms give the same plan, and the same definition file.
 @Suite struct RecipeLoaderTests {
-    /// The example recipe, found from the package's root: the nearest directory above this file
-    /// that holds Package.swift.
-    static var example: String {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
-            directory.deleteLastPathComponent()
-        }
-        return directory.appendingPathComponent("Examples/image-recipes/casa-run/5.4").path
-    }
+    /// The example recipe.
+    static var example: String { packageRoot + "/Examples/image-recipes/casa-run/5.4" }
 
     /// casa-distro's form of the example recipe, written the way casa-distro's recipes are.
     static let buildImagePy = #"""

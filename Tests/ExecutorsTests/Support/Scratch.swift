@@ -3,6 +3,15 @@ import Testing
 @testable import Executors
 import ReleaseStateMachine
 
+/// The package's root: the nearest directory above this file that holds Package.swift.
+let packageRoot: String = {
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+        directory.deleteLastPathComponent()
+    }
+    return directory.path
+}()
+
 /// A scratch directory for one test, removed at the end.
 final class Scratch {
     let path: String
