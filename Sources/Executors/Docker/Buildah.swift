@@ -10,6 +10,9 @@ struct Buildah {
 
     static func locate(_ storage: DockerStorage) throws -> Buildah {
         if let explicit = ProcessInfo.processInfo.environment["CASA_RELEASE_BUILDAH"], !explicit.isEmpty {
+            guard FileManager.default.isExecutableFile(atPath: explicit) else {
+                throw ExecutorError(.unavailable, "CASA_RELEASE_BUILDAH=\(explicit) is not an executable")
+            }
             return Buildah(path: explicit, storage: storage)
         }
         guard let path = ProcessRunner.which("buildah") else {

@@ -102,10 +102,11 @@ public enum DockerImageSteps {
         let buildah = try Buildah.locate(intent.storage)
         let layout = OCILayout(directory: intent.storage.layout)
         for image in intent.images {
-            let name = DockerReference.namespace + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
-            for tag in image.tags {
-                try layout.tag(name + ":" + tag, image.manifestDigest)
-                try buildah.run(["tag", DockerReference.namespace + image.reference, name + ":" + tag], logPath: logPath, what: "tagging \(name):\(tag)")
+            for reference in image.taggedReferences {
+                try layout.tag(reference, image.manifestDigest)
+                if reference != image.fullReference {
+                    try buildah.run(["tag", image.fullReference, reference], logPath: logPath, what: "tagging \(reference)")
+                }
             }
         }
         return intent.images
@@ -116,14 +117,11 @@ public enum DockerImageSteps {
     static func describe(_ intent: TagDockerImages) throws -> [BuiltDockerImage] {
         let layout = OCILayout(directory: intent.storage.layout)
         for image in intent.images {
-            let name = DockerReference.namespace + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
-            for tag in image.tags {
-                guard try layout.digest(of: name + ":" + tag) == image.manifestDigest else {
-                    throw ExecutorError(.badInput, "\(name):\(tag) in \(intent.storage.layout) is no longer \(image.manifestDigest)")
-                }
+            for reference in image.taggedReferences where try layout.digest(of: reference) != image.manifestDigest {
+                throw ExecutorError(.badInput, "\(reference) in \(intent.storage.layout) is no longer \(image.manifestDigest)")
             }
             let contents = try layout.contents(of: image.manifestDigest)
-            for digest in [contents.config] + contents.layers { _ = try layout.blob(digest) }
+            for digest in [contents.config] + contents.layers { try layout.checkBlob(digest) }
         }
         return intent.images
     }

@@ -39,7 +39,18 @@ struct OCILayout {
 
     func blobPath(_ digest: String) -> String { directory + "/blobs/sha256/" + DockerDigest.hex(digest) }
 
-    /// A blob's bytes, checked against its digest.
+    /// A blob is there and its bytes match its digest, read as a stream (layers can be large).
+    func checkBlob(_ digest: String) throws {
+        let path = blobPath(digest)
+        guard LocalFiles.status(path)?.isRegular == true else {
+            throw ExecutorError(.badInput, "the OCI layout \(directory) lacks the blob \(digest)")
+        }
+        guard try FileDigests.compute(path: path).sha256 == DockerDigest.hex(digest) else {
+            throw ExecutorError(.badInput, "the blob \(digest) in \(directory) does not match its digest")
+        }
+    }
+
+    /// A small blob's bytes (a manifest), checked against its digest.
     func blob(_ digest: String) throws -> Data {
         guard let data = FileManager.default.contents(atPath: blobPath(digest)) else {
             throw ExecutorError(.badInput, "the OCI layout \(directory) lacks the blob \(digest)")

@@ -17,31 +17,27 @@ import Yams
 /// Every mistake is reported with the file, line and column it is at.
 enum RecipeYAML {
     static func parse(_ text: String, file: String) throws -> LocatedRecipe {
-        let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw RecipeError(file, nil, "the recipe is empty") }
-            root = node
-        } catch let error as YamlError {
-            throw ExecutorError(.badInput, "cannot load the recipe \(describe(error, file: file))")
-        } catch let error as RecipeError {
-            throw error.executorError
-        }
-        do {
-            return try recipe(root, file: file)
+            return try recipe(try reader(file).compose(text, empty: "the recipe is empty"), file: file)
         } catch let error as RecipeError {
             throw error.executorError
         }
     }
 
+    private static func reader(_ file: String) -> StrictYAML {
+        StrictYAML { mark, message in RecipeError(file, mark, message) }
+    }
+
     private static func recipe(_ root: Node, file: String) throws -> LocatedRecipe {
-        let top = try mapping(root, file, "the recipe", allowed: ["name", "base", "metadata", "steps"])
+        let yaml = reader(file)
+        let top = try yaml.mapping(root, "the recipe", allowed: ["name", "base", "metadata", "steps"])
         guard let baseNode = top["base"] else { throw RecipeError(file, root.mark, "the recipe has no `base:` (the base image's file name, e.g. casa-system-ubuntu-24.04.{extension})") }
-        let base = try string(baseNode, file, "base")
-        let name = try top["name"].map { try string($0, file, "name") } ?? "casa-image"
+        let base = try yaml.string(baseNode, "base")
+        let name = try top["name"].map { try yaml.string($0, "name") } ?? "casa-image"
         var metadata = ImageSidecar(members: [])
         if let node = top["metadata"] {
-            for (key, value) in try pairs(node, file, "metadata") {
-                metadata = metadata.setting(try string(key, file, "a metadata key"), try json(value, file))
+            for (key, value) in try yaml.pairs(node, "metadata") {
+                metadata = metadata.setting(try yaml.string(key, "a metadata key"), try json(value, file))
             }
         }
         guard let stepsNode = top["steps"], case .sequence(let stepNodes) = stepsNode else {
@@ -51,9 +47,9 @@ enum RecipeYAML {
         var lines: [[Int?]] = []
         var seen = Set<String>()
         for stepNode in stepNodes {
-            let step = try mapping(stepNode, file, "a step", allowed: ["name", "description", "operations"])
+            let step = try yaml.mapping(stepNode, "a step", allowed: ["name", "description", "operations"])
             guard let nameNode = step["name"] else { throw RecipeError(file, stepNode.mark, "a step needs a `name:`") }
-            let stepName = try string(nameNode, file, "a step name")
+            let stepName = try yaml.string(nameNode, "a step name")
             guard seen.insert(stepName).inserted else { throw RecipeError(file, nameNode.mark, "two steps are named \(stepName)") }
             guard let operationsNode = step["operations"], case .sequence(let operationNodes) = operationsNode else {
                 throw RecipeError(file, (step["operations"] ?? stepNode).mark, "step \(stepName) needs `operations:`, a list")
@@ -71,13 +67,14 @@ enum RecipeYAML {
     }
 
     private static func operation(_ node: Node, _ file: String, _ step: String) throws -> RecipeOperation {
-        let entries = try pairs(node, file, "an operation")
+        let yaml = reader(file)
+        let entries = try yaml.pairs(node, "an operation")
         guard entries.count == 1, let (keyNode, value) = entries.first else {
             throw RecipeError(file, node.mark, "step \(step): an operation is one `name: arguments` pair (\(RecipeOperation.operationNames.joined(separator: ", ")))")
         }
-        let op = try string(keyNode, file, "an operation name")
+        let op = try yaml.string(keyNode, "an operation name")
         func fields(_ allowed: [String], required: [String]) throws -> [String: Node] {
-            let map = try mapping(value, file, op, allowed: allowed)
+            let map = try yaml.mapping(value, op, allowed: allowed)
             for key in required where map[key] == nil {
                 throw RecipeError(file, value.mark, "step \(step): \(op) needs `\(key):`")
             }
@@ -86,54 +83,32 @@ enum RecipeYAML {
         func copy() throws -> RecipeCopy {
             let map = try fields(["source", "destination", "preserve_symlinks", "preserve_ext_symlinks"], required: ["source", "destination"])
             return RecipeCopy(
-                source: try string(map["source"]!, file, "source"), destination: try string(map["destination"]!, file, "destination"),
+                source: try yaml.string(map["source"]!, "source"), destination: try yaml.string(map["destination"]!, "destination"),
                 preserveSymlinks: try map["preserve_symlinks"].map { try bool($0, file) } ?? true,
                 preserveExternalSymlinks: try map["preserve_ext_symlinks"].map { try bool($0, file) } ?? true)
         }
         switch op {
         // A block scalar (`|`) ends with a newline that is not part of the command.
-        case "run_root": return .runRoot(try string(value, file, op).trimmingCharacters(in: .newlines))
-        case "run_user": return .runUser(try string(value, file, op).trimmingCharacters(in: .newlines))
+        case "run_root": return .runRoot(try yaml.string(value, op).trimmingCharacters(in: .newlines))
+        case "run_user": return .runUser(try yaml.string(value, op).trimmingCharacters(in: .newlines))
         case "copy_root": return .copyRoot(try copy())
         case "copy_user": return .copyUser(try copy())
         case "symlink":
             let map = try fields(["target", "link"], required: ["target", "link"])
-            return .symlink(target: try string(map["target"]!, file, "target"), link: try string(map["link"]!, file, "link"))
+            return .symlink(target: try yaml.string(map["target"]!, "target"), link: try yaml.string(map["link"]!, "link"))
         case "environment":
-            return .environment(try pairs(value, file, op).map { EnvironmentVariable(try string($0.0, file, "a variable name"), try string($0.1, file, "a value")) })
+            return .environment(try yaml.pairs(value, op).map { EnvironmentVariable(try yaml.string($0.0, "a variable name"), try yaml.string($0.1, "a value")) })
         case "extract_tar":
             let map = try fields(["source", "destination"], required: ["source", "destination"])
-            return .extractTar(source: try string(map["source"]!, file, "source"), destination: try string(map["destination"]!, file, "destination"))
+            return .extractTar(source: try yaml.string(map["source"]!, "source"), destination: try yaml.string(map["destination"]!, "destination"))
         case "install_casa_distro":
-            return .installCasaDistro(destination: try string(value, file, op))
+            return .installCasaDistro(destination: try yaml.string(value, op))
         default:
             throw RecipeError(file, keyNode.mark, "step \(step): unknown operation `\(op)`; known: \(RecipeOperation.operationNames.joined(separator: ", "))")
         }
     }
 
     // MARK: node helpers
-
-    private static func pairs(_ node: Node, _ file: String, _ what: String) throws -> [(Node, Node)] {
-        guard case .mapping(let map) = node else { throw RecipeError(file, node.mark, "\(what) must be a mapping (`key: value`)") }
-        return map.map { ($0.key, $0.value) }
-    }
-
-    private static func mapping(_ node: Node, _ file: String, _ what: String, allowed: [String]) throws -> [String: Node] {
-        var result: [String: Node] = [:]
-        for (key, value) in try pairs(node, file, what) {
-            let name = try string(key, file, "a key")
-            guard allowed.contains(name) else {
-                throw RecipeError(file, key.mark, "unknown key `\(name)` in \(what); expected \(allowed.joined(separator: ", "))")
-            }
-            result[name] = value
-        }
-        return result
-    }
-
-    private static func string(_ node: Node, _ file: String, _ what: String) throws -> String {
-        guard case .scalar(let scalar) = node else { throw RecipeError(file, node.mark, "\(what) must be text") }
-        return scalar.string
-    }
 
     private static func bool(_ node: Node, _ file: String) throws -> Bool {
         guard let value = node.bool else { throw RecipeError(file, node.mark, "expected true or false") }
@@ -153,18 +128,9 @@ enum RecipeYAML {
         case .sequence(let items):
             return .array(try items.map { try json($0, file) })
         case .mapping(let map):
-            return .object(try map.map { JSONMember(try string($0.key, file, "a key"), try json($0.value, file)) })
+            return .object(try map.map { JSONMember(try reader(file).string($0.key, "a key"), try json($0.value, file)) })
         default:
             throw RecipeError(file, node.mark, "aliases are not supported in recipes")
-        }
-    }
-
-    private static func describe(_ error: YamlError, file: String) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
-            return "\(file):\(mark.line): column \(mark.column): \(problem)"
-        default:
-            return "\(file): \(error)"
         }
     }
 

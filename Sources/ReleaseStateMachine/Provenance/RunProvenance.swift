@@ -122,7 +122,7 @@ public enum RunProvenance {
             guard case .docker(.described(let images))? = state.outcome(of: .describe) else { return [] }
             // An image found up to date was made by the run named in `upToDateSince`, not this one.
             return images.filter { $0.upToDateSince == nil }.map {
-                ProducedImage(path: DockerReference.namespace + $0.reference, imageID: nil, sha256: DockerDigest.hex($0.manifestDigest),
+                ProducedImage(path: $0.fullReference, imageID: nil, sha256: DockerDigest.hex($0.manifestDigest),
                               md5: nil, size: $0.size, origin: .made)
             }
         case .systemBaseImage, .recipeBaseImage, .userImage, .virtualBoxBaseImage, .virtualBoxUserImage:
@@ -181,7 +181,7 @@ public enum RunProvenance {
             }
         case .dockerImages:
             guard case .docker(.described(let images))? = state.outcome(of: .describe),
-                  let image = images.first(where: { DockerReference.namespace + $0.reference == output.path }) else { break }
+                  let image = images.first(where: { $0.fullReference == output.path }) else { break }
             for base in image.baseImages {
                 inputs.append(ProvenanceInput(role: .base, name: base.reference, sha256: DockerDigest.hex(base.digest)))
             }

@@ -160,13 +160,10 @@ enum Describe {
         case .renderedContexts(let contexts):
             return contexts.map { "\($0.reference) (context sha256 \($0.contextSHA256.prefix(12))…)" }.joined(separator: ", ")
         case .built(let image):
-            return "cati/\(image.reference) \(image.manifestDigest.prefix(19))… (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.size) bytes)"
+            return "\(image.fullReference) \(image.manifestDigest.prefix(19))… (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.size) bytes)"
                 + (image.upToDateSince.map { ", up to date since run \($0.prefix(8))" } ?? "")
         case .tagged(let images), .described(let images):
-            return images.map { image in
-                let name = "cati/" + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
-                return image.tags.map { "\(name):\($0)" }.joined(separator: ", ")
-            }.joined(separator: "; ")
+            return images.map { $0.taggedReferences.joined(separator: ", ") }.joined(separator: "; ")
         }
     }
 

@@ -83,11 +83,9 @@ enum RunLauncher {
         }
         if case .docker(.described(let images))? = state.outcome(of: .describe) {
             for image in images {
-                let name = DockerReference.namespace + image.reference.prefix(upTo: image.reference.lastIndex(of: ":")!)
-                lines.append((image.upToDateSince.map { "\(DockerReference.namespace)\(image.reference) is up to date (built by run \($0))" }
-                              ?? "built \(DockerReference.namespace)\(image.reference)")
-                             + " \(image.manifestDigest), tags " + image.tags.map { "\(name):\($0)" }.joined(separator: ", "))
-                summary["image " + DockerReference.namespace + image.reference] = image.manifestDigest
+                lines.append((image.upToDateSince.map { "\(image.fullReference) is up to date (built by run \($0))" } ?? "built \(image.fullReference)")
+                             + " \(image.manifestDigest), tags " + image.taggedReferences.joined(separator: ", "))
+                summary["image " + image.fullReference] = image.manifestDigest
             }
         }
         if output.json {

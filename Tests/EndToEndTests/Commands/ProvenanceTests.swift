@@ -133,9 +133,9 @@ import ReleaseStateMachine
         #expect(dot.stdout.hasPrefix("digraph provenance {") && dot.stdout.hasSuffix("}\n"))
         #expect(dot.stdout.components(separatedBy: " -> ").count - 1 == graph.edges.count)
         // Graphviz reads what casa-release writes. The tests need it (.ci/run installs graphviz):
-        // without it this fails, everywhere, and says what to install.
-        #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/dot"), "Graphviz's dot is missing: apt-get install -y graphviz")
-        #expect(try workspace.shell("'\(Workspace.binary)' provenance '\(workspace.userImage)' --format dot --base-dir '\(workspace.base)' | dot -Tsvg | head -c 5") == "<?xml")
+        // without it the pipeline prints nothing and this fails, everywhere, saying what to install.
+        let svg = try workspace.shell("'\(Workspace.binary)' provenance '\(workspace.userImage)' --format dot --base-dir '\(workspace.base)' | dot -Tsvg | head -c 5")
+        #expect(svg == "<?xml", "Graphviz's dot did not render the graph (apt-get install -y graphviz)")
     }
 
     /// A system image is a copy of its upstream file: two of them have the same bytes, and

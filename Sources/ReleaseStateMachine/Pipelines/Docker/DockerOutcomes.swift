@@ -82,4 +82,13 @@ public struct BuiltDockerImage: Codable, Equatable, Sendable {
         self.builder = builder
         self.upToDateSince = upToDateSince
     }
+
+    /// `cati/<name>:<tag>` of the built tag.
+    public var fullReference: String { DockerReference.namespace + reference }
+
+    /// `cati/<name>:<tag>` of every tag, the built one last.
+    public var taggedReferences: [String] {
+        let name = DockerReference.namespace + reference.prefix(upTo: reference.lastIndex(of: ":") ?? reference.endIndex)
+        return tags.map { name + ":" + $0 }
+    }
 }

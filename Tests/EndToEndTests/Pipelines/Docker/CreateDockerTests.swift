@@ -131,6 +131,15 @@ import ReleaseStateMachine
         #expect(runs.isEmpty, "no run recorded")
     }
 
+    @Test func aMissingBuildahIsExit69AndNothingIsRecorded() throws {
+        let workspace = try Workspace()
+        let result = try workspace.run(["create-docker", "casa_version=5.4"], environment: ["CASA_RELEASE_BUILDAH": workspace.root + "/no-buildah"])
+        #expect(result.status == 69, "\(result.stderr)")
+        #expect(result.stderr == "casa-release: CASA_RELEASE_BUILDAH=\(workspace.root)/no-buildah is not an executable\n", "\(result.stderr)")
+        let runs = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try workspace.runIDs() : []
+        #expect(runs.isEmpty, "no run recorded")
+    }
+
     @Test func badArgumentsAreExit64() throws {
         let workspace = try Workspace()
         let empty = try workspace.run(["create-docker", "image_names=,"])
