@@ -22,6 +22,7 @@ struct CasaRelease: ParsableCommand {
             CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self, Confirm.self, Rollback.self, DownloadImage.self,
             Runs.self, Status.self, Log.self, Verify.self, RebuildProjections.self, Provenance.self, Audit.self, Import.self,
             CreateDocker.self,
+            PublishDocker.self,
         ]
     )
 }

@@ -33,6 +33,7 @@ public enum StepExecutors {
         // Recording is the whole effect of an import: the images were read before the run started.
         case .recordImports(let intent): return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath))
+        case .dockerPublication(let intent): return .dockerPublication(try DockerPublicationSteps.perform(intent, transfers: transfers))
         }
     }
 
@@ -45,6 +46,10 @@ public enum StepExecutors {
         // checking are idempotent.
         case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage, .locateDownload,
              .docker(.renderContexts), .docker(.tag), .docker(.describe):
+            return nil
+        // publish-docker's steps are made again: blobs and manifests are content-addressed (a
+        // push again only asks), and a tag already on the pushed digest is left as it is.
+        case .dockerPublication:
             return nil
         case .docker(.build(let intent)): return DockerImageSteps.reconcileBuild(intent).map { .docker(.built($0)) }
         case .fetchImage(let intent): return ImageDownload.reconcileFetch(intent).map(StepOutcome.fetchedImage)

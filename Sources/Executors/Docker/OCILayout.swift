@@ -61,6 +61,14 @@ struct OCILayout {
         return data
     }
 
+    /// A manifest's media type, as its `mediaType` says (an OCI manifest when it says nothing).
+    static func mediaType(of manifest: Data) throws -> String {
+        guard let value = try? JSONParser.parse(String(decoding: manifest, as: UTF8.self)) else {
+            throw ExecutorError(.badInput, "a manifest of the OCI layout is not JSON")
+        }
+        return value["mediaType"]?.stringValue ?? "application/vnd.oci.image.manifest.v1+json"
+    }
+
     /// What a manifest names: its config and layers, with their sizes.
     func contents(of manifestDigest: String) throws -> (config: String, layers: [String], size: Int64) {
         let data = try blob(manifestDigest)
@@ -99,5 +107,17 @@ struct OCILayout {
         }
         let index = JSONValue.object([JSONMember("schemaVersion", .integer(2)), JSONMember("manifests", .array(manifests))])
         try LocalFiles.writeAtomically(Data(SidecarRendering.render(index).utf8), to: directory + "/index.json")
+    }
+}
+
+/// Before a publication starts: the layout still holds the recorded build of an image (its
+/// manifest and every blob it names), so that no push stops half-way for a missing file.
+public enum DockerLayoutCheck {
+    public static func check(_ image: BuiltDockerImage, layout directory: String) throws {
+        let layout = OCILayout(directory: directory)
+        guard LocalFiles.exists(layout.blobPath(image.manifestDigest)) else {
+            throw ExecutorError(.badInput, "the OCI layout \(directory) no longer holds \(image.fullReference) as built (\(image.manifestDigest)): build it again with create-docker")
+        }
+        _ = try layout.contents(of: image.manifestDigest)
     }
 }

@@ -26,3 +26,31 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// The highest `<tag>-<N>` every publish-docker run to `registryHost` chose, by
+    /// `cati/<name>:<tag>`: from the tag steps' intents, so that a number chosen by a run that
+    /// failed or was taken back is not handed out again.
+    public func dockerNumbersHandedOut(registryHost: String) throws -> [String: Int] {
+        try read { db in
+            let rows = try String.fetchAll(db, sql: """
+                SELECT steps.intent FROM steps JOIN runs ON runs.run_id = steps.run_id
+                WHERE runs.pipeline = ? AND steps.step = ? AND steps.intent IS NOT NULL
+                """, arguments: [PipelineKind.dockerPublication.rawValue, StepName.tagImages.rawValue])
+            var highest: [String: Int] = [:]
+            for text in rows {
+                guard case .dockerPublication(.moveTags(let intent))? = try? JSONDecoder().decode(StepIntent.self, from: Data(text.utf8)),
+                      intent.registry.host == registryHost else { continue }
+                let moving = intent.moves.filter { !$0.numbered }
+                for move in intent.moves where move.numbered {
+                    // The numbered tag of `<tag>` is `<tag>-<N>`: its moving tag names the key.
+                    guard let base = moving.first(where: { $0.repository == move.repository && move.tag.hasPrefix($0.tag + "-") }),
+                          let number = DockerNumberedTags.highest(of: base.tag, in: [move.tag]) else { continue }
+                    let key = DockerNumberedTags.key(move.repository, base.tag)
+                    highest[key] = max(highest[key] ?? 0, number)
+                }
+            }
+            return highest
+        }
+    }
+}

@@ -14,7 +14,8 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
     case fileName(String)
     /// A published file's URL: its target directory and file name.
     case url(target: String, file: String)
-    /// A docker image, `cati/<name>:<tag>` (a registry host before it is dropped).
+    /// A docker image, `[registry/]cati/<name>:<tag>`: pushed there when the ledger knows a push
+    /// of it, else the image create-docker built under `cati/<name>:<tag>`.
     case dockerImage(String)
 
     public var description: String {
@@ -44,9 +45,15 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
 }
 
 extension ImageReference {
-    /// `[registry/]cati/<name>:<tag>` as `cati/<name>:<tag>`, or nil when `text` is not a docker
-    /// reference in the distribution spec's form (a path like `./a:b` or `/x/y:z` is not one).
+    /// `[registry/]cati/<name>:<tag>` as typed, or nil when `text` is not a docker reference in
+    /// the distribution spec's form (a path like `./a:b` or `/x/y:z` is not one).
     static func dockerImage(_ text: String) -> String? {
+        guard let local = localDockerImage(text) else { return nil }
+        return text.hasSuffix(local) ? text : local
+    }
+
+    /// `[registry/]cati/<name>:<tag>` without its registry host.
+    static func localDockerImage(_ text: String) -> String? {
         guard !text.hasPrefix("/"), !text.hasPrefix("."), let colon = text.lastIndex(of: ":"),
               !text[colon...].contains("/") else { return nil }
         var components = text[..<colon].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
@@ -132,6 +139,9 @@ extension Ledger {
             records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
         case .dockerImage(let reference):
             records = try fetchImages(db, "o.path = ?", [reference])
+            if records.isEmpty, let local = ImageReference.localDockerImage(reference), local != reference {
+                records = try fetchImages(db, "o.path = ?", [local])
+            }
             if let latest = records.max(by: { $0.recordedAt < $1.recordedAt }) { return latest }
         }
         let groups = Dictionary(grouping: records, by: \.identity)

@@ -15,6 +15,8 @@ public enum IntentPlanner {
             return try downloadIntent(for: name, in: state, started: started)
         case .dockerImages:
             return try dockerImagesIntent(for: name, in: state, started: started)
+        case .dockerPublication:
+            return try dockerPublicationIntent(for: name, in: state, started: started)
         case .virtualBoxBaseImage:
             if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
         case .virtualBoxUserImage:

@@ -24,6 +24,9 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     /// `create-docker`: image definitions built with buildah into an OCI layout, dependencies
     /// first; the run's own steps list names one build step per image.
     case dockerImages = "docker-images"
+    /// `publish-docker`: built images pushed to a registry by digest, then tagged; the run's own
+    /// steps list names one push step per image.
+    case dockerPublication = "docker-publication"
 }
 
 /// Who carries a step out.
@@ -157,15 +160,24 @@ public struct Pipeline: Equatable, Sendable {
         case .dockerImages:
             // The steps every run has; `steps(of:)` puts one build step per image in between.
             return Pipeline(kind: kind, steps: [StepDefinition(.resolveDefinitions), StepDefinition(.tagImages), StepDefinition(.describe)])
+        case .dockerPublication:
+            // The steps every run has; `steps(of:)` puts one push step per image in between.
+            return Pipeline(kind: kind, steps: [StepDefinition(.checkRegistry), StepDefinition(.tagImages)])
         }
     }
 
     /// The steps a run of `kind` with `parameters` records in `RunStarted`: the pipeline's, with
-    /// create-docker's build steps (one per planned image) after resolve-definitions.
+    /// create-docker's build steps (one per planned image) after resolve-definitions, and
+    /// publish-docker's push steps (one per image) after check-registry.
     public static func steps(of kind: PipelineKind, _ parameters: RunParameters) -> [StepName] {
         let names = definition(of: kind).steps.map(\.name)
-        guard kind == .dockerImages, let docker = parameters.dockerImages else { return names }
-        return [.resolveDefinitions] + docker.images.map(\.stepName) + [.tagImages, .describe]
+        if kind == .dockerImages, let docker = parameters.dockerImages {
+            return [.resolveDefinitions] + docker.images.map(\.stepName) + [.tagImages, .describe]
+        }
+        if kind == .dockerPublication, let publication = parameters.dockerPublication {
+            return [.checkRegistry] + publication.images.map(\.stepName) + [.tagImages]
+        }
+        return names
     }
 
     public func step(named name: StepName) -> StepDefinition? {

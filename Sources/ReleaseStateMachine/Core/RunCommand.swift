@@ -21,6 +21,8 @@ public enum RunCommand: Equatable, Sendable {
     case complete
     /// Take back a completed publication (allowed on a completed run, once).
     case retractPublication(PublicationRetracted)
+    /// Take back a docker publication's tags (allowed once the tag step has started, once).
+    case restoreDockerTags(DockerTagsRestored)
 }
 
 /// A command that the run's state does not allow. Never a crash: a clear refusal.

@@ -104,6 +104,17 @@ public enum RunDecider {
                   state.publicationStatus?.buildNumber == retraction.buildNumber else { throw DomainError.notPublished }
             return [.publicationRetracted(retraction)]
 
+        case .restoreDockerTags(let restored):
+            // A completed run is taken back once, without a lease (nothing of it runs any more);
+            // an unfinished one only by the holder of its lease, and it may then be resumed.
+            if state.isCompleted {
+                guard state.dockerRetraction == nil else { throw DomainError.alreadyRetracted }
+            } else {
+                try requireWritable(state, by: writer)
+            }
+            guard state.started?.pipeline == .dockerPublication, state.step(.tagImages)?.intent != nil else { throw DomainError.noPublication }
+            return [.dockerTagsRestored(restored)]
+
         case .complete:
             try requireWritable(state, by: writer)
             if let open = state.steps.first(where: { !$0.status.isDone }) { throw DomainError.runNotFinished(open.name) }
@@ -216,6 +227,14 @@ public enum RunDecider {
 
         case .publicationRetracted(let retraction):
             state.retraction = retraction
+
+        case .dockerTagsRestored(let restored):
+            state.dockerRetraction = restored
+            // An unfinished run moves its tags again when resumed.
+            if !state.isCompleted, let index = state.steps.firstIndex(where: { $0.name == .tagImages }), state.steps[index].status != .failed {
+                state.steps[index].status = .pending
+                state.steps[index].outcome = nil
+            }
         }
         return state
     }

@@ -16,6 +16,8 @@ public enum RunEvent: Equatable, Sendable {
     case publicationRolledBack(PublicationRolledBack)
     case runCompleted(RunCompleted)
     case publicationRetracted(PublicationRetracted)
+    /// A docker publication taken back: its tags put back where they were.
+    case dockerTagsRestored(DockerTagsRestored)
 }
 
 public struct RunStarted: Codable, Equatable, Sendable {
@@ -258,6 +260,7 @@ extension RunEvent {
         case .publicationRolledBack: return "PublicationRolledBack"
         case .runCompleted: return "RunCompleted"
         case .publicationRetracted: return "PublicationRetracted"
+        case .dockerTagsRestored: return "DockerTagsRestored"
         }
     }
 
@@ -281,6 +284,7 @@ extension RunEvent {
         case .publicationRolledBack(let payload): return try encoder.encode(payload)
         case .runCompleted(let payload): return try encoder.encode(payload)
         case .publicationRetracted(let payload): return try encoder.encode(payload)
+        case .dockerTagsRestored(let payload): return try encoder.encode(payload)
         }
     }
 
@@ -302,6 +306,7 @@ extension RunEvent {
         case "PublicationRolledBack": return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
         case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
         case "PublicationRetracted": return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
+        case "DockerTagsRestored": return .dockerTagsRestored(try decoder.decode(DockerTagsRestored.self, from: payload))
         default: throw UnknownEventType(type: type)
         }
     }

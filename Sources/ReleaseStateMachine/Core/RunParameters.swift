@@ -11,6 +11,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var virtualBoxBaseImage: VirtualBoxBaseImageParameters?
     public var importImages: ImportParameters?
     public var dockerImages: DockerImagesParameters?
+    public var dockerPublication: DockerPublicationParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
@@ -19,8 +20,10 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
                 userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
                 virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
-                publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil, commandLine: [String] = []) {
+                publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil,
+                dockerPublication: DockerPublicationParameters? = nil, commandLine: [String] = []) {
         self.dockerImages = dockerImages
+        self.dockerPublication = dockerPublication
         self.importImages = importImages
         self.virtualBoxBaseImage = virtualBoxBaseImage
         self.download = download

@@ -66,6 +66,8 @@ public struct RunState: Equatable, Sendable {
     public var rollbackDue = false
     /// Set once a completed publication was taken back on purpose.
     public var retraction: PublicationRetracted?
+    /// Set when a docker publication's tags were put back (`casa-release rollback`).
+    public var dockerRetraction: DockerTagsRestored?
 
     public init() {}
 

@@ -27,6 +27,7 @@ public enum StepIntent: Equatable, Sendable {
     case virtualBox(VirtualBoxIntent)
     case recordImports(RecordImportsIntent)
     case docker(DockerIntent)
+    case dockerPublication(DockerPublicationIntent)
 }
 
 extension StepIntent: Codable {
@@ -58,6 +59,7 @@ extension StepIntent: Codable {
         case .virtualBox: return "virtualbox"
         case .recordImports: return "record-imports"
         case .docker: return "docker"
+        case .dockerPublication: return "docker-publication"
         }
     }
 
@@ -89,6 +91,7 @@ extension StepIntent: Codable {
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
         case "record-imports": self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
         case "docker": self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
+        case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -122,6 +125,7 @@ extension StepIntent: Codable {
         case .virtualBox(let intent): try container.encode(intent, forKey: .intent)
         case .recordImports(let intent): try container.encode(intent, forKey: .intent)
         case .docker(let intent): try container.encode(intent, forKey: .intent)
+        case .dockerPublication(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }

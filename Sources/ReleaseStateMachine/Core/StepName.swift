@@ -67,6 +67,8 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     // create-docker (with describe; the build steps are `build-<name>:<tag>`, one per image).
     public static let resolveDefinitions = StepName("resolve-definitions")
     public static let tagImages = StepName("tag")
+    // publish-docker (with tag; the push steps are `push-<name>:<tag>`, one per image).
+    public static let checkRegistry = StepName("check-registry")
     // casa-release import.
     public static let recordImports = StepName("record-imports")
 }

@@ -25,6 +25,7 @@ public enum StepOutcome: Equatable, Sendable {
     case virtualBox(VirtualBoxEffect)
     case importedImages(ImportedImages)
     case docker(DockerEffect)
+    case dockerPublication(DockerPublicationEffect)
 }
 
 /// An image on the local disk with its complete sidecar and its digests.
@@ -77,6 +78,7 @@ extension StepOutcome: Codable {
         case .virtualBox: return "virtualbox"
         case .importedImages: return "imported-images"
         case .docker: return "docker"
+        case .dockerPublication: return "docker-publication"
         }
     }
 
@@ -106,6 +108,7 @@ extension StepOutcome: Codable {
         case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
         case "imported-images": self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
         case "docker": self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
+        case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -137,6 +140,7 @@ extension StepOutcome: Codable {
         case .virtualBox(let value): try container.encode(value, forKey: .outcome)
         case .importedImages(let value): try container.encode(value, forKey: .outcome)
         case .docker(let value): try container.encode(value, forKey: .outcome)
+        case .dockerPublication(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

@@ -6,7 +6,9 @@ public enum ProvenanceText {
     public static func render(_ graph: ProvenanceGraph) -> String {
         var lines: [String] = []
         let publications = graph.dependents(of: graph.subject).compactMap { graph.node($0.from)?.publication }
-        if publications.isEmpty {
+        if publications.isEmpty, let subject = graph.node(graph.subject), subject.origin == .pushed {
+            lines.append("pushed to a registry: \(subject.path ?? subject.name)")
+        } else if publications.isEmpty {
             lines.append("not published (as far as this ledger knows)")
         } else {
             lines.append("published:")
@@ -60,6 +62,7 @@ public enum ProvenanceText {
             switch node.origin {
             case .downloaded?: verb = "downloaded by"
             case .imported?: verb = "imported by"
+            case .pushed?: verb = "pushed by"
             default: verb = "made by"
             }
             lines.append("\(verb) run \(run.runID) (\(run.pipeline.rawValue), \(run.status.rawValue))")

@@ -12,6 +12,8 @@ public struct ProducedImage: Codable, Equatable, Sendable {
         case imported
         /// Known only from a publication of it (made before casa-release, never imported).
         case published
+        /// Pushed to a registry by `publish-docker`, and tagged there.
+        case pushed
     }
 
     public var path: String
@@ -55,6 +57,8 @@ public struct ProvenanceInput: Codable, Equatable, Sendable {
         case originRun = "origin-run"
         /// An imported sidecar's `origin_dev`: the dev environment's image_id.
         case originDev = "origin-dev"
+        /// The image of the OCI layout that `publish-docker` pushed (same digest).
+        case pushed
     }
 
     public var role: Role
@@ -91,7 +95,7 @@ public struct ProvenanceInput: Codable, Equatable, Sendable {
     /// Whether the input is an image that another run may have made (and so can be followed).
     public var isImage: Bool {
         switch role {
-        case .base, .environment, .runImage, .download, .originRun, .originDev: return true
+        case .base, .environment, .runImage, .download, .originRun, .originDev, .pushed: return true
         case .recipe, .definition, .iso, .origin: return false
         }
     }
@@ -124,6 +128,15 @@ public enum RunProvenance {
             return images.filter { $0.upToDateSince == nil }.map {
                 ProducedImage(path: $0.fullReference, imageID: nil, sha256: DockerDigest.hex($0.manifestDigest),
                               md5: nil, size: $0.size, origin: .made)
+            }
+        case .dockerPublication:
+            // Every tag the run left pointing at a pushed manifest, under the registry's name.
+            guard case .dockerPublication(.movedTags(let tags))? = state.outcome(of: .tagImages),
+                  let publication = state.parameters?.dockerPublication else { return [] }
+            return tags.map { tag in
+                let size = publication.images.first { $0.image.manifestDigest == tag.digest }?.image.size
+                return ProducedImage(path: publication.registry.reference(tag.repository, tag.tag), imageID: nil,
+                                     sha256: DockerDigest.hex(tag.digest), md5: nil, size: size, origin: .pushed)
             }
         case .systemBaseImage, .recipeBaseImage, .userImage, .virtualBoxBaseImage, .virtualBoxUserImage:
             guard let image = state.image else { return [] }
@@ -187,6 +200,10 @@ public enum RunProvenance {
             }
             inputs.append(ProvenanceInput(role: .definition, name: image.definition, path: image.definitionDirectory, sha256: image.contextSHA256))
             inputs.append(ProvenanceInput(role: .recipe, name: "Dockerfile", path: image.definitionDirectory, sha256: image.dockerfileSHA256))
+        case .dockerPublication:
+            guard let sha256 = output.sha256,
+                  let pushed = state.parameters?.dockerPublication?.images.first(where: { DockerDigest.hex($0.image.manifestDigest) == sha256 }) else { break }
+            inputs.append(ProvenanceInput(role: .pushed, name: pushed.image.fullReference, sha256: sha256, size: pushed.image.size))
         case .importImages:
             guard case .importedImages(let imported)? = state.outcome(of: .recordImports),
                   let image = imported.images.first(where: { $0.image == output.path }) else { break }

@@ -152,6 +152,22 @@ enum Describe {
         case .virtualBox(let effect)?: return virtualBox(effect)
         case .importedImages(let imported)?: return "\(imported.images.count) image\(imported.images.count == 1 ? "" : "s") from \(imported.directory)"
         case .docker(let effect)?: return docker(effect)
+        case .dockerPublication(let effect)?: return dockerPublication(effect)
+        }
+    }
+
+    private static func dockerPublication(_ effect: DockerPublicationEffect) -> String {
+        switch effect {
+        case .checkedRegistry(let repositories):
+            return repositories.map { repository in
+                repository.repository + " (" + (repository.tags.isEmpty ? "no tag yet" : repository.tags.sorted { $0.key < $1.key }
+                    .map { "\($0.key) at \($0.value.prefix(19))…" }.joined(separator: ", ")) + ")"
+            }.joined(separator: "; ")
+        case .pushed(let image):
+            return "\(image.repository)@\(image.manifestDigest.prefix(19))… (\(image.blobsUploaded.count) blob(s) sent, \(image.blobsPresent.count) already there, "
+                + "\(image.bytesSent) bytes" + (image.bytesResumed > 0 ? ", resumed after \(image.bytesResumed)" : "") + ", \(image.requests) requests)"
+        case .movedTags(let tags):
+            return tags.map { $0.repository + ":" + $0.tag + ($0.alreadyThere ? " (already there)" : "") }.joined(separator: ", ")
         }
     }
 

@@ -34,6 +34,9 @@ struct Rollback: ParsableCommand {
         let output = global.output
         let runID = try resolve(publication, in: ledger)
         let state = try ledger.state(of: runID)
+        if state.started?.pipeline == .dockerPublication {
+            return try rollBackDocker(state, runID: runID, ledger: ledger, output: output)
+        }
         guard let status = state.publicationStatus else {
             throw CommandFailure(.badInput, "run \(runID) publishes nothing: there is nothing to roll back")
         }
@@ -106,6 +109,36 @@ struct Rollback: ParsableCommand {
         try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
             .withLease { driver in try driver.rollBack(try ledger.state(of: runID), reason: "rolled back by \(ProcessIdentity.actor)") }
         output.result("rolled back the unfinished publication of run \(runID); casa-release resume \(runID) publishes again")
+    }
+
+    /// Puts back the tags a publish-docker run moved (finished or not), and records what it did.
+    private func rollBackDocker(_ state: RunState, runID: String, ledger: Ledger, output: Output) throws {
+        guard case .dockerPublication(.moveTags(let intent))? = state.step(.tagImages)?.intent else {
+            output.result("run \(runID) has not moved any tag yet: nothing of it is visible, nothing to roll back")
+            return
+        }
+        if state.isCompleted, let done = state.dockerRetraction {
+            output.result("the tags of run \(runID) were already put back by \(done.by): nothing to do")
+            return
+        }
+        try confirm("put back the tags run \(runID) moved on \(intent.registry.host) (\(intent.moves.map(\.reference).joined(separator: ", ")))")
+        let settings = transfers.settings(recordedSSHKey: nil)
+        let restored: DockerTagsRestored
+        if state.isCompleted {
+            restored = try DockerPublicationRetraction.restore(intent, transfers: settings, by: ProcessIdentity.actor, reason: nil)
+            try ledger.execute(.restoreDockerTags(restored), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
+        } else {
+            restored = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease { driver in
+                let restored = try DockerPublicationRetraction.restore(intent, transfers: settings, by: ProcessIdentity.actor, reason: "rolled back before the run finished")
+                try driver.recordDockerRestore(restored)
+                return restored
+            }
+        }
+        var parts = restored.restored.sorted { $0.key < $1.key }.map { "\($0.key) back to \($0.value)" }
+        parts += restored.removed.map { "removed \($0)" }
+        output.result("rolled back run \(runID) on \(intent.registry.host): " + (parts.isEmpty ? "no tag of it was there any more" : parts.joined(separator: ", ")))
+        for (tag, why) in restored.left.sorted(by: { $0.key < $1.key }) { output.note("left \(tag): \(why)") }
+        if !state.isCompleted { output.note("casa-release resume \(runID) moves the tags again") }
     }
 
     /// Asks on a terminal; elsewhere --yes is required, so that a script never retracts by accident.

@@ -218,6 +218,11 @@ struct RunDriver {
         }
     }
 
+    /// Records that the tags of this (unfinished) docker publication were put back.
+    func recordDockerRestore(_ restored: DockerTagsRestored) throws {
+        try record(.restoreDockerTags(restored))
+    }
+
     /// Removes from the target what this run's publication put there and did not make visible,
     /// and records what was removed.
     func rollBack(_ state: RunState, reason: String) throws {

@@ -88,6 +88,12 @@ enum RunLauncher {
                 summary["image " + image.fullReference] = image.manifestDigest
             }
         }
+        if case .dockerPublication(.movedTags(let tags))? = state.outcome(of: .tagImages), let registry = state.parameters?.dockerPublication?.registry {
+            for (digest, group) in Dictionary(grouping: tags, by: \.digest).sorted(by: { $0.key < $1.key }) {
+                lines.append("published \(group.map { registry.reference($0.repository, $0.tag) }.joined(separator: ", ")) \(digest)")
+                for tag in group { summary["tag " + registry.reference(tag.repository, tag.tag)] = digest }
+            }
+        }
         if output.json {
             try? output.emitJSON(summary)
         } else {

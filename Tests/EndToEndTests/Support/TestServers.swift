@@ -18,10 +18,11 @@ class TestServer {
     let port: Int
     private(set) var pid: pid_t?
 
-    init(directory: String) throws {
+    /// `port`: a given one (a server that comes up where a client already looked), else a free one.
+    init(directory: String, port: Int? = nil) throws {
         self.directory = directory
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = try FreePort.find()
+        self.port = try port ?? FreePort.find()
     }
 
     deinit { stop() }

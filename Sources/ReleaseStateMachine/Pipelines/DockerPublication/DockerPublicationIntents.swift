@@ -1,0 +1,91 @@
+import Foundation
+
+/// What a step of `publish-docker` is about to do. One enum for the family.
+public enum DockerPublicationIntent: Codable, Equatable, Sendable {
+    /// Reach the registry (credentials included), and read, for every tag the run will move,
+    /// the digest it points to now and the numbered tags `<tag>-<n>` already there: recorded
+    /// before anything moves, so that the tags can be put back.
+    case checkRegistry(CheckDockerRegistry)
+    /// Every blob the registry lacks, then the manifest by digest, then a check of both: nothing
+    /// is visible by a tag yet.
+    case push(PushDockerImage)
+    /// The numbered tags, then the moving ones, each only while it still points where the check
+    /// found it: the moment the images become visible.
+    case moveTags(MoveDockerTags)
+}
+
+public struct CheckDockerRegistry: Codable, Equatable, Sendable {
+    public var registry: DockerRegistry
+    /// `cati/<name>` and the tags of each image.
+    public var repositories: [DockerRepositoryTags]
+
+    public init(registry: DockerRegistry, repositories: [DockerRepositoryTags]) {
+        self.registry = registry
+        self.repositories = repositories
+    }
+}
+
+public struct DockerRepositoryTags: Codable, Equatable, Sendable {
+    public var repository: String
+    public var tags: [String]
+
+    public init(repository: String, tags: [String]) {
+        self.repository = repository
+        self.tags = tags
+    }
+}
+
+public struct PushDockerImage: Codable, Equatable, Sendable {
+    public var registry: DockerRegistry
+    public var layout: String
+    public var repository: String
+    public var manifestDigest: String
+    /// The config, then the layers.
+    public var blobs: [String]
+    /// This push's upload records: `<uploadsDirectory>/<run token>/`.
+    public var uploadsDirectory: String
+
+    public init(registry: DockerRegistry, layout: String, repository: String, manifestDigest: String, blobs: [String], uploadsDirectory: String) {
+        self.registry = registry
+        self.layout = layout
+        self.repository = repository
+        self.manifestDigest = manifestDigest
+        self.blobs = blobs
+        self.uploadsDirectory = uploadsDirectory
+    }
+}
+
+public struct MoveDockerTags: Codable, Equatable, Sendable {
+    public var registry: DockerRegistry
+    public var layout: String
+    /// In order: for each image, its numbered tags, then its moving tags.
+    public var moves: [DockerTagMove]
+
+    public init(registry: DockerRegistry, layout: String, moves: [DockerTagMove]) {
+        self.registry = registry
+        self.layout = layout
+        self.moves = moves
+    }
+}
+
+/// One tag to point at a pushed manifest, with what it pointed to when the run looked.
+public struct DockerTagMove: Codable, Equatable, Sendable {
+    public var repository: String
+    public var tag: String
+    /// The pushed manifest.
+    public var digest: String
+    /// Where the tag pointed when check-registry read it; nil when it did not exist.
+    public var previous: String?
+    /// `<tag>-<N>`: made once, never moved.
+    public var numbered: Bool
+
+    public init(repository: String, tag: String, digest: String, previous: String?, numbered: Bool) {
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+        self.previous = previous
+        self.numbered = numbered
+    }
+
+    public var reference: String { repository + ":" + tag }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// What a step of `publish-docker` did.
+public enum DockerPublicationEffect: Codable, Equatable, Sendable {
+    case checkedRegistry([DockerRepositoryState])
+    case pushed(PushedDockerImage)
+    case movedTags([MovedDockerTag])
+}
+
+/// A repository as check-registry found it.
+public struct DockerRepositoryState: Codable, Equatable, Sendable {
+    public var repository: String
+    /// The digest each tag the run will move points to (absent: no such tag).
+    public var tags: [String: String]
+    /// For each of those tags, the highest `<tag>-<n>` in the registry's tag list.
+    public var highestNumbers: [String: Int]
+
+    public init(repository: String, tags: [String: String], highestNumbers: [String: Int]) {
+        self.repository = repository
+        self.tags = tags
+        self.highestNumbers = highestNumbers
+    }
+}
+
+/// One image in the registry, by digest: what was sent and what was already there.
+public struct PushedDockerImage: Codable, Equatable, Sendable {
+    public var repository: String
+    public var manifestDigest: String
+    public var blobsUploaded: [String]
+    public var blobsPresent: [String]
+    /// Bytes of blobs sent, and of them, bytes a resumed upload did not need to send again.
+    public var bytesSent: Int64
+    public var bytesResumed: Int64
+    /// Blob uploads the registry no longer knew (restarted, expired) and that started over.
+    public var uploadsRestarted: Int
+    /// HTTP requests the step made, token requests included.
+    public var requests: Int
+
+    public init(repository: String, manifestDigest: String, blobsUploaded: [String], blobsPresent: [String], bytesSent: Int64,
+                bytesResumed: Int64, uploadsRestarted: Int, requests: Int) {
+        self.repository = repository
+        self.manifestDigest = manifestDigest
+        self.blobsUploaded = blobsUploaded
+        self.blobsPresent = blobsPresent
+        self.bytesSent = bytesSent
+        self.bytesResumed = bytesResumed
+        self.uploadsRestarted = uploadsRestarted
+        self.requests = requests
+    }
+}
+
+/// A tag as the tag step left it.
+public struct MovedDockerTag: Codable, Equatable, Sendable {
+    public var repository: String
+    public var tag: String
+    public var digest: String
+    public var previous: String?
+    public var numbered: Bool
+    /// It already pointed at the digest (an earlier attempt, or the same image published again).
+    public var alreadyThere: Bool
+
+    public init(repository: String, tag: String, digest: String, previous: String?, numbered: Bool, alreadyThere: Bool) {
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+        self.previous = previous
+        self.numbered = numbered
+        self.alreadyThere = alreadyThere
+    }
+}
+
+/// A docker publication taken back (`casa-release rollback`): tags put back where they pointed
+/// before, tags that pointed nowhere removed with the manifest when nothing else is tagged with
+/// it, and what had to stay, with why.
+public struct DockerTagsRestored: Codable, Equatable, Sendable {
+    public var registry: String
+    /// `cati/<name>:<tag>` → the digest it points to again.
+    public var restored: [String: String]
+    /// `cati/<name>:<tag>` removed (with the manifest they pointed to).
+    public var removed: [String]
+    /// `cati/<name>:<tag>` → why it stays.
+    public var left: [String: String]
+    public var by: String
+    public var reason: String?
+
+    public init(registry: String, restored: [String: String], removed: [String], left: [String: String], by: String, reason: String?) {
+        self.registry = registry
+        self.restored = restored
+        self.removed = removed
+        self.left = left
+        self.by = by
+        self.reason = reason
+    }
+}

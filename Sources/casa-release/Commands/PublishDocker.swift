@@ -1,0 +1,103 @@
+import ArgumentParser
+import Executors
+import Foundation
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// `casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL]`
+struct PublishDocker: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish-docker",
+        abstract: "Push images built by create-docker to an OCI registry by digest, then tag them: never visible half-pushed.",
+        usage: "casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL]",
+        discussion: """
+        The latest build of each image whose <name>:<tag> matches one of the comma-separated shell \
+        patterns (default *) and whose definition has the given visibility (default public) is \
+        pushed from <base dir>/casa-release-docker/oci, speaking the OCI distribution API through \
+        libcurl: check-registry reads where each tag points now (recorded, so that rollback can \
+        put it back); one push-<name>:<tag> step per image sends the blobs the registry lacks, in \
+        resumable chunks, then the manifest by digest, and checks both; then tag makes them \
+        visible: <tag>-<N> first (immutable, N above every <tag>-<n> in the registry and the \
+        ledger), then each tag, moved only while it still points where check-registry found it.
+
+        Public images go to registry= (default Docker Hub, as casa-distro); private ones \
+        (visibility=private) only to private_registry=. The login comes from \
+        CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, else from docker login's \
+        ~/.docker/config.json; it is never recorded. casa-release rollback RUN puts the tags back.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var transfers: TransferOptions
+
+    @Option(name: .customLong("image-names"), help: "Comma-separated shell patterns over <name>:<tag> (default *).")
+    var imageNames: String = "*"
+
+    @Option(help: "The registry public images go to: a URL (http:// only when said) or host[:port] (default Docker Hub).")
+    var registry: String?
+
+    @Option(help: "public (default) or private: which images are chosen.")
+    var visibility: String = "public"
+
+    @Option(name: .customLong("private-registry"), help: "The registry private images go to (required with visibility=private).")
+    var privateRegistry: String?
+
+    func run() throws {
+        let output = global.output
+        let baseDirectory = global.resolvedBaseDirectory
+        let patterns = imageNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')") }
+        guard let visibility = DockerVisibility(rawValue: visibility) else {
+            throw CommandFailure(.usage, "visibility=\(self.visibility) is neither public nor private")
+        }
+        let destination = try Self.registry(visibility: visibility, registry: registry, privateRegistry: privateRegistry)
+        let ledger = try global.openLedgerForWriting()
+        let layout = DockerStorage(baseDirectory: baseDirectory).layout
+        let builds = try ledger.latestDockerBuilds()
+        let chosen = builds.values.filter { build in
+            build.visibility == visibility && patterns.contains { DockerImagePlanner.matches($0, build.reference) }
+        }.sorted { $0.reference < $1.reference }
+        guard !chosen.isEmpty else {
+            let others = builds.values.filter { build in patterns.contains { DockerImagePlanner.matches($0, build.reference) } }
+            throw CommandFailure(.badInput, "no image built by create-docker matches image_names=\(imageNames) with visibility=\(visibility.rawValue)"
+                                 + (others.isEmpty ? "; build it first (casa-release create-docker image_names=\(imageNames))"
+                                    : "; \(others.map(\.reference).sorted().joined(separator: ", ")) \(others.count == 1 ? "is" : "are") \(visibility == .public ? "private" : "public")"))
+        }
+        for image in chosen {
+            try DockerLayoutCheck.check(image, layout: layout)
+            for tag in image.tags where !DockerReference.isValidTag(DockerNumberedTags.tag(tag, 999_999)) {
+                throw CommandFailure(.badInput, "the tag \(tag) of \(image.fullReference) leaves no room for its numbered tag \(tag)-<N> (at most 128 characters)")
+            }
+        }
+        let parameters = RunParameters(
+            dockerPublication: DockerPublicationParameters(
+                registry: destination, visibility: visibility, patterns: patterns, layout: layout,
+                images: chosen.map { DockerImageToPush(image: $0, builtBy: $0.upToDateSince ?? "") },
+                ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
+                uploadsDirectory: baseDirectory + "/casa-release-docker/uploads"),
+            commandLine: Redaction.commandLine(CommandLine.arguments))
+        output.note("publishing \(chosen.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
+        try RunLauncher.start(.dockerPublication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
+                              transfers: transfers, logRoot: RunLogs.root(baseDirectory))
+    }
+
+    /// Where the chosen images go: private ones never to a registry given for public ones.
+    static func registry(visibility: DockerVisibility, registry: String?, privateRegistry: String?) throws -> DockerRegistry {
+        func parse(_ text: String, _ option: String) throws -> DockerRegistry {
+            guard let parsed = DockerRegistry.parse(text) else {
+                throw CommandFailure(.usage, "\(option)=\(text) is not a registry: give https://HOST[:PORT], http://HOST[:PORT] or HOST[:PORT]")
+            }
+            return parsed
+        }
+        switch visibility {
+        case .public:
+            return try registry.map { try parse($0, "registry") } ?? .dockerHub
+        case .private:
+            guard let privateRegistry, !privateRegistry.isEmpty else {
+                throw CommandFailure(.usage, "visibility=private images go only to private_registry=URL, which is not given"
+                                     + (registry == nil ? "" : " (registry= is for public images)"))
+            }
+            return try parse(privateRegistry, "private_registry")
+        }
+    }
+}
