@@ -59,4 +59,15 @@ extension Workspace {
     func skopeoDigest(_ reference: String) throws -> String {
         try shell("skopeo inspect --format '{{.Digest}}' 'oci:\(ociLayout):\(reference)'")
     }
+
+    /// `casa-big:1`: the busybox base and one layer of `bytes` random bytes (uncompressed in the
+    /// layout, so the layer's blob has about that size).
+    func defineBig(bytes: Int) throws {
+        try define("casa-big/busybox", yaml: """
+            image_sources:
+              - name: casa-big
+                tags: ["1"]
+            """, dockerfile: "FROM cati/busybox-base:1\nCOPY big.bin /big.bin\n")
+        try shell("head -c \(bytes) /dev/urandom > '\(base)/share/docker/casa-big/busybox/big.bin'")
+    }
 }

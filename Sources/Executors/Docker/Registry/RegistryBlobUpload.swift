@@ -64,6 +64,7 @@ struct RegistryBlobUpload {
                 hasher = hashed
                 offset = received
                 try save(Progress(location: location, offset: offset))
+                ChunkFailpoint.passed()
             case 404, 416:
                 // The session is gone (restarted registry) or out of step: that blob starts over.
                 try? FileManager.default.removeItem(atPath: record)
@@ -154,5 +155,19 @@ struct RegistryBlobUpload {
     static func receivedBytes(_ header: String?) -> Int64? {
         guard let header, let dash = header.firstIndex(of: "-"), let last = Int64(header[header.index(after: dash)...]) else { return nil }
         return last + 1
+    }
+}
+
+/// A crash test's failpoint between two chunks: `CASA_RELEASE_FAILPOINT=chunk-<n>:after` makes
+/// the process SIGKILL itself once the n-th chunk it sent is acknowledged and recorded, the one
+/// moment an upload session survives the client (a registry drops a session whose PATCH was cut).
+enum ChunkFailpoint {
+    nonisolated(unsafe) private static var chunks = 0
+
+    static func passed() {
+        chunks += 1
+        guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
+              setting.split(separator: ",").contains(Substring("chunk-\(chunks):after")) else { return }
+        kill(getpid(), SIGKILL)
     }
 }
