@@ -21,7 +21,11 @@ public struct RegistryLogin: Sendable {
         guard let config = try? JSONParser.parse(String(decoding: data, as: UTF8.self)) else {
             throw ExecutorError(.badInput, "\(path) is not JSON: cannot read the registry logins there")
         }
-        guard case .object(let auths)? = config["auths"] else { return nil }
+        let helper = config["credsStore"] != nil || config["credHelpers"] != nil
+        guard case .object(let auths)? = config["auths"] else {
+            if helper { throw credentialHelper(path) }
+            return nil
+        }
         // docker login keys Docker Hub as its v1 index URL, other registries by host, with or without a scheme.
         var keys = [registry.host, "https://" + registry.host, "http://" + registry.host, registry.url]
         if registry == .dockerHub { keys = ["https://index.docker.io/v1/", "index.docker.io", "docker.io"] + keys }
@@ -38,10 +42,12 @@ public struct RegistryLogin: Sendable {
                 return RegistryLogin(user: user, password: password)
             }
         }
-        if config["credsStore"] != nil || config["credHelpers"] != nil {
-            throw ExecutorError(.unavailable, "\(path) keeps its logins in a credential helper, which casa-release does not call: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD")
-        }
+        if helper { throw credentialHelper(path) }
         return nil
+    }
+
+    private static func credentialHelper(_ path: String) -> ExecutorError {
+        ExecutorError(.unavailable, "\(path) keeps its logins in a credential helper, which casa-release does not call: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD")
     }
 
     /// `Basic <base64 user:password>`.

@@ -50,7 +50,9 @@ public struct DockerRegistry: Codable, Equatable, Sendable {
     /// `registry=` as typed: `URL`, `host[:port]` (https), or `docker.io`; nil when it is none of them.
     public static func parse(_ text: String) -> DockerRegistry? {
         var text = text
+        let hadScheme = text.contains("://")
         while text.hasSuffix("/") { text.removeLast() }
+        if hadScheme, !text.contains("://") { return nil }
         if ["docker.io", "index.docker.io", "registry-1.docker.io", "https://registry-1.docker.io", "https://index.docker.io"].contains(text) {
             return .dockerHub
         }

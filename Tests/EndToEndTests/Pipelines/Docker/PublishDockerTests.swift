@@ -134,6 +134,27 @@ import ReleaseStateMachine
         try #expect( workspace.registryDigest(registry, "cati/casa-run:5.4") == (try workspace.skopeoDigest("cati/casa-run:5.4")))
     }
 
+    /// A private image goes only to private_registry=, and only with visibility=private.
+    @Test func privateImagesGoOnlyToThePrivateRegistry() throws {
+        let workspace = try Workspace()
+        try workspace.makeBusyboxBase()
+        try workspace.define("casa-secret/busybox", yaml: """
+            image_sources:
+              - name: casa-secret
+                tags: ["1"]
+                visibility: private
+            """, dockerfile: "FROM cati/busybox-base:1\nRUN echo secret > /secret\n")
+        #expect(try workspace.run(["create-docker", "image_names=casa-secret:*"]).status == 0)
+        let registry = try RegistryServer(directory: workspace.root + "/public")
+        let privateRegistry = try RegistryServer(directory: workspace.root + "/private")
+        let asPublic = try workspace.run(["publish-docker", "registry=\(registry.url)"])
+        #expect(asPublic.status == 65 && asPublic.stderr.contains("casa-secret:1 is private"), "\(asPublic.stderr)")
+        let published = try workspace.run(["publish-docker", "visibility=private", "private_registry=\(privateRegistry.url)"])
+        #expect(published.status == 0, "\(published.stderr)")
+        try #expect(workspace.registryDigest(privateRegistry, "cati/casa-secret:1") == workspace.skopeoDigest("cati/casa-secret:1"))
+        #expect(try workspace.registryTags(registry, "cati/casa-secret").isEmpty, "nothing on the public registry")
+    }
+
     @Test func wrongArgumentsAreOneLineAndStartNoRun() throws {
         let workspace = try Self.builtWorkspace()
         for (arguments, status, message) in [
