@@ -46,20 +46,17 @@ import ReleaseStateMachine
         try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
     }
 
-    /// A PATCH cut in the middle: the registry drops that upload session (BLOB_UPLOAD_INVALID),
-    /// so that blob starts again; the blobs finished before are not sent again.
-    @Test func aPushKilledInTheMiddleOfAChunkStartsThatBlobAgain() throws {
+    /// A PATCH cut in the middle: the registry either kept the session as it was before the cut
+    /// chunk (the upload goes on from there) or dropped it (BLOB_UPLOAD_INVALID: that blob starts
+    /// again); the blobs finished before are not sent again.
+    @Test func aPushKilledInTheMiddleOfAChunkGoesOnOrStartsThatBlobAgain() throws {
         let workspace = try Self.bigWorkspace()
         let registry = try RegistryServer(directory: workspace.root + "/registry")
-        let fifo = workspace.root + "/pause"
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let environment = ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)]
-        let process = try workspace.start(["publish-docker", "registry=\(registry.url)"],
-                                          environment: environment.merging(["CASA_RELEASE_TRANSFER_PAUSE": "\(Self.chunk / 2):\(fifo)"]) { $1 })
-        try Self.waitForFile(fifo + ".paused")
+        let (process, _) = try Self.startPausedPush(workspace, registry)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        let resumed = try workspace.run(["resume", try #require(try workspace.lastRun().runID)], environment: environment)
+        let resumed = try workspace.run(["resume", try #require(try workspace.lastRun().runID)],
+                                        environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         let image = try #require(Self.pushed(try workspace.lastRun(), "push-casa-big:1"))
         // The registry may have kept none of the cut chunk (the session goes on from where it
@@ -77,13 +74,7 @@ import ReleaseStateMachine
     @Test func aRegistryRestartedInTheMiddleOfAnUploadMakesThatBlobStartAgain() throws {
         let workspace = try Self.bigWorkspace()
         let registry = try RegistryServer(directory: workspace.root + "/registry")
-        let fifo = workspace.root + "/pause"
-        #expect(mkfifo(fifo, 0o600) == 0)
-        let process = try workspace.start(["publish-docker", "registry=\(registry.url)"], environment: [
-            "CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk), "CASA_RELEASE_TRANSFER_PAUSE": "\(Self.chunk / 2):\(fifo)",
-            "CASA_RELEASE_RETRY_DELAY": "0.05",
-        ])
-        try Self.waitForFile(fifo + ".paused")
+        let (process, fifo) = try Self.startPausedPush(workspace, registry, environment: ["CASA_RELEASE_RETRY_DELAY": "0.05"])
         try registry.restart(newSecret: true)
         try "go".write(toFile: fifo, atomically: false, encoding: .utf8)
         process.waitUntilExit()
@@ -164,6 +155,18 @@ import ReleaseStateMachine
         #expect(try workspace.registryTags(registry, "cati/casa-run") == ["5.4", "5.4-1"], "\(failpoint)")
         for tag in ["5.4", "5.4-1"] { #expect(try workspace.registryDigest(registry, "cati/casa-run:\(tag)") == digest) }
         #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    /// publish-docker in 1 MiB chunks, held in the middle of its first chunk of a blob larger than
+    /// half a chunk (the transfer pause hook): returns once it is held, with the FIFO that releases it.
+    static func startPausedPush(_ workspace: Workspace, _ registry: RegistryServer, environment: [String: String] = [:]) throws -> (Process, String) {
+        let fifo = workspace.root + "/pause"
+        guard mkfifo(fifo, 0o600) == 0 else { throw TestServerError.failed("mkfifo \(fifo): \(errno)") }
+        let process = try workspace.start(["publish-docker", "registry=\(registry.url)"], environment: environment.merging([
+            "CASA_RELEASE_DOCKER_CHUNK_BYTES": String(chunk), "CASA_RELEASE_TRANSFER_PAUSE": "\(chunk / 2):\(fifo)",
+        ]) { $1 })
+        try waitForFile(fifo + ".paused")
+        return (process, fifo)
     }
 
     /// Readiness, not a timing guess: the file a paused transfer creates.
