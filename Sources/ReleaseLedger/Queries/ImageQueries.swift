@@ -48,8 +48,7 @@ extension ImageReference {
     /// `[registry/]cati/<name>:<tag>` as typed, or nil when `text` is not a docker reference in
     /// the distribution spec's form (a path like `./a:b` or `/x/y:z` is not one).
     static func dockerImage(_ text: String) -> String? {
-        guard let local = localDockerImage(text) else { return nil }
-        return text.hasSuffix(local) ? text : local
+        localDockerImage(text) == nil ? nil : text
     }
 
     /// `[registry/]cati/<name>:<tag>` without its registry host.

@@ -72,7 +72,7 @@ struct PublishDocker: ParsableCommand {
         let parameters = RunParameters(
             dockerPublication: DockerPublicationParameters(
                 registry: destination, visibility: visibility, patterns: patterns, layout: layout,
-                images: chosen.map { DockerImageToPush(image: $0, builtBy: $0.upToDateSince ?? "") },
+                images: chosen.map(DockerImageToPush.init(image:)),
                 ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
                 uploadsDirectory: baseDirectory + "/casa-release-docker/uploads"),
             commandLine: Redaction.commandLine(CommandLine.arguments))

@@ -49,12 +49,17 @@ public enum DockerPublicationSteps {
             }
             let upload = RegistryBlobUpload(client: client, repository: intent.repository, digest: digest, path: path, size: size,
                                             record: intent.uploadsDirectory + "/" + DockerDigest.hex(digest) + ".json", chunkSize: chunkSize)
-            let result = try TransferRetry.run("uploading \(digest.prefix(19)) to \(intent.repository)", settings: transfers) { _ in try upload.run() }
+            var result = RegistryBlobUpload.Result()
+            try TransferRetry.run("uploading \(digest.prefix(19)) to \(intent.repository)", settings: transfers) { attempt in
+                try upload.run(into: &result, firstAttempt: attempt == 1)
+            }
             if result.present { pushed.blobsPresent.append(digest) } else { pushed.blobsUploaded.append(digest) }
             pushed.bytesSent += result.bytesSent
             pushed.bytesResumed += result.bytesResumed
             pushed.uploadsRestarted += result.restarted
         }
+        // Every blob is up: this push's (empty) directory of upload records goes.
+        _ = rmdir(intent.uploadsDirectory)
         let mediaType = try OCILayout.mediaType(of: manifest)
         try TransferRetry.run("putting the manifest of \(intent.repository)", settings: transfers) { _ in
             try client.putManifest(intent.repository, intent.manifestDigest, data: manifest, mediaType: mediaType)
@@ -91,16 +96,24 @@ public enum DockerPublicationSteps {
         let client = try RegistryClient(registry: intent.registry, settings: transfers)
         let layout = OCILayout(directory: intent.layout)
         var moved: [MovedDockerTag] = []
+        // Each image's manifest, read and hashed once for all its tags.
+        var manifests: [String: (data: Data, mediaType: String)] = [:]
         for move in intent.moves {
-            let manifest = try layout.blob(move.digest)
-            let mediaType = try OCILayout.mediaType(of: manifest)
+            let manifest: (data: Data, mediaType: String)
+            if let known = manifests[move.digest] {
+                manifest = known
+            } else {
+                let data = try layout.blob(move.digest)
+                manifest = (data, try OCILayout.mediaType(of: data))
+                manifests[move.digest] = manifest
+            }
             let alreadyThere: Bool = try TransferRetry.run("tagging \(move.reference)", settings: transfers) { _ in
                 let current = try client.manifestDigest(move.repository, move.tag)
                 if current == move.digest { return true }
                 guard current == move.previous else {
                     throw raceLost(move, current: current, moved: moved, registry: intent.registry)
                 }
-                try client.putManifest(move.repository, move.tag, data: manifest, mediaType: mediaType)
+                try client.putManifest(move.repository, move.tag, data: manifest.data, mediaType: manifest.mediaType)
                 let after = try client.manifestDigest(move.repository, move.tag)
                 guard after == move.digest else {
                     throw ExecutorError(.stepFailed, "\(intent.registry.reference(move.repository, move.tag)) was moved to \(after ?? "nothing") by another push right after this one put it: the other push won; nothing else is moved (casa-release rollback puts back the tags this run moved)")

@@ -33,15 +33,17 @@ struct RegistryBlobUpload {
         var offset: Int64
     }
 
-    func run() throws -> Result {
-        var result = Result()
+    /// One attempt, adding to `result` what it did, so that a retry after a cut keeps the count of
+    /// what the attempts before it sent; `bytesResumed` is what the registry had when the first
+    /// attempt of this process started.
+    func run(into result: inout Result, firstAttempt: Bool) throws {
         if try isPresent() {
             result.present = true
             try? FileManager.default.removeItem(atPath: record)
-            return result
+            return
         }
         var (location, offset) = try resumePoint(&result)
-        result.bytesResumed = offset
+        if firstAttempt { result.bytesResumed = offset }
         var hasher = SHA256()
         if offset > 0 { try hashPrefix(offset, into: &hasher) }
         while offset < size {
@@ -66,16 +68,15 @@ struct RegistryBlobUpload {
                 try save(Progress(location: location, offset: offset))
                 ChunkFailpoint.passed()
             case 404, 416:
-                // The session is gone (restarted registry) or out of step: that blob starts over.
-                try? FileManager.default.removeItem(atPath: record)
-                throw CurlFailure(code: 0, message: "\(client.registry.host) no longer knows the upload of \(digest) (\(response.status)): it starts again", kind: .temporary)
+                // The session is gone (a restarted registry) or out of step: the next attempt asks
+                // the registry where it stands (and counts an upload that starts over).
+                throw CurlFailure(code: 0, message: "\(client.registry.host) no longer follows the upload of \(digest) (\(response.status))", kind: .temporary)
             default:
                 throw client.failure(response, "uploading \(digest) to \(repository)")
             }
         }
         try finish(location, hash: hasher)
         try? FileManager.default.removeItem(atPath: record)
-        return result
     }
 
     private func isPresent() throws -> Bool {

@@ -46,7 +46,11 @@ final class RegistryClient {
             try authenticate(response, repository: repository)
             response = try perform(request, repository: repository)
             if response.status == 401 {
-                throw ExecutorError(.unavailable, "\(registry.host) refused the login of \(login?.user ?? "nobody") (401 \(RegistryErrors.summary(response.body)))")
+                guard let login else {
+                    // An anonymous token (a public registry's pull) that does not allow this.
+                    throw ExecutorError(.unavailable, "\(registry.host) asks for a login (401 \(RegistryErrors.summary(response.body))) and none is given: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or log in with docker login (~/.docker/config.json)")
+                }
+                throw ExecutorError(.unavailable, "\(registry.host) refused the login of \(login.user) (401 \(RegistryErrors.summary(response.body)))")
             }
         }
         if response.status >= 500 || response.status == 429 {

@@ -68,15 +68,13 @@ public struct DockerRegistry: Codable, Equatable, Sendable {
     public func reference(_ repository: String, _ tag: String) -> String { host + "/" + repository + ":" + tag }
 }
 
-/// One image to push: the build that made it.
+/// One image to push: its latest build, as `Ledger.latestDockerBuilds()` gives it (its
+/// `upToDateSince` names the run that built it).
 public struct DockerImageToPush: Codable, Equatable, Sendable {
     public var image: BuiltDockerImage
-    /// The run that built it.
-    public var builtBy: String
 
-    public init(image: BuiltDockerImage, builtBy: String) {
+    public init(image: BuiltDockerImage) {
         self.image = image
-        self.builtBy = builtBy
     }
 
     /// `cati/<name>`: the repository in the registry.

@@ -155,6 +155,25 @@ import ReleaseStateMachine
         #expect(try workspace.registryTags(registry, "cati/casa-secret").isEmpty, "nothing on the public registry")
     }
 
+    /// A tag the distribution spec takes (up to 128 characters) but whose `<tag>-<N>` it would
+    /// refuse: said before any run, exit 65.
+    @Test func aTagWithNoRoomForItsNumberIsRefusedBeforeTheRun() throws {
+        let workspace = try Workspace()
+        try workspace.makeBusyboxBase()
+        let tag = String(repeating: "a", count: 125)
+        try workspace.define("casa-long/busybox", yaml: """
+            image_sources:
+              - name: casa-long
+                tags: ["\(tag)"]
+            """, dockerfile: "FROM cati/busybox-base:1\n")
+        #expect(try workspace.run(["create-docker", "image_names=casa-long:*"]).status == 0)
+        let runs = try workspace.runCount()
+        let refused = try workspace.run(["publish-docker", "registry=http://127.0.0.1:9"])
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains("leaves no room for its numbered tag"), "\(refused.stderr)")
+        #expect(try workspace.runCount() == runs)
+    }
+
     @Test func wrongArgumentsAreOneLineAndStartNoRun() throws {
         let workspace = try Self.builtWorkspace()
         for (arguments, status, message) in [

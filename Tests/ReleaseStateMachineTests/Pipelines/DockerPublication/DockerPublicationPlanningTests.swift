@@ -29,7 +29,7 @@ import Testing
         let image = DockerImageToPush(image: BuiltDockerImage(
             reference: "casa-dev:5.4", tags: ["latest", "5.4"], visibility: .public, manifestDigest: "sha256:new", configDigest: "sha256:c",
             layers: [], size: 1, definition: "casa-dev/x", definitionDirectory: "/d", contextSHA256: "", dockerfileSHA256: "",
-            parameters: [:], baseImages: [], builder: "buildah"), builtBy: "run")
+            parameters: [:], baseImages: [], builder: "buildah"))
         let found = [DockerRepositoryState(repository: "cati/casa-dev", tags: ["latest": "sha256:old"], highestNumbers: ["latest": 4, "5.4": 1])]
         let moves = try IntentPlanner.tagMoves(image, found: found, ledgerNumbers: ["cati/casa-dev:5.4": 7], step: .tagImages)
         #expect(moves.map(\.tag) == ["latest-5", "5.4-8", "latest", "5.4"])
