@@ -23,6 +23,8 @@ struct CasaRelease: ParsableCommand {
             Runs.self, Status.self, Log.self, Verify.self, RebuildProjections.self, Provenance.self, Audit.self, Import.self,
             CreateDocker.self,
             PublishDocker.self,
+            CreateSingularity.self,
+            PublishSingularity.self,
         ]
     )
 }

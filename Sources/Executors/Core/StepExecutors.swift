@@ -34,6 +34,7 @@ public enum StepExecutors {
         case .recordImports(let intent): return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath))
         case .dockerPublication(let intent): return .dockerPublication(try DockerPublicationSteps.perform(intent, transfers: transfers))
+        case .singularity(let intent): return .singularity(try SingularitySteps.perform(intent, logPath: logPath))
         }
     }
 
@@ -52,6 +53,9 @@ public enum StepExecutors {
         case .dockerPublication:
             return nil
         case .docker(.build(let intent)): return DockerImageSteps.reconcileBuild(intent).map { .docker(.built($0)) }
+        // Describing is made again: it hashes and writes each sidecar atomically.
+        case .singularity(.describe): return nil
+        case .singularity(.convert(let intent)): return try SingularitySteps.reconcileConvert(intent).map { .singularity(.converted($0)) }
         case .fetchImage(let intent): return ImageDownload.reconcileFetch(intent).map(StepOutcome.fetchedImage)
         case .verifyDownload(let intent): return try ImageDownload.reconcileVerify(intent).map(StepOutcome.verifiedDownload)
         case .renderDefinition(let intent): return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)

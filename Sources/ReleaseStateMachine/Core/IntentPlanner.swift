@@ -17,6 +17,8 @@ public enum IntentPlanner {
             return try dockerImagesIntent(for: name, in: state, started: started)
         case .dockerPublication:
             return try dockerPublicationIntent(for: name, in: state, started: started)
+        case .singularityImages:
+            return try singularityImagesIntent(for: name, in: state, started: started)
         case .virtualBoxBaseImage:
             if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
         case .virtualBoxUserImage:

@@ -27,6 +27,9 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     /// `publish-docker`: built images pushed to a registry by digest, then tagged; the run's own
     /// steps list names one push step per image.
     case dockerPublication = "docker-publication"
+    /// `create-singularity`: docker images built by create-docker converted to `.sif` files by
+    /// apptainer; the run's own steps list names one convert step per image.
+    case singularityImages = "singularity-images"
 }
 
 /// Who carries a step out.
@@ -163,12 +166,16 @@ public struct Pipeline: Equatable, Sendable {
         case .dockerPublication:
             // The steps every run has; `steps(of:)` puts one push step per image in between.
             return Pipeline(kind: kind, steps: [StepDefinition(.checkRegistry), StepDefinition(.tagImages)])
+        case .singularityImages:
+            // The step every run has; `steps(of:)` puts one convert step per image before it.
+            return Pipeline(kind: kind, steps: [StepDefinition(.describe)])
         }
     }
 
     /// The steps a run of `kind` with `parameters` records in `RunStarted`: the pipeline's, with
     /// create-docker's build steps (one per planned image) after resolve-definitions, and
-    /// publish-docker's push steps (one per image) after check-registry.
+    /// publish-docker's push steps (one per image) after check-registry, and
+    /// create-singularity's convert steps (one per image) before describe.
     public static func steps(of kind: PipelineKind, _ parameters: RunParameters) -> [StepName] {
         let names = definition(of: kind).steps.map(\.name)
         if kind == .dockerImages, let docker = parameters.dockerImages {
@@ -176,6 +183,9 @@ public struct Pipeline: Equatable, Sendable {
         }
         if kind == .dockerPublication, let publication = parameters.dockerPublication {
             return [.checkRegistry] + publication.images.map(\.stepName) + [.tagImages]
+        }
+        if kind == .singularityImages, let singularity = parameters.singularityImages {
+            return singularity.images.map(\.stepName) + [.describe]
         }
         return names
     }

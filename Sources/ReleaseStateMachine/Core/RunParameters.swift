@@ -12,6 +12,7 @@ public struct RunParameters: Codable, Equatable, Sendable {
     public var importImages: ImportParameters?
     public var dockerImages: DockerImagesParameters?
     public var dockerPublication: DockerPublicationParameters?
+    public var singularityImages: SingularityImagesParameters?
     /// Where and what to publish; nil when the run does not publish.
     public var publication: PublicationParameters?
     /// The arguments as the operator typed them (secrets removed), for the record.
@@ -21,7 +22,9 @@ public struct RunParameters: Codable, Equatable, Sendable {
                 userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
                 virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
                 publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil,
-                dockerPublication: DockerPublicationParameters? = nil, commandLine: [String] = []) {
+                dockerPublication: DockerPublicationParameters? = nil, singularityImages: SingularityImagesParameters? = nil,
+                commandLine: [String] = []) {
+        self.singularityImages = singularityImages
         self.dockerImages = dockerImages
         self.dockerPublication = dockerPublication
         self.importImages = importImages

@@ -28,6 +28,7 @@ public enum StepIntent: Equatable, Sendable {
     case recordImports(RecordImportsIntent)
     case docker(DockerIntent)
     case dockerPublication(DockerPublicationIntent)
+    case singularity(SingularityIntent)
 }
 
 extension StepIntent: Codable {
@@ -60,6 +61,7 @@ extension StepIntent: Codable {
         case .recordImports: return "record-imports"
         case .docker: return "docker"
         case .dockerPublication: return "docker-publication"
+        case .singularity: return "singularity"
         }
     }
 
@@ -92,6 +94,7 @@ extension StepIntent: Codable {
         case "record-imports": self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
         case "docker": self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
         case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
+        case "singularity": self = .singularity(try container.decode(SingularityIntent.self, forKey: .intent))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
@@ -126,6 +129,7 @@ extension StepIntent: Codable {
         case .recordImports(let intent): try container.encode(intent, forKey: .intent)
         case .docker(let intent): try container.encode(intent, forKey: .intent)
         case .dockerPublication(let intent): try container.encode(intent, forKey: .intent)
+        case .singularity(let intent): try container.encode(intent, forKey: .intent)
         }
     }
 }

@@ -26,6 +26,7 @@ public enum StepOutcome: Equatable, Sendable {
     case importedImages(ImportedImages)
     case docker(DockerEffect)
     case dockerPublication(DockerPublicationEffect)
+    case singularity(SingularityEffect)
 }
 
 /// An image on the local disk with its complete sidecar and its digests.
@@ -79,6 +80,7 @@ extension StepOutcome: Codable {
         case .importedImages: return "imported-images"
         case .docker: return "docker"
         case .dockerPublication: return "docker-publication"
+        case .singularity: return "singularity"
         }
     }
 
@@ -109,6 +111,7 @@ extension StepOutcome: Codable {
         case "imported-images": self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
         case "docker": self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
         case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
+        case "singularity": self = .singularity(try container.decode(SingularityEffect.self, forKey: .outcome))
         default:
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
@@ -141,6 +144,7 @@ extension StepOutcome: Codable {
         case .importedImages(let value): try container.encode(value, forKey: .outcome)
         case .docker(let value): try container.encode(value, forKey: .outcome)
         case .dockerPublication(let value): try container.encode(value, forKey: .outcome)
+        case .singularity(let value): try container.encode(value, forKey: .outcome)
         }
     }
 }

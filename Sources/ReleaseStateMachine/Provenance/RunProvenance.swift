@@ -59,6 +59,8 @@ public struct ProvenanceInput: Codable, Equatable, Sendable {
         case originDev = "origin-dev"
         /// The image of the OCI layout that `publish-docker` pushed (same digest).
         case pushed
+        /// The docker image (by manifest digest) a `.sif` of `create-singularity` was made from.
+        case dockerImage = "docker-image"
     }
 
     public var role: Role
@@ -95,7 +97,7 @@ public struct ProvenanceInput: Codable, Equatable, Sendable {
     /// Whether the input is an image that another run may have made (and so can be followed).
     public var isImage: Bool {
         switch role {
-        case .base, .environment, .runImage, .download, .originRun, .originDev, .pushed: return true
+        case .base, .environment, .runImage, .download, .originRun, .originDev, .pushed, .dockerImage: return true
         case .recipe, .definition, .iso, .origin: return false
         }
     }
@@ -137,6 +139,11 @@ public enum RunProvenance {
                 let size = publication.images.first { $0.image.manifestDigest == tag.digest }?.image.size
                 return ProducedImage(path: publication.registry.reference(tag.repository, tag.tag), imageID: nil,
                                      sha256: DockerDigest.hex(tag.digest), md5: nil, size: size, origin: .pushed)
+            }
+        case .singularityImages:
+            // A `.sif` found up to date was made by the run named in `upToDateSince`, not this one.
+            return (state.singularityImages ?? []).filter { $0.upToDateSince == nil }.map {
+                ProducedImage(path: $0.output, imageID: $0.imageID, sha256: $0.sha256, md5: $0.md5, size: $0.size, origin: .made)
             }
         case .systemBaseImage, .recipeBaseImage, .userImage, .virtualBoxBaseImage, .virtualBoxUserImage:
             guard let image = state.image else { return [] }
@@ -204,6 +211,13 @@ public enum RunProvenance {
             guard let sha256 = output.sha256,
                   let pushed = state.parameters?.dockerPublication?.images.first(where: { DockerDigest.hex($0.image.manifestDigest) == sha256 }) else { break }
             inputs.append(ProvenanceInput(role: .pushed, name: pushed.image.fullReference, sha256: sha256, size: pushed.image.size))
+        case .singularityImages:
+            guard let image = state.singularityImages?.first(where: { $0.output == output.path }),
+                  let conversion = state.parameters?.singularityImages?.images.first(where: { $0.output == output.path }) else { break }
+            inputs.append(ProvenanceInput(role: .dockerImage, name: image.dockerImage, sha256: DockerDigest.hex(image.manifestDigest),
+                                          size: conversion.image.size))
+            inputs.append(ProvenanceInput(role: .definition, name: FilePath.lastComponent(image.definition), path: image.definition,
+                                          sha256: image.definitionSHA256))
         case .importImages:
             guard case .importedImages(let imported)? = state.outcome(of: .recordImports),
                   let image = imported.images.first(where: { $0.image == output.path }) else { break }

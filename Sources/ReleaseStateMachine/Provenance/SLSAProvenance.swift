@@ -109,17 +109,35 @@ extension SLSAStatement {
             }
         }
 
+        // A docker image is named by its reference and its package URL, by digest.
+        let dockerURL = image.path.flatMap { Self.dockerPackageURL($0, sha256: image.sha256) }
         var internalParameters: [String: String] = ["host": run.host, "operator": run.user]
         if let imageID = image.imageID { internalParameters["imageId"] = imageID }
         if let origin = image.origin { internalParameters["origin"] = origin.rawValue }
         self.init(
-            subject: [ResourceDescriptor(name: image.name, uri: nil, digest: digest, annotations: image.imageID.map { ["image_id": $0] })],
+            subject: [ResourceDescriptor(name: dockerURL == nil ? image.name : image.path ?? image.name, uri: dockerURL, digest: digest,
+                                         annotations: image.imageID.map { ["image_id": $0] })],
             predicate: Predicate(
                 buildDefinition: BuildDefinition(buildType: Self.buildTypePrefix + run.pipeline.rawValue + "/v1",
                                                  externalParameters: run.parameters, internalParameters: internalParameters,
                                                  resolvedDependencies: dependencies),
                 runDetails: RunDetails(builder: Builder(id: Self.builderID, version: run.tools),
                                        metadata: Metadata(invocationId: run.runID, startedOn: run.startedAt, finishedOn: run.finishedAt))))
+    }
+
+    /// A docker image's package URL, by digest (`pkg:docker/cati/casa-run@sha256%3A…`, with
+    /// `?repository_url=HOST` when it names a registry): the ledger records docker images under
+    /// their reference (`cati/<name>:<tag>`, `<host>/cati/<name>:<tag>`), never under a file path.
+    static func dockerPackageURL(_ path: String, sha256: String?) -> String? {
+        guard !path.hasPrefix("/"), let sha256, !path.contains("://") else { return nil }
+        var repository = String(path.prefix(upTo: path.lastIndex(of: ":").flatMap { colon in
+            path[colon...].contains("/") ? nil : colon } ?? path.endIndex))
+        var registry: String?
+        if let slash = repository.firstIndex(of: "/"), repository[..<slash].contains(where: { $0 == "." || $0 == ":" }) {
+            registry = String(repository[..<slash])
+            repository = String(repository[repository.index(after: slash)...])
+        }
+        return "pkg:docker/" + repository + "@sha256%3A" + sha256 + (registry.map { "?repository_url=" + $0 } ?? "")
     }
 
     private static func descriptor(_ node: ProvenanceNode, role: String, digestsFrom identity: ProvenanceNode) -> ResourceDescriptor {
@@ -129,7 +147,7 @@ extension SLSAStatement {
         var annotations = ["role": role]
         if let imageID = node.imageID { annotations["image_id"] = imageID }
         if node.kind == .environment { annotations["environment"] = node.name }
-        let uri = node.url ?? node.path.map { "file://" + $0 }
+        let uri = node.url ?? node.path.map { dockerPackageURL($0, sha256: identity.sha256) ?? "file://" + $0 }
         // A descriptor needs a uri or a digest; an input known only by name (a sidecar's origin)
         // gets a URN that says so.
         return ResourceDescriptor(name: node.name, uri: uri ?? (digest.isEmpty ? "urn:casa-distro:\(role):\(node.imageID ?? node.name)" : nil),

@@ -153,6 +153,17 @@ enum Describe {
         case .importedImages(let imported)?: return "\(imported.images.count) image\(imported.images.count == 1 ? "" : "s") from \(imported.directory)"
         case .docker(let effect)?: return docker(effect)
         case .dockerPublication(let effect)?: return dockerPublication(effect)
+        case .singularity(let effect)?: return singularity(effect)
+        }
+    }
+
+    private static func singularity(_ effect: SingularityEffect) -> String {
+        switch effect {
+        case .converted(let image):
+            return "\(FilePath.lastComponent(image.output)) from \(image.dockerImage)@\(image.manifestDigest.prefix(19))… (\(image.size) bytes"
+                + (image.upToDateSince.map { ", up to date since run \($0.prefix(8))" } ?? (image.command.isEmpty ? ", found after an interruption" : "")) + ")"
+        case .described(let images):
+            return images.map { "\(FilePath.lastComponent($0.output)) (image_id \($0.imageID), md5 \($0.md5 ?? "?"))" }.joined(separator: ", ")
         }
     }
 

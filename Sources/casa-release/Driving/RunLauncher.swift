@@ -16,7 +16,15 @@ enum RunLauncher {
     static func start(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues,
                       ledger: Ledger, output: Output, transfers: TransferOptions, logRoot: String? = nil,
                       tools: [String: String] = [:]) throws -> Never {
-        let runID = pendingRunID
+        let runID = try record(pipeline, parameters: parameters, chosen: chosen, ledger: ledger, output: output,
+                               logRoot: logRoot, tools: tools)
+        try drive(runID, ledger: ledger, output: output, transfers: transfers)
+    }
+
+    /// Records `RunStarted` for a new run, and returns its id: `runID`, by default the one this
+    /// process chose first (a command that starts several runs gives each later one its own).
+    static func record(_ pipeline: PipelineKind, parameters: RunParameters, chosen: ChosenValues, ledger: Ledger, output: Output,
+                       logRoot: String? = nil, tools: [String: String] = [:], runID: String = pendingRunID) throws -> String {
         var chosen = chosen
         if let logRoot, chosen.logDirectory == nil { chosen.logDirectory = logRoot + "/" + runID }
         let started = RunStarted(
@@ -25,19 +33,29 @@ enum RunLauncher {
             tools: ["casa-release": CasaRelease.version, "libcurl": CurlLibrary.version].merging(tools) { $1 })
         try ledger.execute(.start(started), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         output.note("run \(runID) (\(pipeline.rawValue))")
-        try drive(runID, ledger: ledger, output: output, transfers: transfers)
+        return runID
     }
 
     /// Drives a recorded run and exits with the status its ending calls for.
     /// `asksOperator`: `resume` may ask on a terminal whether a waiting operator step is done.
     static func drive(_ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions, asksOperator: Bool = false) throws -> Never {
+        let ending = try driveToEnd(runID, ledger: ledger, output: output, transfers: transfers, asksOperator: asksOperator)
+        if ending == .completed { report(try ledger.state(of: runID), output: output) }
+        try exit(runID, ending)
+    }
+
+    /// Drives a recorded run until it completes, fails or waits for an operator.
+    static func driveToEnd(_ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions,
+                           asksOperator: Bool = false) throws -> RunDriver.Ending {
         var driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
         driver.asksOperator = asksOperator
-        let ending = try driver.drive()
-        let state = try ledger.state(of: runID)
+        return try driver.drive()
+    }
+
+    /// The exit a run's ending calls for.
+    static func exit(_ runID: String, _ ending: RunDriver.Ending) throws -> Never {
         switch ending {
         case .completed:
-            report(state, output: output)
             throw ExitCode(ExitStatus.done.rawValue)
         case .awaitingOperator:
             throw ExitCode(ExitStatus.awaitingOperator.rawValue)
@@ -48,7 +66,17 @@ enum RunLauncher {
 
     /// What a completed run made, in a sentence or two (or JSON).
     static func report(_ state: RunState, output: Output) {
-        guard let runID = state.runID else { return }
+        guard let (lines, summary) = summary(of: state) else { return }
+        if output.json {
+            try? output.emitJSON(summary)
+        } else {
+            lines.forEach(output.result)
+        }
+    }
+
+    /// The lines `report` prints for a completed run, and its JSON summary.
+    static func summary(of state: RunState) -> (lines: [String], json: [String: String])? {
+        guard let runID = state.runID else { return nil }
         var lines: [String] = []
         var summary: [String: String] = ["run": runID, "status": state.status.rawValue]
         if let image = state.image, state.step(.describe) != nil {
@@ -94,11 +122,12 @@ enum RunLauncher {
                 for tag in group { summary["tag " + registry.reference(tag.repository, tag.tag)] = digest }
             }
         }
-        if output.json {
-            try? output.emitJSON(summary)
-        } else {
-            lines.forEach(output.result)
+        for image in state.singularityImages ?? [] {
+            lines.append(image.upToDateSince.map { "\(image.output) is up to date (made by run \($0) from \(image.dockerImage) \(image.manifestDigest))" }
+                         ?? "created \(image.output) from \(image.dockerImage) \(image.manifestDigest) (image_id \(image.imageID), \(image.size) bytes, md5 \(image.md5 ?? "?"))")
+            summary["sif " + image.output] = image.imageID
         }
+        return (lines, summary)
     }
 }
 

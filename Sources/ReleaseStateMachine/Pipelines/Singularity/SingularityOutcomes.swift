@@ -1,0 +1,67 @@
+import Foundation
+
+/// What a step of `create-singularity` did.
+public enum SingularityEffect: Codable, Equatable, Sendable {
+    case converted(SingularityImage)
+    case described([SingularityImage])
+}
+
+/// A `.sif` made from a docker image (or found up to date), and, once described, its digests.
+public struct SingularityImage: Codable, Equatable, Sendable {
+    /// `cati/<name>:<tag>` and the manifest it was made from.
+    public var dockerImage: String
+    public var manifestDigest: String
+    public var output: String
+    public var imageID: String
+    public var size: Int64
+    /// Nanoseconds since 1970: with `size`, how a later run knows the file is still this one.
+    public var modified: Int64
+    /// The definition apptainer built, and its SHA-256.
+    public var definition: String
+    public var definitionSHA256: String
+    /// The command line as run, tool path first (empty when found up to date or by reconcile).
+    public var command: [String]
+    /// What `apptainer --version` said.
+    public var tool: String
+    /// The docker image's `Env`, `Entrypoint` and `Cmd`, which apptainer keeps in the `.sif`.
+    public var environment: [String]
+    public var entrypoint: [String]?
+    public var cmd: [String]?
+    /// The run that made the `.sif`, when this run found it up to date (nothing was converted).
+    public var upToDateSince: String?
+    /// Set by describe.
+    public var sidecar: String?
+    public var md5: String?
+    public var sha256: String?
+
+    public init(dockerImage: String, manifestDigest: String, output: String, imageID: String, size: Int64, modified: Int64,
+                definition: String, definitionSHA256: String, command: [String], tool: String, environment: [String],
+                entrypoint: [String]?, cmd: [String]?, upToDateSince: String? = nil, sidecar: String? = nil, md5: String? = nil,
+                sha256: String? = nil) {
+        self.dockerImage = dockerImage
+        self.manifestDigest = manifestDigest
+        self.output = output
+        self.imageID = imageID
+        self.size = size
+        self.modified = modified
+        self.definition = definition
+        self.definitionSHA256 = definitionSHA256
+        self.command = command
+        self.tool = tool
+        self.environment = environment
+        self.entrypoint = entrypoint
+        self.cmd = cmd
+        self.upToDateSince = upToDateSince
+        self.sidecar = sidecar
+        self.md5 = md5
+        self.sha256 = sha256
+    }
+}
+
+extension RunState {
+    /// The `.sif` files a create-singularity run described.
+    public var singularityImages: [SingularityImage]? {
+        guard case .singularity(.described(let images))? = outcome(of: .describe) else { return nil }
+        return images
+    }
+}
