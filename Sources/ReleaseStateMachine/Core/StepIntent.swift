@@ -138,7 +138,7 @@ extension StepIntent {
     /// Whether the step runs external processes, and so gets a log file of its own.
     public var runsProcesses: Bool {
         switch self {
-        case .buildImage, .install, .virtualBox, .docker(.build), .docker(.tag): return true
+        case .buildImage, .install, .virtualBox, .docker(.build), .docker(.tag), .singularity(.convert): return true
         default: return false
         }
     }

@@ -11,7 +11,7 @@ public struct SingularityImagesParameters: Codable, Equatable, Sendable {
     /// Where each run writes the OCI archives it hands to apptainer:
     /// `<archives>/<run token>/<name>_<tag>.tar`, removed once the image is built.
     public var archives: String
-    /// One conversion step each, in the order create-docker built the images.
+    /// One conversion step each, in the order of their references.
     public var images: [SingularityConversion]
     /// `force=yes`: convert again an image whose `.sif` is up to date, and replace a file
     /// under the output's name that casa-release did not make.
