@@ -44,6 +44,7 @@ import ReleaseStateMachine
         while partial == nil, process.isRunning {
             partial = try workspace.files(in: workspace.base).first { $0.hasPrefix(".cati_casa-test") && $0.hasSuffix(".part") }
                 .flatMap { name in (try? workspace.bytes(workspace.base + "/" + name)).map { $0.isEmpty ? nil : name } ?? nil }
+            if partial == nil { usleep(5_000) }  // polling for a condition, not waiting out a race
         }
         #expect(partial != nil, "the build never started")
         kill(process.processIdentifier, SIGKILL)
