@@ -10,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
             help: "The base directory (default: $CASA_BASE_DIRECTORY, else ~/casa_distro).")
     var baseDirectory: String?
 
-    @Option(name: .customLong("ledger"), help: "The ledger file (default: <base dir>/casa-release.sqlite).")
+    @Option(name: .customLong("ledger"), help: "The ledger: a file (default: $CASA_RELEASE_LEDGER, else <base dir>/casa-release.sqlite).")
     var ledgerPath: String?
 
     @Flag(name: .customLong("json"), help: "Machine-readable output.")
@@ -30,21 +30,37 @@ struct GlobalOptions: ParsableArguments {
     /// The base directory, absolute.
     var resolvedBaseDirectory: String { Self.baseDirectory(given: baseDirectory) }
 
-    var resolvedLedgerPath: String { Self.ledgerPath(given: ledgerPath, baseDirectory: baseDirectory) }
+    /// The ledger file; a ledger named by a URL casa-release cannot open is an error here.
+    var resolvedLedgerPath: String {
+        get throws {
+            switch try Self.ledgerLocation(given: ledgerPath, baseDirectory: baseDirectory) {
+            case .file(let path): return path
+            case .postgres(let url):
+                throw CommandFailure(.unavailable, "--ledger \(url): this casa-release keeps its ledger in a SQLite file only; a PostgreSQL ledger is not built yet (give a file, or leave --ledger out for <base dir>/casa-release.sqlite)")
+            }
+        }
+    }
 
     /// The base directory: the one given, else $CASA_BASE_DIRECTORY, else ~/casa_distro; absolute.
     static func baseDirectory(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         Paths.absolute(given ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro")
     }
 
-    /// The ledger: the one given, else `casa-release.sqlite` in the base directory; absolute.
-    static func ledgerPath(given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        given.map(Paths.absolute) ?? (Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent("casa-release.sqlite")
+    /// The ledger: the one given, else `$CASA_RELEASE_LEDGER`, else `casa-release.sqlite` in the
+    /// base directory; a file's path made absolute.
+    static func ledgerLocation(given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LedgerLocation {
+        guard let named = given ?? environment["CASA_RELEASE_LEDGER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+            return .file((Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent("casa-release.sqlite"))
+        }
+        switch try LedgerLocation.parse(named) {
+        case .file(let path): return .file(Paths.absolute(path))
+        case let other: return other
+        }
     }
 
     /// Opens the ledger for a command that writes (created if missing, with its directory).
     func openLedgerForWriting() throws -> Ledger {
-        let path = resolvedLedgerPath
+        let path = try resolvedLedgerPath
         let directory = (path as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: directory) {
             do {
@@ -59,14 +75,14 @@ struct GlobalOptions: ParsableArguments {
     /// Opens an existing ledger for a command that writes to a run already recorded (resume,
     /// confirm, rollback): never creates one.
     func openExistingLedgerForWriting() throws -> Ledger {
-        try Ledger.open(path: resolvedLedgerPath, mustExist: true)
+        try Ledger.open(path: try resolvedLedgerPath, mustExist: true)
     }
 
     /// Opens an existing ledger for a command that only reads, read-only: the file is never
     /// created, converted or migrated, so an auditor can read a copy in a read-only place.
     /// What opening found worth saying (a WAL that cannot be checkpointed) is said once.
     func openLedgerForReading() throws -> Ledger {
-        let ledger = try Ledger.openForReading(path: resolvedLedgerPath)
+        let ledger = try Ledger.openForReading(path: try resolvedLedgerPath)
         for note in ledger.notes { StandardStreams.error("casa-release: note: \(note)\n") }
         return ledger
     }

@@ -27,11 +27,14 @@ enum ShellCompletion {
     }
 
     private static func openLedger(_ words: [String]) throws -> Ledger {
-        try Ledger.openForReading(path: ledgerPath(words))
+        // A ledger that is not a file (a database URL) offers nothing to complete.
+        guard let path = ledgerPath(words) else { throw CocoaError(.fileNoSuchFile) }
+        return try Ledger.openForReading(path: path)
     }
 
-    /// `--ledger X`, `--ledger=X`, `ledger=X`, the same for the base directory, else the defaults.
-    static func ledgerPath(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    /// `--ledger X`, `--ledger=X`, `ledger=X`, the same for the base directory, else the defaults;
+    /// nil when the ledger is not a file.
+    static func ledgerPath(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
         func value(of names: [String]) -> String? {
             for (index, word) in words.enumerated() {
                 for name in names {
@@ -43,6 +46,7 @@ enum ShellCompletion {
             }
             return nil
         }
-        return GlobalOptions.ledgerPath(given: value(of: ["ledger"]), baseDirectory: value(of: ["base-dir", "base-directory"]), environment: environment)
+        guard case .file(let path)? = try? GlobalOptions.ledgerLocation(given: value(of: ["ledger"]), baseDirectory: value(of: ["base-dir", "base-directory"]), environment: environment) else { return nil }
+        return path
     }
 }
