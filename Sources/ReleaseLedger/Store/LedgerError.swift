@@ -28,6 +28,13 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case moved(path: String)
     /// No ledger at the path, but its head anchor says one was there.
     case vanished(path: String, anchor: ChainAnchor)
+    /// A database server of the ledger does not answer, or went away: trying again may work.
+    case unreachable(address: String, reason: String)
+    /// A database server answered and refused: the login, the database, TLS. Trying again as is
+    /// will not work.
+    case refused(address: String, reason: String)
+    /// A database server refused a statement for a reason not classified above.
+    case serverError(address: String, state: String, message: String)
 
     public var description: String {
         switch self {
@@ -50,6 +57,9 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
             return "the ledger \(path) was written by an older casa-release (missing migrations: \(pending.joined(separator: ", "))); upgrade it once with 'casa-release rebuild-projections' (a command that only reads never changes the file)"
         case .moved(let path):
             return "the ledger \(path) was deleted or replaced while this run was going on: the history of this run is in danger, so nothing more is done or recorded; put the ledger back (with its -wal file) and resume"
+        case .unreachable(let address, let reason): return "the ledger \(address) cannot be reached: \(reason)"
+        case .refused(let address, let reason): return "the ledger \(address) refused: \(reason)"
+        case .serverError(let address, let state, let message): return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
         case .vanished(let path, let anchor):
             return "no ledger at \(path), but its head anchor \(ChainAnchor.path(for: path)) says one was there with \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
         }

@@ -49,7 +49,9 @@ struct CommandFailure: Error, CustomStringConvertible {
             switch error {
             case .cannotOpen, .moved, .vanished: return CommandFailure(.cannotCreate, error.description)
             case .notALedger, .missing, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
-            case .conflict: return CommandFailure(.temporaryFailure, error.description)
+            case .conflict, .unreachable: return CommandFailure(.temporaryFailure, error.description)
+            case .refused: return CommandFailure(.unavailable, error.description)
+            case .serverError: return CommandFailure(.internalError, error.description)
             case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage: return CommandFailure(.usage, error.description)
             }
         case let error as DomainError:

@@ -1,0 +1,118 @@
+import Foundation
+
+/// Where a PostgreSQL ledger is and how to log in, read as libpq reads it: the URL
+/// (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=...`), then `PGUSER`, `PGPASSWORD`,
+/// `PGSSLMODE`, `PGSSLROOTCERT` and the password file (`$PGPASSFILE`, else `~/.pgpass`).
+///
+/// The password is kept here only: `description` never shows it, and nothing writes it.
+public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
+    /// libpq's `sslmode`: what TLS is asked for, and what is checked of the server.
+    public enum TLSMode: String, Sendable, CaseIterable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
+
+    public var host: String
+    public var port: Int
+    public var user: String
+    public var database: String
+    public var password: String?
+    public var tls: TLSMode
+    /// The CA certificates a `verify-ca`/`verify-full` server is checked against (`sslrootcert`).
+    public var rootCertificate: String?
+    /// Seconds to wait for the server (`connect_timeout`; libpq waits forever, a release tool should not).
+    public var connectTimeout: Int
+
+    /// `postgres://user@host:port/db` (no password): how the ledger is named in messages.
+    public var description: String {
+        let hostPart = host.contains(":") ? "[\(host)]" : host
+        return "postgres://\(user)@\(hostPart):\(port)/\(database)"
+    }
+
+    /// Reads `url`; a mistake is `PostgresAddressError` (a usage error: exit 64).
+    public static func parse(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresAddress {
+        guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
+              scheme == "postgres" || scheme == "postgresql" else {
+            throw PostgresAddressError("is not a postgres:// URL")
+        }
+        var query: [String: String] = [:]
+        for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
+        let known: Set<String> = ["sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name"]
+        if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
+            throw PostgresAddressError("has a parameter casa-release does not know: \(unknown)")
+        }
+        // As in libpq, a parameter of the query wins over the same part of the URL.
+        guard let host = query["host"] ?? components.host.flatMap({ $0.isEmpty ? nil : $0 }), !host.isEmpty else {
+            throw PostgresAddressError("names no server")
+        }
+        if host.hasPrefix("/") { throw PostgresAddressError("names a socket directory; casa-release connects over TCP: give a host name") }
+        var port = 5432
+        if let given = components.port ?? query["port"].flatMap(Int.init) { port = given }
+        guard (1...65_535).contains(port) else { throw PostgresAddressError("has a port out of range: \(port)") }
+        let user = components.user.flatMap { $0.removingPercentEncoding } ?? query["user"] ?? environment["PGUSER"]
+            ?? environment["USER"] ?? NSUserName()
+        let path = String(components.path.drop { $0 == "/" })
+        let database = (path.isEmpty ? nil : path.removingPercentEncoding) ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
+        guard !database.contains("/") else { throw PostgresAddressError("names '\(database)', which is not one database") }
+        let modeText = query["sslmode"] ?? environment["PGSSLMODE"] ?? TLSMode.prefer.rawValue
+        guard let tls = TLSMode(rawValue: modeText) else {
+            throw PostgresAddressError("has sslmode=\(modeText); libpq's modes are \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var timeout = 10
+        if let text = query["connect_timeout"] {
+            guard let seconds = Int(text), seconds > 0 else { throw PostgresAddressError("has connect_timeout=\(text), which is not a number of seconds") }
+            timeout = seconds
+        }
+        var address = PostgresAddress(host: host, port: port, user: user, database: database, password: nil, tls: tls,
+                                      rootCertificate: query["sslrootcert"] ?? environment["PGSSLROOTCERT"], connectTimeout: timeout)
+        address.password = components.password.flatMap { $0.removingPercentEncoding } ?? query["password"] ?? environment["PGPASSWORD"]
+            ?? PasswordFile.password(for: address, environment: environment)
+        if address.rootCertificate == nil, tls == .verifyCA || tls == .verifyFull {
+            let home = environment["HOME"] ?? NSHomeDirectory()
+            address.rootCertificate = home + "/.postgresql/root.crt"
+        }
+        return address
+    }
+}
+
+/// A PostgreSQL URL casa-release cannot use, and why.
+public struct PostgresAddressError: Error, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// libpq's password file: lines `hostname:port:database:username:password`, `*` matching
+/// anything, `\:` and `\\` escaped, `#` comments; the first matching line wins. Like libpq, a
+/// file others can read is ignored.
+enum PasswordFile {
+    static func password(for address: PostgresAddress, environment: [String: String]) -> String? {
+        let path = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
+        var status = stat()
+        guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 == 0,
+              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        let wanted = [address.host, String(address.port), address.database, address.user]
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
+            let fields = split(String(line))
+            guard fields.count == 5 else { continue }
+            if zip(fields.prefix(4), wanted).allSatisfy({ $0 == "*" || $0 == $1 }) {
+                return fields[4]
+            }
+        }
+        return nil
+    }
+
+    /// A line's fields: split on unescaped `:`, with `\:` and `\\` unescaped.
+    static func split(_ line: String) -> [String] {
+        var fields: [String] = [], current = "", escaped = false
+        for character in line {
+            if escaped { current.append(character); escaped = false }
+            else if character == "\\" { escaped = true }
+            else if character == ":" && fields.count < 4 { fields.append(current); current = "" }
+            else { current.append(character) }
+        }
+        fields.append(current)
+        return fields
+    }
+}
