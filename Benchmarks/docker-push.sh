@@ -19,8 +19,7 @@ registry_pid=
 trap '[ -n "$registry_pid" ] && kill -9 $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
 rounds=3
 export CASA_BASE_DIRECTORY=$work/base
-top=$CASA_BASE_DIRECTORY/casa-release-docker
-buildah_() { buildah --root "$top/storage" --runroot "$top/run" --storage-driver vfs "$@"; }
+source Benchmarks/docker-fixture.sh
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
 # A registry with empty storage on $port (the previous one killed).
@@ -34,13 +33,6 @@ fresh_registry() {
     until curl -sf "http://127.0.0.1:$port/v2/" > /dev/null; do sleep 0.05; done
 }
 
-microseconds() {
-    local start end
-    start=$(date +%s%N); "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }; end=$(date +%s%N)
-    echo $(( (end - start) / 1000 ))
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-seconds() { python3 -c "print(f'{$1/1e6:.2f} s')"; }
 # The last run's push outcome, as the ledger has it.
 pushed() { "$binary" status "$("$binary" runs --limit 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["runID"])')" --json \
     | python3 -c 'import json,sys
@@ -50,15 +42,7 @@ for step in s["steps"]:
     p=(o.get("outcome") or {}).get("pushed")
     if p: print(p["_0"]["'"$1"'"])' ; }
 
-# The image: busybox base, one random layer of $mib MiB.
-mkdir -p "$work/rootfs/bin" "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox"
-cp /bin/busybox "$work/rootfs/bin/"; ln -s busybox "$work/rootfs/bin/sh"
-container=$(buildah_ from scratch); buildah_ copy "$container" "$work/rootfs" / > /dev/null
-buildah_ commit --quiet --timestamp 0 "$container" cati/busybox-base:1 > /dev/null; buildah_ rm "$container" > /dev/null
-printf 'image_sources:\n  - name: casa-big\n    tags: ["1"]\n' > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/casa_distro_docker.yaml"
-printf 'FROM cati/busybox-base:1\nCOPY big.bin /big.bin\n' > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/Dockerfile"
-head -c $((mib << 20)) /dev/urandom > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/big.bin"
-"$binary" create-docker --quiet image_names='casa-big:*' > /dev/null
+make_big_image
 layout=$top/oci
 size=$(du -sb "$layout/blobs" | cut -f1)
 echo "image: cati/casa-big:1, $((size >> 20)) MiB of blobs in $layout"

@@ -19,8 +19,7 @@ binary=$PWD/.build/release/casa-release
 trap 'rm -rf "$work"' EXIT
 rounds=3
 export CASA_BASE_DIRECTORY=$work/base
-top=$CASA_BASE_DIRECTORY/casa-release-docker
-buildah_() { buildah --root "$top/storage" --runroot "$top/run" --storage-driver vfs "$@"; }
+source Benchmarks/docker-fixture.sh
 
 # apptainer's build as one copy: `build [flags] OUTPUT DEFINITION` copies the definition's From:.
 cat > "$work/apptainer" <<'STANDIN'
@@ -35,22 +34,8 @@ STANDIN
 chmod +x "$work/apptainer"
 export CASA_RELEASE_APPTAINER=$work/apptainer
 
-microseconds() {
-    local start end
-    start=$(date +%s%N); "$@" > "$work/out" 2> "$work/err" || { cat "$work/err" >&2; exit 1; }; end=$(date +%s%N)
-    echo $(( (end - start) / 1000 ))
-}
-median() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($# + 1) / 2 ))p"; }
-seconds() { python3 -c "print(f'{$1/1e6:.2f} s')"; }
 
-mkdir -p "$work/rootfs/bin" "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox"
-cp /bin/busybox "$work/rootfs/bin/"; ln -s busybox "$work/rootfs/bin/sh"
-container=$(buildah_ from scratch); buildah_ copy "$container" "$work/rootfs" / > /dev/null
-buildah_ commit --quiet --timestamp 0 "$container" cati/busybox-base:1 > /dev/null; buildah_ rm "$container" > /dev/null
-printf 'image_sources:\n  - name: casa-big\n    tags: ["1"]\n' > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/casa_distro_docker.yaml"
-printf 'FROM cati/busybox-base:1\nCOPY big.bin /big.bin\n' > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/Dockerfile"
-head -c $((mib << 20)) /dev/urandom > "$CASA_BASE_DIRECTORY/share/docker/casa-big/busybox/big.bin"
-"$binary" create-docker image_names=casa-big:1 > /dev/null 2>&1
+make_big_image
 "$binary" create-singularity image_names=casa-big:1 > /dev/null 2>&1    # the first, out of the figures
 
 baseline() {
