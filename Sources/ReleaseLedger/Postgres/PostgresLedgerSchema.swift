@@ -1,0 +1,48 @@
+import Foundation
+
+/// The PostgreSQL ledger's schema: `Migrations/postgres/*.sql`, embedded at build time, applied
+/// in order and recorded in `ledger_migrations`, as `grdb_migrations` records SQLite's.
+///
+/// Nothing is changed in a database before it is known to be a ledger (or empty): one that holds
+/// other tables is another application's (`notALedger`, exit 65), and one with a migration this
+/// binary does not know was written by a newer casa-release (`newerSchema`, exit 65). Two hosts
+/// opening a new ledger at once migrate it once: the check and the migrations run in one
+/// transaction under an advisory lock.
+public enum PostgresLedgerSchema {
+    /// The advisory lock key of migrations (any fixed number; this one spells "casarel").
+    static let lockKey: Int64 = 0x6361_7361_7265_6C
+
+    /// Brings the database's schema to the binary's; returns the migrations it applied.
+    @discardableResult
+    public static func prepare(_ session: PostgresSession) throws -> [String] {
+        let place = session.address.description
+        try session.query("BEGIN")
+        do {
+            try session.query("SELECT pg_advisory_xact_lock($1)", [.integer(lockKey)])
+            let tables = try session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
+                .compactMap { $0.first ?? nil }
+            var applied: [String] = []
+            if tables.contains("ledger_migrations") {
+                applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap { $0.first ?? nil }
+            } else if !tables.isEmpty {
+                throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")
+            } else {
+                try session.query("CREATE TABLE ledger_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+            }
+            let known = EmbeddedMigrations.postgres.map(\.name)
+            let unknown = applied.filter { !known.contains($0) }
+            if !unknown.isEmpty { throw LedgerError.newerSchema(path: place, unknownMigrations: unknown) }
+            var done: [String] = []
+            for migration in EmbeddedMigrations.postgres where !applied.contains(migration.name) {
+                for statement in SQLStatements.split(migration.sql) { try session.query(statement) }
+                try session.query("INSERT INTO ledger_migrations (name) VALUES ($1)", [.text(migration.name)])
+                done.append(migration.name)
+            }
+            try session.query("COMMIT")
+            return done
+        } catch {
+            _ = try? session.query("ROLLBACK")
+            throw error
+        }
+    }
+}
