@@ -45,6 +45,27 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
+    /// The usual targets: a WebDAV server (nginx) takes them with the same protocol.
+    @Test func theSifFilesGoToAWebDAVServerToo() throws {
+        let workspace = try converted()
+        let www = workspace.root + "/www"
+        try FileManager.default.createDirectory(atPath: www + "/download", withIntermediateDirectories: true)
+        let server = try WebDAVServer(directory: workspace.root + "/nginx", root: www)
+        defer { server.stop() }
+        let target = server.url("download")
+        let published = try workspace.run(["publish-singularity", "target=" + target])
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(try workspace.files(in: www + "/download") == ["cati_casa-dev_5.4-1.sif", "cati_casa-dev_5.4-1.sif.json",
+                                                               "cati_casa-run_5.4-1.sif", "cati_casa-run_5.4-1.sif.json"])
+        for reference in ["casa-dev:5.4", "casa-run:5.4"] {
+            let sif = workspace.sif(reference), name = FilePath.lastComponent(sif).dropLast(4)
+            let local = try workspace.bytes(sif)
+            #expect(try workspace.bytes(www + "/download/\(name)-1.sif") == local)
+        }
+        let again = try workspace.run(["publish-singularity", "target=" + target])
+        #expect(again.status == 0 && again.stdout.contains("cati_casa-run_5.4-1.sif is up to date"), "\(again.stdout)\(again.stderr)")
+    }
+
     /// The first publication fails: the command stops with its status, names what it did not
     /// start, and leaves nothing visible; resume finishes that run, and the command again
     /// publishes the rest.
