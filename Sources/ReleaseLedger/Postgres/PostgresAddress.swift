@@ -32,36 +32,40 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
 
     /// Reads `url`; a mistake is `PostgresAddressError` (a usage error: exit 64).
     public static func parse(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresAddress {
+        // The port first, as typed: URLComponents does not parse a URL whose port is not a number.
+        if let portText = portText(url), !(Int(portText).map { (1...65_535).contains($0) } ?? false) {
+            throw PostgresAddressError("the port '\(portText)' is not a number from 1 to 65535")
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "postgres" || scheme == "postgresql" else {
-            throw PostgresAddressError("is not a postgres:// URL")
+            throw PostgresAddressError("it is not a URL casa-release can read (postgres://USER@HOST:PORT/DB)")
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
         let known: Set<String> = ["sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
-            throw PostgresAddressError("has a parameter casa-release does not know: \(unknown)")
+            throw PostgresAddressError("it has a parameter casa-release does not know: \(unknown)")
         }
         // As in libpq, a parameter of the query wins over the same part of the URL.
         guard let host = query["host"] ?? components.host.flatMap({ $0.isEmpty ? nil : $0 }), !host.isEmpty else {
-            throw PostgresAddressError("names no server")
+            throw PostgresAddressError("it names no server (postgres://USER@HOST:PORT/DB)")
         }
-        if host.hasPrefix("/") { throw PostgresAddressError("names a socket directory; casa-release connects over TCP: give a host name") }
+        if host.hasPrefix("/") { throw PostgresAddressError("it names a socket directory; casa-release connects over TCP: give a host name") }
         var port = 5432
         if let given = components.port ?? query["port"].flatMap(Int.init) { port = given }
-        guard (1...65_535).contains(port) else { throw PostgresAddressError("has a port out of range: \(port)") }
+        guard (1...65_535).contains(port) else { throw PostgresAddressError("the port '\(port)' is not a number from 1 to 65535") }
         let user = components.user.flatMap { $0.removingPercentEncoding } ?? query["user"] ?? environment["PGUSER"]
             ?? environment["USER"] ?? NSUserName()
         let path = String(components.path.drop { $0 == "/" })
         let database = (path.isEmpty ? nil : path.removingPercentEncoding) ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
-        guard !database.contains("/") else { throw PostgresAddressError("names '\(database)', which is not one database") }
+        guard !database.contains("/") else { throw PostgresAddressError("'\(database)' is not one database name") }
         let modeText = query["sslmode"] ?? environment["PGSSLMODE"] ?? TLSMode.prefer.rawValue
         guard let tls = TLSMode(rawValue: modeText) else {
-            throw PostgresAddressError("has sslmode=\(modeText); libpq's modes are \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw PostgresAddressError("sslmode=\(modeText) is none of libpq's modes: \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var timeout = 10
         if let text = query["connect_timeout"] {
-            guard let seconds = Int(text), seconds > 0 else { throw PostgresAddressError("has connect_timeout=\(text), which is not a number of seconds") }
+            guard let seconds = Int(text), seconds > 0 else { throw PostgresAddressError("connect_timeout=\(text) is not a number of seconds") }
             timeout = seconds
         }
         var address = PostgresAddress(host: host, port: port, user: user, database: database, password: nil, tls: tls,
@@ -73,6 +77,26 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
             address.rootCertificate = home + "/.postgresql/root.crt"
         }
         return address
+    }
+
+    /// `url` with the password of its user part taken out, by the text alone: it must work on a
+    /// URL too broken to parse, since that is when it is printed.
+    public static func withoutPassword(_ url: String) -> String {
+        guard let start = url.range(of: "://")?.upperBound else { return url }
+        let authorityEnd = url[start...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
+        guard let at = url[start..<authorityEnd].lastIndex(of: "@"),
+              let colon = url[start..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon] + url[at...])
+    }
+
+    /// The text after the host's colon, whatever it is.
+    private static func portText(_ url: String) -> String? {
+        guard let start = url.range(of: "://")?.upperBound else { return nil }
+        var authority = url[start...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") { authority = authority[authority.index(after: close)...] }
+        guard let colon = authority.lastIndex(of: ":") else { return nil }
+        return String(authority[authority.index(after: colon)...])
     }
 }
 

@@ -48,8 +48,7 @@ struct CreateDocker: ParsableCommand {
     func run() throws {
         let output = global.output
         let baseDirectory = global.resolvedBaseDirectory
-        let patterns = imageNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-test:*')") }
+        let patterns = try ImagePatterns.parse(imageNames)
         if let casaVersion, casaVersion.isEmpty { throw CommandFailure(.usage, "casa_version= needs a value (e.g. 5.4)") }
         let roots = DockerDefinitionSearch.roots(baseDirectory: baseDirectory, home: ProcessInfo.processInfo.environment["HOME"],
                                                  builtin: DockerDefinitionSearch.builtinRoot())

@@ -38,8 +38,7 @@ struct CreateSingularity: ParsableCommand {
     func run() throws {
         let output = global.output
         let baseDirectory = global.resolvedBaseDirectory
-        let patterns = imageNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')") }
+        let patterns = try ImagePatterns.parse(imageNames)
         guard SingularityDefinition.isUsable(baseDirectory) else {
             throw CommandFailure(.usage, "the base directory '\(baseDirectory)' has white space in its path, which apptainer's definition files cannot name; choose another with --base-dir")
         }

@@ -45,8 +45,7 @@ struct PublishDocker: ParsableCommand {
     func run() throws {
         let output = global.output
         let baseDirectory = global.resolvedBaseDirectory
-        let patterns = imageNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')") }
+        let patterns = try ImagePatterns.parse(imageNames)
         guard let visibility = DockerVisibility(rawValue: visibility) else {
             throw CommandFailure(.usage, "visibility=\(self.visibility) is neither public nor private")
         }

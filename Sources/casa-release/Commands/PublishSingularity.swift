@@ -32,8 +32,7 @@ struct PublishSingularity: ParsableCommand {
 
     func run() throws {
         let output = global.output
-        let patterns = imageNames.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')") }
+        let patterns = try ImagePatterns.parse(imageNames)
         let address = try TargetAddress.resolve(target)
         let ledger = try global.openLedgerForWriting()
         let images = try ledger.latestSingularityImages().values.filter { image in

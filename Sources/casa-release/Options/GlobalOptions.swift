@@ -35,8 +35,8 @@ struct GlobalOptions: ParsableArguments {
         get throws {
             switch try Self.ledgerLocation(given: ledgerPath, baseDirectory: baseDirectory) {
             case .file(let path): return path
-            case .postgres(let url):
-                throw CommandFailure(.unavailable, "--ledger \(url): this casa-release keeps its ledger in a SQLite file only; a PostgreSQL ledger is not built yet (give a file, or leave --ledger out for <base dir>/casa-release.sqlite)")
+            case .postgres(let address):
+                throw CommandFailure(.unavailable, "--ledger \(address): this casa-release keeps its ledger in a SQLite file only; a PostgreSQL ledger is not built yet (give a file, or leave --ledger out for <base dir>/casa-release.sqlite)")
             }
         }
     }

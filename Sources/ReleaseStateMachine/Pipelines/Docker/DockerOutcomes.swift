@@ -86,9 +86,18 @@ public struct BuiltDockerImage: Codable, Equatable, Sendable {
     /// `cati/<name>:<tag>` of the built tag.
     public var fullReference: String { DockerReference.namespace + reference }
 
+    /// `<name>`, without the tag.
+    public var name: String { String(reference.prefix(upTo: reference.lastIndex(of: ":") ?? reference.endIndex)) }
+
+    /// The built tag.
+    public var tag: String { reference.lastIndex(of: ":").map { String(reference[reference.index(after: $0)...]) } ?? "" }
+
+    /// `cati/<name>`: the repository, in the layout and in a registry.
+    public var repository: String { DockerReference.namespace + name }
+
+    /// `cati/<name>@sha256:…`: the one reference that cannot move.
+    public var pinnedReference: String { repository + "@" + manifestDigest }
+
     /// `cati/<name>:<tag>` of every tag, the built one last.
-    public var taggedReferences: [String] {
-        let name = DockerReference.namespace + reference.prefix(upTo: reference.lastIndex(of: ":") ?? reference.endIndex)
-        return tags.map { name + ":" + $0 }
-    }
+    public var taggedReferences: [String] { tags.map { repository + ":" + $0 } }
 }

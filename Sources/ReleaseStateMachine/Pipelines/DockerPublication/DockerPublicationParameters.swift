@@ -78,9 +78,7 @@ public struct DockerImageToPush: Codable, Equatable, Sendable {
     }
 
     /// `cati/<name>`: the repository in the registry.
-    public var repository: String {
-        DockerReference.namespace + String(image.reference.prefix(upTo: image.reference.lastIndex(of: ":") ?? image.reference.endIndex))
-    }
+    public var repository: String { image.repository }
 
     /// `push-<name>:<tag>`.
     public var stepName: StepName { StepName("push-" + image.reference) }

@@ -61,14 +61,5 @@ public struct SingularityConversion: Codable, Equatable, Sendable {
     }
 
     /// The image's origin, as its sidecar names it: `cati/<name>@sha256:...`.
-    public var origin: String { DockerImageOrigin.reference(image) }
-}
-
-/// How a `.sif` names the docker image it was made from: by repository and manifest digest, the
-/// one reference that cannot move.
-public enum DockerImageOrigin {
-    public static func reference(_ image: BuiltDockerImage) -> String {
-        let name = image.reference.prefix(upTo: image.reference.lastIndex(of: ":") ?? image.reference.endIndex)
-        return DockerReference.namespace + name + "@" + image.manifestDigest
-    }
+    public var origin: String { image.pinnedReference }
 }

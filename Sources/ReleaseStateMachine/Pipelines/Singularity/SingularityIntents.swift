@@ -71,18 +71,15 @@ extension ImageSidecar {
     /// `image_version` the built tag; `origin` the image by digest.
     public static func singularityFromDocker(_ conversion: SingularityConversion, creationTime: String) -> ImageSidecar {
         let image = conversion.image
-        let tagIndex = image.reference.lastIndex(of: ":") ?? image.reference.endIndex
-        let name = String(image.reference[..<tagIndex])
-        let tag = tagIndex < image.reference.endIndex ? String(image.reference[image.reference.index(after: tagIndex)...]) : ""
-        let short = name.hasPrefix("casa-") ? String(name.dropFirst(5)) : ""
-        let type = ["system", "run", "dev", "pixi", "user"].contains(short) ? short : name
+        let short = image.name.hasPrefix("casa-") ? String(image.name.dropFirst(5)) : ""
+        let type = ["system", "run", "dev", "pixi", "user"].contains(short) ? short : image.name
         return ImageSidecar(members: [
             JSONMember("name", .string(String(FilePath.lastComponent(conversion.output).dropLast(4)))),
             JSONMember("type", .string(type)),
             JSONMember("system", .string(FilePath.lastComponent(image.definition))),
             JSONMember("container_type", .string("singularity")),
             JSONMember("creation_time", .string(creationTime)),
-            JSONMember("image_version", .string(tag)),
+            JSONMember("image_version", .string(image.tag)),
             JSONMember("origin", .string(conversion.origin)),
             JSONMember("docker_image", .string(image.fullReference)),
             JSONMember("docker_tags", .array(image.taggedReferences.map(JSONValue.string))),
