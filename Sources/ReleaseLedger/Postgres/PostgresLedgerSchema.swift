@@ -45,4 +45,23 @@ public enum PostgresLedgerSchema {
             throw error
         }
     }
+
+    /// Checks, without changing anything, that the database holds a ledger at the binary's
+    /// schema: no ledger is `missing`, other tables `notALedger`, a migration the binary lacks
+    /// `newerSchema`, one it has that is not applied `olderSchema` (a writer applies it).
+    public static func requireCurrent(_ session: PostgresSession) throws {
+        let place = session.address.description
+        let tables = try session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
+            .compactMap { $0.first ?? nil }
+        guard tables.contains("ledger_migrations") else {
+            if tables.isEmpty { throw LedgerError.missing(path: place) }
+            throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")
+        }
+        let applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap { $0.first ?? nil }
+        let known = EmbeddedMigrations.postgres.map(\.name)
+        let unknown = applied.filter { !known.contains($0) }
+        if !unknown.isEmpty { throw LedgerError.newerSchema(path: place, unknownMigrations: unknown) }
+        let pending = known.filter { !applied.contains($0) }
+        if !pending.isEmpty { throw LedgerError.olderSchema(path: place, pendingMigrations: pending) }
+    }
 }

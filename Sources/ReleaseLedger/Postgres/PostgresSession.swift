@@ -42,18 +42,47 @@ public final class PostgresSession {
     }
 
     /// Runs `sql` with `binds` (`$1`, `$2`, … in the text) and returns every row, each column as
-    /// text (nil for NULL): the ledger's columns are text and integers, read back as it reads
-    /// them from SQLite.
+    /// text (nil for NULL), as psql prints them: integers in decimal, booleans `t`/`f`.
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresBindValue] = []) throws -> [[String?]] {
-        var bindings = PostgresBindings()
-        for bind in binds {
-            switch bind {
+        try run(sql, bindings(binds.map(\.sqlValue))).rows.map { row in try row.map(Self.text) }
+    }
+
+    /// Runs `sql` with `values` bound to `$1`, `$2`, … and returns the columns' names and every
+    /// row's values (integers, floats, booleans, text; NULL).
+    func fetch(_ sql: String, _ values: [SQLValue]) throws -> (columns: [String], rows: [[SQLValue]]) {
+        let result = try run(sql, bindings(values))
+        var columns: [String] = []
+        var rows: [[SQLValue]] = []
+        rows.reserveCapacity(result.rows.count)
+        for row in result.rows {
+            var values: [SQLValue] = []
+            values.reserveCapacity(columns.count)
+            for cell in row {
+                if rows.isEmpty { columns.append(cell.columnName) }
+                values.append(try Self.value(cell))
+            }
+            rows.append(values)
+        }
+        return (columns, rows)
+    }
+
+    private func bindings(_ values: [SQLValue]) -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: values.count)
+        for value in values {
+            switch value {
             case .text(let text): bindings.append(text)
             case .integer(let number): bindings.append(number)
+            case .real(let number): bindings.append(number)
+            case .bool(let flag): bindings.append(flag)
+            case .blob(let data): bindings.append(ByteBuffer(bytes: data))
             case .null: bindings.appendNull()
             }
         }
+        return bindings
+    }
+
+    private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
         // A connection the server dropped between two statements: said at once, since
         // postgres-nio may leave a query sent on it without an answer.
@@ -61,8 +90,7 @@ public final class PostgresSession {
             throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
         }
         do {
-            let result = try answer(connection.query(query, logger: Self.logger), within: Self.statementDeadline).wait()
-            return try result.rows.map { row in try row.map(Self.text) }
+            return try answer(connection.query(query, logger: Self.logger), within: Self.statementDeadline).wait()
         } catch {
             throw PostgresFailure.classify(error, address: address, during: "a query")
         }
@@ -87,11 +115,22 @@ public final class PostgresSession {
     /// A cell as text, whatever format the server sent it in (postgres-nio asks for binary):
     /// integers in decimal, booleans as `t`/`f` (as psql prints them), NULL as nil.
     private static func text(_ cell: PostgresCell) throws -> String? {
-        guard cell.bytes != nil else { return nil }
+        switch try value(cell) {
+        case .null: return nil
+        case .bool(let flag): return flag ? "t" : "f"
+        case let other: return other.plain
+        }
+    }
+
+    /// A cell as the ledger reads values. NUMERIC (a SUM of integers) comes as its decimal text.
+    private static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
         switch cell.dataType {
-        case .int2, .int4, .int8: return String(try cell.decode(Int64.self))
-        case .bool: return try cell.decode(Bool.self) ? "t" : "f"
-        default: return try cell.decode(String.self)
+        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .float4, .float8: return .real(try cell.decode(Double.self))
+        case .bytea: return .blob(Data(try cell.decode(ByteBuffer.self).readableBytesView))
+        default: return .text(try cell.decode(String.self))
         }
     }
 
@@ -135,6 +174,14 @@ public enum PostgresBindValue: Equatable, Sendable {
     case text(String)
     case integer(Int64)
     case null
+
+    var sqlValue: SQLValue {
+        switch self {
+        case .text(let text): return .text(text)
+        case .integer(let number): return .integer(number)
+        case .null: return .null
+        }
+    }
 }
 
 /// What went wrong talking to the server, in the ledger's terms.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 extension Ledger {
@@ -15,14 +14,14 @@ extension Ledger {
             for image in intent.images {
                 guard let imageID = image.imageID else { continue }
                 let sameImage = { (other: ImportedImage) in other.imageID == imageID && other.md5 == image.md5 }
-                let known = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run_outputs WHERE image_id = ? AND md5 IS ?)",
-                                              arguments: [imageID, image.md5]) ?? false
+                let known = try db.value(Bool.self, "SELECT EXISTS (SELECT 1 FROM run_outputs WHERE image_id = ? AND md5 IS NOT DISTINCT FROM ?)",
+                                         [imageID, image.md5]) ?? false
                 var newPublications: [ImportedPublication] = []
                 for publication in image.publications ?? [] {
-                    let recorded = try Bool.fetchOne(db, sql: """
-                        SELECT EXISTS (SELECT 1 FROM publications WHERE target = ? AND image_file = ? AND image_id IS ?
+                    let recorded = try db.value(Bool.self, """
+                        SELECT EXISTS (SELECT 1 FROM publications WHERE target = ? AND image_file = ? AND image_id IS NOT DISTINCT FROM ?
                                        AND status IN ('published', 'up-to-date', 'imported'))
-                        """, arguments: [publication.target, publication.file, imageID]) ?? false
+                        """, [publication.target, publication.file, imageID]) ?? false
                     let inThisImport = fresh.contains { sameImage($0) && $0.publications?.contains(publication) == true }
                     if !recorded, !inThisImport { newPublications.append(publication) }
                 }

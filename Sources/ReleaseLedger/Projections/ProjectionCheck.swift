@@ -33,17 +33,17 @@ extension Ledger {
     public func checkProjections(limit: Int = 20, keptRuns: Int = 4096) throws -> [ProjectionDifference] {
         let scratch = try ProjectionScratch(partitions: 2)
         defer { scratch.remove() }
-        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: openReader) }
+        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader) }
         try scratch.attachPartitions()
         var differences: [ProjectionDifference] = []
         try read { ledgerDB in
             try scratch.partitions[0].read { expectedDB in
                 for table in Self.projectionTables where differences.count < limit {
-                    let order = table.key.joined(separator: ", ")
-                    let expected = try Row.fetchCursor(expectedDB, sql: """
-                        SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(order)
+                    let expected = try SQLiteLedgerSQL(expectedDB).cursor("""
+                        SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(table.key.joined(separator: ", "))
                         """)
-                    let actual = try Row.fetchCursor(ledgerDB, sql: "SELECT * FROM \(table.name) ORDER BY \(order)")
+                    // Both sides in SQLite's order, whichever store the ledger is in.
+                    let actual = try ledgerDB.cursor("SELECT * FROM \(table.name) ORDER BY \(table.key.map(ledgerDB.dialect.byteOrder).joined(separator: ", "))")
                     try Self.compare(table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences)
                 }
             }
@@ -53,14 +53,14 @@ extension Ledger {
 
     /// Walks two cursors in key order (SQLite's: integers before text, text by its bytes) and
     /// notes every row missing on one side or differing in a column.
-    static func compare(_ table: String, key: [String], expected: RowCursor, actual: RowCursor, limit: Int,
+    static func compare(_ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int,
                         into differences: inout [ProjectionDifference]) throws {
-        func keyText(_ row: Row) -> String {
-            key.map { "\($0)=\(plain(row[$0]))" }.joined(separator: ", ")
+        func keyText(_ row: SQLRow) -> String {
+            key.map { "\($0)=\(row.value($0).plain)" }.joined(separator: ", ")
         }
-        func keyValues(_ row: Row) -> [DatabaseValue] { key.map { row[$0] } }
-        var want = try expected.next().map { $0.copy() }
-        var have = try actual.next().map { $0.copy() }
+        func keyValues(_ row: SQLRow) -> [SQLValue] { key.map { row.value($0).asSQLite } }
+        var want = try expected.next()
+        var have = try actual.next()
         while differences.count < limit, want != nil || have != nil {
             let order: Int
             if let want, let have {
@@ -70,44 +70,33 @@ extension Ledger {
             }
             if order < 0, let row = want {
                 differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
-                want = try expected.next().map { $0.copy() }
+                want = try expected.next()
             } else if order > 0, let row = have {
                 differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
-                have = try actual.next().map { $0.copy() }
+                have = try actual.next()
             } else if let wanted = want, let found = have {
-                for column in wanted.columnNames {
-                    let wantedValue: DatabaseValue = wanted[column], foundValue: DatabaseValue = found[column]
+                // The columns the events make: a PostgreSQL ledger's rowid columns are not among them.
+                for column in wanted.columns {
+                    let wantedValue = wanted.value(column).asSQLite, foundValue = found.value(column).asSQLite
                     if wantedValue != foundValue {
                         differences.append(ProjectionDifference(table: table, key: keyText(wanted),
-                                                                detail: "\(column) is \(plain(foundValue)), the events say \(plain(wantedValue))"))
+                                                                detail: "\(column) is \(foundValue.plain), the events say \(wantedValue.plain)"))
                     }
                 }
-                want = try expected.next().map { $0.copy() }
-                have = try actual.next().map { $0.copy() }
+                want = try expected.next()
+                have = try actual.next()
             }
         }
     }
 
-    /// A value as a person reads it: text unquoted, NULL as NULL.
-    static func plain(_ value: DatabaseValue) -> String {
-        switch value.storage {
-        case .null: return "NULL"
-        case .string(let text): return text
-        case .int64(let number): return String(number)
-        case .double(let number): return String(number)
-        case .blob(let data): return "\(data.count) bytes"
-        }
-    }
-
-    /// What the head anchor beside the ledger says of the log's end: nil when they agree (or
-    /// when there is no anchor), else why not. A log cut at its end, or an older copy put in the
-    /// ledger's place, lacks the event the anchor names.
+    /// What the head the store recorded apart from the log (the anchor file beside a SQLite
+    /// ledger, the `chain_head` row of a PostgreSQL one) says of the log's end. A log cut at its
+    /// end, or an older copy put in the ledger's place, lacks the event the head names.
     public func checkAnchor() throws -> AnchorFinding {
-        guard let anchor = try ChainAnchor.read(for: path) else { return .absent }
-        let stored = try read { db in
-            try String.fetchOne(db, sql: "SELECT hash FROM events WHERE sequence = ?", arguments: [anchor.sequence])
-        }
-        let last = try read { db in try Int64.fetchOne(db, sql: "SELECT MAX(sequence) FROM events") } ?? 0
+        guard let anchor = try store.recordedHead() else { return .absent }
+        if anchor.sequence == 0 { return .agrees(anchor) }
+        let stored = try read { db in try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [anchor.sequence]) }
+        let last = try read { db in try db.value(Int64.self, "SELECT MAX(sequence) FROM events") } ?? 0
         guard let stored else {
             return .mismatch("the ledger ends at event \(last), but its head anchor says event \(anchor.sequence) was recorded: events \(last + 1)...\(anchor.sequence) are missing (the log was cut at its end, or an older copy was put in its place)")
         }

@@ -46,7 +46,7 @@ final class ProjectionScratch {
 /// SQLite's order of values in an `ORDER BY` without collation: NULL, then numbers, then text
 /// by its bytes (BINARY), then blobs; so that two cursors ordered by SQLite can be merged here.
 enum SQLiteOrder {
-    static func compare(_ left: [DatabaseValue], _ right: [DatabaseValue]) -> Int {
+    static func compare(_ left: [SQLValue], _ right: [SQLValue]) -> Int {
         for (a, b) in zip(left, right) {
             let order = compare(a, b)
             if order != 0 { return order }
@@ -54,21 +54,23 @@ enum SQLiteOrder {
         return left.count - right.count
     }
 
-    static func compare(_ a: DatabaseValue, _ b: DatabaseValue) -> Int {
-        switch (a.storage, b.storage) {
+    static func compare(_ a: SQLValue, _ b: SQLValue) -> Int {
+        switch (a.asSQLite, b.asSQLite) {
         case (.null, .null): return 0
         case (.null, _): return -1
         case (_, .null): return 1
-        case (.int64(let x), .int64(let y)): return x < y ? -1 : (x > y ? 1 : 0)
-        case (.int64(let x), .double(let y)): return Double(x) < y ? -1 : (Double(x) > y ? 1 : 0)
-        case (.double(let x), .int64(let y)): return x < Double(y) ? -1 : (x > Double(y) ? 1 : 0)
-        case (.double(let x), .double(let y)): return x < y ? -1 : (x > y ? 1 : 0)
-        case (.int64, _), (.double, _): return -1
-        case (_, .int64), (_, .double): return 1
-        case (.string(let x), .string(let y)): return bytes(Array(x.utf8), Array(y.utf8))
-        case (.string, _): return -1
-        case (_, .string): return 1
+        case (.integer(let x), .integer(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.integer(let x), .real(let y)): return Double(x) < y ? -1 : (Double(x) > y ? 1 : 0)
+        case (.real(let x), .integer(let y)): return x < Double(y) ? -1 : (x > Double(y) ? 1 : 0)
+        case (.real(let x), .real(let y)): return x < y ? -1 : (x > y ? 1 : 0)
+        case (.integer, _), (.real, _): return -1
+        case (_, .integer), (_, .real): return 1
+        case (.text(let x), .text(let y)): return bytes(Array(x.utf8), Array(y.utf8))
+        case (.text, _): return -1
+        case (_, .text): return 1
         case (.blob(let x), .blob(let y)): return bytes(Array(x), Array(y))
+        // (asSQLite leaves no booleans.)
+        default: return 0
         }
     }
 

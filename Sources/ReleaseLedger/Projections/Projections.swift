@@ -7,22 +7,22 @@ import ReleaseStateMachine
 /// Called inside the append transaction for every event, and by `rebuildProjections`, so both
 /// paths are one code path.
 enum Projections {
-    static func apply(_ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: Database) throws {
+    static func apply(_ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: LedgerSQL) throws {
         guard let started = state.started else { return }
         let run = record.streamID
         if case .runStarted = event {
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, current_step, parameters, lease, last_sequence)
                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """).execute(arguments: [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
+                """, [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
                                  state.currentStep?.rawValue, try json(started.parameters), record.sequence])
             for (position, step) in state.steps.enumerated() {
-                try db.cachedStatement(sql: "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)").execute(arguments: [run, position, step.name.rawValue, step.status.rawValue])
+                try db.execute("INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)", [run, position, step.name.rawValue, step.status.rawValue])
             }
         } else {
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = ?, last_sequence = ? WHERE run_id = ?
-                """).execute(arguments: [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
+                """, [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
                                  try state.lease.map(json), record.sequence, run])
         }
 
@@ -45,13 +45,13 @@ enum Projections {
             // the step's events: encoding them again was a sixth of a replay.
             let previous = before.step(step.name)
             let intentChanged = previous?.intent != step.intent, outcomeChanged = previous?.outcome != step.outcome
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 UPDATE steps SET status = ?, attempts = ?, detail = ?,
                     intent = CASE WHEN ? THEN ? ELSE intent END, outcome = CASE WHEN ? THEN ? ELSE outcome END, log_path = ?,
                     started_at = CASE WHEN ? THEN ? ELSE started_at END,
                     finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
                 WHERE run_id = ? AND step = ?
-                """).execute(arguments: [step.status.rawValue, step.attempts, step.detail,
+                """, [step.status.rawValue, step.attempts, step.detail,
                                  intentChanged, intentChanged ? try step.intent.map(json) : nil,
                                  outcomeChanged, outcomeChanged ? try step.outcome.map(json) : nil,
                                  step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run, step.name.rawValue])
@@ -66,25 +66,25 @@ enum Projections {
 
     /// The images a run produced and their inputs, written when the step that describes them
     /// succeeds (or is found done by reconcile).
-    private static func recordProvenance(before: RunState, after state: RunState, run: String, time: String, db: Database) throws {
+    private static func recordProvenance(before: RunState, after state: RunState, run: String, time: String, db: LedgerSQL) throws {
         let outputs = RunProvenance.outputs(of: state)
         guard outputs != RunProvenance.outputs(of: before) else { return }
         for output in outputs {
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 INSERT INTO run_outputs (run_id, path, name, origin, image_id, sha256, md5, size, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, path) DO UPDATE SET name = excluded.name, origin = excluded.origin, image_id = excluded.image_id,
                     sha256 = excluded.sha256, md5 = excluded.md5, size = excluded.size, recorded_at = excluded.recorded_at
-                """).execute(arguments: [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
-            try db.cachedStatement(sql: "DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?").execute(arguments: [run, output.path])
+                """, [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
+            try db.execute("DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?", [run, output.path])
             for (position, input) in RunProvenance.inputs(of: state, for: output).enumerated() {
-                try db.cachedStatement(sql: """
+                try db.execute("""
                     INSERT INTO run_inputs (run_id, output_path, position, role, name, image_id, sha256, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """).execute(arguments: [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
+                    """, [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
             }
         }
     }
 
-    private static func recordArtifacts(of event: RunEvent, state: RunState, run: String, time: String, db: Database) throws {
+    private static func recordArtifacts(of event: RunEvent, state: RunState, run: String, time: String, db: LedgerSQL) throws {
         let outcome: StepOutcome?
         switch event {
         case .stepSucceeded(let succeeded): outcome = succeeded.outcome
@@ -124,30 +124,30 @@ enum Projections {
         }
     }
 
-    private static func upsertArtifact(run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?, time: String, db: Database) throws {
-        try db.cachedStatement(sql: """
+    private static func upsertArtifact(run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?, time: String, db: LedgerSQL) throws {
+        try db.execute("""
             INSERT INTO artifacts (run_id, path, role, image_id, size, md5, sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
                 md5 = COALESCE(excluded.md5, md5), sha256 = COALESCE(excluded.sha256, sha256), recorded_at = excluded.recorded_at
-            """).execute(arguments: [run, path, role, imageID, size, md5, sha256, time])
+            """, [run, path, role, imageID, size, md5, sha256, time])
     }
 
     /// A publication an import found: status `imported`, so that it names the image but no
     /// rollback ever takes it for one of casa-release's own.
-    private static func recordImportedPublication(_ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: Database) throws {
-        try db.cachedStatement(sql: """
+    private static func recordImportedPublication(_ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: LedgerSQL) throws {
+        try db.execute("""
             INSERT INTO publications (run_id, target, imported_file, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256,
                                       updated_at, evidence)
             VALUES (?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, image_id = excluded.image_id, size = excluded.size, md5 = excluded.md5,
                 sha256 = excluded.sha256, updated_at = excluded.updated_at, evidence = excluded.evidence
-            """).execute(arguments: [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
+            """, [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
                              image.imageID, image.size, image.md5, image.sha256, time, publication.evidence])
     }
 
     private static func recordPublication(_ publication: PublicationStatus, before: PublicationStatus?, state: RunState, run: String,
-                                          record: RecordedEvent, db: Database) throws {
+                                          record: RecordedEvent, db: LedgerSQL) throws {
         let image = state.image
         let names = image.map { PublishedNames(imageFileName: FilePath.lastComponent($0.image)) }
         let number = publication.buildNumber
@@ -155,7 +155,7 @@ enum Projections {
         // and the one that retracted it. Set once, kept after.
         let becameVisible = (publication.state == .published || publication.state == .upToDate) && before?.state != publication.state
         let retracted = publication.state == .retracted && before?.state != .retracted
-        try db.cachedStatement(sql: """
+        try db.execute("""
             INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at,
                                       published_at, published_by, retracted_at, retracted_by, retraction_reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -165,7 +165,7 @@ enum Projections {
                 published_at = COALESCE(excluded.published_at, published_at), published_by = COALESCE(excluded.published_by, published_by),
                 retracted_at = COALESCE(excluded.retracted_at, retracted_at), retracted_by = COALESCE(excluded.retracted_by, retracted_by),
                 retraction_reason = COALESCE(excluded.retraction_reason, retraction_reason)
-            """).execute(arguments: [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
+            """, [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
                              number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, record.recordedAt,
                              becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,
                              retracted ? record.recordedAt : nil, retracted ? (state.retraction?.by ?? record.actor) : nil,
@@ -183,7 +183,7 @@ extension Ledger {
     /// Rebuilds every projection from the events, in one transaction.
     public func rebuildProjections() throws {
         try immediateTransaction { db in
-            for table in Self.projectionTables.reversed() { try db.execute(sql: "DELETE FROM \(table.name)") }
+            for table in Self.projectionTables.reversed() { try db.execute("DELETE FROM \(table.name)") }
             try Projections.replay(from: db, into: db)
         }
     }
@@ -192,10 +192,9 @@ extension Ledger {
 extension Projections {
     /// Folds every event of `source`, in order, into the projection tables of `target` (the
     /// ledger itself, for a rebuild).
-    static func replay(from source: Database, into target: Database) throws {
+    static func replay(from source: LedgerSQL, into target: LedgerSQL) throws {
         var folder = RunFolder { run, sequence in try RunFolder.events(of: run, before: sequence, in: source) }
-        let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
-        while let row = try cursor.next() {
+        try source.forEachRow("SELECT * FROM events ORDER BY sequence") { row in
             try folder.fold(RecordedEvent(row: row), into: target)
         }
     }
@@ -204,10 +203,10 @@ extension Projections {
     /// reads the events, and each partition's worker folds the runs that fall to it, on a
     /// thread of its own. Every projection row belongs to one run, so the partitions never
     /// touch the same row, and their union is what `replay(from:into:)` makes.
-    static func replay(from source: Database, into targets: [DatabaseQueue], keptRuns: Int = 4096,
-                       openReader: @escaping () throws -> DatabaseQueue) throws {
+    static func replay(from source: LedgerSQL, into targets: [DatabaseQueue], keptRuns: Int = 4096,
+                       openReader: @escaping () throws -> LedgerStore) throws {
         let workers = targets.map { ReplayWorker(target: $0, keptRuns: keptRuns, openReader: openReader) }
-        let cursor = try Row.fetchCursor(source, sql: "SELECT * FROM events ORDER BY sequence")
+        let cursor = try source.cursor("SELECT * FROM events ORDER BY sequence")
         while let row = try cursor.next() {
             let record = RecordedEvent(row: row)
             var hasher = Hasher()
@@ -236,7 +235,7 @@ extension Projections {
             self.earlier = earlier
         }
 
-        mutating func fold(_ record: RecordedEvent, into target: Database) throws {
+        mutating func fold(_ record: RecordedEvent, into target: LedgerSQL) throws {
             let event = try Self.decode(record)
             var before = states[record.streamID] ?? .initial
             if before.version != record.streamVersion - 1 {
@@ -262,9 +261,9 @@ extension Projections {
         }
 
         /// A run's events before `sequence`, in order.
-        static func events(of run: String, before sequence: Int64, in db: Database) throws -> [RecordedEvent] {
-            try Row.fetchAll(db, sql: "SELECT * FROM events WHERE stream_id = ? AND sequence < ? ORDER BY stream_version",
-                             arguments: [run, sequence]).map(RecordedEvent.init(row:))
+        static func events(of run: String, before sequence: Int64, in db: LedgerSQL) throws -> [RecordedEvent] {
+            try db.rows("SELECT * FROM events WHERE stream_id = ? AND sequence < ? ORDER BY stream_version", [run, sequence])
+                .map(RecordedEvent.init(row:))
         }
     }
 
@@ -279,20 +278,21 @@ private final class ReplayWorker: @unchecked Sendable {
     private(set) var failedAt: Int64 = .max
     private let done = DispatchSemaphore(value: 0)
 
-    init(target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> DatabaseQueue) {
+    init(target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> LedgerStore) {
         Thread { [self] in
             do {
                 // Opened the first time a run set aside comes back, on this worker's thread.
-                var reader: DatabaseQueue?
-                defer { try? reader?.close() }
+                var reader: LedgerStore?
+                defer { reader?.close() }
                 try target.write { db in
                     var folder = Projections.RunFolder(keep: keptRuns) { run, sequence in
                         if reader == nil { reader = try openReader() }
                         return try reader!.read { try Projections.RunFolder.events(of: run, before: sequence, in: $0) }
                     }
+                    let partition = SQLiteLedgerSQL(db)
                     while let record = queue.take() {
                         do {
-                            try folder.fold(record, into: db)
+                            try folder.fold(record, into: partition)
                         } catch {
                             fail(error, at: record.sequence)
                             return

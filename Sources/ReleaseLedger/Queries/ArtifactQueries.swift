@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 /// A local file the ledger recorded (an image, its sidecar, a base), as last recorded.
@@ -20,7 +19,7 @@ extension Ledger {
     /// counts by its most recent record with a digest, else its most recent record.
     public func recordedArtifacts() throws -> [ArtifactRecord] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM artifacts ORDER BY path, recorded_at, rowid")
+            let rows = try db.rows("SELECT * FROM artifacts ORDER BY path, recorded_at, rowid")
             var records: [String: [ArtifactRecord]] = [:]
             var order: [String] = []
             for row in rows {

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 /// One image in an audit: the image, how it is tied to what was asked, and its publications.
@@ -24,11 +23,11 @@ extension Ledger {
     public func audit(environment name: String) throws -> [AuditEntry] {
         try read { db in
             var entries: [AuditEntry] = []
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT o.*, i.image_id AS environment_image_id FROM run_inputs i
                 JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                 WHERE i.role = 'environment' AND i.name = ? ORDER BY o.recorded_at
-                """, arguments: [name])
+                """, [name])
             var environmentImageIDs: Set<String> = []
             for row in rows {
                 let environmentImageID: String? = row["environment_image_id"]
@@ -37,10 +36,10 @@ extension Ledger {
                                           environmentImageID: environmentImageID, publications: []))
             }
             for imageID in environmentImageIDs.sorted() {
-                for row in try Row.fetchAll(db, sql: """
+                for row in try db.rows("""
                     SELECT o.* FROM run_inputs i JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                     WHERE i.role = 'origin-dev' AND i.image_id = ? ORDER BY o.recorded_at
-                    """, arguments: [imageID]) {
+                    """, [imageID]) {
                     entries.append(AuditEntry(image: ImageRecord(row: row), via: "origin-dev", builtOn: nil, depth: 1,
                                               environmentImageID: imageID, publications: []))
                 }
@@ -52,7 +51,7 @@ extension Ledger {
     /// The names of the environments images were made from, for a message when a name matches none.
     public func environmentNames(limit: Int = 20) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT DISTINCT name FROM run_inputs WHERE role = 'environment' ORDER BY name LIMIT ?", arguments: [limit])
+            try db.values(String.self, "SELECT DISTINCT name FROM run_inputs WHERE role = 'environment' ORDER BY name LIMIT ?", [limit])
         }
     }
 
@@ -81,23 +80,22 @@ extension Ledger {
     /// The images whose inputs name one of `parents`: by its image_id, or by its bytes unless it is
     /// a system image (the rule of `producer(of:consumer:)`: a system image's bytes are its
     /// upstream's), each with the parent it names and the input's role.
-    static func dependents(of parents: [ImageRecord], _ db: Database) throws -> [(ImageRecord, ImageRecord, String)] {
+    static func dependents(of parents: [ImageRecord], _ db: LedgerSQL) throws -> [(ImageRecord, ImageRecord, String)] {
         var found: [(ImageRecord, ImageRecord, String)] = []
         for chunk in stride(from: 0, to: parents.count, by: 500).map({ Array(parents[$0..<min($0 + 500, parents.count)]) }) {
-            let systemRuns = Set(try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE pipeline = ? AND run_id IN (\(placeholders(chunk.count)))",
-                                                     arguments: StatementArguments([PipelineKind.systemBaseImage.rawValue] + chunk.map(\.runID))))
+            let systemRuns = Set(try db.values(String.self, "SELECT run_id FROM runs WHERE pipeline = ? AND run_id IN (\(placeholders(chunk.count)))", ([PipelineKind.systemBaseImage.rawValue] + chunk.map(\.runID)).sqlArguments))
             var bySHA256: [String: ImageRecord] = [:], byImageID: [String: ImageRecord] = [:]
             for parent in chunk {
                 if let sha256 = parent.sha256, !systemRuns.contains(parent.runID) { bySHA256[sha256] = parent }
                 if let imageID = parent.imageID { byImageID[imageID] = parent }
             }
             guard !bySHA256.isEmpty || !byImageID.isEmpty else { continue }
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id FROM run_inputs i
                 JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                 WHERE i.sha256 IN (\(placeholders(bySHA256.count))) OR i.image_id IN (\(placeholders(byImageID.count)))
                 ORDER BY o.recorded_at, o.rowid
-                """, arguments: StatementArguments(Array(bySHA256.keys) + Array(byImageID.keys)))
+                """, (Array(bySHA256.keys) + Array(byImageID.keys)).sqlArguments)
             for row in rows {
                 let dependent = ImageRecord(row: row)
                 let sha256: String? = row["input_sha256"], imageID: String? = row["input_image_id"]
@@ -110,12 +108,11 @@ extension Ledger {
     }
 
     /// The entries with their images' publications, read in a few queries.
-    static func withPublications(_ entries: [AuditEntry], _ db: Database) throws -> [AuditEntry] {
+    static func withPublications(_ entries: [AuditEntry], _ db: LedgerSQL) throws -> [AuditEntry] {
         var bySHA256: [String: [PublicationProvenance]] = [:]
         let digests = Array(Set(entries.compactMap(\.image.sha256)))
         for chunk in stride(from: 0, to: digests.count, by: 500).map({ Array(digests[$0..<min($0 + 500, digests.count)]) }) {
-            for row in try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE sha256 IN (\(placeholders(chunk.count))) ORDER BY updated_at",
-                                        arguments: StatementArguments(chunk)) {
+            for row in try db.rows("SELECT * FROM publications WHERE sha256 IN (\(placeholders(chunk.count))) ORDER BY updated_at", chunk.sqlArguments) {
                 bySHA256[row["sha256"], default: []].append(PublicationProvenance(row: row))
             }
         }

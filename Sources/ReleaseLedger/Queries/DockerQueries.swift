@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 extension Ledger {
@@ -22,11 +21,11 @@ extension Ledger {
     /// the images create-docker and create-singularity made, to find the latest of each.
     func describeOutcomes(of pipeline: PipelineKind) throws -> [(run: String, outcome: StepOutcome)] {
         try read { db in
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try db.rows("""
                 SELECT steps.run_id, steps.outcome FROM steps JOIN runs ON runs.run_id = steps.run_id
                 WHERE runs.pipeline = ? AND runs.status = 'completed' AND steps.step = ? AND steps.outcome IS NOT NULL
                 ORDER BY runs.started_at, runs.run_id
-                """, arguments: [pipeline.rawValue, StepName.describe.rawValue])
+                """, [pipeline.rawValue, StepName.describe.rawValue])
             return rows.compactMap { row in
                 let run: String = row[0], text: String = row[1]
                 return (try? JSONDecoder().decode(StepOutcome.self, from: Data(text.utf8))).map { (run, $0) }
@@ -41,10 +40,10 @@ extension Ledger {
     /// failed or was taken back is not handed out again.
     public func dockerNumbersHandedOut(registryHost: String) throws -> [String: Int] {
         try read { db in
-            let rows = try String.fetchAll(db, sql: """
+            let rows = try db.values(String.self, """
                 SELECT steps.intent FROM steps JOIN runs ON runs.run_id = steps.run_id
                 WHERE runs.pipeline = ? AND steps.step = ? AND steps.intent IS NOT NULL
-                """, arguments: [PipelineKind.dockerPublication.rawValue, StepName.tagImages.rawValue])
+                """, [PipelineKind.dockerPublication.rawValue, StepName.tagImages.rawValue])
             var highest: [String: Int] = [:]
             for text in rows {
                 guard case .dockerPublication(.moveTags(let intent))? = try? JSONDecoder().decode(StepIntent.self, from: Data(text.utf8)),

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 /// How a command names an image: `casa-release provenance TARGET`, `audit image=TARGET`.
@@ -78,7 +77,7 @@ public struct ImageRecord: Codable, Equatable, Sendable {
     public var size: Int64?
     public var recordedAt: String
 
-    init(row: Row) {
+    init(row: SQLRow) {
         runID = row["run_id"]
         path = row["path"]
         name = row["name"]
@@ -113,7 +112,7 @@ extension Ledger {
         try read { db in try Self.image(reference, db) }
     }
 
-    static func image(_ reference: ImageReference, _ db: Database) throws -> ImageRecord {
+    static func image(_ reference: ImageReference, _ db: LedgerSQL) throws -> ImageRecord {
         var records: [ImageRecord]
         switch reference {
         case .path(let path):
@@ -126,9 +125,10 @@ extension Ledger {
                 records = try publishedImages(db, "image_id = ?", [id])
             }
         case .sha256Prefix(let prefix):
-            // GLOB on a prefix is a range scan of the index; sha256 values are lowercase hex.
-            records = try fetchImages(db, "o.sha256 GLOB ?", [prefix + "*"])
-            if records.isEmpty { records = try publishedImages(db, "sha256 GLOB ?", [prefix + "*"]) }
+            // sha256 values are lowercase hex: a prefix needs no escaping.
+            let (outputs, pattern) = db.dialect.hexPrefix("o.sha256", prefix)
+            records = try fetchImages(db, outputs, [pattern])
+            if records.isEmpty { records = try publishedImages(db, db.dialect.hexPrefix("sha256", prefix).condition, [pattern]) }
         case .fileName(let name):
             records = try publishedImages(db, "image_file = ?", [name])
             if records.isEmpty { records = try fetchImages(db, "o.name = ?", [name]) }
@@ -162,53 +162,53 @@ extension Ledger {
         }
     }
 
-    static func fetchImages(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [ImageRecord] {
+    static func fetchImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord] {
         // `o` is the output, `r` its run: conditions may name both.
-        try Row.fetchAll(db, sql: "SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50",
-                         arguments: arguments).map(ImageRecord.init(row:))
+        try db.rows("SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50", arguments).map(ImageRecord.init(row:))
     }
 
     /// The images behind publications that match: the records that made them when the ledger has
     /// them, else the publication's own account of the image (an image published here but made
     /// before casa-release, and never imported).
-    static func publishedImages(_ db: Database, _ condition: String, _ arguments: StatementArguments) throws -> [ImageRecord] {
-        let rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE \(condition) LIMIT 50", arguments: arguments)
+    static func publishedImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord] {
+        let rows = try db.rows("SELECT * FROM publications WHERE \(condition) LIMIT 50", arguments)
         var records: [ImageRecord] = []
         for row in rows {
             let sha256: String? = row["sha256"]
             let imageID: String? = row["image_id"]
-            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ? AND o.image_id IS ?", [sha256, imageID])) {
+            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ? AND o.image_id IS NOT DISTINCT FROM ?", [sha256, imageID])) {
                 records.append(made)
                 continue
             }
             // A publication found on a server's listing knows the md5 only.
             let md5: String? = row["md5"]
-            if sha256 == nil, let md5, let imported = preferred(try fetchImages(db, "o.md5 = ? AND o.image_id IS ?", [md5, imageID])) {
+            if sha256 == nil, let md5, let imported = preferred(try fetchImages(db, "o.md5 = ? AND o.image_id IS NOT DISTINCT FROM ?", [md5, imageID])) {
                 records.append(imported)
                 continue
             }
             let run: String = row["run_id"]
             // A publication run inspects an image; its path is in the run's parameters.
-            let image = try String.fetchOne(db, sql: "SELECT json_extract(parameters, '$.publication.image') FROM runs WHERE run_id = ?", arguments: [run])
+            let parameters = try db.value(String.self, "SELECT parameters FROM runs WHERE run_id = ?", [run])
+            let image = parameters.flatMap { try? JSONDecoder().decode(RunParameters.self, from: Data($0.utf8)) }?.publication?.image
             let path = image ?? (row["image_file"] as String? ?? "?")
-            records.append(ImageRecord(row: Row([
+            records.append(ImageRecord(row: SQLRow([
                 "run_id": run, "path": path, "name": FilePath.lastComponent(path), "origin": "published",
-                "image_id": row["image_id"], "sha256": sha256, "md5": row["md5"], "size": row["size"], "recorded_at": row["updated_at"],
+                "image_id": row.value("image_id"), "sha256": sha256, "md5": row.value("md5"), "size": row.value("size"), "recorded_at": row.value("updated_at"),
             ])))
         }
         return records
     }
 
     /// The publications of an image (its bytes and its image_id), oldest first.
-    static func publications(of image: ImageRecord, _ db: Database) throws -> [PublicationProvenance] {
-        let rows: [Row]
+    static func publications(of image: ImageRecord, _ db: LedgerSQL) throws -> [PublicationProvenance] {
+        let rows: [SQLRow]
         if let sha256 = image.sha256 {
             // A publication found on a server's listing has the sidecar's md5 and no sha256.
-            rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM publications WHERE (sha256 = ? OR (sha256 IS NULL AND md5 = ?)) AND image_id IS ? ORDER BY updated_at
-                """, arguments: [sha256, image.md5, image.imageID])
+            rows = try db.rows("""
+                SELECT * FROM publications WHERE (sha256 = ? OR (sha256 IS NULL AND md5 = ?)) AND image_id IS NOT DISTINCT FROM ? ORDER BY updated_at
+                """, [sha256, image.md5, image.imageID])
         } else if let imageID = image.imageID {
-            rows = try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE image_id = ? AND md5 IS ? ORDER BY updated_at", arguments: [imageID, image.md5])
+            rows = try db.rows("SELECT * FROM publications WHERE image_id = ? AND md5 IS NOT DISTINCT FROM ? ORDER BY updated_at", [imageID, image.md5])
         } else {
             rows = []
         }
@@ -217,7 +217,7 @@ extension Ledger {
 }
 
 extension PublicationProvenance {
-    init(row: Row) {
+    init(row: SQLRow) {
         self.init(runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
                   status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
                   retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"],

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 /// A run as listed by `casa-release runs`: one row of the `runs` projection.
@@ -12,7 +11,7 @@ public struct RunSummary: Codable, Equatable, Sendable {
     public var currentStep: String?
     public var lease: LeaseHolder?
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         runID = row["run_id"]
         pipeline = row["pipeline"]
         status = row["status"]
@@ -35,7 +34,7 @@ public struct StepSummary: Codable, Equatable, Sendable {
     public var outcome: StepOutcome?
     public var logPath: String?
 
-    init(row: Row) throws {
+    init(row: SQLRow) throws {
         step = row["step"]
         status = row["status"]
         attempts = row["attempts"]
@@ -58,7 +57,7 @@ public struct PublicationSummary: Codable, Equatable, Sendable {
     public var imageID: String?
     public var md5: String?
 
-    init(row: Row) {
+    init(row: SQLRow) {
         runID = row["run_id"]
         target = row["target"]
         imageFile = row["image_file"]
@@ -73,13 +72,13 @@ extension Ledger {
     /// The most recent runs first.
     public func runs(limit: Int = 50) throws -> [RunSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", arguments: [limit]).map(RunSummary.init(row:))
+            try db.rows("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]).map(RunSummary.init(row:))
         }
     }
 
     public func run(_ runID: String) throws -> RunSummary {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE run_id = ?", arguments: [runID]) else {
+            guard let row = try db.row("SELECT * FROM runs WHERE run_id = ?", [runID]) else {
                 throw LedgerError.unknownRun(runID)
             }
             return try RunSummary(row: row)
@@ -89,23 +88,24 @@ extension Ledger {
     /// A run's steps in pipeline order.
     public func steps(of runID: String) throws -> [StepSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE run_id = ? ORDER BY position", arguments: [runID]).map(StepSummary.init(row:))
+            try db.rows("SELECT * FROM steps WHERE run_id = ? ORDER BY position", [runID]).map(StepSummary.init(row:))
         }
     }
 
     public func publications(of runID: String) throws -> [PublicationSummary] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM publications WHERE run_id = ? ORDER BY target, imported_file", arguments: [runID]).map(PublicationSummary.init(row:))
+            try db.rows("SELECT * FROM publications WHERE run_id = ? ORDER BY target, imported_file", [runID]).map(PublicationSummary.init(row:))
         }
     }
 
     /// The full run id for a unique prefix of it.
     public func resolveRunID(_ prefix: String) throws -> String {
-        // Run ids are lowercase UUIDs: anything else cannot match, and GLOB needs no escaping then.
+        // Run ids are lowercase UUIDs: anything else cannot match, and needs no escaping then.
         let normalized = prefix.lowercased()
         guard !normalized.isEmpty, normalized.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw LedgerError.unknownRun(prefix) }
         let matches = try read { db in
-            try String.fetchAll(db, sql: "SELECT run_id FROM runs WHERE run_id GLOB ? ORDER BY run_id LIMIT 5", arguments: [normalized + "*"])
+            let (condition, pattern) = db.dialect.hexPrefix("run_id", normalized)
+            return try db.values(String.self, "SELECT run_id FROM runs WHERE \(condition) ORDER BY run_id LIMIT 5", [pattern])
         }
         switch matches.count {
         case 0: throw LedgerError.unknownRun(prefix)
@@ -118,14 +118,14 @@ extension Ledger {
     /// the other way, besides the run id, to name a publication.
     public func runsPublishing(file: String) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC", arguments: [file])
+            try db.values(String.self, "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC", [file])
         }
     }
 
     /// The import runs that recorded `file` as published before casa-release, most recent first.
     public func importsRecording(file: String) throws -> [String] {
         try read { db in
-            try String.fetchAll(db, sql: "SELECT run_id FROM publications WHERE image_file = ? AND status = 'imported' ORDER BY updated_at DESC", arguments: [file])
+            try db.values(String.self, "SELECT run_id FROM publications WHERE image_file = ? AND status = 'imported' ORDER BY updated_at DESC", [file])
         }
     }
 
@@ -135,11 +135,10 @@ extension Ledger {
     /// recorded may be why it failed (a server file that changed), so it is left to `resume`.
     public func interruptedRuns(of pipeline: PipelineKind) throws -> [(runID: String, parameters: RunParameters)] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try db.rows("""
                 SELECT run_id, parameters FROM runs WHERE pipeline = ? AND status IN ('running', 'interrupted', 'not-started')
                 ORDER BY started_at DESC
-                """,
-                             arguments: [pipeline.rawValue]).compactMap { row in
+                """, [pipeline.rawValue]).compactMap { row in
                 let text: String = row["parameters"]
                 guard let parameters = try? JSONDecoder().decode(RunParameters.self, from: Data(text.utf8)) else { return nil }
                 return (row["run_id"], parameters)
@@ -150,7 +149,7 @@ extension Ledger {
     /// The most recent run that is not completed, for `casa-release resume` without an id.
     public func mostRecentUnfinishedRun() throws -> String? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
+            try db.value(String.self, "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
         }
     }
 }

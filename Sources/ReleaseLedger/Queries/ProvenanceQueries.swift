@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import ReleaseStateMachine
 
 extension Ledger {
@@ -22,10 +21,10 @@ extension Ledger {
     }
 
     /// A run's state and its row's times, for a provenance node.
-    static func provenanceRun(_ runID: String, _ db: Database) throws -> ProvenanceRun? {
+    static func provenanceRun(_ runID: String, _ db: LedgerSQL) throws -> ProvenanceRun? {
         let state = try loadState(db, stream: runID)
         guard let started = state.started,
-              let row = try Row.fetchOne(db, sql: "SELECT started_at, updated_at FROM runs WHERE run_id = ?", arguments: [runID]) else { return nil }
+              let row = try db.row("SELECT started_at, updated_at FROM runs WHERE run_id = ?", [runID]) else { return nil }
         return ProvenanceRun(runID: runID, pipeline: started.pipeline, status: state.status, startedAt: row["started_at"],
                              finishedAt: state.isCompleted ? row["updated_at"] : nil, host: started.host, user: started.user,
                              tools: started.tools, parameters: started.parameters,
@@ -33,9 +32,8 @@ extension Ledger {
     }
 
     /// What went into an image, in the order the run recorded it.
-    static func inputs(of image: ImageRecord, _ db: Database) throws -> [ProvenanceInput] {
-        try String.fetchAll(db, sql: "SELECT input FROM run_inputs WHERE run_id = ? AND output_path = ? ORDER BY position",
-                            arguments: [image.runID, image.path])
+    static func inputs(of image: ImageRecord, _ db: LedgerSQL) throws -> [ProvenanceInput] {
+        try db.values(String.self, "SELECT input FROM run_inputs WHERE run_id = ? AND output_path = ? ORDER BY position", [image.runID, image.path])
             .map { try JSONDecoder().decode(ProvenanceInput.self, from: Data($0.utf8)) }
     }
 
@@ -47,7 +45,7 @@ extension Ledger {
     /// about which copy some other run read: a system image is found by its path, or its image_id,
     /// never by its digest alone (else every system image made from one upstream .sif would be
     /// the "base" of the next).
-    static func producer(of input: ProvenanceInput, consumer: ImageRecord, _ db: Database) throws -> ImageRecord? {
+    static func producer(of input: ProvenanceInput, consumer: ImageRecord, _ db: LedgerSQL) throws -> ImageRecord? {
         guard input.isImage else { return nil }
         let notConsumer = "NOT (o.run_id = ? AND o.path = ?)"
         if let sha256 = input.sha256 {
@@ -73,14 +71,14 @@ extension Ledger {
 
 /// Walks a chain from an image down, adding each node once.
 struct ProvenanceTracer {
-    let db: Database
+    let db: LedgerSQL
     var graph = ProvenanceGraph(subject: "")
     private var known: Set<String> = []
     /// Chains are short (user → dev → run → system → upstream); the bound only stops a ledger
     /// edited by hand into a loop from walking forever.
     private let maximumDepth = 32
 
-    init(db: Database) {
+    init(db: LedgerSQL) {
         self.db = db
     }
 

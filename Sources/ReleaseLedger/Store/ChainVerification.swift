@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// The result of walking the hash chain.
 public struct ChainReport: Equatable, Sendable {
@@ -25,7 +24,7 @@ extension Ledger {
             var checked = 0
             var canonical: [UInt8] = []
             // Columns by position: a lookup by name per column and row was a tenth of the walk.
-            let cursor = try Row.fetchCursor(db, sql: """
+            let cursor = try db.cursor("""
                 SELECT sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash FROM events ORDER BY sequence
                 """)
             while let row = try cursor.next() {

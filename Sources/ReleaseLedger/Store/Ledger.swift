@@ -2,42 +2,45 @@ import Foundation
 import GRDB
 import ReleaseStateMachine
 
-/// The release ledger: an append-only, hash-chained event log in SQLite, with projections kept in
-/// step with it.
+/// The release ledger: an append-only, hash-chained event log, with projections kept in step
+/// with it, in a SQLite file (the embedded default) or a PostgreSQL database (`LedgerStore`).
 ///
-/// Durability: WAL journal and `synchronous=FULL`, and every append is one `BEGIN IMMEDIATE`
-/// transaction, so an event reported as recorded survives a power cut, and two processes never
+/// Durability: every append is one transaction serialised with every other writer (SQLite's
+/// `BEGIN IMMEDIATE` in WAL mode with `synchronous=FULL`; PostgreSQL's lock on the chain's head
+/// row), so an event reported as recorded survives a power cut, and two processes never
 /// interleave inside an append.
 public final class Ledger {
-    public let path: String
-    let queue: DatabaseQueue
-    /// Opened by a command that only reads: SQLite's read-only mode, nothing is ever written.
-    public let isReadOnly: Bool
+    let store: LedgerStore
+    /// Where the ledger is, in messages: the file's path, or the server's URL without password.
+    public var path: String { store.location }
+    /// Opened by a command that only reads: nothing is ever written.
+    public var isReadOnly: Bool { store.isReadOnly }
     /// What opening the ledger found worth saying once (a WAL that cannot be checkpointed).
     public private(set) var notes: [String] = []
-    /// The head this process last wrote to the anchor file, so that an unchanged head is not
-    /// written again.
-    private var anchoredHead: ChainAnchor?
     /// The runs this process appended to, as folded after its last append. A run's events never
     /// change once written, so a state whose version is still the stream's is still its state:
     /// an append then reads one index entry instead of decoding and folding the whole stream.
     private var foldedRuns: [String: RunState] = [:]
 
-    /// What the connection was opened on: the path, or the immutable URI of a ledger read where
-    /// nothing can be written.
-    private let connectionPath: String
-
-    private init(path: String, queue: DatabaseQueue, readOnly: Bool, connectionPath: String? = nil) {
-        self.path = path
-        self.queue = queue
-        self.isReadOnly = readOnly
-        self.connectionPath = connectionPath ?? path
+    private init(store: LedgerStore) {
+        self.store = store
     }
 
-    /// Another read-only connection to the same file, for a worker that reads beside the main
-    /// connection (a check's replay reloading a run it had set aside).
-    func openReader() throws -> DatabaseQueue {
-        try Self.openQueue(path: connectionPath, readOnly: true, reportedPath: path)
+    deinit { store.close() }
+
+    /// The SQLite connection of a file ledger, for tests that edit the file by hand.
+    var queue: DatabaseQueue { (store as! SQLiteLedgerStore).queue }
+
+    /// Opens the ledger in the PostgreSQL database at `address` for a command that writes,
+    /// creating its tables in an empty database. With `mustExist`, a database without a ledger
+    /// is `LedgerError.missing` instead of a new ledger.
+    public static func open(postgres address: PostgresAddress, mustExist: Bool = false) throws -> Ledger {
+        Ledger(store: try PostgresLedgerStore.open(address, mustExist: mustExist))
+    }
+
+    /// Opens an existing PostgreSQL ledger for a command that only reads.
+    public static func openForReading(postgres address: PostgresAddress) throws -> Ledger {
+        Ledger(store: try PostgresLedgerStore.openForReading(address))
     }
 
     /// Opens the ledger at `path` for a command that writes, creating and migrating it as needed.
@@ -54,15 +57,16 @@ public final class Ledger {
                 throw LedgerError.vanished(path: path, anchor: anchor)
             }
         } else {
-            let probe = try openQueue(path: path, readOnly: true)
-            try read(probe, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
-            try probe.close()
+            let probe = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: true), readOnly: true)
+            try probe.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            probe.close()
         }
-        let ledger = Ledger(path: path, queue: try openQueue(path: path, readOnly: false), readOnly: false)
+        let store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: false), readOnly: false)
+        let ledger = Ledger(store: store)
         do {
-            try ledger.prepareSchema()
+            try ledger.prepareSchema(store)
         } catch let error as DatabaseError {
-            throw classify(error, path: path)
+            throw SQLiteLedgerStore.classify(error, path: path)
         }
         ChainAnchor.sweepLeftovers(for: path)
         return ledger
@@ -74,18 +78,20 @@ public final class Ledger {
     /// cannot be read there is said once in `notes`.
     public static func openForReading(path: String) throws -> Ledger {
         guard try LedgerFile.inspect(path) == .database else { throw LedgerError.missing(path: path) }
-        var queue: DatabaseQueue
+        var store: SQLiteLedgerStore
         var immutable = false
         do {
-            queue = try openQueue(path: path, readOnly: true)
-            try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: true), readOnly: true)
+            try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
         } catch LedgerError.cannotOpen {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
-            queue = try openQueue(path: LedgerFile.immutableURI(path), readOnly: true, reportedPath: path)
-            try read(queue, path: path) { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            let uri = LedgerFile.immutableURI(path)
+            store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: uri, readOnly: true, reportedPath: path),
+                                      readOnly: true, connectionPath: uri)
+            try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
             immutable = true
         }
-        let ledger = Ledger(path: path, queue: queue, readOnly: true, connectionPath: immutable ? LedgerFile.immutableURI(path) : path)
+        let ledger = Ledger(store: store)
         let applied = try ledger.appliedMigrations()
         let known = Set(migrator.migrations)
         let unknown = applied.filter { !known.contains($0) }
@@ -101,43 +107,8 @@ public final class Ledger {
         return ledger
     }
 
-    private static func openQueue(path: String, readOnly: Bool, reportedPath: String? = nil) throws -> DatabaseQueue {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(30)
-        configuration.label = "casa-release ledger"
-        configuration.readonly = readOnly
-        if !readOnly {
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-            }
-        }
-        do {
-            return try DatabaseQueue(path: path, configuration: configuration)
-        } catch let error as DatabaseError {
-            throw classify(error, path: reportedPath ?? path)
-        }
-    }
-
-    private static func read<T>(_ queue: DatabaseQueue, path: String, _ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as DatabaseError {
-            throw classify(error, path: path)
-        }
-    }
-
-    static func classify(_ error: DatabaseError, path: String) -> LedgerError {
-        let reason = error.message ?? "\(error.resultCode)"
-        switch error.resultCode.primaryResultCode {
-        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-            return .notALedger(path: path, reason: reason)
-        default:
-            return .cannotOpen(path: path, reason: reason)
-        }
-    }
-
-    private func prepareSchema() throws {
-        try queue.writeWithoutTransaction { db in
+    private func prepareSchema(_ store: SQLiteLedgerStore) throws {
+        try store.queue.writeWithoutTransaction { db in
             // journal_mode=WAL is persistent, and reports the mode it got. Set only once the file
             // is known to be a ledger (or new).
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
@@ -146,17 +117,17 @@ public final class Ledger {
             }
         }
         let migrator = Self.migrator
-        let unknown = try read { db -> [String] in
+        let unknown = try store.readDatabase { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }
             let known = Set(migrator.migrations)
             return try migrator.appliedIdentifiers(db).filter { !known.contains($0) }.sorted()
         }
         if !unknown.isEmpty { throw LedgerError.newerSchema(path: path, unknownMigrations: unknown) }
-        let pending = try read { db -> [String] in
+        let pending = try store.readDatabase { db -> [String] in
             guard try db.tableExists("grdb_migrations") else { return [] }
             return try migrator.migrations.filter { !Set(try migrator.appliedIdentifiers(db)).contains($0) }
         }
-        try migrator.migrate(queue)
+        try migrator.migrate(store.queue)
         // A migration that adds a projection asks for a rebuild: the events written before it
         // then get their rows, exactly as new events do.
         let asksForRebuild = EmbeddedMigrations.all.contains { pending.contains($0.name) && $0.sql.hasPrefix(Self.rebuildMarker) }
@@ -180,7 +151,10 @@ public final class Ledger {
 
     /// The names of the migrations applied to this ledger, in order.
     public func appliedMigrations() throws -> [String] {
-        try read { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+        if let sqlite = store as? SQLiteLedgerStore {
+            return try sqlite.readDatabase { db in try Self.migrator.appliedIdentifiers(db).sorted() }
+        }
+        return try read { sql in try sql.values(String.self, "SELECT name FROM ledger_migrations ORDER BY name") }
     }
 
     // MARK: - Writing
@@ -246,48 +220,21 @@ public final class Ledger {
         }
     }
 
-    /// Runs `body` in a `BEGIN IMMEDIATE` transaction, after checking that the file SQLite has
-    /// open is still the ledger at `path`: a ledger deleted or replaced while a run goes on
-    /// stops the run before any further effect. After the commit, the head anchor is rewritten.
-    func immediateTransaction<T>(_ body: (Database) throws -> T) throws -> T {
-        if isReadOnly { throw LedgerError.cannotOpen(path: path, reason: "opened read-only") }
-        var result: T?
-        var head: ChainAnchor?
-        var ended = false
-        do {
-            try queue.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    if LedgerFile.hasMoved(db) { throw LedgerError.moved(path: self.path) }
-                    result = try body(db)
-                    let last = try Row.fetchOne(db, sql: "SELECT sequence, hash, type FROM events ORDER BY sequence DESC LIMIT 1")
-                    head = last.map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
-                    // A released lease ends a command's work on a run: the anchor is flushed there.
-                    ended = last.map { ($0["type"] as String) == RunEvent.leaseReleasedType } ?? false
-                    return .commit
-                }
-            }
-        } catch let error as DatabaseError {
-            throw Self.classify(error, path: path)
-        }
-        // The anchor is a lower bound of the log's head: an anchor left behind (a full disk) is
-        // still true, so failing to move it must not make a committed append look failed.
-        if let head, head != anchoredHead, (try? head.write(for: path, durable: ended)) != nil { anchoredHead = head }
-        return result!
+    /// Runs `body` in a write transaction of the store, serialised with every other writer.
+    func immediateTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
+        try store.write(body)
     }
 
-    /// A read, with SQLite's errors told as ledger errors (a damaged file is "not a ledger", not a crash).
-    func read<T>(_ body: (Database) throws -> T) throws -> T {
-        do {
-            return try queue.read(body)
-        } catch let error as DatabaseError {
-            throw Self.classify(error, path: path)
-        }
+    /// A read on one snapshot, with the store's errors told as ledger errors (a damaged file is
+    /// "not a ledger", not a crash).
+    func read<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
+        try store.read(body)
     }
 
-    static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: Database) throws -> (recorded: [RecordedEvent], state: RunState) {
+    static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: LedgerSQL) throws -> (recorded: [RecordedEvent], state: RunState) {
         guard !events.isEmpty else { return ([], state) }
         let recordedAt = Timestamps.iso8601(time)
-        let head = try Row.fetchOne(db.cachedStatement(sql: "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"))
+        let head = try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
         var previousHash: String = head?[1] ?? HashChain.genesis
         var sequence: Int64 = head?[0] ?? 0
         var state = state
@@ -299,10 +246,10 @@ public final class Ledger {
             let hash = HashChain.hash(previous: previousHash, canonical: HashChain.canonicalBytes(
                 sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
                 payload: payload, recordedAt: recordedAt, actor: actor))
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 INSERT INTO events (sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [sequence, stream, version, event.typeName, payload, recordedAt, actor, previousHash, hash])
+                """, [sequence, stream, version, event.typeName, payload, recordedAt, actor, previousHash, hash])
             let record = RecordedEvent(sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
                                        payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
             let before = state
@@ -316,9 +263,9 @@ public final class Ledger {
 
     /// A run's state inside a write transaction: the one this process folded last when the
     /// stream has not grown since (another process appended nothing), else folded from the log.
-    private func currentState(_ db: Database, stream: String) throws -> RunState {
+    private func currentState(_ db: LedgerSQL, stream: String) throws -> RunState {
         if let folded = foldedRuns[stream],
-           try Int.fetchOne(db, sql: "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", arguments: [stream]) ?? 0 == folded.version {
+           try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0 == folded.version {
             return folded
         }
         return try Self.loadState(db, stream: stream)
@@ -340,7 +287,7 @@ public final class Ledger {
         try read { db in try currentState(db, stream: run) }
     }
 
-    static func loadState(_ db: Database, stream: String) throws -> RunState {
+    static func loadState(_ db: LedgerSQL, stream: String) throws -> RunState {
         let events = try loadEvents(db, stream: stream)
         return RunDecider.fold(try events.map { record in
             // A payload this version cannot read (edited by hand, or written by a newer version)
@@ -358,18 +305,18 @@ public final class Ledger {
         try read { db in try Self.loadEvents(db, stream: run) }
     }
 
-    static func loadEvents(_ db: Database, stream: String) throws -> [RecordedEvent] {
-        try Row.fetchAll(db, sql: "SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", arguments: [stream]).map(RecordedEvent.init(row:))
+    static func loadEvents(_ db: LedgerSQL, stream: String) throws -> [RecordedEvent] {
+        try db.rows("SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", [stream]).map(RecordedEvent.init(row:))
     }
 
     /// How many events the ledger holds.
     public func eventCount() throws -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+        try read { db in try db.value(Int.self, "SELECT COUNT(*) FROM events") ?? 0 }
     }
 }
 
 extension RecordedEvent {
-    init(row: Row) {
+    init(row: SQLRow) {
         self.init(sequence: row["sequence"], streamID: row["stream_id"], streamVersion: row["stream_version"],
                   type: row["type"], payload: row["payload"], recordedAt: row["recorded_at"], actor: row["actor"],
                   previousHash: row["prev_hash"], hash: row["hash"])

@@ -21,11 +21,11 @@ import Testing
             }
             return try Row.fetchAll(db, sql: "SELECT a, b FROM t ORDER BY a, b").flatMap { [$0[0] as DatabaseValue, $0[1] as DatabaseValue] }
         }
-        let pairs = stride(from: 0, to: ordered.count, by: 2).map { [ordered[$0], ordered[$0 + 1]] }
+        let pairs = stride(from: 0, to: ordered.count, by: 2).map { [SQLiteLedgerSQL.value(ordered[$0]), SQLiteLedgerSQL.value(ordered[$0 + 1])] }
         for (earlier, later) in zip(pairs, pairs.dropFirst()) {
             #expect(SQLiteOrder.compare(earlier, later) <= 0, "\(earlier) before \(later)")
         }
         let sorted = pairs.shuffled(using: &generator).sorted { SQLiteOrder.compare($0, $1) < 0 }
-        #expect(sorted.map { $0.map(\.description) } == pairs.map { $0.map(\.description) })
+        #expect(sorted == pairs)
     }
 }

@@ -1,0 +1,68 @@
+import Foundation
+import GRDB
+
+/// The ledger's SQL on a SQLite connection (GRDB), inside whatever transaction GRDB holds.
+/// Statements are prepared once per connection (GRDB's statement cache).
+final class SQLiteLedgerSQL: LedgerSQL {
+    let db: Database
+    var dialect: SQLDialect { .sqlite }
+
+    init(_ db: Database) {
+        self.db = db
+    }
+
+    func execute(_ sql: String, _ arguments: SQLArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+    }
+
+    func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
+        let statement = try db.cachedStatement(sql: sql)
+        let columns = statement.columnNames
+        return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
+            SQLRow(columns: columns, values: (0..<columns.count).map { Self.value(row[$0]) })
+        }
+    }
+
+    func cursor(_ sql: String) throws -> SQLCursor {
+        let statement = try db.makeStatement(sql: sql)
+        return Cursor(columns: statement.columnNames, rows: try Row.fetchCursor(statement))
+    }
+
+    private final class Cursor: SQLCursor {
+        let columns: [String]
+        let rows: RowCursor
+
+        init(columns: [String], rows: RowCursor) {
+            self.columns = columns
+            self.rows = rows
+        }
+
+        func next() throws -> SQLRow? {
+            guard let row = try rows.next() else { return nil }
+            return SQLRow(columns: columns, values: (0..<columns.count).map { SQLiteLedgerSQL.value(row[$0]) })
+        }
+    }
+
+    static func arguments(_ arguments: SQLArguments) -> StatementArguments {
+        StatementArguments(arguments.map { argument -> DatabaseValue in
+            switch argument?.sqlValue ?? .null {
+            case .null: return .null
+            case .integer(let number): return number.databaseValue
+            case .real(let number): return number.databaseValue
+            case .text(let text): return text.databaseValue
+            case .bool(let flag): return (flag ? 1 : 0).databaseValue
+            case .blob(let data): return data.databaseValue
+            }
+        })
+    }
+
+    static func value(_ value: DatabaseValue) -> SQLValue {
+        switch value.storage {
+        case .null: return .null
+        case .int64(let number): return .integer(number)
+        case .double(let number): return .real(number)
+        case .string(let text): return .text(text)
+        case .blob(let data): return .blob(data)
+        }
+    }
+}
