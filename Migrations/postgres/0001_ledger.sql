@@ -38,7 +38,11 @@ CREATE TRIGGER events_are_append_only_truncate BEFORE TRUNCATE ON events
     FOR EACH STATEMENT EXECUTE FUNCTION events_are_append_only();
 
 -- Projections: derived from the events in the append's transaction; rebuildable.
+-- runs, artifacts and run_outputs have a `rowid` as SQLite's tables do (their insertion order,
+-- which the queries use to break ties of equal times), so both stores read them with one SQL. It is
+-- not a projected column: a check of the projections compares the columns the events make.
 CREATE TABLE runs (
+    rowid         BIGINT  GENERATED ALWAYS AS IDENTITY,
     run_id        TEXT    PRIMARY KEY,
     pipeline      TEXT    NOT NULL,
     status        TEXT    NOT NULL,
@@ -68,6 +72,7 @@ CREATE TABLE steps (
 );
 
 CREATE TABLE artifacts (
+    rowid       BIGINT  GENERATED ALWAYS AS IDENTITY,
     run_id      TEXT    NOT NULL REFERENCES runs (run_id),
     path        TEXT    NOT NULL,
     role        TEXT    NOT NULL,
@@ -107,6 +112,7 @@ CREATE INDEX publications_by_sha256 ON publications (sha256);
 CREATE INDEX publications_by_image_file ON publications (image_file);
 
 CREATE TABLE run_outputs (
+    rowid       BIGINT  GENERATED ALWAYS AS IDENTITY,
     run_id      TEXT    NOT NULL REFERENCES runs (run_id),
     path        TEXT    NOT NULL,
     name        TEXT    NOT NULL,
@@ -137,3 +143,15 @@ CREATE TABLE run_inputs (
 CREATE INDEX run_inputs_by_sha256 ON run_inputs (sha256);
 CREATE INDEX run_inputs_by_image_id ON run_inputs (image_id);
 CREATE INDEX run_inputs_by_role_name ON run_inputs (role, name);
+
+-- The heartbeat of each run's lease holder: what tells a holder on another host, whose pid
+-- cannot be checked from here, from a dead one. Kept by the holder every few seconds (the
+-- database's clock, so the hosts' clocks do not matter); a holder whose heartbeat is older than
+-- the expiry (README) may be taken over. Not history: the lease itself is the run's
+-- LeaseAcquired and LeaseReleased events, and the fence is the epoch they carry.
+CREATE TABLE lease_heartbeats (
+    run_id  TEXT        PRIMARY KEY,
+    holder  TEXT        NOT NULL,                    -- the holder, as runs.lease holds it (JSON)
+    epoch   BIGINT      NOT NULL,                    -- the run's lease epoch the holder holds
+    beat_at TIMESTAMPTZ NOT NULL
+);

@@ -25,6 +25,7 @@ struct CasaRelease: ParsableCommand {
             PublishDocker.self,
             CreateSingularity.self,
             PublishSingularity.self,
+            LedgerCommands.self,
         ]
     )
 }

@@ -14,11 +14,12 @@ public struct ProjectionDifference: Equatable, Sendable, CustomStringConvertible
 }
 
 extension Ledger {
-    /// The projection tables, each with the columns of its primary key.
-    static let projectionTables: [(name: String, key: [String])] = [
-        ("runs", ["run_id"]), ("steps", ["run_id", "step"]), ("artifacts", ["run_id", "path"]),
-        ("publications", ["run_id", "target", "imported_file"]), ("run_outputs", ["run_id", "path"]),
-        ("run_inputs", ["run_id", "output_path", "position"]),
+    /// The projection tables, each with the columns of its primary key (text, but for the
+    /// integer `numbers`).
+    static let projectionTables: [(name: String, key: [String], numbers: Set<String>)] = [
+        ("runs", ["run_id"], []), ("steps", ["run_id", "step"], []), ("artifacts", ["run_id", "path"], []),
+        ("publications", ["run_id", "target", "imported_file"], []), ("run_outputs", ["run_id", "path"], []),
+        ("run_inputs", ["run_id", "output_path", "position"], ["position"]),
     ]
 
     /// Rebuilds every projection from the events into private scratch databases, and compares
@@ -43,7 +44,7 @@ extension Ledger {
                         SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(table.key.joined(separator: ", "))
                         """)
                     // Both sides in SQLite's order, whichever store the ledger is in.
-                    let actual = try ledgerDB.cursor("SELECT * FROM \(table.name) ORDER BY \(table.key.map(ledgerDB.dialect.byteOrder).joined(separator: ", "))")
+                    let actual = try ledgerDB.cursor("SELECT * FROM \(table.name) ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : ledgerDB.dialect.byteOrder($0) }.joined(separator: ", "))")
                     try Self.compare(table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences)
                 }
             }

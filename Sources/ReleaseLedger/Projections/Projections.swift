@@ -128,7 +128,7 @@ enum Projections {
         try db.execute("""
             INSERT INTO artifacts (run_id, path, role, image_id, size, md5, sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
-                md5 = COALESCE(excluded.md5, md5), sha256 = COALESCE(excluded.sha256, sha256), recorded_at = excluded.recorded_at
+                md5 = COALESCE(excluded.md5, artifacts.md5), sha256 = COALESCE(excluded.sha256, artifacts.sha256), recorded_at = excluded.recorded_at
             """, [run, path, role, imageID, size, md5, sha256, time])
     }
 
@@ -162,9 +162,9 @@ enum Projections {
             ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, status = excluded.status, image_id = excluded.image_id, size = excluded.size,
                 md5 = excluded.md5, sha256 = excluded.sha256, updated_at = excluded.updated_at,
-                published_at = COALESCE(excluded.published_at, published_at), published_by = COALESCE(excluded.published_by, published_by),
-                retracted_at = COALESCE(excluded.retracted_at, retracted_at), retracted_by = COALESCE(excluded.retracted_by, retracted_by),
-                retraction_reason = COALESCE(excluded.retraction_reason, retraction_reason)
+                published_at = COALESCE(excluded.published_at, publications.published_at), published_by = COALESCE(excluded.published_by, publications.published_by),
+                retracted_at = COALESCE(excluded.retracted_at, publications.retracted_at), retracted_by = COALESCE(excluded.retracted_by, publications.retracted_by),
+                retraction_reason = COALESCE(excluded.retraction_reason, publications.retraction_reason)
             """, [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
                              number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, record.recordedAt,
                              becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,

@@ -201,6 +201,19 @@ public final class Ledger {
         }
     }
 
+    /// How long a lease holder on another host may go without a heartbeat before its lease may
+    /// be taken over (PostgreSQL ledgers; seconds). Its heartbeat beats six times as often.
+    public var leaseExpiry: TimeInterval = 30
+
+    /// Starts the heartbeat of `holder`'s lease on `run`, where the ledger keeps heartbeats (a
+    /// PostgreSQL ledger, shared by hosts); nil for a SQLite ledger, where the pid tells.
+    public func keepLeaseAlive(run: String, holder: LeaseHolder) throws -> LeaseHeartbeat? {
+        guard let postgres = store as? PostgresLedgerStore else { return nil }
+        let state = try state(of: run)
+        guard state.lease == holder else { return nil }
+        return LeaseHeartbeat(address: postgres.session.address, run: run, epoch: state.leaseEpoch, interval: max(0.1, leaseExpiry / 6))
+    }
+
     /// Takes a run's lease for `holder`. Whether the current holder still runs is judged by
     /// `isAlive` *inside* the write transaction, so two processes that try at once cannot both
     /// find the run free or its holder dead: the second sees the first as the holder.
@@ -209,7 +222,14 @@ public final class Ledger {
     public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (state: RunState, takenOverFrom: LeaseHolder?) {
         try immediateTransaction { db in
             let state = try currentState(db, stream: run)
-            let alive = state.lease.map { $0 == holder || isAlive($0) } ?? false
+            let alive = try state.lease.map { current in
+                if current == holder { return true }
+                // A holder on another host is judged by its heartbeat where the ledger keeps one.
+                if current.host != holder.host, db.dialect == .postgres {
+                    return try LeaseHeartbeats.isFresh(run: run, epoch: state.leaseEpoch, expiry: leaseExpiry, db: db)
+                }
+                return isAlive(current)
+            } ?? false
             let events = try RunDecider.decide(.acquireLease(holder, currentHolderIsAlive: alive), state, by: holder)
             let held = try remember(Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run).state
             let takenOverFrom = events.lazy.compactMap { event -> LeaseHolder? in
@@ -255,6 +275,7 @@ public final class Ledger {
             let before = state
             state = RunDecider.evolve(state, event)
             try Projections.apply(event, record: record, before: before, after: state, db: db)
+            try LeaseHeartbeats.follow(event, run: stream, state: state, db: db)
             recorded.append(record)
             previousHash = hash
         }

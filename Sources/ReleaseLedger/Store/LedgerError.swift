@@ -35,6 +35,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case refused(address: String, reason: String)
     /// A database server refused a statement for a reason not classified above.
     case serverError(address: String, state: String, message: String)
+    /// A ledger copy's destination already holds a history that is not the source's.
+    case otherHistory(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +62,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .unreachable(let address, let reason): return "the ledger \(address) cannot be reached: \(reason)"
         case .refused(let address, let reason): return "the ledger \(address) refused: \(reason)"
         case .serverError(let address, let state, let message): return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
+        case .otherHistory(let path, let reason): return "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
         case .vanished(let path, let anchor):
             return "no ledger at \(path), but its head anchor \(ChainAnchor.path(for: path)) says one was there with \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
         }

@@ -40,6 +40,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAnOperatorStep(StepName)
     case leaseHeld(LeaseHolder)
     case leaseNotHeld
+    /// `writer` held the run's lease, and another process took it over since (`current`, nil
+    /// when that one has finished with it) at lease epoch `epoch`.
+    case fenced(writer: LeaseHolder, current: LeaseHolder?, epoch: Int)
     case noPublication
     case runNotFinished(StepName)
     case notPublished
@@ -61,6 +64,9 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notAnOperatorStep(let step): return "step \(step) is not an operator step"
         case .leaseHeld(let holder): return "the run is held by \(holder)"
         case .leaseNotHeld: return "the run is not held by this process"
+        case .fenced(let writer, let current, let epoch):
+            let taker = current.map { "\($0)" } ?? "another process, which has finished with it"
+            return "this process (\(writer)) no longer holds the run's lease: it was taken over by \(taker) at lease epoch \(epoch) while this process was stopped or cut off from the ledger; it stops here and records nothing more"
         case .noPublication: return "the run has no publication"
         case .runNotFinished(let step): return "the run is not finished: step \(step) is not done"
         case .notPublished: return "the run has no completed publication to retract"

@@ -33,9 +33,9 @@ public enum RunDecider {
             if let current = state.lease {
                 if current == holder { return [] }
                 if currentHolderIsAlive { throw DomainError.leaseHeld(current) }
-                return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: current))]
+                return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: current, epoch: state.leaseEpoch + 1))]
             }
-            return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))]
+            return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil, epoch: state.leaseEpoch + 1))]
 
         case .releaseLease(let holder):
             guard state.lease == holder else { throw DomainError.leaseNotHeld }
@@ -135,6 +135,7 @@ public enum RunDecider {
 
         case .leaseAcquired(let acquired):
             state.lease = acquired.holder
+            state.leaseEpoch = acquired.epoch ?? state.leaseEpoch + 1
             // A new holder means the previous process is gone: whatever it left running has an
             // unknown outcome until reconciled.
             for index in state.steps.indices where state.steps[index].status == .running {
@@ -240,6 +241,11 @@ public enum RunDecider {
     }
 
     private static func requireWritable(_ state: RunState, by writer: LeaseHolder?) throws {
+        // The fence: a process whose lease was taken over (presumed dead while it was stopped,
+        // or cut off from the ledger) finds another epoch, and records nothing more.
+        if let writer, state.lease != writer {
+            throw DomainError.fenced(writer: writer, current: state.lease, epoch: state.leaseEpoch)
+        }
         guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
         guard let current = state.lease else { throw DomainError.leaseNotHeld }
         guard current == writer else { throw DomainError.leaseHeld(current) }

@@ -69,10 +69,15 @@ public struct LeaseAcquired: Codable, Equatable, Sendable {
     public var holder: LeaseHolder
     /// The previous holder when its process had died without releasing the lease.
     public var takenOverFrom: LeaseHolder?
+    /// The lease's epoch: 1 for the run's first holder, one more at every acquisition. Every
+    /// append checks that it comes from the holder of the current epoch, so a holder taken over
+    /// can never write again (nil in events written before epochs were recorded: counted).
+    public var epoch: Int?
 
-    public init(holder: LeaseHolder, takenOverFrom: LeaseHolder? = nil) {
+    public init(holder: LeaseHolder, takenOverFrom: LeaseHolder? = nil, epoch: Int? = nil) {
         self.holder = holder
         self.takenOverFrom = takenOverFrom
+        self.epoch = epoch
     }
 }
 

@@ -56,6 +56,8 @@ public struct StepState: Equatable, Sendable {
 public struct RunState: Equatable, Sendable {
     public var started: RunStarted?
     public var steps: [StepState] = []
+    /// How many times the run's lease was acquired: the epoch of its current holder.
+    public var leaseEpoch: Int = 0
     public var lease: LeaseHolder?
     public var isCompleted = false
     /// How many events were folded: the stream version the next append expects.

@@ -4,7 +4,10 @@ import ReleaseStateMachine
 
 /// Who and where this process is: the actor of its events and the holder of its leases.
 enum ProcessIdentity {
+    /// The host name recorded in events and leases: `$CASA_RELEASE_HOST` where a host's own
+    /// name says nothing lasting (a container's), else the machine's.
     static var host: String {
+        if let named = ProcessInfo.processInfo.environment["CASA_RELEASE_HOST"], !named.isEmpty { return named }
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
         return String(cString: buffer)

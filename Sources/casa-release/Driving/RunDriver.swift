@@ -66,6 +66,9 @@ struct RunDriver {
     /// Runs `work` while this process holds the run's lease, released whatever happens.
     func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
         try acquire(holder)
+        // On a ledger shared by hosts, the holder's heartbeat tells the others it is alive.
+        let heartbeat = try? ledger.keepLeaseAlive(run: runID, holder: holder)
+        defer { heartbeat?.stop() }
         do {
             let result = try work(self)
             _ = try? record(.releaseLease(holder))

@@ -10,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
             help: "The base directory (default: $CASA_BASE_DIRECTORY, else ~/casa_distro).")
     var baseDirectory: String?
 
-    @Option(name: .customLong("ledger"), help: "The ledger: a file (default: $CASA_RELEASE_LEDGER, else <base dir>/casa-release.sqlite).")
+    @Option(name: .customLong("ledger"), help: "The ledger: a file, or postgres://USER@HOST:PORT/DB (default: $CASA_RELEASE_LEDGER, else <base dir>/casa-release.sqlite).")
     var ledgerPath: String?
 
     @Flag(name: .customLong("json"), help: "Machine-readable output.")
@@ -30,15 +30,10 @@ struct GlobalOptions: ParsableArguments {
     /// The base directory, absolute.
     var resolvedBaseDirectory: String { Self.baseDirectory(given: baseDirectory) }
 
-    /// The ledger file; a ledger named by a URL casa-release cannot open is an error here.
-    var resolvedLedgerPath: String {
-        get throws {
-            switch try Self.ledgerLocation(given: ledgerPath, baseDirectory: baseDirectory) {
-            case .file(let path): return path
-            case .postgres(let address):
-                throw CommandFailure(.unavailable, "--ledger \(address): this casa-release keeps its ledger in a SQLite file only; a PostgreSQL ledger is not built yet (give a file, or leave --ledger out for <base dir>/casa-release.sqlite)")
-            }
-        }
+    /// Where the ledger is: a file, or a PostgreSQL database; a ledger named by a URL
+    /// casa-release cannot open is an error here (exit 64).
+    var resolvedLedger: LedgerLocation {
+        get throws { try Self.ledgerLocation(given: ledgerPath, baseDirectory: baseDirectory) }
     }
 
     /// The base directory: the one given, else $CASA_BASE_DIRECTORY, else ~/casa_distro; absolute.
@@ -58,31 +53,64 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    /// Opens the ledger for a command that writes (created if missing, with its directory).
+    /// Opens the ledger for a command that writes (created if missing: a file with its
+    /// directory, the tables in an empty PostgreSQL database).
     func openLedgerForWriting() throws -> Ledger {
-        let path = try resolvedLedgerPath
-        let directory = (path as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: directory) {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
+        try Self.openForWriting(try resolvedLedger)
+    }
+
+    /// Opens the ledger at `location` for writing, creating it if missing.
+    static func openForWriting(_ location: LedgerLocation) throws -> Ledger {
+        switch location {
+        case .postgres(let address):
+            return try Self.withLeaseExpiry(try Ledger.open(postgres: address))
+        case .file(let path):
+            let directory = (path as NSString).deletingLastPathComponent
+            if !FileManager.default.fileExists(atPath: directory) {
+                do {
+                    try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                } catch {
+                    throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
+                }
             }
+            return try Ledger.open(path: path)
         }
-        return try Ledger.open(path: path)
     }
 
     /// Opens an existing ledger for a command that writes to a run already recorded (resume,
     /// confirm, rollback): never creates one.
     func openExistingLedgerForWriting() throws -> Ledger {
-        try Ledger.open(path: try resolvedLedgerPath, mustExist: true)
+        switch try resolvedLedger {
+        case .postgres(let address): return try Self.withLeaseExpiry(try Ledger.open(postgres: address, mustExist: true))
+        case .file(let path): return try Ledger.open(path: path, mustExist: true)
+        }
     }
 
-    /// Opens an existing ledger for a command that only reads, read-only: the file is never
+    /// `ledger` with the lease expiry of `$CASA_RELEASE_LEASE_EXPIRY` (seconds), if set: how
+    /// long a holder on another host may go without a heartbeat before its run may be taken over.
+    static func withLeaseExpiry(_ ledger: Ledger, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Ledger {
+        guard let text = environment["CASA_RELEASE_LEASE_EXPIRY"], !text.isEmpty else { return ledger }
+        guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
+            throw CommandFailure(.usage, "CASA_RELEASE_LEASE_EXPIRY=\(text): a number of seconds above 0 (default 30)")
+        }
+        ledger.leaseExpiry = seconds
+        return ledger
+    }
+
+    /// Opens an existing ledger for a command that only reads, read-only: a file is never
     /// created, converted or migrated, so an auditor can read a copy in a read-only place.
     /// What opening found worth saying (a WAL that cannot be checkpointed) is said once.
     func openLedgerForReading() throws -> Ledger {
-        let ledger = try Ledger.openForReading(path: try resolvedLedgerPath)
+        try Self.openForReading(try resolvedLedger)
+    }
+
+    /// Opens the existing ledger at `location` for reading; says once what opening found.
+    static func openForReading(_ location: LedgerLocation) throws -> Ledger {
+        let ledger: Ledger
+        switch location {
+        case .postgres(let address): ledger = try Ledger.openForReading(postgres: address)
+        case .file(let path): ledger = try Ledger.openForReading(path: path)
+        }
         for note in ledger.notes { StandardStreams.error("casa-release: note: \(note)\n") }
         return ledger
     }

@@ -47,7 +47,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             return CommandFailure(ExitStatus(error.kind), error.message)
         case let error as LedgerError:
             switch error {
-            case .cannotOpen, .moved, .vanished: return CommandFailure(.cannotCreate, error.description)
+            case .cannotOpen, .moved, .vanished, .otherHistory: return CommandFailure(.cannotCreate, error.description)
             case .notALedger, .missing, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
             case .conflict, .unreachable: return CommandFailure(.temporaryFailure, error.description)
             case .refused: return CommandFailure(.unavailable, error.description)
@@ -56,6 +56,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             }
         case let error as DomainError:
             if case .leaseHeld = error { return CommandFailure(.temporaryFailure, error.description) }
+            if case .fenced = error { return CommandFailure(.temporaryFailure, error.description) }
             return CommandFailure(.badInput, error.description)
         case let error as PlanningError:
             return CommandFailure(.internalError, "internal error: \(error)")

@@ -37,7 +37,7 @@ import ReleaseLedger
         try expectRefusal(workspace, workspace.createArguments + ["output=\(workspace.base)/a\u{1b}b.sif"], status: 64, message: "control character (U+1B)")
         try expectRefusal(workspace, ["publish-user-image", "image=x\ry.sif"], status: 64, message: "a carriage return")
         #expect(try workspace.files(in: workspace.base).allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "nothing was opened or recorded")
+        #expect(!workspace.hasLedger, "nothing was opened or recorded")
     }
 
     @Test func unknownOption() throws {
@@ -226,7 +226,7 @@ import ReleaseLedger
     @Test func queriesOnMissingLedgerOrUnknownRun() throws {
         let workspace = try Workspace()
         try expectRefusal(workspace, ["verify"], status: 65, message: "no ledger at")
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "a query does not create a ledger")
+        #expect(!workspace.hasLedger, "a query does not create a ledger")
         #expect(try workspace.run(workspace.createArguments).status == 0)
         try expectRefusal(workspace, ["status", "ffff"], status: 64, message: "no run matches ffff")
         try expectRefusal(workspace, ["log", "not-hex!"], status: 64, message: "no run matches")

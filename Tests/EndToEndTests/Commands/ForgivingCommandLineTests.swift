@@ -51,7 +51,7 @@ import ReleaseStateMachine
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "\(arguments): \(result.stderr)")
         }
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "nothing was opened or recorded")
+        #expect(!workspace.hasLedger, "nothing was opened or recorded")
         for spelling in ["create_base_image", "create-base-image"] {
             let help = try workspace.run(["help", spelling])
             #expect(help.status == 0, "\(help.stderr)")

@@ -19,7 +19,7 @@ import Testing
             }
         }
         #expect(try workspace.files(in: workspace.root).filter { $0.hasSuffix(":") }.isEmpty, "no directory named after a scheme")
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "nothing recorded anywhere")
+        #expect(!workspace.hasLedger, "nothing recorded anywhere")
     }
 
     /// PostgreSQL is recognised, and refused until its store exists: exit 69, the password unsaid.
@@ -35,7 +35,7 @@ import Testing
         let elsewhere = workspace.root + "/ledgers/shared.sqlite"
         let created = try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_LEDGER": elsewhere])
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(FileManager.default.fileExists(atPath: elsewhere) && !FileManager.default.fileExists(atPath: workspace.ledgerPath))
+        #expect(FileManager.default.fileExists(atPath: elsewhere) && !workspace.hasLedger)
         let runs = try workspace.run(["--ledger", "file://" + elsewhere, "runs", "--json"])
         #expect(runs.status == 0 && runs.stdout.contains("system-base-image"), "\(runs.stdout)\(runs.stderr)")
         // --ledger wins over the environment.

@@ -28,7 +28,7 @@ import ReleaseStateMachine
         let again = try workspace.run(workspace.createArguments + ["force=yes"])
         #expect(again.status == 73, "\(again.stderr)")
         #expect(again.stderr.contains("head anchor"), "\(again.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath))
+        #expect(!workspace.hasLedger)
     }
 
     // MARK: verify: the end of the log, and the projections

@@ -18,11 +18,14 @@ final class Workspace {
     var base: String { root + "/casa" }
     var mirror: String { root + "/mirror" }
     var ledgerPath: String { base + "/casa-release.sqlite" }
+    /// The workspace's PostgreSQL ledger (its own database), when the suite runs on PostgreSQL.
+    let ledgerURL: String?
     var upstream: String { base + "/ubuntu-24.04.sif" }
     var output: String { base + "/casa-system-ubuntu-24.04.sif" }
 
     init(baseBytes: Int = 1 << 20) throws {
         root = NSTemporaryDirectory() + "casa-release-e2e-" + UUID().uuidString
+        ledgerURL = TestLedger.isPostgres ? try TestLedger.newDatabase() : nil
         for directory in [base, mirror] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -90,6 +93,8 @@ final class Workspace {
         var environment = ProcessInfo.processInfo.environment
         environment["CASA_BASE_DIRECTORY"] = base
         environment.removeValue(forKey: "CASA_RELEASE_FAILPOINT")
+        environment.removeValue(forKey: "CASA_RELEASE_LEDGER")
+        if let ledgerURL { environment["CASA_RELEASE_LEDGER"] = ledgerURL }
         environment.removeValue(forKey: "CASA_RELEASE_PUBLISH_URL")
         // The stand-ins of Tests/StandIns (apptainer) come first on the PATH, and log their calls.
         environment["PATH"] = Self.standIns + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
@@ -125,10 +130,20 @@ final class Workspace {
         return process.terminationStatus
     }
 
-    func ledger() throws -> Ledger { try Ledger.open(path: ledgerPath, mustExist: true) }
+    /// The workspace's ledger, in whichever store the suite runs on.
+    func ledger() throws -> Ledger {
+        if let ledgerURL { return try Ledger.open(postgres: try PostgresAddress.parse(ledgerURL), mustExist: true) }
+        return try Ledger.open(path: ledgerPath, mustExist: true)
+    }
+
+    /// Whether anything was ever recorded in the workspace's ledger.
+    var hasLedger: Bool {
+        if ledgerURL != nil { return (try? ledger()) != nil }
+        return FileManager.default.fileExists(atPath: ledgerPath)
+    }
 
     func runIDs() throws -> [String] {
-        guard FileManager.default.fileExists(atPath: ledgerPath) else { return [] }
+        guard hasLedger else { return [] }
         return try ledger().runs().map(\.runID)
     }
 

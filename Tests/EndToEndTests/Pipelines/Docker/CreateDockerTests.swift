@@ -127,7 +127,7 @@ import ReleaseStateMachine
         #expect(result.stderr.contains(workspace.base + "/share/docker/x/") && result.stderr.contains(expected), "\(result.stderr)")
         #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         #expect(try workspace.buds().isEmpty)
-        let runs = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try workspace.runIDs() : []
+        let runs = workspace.hasLedger ? try workspace.runIDs() : []
         #expect(runs.isEmpty, "no run recorded")
     }
 
@@ -136,7 +136,7 @@ import ReleaseStateMachine
         let result = try workspace.run(["create-docker", "casa_version=5.4"], environment: ["CASA_RELEASE_BUILDAH": workspace.root + "/no-buildah"])
         #expect(result.status == 69, "\(result.stderr)")
         #expect(result.stderr == "casa-release: CASA_RELEASE_BUILDAH=\(workspace.root)/no-buildah is not an executable\n", "\(result.stderr)")
-        let runs = FileManager.default.fileExists(atPath: workspace.ledgerPath) ? try workspace.runIDs() : []
+        let runs = workspace.hasLedger ? try workspace.runIDs() : []
         #expect(runs.isEmpty, "no run recorded")
     }
 

@@ -91,7 +91,7 @@ import ReleaseStateMachine
         if kind == "file" { try workspace.write(path, "x") }
         let result = try workspace.run(["import", path])
         #expect(result.status == 65 && result.stderr == "casa-release: \(path) \(message)\n", "\(result.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "no ledger made for nothing")
+        #expect(!workspace.hasLedger, "no ledger made for nothing")
     }
 
     @Test func verifyArtifactsReportsWhatIsMissingOrChanged() throws {

@@ -159,6 +159,6 @@ import ReleaseStateMachine
         defer { server.stop() }
         let missing = try workspace.run(["import", server.url("nosuch")])
         #expect(missing.status == 65 && missing.stderr == "casa-release: \(server.url("nosuch")) has no listing (404)\n", "\(missing.stderr)")
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "no ledger made for nothing")
+        #expect(!workspace.hasLedger, "no ledger made for nothing")
     }
 }

@@ -1,0 +1,71 @@
+import Foundation
+import ReleaseStateMachine
+
+/// What `Ledger.copyHistory(from:)` did.
+public struct LedgerCopyReport: Codable, Equatable, Sendable {
+    /// Events the source holds.
+    public var sourceEvents: Int
+    /// Events this copy added to the destination (0 when it already had them all).
+    public var copied: Int
+    /// Events the destination holds after the copy (more than the source's when it was written
+    /// to after an earlier copy).
+    public var destinationEvents: Int
+    /// The destination's head after the copy: its last event's sequence and hash.
+    public var headSequence: Int64
+    public var headHash: String
+}
+
+extension Ledger {
+    /// Copies `source`'s whole history into this ledger, event by event with every field (and so
+    /// every hash) as recorded, and makes the projections from them as appends do; then walks
+    /// this ledger's chain. One transaction: a copy interrupted copies nothing.
+    ///
+    /// The destination must be empty, or already hold the source's events as its beginning (an
+    /// earlier copy: then only what the source recorded since is added, and a second copy of the
+    /// same source adds nothing). Any other history is `LedgerError.otherHistory`, untouched.
+    public func copyHistory(from source: Ledger) throws -> LedgerCopyReport {
+        let sourceChain = try source.verifyChain()
+        if let mismatch = sourceChain.firstMismatch {
+            throw LedgerError.notALedger(path: source.path, reason: "its hash chain is broken at event \(mismatch.sequence) (\(mismatch.reason)); a broken history is not copied")
+        }
+        let copied = try immediateTransaction { destination -> Int in
+            try source.read { origin -> Int in
+                let present = try destination.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
+                // The events both hold must be the same events, hash for hash.
+                let theirs = try origin.cursor("SELECT sequence, hash FROM events ORDER BY sequence")
+                var checked: Int64 = 0
+                try destination.forEachRow("SELECT sequence, hash FROM events ORDER BY sequence") { mine in
+                    let sequence: Int64 = mine[0], hash: String = mine[1]
+                    guard let other = try theirs.next() else { return }
+                    guard (other[0] as Int64) == sequence, (other[1] as String) == hash else {
+                        throw LedgerError.otherHistory(path: path, reason: "its event \(sequence) is not \(source.path)'s (hash \(hash.prefix(12))…)")
+                    }
+                    checked = sequence
+                }
+                guard checked == present || checked == Int64(sourceChain.checked) else {
+                    throw LedgerError.otherHistory(path: path, reason: "its events do not follow one another from 1")
+                }
+                var folder = Projections.RunFolder { run, sequence in try Projections.RunFolder.events(of: run, before: sequence, in: destination) }
+                var count = 0
+                try origin.forEachRow("SELECT * FROM events WHERE sequence > \(present) ORDER BY sequence") { row in
+                    let record = RecordedEvent(row: row)
+                    try destination.execute("""
+                        INSERT INTO events (sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, [record.sequence, record.streamID, record.streamVersion, record.type, record.payload, record.recordedAt,
+                              record.actor, record.previousHash, record.hash])
+                    try folder.fold(record, into: destination)
+                    count += 1
+                }
+                return count
+            }
+        }
+        let chain = try verifyChain()
+        if let mismatch = chain.firstMismatch {
+            throw LedgerError.notALedger(path: path, reason: "after the copy, its chain does not verify at event \(mismatch.sequence): \(mismatch.reason)")
+        }
+        let head = try read { db in try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") }
+        return LedgerCopyReport(sourceEvents: sourceChain.checked, copied: copied, destinationEvents: chain.checked,
+                                headSequence: head?["sequence"] ?? 0, headHash: head?["hash"] ?? HashChain.genesis)
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import ReleaseLedger
+
+/// `casa-release ledger …`: commands on the ledger as a whole.
+struct LedgerCommands: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger",
+        abstract: "Commands on the ledger as a whole: 'ledger copy' moves a history to another store.",
+        subcommands: [LedgerCopy.self]
+    )
+}
+
+/// `casa-release ledger copy --from FILE --to postgres://…`: a team's move from one host's
+/// SQLite ledger to a PostgreSQL ledger shared by its hosts.
+struct LedgerCopy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "copy",
+        abstract: "Copy a ledger's whole history (every event, with its hash) into an empty ledger, then verify the copy's chain.",
+        discussion: """
+        The source is read only; its chain must verify. The destination (a PostgreSQL URL, or a \
+        file) is created if needed and must be empty, or hold this same history already: a copy \
+        run again adds only what the source recorded since, and nothing when there is nothing \
+        new. A destination with another history is refused (exit 73) and left untouched. The \
+        copy is one transaction: an interrupted copy copies nothing. The projections are made \
+        from the copied events, and the destination's chain is walked at the end.
+        """
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(help: "The ledger to copy: a SQLite file (or a PostgreSQL URL).")
+    var from: String
+
+    @Option(help: "Where to copy it: postgres://USER@HOST:PORT/DB (or a file).")
+    var to: String
+
+    func run() throws {
+        let source = try GlobalOptions.ledgerLocation(given: from, baseDirectory: global.baseDirectory)
+        let destination = try GlobalOptions.ledgerLocation(given: to, baseDirectory: global.baseDirectory)
+        if source == destination {
+            throw CommandFailure(.usage, "--from and --to name the same ledger (\(Self.shown(source))): a ledger is not copied into itself")
+        }
+        let reading = try GlobalOptions.openForReading(source)
+        let writing = try GlobalOptions.openForWriting(destination)
+        let report = try writing.copyHistory(from: reading)
+        let output = global.output
+        if global.json {
+            try output.emitJSON(report)
+            return
+        }
+        if report.copied == 0 {
+            output.result("\(writing.path) already holds the \(report.sourceEvents) events of \(reading.path): nothing copied; its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
+        } else {
+            output.result("copied \(report.copied) events from \(reading.path) to \(writing.path); its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
+        }
+    }
+
+    private static func shown(_ location: LedgerLocation) -> String {
+        switch location {
+        case .file(let path): return path
+        case .postgres(let address): return address.description
+        }
+    }
+}
