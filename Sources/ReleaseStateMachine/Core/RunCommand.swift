@@ -65,8 +65,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .leaseHeld(let holder): return "the run is held by \(holder)"
         case .leaseNotHeld: return "the run is not held by this process"
         case .fenced(let writer, let current, let epoch):
-            let taker = current.map { "\($0)" } ?? "another process, which has finished with it"
-            return "this process (\(writer)) no longer holds the run's lease: it was taken over by \(taker) at lease epoch \(epoch) while this process was stopped or cut off from the ledger; it stops here and records nothing more"
+            let taker = current.map { "by \($0)" } ?? "by another process, which has since finished with it"
+            return "this process (\(writer)) no longer holds the run's lease: it was taken over at lease epoch \(epoch) \(taker) while this process was stopped or cut off from the ledger; it stops here and records nothing more"
         case .noPublication: return "the run has no publication"
         case .runNotFinished(let step): return "the run is not finished: step \(step) is not done"
         case .notPublished: return "the run has no completed publication to retract"

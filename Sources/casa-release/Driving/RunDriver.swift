@@ -79,6 +79,13 @@ struct RunDriver {
         }
     }
 
+    /// The fence once more, right before an effect: a holder stopped or cut off since it
+    /// recorded the step's start, and taken over meanwhile, learns it here, before it acts.
+    private func requireLease() throws {
+        let state = try ledger.state(of: runID)
+        if state.lease != holder { throw DomainError.fenced(writer: holder, current: state.lease, epoch: state.leaseEpoch) }
+    }
+
     private func acquire(_ holder: LeaseHolder) throws {
         let held: RunState
         do {
@@ -158,6 +165,7 @@ struct RunDriver {
                 try record(.startStep(step, intent: intent, logPath: logPath))
                 output.progress("\(step)..." + (logPath.map { " (log: \($0))" } ?? ""))
                 Failpoint.hit(step, .before)
+                try requireLease()
                 let outcome: StepOutcome
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }

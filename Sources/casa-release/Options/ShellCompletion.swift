@@ -27,26 +27,28 @@ enum ShellCompletion {
     }
 
     private static func openLedger(_ words: [String]) throws -> Ledger {
-        // A ledger that is not a file (a database URL) offers nothing to complete.
-        guard let path = ledgerPath(words) else { throw CocoaError(.fileNoSuchFile) }
-        return try Ledger.openForReading(path: path)
+        switch try ledgerLocation(words) {
+        case .file(let path): return try Ledger.openForReading(path: path)
+        case .postgres(let address): return try Ledger.openForReading(postgres: address)
+        }
     }
 
-    /// `--ledger X`, `--ledger=X`, `ledger=X`, the same for the base directory, else the defaults;
-    /// nil when the ledger is not a file.
-    static func ledgerPath(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        func value(of names: [String]) -> String? {
-            for (index, word) in words.enumerated() {
-                for name in names {
-                    if word == "--" + name, index + 1 < words.count { return words[index + 1] }
-                    for prefix in ["--" + name + "=", name + "=", name.replacingOccurrences(of: "-", with: "_") + "="] where word.hasPrefix(prefix) {
-                        return String(word.dropFirst(prefix.count))
-                    }
+    /// The ledger the words name (`--ledger`, `--base-dir`, else the environment): a file or a database.
+    static func ledgerLocation(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LedgerLocation {
+        try GlobalOptions.ledgerLocation(given: value(of: ["ledger"], in: words), baseDirectory: value(of: ["base-dir", "base-directory"], in: words),
+                                         environment: environment)
+    }
+
+    /// The value of the first of `names` in `words`: `--name X`, `--name=X`, `name=X`, `name_with_underscores=X`.
+    private static func value(of names: [String], in words: [String]) -> String? {
+        for (index, word) in words.enumerated() {
+            for name in names {
+                if word == "--" + name, index + 1 < words.count { return words[index + 1] }
+                for prefix in ["--" + name + "=", name + "=", name.replacingOccurrences(of: "-", with: "_") + "="] where word.hasPrefix(prefix) {
+                    return String(word.dropFirst(prefix.count))
                 }
             }
-            return nil
         }
-        guard case .file(let path)? = try? GlobalOptions.ledgerLocation(given: value(of: ["ledger"]), baseDirectory: value(of: ["base-dir", "base-directory"]), environment: environment) else { return nil }
-        return path
+        return nil
     }
 }

@@ -12,7 +12,7 @@ import ReleaseStateMachine
         let after = try workspace.run(["runs", "--base-dir", workspace.base, "--json"])
         #expect(after.status == 0, "\(after.stderr)")
         for arguments in [["--base-dir", workspace.base, "runs", "--json"], ["base_directory=\(workspace.base)", "runs", "--json"],
-                          ["--json", "--ledger", workspace.ledgerPath, "runs"], ["-v", "--base-dir=\(workspace.base)", "runs", "--json"]] {
+                          ["--json", "--ledger", workspace.ledgerArgument, "runs"], ["-v", "--base-dir=\(workspace.base)", "runs", "--json"]] {
             let before = try workspace.run(arguments, environment: ["CASA_BASE_DIRECTORY": "/nonexistent"])
             #expect(before.status == 0, "\(arguments): \(before.stderr)")
             #expect(before.stdout == after.stdout, "\(arguments)")
@@ -27,7 +27,7 @@ import ReleaseStateMachine
         for directory in ["/casa_distro", "/mirror"] { try FileManager.default.createDirectory(atPath: home + directory, withIntermediateDirectories: true) }
         try FileManager.default.copyItem(atPath: workspace.upstream, toPath: home + "/casa_distro/ubuntu-24.04.sif")
         let made = try workspace.run(workspace.createArguments + ["publish=yes", "target=~/mirror"],
-                                     environment: ["HOME": home, "CASA_BASE_DIRECTORY": ""])
+                                     environment: ["HOME": home, "CASA_BASE_DIRECTORY": "", "CASA_RELEASE_LEDGER": ""])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-system-ubuntu-24.04.sif"))
         #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-release.sqlite"))

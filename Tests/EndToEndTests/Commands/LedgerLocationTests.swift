@@ -22,14 +22,6 @@ import Testing
         #expect(!workspace.hasLedger, "nothing recorded anywhere")
     }
 
-    /// PostgreSQL is recognised, and refused until its store exists: exit 69, the password unsaid.
-    @Test func aPostgresLedgerIsRefusedPlainly() throws {
-        let workspace = try Workspace()
-        let result = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": "postgres://release:secret@127.0.0.1:5432/casa"])
-        #expect(result.status == 69 && result.stderr.contains("a PostgreSQL ledger is not built yet"), "\(result.stderr)")
-        #expect(!result.stderr.contains("secret") && result.stderr.contains("postgres://release@127.0.0.1:5432/casa"), "\(result.stderr)")
-    }
-
     @Test func theEnvironmentAndAFileURLNameALedgerFile() throws {
         let workspace = try Workspace()
         let elsewhere = workspace.root + "/ledgers/shared.sqlite"

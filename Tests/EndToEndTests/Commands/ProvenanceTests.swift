@@ -134,7 +134,7 @@ import ReleaseStateMachine
         #expect(dot.stdout.components(separatedBy: " -> ").count - 1 == graph.edges.count)
         // Graphviz reads what casa-release writes. The tests need it (.ci/run installs graphviz):
         // without it the pipeline prints nothing and this fails, everywhere, saying what to install.
-        let svg = try workspace.shell("'\(Workspace.binary)' provenance '\(workspace.userImage)' --format dot --base-dir '\(workspace.base)' | dot -Tsvg | head -c 5")
+        let svg = try workspace.shell("'\(Workspace.binary)' provenance '\(workspace.userImage)' --format dot --base-dir '\(workspace.base)' --ledger '\(workspace.ledgerArgument)' | dot -Tsvg | head -c 5")
         #expect(svg == "<?xml", "Graphviz's dot did not render the graph (apt-get install -y graphviz)")
     }
 

@@ -23,9 +23,10 @@ final class Workspace {
     var upstream: String { base + "/ubuntu-24.04.sif" }
     var output: String { base + "/casa-system-ubuntu-24.04.sif" }
 
-    init(baseBytes: Int = 1 << 20) throws {
+    /// `ledgerURL`: a PostgreSQL ledger this workspace must use; else the suite's store.
+    init(baseBytes: Int = 1 << 20, ledgerURL: String? = nil) throws {
         root = NSTemporaryDirectory() + "casa-release-e2e-" + UUID().uuidString
-        ledgerURL = TestLedger.isPostgres ? try TestLedger.newDatabase() : nil
+        self.ledgerURL = try ledgerURL ?? (TestLedger.isPostgres ? TestLedger.newDatabase() : nil)
         for directory in [base, mirror] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
@@ -90,6 +91,18 @@ final class Workspace {
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: root)
+        process.environment = commandEnvironment(extra)
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// The environment casa-release runs in here: the workspace's base directory and ledger,
+    /// the stand-ins first on the PATH, nothing of the tests' own environment that would steer
+    /// it; then `extra`.
+    func commandEnvironment(_ extra: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["CASA_BASE_DIRECTORY"] = base
         environment.removeValue(forKey: "CASA_RELEASE_FAILPOINT")
@@ -107,12 +120,42 @@ final class Workspace {
         environment["VBOX_STANDIN_HOME"] = vboxHome
         environment["CASA_RELEASE_VBOX_POLL_INTERVAL"] = "0.01"
         for (key, value) in extra { environment[key] = value }
-        process.environment = environment
-        process.standardOutput = Pipe()
-        process.standardError = Pipe()
-        process.standardInput = FileHandle.nullDevice
+        return environment
+    }
+
+    /// Runs SQL statements on the ledger behind casa-release's back, its append-only triggers
+    /// put out of the way first, as someone with the database's own tool and its owner's rights
+    /// would: sqlite3 on the file, psql as the PostgreSQL superuser.
+    func behindTheLedgersBack(_ statements: String) throws -> Int32 {
+        guard let ledgerURL else {
+            return try sqlite3("DROP TRIGGER IF EXISTS events_are_append_only_update; DROP TRIGGER IF EXISTS events_are_append_only_delete; " + statements)
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + ledgerURL, "-c", "ALTER TABLE events DISABLE TRIGGER USER; " + statements]
+        process.standardOutput = FileHandle.nullDevice
         try process.run()
-        return process
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// How `--ledger` names the workspace's ledger: its URL on PostgreSQL, else its file.
+    var ledgerArgument: String { ledgerURL ?? ledgerPath }
+
+    /// Everything the ledger stores, as text: the SQLite file's bytes, or a dump of the
+    /// PostgreSQL database; to show that something (a password) is recorded nowhere.
+    func ledgerContents() throws -> String {
+        guard let ledgerURL else { return String(decoding: try bytes(ledgerPath), as: UTF8.self) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/pg_dump")
+        process.arguments = ["--data-only", "--dbname=" + ledgerURL]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, !data.isEmpty else { throw TestServerError.failed("pg_dump of \(ledgerURL) failed") }
+        return String(decoding: data, as: UTF8.self)
     }
 
     var createArguments: [String] { ["create_base_image", "type=system", "image_version=ubuntu-24.04"] }

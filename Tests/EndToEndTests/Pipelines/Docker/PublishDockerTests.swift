@@ -80,7 +80,7 @@ import ReleaseStateMachine
         let resumed = try workspace.run(["resume", try #require(failed.runID)], environment: ["HOME": home])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         try #expect( workspace.registryDigest(registry, "cati/casa-dev:5.4", creds: "casa:s3cret-word") == (try workspace.skopeoDigest("cati/casa-dev:5.4")))
-        let ledger = String(decoding: try workspace.bytes(workspace.ledgerPath), as: UTF8.self)
+        let ledger = try workspace.ledgerContents()
         #expect(!ledger.contains("s3cret-word") && !ledger.contains(auth), "no secret in the ledger")
     }
 

@@ -124,8 +124,8 @@ import ReleaseStateMachine
     @Test func tamperingIsFoundByVerify() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        // Edit a recorded event behind the ledger's back, as someone with the sqlite3 tool would.
-        #expect(try workspace.sqlite3("DROP TRIGGER events_are_append_only_update; UPDATE events SET payload = replace(payload, 'ubuntu-24.04', 'ubuntu-99.04') WHERE sequence = 1;") == 0)
+        // Edit a recorded event behind the ledger's back, as someone with the database's tool would.
+        #expect(try workspace.behindTheLedgersBack("UPDATE events SET payload = replace(payload, 'ubuntu-24.04', 'ubuntu-99.04') WHERE sequence = 1;") == 0)
         let verify = try workspace.run(["verify"])
         #expect(verify.status == 65)
         #expect(verify.stderr.contains("event 1 "))

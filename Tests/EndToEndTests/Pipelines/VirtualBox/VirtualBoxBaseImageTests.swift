@@ -247,14 +247,7 @@ extension Workspace {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qec", command, "/dev/null"]
         process.currentDirectoryURL = URL(fileURLWithPath: root)
-        var environment = ProcessInfo.processInfo.environment
-        environment["CASA_BASE_DIRECTORY"] = base
-        environment["PATH"] = Self.standIns + ":" + (environment["PATH"] ?? "/usr/bin:/bin")
-        environment["STANDIN_LOG"] = standInLog
-        environment["VBOX_STANDIN_HOME"] = vboxHome
-        environment["CASA_RELEASE_VBOX_POLL_INTERVAL"] = "0.01"
-        environment.removeValue(forKey: "CASA_RELEASE_FAILPOINT")
-        process.environment = environment
+        process.environment = commandEnvironment()
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output

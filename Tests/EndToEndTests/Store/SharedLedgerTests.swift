@@ -1,0 +1,222 @@
+import Foundation
+import Testing
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// One PostgreSQL ledger shared by several release hosts (processes named as other hosts by
+/// `CASA_RELEASE_HOST`): one owner per run, a holder taken over is fenced, the server's failures
+/// are one line and a resumable run, and a SQLite history moves there whole. Always on
+/// PostgreSQL, whichever store the rest of the suite runs on.
+@Suite struct SharedLedgerTests {
+    static func sharedWorkspace() throws -> Workspace {
+        try Workspace(baseBytes: 64 << 10, ledgerURL: try TestLedger.newDatabase())
+    }
+
+    static func host(_ name: String, _ extra: [String: String] = [:]) -> [String: String] {
+        extra.merging(["CASA_RELEASE_HOST": name]) { $1 }
+    }
+
+    static func standardError(_ process: Process) -> String {
+        String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// A failed run (its copy failed): no holder, resumable from any host.
+    static func failedRun(_ workspace: Workspace) throws -> String {
+        let failed = try workspace.run(workspace.createArguments, environment: host("host-a", ["CASA_RELEASE_FAILPOINT": "copy:fail"]))
+        #expect(failed.status != 0 && !failed.killed, "\(failed.stderr)")
+        return try workspace.ledger().runs(limit: 1)[0].runID
+    }
+
+    @Test func twoHostsResumingOneRunAtOnceLeaveOneOwner() throws {
+        let workspace = try Self.sharedWorkspace()
+        for round in 1...5 {
+            for path in [workspace.output, workspace.output + ".json"] { try? FileManager.default.removeItem(atPath: path) }
+            let runID = try Self.failedRun(workspace)
+            // Each stops itself before the copy's effect if it gets the run, so the winner still
+            // holds it (its heartbeat fresh) when the other host tries.
+            let pause = ["CASA_RELEASE_FAILPOINT": "copy:pause"]
+            let first = try workspace.start(["resume", runID], environment: Self.host("host-b", pause))
+            let second = try workspace.start(["resume", runID], environment: Self.host("host-c", pause))
+            defer { for process in [first, second] where process.isRunning { kill(process.processIdentifier, SIGKILL); kill(process.processIdentifier, SIGCONT) } }
+            #expect(ConcurrentResumeTests.waitUntilSettled([first, second]), "round \(round)")
+            let stopped = [first, second].filter { LeaseTests.isStopped($0.processIdentifier) }
+            let exited = [first, second].filter { !$0.isRunning }
+            guard stopped.count == 1, exited.count == 1 else {
+                Issue.record("round \(round): \(stopped.count) resumes hold the run and \(exited.count) exited")
+                return
+            }
+            let winner = stopped[0], loser = exited[0]
+            let loserError = Self.standardError(loser)
+            #expect(loser.terminationStatus == 75, "round \(round): \(loserError)")
+            let winnerHost = winner === first ? "host-b" : "host-c"
+            #expect(loserError.contains("pid \(winner.processIdentifier) on \(winnerHost)"), "round \(round): names the holder: \(loserError)")
+            kill(winner.processIdentifier, SIGCONT)
+            winner.waitUntilExit()
+            #expect(winner.terminationStatus == 0, "round \(round): \(Self.standardError(winner))")
+            let acquisitions = try workspace.ledger().events(of: runID).compactMap { event -> LeaseAcquired? in
+                if case .leaseAcquired(let acquired) = try event.decoded() { return acquired }
+                return nil
+            }
+            #expect(acquisitions.map(\.holder.host) == ["host-a", winnerHost], "round \(round): never the loser's")
+            #expect(acquisitions.map(\.epoch) == [1, 2], "round \(round)")
+        }
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    @Test func aHolderTakenOverAfterItsHeartbeatStoppedIsFencedWhenItComesBack() throws {
+        let workspace = try Self.sharedWorkspace()
+        let runID = try Self.failedRun(workspace)
+        let expiry = ["CASA_RELEASE_LEASE_EXPIRY": "1"]
+        // Host A takes the run and is stopped before the copy's effect (as a host that lost its
+        // network would go quiet): its heartbeat stops with it.
+        let stale = try workspace.start(["resume", runID], environment: Self.host("host-a", expiry.merging(["CASA_RELEASE_FAILPOINT": "copy:pause"]) { $1 }))
+        defer { if stale.isRunning { kill(stale.processIdentifier, SIGKILL); kill(stale.processIdentifier, SIGCONT) } }
+        #expect(ConcurrentResumeTests.waitUntilSettled([stale]) && LeaseTests.isStopped(stale.processIdentifier))
+        // Host B sees a fresh heartbeat and leaves the run alone...
+        let tooEarly = try workspace.run(["resume", runID], environment: Self.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "600"]))
+        #expect(tooEarly.status == 75 && tooEarly.stderr.contains("on host-a"), "\(tooEarly.stderr)")
+        // ...until the heartbeat is older than the expiry, by the database's clock.
+        let server = try TestLedger.server()
+        let database = String(workspace.ledgerURL!.split(separator: "/").last!)
+        let deadline = Date().addingTimeInterval(30)
+        while try server.psql("SELECT count(*) FROM lease_heartbeats WHERE beat_at > now() - interval '1 second'", database: database) != "0" {
+            guard Date() < deadline else { Issue.record("the stopped holder's heartbeat never aged"); return }
+            usleep(50_000)
+        }
+        let takeover = try workspace.run(["resume", runID], environment: Self.host("host-b", expiry))
+        #expect(takeover.status == 0, "\(takeover.stderr)")
+        #expect(takeover.stderr.contains("took over run"), "\(takeover.stderr)")
+        let eventsBefore = try workspace.ledger().events(of: runID).count
+        let output = try FileManager.default.attributesOfItem(atPath: workspace.output)
+
+        // Host A comes back: it must neither act nor record.
+        kill(stale.processIdentifier, SIGCONT)
+        stale.waitUntilExit()
+        let staleError = Self.standardError(stale)
+        #expect(stale.terminationStatus == 75, "\(staleError)")
+        #expect(staleError.contains("no longer holds the run's lease") && staleError.contains("epoch 3"), "\(staleError)")
+        let complaints = staleError.split(separator: "\n").filter { $0.hasPrefix("casa-release: ") && !$0.contains("failpoint") && !$0.contains("resuming run") }
+        #expect(complaints.count == 1, "one line: \(staleError)")
+        let events = try workspace.ledger().events(of: runID)
+        #expect(events.count == eventsBefore, "the fenced holder appended nothing")
+        #expect(try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date == output[.modificationDate] as? Date,
+                "the fenced holder did not copy over the new holder's image")
+        #expect(try workspace.ledger().state(of: runID).status == .completed)
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    @Test func eightHostsPublishingAtOnceGetEightNumbersAndOneChain() throws {
+        let workspace = try Self.sharedWorkspace()
+        // Eight different builds of one image name, one per host, published at once to one target.
+        var images: [String] = []
+        for index in 1...8 {
+            let made = try workspace.run(workspace.createArguments + ["force=yes"], environment: Self.host("host-\(index)"))
+            #expect(made.status == 0, "\(made.stderr)")
+            let copy = workspace.base + "/build-\(index)/casa-system-ubuntu-24.04.sif"
+            try FileManager.default.createDirectory(atPath: workspace.base + "/build-\(index)", withIntermediateDirectories: true)
+            for suffix in ["", ".json"] { try FileManager.default.copyItem(atPath: workspace.output + suffix, toPath: copy + suffix) }
+            images.append(copy)
+        }
+        let publishers = try images.enumerated().map { index, image in
+            try workspace.start(["publish-user-image", "image=\(image)", "target=file://\(workspace.mirror)/"], environment: Self.host("host-\(index + 1)"))
+        }
+        for publisher in publishers { publisher.waitUntilExit() }
+        for publisher in publishers { #expect(publisher.terminationStatus == 0, "\(Self.standardError(publisher))") }
+        let published = try workspace.files(in: workspace.mirror).filter { $0.hasSuffix(".sif") }
+        #expect(published == (1...8).map { "casa-system-ubuntu-24.04-\($0).sif" }.sorted(), "\(published)")
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    @Test func theDatabaseRestartedInTheMiddleOfARunFailsItWith75AndItResumes() throws {
+        let server = try PostgresServer()
+        try server.psql("CREATE DATABASE ledger")
+        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: server.url(database: "ledger"))
+        let running = try workspace.start(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        defer { if running.isRunning { kill(running.processIdentifier, SIGKILL); kill(running.processIdentifier, SIGCONT) } }
+        #expect(ConcurrentResumeTests.waitUntilSettled([running]) && LeaseTests.isStopped(running.processIdentifier))
+        server.stop()
+        try server.start()
+        kill(running.processIdentifier, SIGCONT)
+        running.waitUntilExit()
+        let error = Self.standardError(running)
+        #expect(running.terminationStatus == 75, "\(error)")
+        #expect(error.contains("cannot be reached") && !error.contains(server.password), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: workspace.output), "nothing done past the lost connection")
+        let resumed = try workspace.run(["resume"])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(FileManager.default.fileExists(atPath: workspace.output))
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
+    /// Each of the server's failures: one line, its exit code, the password never shown.
+    @Test func theServersFailuresAreOneLineEach() throws {
+        let server = try TestLedger.server()
+        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: try TestLedger.newDatabase())
+        func expectFailure(_ url: String, _ status: Int32, _ words: String, _ note: String) throws {
+            let result = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": url])
+            #expect(result.status == status, "\(note): \(result.stderr)")
+            #expect(result.stderr.contains(words) && result.stderr.split(separator: "\n").count == 1, "\(note): \(result.stderr)")
+            #expect(!result.stderr.contains(server.password), "\(note)")
+        }
+        let nobody = try FreePort.find()
+        try expectFailure("postgres://casa:\(server.password)@127.0.0.1:\(nobody)/x", 75, "cannot be reached", "nobody listening")
+        try expectFailure(server.url(withPassword: false).replacingOccurrences(of: "casa@", with: "casa:wrong@"), 69, "login was refused", "a wrong password")
+        try expectFailure(server.url(database: "nosuchdb"), 69, "nosuchdb", "no such database")
+        let other = "other" + UUID().uuidString.prefix(8).lowercased()
+        try server.psql("CREATE DATABASE \(other)")
+        try server.psql("CREATE TABLE patients (id INTEGER)", database: other)
+        try expectFailure(server.url(database: other), 65, "not a casa-release ledger", "another application's database")
+        #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: other) == "1", "left untouched")
+        let empty = "empty" + UUID().uuidString.prefix(8).lowercased()
+        try server.psql("CREATE DATABASE \(empty)")
+        // An empty database: nothing recorded, and a command that reads leaves it empty.
+        let nothing = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": server.url(database: empty)])
+        #expect(nothing.status == 0 && nothing.stdout.contains("no runs"), "\(nothing.stdout)\(nothing.stderr)")
+        #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: empty) == "0")
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let database = String(workspace.ledgerURL!.split(separator: "/").last!)
+        try server.psql("INSERT INTO ledger_migrations (name) VALUES ('9999_from_the_future')", database: database)
+        try expectFailure(workspace.ledgerURL!, 65, "9999_from_the_future", "a newer ledger")
+        let resume = try workspace.run(["resume"])
+        #expect(resume.status == 65 && resume.stderr.contains("9999_from_the_future"), "a writer refuses it too: \(resume.stderr)")
+    }
+
+    @Test func aSQLiteHistoryIsCopiedWholeOnceAndNeverOverAnother() throws {
+        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: nil)
+        let file = workspace.root + "/ledger.sqlite"
+        let onFile = ["CASA_RELEASE_LEDGER": file]
+        #expect(try workspace.run(workspace.createAndPublishArguments, environment: onFile).status == 0)
+        #expect(try workspace.run(workspace.createArguments + ["force=yes"], environment: onFile).status == 0)
+        let destination = try TestLedger.newDatabase()
+        let copied = try workspace.run(["ledger", "copy", "--from", file, "--to", destination, "--json"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        let report = try JSONDecoder().decode(LedgerCopyReport.self, from: Data(copied.stdout.utf8))
+        let source = try Ledger.openForReading(path: file)
+        let target = try Ledger.open(postgres: try PostgresAddress.parse(destination), mustExist: true)
+        let sourceCount = try source.eventCount()
+        #expect(report.copied == report.sourceEvents && report.copied == sourceCount)
+        // Every event, hash for hash; the same answers from both stores.
+        for run in try source.runs() {
+            #expect(try source.events(of: run.runID) == (try target.events(of: run.runID)))
+        }
+        #expect(try source.runs() == (try target.runs()))
+        let provenance = { (ledger: String) in try workspace.run(["provenance", workspace.output, "--json"], environment: ["CASA_RELEASE_LEDGER": ledger]).stdout }
+        #expect(try provenance(file) == (try provenance(destination)))
+        #expect(try workspace.run(["verify"], environment: ["CASA_RELEASE_LEDGER": destination]).status == 0)
+
+        let again = try workspace.run(["ledger", "copy", "--from", file, "--to", destination])
+        #expect(again.status == 0 && again.stdout.contains("nothing copied"), "\(again.stdout)\(again.stderr)")
+        #expect(try target.eventCount() == report.sourceEvents)
+
+        // Another history is refused, and left as it was.
+        let other = try TestLedger.newDatabase()
+        #expect(try workspace.run(workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_LEDGER": other]).status == 0)
+        let otherLedger = try Ledger.open(postgres: try PostgresAddress.parse(other), mustExist: true)
+        let otherEvents = try otherLedger.eventCount()
+        let refused = try workspace.run(["ledger", "copy", "--from", file, "--to", other])
+        #expect(refused.status == 73 && refused.stderr.contains("already holds another history"), "\(refused.stderr)")
+        #expect(try otherLedger.eventCount() == otherEvents)
+        let itself = try workspace.run(["ledger", "copy", "--from", file, "--to", "file://" + file])
+        #expect(itself.status == 64, "\(itself.stderr)")
+    }
+}
