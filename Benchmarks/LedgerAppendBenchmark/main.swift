@@ -5,6 +5,11 @@
 //
 //   swift run -c release ledger-append-benchmark [EVENTS] [BATCH] [DIRECTORY]
 //
+// With CASA_RELEASE_BENCH_POSTGRES=postgres://USER:PASSWORD@HOST:PORT/DB (a database where it may
+// create others), the ledgers are PostgreSQL databases (synchronous_commit on, the server's
+// default), and the baseline is psql running the same inserts (Benchmarks/postgres-ledger.sh starts
+// a server and runs it).
+//
 // It prints figures; it asserts nothing.
 import Foundation
 import ReleaseLedger
@@ -51,11 +56,36 @@ func measure(_ label: String, _ count: Int, _ body: () throws -> Void) rethrows 
     print(padded + String(format: " %8d events  %8.3f s  %10.0f events/s", count, seconds, Double(count) / seconds))
 }
 
-print("ledger append benchmark: \(eventCount) events, batches of \(batchSize), in \(directory)")
+let postgres = ProcessInfo.processInfo.environment["CASA_RELEASE_BENCH_POSTGRES"].flatMap { $0.isEmpty ? nil : $0 }
+print("ledger append benchmark: \(eventCount) events, batches of \(batchSize), in \(postgres.map { try! PostgresAddress.parse($0).description } ?? directory)")
+
+/// A new database on the benchmark's server, by the URL of the server's given database.
+func newDatabase(_ name: String) throws -> String {
+    guard let postgres else { preconditionFailure() }
+    try psql(postgres, "DROP DATABASE IF EXISTS \(name)")
+    try psql(postgres, "CREATE DATABASE \(name)")
+    return postgres.replacingOccurrences(of: #"/[^/?]*(\?|$)"#, with: "/\(name)$1", options: .regularExpression)
+}
+
+func psql(_ url: String, _ sql: String? = nil, file: String? = nil) throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+    process.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + url] + (sql.map { ["-c", $0] } ?? []) + (file.map { ["-f", $0] } ?? [])
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    process.waitUntilExit()
+    precondition(process.terminationStatus == 0, "psql failed")
+}
+
+/// The ledger of one measurement: a file in the directory, or a database on the server.
+func openLedger(_ name: String) throws -> Ledger {
+    if postgres != nil { return try Ledger.open(postgres: try PostgresAddress.parse(try newDatabase("bench_" + name))) }
+    return try Ledger.open(path: directory + "/\(name).sqlite")
+}
 
 // casa-release, one durable transaction per event.
 do {
-    let ledger = try Ledger.open(path: directory + "/single.sqlite")
+    let ledger = try openLedger("single")
     try measure("casa-release ledger, 1 event per transaction", eventCount) {
         for (run, events) in plan(eventCount) {
             for (version, event) in events.enumerated() {
@@ -69,7 +99,7 @@ do {
 
 // casa-release, batches.
 do {
-    let ledger = try Ledger.open(path: directory + "/batched.sqlite")
+    let ledger = try openLedger("batched")
     var pending: [(stream: String, expectedVersion: Int, events: [RunEvent])] = []
     var pendingCount = 0
     try measure("casa-release ledger, \(batchSize) events per transaction", eventCount) {
@@ -126,5 +156,32 @@ func sqlite3(_ label: String, database: String, batch: Int) throws {
     }
 }
 
-try sqlite3("sqlite3 CLI, 1 insert per transaction", database: directory + "/cli-single.sqlite", batch: 1)
-try sqlite3("sqlite3 CLI, \(batchSize) inserts per transaction", database: directory + "/cli-batched.sqlite", batch: batchSize)
+/// psql, the same table shape on the same server, one statement per transaction (autocommit)
+/// or `batch` per transaction, with the server's synchronous_commit=on.
+func psqlInserts(_ label: String, database: String, batch: Int) throws {
+    let url = try newDatabase(database)
+    try psql(url, """
+        CREATE TABLE events (sequence BIGINT PRIMARY KEY, stream_id TEXT NOT NULL, stream_version INTEGER NOT NULL, type TEXT NOT NULL,
+            payload TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
+            UNIQUE (stream_id, stream_version))
+        """)
+    let payload = String(decoding: try stepEvent.encodedPayload(), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
+    let hash = String(repeating: "a", count: 64)
+    var script = ""
+    for index in 0..<eventCount {
+        if batch > 1, index % batch == 0 { script += "BEGIN;\n" }
+        script += "INSERT INTO events VALUES (\(index + 1), 'run-\(index / eventsPerRun)', \(index % eventsPerRun + 1), 'StepAwaitingOperator', '\(payload)', '2026-01-01T00:00:00.000Z', 'bench@host', '\(hash)', '\(hash)');\n"
+        if batch > 1, index % batch == batch - 1 || index == eventCount - 1 { script += "COMMIT;\n" }
+    }
+    let scriptPath = directory + "/\(database).sql"
+    try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
+    try measure(label, eventCount) { try psql(url, file: scriptPath) }
+}
+
+if postgres != nil {
+    try psqlInserts("psql, 1 insert per transaction", database: "bench_cli_single", batch: 1)
+    try psqlInserts("psql, \(batchSize) inserts per transaction", database: "bench_cli_batched", batch: batchSize)
+} else {
+    try sqlite3("sqlite3 CLI, 1 insert per transaction", database: directory + "/cli-single.sqlite", batch: 1)
+    try sqlite3("sqlite3 CLI, \(batchSize) inserts per transaction", database: directory + "/cli-batched.sqlite", batch: batchSize)
+}

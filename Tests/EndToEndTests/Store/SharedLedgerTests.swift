@@ -219,4 +219,38 @@ import ReleaseStateMachine
         let itself = try workspace.run(["ledger", "copy", "--from", file, "--to", "file://" + file])
         #expect(itself.status == 64, "\(itself.stderr)")
     }
+
+    /// The README's role for release engineers: it records releases, and cannot rewrite the log.
+    @Test func aReleaseRoleAddsToTheLogAndCannotRewriteIt() throws {
+        let server = try TestLedger.server()
+        let ledger = try TestLedger.newDatabase()
+        let database = String(ledger.split(separator: "/").last!)
+        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: ledger)
+        #expect(try workspace.run(workspace.createArguments).status == 0, "the owner creates the ledger")
+        let role = "release_" + UUID().uuidString.prefix(8).lowercased()
+        try server.psql("""
+            CREATE ROLE \(role) LOGIN PASSWORD 'rel';
+            GRANT CONNECT ON DATABASE \(database) TO \(role);
+            GRANT USAGE ON SCHEMA public TO \(role);
+            GRANT SELECT, INSERT ON events TO \(role);
+            GRANT SELECT, UPDATE ON chain_head TO \(role);
+            GRANT SELECT ON ledger_migrations TO \(role);
+            GRANT SELECT, INSERT, UPDATE, DELETE ON runs, steps, artifacts, publications, run_outputs, run_inputs, lease_heartbeats TO \(role);
+            """, database: database)
+        let asRelease = ["CASA_RELEASE_LEDGER": ledger.replacingOccurrences(of: "\(PostgresServer.user):\(server.password)@", with: "\(role):rel@")]
+        let published = try workspace.run(workspace.createAndPublishArguments + ["force=yes"], environment: asRelease)
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(try workspace.run(["verify"], environment: asRelease).status == 0)
+        #expect(try workspace.run(["rebuild-projections"], environment: asRelease).status == 0)
+        for (statement, refusal) in [("ALTER TABLE events DISABLE TRIGGER USER", "must be owner of table events"),
+                                     ("UPDATE events SET actor = 'mallory'", "permission denied for table events"),
+                                     ("DELETE FROM events", "permission denied for table events")] {
+            do {
+                _ = try PostgresServer.shell("PGPASSWORD=rel psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(role) -d \(database) -c \"\(statement)\"")
+                Issue.record("the release role could run \(statement)")
+            } catch {
+                #expect("\(error)".contains(refusal), "\(statement): \(error)")
+            }
+        }
+    }
 }
