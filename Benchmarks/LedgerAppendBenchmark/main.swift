@@ -123,13 +123,26 @@ do {
     precondition(stored == eventCount)
 }
 
+/// The benchmark's rows as SQL inserts, `batch` to a transaction (opened by `begin`; 1: each
+/// statement its own), for the database tools that are the baseline.
+func insertScript(batch: Int, begin: String) throws -> String {
+    let payload = String(decoding: try stepEvent.encodedPayload(), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
+    let hash = String(repeating: "a", count: 64)
+    var script = ""
+    for index in 0..<eventCount {
+        if batch > 1, index % batch == 0 { script += begin + "\n" }
+        script += "INSERT INTO events VALUES (\(index + 1), 'run-\(index / eventsPerRun)', \(index % eventsPerRun + 1), 'StepAwaitingOperator', '\(payload)', '2026-01-01T00:00:00.000Z', 'bench@host', '\(hash)', '\(hash)');\n"
+        if batch > 1, index % batch == batch - 1 || index == eventCount - 1 { script += "COMMIT;\n" }
+    }
+    return script
+}
+
 // The sqlite3 tool, same table shape, WAL and synchronous=FULL, same row sizes.
 func sqlite3(_ label: String, database: String, batch: Int) throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/sqlite3") else {
         print("sqlite3 not found at /usr/bin/sqlite3: install Debian's sqlite3 for the comparison")
         return
     }
-    let payload = String(decoding: try stepEvent.encodedPayload(), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
     var script = """
     PRAGMA journal_mode = WAL;
     PRAGMA synchronous = FULL;
@@ -138,12 +151,7 @@ func sqlite3(_ label: String, database: String, batch: Int) throws {
         UNIQUE (stream_id, stream_version));
 
     """
-    let hash = String(repeating: "a", count: 64)
-    for index in 0..<eventCount {
-        if batch > 1, index % batch == 0 { script += "BEGIN IMMEDIATE;\n" }
-        script += "INSERT INTO events VALUES (\(index + 1), 'run-\(index / eventsPerRun)', \(index % eventsPerRun + 1), 'StepAwaitingOperator', '\(payload)', '2026-01-01T00:00:00.000Z', 'bench@host', '\(hash)', '\(hash)');\n"
-        if batch > 1, index % batch == batch - 1 || index == eventCount - 1 { script += "COMMIT;\n" }
-    }
+    script += try insertScript(batch: batch, begin: "BEGIN IMMEDIATE;")
     let scriptPath = database + ".sql"
     try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
     let process = Process()
@@ -165,14 +173,7 @@ func psqlInserts(_ label: String, database: String, batch: Int) throws {
             payload TEXT NOT NULL, recorded_at TEXT NOT NULL, actor TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL,
             UNIQUE (stream_id, stream_version))
         """)
-    let payload = String(decoding: try stepEvent.encodedPayload(), as: UTF8.self).replacingOccurrences(of: "'", with: "''")
-    let hash = String(repeating: "a", count: 64)
-    var script = ""
-    for index in 0..<eventCount {
-        if batch > 1, index % batch == 0 { script += "BEGIN;\n" }
-        script += "INSERT INTO events VALUES (\(index + 1), 'run-\(index / eventsPerRun)', \(index % eventsPerRun + 1), 'StepAwaitingOperator', '\(payload)', '2026-01-01T00:00:00.000Z', 'bench@host', '\(hash)', '\(hash)');\n"
-        if batch > 1, index % batch == batch - 1 || index == eventCount - 1 { script += "COMMIT;\n" }
-    }
+    let script = try insertScript(batch: batch, begin: "BEGIN;")
     let scriptPath = directory + "/\(database).sql"
     try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
     try measure(label, eventCount) { try psql(url, file: scriptPath) }

@@ -5,7 +5,9 @@
 //   swift build -c release --static-swift-stdlib && .build/release/provenance-benchmark [RUNS] [LEDGER]
 //
 // The default is 100,000 runs (about 2.3 million events) in a temporary ledger, removed at the
-// end; a LEDGER path that exists is measured as it is, else built there and kept. It prints
+// end; a LEDGER path that exists is measured as it is, else built there and kept. A LEDGER that is
+// a postgres:// URL is a PostgreSQL ledger: built there when it holds no events, else measured as
+// it is (`casa-release ledger copy` fills one from a SQLite ledger this benchmark built). It prints
 // figures; it asserts nothing.
 //
 // The ledger holds what a release history holds: system images (each copied from an upstream
@@ -23,6 +25,11 @@ let runCount = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let givenLedger = arguments.count > 2 ? arguments[2] : nil
 let ledgerPath = givenLedger ?? NSTemporaryDirectory() + "casa-release-provenance-bench-\(UUID().uuidString).sqlite"
 let keep = givenLedger != nil
+let postgres = ledgerPath.hasPrefix("postgres://") || ledgerPath.hasPrefix("postgresql://")
+
+func openLedger() throws -> Ledger {
+    postgres ? try Ledger.open(postgres: try PostgresAddress.parse(ledgerPath)) : try Ledger.open(path: ledgerPath)
+}
 
 // MARK: - A release history
 
@@ -217,7 +224,7 @@ func publicationRun(_ index: Int) -> (String, [RunEvent]) {
 }
 
 func build() throws {
-    let ledger = try Ledger.open(path: ledgerPath)
+    let ledger = try openLedger()
     print("building \(runCount) runs into \(ledgerPath): \(systemCount) system, \(recipeCount) run and \(recipeCount) dev images, "
           + "\(userCount) user images from \(environmentCount) environments, \(publicationCount) publications")
     let start = Date()
@@ -298,10 +305,10 @@ func command(_ binary: String, _ arguments: [String]) throws -> Double {
     return elapsed
 }
 
-if !FileManager.default.fileExists(atPath: ledgerPath) { try build() }
+if postgres ? try openLedger().eventCount() == 0 : !FileManager.default.fileExists(atPath: ledgerPath) { try build() }
 defer { if !keep { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) } } }
 
-let ledger = try Ledger.open(path: ledgerPath)
+let ledger = try openLedger()
 let eventCount = try ledger.eventCount()
 let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int64) ?? 0
 print(String(format: "ledger: %d events, %.0f MiB", eventCount, Double(size) / 1_048_576))
