@@ -27,6 +27,9 @@ let ledgerPath = givenLedger ?? NSTemporaryDirectory() + "casa-release-provenanc
 let keep = givenLedger != nil
 let postgres = ledgerPath.hasPrefix("postgres://") || ledgerPath.hasPrefix("postgresql://")
 
+/// The ledger in what is printed: a server's URL without its password.
+let shownLedger = postgres ? ((try? PostgresAddress.parse(ledgerPath))?.description ?? "a PostgreSQL ledger") : ledgerPath
+
 func openLedger() throws -> Ledger {
     postgres ? try Ledger.open(postgres: try PostgresAddress.parse(ledgerPath)) : try Ledger.open(path: ledgerPath)
 }
@@ -225,7 +228,7 @@ func publicationRun(_ index: Int) -> (String, [RunEvent]) {
 
 func build() throws {
     let ledger = try openLedger()
-    print("building \(runCount) runs into \(ledgerPath): \(systemCount) system, \(recipeCount) run and \(recipeCount) dev images, "
+    print("building \(runCount) runs into \(shownLedger): \(systemCount) system, \(recipeCount) run and \(recipeCount) dev images, "
           + "\(userCount) user images from \(environmentCount) environments, \(publicationCount) publications")
     let start = Date()
     var batch: [(stream: String, expectedVersion: Int, events: [RunEvent])] = []
