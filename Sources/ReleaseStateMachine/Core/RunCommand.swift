@@ -40,8 +40,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case notAnOperatorStep(StepName)
     case leaseHeld(LeaseHolder)
     case leaseNotHeld
-    /// `writer` held the run's lease, and another process took it over since (`current`, nil
-    /// when that one has finished with it) at lease epoch `epoch`.
+    /// `writer` held the run's lease, and another process took it over since, at lease epoch
+    /// `epoch` (`current`: that process, nil once it has finished with the run).
     case fenced(writer: LeaseHolder, current: LeaseHolder?, epoch: Int)
     case noPublication
     case runNotFinished(StepName)

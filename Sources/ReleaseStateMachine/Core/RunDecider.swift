@@ -243,7 +243,9 @@ public enum RunDecider {
     private static func requireWritable(_ state: RunState, by writer: LeaseHolder?) throws {
         // The fence: a process whose lease was taken over (presumed dead while it was stopped,
         // or cut off from the ledger) finds another epoch, and records nothing more.
-        if let writer, state.lease != writer {
+        // (A writer names itself only while it believes it holds the lease: a run leased since,
+        // even one whose new holder has finished with it, has fenced it off.)
+        if let writer, state.lease != writer, state.lease != nil || state.leaseEpoch > 0 {
             throw DomainError.fenced(writer: writer, current: state.lease, epoch: state.leaseEpoch)
         }
         guard !state.isCompleted else { throw DomainError.runAlreadyCompleted }
