@@ -234,9 +234,9 @@ import ReleaseLedger
 }
 
 @Suite struct DamagedLedgerTests {
-    @Test(.enabled(if: !TestLedger.isPostgres, "a damaged file: the SQLite store's own failure"))
-    func aDamagedLedgerFileIsBadInputNotACrash() throws {
-        let workspace = try Workspace()
+    /// A damaged file: the SQLite store's own failure, so a SQLite ledger in both passes.
+    @Test func aDamagedLedgerFileIsBadInputNotACrash() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // Checkpoint the WAL into the main file, then overwrite the start of its first page.
         #expect(try workspace.sqlite3("PRAGMA wal_checkpoint(TRUNCATE);") == 0)

@@ -8,8 +8,8 @@ import ReleaseStateMachine
 @Suite struct ProvenanceTests {
     /// A user image published to a mirror, built from a dev environment on run and dev images
     /// that casa-release made from the system image.
-    static func publishedUserImage() throws -> (workspace: Workspace, environment: String) {
-        let workspace = try Workspace(baseBytes: 4096)
+    static func publishedUserImage(ledger: TestLedger.Choice = .suitesStore) throws -> (workspace: Workspace, environment: String) {
+        let workspace = try Workspace(baseBytes: 4096, ledger: ledger)
         try workspace.makeBaseImages()
         let environment = try workspace.makeDevEnvironment()
         let result = try workspace.run(["create_user_image", "version=5.4.0", "casa_distro=\(workspace.casaDistro)", "target=file://\(workspace.mirror)/"])

@@ -9,9 +9,9 @@ import ReleaseStateMachine
 @Suite struct LedgerIntegrityTests {
     // MARK: a ledger deleted while a run goes on
 
-    @Test(.enabled(if: !TestLedger.isPostgres, "a ledger file deleted: the SQLite store's own failure"))
-    func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() throws {
-        let workspace = try Workspace()
+    /// A ledger file deleted: the SQLite store's own failure, so a SQLite ledger in both passes.
+    @Test func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
         let holder = try workspace.start(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
         #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
@@ -56,9 +56,10 @@ import ReleaseStateMachine
         #expect(json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""), "\(json.stdout)")
     }
 
-    @Test(.enabled(if: !TestLedger.isPostgres, "a ledger file replaced by a copy: the SQLite store's own failure"))
-    func verifyFindsAnOlderCopyPutInTheLedgersPlace() throws {
-        let workspace = try Workspace()
+    /// A ledger file replaced by a copy: the SQLite store's own failure, so a SQLite ledger in
+    /// both passes.
+    @Test func verifyFindsAnOlderCopyPutInTheLedgersPlace() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let copy = workspace.root + "/old.sqlite"
         #expect(try workspace.sqlite3(".backup '\(copy)'") == 0)

@@ -7,9 +7,10 @@ import ReleaseStateMachine
 /// first time a newer casa-release opens it to write; a command that only reads never changes
 /// the file, and says how to upgrade it.
 @Suite struct ProjectionRebuildTests {
-    @Test(.enabled(if: !TestLedger.isPostgres, "an older SQLite schema; the PostgreSQL store starts at its first migration"))
-    func aLedgerFromBeforeProvenanceIsRebuiltOnOpening() throws {
-        let (workspace, _) = try ProvenanceTests.publishedUserImage()
+    /// An older SQLite schema (the PostgreSQL store starts at its first migration): a SQLite
+    /// ledger in both passes.
+    @Test func aLedgerFromBeforeProvenanceIsRebuiltOnOpening() throws {
+        let (workspace, _) = try ProvenanceTests.publishedUserImage(ledger: .sqliteFile)
         let before = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
         #expect(before.status == 0)
         let events = try workspace.ledger().eventCount()

@@ -9,7 +9,7 @@ import ReleaseStateMachine
 /// PostgreSQL, whichever store the rest of the suite runs on.
 @Suite struct SharedLedgerTests {
     static func sharedWorkspace() throws -> Workspace {
-        try Workspace(baseBytes: 64 << 10, ledgerURL: try TestLedger.newDatabase())
+        try Workspace(baseBytes: 64 << 10, ledger: .postgres(try TestLedger.newDatabase()))
     }
 
     static func host(_ name: String, _ extra: [String: String] = [:]) -> [String: String] {
@@ -130,7 +130,7 @@ import ReleaseStateMachine
     @Test func theDatabaseRestartedInTheMiddleOfARunFailsItWith75AndItResumes() throws {
         let server = try PostgresServer()
         try server.psql("CREATE DATABASE ledger")
-        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: server.url(database: "ledger"))
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .postgres(server.url(database: "ledger")))
         let running = try workspace.start(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
         defer { if running.isRunning { kill(running.processIdentifier, SIGKILL); kill(running.processIdentifier, SIGCONT) } }
         #expect(ConcurrentResumeTests.waitUntilSettled([running]) && LeaseTests.isStopped(running.processIdentifier))
@@ -151,7 +151,7 @@ import ReleaseStateMachine
     /// Each of the server's failures: one line, its exit code, the password never shown.
     @Test func theServersFailuresAreOneLineEach() throws {
         let server = try TestLedger.server()
-        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: try TestLedger.newDatabase())
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .postgres(try TestLedger.newDatabase()))
         func expectFailure(_ url: String, _ status: Int32, _ words: String, _ note: String) throws {
             let result = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": url])
             #expect(result.status == status, "\(note): \(result.stderr)")
@@ -182,7 +182,7 @@ import ReleaseStateMachine
     }
 
     @Test func aSQLiteHistoryIsCopiedWholeOnceAndNeverOverAnother() throws {
-        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: nil)
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
         let file = workspace.root + "/ledger.sqlite"
         let onFile = ["CASA_RELEASE_LEDGER": file]
         #expect(try workspace.run(workspace.createAndPublishArguments, environment: onFile).status == 0)
@@ -225,7 +225,7 @@ import ReleaseStateMachine
         let server = try TestLedger.server()
         let ledger = try TestLedger.newDatabase()
         let database = String(ledger.split(separator: "/").last!)
-        let workspace = try Workspace(baseBytes: 64 << 10, ledgerURL: ledger)
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .postgres(ledger))
         #expect(try workspace.run(workspace.createArguments).status == 0, "the owner creates the ledger")
         let role = "release_" + UUID().uuidString.prefix(8).lowercased()
         try server.psql("""

@@ -23,10 +23,14 @@ final class Workspace {
     var upstream: String { base + "/ubuntu-24.04.sif" }
     var output: String { base + "/casa-system-ubuntu-24.04.sif" }
 
-    /// `ledgerURL`: a PostgreSQL ledger this workspace must use; else the suite's store.
-    init(baseBytes: Int = 1 << 20, ledgerURL: String? = nil) throws {
+    /// `ledger`: the store of the workspace's ledger; by default the one the suite runs on.
+    init(baseBytes: Int = 1 << 20, ledger: TestLedger.Choice = .suitesStore) throws {
         root = NSTemporaryDirectory() + "casa-release-e2e-" + UUID().uuidString
-        self.ledgerURL = try ledgerURL ?? (TestLedger.isPostgres ? TestLedger.newDatabase() : nil)
+        switch ledger {
+        case .suitesStore: ledgerURL = TestLedger.isPostgres ? try TestLedger.newDatabase() : nil
+        case .sqliteFile: ledgerURL = nil
+        case .postgres(let url): ledgerURL = url
+        }
         for directory in [base, mirror] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }

@@ -11,6 +11,17 @@ import ReleaseLedger
 enum TestLedger {
     static let isPostgres = ProcessInfo.processInfo.environment["CASA_RELEASE_TEST_LEDGER"] == "postgres"
 
+    /// Where a workspace keeps its ledger.
+    enum Choice {
+        /// The store the suite runs on.
+        case suitesStore
+        /// A SQLite file whatever the suite's store: for the tests of the file itself (deleted,
+        /// damaged, replaced, an older SQLite schema), which then run in both passes.
+        case sqliteFile
+        /// This PostgreSQL database, whatever the suite's store.
+        case postgres(String)
+    }
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var shared: PostgresServer?
 
