@@ -15,23 +15,15 @@ public enum PostgresLedgerSchema {
     /// Brings the database's schema to the binary's; returns the migrations it applied.
     @discardableResult
     public static func prepare(_ session: PostgresSession) throws -> [String] {
-        let place = session.address.description
         try session.query("BEGIN")
         do {
             try session.query("SELECT pg_advisory_xact_lock($1)", [.integer(lockKey)])
-            let tables = try session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
-                .compactMap { $0.first ?? nil }
             var applied: [String] = []
-            if tables.contains("ledger_migrations") {
-                applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap { $0.first ?? nil }
-            } else if !tables.isEmpty {
-                throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")
+            if let found = try appliedMigrations(session) {
+                applied = found
             } else {
                 try session.query("CREATE TABLE ledger_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
             }
-            let known = EmbeddedMigrations.postgres.map(\.name)
-            let unknown = applied.filter { !known.contains($0) }
-            if !unknown.isEmpty { throw LedgerError.newerSchema(path: place, unknownMigrations: unknown) }
             var done: [String] = []
             for migration in EmbeddedMigrations.postgres where !applied.contains(migration.name) {
                 for statement in SQLStatements.split(migration.sql) { try session.query(statement) }
@@ -50,18 +42,26 @@ public enum PostgresLedgerSchema {
     /// schema: no ledger is `missing`, other tables `notALedger`, a migration the binary lacks
     /// `newerSchema`, one it has that is not applied `olderSchema` (a writer applies it).
     public static func requireCurrent(_ session: PostgresSession) throws {
+        guard let applied = try appliedMigrations(session) else { throw LedgerError.missing(path: session.address.description) }
+        let pending = EmbeddedMigrations.postgres.map(\.name).filter { !applied.contains($0) }
+        if !pending.isEmpty { throw LedgerError.olderSchema(path: session.address.description, pendingMigrations: pending) }
+    }
+
+    /// The migrations the database's ledger has, by reading only; nil for an empty database.
+    /// Another application's database is `notALedger`, a ledger with a migration this binary
+    /// does not know `newerSchema`.
+    private static func appliedMigrations(_ session: PostgresSession) throws -> [String]? {
         let place = session.address.description
         let tables = try session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
             .compactMap { $0.first ?? nil }
         guard tables.contains("ledger_migrations") else {
-            if tables.isEmpty { throw LedgerError.missing(path: place) }
+            if tables.isEmpty { return nil }
             throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")
         }
         let applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap { $0.first ?? nil }
         let known = EmbeddedMigrations.postgres.map(\.name)
         let unknown = applied.filter { !known.contains($0) }
         if !unknown.isEmpty { throw LedgerError.newerSchema(path: place, unknownMigrations: unknown) }
-        let pending = known.filter { !applied.contains($0) }
-        if !pending.isEmpty { throw LedgerError.olderSchema(path: place, pendingMigrations: pending) }
+        return applied
     }
 }

@@ -57,11 +57,11 @@ public final class Ledger {
                 throw LedgerError.vanished(path: path, anchor: anchor)
             }
         } else {
-            let probe = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: true), readOnly: true)
+            let probe = try SQLiteLedgerStore.connect(path: path, readOnly: true)
             try probe.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
             probe.close()
         }
-        let store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: false), readOnly: false)
+        let store = try SQLiteLedgerStore.connect(path: path, readOnly: false)
         let ledger = Ledger(store: store)
         do {
             try ledger.prepareSchema(store)
@@ -81,13 +81,11 @@ public final class Ledger {
         var store: SQLiteLedgerStore
         var immutable = false
         do {
-            store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: path, readOnly: true), readOnly: true)
+            store = try SQLiteLedgerStore.connect(path: path, readOnly: true)
             try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
         } catch LedgerError.cannotOpen {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
-            let uri = LedgerFile.immutableURI(path)
-            store = SQLiteLedgerStore(path: path, queue: try SQLiteLedgerStore.openQueue(path: uri, readOnly: true, reportedPath: path),
-                                      readOnly: true, connectionPath: uri)
+            store = try SQLiteLedgerStore.connect(path: path, readOnly: true, connectionPath: LedgerFile.immutableURI(path))
             try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
             immutable = true
         }
@@ -203,7 +201,8 @@ public final class Ledger {
 
     /// How long a lease holder on another host may go without a heartbeat before its lease may
     /// be taken over (PostgreSQL ledgers; seconds). Its heartbeat beats six times as often.
-    public var leaseExpiry: TimeInterval = 30
+    public var leaseExpiry: TimeInterval = Ledger.defaultLeaseExpiry
+    public static let defaultLeaseExpiry: TimeInterval = 30
 
     /// Starts the heartbeat of `holder`'s lease on `run`, where the ledger keeps heartbeats (a
     /// PostgreSQL ledger, shared by hosts); nil for a SQLite ledger, where the pid tells.

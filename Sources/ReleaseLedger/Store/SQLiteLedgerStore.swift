@@ -18,14 +18,21 @@ final class SQLiteLedgerStore: LedgerStore {
     var location: String { path }
     var dialect: SQLDialect { .sqlite }
 
-    init(path: String, queue: DatabaseQueue, readOnly: Bool, connectionPath: String? = nil) {
+    private init(path: String, queue: DatabaseQueue, readOnly: Bool, connectionPath: String? = nil) {
         self.path = path
         self.queue = queue
         self.isReadOnly = readOnly
         self.connectionPath = connectionPath ?? path
     }
 
-    static func openQueue(path: String, readOnly: Bool, reportedPath: String? = nil) throws -> DatabaseQueue {
+    /// Opens a connection to the ledger file at `path` (or to `connectionPath`, an immutable URI
+    /// of it), in SQLite's read-only mode when `readOnly`.
+    static func connect(path: String, readOnly: Bool, connectionPath: String? = nil) throws -> SQLiteLedgerStore {
+        SQLiteLedgerStore(path: path, queue: try openQueue(path: connectionPath ?? path, readOnly: readOnly, reportedPath: path),
+                          readOnly: readOnly, connectionPath: connectionPath)
+    }
+
+    private static func openQueue(path: String, readOnly: Bool, reportedPath: String? = nil) throws -> DatabaseQueue {
         var configuration = Configuration()
         configuration.busyMode = .timeout(30)
         configuration.label = "casa-release ledger"
@@ -95,8 +102,7 @@ final class SQLiteLedgerStore: LedgerStore {
     }
 
     func openReader() throws -> LedgerStore {
-        SQLiteLedgerStore(path: path, queue: try Self.openQueue(path: connectionPath, readOnly: true, reportedPath: path), readOnly: true,
-                          connectionPath: connectionPath)
+        try Self.connect(path: path, readOnly: true, connectionPath: connectionPath)
     }
 
     func recordedHead() throws -> ChainAnchor? {

@@ -39,7 +39,7 @@ struct LedgerCopy: ParsableCommand {
         let source = try GlobalOptions.ledgerLocation(given: from, baseDirectory: global.baseDirectory)
         let destination = try GlobalOptions.ledgerLocation(given: to, baseDirectory: global.baseDirectory)
         if source == destination {
-            throw CommandFailure(.usage, "--from and --to name the same ledger (\(Self.shown(source))): a ledger is not copied into itself")
+            throw CommandFailure(.usage, "--from and --to name the same ledger (\(source)): a ledger is not copied into itself")
         }
         let reading = try GlobalOptions.openForReading(source)
         let writing = try GlobalOptions.openForWriting(destination)
@@ -53,13 +53,6 @@ struct LedgerCopy: ParsableCommand {
             output.result("\(writing.path) already holds the \(report.sourceEvents) events of \(reading.path): nothing copied; its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
         } else {
             output.result("copied \(report.copied) events from \(reading.path) to \(writing.path); its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
-        }
-    }
-
-    private static func shown(_ location: LedgerLocation) -> String {
-        switch location {
-        case .file(let path): return path
-        case .postgres(let address): return address.description
         }
     }
 }

@@ -67,7 +67,13 @@ struct RunDriver {
     func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
         try acquire(holder)
         // On a ledger shared by hosts, the holder's heartbeat tells the others it is alive.
-        let heartbeat = try? ledger.keepLeaseAlive(run: runID, holder: holder)
+        // Without one (the ledger unreadable just now), the run goes on; the fence still guards it.
+        var heartbeat: LeaseHeartbeat?
+        do {
+            heartbeat = try ledger.keepLeaseAlive(run: runID, holder: holder)
+        } catch {
+            output.note("no heartbeat for run \(runID): \(CommandFailure.from(error).message); another host may take the run over after \(Int(ledger.leaseExpiry)) s")
+        }
         defer { heartbeat?.stop() }
         do {
             let result = try work(self)

@@ -61,9 +61,11 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the ledger at `location` for writing, creating it if missing.
     static func openForWriting(_ location: LedgerLocation) throws -> Ledger {
+        let expiry = try leaseExpiry()
+        let ledger: Ledger
         switch location {
         case .postgres(let address):
-            return try Self.withLeaseExpiry(try Ledger.open(postgres: address))
+            ledger = try Ledger.open(postgres: address)
         case .file(let path):
             let directory = (path as NSString).deletingLastPathComponent
             if !FileManager.default.fileExists(atPath: directory) {
@@ -73,28 +75,34 @@ struct GlobalOptions: ParsableArguments {
                     throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
                 }
             }
-            return try Ledger.open(path: path)
+            ledger = try Ledger.open(path: path)
         }
+        ledger.leaseExpiry = expiry
+        return ledger
     }
 
     /// Opens an existing ledger for a command that writes to a run already recorded (resume,
     /// confirm, rollback): never creates one.
     func openExistingLedgerForWriting() throws -> Ledger {
+        let expiry = try Self.leaseExpiry()
+        let ledger: Ledger
         switch try resolvedLedger {
-        case .postgres(let address): return try Self.withLeaseExpiry(try Ledger.open(postgres: address, mustExist: true))
-        case .file(let path): return try Ledger.open(path: path, mustExist: true)
+        case .postgres(let address): ledger = try Ledger.open(postgres: address, mustExist: true)
+        case .file(let path): ledger = try Ledger.open(path: path, mustExist: true)
         }
+        ledger.leaseExpiry = expiry
+        return ledger
     }
 
-    /// `ledger` with the lease expiry of `$CASA_RELEASE_LEASE_EXPIRY` (seconds), if set: how
-    /// long a holder on another host may go without a heartbeat before its run may be taken over.
-    static func withLeaseExpiry(_ ledger: Ledger, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Ledger {
-        guard let text = environment["CASA_RELEASE_LEASE_EXPIRY"], !text.isEmpty else { return ledger }
+    /// How long a lease holder on another host may go without a heartbeat before its run may be
+    /// taken over: `$CASA_RELEASE_LEASE_EXPIRY` seconds, else the ledger's 30. Read before the
+    /// ledger is opened, so that a wrong value changes nothing.
+    static func leaseExpiry(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TimeInterval {
+        guard let text = environment["CASA_RELEASE_LEASE_EXPIRY"], !text.isEmpty else { return Ledger.defaultLeaseExpiry }
         guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
-            throw CommandFailure(.usage, "CASA_RELEASE_LEASE_EXPIRY=\(text): a number of seconds above 0 (default 30)")
+            throw CommandFailure(.usage, "CASA_RELEASE_LEASE_EXPIRY=\(text): a number of seconds above 0 (default \(Int(Ledger.defaultLeaseExpiry)))")
         }
-        ledger.leaseExpiry = seconds
-        return ledger
+        return seconds
     }
 
     /// Opens an existing ledger for a command that only reads, read-only: a file is never
@@ -106,11 +114,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// Opens the existing ledger at `location` for reading; says once what opening found.
     static func openForReading(_ location: LedgerLocation) throws -> Ledger {
-        let ledger: Ledger
-        switch location {
-        case .postgres(let address): ledger = try Ledger.openForReading(postgres: address)
-        case .file(let path): ledger = try Ledger.openForReading(path: path)
-        }
+        let ledger = try location.openForReading()
         for note in ledger.notes { StandardStreams.error("casa-release: note: \(note)\n") }
         return ledger
     }

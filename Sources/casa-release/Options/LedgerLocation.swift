@@ -4,9 +4,25 @@ import ReleaseLedger
 /// Where the ledger is, as `--ledger` (or `$CASA_RELEASE_LEDGER`) names it: a file (the SQLite
 /// store, the default), or a PostgreSQL database by URL. A value with any other URL scheme is a
 /// mistake, not a file name: `--ledger mysql://host/db` once made a directory `mysql:`.
-enum LedgerLocation: Equatable {
+enum LedgerLocation: Equatable, CustomStringConvertible {
     case file(String)
     case postgres(PostgresAddress)
+
+    /// The path, or the URL without its password.
+    var description: String {
+        switch self {
+        case .file(let path): return path
+        case .postgres(let address): return address.description
+        }
+    }
+
+    /// Opens the existing ledger here for a command that only reads.
+    func openForReading() throws -> Ledger {
+        switch self {
+        case .file(let path): return try Ledger.openForReading(path: path)
+        case .postgres(let address): return try Ledger.openForReading(postgres: address)
+        }
+    }
 
     /// Reads `text`: a URL (`scheme://…`) or a path (made absolute by the caller).
     static func parse(_ text: String) throws -> LedgerLocation {

@@ -27,10 +27,7 @@ enum ShellCompletion {
     }
 
     private static func openLedger(_ words: [String]) throws -> Ledger {
-        switch try ledgerLocation(words) {
-        case .file(let path): return try Ledger.openForReading(path: path)
-        case .postgres(let address): return try Ledger.openForReading(postgres: address)
-        }
+        try ledgerLocation(words).openForReading()
     }
 
     /// The ledger the words name (`--ledger`, `--base-dir`, else the environment): a file or a database.

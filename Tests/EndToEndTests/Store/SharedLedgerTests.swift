@@ -220,6 +220,31 @@ import ReleaseStateMachine
         #expect(itself.status == 64, "\(itself.stderr)")
     }
 
+    /// A copy whose source is missing, or whose chain is broken, is refused before anything is
+    /// written to the destination.
+    @Test func aCopyOfNothingOrOfABrokenHistoryIsRefused() throws {
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+        let destination = try TestLedger.newDatabase()
+        let missing = try workspace.run(["ledger", "copy", "--from", workspace.root + "/nowhere.sqlite", "--to", destination])
+        #expect(missing.status == 65 && missing.stderr.contains("no ledger at"), "\(missing.stderr)")
+        #expect(workspace.hasLedger == false)
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        #expect(try workspace.behindTheLedgersBack("UPDATE events SET actor = 'mallory@x' WHERE sequence = 2") == 0)
+        let broken = try workspace.run(["ledger", "copy", "--from", workspace.ledgerPath, "--to", destination])
+        #expect(broken.status == 65 && broken.stderr.contains("event 2") && broken.stderr.split(separator: "\n").count == 1, "\(broken.stderr)")
+        let events = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": destination])
+        #expect(events.status == 0 && events.stdout.contains("no runs"), "nothing copied: \(events.stdout)")
+    }
+
+    @Test func aLeaseExpiryThatIsNoNumberOfSecondsIsAUsageError() throws {
+        let workspace = try Self.sharedWorkspace()
+        for value in ["abc", "0", "-5", "inf"] {
+            let result = try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_LEASE_EXPIRY": value])
+            #expect(result.status == 64 && result.stderr.contains("CASA_RELEASE_LEASE_EXPIRY=\(value)"), "\(value): \(result.stderr)")
+        }
+        #expect(try workspace.runIDs().isEmpty, "nothing recorded")
+    }
+
     /// The README's role for release engineers: it records releases, and cannot rewrite the log.
     @Test func aReleaseRoleAddsToTheLogAndCannotRewriteIt() throws {
         let server = try TestLedger.server()
