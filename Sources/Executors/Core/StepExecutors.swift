@@ -5,8 +5,9 @@ import ReleaseStateMachine
 /// One entry point for the shell; each step's effect lives in its own file.
 public enum StepExecutors {
     /// Performs the intent's effect and returns its outcome; tools' output goes to `logPath`;
-    /// `transfers` says how to reach servers.
-    public static func perform(_ intent: StepIntent, logPath: String? = nil, transfers: TransferSettings = TransferSettings()) throws -> StepOutcome {
+    /// `transfers` says how to reach servers; a claim reserves its numbers with `reserve`.
+    public static func perform(_ intent: StepIntent, logPath: String? = nil, transfers: TransferSettings = TransferSettings(),
+                               reserve: BuildNumberReserver = { $0 }) throws -> StepOutcome {
         switch intent {
         case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent))
         case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
@@ -20,7 +21,8 @@ public enum StepExecutors {
         case .describeImage(let intent): return .describedImage(try ImageSteps.describe(intent))
         case .inspectImage(let intent): return .describedImage(try ImageSteps.inspect(intent))
         case .checkTarget(let intent): return .checkedTarget(try PublicationSteps.check(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
-        case .claimBuildNumber(let intent): return .claimedBuildNumber(try PublicationSteps.claim(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
+        case .claimBuildNumber(let intent):
+            return .claimedBuildNumber(try PublicationSteps.claim(intent, on: try PublicationTargets.open(intent.target, transfers: transfers), reserve: reserve))
         case .uploadImage(let intent): return .transferred(try PublicationSteps.uploadImage(intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
         case .uploadSidecar(let intent): return .transferred(try PublicationSteps.uploadSidecar(intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
         case .verifyUpload(let intent): return .verifiedUpload(try PublicationSteps.verify(intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))

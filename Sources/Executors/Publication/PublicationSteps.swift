@@ -1,6 +1,10 @@
 import Foundation
 import ReleaseStateMachine
 
+/// Keeps a build number for the claiming run in its ledger: given a candidate, returns the first
+/// number from it on that no other run holds (`Ledger.reserveBuildNumber`); the shell provides it.
+public typealias BuildNumberReserver = (_ candidate: Int) throws -> Int
+
 /// The effects of the publication protocol (ARCHITECTURE.md, "Publication that never shows half a
 /// release"), written against `PublicationTarget`, each with its side-effect-free `reconcile`.
 public enum PublicationSteps {
@@ -27,14 +31,18 @@ public enum PublicationSteps {
 
     /// Claims the first free N from the intent's candidate by creating its sidecar exclusively.
     /// A lost race (the name exists) takes the next N; so does an N whose image name is taken.
-    public static func claim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget) throws -> ClaimedBuildNumber {
-        var number = intent.firstCandidate
+    /// Each N is first reserved in the ledger (`reserve`: the first number from its argument on
+    /// that no other run of the ledger holds), so that runs sharing a ledger never ask the target
+    /// for the same N, even where the target's exclusive create is not exclusive.
+    public static func claim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget,
+                             reserve: BuildNumberReserver = { $0 }) throws -> ClaimedBuildNumber {
+        var number = try reserve(intent.firstCandidate)
         for _ in 0..<1000 {
             if try target.size(intent.names.image(number)) == nil,
                try target.createExclusively(intent.names.sidecar(number), data: Data(intent.claimContent.utf8)) {
                 return ClaimedBuildNumber(buildNumber: number)
             }
-            number += 1
+            number = try reserve(number + 1)
         }
         throw ExecutorError(.stepFailed, "no free build number for \(intent.names.stem) on \(target.address) after 1000 tries")
     }

@@ -20,6 +20,7 @@ extension Ledger {
         ("runs", ["run_id"], []), ("steps", ["run_id", "step"], []), ("artifacts", ["run_id", "path"], []),
         ("publications", ["run_id", "target", "imported_file"], []), ("run_outputs", ["run_id", "path"], []),
         ("run_inputs", ["run_id", "output_path", "position"], ["position"]),
+        ("build_number_reservations", ["target", "image_name", "build_number"], ["build_number"]),
     ]
 
     /// Rebuilds every projection from the events into private scratch databases, and compares

@@ -58,6 +58,7 @@ enum Projections {
         }
 
         try recordArtifacts(of: event, state: state, run: run, time: record.recordedAt, db: db)
+        try recordReservations(of: event, run: run, time: record.recordedAt, db: db)
         try recordProvenance(before: before, after: state, run: run, time: record.recordedAt, db: db)
         if let publication = state.publicationStatus, publication != before.publicationStatus || event.step.map(Pipeline.publicationSteps.contains) == true {
             try recordPublication(publication, before: before.publicationStatus, state: state, run: run, record: record, db: db)
@@ -81,6 +82,21 @@ enum Projections {
                     INSERT INTO run_inputs (run_id, output_path, position, role, name, image_id, sha256, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """, [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
             }
+        }
+    }
+
+    /// The build numbers the ledger keeps for runs' claims: one run per number of an image name
+    /// on a target (the table's key refuses a second), given back by the run's rollback.
+    private static func recordReservations(of event: RunEvent, run: String, time: String, db: LedgerSQL) throws {
+        switch event {
+        case .buildNumberReserved(let reserved):
+            try db.execute("""
+                INSERT INTO build_number_reservations (target, image_name, build_number, run_id, reserved_at) VALUES (?, ?, ?, ?, ?)
+                """, [reserved.target, reserved.imageName, reserved.buildNumber, run, time])
+        case .publicationRolledBack:
+            try db.execute("DELETE FROM build_number_reservations WHERE run_id = ?", [run])
+        default:
+            break
         }
     }
 

@@ -283,7 +283,7 @@ public final class Ledger {
 
     /// A run's state inside a write transaction: the one this process folded last when the
     /// stream has not grown since (another process appended nothing), else folded from the log.
-    private func currentState(_ db: LedgerSQL, stream: String) throws -> RunState {
+    func currentState(_ db: LedgerSQL, stream: String) throws -> RunState {
         if let folded = foldedRuns[stream],
            try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0 == folded.version {
             return folded
@@ -293,7 +293,7 @@ public final class Ledger {
 
     /// Keeps the state an append left, for the next append of the same run. Should the
     /// transaction not commit, the stream's version tells that the state is not the log's.
-    private func remember(_ result: (recorded: [RecordedEvent], state: RunState), stream: String) -> (recorded: [RecordedEvent], state: RunState) {
+    func remember(_ result: (recorded: [RecordedEvent], state: RunState), stream: String) -> (recorded: [RecordedEvent], state: RunState) {
         // A process drives one run or a few; a tool that writes many runs keeps memory flat.
         if foldedRuns.count >= 64, foldedRuns[stream] == nil { foldedRuns.removeAll(keepingCapacity: true) }
         foldedRuns[stream] = result.state

@@ -9,6 +9,9 @@ public enum RunCommand: Equatable, Sendable {
     case releaseLease(LeaseHolder)
     case startStep(StepName, intent: StepIntent, logPath: String?)
     case succeedStep(StepName, outcome: StepOutcome)
+    /// Keep `number` in the ledger for the running claim step `StepName` (the shell chose it,
+    /// in the same transaction, as the first that no other run holds: `BuildNumberReservation`).
+    case reserveBuildNumber(StepName, number: Int)
     case failStep(StepName, reason: String, kind: FailureKind)
     /// Record what reconcile found for an indeterminate step: its outcome, or nil when absent.
     case reconcileStep(StepName, found: StepOutcome?)
@@ -35,6 +38,8 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
     case stepNotReady(StepName, StepStatus)
     case predecessorNotDone(step: StepName, predecessor: StepName, status: StepStatus)
     case stepNotRunning(StepName, StepStatus)
+    /// A build number reserved for a step that claims none.
+    case notAClaim(StepName)
     case stepNotIndeterminate(StepName, StepStatus)
     case stepNotAwaitingOperator(StepName, StepStatus)
     case notAnOperatorStep(StepName)
@@ -59,6 +64,7 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
         case .predecessorNotDone(let step, let predecessor, let status):
             return "step \(step) cannot start before \(predecessor), which is \(status.rawValue)"
         case .stepNotRunning(let step, let status): return "step \(step) is not running (it is \(status.rawValue))"
+        case .notAClaim(let step): return "step \(step) claims no build number"
         case .stepNotIndeterminate(let step, let status): return "step \(step) has nothing to reconcile (it is \(status.rawValue))"
         case .stepNotAwaitingOperator(let step, let status): return "step \(step) is not waiting for an operator (it is \(status.rawValue))"
         case .notAnOperatorStep(let step): return "step \(step) is not an operator step"

@@ -53,6 +53,16 @@ public enum RunDecider {
             guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
             return [.stepSucceeded(StepSucceeded(step: name, attempt: step.attempts, outcome: outcome))]
 
+        case .reserveBuildNumber(let name, let number):
+            try requireWritable(state, by: writer)
+            let step = try existingStep(name, in: state)
+            guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
+            guard case .claimBuildNumber(let claim)? = step.intent else { throw DomainError.notAClaim(name) }
+            // A claim tried again after an interruption finds its own number still kept.
+            if state.buildNumberReservations.contains(number) { return [] }
+            let key = BuildNumberReservation.key(of: claim)
+            return [.buildNumberReserved(BuildNumberReserved(step: name, target: key.target, imageName: key.imageName, buildNumber: number))]
+
         case .failStep(let name, let reason, let kind):
             try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
@@ -212,9 +222,14 @@ public enum RunDecider {
                 $0.detail = "the check failed: \(failed.reason)"
             }
 
+        case .buildNumberReserved(let reserved):
+            state.buildNumberReservations.append(reserved.buildNumber)
+
         case .publicationRolledBack(let rollback):
             state.rollbacks.append(rollback)
             state.rollbackDue = false
+            // What the target no longer holds for the run, the ledger no longer keeps for it.
+            state.buildNumberReservations = []
             // The publication starts over from check-target; the step that failed keeps saying
             // so until it runs again, so the run still reads as failed.
             for index in state.steps.indices where Pipeline.publicationSteps.contains(state.steps[index].name) {

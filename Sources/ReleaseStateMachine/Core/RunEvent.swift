@@ -18,6 +18,8 @@ public enum RunEvent: Equatable, Sendable {
     case publicationRetracted(PublicationRetracted)
     /// A docker publication taken back: its tags put back where they were.
     case dockerTagsRestored(DockerTagsRestored)
+    /// A build number kept in the ledger for the run's claim, before the target is asked.
+    case buildNumberReserved(BuildNumberReserved)
 }
 
 public struct RunStarted: Codable, Equatable, Sendable {
@@ -266,6 +268,7 @@ extension RunEvent {
         case .runCompleted: return "RunCompleted"
         case .publicationRetracted: return "PublicationRetracted"
         case .dockerTagsRestored: return "DockerTagsRestored"
+        case .buildNumberReserved: return "BuildNumberReserved"
         }
     }
 
@@ -290,6 +293,7 @@ extension RunEvent {
         case .runCompleted(let payload): return try encoder.encode(payload)
         case .publicationRetracted(let payload): return try encoder.encode(payload)
         case .dockerTagsRestored(let payload): return try encoder.encode(payload)
+        case .buildNumberReserved(let payload): return try encoder.encode(payload)
         }
     }
 
@@ -312,6 +316,7 @@ extension RunEvent {
         case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
         case "PublicationRetracted": return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
         case "DockerTagsRestored": return .dockerTagsRestored(try decoder.decode(DockerTagsRestored.self, from: payload))
+        case "BuildNumberReserved": return .buildNumberReserved(try decoder.decode(BuildNumberReserved.self, from: payload))
         default: throw UnknownEventType(type: type)
         }
     }
@@ -327,6 +332,7 @@ extension RunEvent {
         case .stepAwaitingOperator(let event): return event.step
         case .stepConfirmed(let event): return event.step
         case .operatorCheckFailed(let event): return event.step
+        case .buildNumberReserved(let event): return event.step
         default: return nil
         }
     }

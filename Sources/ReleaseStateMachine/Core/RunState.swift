@@ -66,6 +66,9 @@ public struct RunState: Equatable, Sendable {
     /// A publication step failed for good and what it put on the target is not taken back yet
     /// (the server could not be reached): the next process rolls it back before anything else.
     public var rollbackDue = false
+    /// The build numbers the ledger keeps for this run's claim (`BuildNumberReserved`), until a
+    /// rollback gives them back.
+    public var buildNumberReservations: [Int] = []
     /// Set once a completed publication was taken back on purpose.
     public var retraction: PublicationRetracted?
     /// Set when a docker publication's tags were put back (`casa-release rollback`).

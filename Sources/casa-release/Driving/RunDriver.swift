@@ -175,7 +175,9 @@ struct RunDriver {
                 let outcome: StepOutcome
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }
-                    outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state))
+                    outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state)) { candidate in
+                        try ledger.reserveBuildNumber(run: runID, step: step, from: candidate, by: holder, actor: actor, at: Date())
+                    }
                 } catch let error as ExecutorError {
                     return try fail(step, error)
                 }

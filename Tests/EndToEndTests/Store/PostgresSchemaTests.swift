@@ -22,9 +22,9 @@ import Testing
         }
         #expect(try results.all.flatMap { try $0.get() } == EmbeddedMigrations.postgres.map(\.name), "applied once, by one of the two")
         #expect(try PostgresLedgerSchema.prepare(first).isEmpty, "nothing to do the second time")
-        #expect(try server.psql("SELECT string_agg(name, ',') FROM ledger_migrations", database: "ledger") == "0001_ledger")
+        #expect(try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger") == "0001_ledger,0002_build_number_reservations")
         let tables = try server.psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'", database: "ledger")
-        #expect(tables == "artifacts,chain_head,events,lease_heartbeats,ledger_migrations,publications,run_inputs,run_outputs,runs,steps")
+        #expect(tables == "artifacts,build_number_reservations,chain_head,events,lease_heartbeats,ledger_migrations,publications,run_inputs,run_outputs,runs,steps")
 
         try server.psql("INSERT INTO events VALUES (1, 'run', 1, 'RunStarted', '{}', '2026-11-26T00:00:00.000Z', 'a@b', repeat('0', 64), repeat('1', 64))", database: "ledger")
         for forbidden in ["UPDATE events SET actor = 'someone else'", "DELETE FROM events", "TRUNCATE events"] {
@@ -69,6 +69,24 @@ import Testing
             guard case .newerSchema(_, let unknown)? = error as? LedgerError else { return false }
             return unknown == ["0099_from_the_future"]
         }
+    }
+
+    @Test func aLedgerOfAnEarlierSchemaIsReadOnlyByNoOneUntilAWriterBringsItUp() throws {
+        let server = try PostgresServer()
+        try server.psql("CREATE DATABASE earlier")
+        let earlier = try session(server, database: "earlier")
+        try PostgresLedgerSchema.prepare(earlier)
+        // A ledger made by the casa-release before build numbers were reserved.
+        try server.psql("DROP TABLE build_number_reservations; DELETE FROM ledger_migrations WHERE name = '0002_build_number_reservations'", database: "earlier")
+        #expect {
+            try PostgresLedgerSchema.requireCurrent(earlier)
+        } throws: { error in
+            guard case .olderSchema(_, let pending)? = error as? LedgerError else { return false }
+            return pending == ["0002_build_number_reservations"]
+        }
+        #expect(try PostgresLedgerSchema.prepare(earlier) == ["0002_build_number_reservations"])
+        try PostgresLedgerSchema.requireCurrent(earlier)
+        #expect(try server.psql("SELECT count(*) FROM build_number_reservations", database: "earlier") == "0")
     }
 
     @Test func migrationsAreCutIntoStatementsAsPostgreSQLReadsThem() {

@@ -105,25 +105,35 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
-    @Test func eightHostsPublishingAtOnceGetEightNumbersAndOneChain() throws {
+    /// Where the eight publish: a directory (exclusive create), or a WebDAV server that ignores
+    /// `Overwrite: F`, where only the ledger keeps two claims of one number apart.
+    enum SharedTarget: String, CaseIterable, CustomTestStringConvertible {
+        case directory, weakWebDAV
+        var testDescription: String { rawValue }
+    }
+
+    @Test(arguments: SharedTarget.allCases)
+    func eightHostsPublishingAtOnceGetEightNumbersAndOneChain(_ kind: SharedTarget) throws {
         let workspace = try Self.sharedWorkspace()
+        let server = kind == .weakWebDAV ? try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true) : nil
+        let target = server?.url ?? "file://\(workspace.mirror)/"
+        let published = { try server?.files() ?? workspace.files(in: workspace.mirror) }
         // Eight different builds of one image name, one per host, published at once to one target.
-        var images: [String] = []
-        for index in 1...8 {
-            let made = try workspace.run(workspace.createArguments + ["force=yes"], environment: Self.host("host-\(index)"))
-            #expect(made.status == 0, "\(made.stderr)")
-            let copy = workspace.base + "/build-\(index)/casa-system-ubuntu-24.04.sif"
-            try FileManager.default.createDirectory(atPath: workspace.base + "/build-\(index)", withIntermediateDirectories: true)
-            for suffix in ["", ".json"] { try FileManager.default.copyItem(atPath: workspace.output + suffix, toPath: copy + suffix) }
-            images.append(copy)
-        }
+        let images = try SharedNumberingTests.builds(8, in: workspace) { Self.host("host-\($0)") }
         let publishers = try images.enumerated().map { index, image in
-            try workspace.start(["publish-user-image", "image=\(image)", "target=file://\(workspace.mirror)/"], environment: Self.host("host-\(index + 1)"))
+            try workspace.start(["publish-user-image", "image=\(image)", "target=\(target)"],
+                                environment: Self.host("host-\(index + 1)", server?.environment ?? [:]))
         }
         for publisher in publishers { publisher.waitUntilExit() }
         for publisher in publishers { #expect(publisher.terminationStatus == 0, "\(Self.standardError(publisher))") }
-        let published = try workspace.files(in: workspace.mirror).filter { $0.hasSuffix(".sif") }
-        #expect(published == (1...8).map { "casa-system-ubuntu-24.04-\($0).sif" }.sorted(), "\(published)")
+        #expect(try published().filter { $0.hasSuffix(".sif") } == (1...8).map { "casa-system-ubuntu-24.04-\($0).sif" }.sorted())
+        // Each number holds the build whose run claimed it.
+        for image in images {
+            let number = try #require(try SharedNumberingTests.publication(of: image, in: workspace)?.buildNumber)
+            let sidecar = "casa-system-ubuntu-24.04-\(number).sif.json"
+            let data = try server?.bytes(sidecar) ?? workspace.bytes(workspace.mirror + "/" + sidecar)
+            #expect(try ImageSidecar.parse(String(decoding: data, as: UTF8.self)).imageID == (try workspace.sidecar(image + ".json")).imageID)
+        }
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
@@ -246,6 +256,16 @@ import ReleaseStateMachine
     }
 
     /// The README's role for release engineers: it records releases, and cannot rewrite the log.
+    /// The README's SQL block that makes the release role.
+    static func readmeRoleStatements() throws -> String {
+        let readme = try String(contentsOfFile: Workspace.package + "/README.md", encoding: .utf8)
+        guard let start = readme.range(of: "CREATE ROLE release"),
+              let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "README.md shows no CREATE ROLE release block"])
+        }
+        return String(readme[start.lowerBound..<end.lowerBound])
+    }
+
     @Test func aReleaseRoleAddsToTheLogAndCannotRewriteIt() throws {
         let server = try TestLedger.server()
         let ledger = try TestLedger.newDatabase()
@@ -253,15 +273,12 @@ import ReleaseStateMachine
         let workspace = try Workspace(baseBytes: 64 << 10, ledger: .postgres(ledger))
         #expect(try workspace.run(workspace.createArguments).status == 0, "the owner creates the ledger")
         let role = "release_" + UUID().uuidString.prefix(8).lowercased()
-        try server.psql("""
-            CREATE ROLE \(role) LOGIN PASSWORD 'rel';
-            GRANT CONNECT ON DATABASE \(database) TO \(role);
-            GRANT USAGE ON SCHEMA public TO \(role);
-            GRANT SELECT, INSERT ON events TO \(role);
-            GRANT SELECT, UPDATE ON chain_head TO \(role);
-            GRANT SELECT ON ledger_migrations TO \(role);
-            GRANT SELECT, INSERT, UPDATE, DELETE ON runs, steps, artifacts, publications, run_outputs, run_inputs, lease_heartbeats TO \(role);
-            """, database: database)
+        // The statements the README gives, for this test's role and database.
+        try server.psql(try Self.readmeRoleStatements()
+            .replacingOccurrences(of: "CREATE ROLE release ", with: "CREATE ROLE \(role) ")
+            .replacingOccurrences(of: " TO release;", with: " TO \(role);")
+            .replacingOccurrences(of: "PASSWORD '…'", with: "PASSWORD 'rel'")
+            .replacingOccurrences(of: "casa_ledger", with: database), database: database)
         let asRelease = ["CASA_RELEASE_LEDGER": ledger.replacingOccurrences(of: "\(PostgresServer.user):\(server.password)@", with: "\(role):rel@")]
         let published = try workspace.run(workspace.createAndPublishArguments + ["force=yes"], environment: asRelease)
         #expect(published.status == 0, "\(published.stderr)")

@@ -24,7 +24,7 @@ final class PublicationServer {
     /// `diskSize`: the published directory is a tmpfs of that many bytes, which a test fills.
     init(_ kind: ServerKind, in workspace: Workspace, maximumBodySize: String = "0", readOnly: Bool = false,
          deniedRequests: [String] = [], knownToClient: Bool = true, login: (user: String, password: String)? = nil,
-         diskSize: Int? = nil) throws {
+         diskSize: Int? = nil, ignoresOverwrite: Bool = false) throws {
         self.kind = kind
         let root = workspace.root + "/server"
         directory = root + "/pub"
@@ -39,7 +39,7 @@ final class PublicationServer {
             url = server.url(directory)
         case .webdav:
             let server = try WebDAVServer(directory: workspace.root + "/nginx", root: root, maximumBodySize: maximumBodySize,
-                                          readOnly: readOnly, login: login)
+                                          readOnly: readOnly, login: login, ignoresOverwrite: ignoresOverwrite)
             webdav = server
             sftp = nil
             url = server.url("pub")

@@ -132,12 +132,15 @@ final class SFTPServer: TestServer {
 /// nginx with its dav module (`dav_methods PUT DELETE MKCOL COPY MOVE; create_full_put_path on;
 /// autoindex on;`), serving `root` over http on a free port. `maximumBodySize` makes a server that
 /// refuses large uploads (413) but takes small ones; `readOnly` one that refuses every write (403).
+/// `ignoresOverwrite` makes a server whose exclusive claim is not exclusive, as WebDAV servers that
+/// ignore `Overwrite: F` are: the port clients see is an nginx proxy that drops the header before
+/// the dav server (which then overwrites, its default) sees the MOVE.
 final class WebDAVServer: TestServer {
     let root: String
 
     /// `login`: the server asks for this user and password (HTTP basic) for every request.
     init(directory: String, root: String, maximumBodySize: String = "0", readOnly: Bool = false,
-         login: (user: String, password: String)? = nil) throws {
+         login: (user: String, password: String)? = nil, ignoresOverwrite: Bool = false) throws {
         self.root = root
         try super.init(directory: directory)
         var authentication = ""
@@ -149,6 +152,18 @@ final class WebDAVServer: TestServer {
             try FileManager.default.createDirectory(atPath: directory + "/" + sub, withIntermediateDirectories: true)
         }
         let writes = readOnly ? "limit_except GET HEAD { deny all; }" : ""
+        let davPort = ignoresOverwrite ? try FreePort.find() : port
+        let proxy = !ignoresOverwrite ? "" : """
+            server {
+                listen 127.0.0.1:\(port);
+                client_max_body_size \(maximumBodySize);
+                location / {
+                    proxy_pass http://127.0.0.1:\(davPort);
+                    proxy_set_header Host $http_host;
+                    proxy_set_header Overwrite "";
+                }
+            }
+        """
         let config = """
         daemon off;
         user root;
@@ -163,8 +178,9 @@ final class WebDAVServer: TestServer {
             fastcgi_temp_path \(directory)/fastcgi;
             uwsgi_temp_path \(directory)/uwsgi;
             scgi_temp_path \(directory)/scgi;
+        \(proxy)
             server {
-                listen 127.0.0.1:\(port);
+                listen 127.0.0.1:\(davPort);
                 root \(root);
                 client_max_body_size \(maximumBodySize);
                 location / {

@@ -207,6 +207,7 @@ let illegalTransitions: [DecisionCase] = [
             .leaseReleased(LeaseReleased(holder: Fixture.holder)), .runCompleted(RunCompleted()),
             .publicationRetracted(PublicationRetracted(target: "sftp://u@h/d/", buildNumber: 2, removed: ["a"], movedToAttic: ["b": "attic/b"],
                                                        localLinksRemoved: ["/c"], by: "u@h", reason: nil)),
+            .buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "sftp://h/d/", imageName: "i.sif", buildNumber: 3)),
         ]
         for event in events {
             #expect(try RunEvent.decode(type: event.typeName, payload: event.encodedPayload()) == event)

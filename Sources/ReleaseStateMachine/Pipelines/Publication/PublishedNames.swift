@@ -26,6 +26,9 @@ public struct PublishedNames: Codable, Equatable, Sendable {
 
     private var dottedExtension: String { fileExtension.isEmpty ? "" : "." + fileExtension }
 
+    /// The image's file name before numbering: `casa-system-ubuntu-24.04.sif`.
+    public var fileName: String { stem + dottedExtension }
+
     public func image(_ buildNumber: Int) -> String { "\(stem)-\(buildNumber)\(dottedExtension)" }
     public func sidecar(_ buildNumber: Int) -> String { image(buildNumber) + ".json" }
 
