@@ -1,7 +1,7 @@
 -- As SQLite's 0005_build_number_reservations.sql.
 -- The build numbers runs keep in the ledger before they claim them on a target
 -- (BuildNumberReserved): one run per number of one image name on one target, whichever host it
--- runs on. A rollback gives a run's numbers back. No event of this kind existed before this
+-- runs on. A rollback, or a retraction, gives a run's numbers back. No event of this kind existed before this
 -- migration: nothing to refill.
 CREATE TABLE build_number_reservations (
     target       TEXT    NOT NULL,  -- PublicationTargetIdentity: no login, one trailing slash

@@ -86,14 +86,15 @@ enum Projections {
     }
 
     /// The build numbers the ledger keeps for runs' claims: one run per number of an image name
-    /// on a target (the table's key refuses a second), given back by the run's rollback.
+    /// on a target (the table's key refuses a second), given back by the run's rollback or the
+    /// retraction of its publication.
     private static func recordReservations(of event: RunEvent, run: String, time: String, db: LedgerSQL) throws {
         switch event {
         case .buildNumberReserved(let reserved):
             try db.execute("""
                 INSERT INTO build_number_reservations (target, image_name, build_number, run_id, reserved_at) VALUES (?, ?, ?, ?, ?)
                 """, [reserved.target, reserved.imageName, reserved.buildNumber, run, time])
-        case .publicationRolledBack:
+        case .publicationRolledBack, .publicationRetracted:
             try db.execute("DELETE FROM build_number_reservations WHERE run_id = ?", [run])
         default:
             break

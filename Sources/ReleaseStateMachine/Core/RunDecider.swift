@@ -243,6 +243,9 @@ public enum RunDecider {
 
         case .publicationRetracted(let retraction):
             state.retraction = retraction
+            // Taken off the target, its number is free there again (the next publication takes
+            // the highest N left plus one, as casa-distro did): the ledger frees it too.
+            state.buildNumberReservations = []
 
         case .dockerTagsRestored(let restored):
             state.dockerRetraction = restored

@@ -67,7 +67,7 @@ public struct RunState: Equatable, Sendable {
     /// (the server could not be reached): the next process rolls it back before anything else.
     public var rollbackDue = false
     /// The build numbers the ledger keeps for this run's claim (`BuildNumberReserved`), until a
-    /// rollback gives them back.
+    /// rollback, or the retraction of the publication, gives them back.
     public var buildNumberReservations: [Int] = []
     /// Set once a completed publication was taken back on purpose.
     public var retraction: PublicationRetracted?

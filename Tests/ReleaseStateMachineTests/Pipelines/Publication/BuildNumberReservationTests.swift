@@ -68,7 +68,7 @@ import ReleaseStateMachine
         }
     }
 
-    @Test func aRollbackGivesTheRunsNumbersBack() {
+    @Test func aRollbackOrARetractionGivesTheRunsNumbersBack() {
         let reserved = Fixture.state(Self.claiming() + [
             .buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 3)),
             .buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 4)),
@@ -76,5 +76,8 @@ import ReleaseStateMachine
         #expect(reserved.buildNumberReservations == [3, 4])
         let rolledBack = RunDecider.evolve(reserved, .publicationRolledBack(PublicationRolledBack(target: "t", removed: [], reason: "r")))
         #expect(rolledBack.buildNumberReservations.isEmpty)
+        let retracted = RunDecider.evolve(reserved, .publicationRetracted(PublicationRetracted(
+            target: "t", buildNumber: 3, removed: [], movedToAttic: [:], localLinksRemoved: [], by: "u@h", reason: nil)))
+        #expect(retracted.buildNumberReservations.isEmpty)
     }
 }
