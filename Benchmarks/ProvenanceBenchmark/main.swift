@@ -313,8 +313,13 @@ defer { if !keep { for suffix in ["", "-wal", "-shm"] { try? FileManager.default
 
 let ledger = try openLedger()
 let eventCount = try ledger.eventCount()
-let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int64) ?? 0
-print(String(format: "ledger: %d events, %.0f MiB", eventCount, Double(size) / 1_048_576))
+// A server's database has no file here: its size is the server's to tell (pg_database_size).
+if postgres {
+    print("ledger: \(eventCount) events in \(shownLedger)")
+} else {
+    let size = (try? FileManager.default.attributesOfItem(atPath: ledgerPath)[.size] as? Int64) ?? 0
+    print(String(format: "ledger: %d events, %.0f MiB", eventCount, Double(size) / 1_048_576))
+}
 
 let users = try ledger.runs(limit: 2000).filter { $0.pipeline == PipelineKind.userImage.rawValue }.map(\.runID)
 let images = try users.prefix(100).map { try ledger.state(of: $0).image! }

@@ -22,7 +22,7 @@ import Testing
         }
         #expect(try results.all.flatMap { try $0.get() } == EmbeddedMigrations.postgres.map(\.name), "applied once, by one of the two")
         #expect(try PostgresLedgerSchema.prepare(first).isEmpty, "nothing to do the second time")
-        #expect(try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger") == "0001_ledger,0002_build_number_reservations")
+        #expect(try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger") == "0001_ledger,0002_build_number_reservations,0003_prefix_indexes")
         let tables = try server.psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'", database: "ledger")
         #expect(tables == "artifacts,build_number_reservations,chain_head,events,lease_heartbeats,ledger_migrations,publications,run_inputs,run_outputs,runs,steps")
 
