@@ -60,15 +60,17 @@ final class PostgresLedgerStore: LedgerStore {
         if isReadOnly { throw LedgerError.cannotOpen(path: location, reason: "opened read-only") }
         precondition(!inTransaction, "a ledger write inside another transaction")
         return try transaction(begin: "BEGIN") {
-            guard let head = try sql.row("SELECT sequence, hash FROM chain_head FOR UPDATE") else {
+            guard try sql.row("SELECT sequence, hash FROM chain_head FOR UPDATE") != nil else {
                 throw LedgerError.notALedger(path: location, reason: "its chain_head row is missing")
             }
             let result = try body(sql)
-            // The head row moves with the events, in the same commit.
-            if let last = try sql.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"),
-               (last["sequence"] as Int64) != (head["sequence"] as Int64) {
-                try sql.execute("UPDATE chain_head SET sequence = ?, hash = ?", [last["sequence"] as Int64, last["hash"] as String])
-            }
+            // The head row moves with the events, in the same commit: one statement, one round
+            // trip, a no-op when the body appended nothing.
+            try sql.execute("""
+                UPDATE chain_head SET sequence = last.sequence, hash = last.hash
+                FROM (SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1) AS last
+                WHERE chain_head.sequence <> last.sequence
+                """)
             return result
         }
     }

@@ -59,23 +59,24 @@ struct GlobalOptions: ParsableArguments {
         try Self.openForWriting(try resolvedLedger)
     }
 
-    /// Opens the ledger at `location` for writing, creating it if missing.
-    static func openForWriting(_ location: LedgerLocation) throws -> Ledger {
+    /// Opens the ledger at `location` for writing, creating it if missing (with `mustExist`, a
+    /// missing ledger is an error instead).
+    static func openForWriting(_ location: LedgerLocation, mustExist: Bool = false) throws -> Ledger {
         let expiry = try leaseExpiry()
         let ledger: Ledger
         switch location {
         case .postgres(let address):
-            ledger = try Ledger.open(postgres: address)
+            ledger = try Ledger.open(postgres: address, mustExist: mustExist)
         case .file(let path):
             let directory = (path as NSString).deletingLastPathComponent
-            if !FileManager.default.fileExists(atPath: directory) {
+            if !mustExist, !FileManager.default.fileExists(atPath: directory) {
                 do {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 } catch {
                     throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
                 }
             }
-            ledger = try Ledger.open(path: path)
+            ledger = try Ledger.open(path: path, mustExist: mustExist)
         }
         ledger.leaseExpiry = expiry
         return ledger
@@ -84,14 +85,7 @@ struct GlobalOptions: ParsableArguments {
     /// Opens an existing ledger for a command that writes to a run already recorded (resume,
     /// confirm, rollback): never creates one.
     func openExistingLedgerForWriting() throws -> Ledger {
-        let expiry = try Self.leaseExpiry()
-        let ledger: Ledger
-        switch try resolvedLedger {
-        case .postgres(let address): ledger = try Ledger.open(postgres: address, mustExist: true)
-        case .file(let path): ledger = try Ledger.open(path: path, mustExist: true)
-        }
-        ledger.leaseExpiry = expiry
-        return ledger
+        try Self.openForWriting(try resolvedLedger, mustExist: true)
     }
 
     /// How long a lease holder on another host may go without a heartbeat before its run may be
