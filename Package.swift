@@ -107,7 +107,8 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine"]
+            // CProcessControl: the test servers are started with nothing of the test process.
+            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl"]
         ),
     ],
     swiftLanguageModes: [.v5]

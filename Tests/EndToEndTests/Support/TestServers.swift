@@ -1,3 +1,4 @@
+import CProcessControl
 import Foundation
 
 /// Real servers on 127.0.0.1 for the network tests, each started by the test on a free port with
@@ -39,6 +40,11 @@ class TestServer {
         posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+        // Nothing else of the test process: the tests run in parallel, and a server that kept
+        // another test's pipe, or the socket pair Process watches for a child's end, would make
+        // that test wait as long as the server lives (HarnessIsolationTests).
+        let closing = casa_spawn_file_actions_close_from(&fileActions, 3)
+        guard closing == 0 else { throw TestServerError.failed("cannot close the test's descriptors in \(command[0]): \(closing)") }
         var arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var child: pid_t = 0
