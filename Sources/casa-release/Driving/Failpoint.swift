@@ -2,12 +2,14 @@ import Executors
 import Foundation
 import ReleaseStateMachine
 
-/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause|fail>` (several
-/// separated by commas) makes the process SIGKILL itself just before or just after that step's
-/// effect, stop itself (SIGSTOP) just before it (to hold the run's lease for a test), or make the
-/// effect fail as a tool or server would (to test rollback).
+/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause|fail|reserved>`
+/// (several separated by commas) makes the process SIGKILL itself just before or just after that
+/// step's effect, stop itself (SIGSTOP) just before it (to hold the run's lease for a test), make
+/// the effect fail as a tool or server would (to test rollback), or, for the claim of a build
+/// number, SIGKILL itself inside the effect: once the ledger has recorded the number's
+/// reservation, before the target is asked for it.
 enum Failpoint {
-    enum Moment: String { case before, after, pause }
+    enum Moment: String { case before, after, pause, reserved }
 
     /// Whether `<step>:fail` is set: the step's effect is replaced by a failure.
     static func failure(for step: StepName) -> ExecutorError? {

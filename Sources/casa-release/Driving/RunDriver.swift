@@ -176,7 +176,9 @@ struct RunDriver {
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }
                     outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state)) { candidate in
-                        try ledger.reserveBuildNumber(run: runID, step: step, from: candidate, by: holder, actor: actor, at: Date())
+                        let reserved = try ledger.reserveBuildNumber(run: runID, step: step, from: candidate, by: holder, actor: actor, at: Date())
+                        Failpoint.hit(step, .reserved)
+                        return reserved
                     }
                 } catch let error as ExecutorError {
                     return try fail(step, error)
