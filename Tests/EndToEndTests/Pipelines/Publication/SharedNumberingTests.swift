@@ -104,32 +104,55 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
-    /// SIGKILL inside the claim, between the ledger's reservation and the target's claim: nothing
-    /// is on the target yet, so only the ledger knows the number is taken. Another publisher of
-    /// the same name is given the next one; the killed run, resumed, claims the number it had
-    /// reserved and reserves nothing more.
+    /// A weak WebDAV target, two builds of one image name, and the publisher of the first
+    /// killed inside its claim: once the ledger recorded its reservation, before it asked the
+    /// target. Nothing is on the target yet, so only the ledger knows the number is taken.
+    struct KilledAfterItsReservation {
+        let workspace: Workspace
+        let server: PublicationServer
+        let images: [String]
+        let runID: String
+
+        init() throws {
+            workspace = try Workspace(baseBytes: 64 << 10)
+            server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
+            images = try SharedNumberingTests.builds(2, in: workspace)
+            let killed = try Self.publish(images[0], in: workspace, to: server, failpoint: "claim-build-number:reserved")
+            #expect(killed.killed, "\(killed.stderr)")
+            let interrupted = try #require(try SharedNumberingTests.publication(of: images[0], in: workspace))
+            runID = try #require(interrupted.runID)
+            #expect(interrupted.buildNumberReservations == [1])
+            #expect(interrupted.step(.claimBuildNumber)?.status == .running)
+            #expect(try server.files() == [], "killed before it asked the target")
+        }
+
+        static func publish(_ image: String, in workspace: Workspace, to server: PublicationServer, failpoint: String? = nil) throws -> Execution {
+            try workspace.run(["publish-user-image", "image=\(image)", "target=\(server.url)"],
+                              environment: server.environment.merging(failpoint.map { ["CASA_RELEASE_FAILPOINT": $0] } ?? [:]) { $1 })
+        }
+
+        func publish(_ image: String) throws -> Execution {
+            try Self.publish(image, in: workspace, to: server)
+        }
+
+        func buildNumber(of image: String) throws -> Int? {
+            try SharedNumberingTests.publication(of: image, in: workspace)?.buildNumber
+        }
+    }
+
+    /// After that kill, another publisher of the name is given the next number; the killed run,
+    /// resumed, claims the number it had reserved and reserves nothing more.
     @Test func aPublisherKilledBetweenItsReservationAndItsClaimKeepsItsNumber() throws {
-        let workspace = try Workspace(baseBytes: 64 << 10)
-        let server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
-        let images = try Self.builds(2, in: workspace)
-        let killed = try workspace.run(["publish-user-image", "image=\(images[0])", "target=\(server.url)"],
-                                       environment: server.environment.merging(["CASA_RELEASE_FAILPOINT": "claim-build-number:reserved"]) { $1 })
-        #expect(killed.killed, "\(killed.stderr)")
-        let interrupted = try #require(try Self.publication(of: images[0], in: workspace))
-        let runID = try #require(interrupted.runID)
-        #expect(interrupted.buildNumberReservations == [1])
-        #expect(interrupted.step(.claimBuildNumber)?.status == .running)
-        #expect(try server.files() == [], "killed before it asked the target")
-
-        let other = try workspace.run(["publish-user-image", "image=\(images[1])", "target=\(server.url)"], environment: server.environment)
+        let killed = try KilledAfterItsReservation()
+        let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
+        let other = try killed.publish(images[1])
         #expect(other.status == 0, "\(other.stderr)")
-        #expect(try Self.publication(of: images[1], in: workspace)?.buildNumber == 2, "1 is the killed run's")
+        #expect(try killed.buildNumber(of: images[1]) == 2, "1 is the killed run's")
 
-        let resumed = try workspace.run(["resume", runID], environment: server.environment)
+        let resumed = try workspace.run(["resume", killed.runID], environment: server.environment)
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        let published = try Self.publication(of: images[0], in: workspace)
-        #expect(published?.buildNumber == 1)
-        #expect(published?.buildNumberReservations == [1], "the claim run again kept its number")
+        #expect(try killed.buildNumber(of: images[0]) == 1)
+        #expect(try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [1], "the claim run again kept its number")
         #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
                                        "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
         for (image, number) in zip(images, [1, 2]) {
@@ -138,23 +161,18 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
-    /// The same kill, then a rollback instead of a resume: the number goes back, and the next
+    /// After that kill, a rollback instead of a resume: the number goes back, and the next
     /// publisher of the name takes it.
     @Test func theRollbackOfAPublisherKilledAfterItsReservationGivesTheNumberBack() throws {
-        let workspace = try Workspace(baseBytes: 64 << 10)
-        let server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
-        let images = try Self.builds(2, in: workspace)
-        let killed = try workspace.run(["publish-user-image", "image=\(images[0])", "target=\(server.url)"],
-                                       environment: server.environment.merging(["CASA_RELEASE_FAILPOINT": "claim-build-number:reserved"]) { $1 })
-        #expect(killed.killed, "\(killed.stderr)")
-        let runID = try #require(try Self.publication(of: images[0], in: workspace)?.runID)
-        let rolledBack = try workspace.run(["rollback", runID, "--yes"], environment: server.environment)
+        let killed = try KilledAfterItsReservation()
+        let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
+        let rolledBack = try workspace.run(["rollback", killed.runID, "--yes"], environment: server.environment)
         #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
         #expect(try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [])
 
-        let next = try workspace.run(["publish-user-image", "image=\(images[1])", "target=\(server.url)"], environment: server.environment)
+        let next = try killed.publish(images[1])
         #expect(next.status == 0, "\(next.stderr)")
-        #expect(try Self.publication(of: images[1], in: workspace)?.buildNumber == 1)
+        #expect(try killed.buildNumber(of: images[1]) == 1)
         #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
         #expect(try workspace.run(["verify"]).status == 0)
     }
