@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseStateMachine
 
 /// A directory on a server, as a URL ending in `/`, and the URLs of the files in it: what the
 /// sftp:// and WebDAV targets and the downloads share.

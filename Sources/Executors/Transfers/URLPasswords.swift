@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseStateMachine
 
 /// Passwords given inside URLs (`https://user:secret@host/dir/`), kept in this process's memory
 /// only. What is recorded and shown is the URL without its password (`URLRedaction`); a transfer
@@ -52,23 +53,4 @@ public struct URLPasswords: Sendable, Equatable {
 
     private static let processLock = NSLock()
     nonisolated(unsafe) private static var processPasswords = URLPasswords()
-}
-
-/// Passwords never leave the process: not in the ledger, not in a message.
-public enum URLRedaction {
-    /// `url` without its password.
-    public static func url(_ address: String) -> String {
-        guard var components = URLComponents(string: address), components.password != nil else { return address }
-        components.password = nil
-        return components.string ?? address
-    }
-
-    /// `url` without user nor password: what an HTTP header that names a URL (WebDAV's
-    /// `Destination`) must carry, since servers compare it with the request's own host.
-    public static func withoutUserInfo(_ address: String) -> String {
-        guard var components = URLComponents(string: address), components.user != nil || components.password != nil else { return address }
-        components.user = nil
-        components.password = nil
-        return components.string ?? address
-    }
 }

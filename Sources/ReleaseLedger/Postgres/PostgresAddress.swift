@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseStateMachine
 
 /// Where a PostgreSQL ledger is and how to log in, read as libpq reads it: the URL
 /// (`postgres://USER[:PASSWORD]@HOST[:PORT]/DB?sslmode=...`), then `PGUSER`, `PGPASSWORD`,
@@ -36,6 +37,9 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         if let portText = portText(url), !(Int(portText).map { (1...65_535).contains($0) } ?? false) {
             throw PostgresAddressError("the port '\(portText)' is not a number from 1 to 65535")
         }
+        if let part = brokenEscape(url) {
+            throw PostgresAddressError("its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
+        }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
               scheme == "postgres" || scheme == "postgresql" else {
             throw PostgresAddressError("it is not a URL casa-release can read (postgres://USER@HOST:PORT/DB)")
@@ -54,10 +58,10 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         var port = 5432
         if let given = components.port ?? query["port"].flatMap(Int.init) { port = given }
         guard (1...65_535).contains(port) else { throw PostgresAddressError("the port '\(port)' is not a number from 1 to 65535") }
-        let user = components.user.flatMap { $0.removingPercentEncoding } ?? query["user"] ?? environment["PGUSER"]
+        let user = try components.percentEncodedUser.map { try decoded($0, "user name") } ?? query["user"] ?? environment["PGUSER"]
             ?? environment["USER"] ?? NSUserName()
-        let path = String(components.path.drop { $0 == "/" })
-        let database = (path.isEmpty ? nil : path.removingPercentEncoding) ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
+        let path = String(components.percentEncodedPath.drop { $0 == "/" })
+        let database = try (path.isEmpty ? nil : decoded(path, "database name")) ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
         guard !database.contains("/") else { throw PostgresAddressError("'\(database)' is not one database name") }
         let modeText = query["sslmode"] ?? environment["PGSSLMODE"] ?? TLSMode.prefer.rawValue
         guard let tls = TLSMode(rawValue: modeText) else {
@@ -70,7 +74,7 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         }
         var address = PostgresAddress(host: host, port: port, user: user, database: database, password: nil, tls: tls,
                                       rootCertificate: query["sslrootcert"] ?? environment["PGSSLROOTCERT"], connectTimeout: timeout)
-        address.password = components.password.flatMap { $0.removingPercentEncoding } ?? query["password"] ?? environment["PGPASSWORD"]
+        address.password = try components.percentEncodedPassword.map { try decoded($0, "password") } ?? query["password"] ?? environment["PGPASSWORD"]
             ?? PasswordFile.password(for: address, environment: environment)
         if address.rootCertificate == nil, tls == .verifyCA || tls == .verifyFull {
             let home = environment["HOME"] ?? NSHomeDirectory()
@@ -82,11 +86,42 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
     /// `url` with the password of its user part taken out, by the text alone: it must work on a
     /// URL too broken to parse, since that is when it is printed.
     public static func withoutPassword(_ url: String) -> String {
-        guard let start = url.range(of: "://")?.upperBound else { return url }
+        URLRedaction.url(url)
+    }
+
+    /// A part of the URL with its `%XX` escapes decoded.
+    private static func decoded(_ text: String, _ part: String) throws -> String {
+        guard let plain = text.removingPercentEncoding else {
+            throw PostgresAddressError("its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
+        }
+        return plain
+    }
+
+    /// The first part of `url` (user name, password, host, database) that holds a `%` not
+    /// followed by two hexadecimal digits. Checked on the URL as typed: Foundation on Linux
+    /// reads `%zz` as the text `%zz`, and a password mistyped that way once became a login
+    /// failure told as temporary.
+    private static func brokenEscape(_ url: String) -> String? {
+        guard let start = url.range(of: "://")?.upperBound else { return nil }
         let authorityEnd = url[start...].firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? url.endIndex
-        guard let at = url[start..<authorityEnd].lastIndex(of: "@"),
-              let colon = url[start..<at].firstIndex(of: ":") else { return url }
-        return String(url[..<colon] + url[at...])
+        let authority = url[start..<authorityEnd]
+        let at = authority.lastIndex(of: "@")
+        let userInfo = at.map { authority[..<$0] } ?? ""
+        let colon = userInfo.firstIndex(of: ":")
+        let pathEnd = url[authorityEnd...].firstIndex { $0 == "?" || $0 == "#" } ?? url.endIndex
+        let parts: [(Substring, String)] = [
+            (colon.map { userInfo[..<$0] } ?? userInfo, "user name"),
+            (colon.map { userInfo[userInfo.index(after: $0)...] } ?? "", "password"),
+            (at.map { authority[authority.index(after: $0)...] } ?? authority, "host"),
+            (url[authorityEnd..<pathEnd], "database name"),
+        ]
+        return parts.first { part, _ in
+            let bytes = Array(part.utf8)
+            return bytes.indices.contains { index in
+                let escape = bytes.dropFirst(index + 1).prefix(2)
+                return bytes[index] == UInt8(ascii: "%") && !(escape.count == 2 && escape.allSatisfy { Character(UnicodeScalar($0)).isHexDigit })
+            }
+        }?.1
     }
 
     /// The text after the host's colon, whatever it is.

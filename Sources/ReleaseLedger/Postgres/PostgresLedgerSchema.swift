@@ -52,8 +52,13 @@ public enum PostgresLedgerSchema {
     /// does not know `newerSchema`.
     private static func appliedMigrations(_ session: PostgresSession) throws -> [String]? {
         let place = session.address.description
-        let tables = try session.query("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name")
-            .compactMap { $0.first ?? nil }
+        // pg_class, not information_schema: information_schema lists only what the login has a
+        // privilege on, so a release role saw another application's tables as an empty database
+        // and laid the ledger beside them. Tables, views, sequences and the rest all count.
+        let tables = try session.query("""
+            SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') ORDER BY c.relname
+            """).compactMap { $0.first ?? nil }
         guard tables.contains("ledger_migrations") else {
             if tables.isEmpty { return nil }
             throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")

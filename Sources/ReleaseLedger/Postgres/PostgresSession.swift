@@ -206,6 +206,11 @@ enum PostgresFailure {
                 default:
                     return LedgerError.serverError(address: place, state: state, message: message)
                 }
+            case .authMechanismRequiresPassword:
+                return LedgerError.refused(address: place, reason: "the server asks \(address.user) for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)")
+            case .unsupportedAuthMechanism, .saslError:
+                // A login that cannot be done as asked will not succeed on a second try either.
+                return LedgerError.refused(address: place, reason: "the login as \(address.user) failed (\(error.code)); the password comes from the URL, PGPASSWORD or ~/.pgpass")
             case .sslUnsupported:
                 return LedgerError.refused(address: place, reason: "the server does not offer TLS, which sslmode=\(address.tls.rawValue) requires")
             case .connectionError:

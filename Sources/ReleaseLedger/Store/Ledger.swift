@@ -16,7 +16,7 @@ public final class Ledger {
     /// Opened by a command that only reads: nothing is ever written.
     public var isReadOnly: Bool { store.isReadOnly }
     /// What opening the ledger found worth saying once (a WAL that cannot be checkpointed).
-    public private(set) var notes: [String] = []
+    public internal(set) var notes: [String] = []
     /// The runs this process appended to, as folded after its last append. A run's events never
     /// change once written, so a state whose version is still the stream's is still its state:
     /// an append then reads one index entry instead of decoding and folding the whole stream.
@@ -50,19 +50,23 @@ public final class Ledger {
     /// (header, then tables, on a read-only connection) first, and only a path where no file
     /// exists gets a new ledger. A new ledger is refused where a head anchor says one was.
     public static func open(path: String, mustExist: Bool = false) throws -> Ledger {
-        let finding = try LedgerFile.inspect(path)
-        if finding == .absent {
+        var leftover = try LedgerFile.existingLedgerOrLeftover(path)
+        var notes: [String] = []
+        if leftover != nil || LedgerFile.isAbsent(path) {
+            if let anchor = try ChainAnchor.read(for: path) { throw LedgerError.vanished(path: path, anchor: anchor) }
             if mustExist { throw LedgerError.missing(path: path) }
-            if let anchor = try ChainAnchor.read(for: path) {
-                throw LedgerError.vanished(path: path, anchor: anchor)
+            switch try LedgerCreation.create(at: path) {
+            case .replacedLeftover(let what):
+                notes.append("\(path) was \(what), left by a first command that was cut short: it held nothing, and a new ledger took its place")
+            case .created, .alreadyThere:
+                break
             }
-        } else {
-            let probe = try SQLiteLedgerStore.connect(path: path, readOnly: true)
-            try probe.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
-            probe.close()
+            leftover = try LedgerFile.existingLedgerOrLeftover(path)
+            if let leftover { throw LedgerError.notALedger(path: path, reason: leftover) }
         }
         let store = try SQLiteLedgerStore.connect(path: path, readOnly: false)
         let ledger = Ledger(store: store)
+        ledger.notes = notes
         do {
             try ledger.prepareSchema(store)
         } catch let error as DatabaseError {
@@ -77,12 +81,23 @@ public final class Ledger {
     /// directory, an auditor's copy), the file is read as immutable, and a write-ahead log that
     /// cannot be read there is said once in `notes`.
     public static func openForReading(path: String) throws -> Ledger {
-        guard try LedgerFile.inspect(path) == .database else { throw LedgerError.missing(path: path) }
+        guard try LedgerFile.inspect(path) == .database else {
+            // An anchor with no ledger is a ledger that was lost, not one never made: a read
+            // that said "nothing recorded" would hide the loss. An empty leftover holds nothing.
+            if let anchor = try ChainAnchor.read(for: path) { throw LedgerError.vanished(path: path, anchor: anchor) }
+            throw LedgerError.missing(path: path)
+        }
         var store: SQLiteLedgerStore
         var immutable = false
         do {
             store = try SQLiteLedgerStore.connect(path: path, readOnly: true)
-            try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            do {
+                try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
+            } catch LedgerError.notALedger(let reportedPath, let reason) {
+                guard try LedgerFile.leftover(inDatabaseAt: path) != nil else { throw LedgerError.notALedger(path: reportedPath, reason: reason) }
+                if let anchor = try ChainAnchor.read(for: path) { throw LedgerError.vanished(path: path, anchor: anchor) }
+                throw LedgerError.missing(path: path)
+            }
         } catch LedgerError.cannotOpen {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
             store = try SQLiteLedgerStore.connect(path: path, readOnly: true, connectionPath: LedgerFile.immutableURI(path))

@@ -16,6 +16,24 @@ public struct LedgerCopyReport: Codable, Equatable, Sendable {
 }
 
 extension Ledger {
+    /// Checks a ledger about to be copied as `verify` does (its chain, its end against its head
+    /// anchor, its projections against its events): a copy must never turn a cut or forged
+    /// history into one that verifies in its new place. Returns the chain's walk.
+    public func verifyCopySource() throws -> ChainReport {
+        let chain = try verifyChain()
+        if let mismatch = chain.firstMismatch {
+            throw LedgerError.notALedger(path: path, reason: "its hash chain is broken at event \(mismatch.sequence) (\(mismatch.reason)); a broken history is not copied")
+        }
+        if case .mismatch(let reason) = try checkAnchor() {
+            throw LedgerError.notALedger(path: path, reason: "\(reason); a cut history is not copied")
+        }
+        let differences = try checkProjections(limit: 1)
+        if let first = differences.first {
+            throw LedgerError.notALedger(path: path, reason: "its projections do not match its events (first: \(first)); run 'casa-release rebuild-projections' on it, then copy")
+        }
+        return chain
+    }
+
     /// Copies `source`'s whole history into this ledger, event by event with every field (and so
     /// every hash) as recorded, and makes the projections from them as appends do; then walks
     /// this ledger's chain. One transaction: a copy interrupted copies nothing.
@@ -23,11 +41,10 @@ extension Ledger {
     /// The destination must be empty, or already hold the source's events as its beginning (an
     /// earlier copy: then only what the source recorded since is added, and a second copy of the
     /// same source adds nothing). Any other history is `LedgerError.otherHistory`, untouched.
-    public func copyHistory(from source: Ledger) throws -> LedgerCopyReport {
-        let sourceChain = try source.verifyChain()
-        if let mismatch = sourceChain.firstMismatch {
-            throw LedgerError.notALedger(path: source.path, reason: "its hash chain is broken at event \(mismatch.sequence) (\(mismatch.reason)); a broken history is not copied")
-        }
+    /// `verified`: the source's `verifyCopySource()`, when the caller checked it already (before
+    /// it opened, and so perhaps created, this ledger).
+    public func copyHistory(from source: Ledger, verified: ChainReport? = nil) throws -> LedgerCopyReport {
+        let sourceChain = try verified ?? source.verifyCopySource()
         let copied = try immediateTransaction { destination -> Int in
             try source.read { origin -> Int in
                 let present = try destination.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
@@ -63,6 +80,15 @@ extension Ledger {
         let chain = try verifyChain()
         if let mismatch = chain.firstMismatch {
             throw LedgerError.notALedger(path: path, reason: "after the copy, its chain does not verify at event \(mismatch.sequence): \(mismatch.reason)")
+        }
+        // The copy holds the source's head, hash for hash: what was verified there is what is here.
+        let sourceHead = try source.read { db in try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") }
+        if let sourceHead {
+            let sequence: Int64 = sourceHead["sequence"], hash: String = sourceHead["hash"]
+            let copiedHash = try read { db in try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [sequence]) }
+            guard copiedHash == hash else {
+                throw LedgerError.notALedger(path: path, reason: "after the copy, its event \(sequence) is not the source's head (\(hash.prefix(12))…)")
+            }
         }
         let head = try read { db in try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") }
         return LedgerCopyReport(sourceEvents: sourceChain.checked, copied: copied, destinationEvents: chain.checked,

@@ -64,7 +64,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .serverError(let address, let state, let message): return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
         case .otherHistory(let path, let reason): return "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
         case .vanished(let path, let anchor):
-            return "no ledger at \(path), but its head anchor \(ChainAnchor.path(for: path)) says one was there with \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
+            return "the ledger \(path) is missing: its head anchor \(ChainAnchor.path(for: path)) says it held \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
         }
     }
 }

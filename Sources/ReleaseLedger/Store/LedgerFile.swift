@@ -10,6 +10,9 @@ enum LedgerFile {
         case absent
         /// An SQLite database file, to be checked for the ledger's tables.
         case database
+        /// What an interrupted creation by an earlier casa-release left (an empty file): it holds
+        /// nothing, and a writer may replace it, saying so.
+        case leftover(String)
     }
 
     /// The first 16 bytes of every SQLite 3 database.
@@ -37,9 +40,7 @@ enum LedgerFile {
         case S_IFDIR: throw LedgerError.cannotOpen(path: path, reason: "it is a directory")
         default: throw LedgerError.notALedger(path: path, reason: "it is not a regular file")
         }
-        if target.st_size == 0 {
-            throw LedgerError.notALedger(path: path, reason: "it is an empty file (casa-release creates a new ledger only where no file exists)")
-        }
+        if target.st_size == 0 { return .leftover("an empty file") }
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             throw LedgerError.cannotOpen(path: path, reason: String(cString: strerror(errno)))
@@ -51,6 +52,38 @@ enum LedgerFile {
             throw LedgerError.notALedger(path: path, reason: "it is not an SQLite database")
         }
         return .database
+    }
+
+    /// Whether nothing is at `path` (no file, no dangling link).
+    static func isAbsent(_ path: String) -> Bool {
+        var link = stat()
+        return lstat(path, &link) != 0 && errno == ENOENT
+    }
+
+    /// Whether `path` itself is a symbolic link.
+    static func isSymbolicLink(_ path: String) -> Bool {
+        var link = stat()
+        return lstat(path, &link) == 0 && link.st_mode & S_IFMT == S_IFLNK
+    }
+
+    /// Reads what is at `path`, changing nothing: nil for no file or a ledger (its tables
+    /// checked on a read-only connection), a description for a leftover of a cut creation;
+    /// anything else is `LedgerError.notALedger` (another application's database, not a database).
+    static func existingLedgerOrLeftover(_ path: String) throws -> String? {
+        switch try inspect(path) {
+        case .absent: return nil
+        case .leftover(let what): return what
+        case .database:
+            let probe = try SQLiteLedgerStore.connect(path: path, readOnly: true)
+            defer { probe.close() }
+            do {
+                try probe.readDatabase { db in try requireLedgerTables(db, path: path) }
+                return nil
+            } catch let error as LedgerError {
+                guard case .notALedger = error, let what = try leftover(inDatabaseAt: path) else { throw error }
+                return what
+            }
+        }
     }
 
     /// Checks, on a connection that has not written anything, that the database holds a ledger:
@@ -65,6 +98,29 @@ enum LedgerFile {
         let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
         guard applied.contains(first) else {
             throw LedgerError.notALedger(path: path, reason: "its migrations are not casa-release's")
+        }
+    }
+
+    /// What a database at `path` is, when it is what an interrupted creation left: only tables
+    /// of the ledger's own schema (or none), and no event. Nil for anything else, a ledger with
+    /// events or another application's database, which are never replaced.
+    static func leftover(inDatabaseAt path: String) throws -> String? {
+        let probe = try SQLiteLedgerStore.connect(path: path, readOnly: true)
+        defer { probe.close() }
+        return try probe.readDatabase { db -> String? in
+            let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            guard tables.isSubset(of: try ledgerTables()) else { return nil }
+            if tables.contains("events"), try Int.fetchOne(db, sql: "SELECT count(*) FROM events") != 0 { return nil }
+            return tables.isEmpty ? "an SQLite database with no tables" : "a ledger whose creation was cut short (\(tables.sorted().joined(separator: ", ")), no event)"
+        }
+    }
+
+    /// The tables of a new ledger: its migrations applied to a database in memory.
+    private static func ledgerTables() throws -> Set<String> {
+        let memory = try DatabaseQueue()
+        try Ledger.migrator.migrate(memory)
+        return try memory.read { db in
+            Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
         }
     }
 

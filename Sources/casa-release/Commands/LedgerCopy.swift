@@ -18,7 +18,9 @@ struct LedgerCopy: ParsableCommand {
         commandName: "copy",
         abstract: "Copy a ledger's whole history (every event, with its hash) into an empty ledger, then verify the copy's chain.",
         discussion: """
-        The source is read only; its chain must verify. The destination (a PostgreSQL URL, or a \
+        The source is read only, and checked first as verify checks it: its chain, its end \
+        against its head anchor, its projections; a source that fails is refused (exit 65) and \
+        nothing is created. The destination (a PostgreSQL URL, or a \
         file) is created if needed and must be empty, or hold this same history already: a copy \
         run again adds only what the source recorded since, and nothing when there is nothing \
         new. A destination with another history is refused (exit 73) and left untouched. The \
@@ -42,8 +44,10 @@ struct LedgerCopy: ParsableCommand {
             throw CommandFailure(.usage, "--from and --to name the same ledger (\(source)): a ledger is not copied into itself")
         }
         let reading = try GlobalOptions.openForReading(source)
+        // The source is checked before the destination is opened: a refused copy creates nothing.
+        let verified = try reading.verifyCopySource()
         let writing = try GlobalOptions.openForWriting(destination)
-        let report = try writing.copyHistory(from: reading)
+        let report = try writing.copyHistory(from: reading, verified: verified)
         let output = global.output
         if global.json {
             try output.emitJSON(report)

@@ -84,7 +84,10 @@ struct PublishDocker: ParsableCommand {
     static func registry(visibility: DockerVisibility, registry: String?, privateRegistry: String?) throws -> DockerRegistry {
         func parse(_ text: String, _ option: String) throws -> DockerRegistry {
             guard let parsed = DockerRegistry.parse(text) else {
-                throw CommandFailure(.usage, "\(option)=\(text) is not a registry: give https://HOST[:PORT], http://HOST[:PORT] or HOST[:PORT]")
+                let shown = URLRedaction.url(text)
+                let login = shown != text || text.contains("@")
+                    ? " (the login is not part of it: CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or docker login's ~/.docker/config.json)" : ""
+                throw CommandFailure(.usage, "\(option)=\(shown) is not a registry: give https://HOST[:PORT], http://HOST[:PORT] or HOST[:PORT]" + login)
             }
             return parsed
         }

@@ -15,9 +15,12 @@ struct Runs: ParsableCommand {
     func run() throws {
         let output = global.output
         let runs: [RunSummary]
+        let location = try global.resolvedLedger
         do {
-            runs = try global.openLedgerForReading().runs(limit: limit)
-        } catch LedgerError.missing {
+            runs = try GlobalOptions.openForReading(location).runs(limit: limit)
+        } catch LedgerError.missing where location.isFile {
+            // No file and no anchor: a machine that never recorded anything. A PostgreSQL
+            // database is named on purpose, so an empty one is more likely the wrong one: said.
             runs = []
         }
         if global.json { return try output.emitJSON(runs) }

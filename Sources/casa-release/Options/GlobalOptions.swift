@@ -78,6 +78,7 @@ struct GlobalOptions: ParsableArguments {
             }
             ledger = try Ledger.open(path: path, mustExist: mustExist)
         }
+        for note in ledger.notes { StandardStreams.error("casa-release: note: \(note)\n") }
         ledger.leaseExpiry = expiry
         return ledger
     }

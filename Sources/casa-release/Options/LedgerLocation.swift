@@ -16,6 +16,12 @@ enum LedgerLocation: Equatable, CustomStringConvertible {
         }
     }
 
+    /// Whether the ledger is a SQLite file.
+    var isFile: Bool {
+        if case .file = self { return true }
+        return false
+    }
+
     /// Opens the existing ledger here for a command that only reads.
     func openForReading() throws -> Ledger {
         switch self {

@@ -1,5 +1,6 @@
 import Executors
 import Foundation
+import ReleaseStateMachine
 
 /// A URL given on the command line (`target=`, `url=`, `iso_url=`), checked before anything is
 /// opened or recorded: a scheme casa-release speaks, a host for the network ones and none for

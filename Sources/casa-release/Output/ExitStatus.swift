@@ -47,8 +47,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             return CommandFailure(ExitStatus(error.kind), error.message)
         case let error as LedgerError:
             switch error {
-            case .cannotOpen, .moved, .vanished, .otherHistory: return CommandFailure(.cannotCreate, error.description)
-            case .notALedger, .missing, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
+            case .cannotOpen, .moved, .otherHistory: return CommandFailure(.cannotCreate, error.description)
+            case .notALedger, .missing, .vanished, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
             case .conflict, .unreachable: return CommandFailure(.temporaryFailure, error.description)
             case .refused: return CommandFailure(.unavailable, error.description)
             case .serverError: return CommandFailure(.internalError, error.description)

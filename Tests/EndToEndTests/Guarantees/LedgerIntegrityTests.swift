@@ -27,9 +27,30 @@ import ReleaseStateMachine
 
         // A new ledger is not quietly started where the anchor says one was.
         let again = try workspace.run(workspace.createArguments + ["force=yes"])
-        #expect(again.status == 73, "\(again.stderr)")
+        #expect(again.status == 65, "\(again.stderr)")
         #expect(again.stderr.contains("head anchor"), "\(again.stderr)")
         #expect(!workspace.hasLedger)
+    }
+
+    /// Readers too: a ledger deleted with its anchor left is a lost history, never "nothing
+    /// recorded". A SQLite file's own failure, so a SQLite ledger in both passes.
+    @Test func everyCommandThatFindsAnAnchorButNoLedgerSaysTheLedgerIsMissing() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let runID = try workspace.runIDs()[0]
+        let events = try workspace.ledger().events(of: runID).count
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
+        let anchor = workspace.ledgerPath + ".head"
+        for arguments in [["runs"], ["runs", "--json"], ["status"], ["status", runID], ["verify"], ["log", runID], ["provenance", workspace.output],
+                          ["audit", "image=\(workspace.output)"], ["resume", runID], ["rollback", runID], workspace.createArguments + ["force=yes"],
+                          ["ledger", "copy", "--from", workspace.ledgerPath, "--to", workspace.root + "/copy.sqlite"]] {
+            let result = try workspace.run(arguments)
+            #expect(result.status == 65, "\(arguments): \(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("is missing") && result.stderr.contains(anchor) && result.stderr.contains("held \(events) events"),
+                    "\(arguments): \(result.stderr)")
+            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+        }
+        #expect(!workspace.hasLedger && !FileManager.default.fileExists(atPath: workspace.root + "/copy.sqlite"))
     }
 
     // MARK: verify: the end of the log, and the projections
@@ -164,16 +185,46 @@ import ReleaseStateMachine
         }
     }
 
-    @Test func anEmptyFileIsNotALedger() throws {
-        let workspace = try Workspace()
+    /// An empty file where the ledger belongs is what an interrupted first command of an earlier
+    /// version left: it holds nothing; readers say so and leave it, the next writer replaces it
+    /// and says so once.
+    @Test func anEmptyFileIsNothingAndTheNextWriterReplacesIt() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
         let empty = workspace.root + "/empty.sqlite"
         #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
-        for arguments in [["runs"], workspace.createArguments] {
-            let result = try workspace.run(arguments + ["--ledger", empty])
-            #expect(result.status == 65, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.contains("empty file"), "\(result.stderr)")
-            #expect(try workspace.bytes(empty).isEmpty)
+        let runs = try workspace.run(["runs", "--ledger", empty])
+        #expect(runs.status == 0 && runs.stdout.contains("no runs recorded"), "\(runs.stdout)\(runs.stderr)")
+        let status = try workspace.run(["status", "--ledger", empty])
+        #expect(status.status == 65 && status.stderr.contains("no ledger at"), "\(status.stderr)")
+        #expect(try workspace.bytes(empty).isEmpty, "readers leave it")
+        let created = try workspace.run(workspace.createArguments + ["--ledger", empty])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stderr.contains("was an empty file") && created.stderr.contains("a new ledger took its place"), "\(created.stderr)")
+        let again = try workspace.run(["runs", "--ledger", empty])
+        #expect(again.status == 0 && again.stdout.contains("system-base-image") && !again.stderr.contains("took its place"), "\(again.stdout)\(again.stderr)")
+    }
+
+    /// The first command killed at every moment of the ledger's creation (a sweep of delays
+    /// over its first milliseconds): whatever it left, the next commands accept it. Before
+    /// creations were atomic, 7 kills of 40 left a 0-byte file that every command refused.
+    @Test func theFirstCommandKilledWhileItCreatesTheLedgerLeavesOneTheNextAccepts() throws {
+        let workspace = try Workspace(ledger: .sqliteFile)
+        var killedBeforeTheEnd = 0
+        for round in 0..<30 {
+            let ledger = workspace.root + "/sweep-\(round)/casa-release.sqlite"
+            let first = try workspace.start(workspace.createArguments + ["force=yes", "--ledger", ledger])
+            usleep(useconds_t(round * 400))
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            if first.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
+            let runs = try workspace.run(["runs", "--ledger", ledger])
+            #expect(runs.status == 0, "round \(round): \(runs.stderr)")
+            let next = try workspace.run(workspace.createArguments + ["force=yes", "--ledger", ledger])
+            #expect(next.status == 0, "round \(round): \(next.stderr)")
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: (ledger as NSString).deletingLastPathComponent).filter { $0.contains(".creating") }
+            #expect(hidden.isEmpty, "round \(round): \(hidden)")
         }
+        #expect(killedBeforeTheEnd > 0, "the sweep killed no command")
     }
 
     @Test func aLedgerPathThatIsALinkLoopIsAnError() throws {

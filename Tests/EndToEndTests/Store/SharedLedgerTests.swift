@@ -179,9 +179,10 @@ import ReleaseStateMachine
         #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: other) == "1", "left untouched")
         let empty = "empty" + UUID().uuidString.prefix(8).lowercased()
         try server.psql("CREATE DATABASE \(empty)")
-        // An empty database: nothing recorded, and a command that reads leaves it empty.
+        // An empty database: no ledger there (a database is named on purpose: an empty one is
+        // more likely the wrong one), and a command that reads leaves it empty.
         let nothing = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": server.url(database: empty)])
-        #expect(nothing.status == 0 && nothing.stdout.contains("no runs"), "\(nothing.stdout)\(nothing.stderr)")
+        #expect(nothing.status == 65 && nothing.stderr.contains("no ledger at"), "\(nothing.stdout)\(nothing.stderr)")
         #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: empty) == "0")
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let database = String(workspace.ledgerURL!.split(separator: "/").last!)
@@ -243,7 +244,33 @@ import ReleaseStateMachine
         let broken = try workspace.run(["ledger", "copy", "--from", workspace.ledgerPath, "--to", destination])
         #expect(broken.status == 65 && broken.stderr.contains("event 2") && broken.stderr.split(separator: "\n").count == 1, "\(broken.stderr)")
         let events = try workspace.run(["runs"], environment: ["CASA_RELEASE_LEDGER": destination])
-        #expect(events.status == 0 && events.stdout.contains("no runs"), "nothing copied: \(events.stdout)")
+        #expect(events.status == 65 && events.stderr.contains("no ledger at"), "nothing copied, nothing created: \(events.stdout)\(events.stderr)")
+    }
+
+    /// A copy never launders a history `verify` refuses: a log cut at its end (its anchor names
+    /// an event it lacks) or projections edited by hand are refused, exit 65, before the
+    /// destination is touched.
+    @Test func aCopyOfACutOrEditedLedgerIsRefusedBeforeTheDestinationIsTouched() throws {
+        let server = try TestLedger.server()
+        for damage in ["cut", "projection"] {
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+            #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            let last = try workspace.runIDs()[0]
+            if damage == "cut" {
+                #expect(try workspace.behindTheLedgersBack("DELETE FROM events WHERE stream_id = '\(last)'; DELETE FROM run_inputs WHERE run_id = '\(last)'; DELETE FROM run_outputs WHERE run_id = '\(last)'; DELETE FROM artifacts WHERE run_id = '\(last)'; DELETE FROM steps WHERE run_id = '\(last)'; DELETE FROM runs WHERE run_id = '\(last)'") == 0)
+            } else {
+                #expect(try workspace.behindTheLedgersBack("UPDATE publications SET build_number = 7") == 0)
+            }
+            #expect(try workspace.run(["verify"]).status == 65, "\(damage): verify refuses it")
+            let destination = try TestLedger.newDatabase()
+            let copy = try workspace.run(["ledger", "copy", "--from", workspace.ledgerPath, "--to", destination])
+            #expect(copy.status == 65, "\(damage): \(copy.stdout)\(copy.stderr)")
+            #expect(copy.stderr.contains(damage == "cut" ? "are missing" : "projections do not match"), "\(damage): \(copy.stderr)")
+            #expect(copy.stderr.split(separator: "\n").count == 1, "one line: \(copy.stderr)")
+            let database = String(destination.split(separator: "/").last!)
+            #expect(try server.psql("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database: database) == "0", "\(damage): nothing created")
+        }
     }
 
     @Test func aLeaseExpiryThatIsNoNumberOfSecondsIsAUsageError() throws {

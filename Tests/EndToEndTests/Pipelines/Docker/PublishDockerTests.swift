@@ -182,12 +182,18 @@ import ReleaseStateMachine
             (["visibility=private"], 64, "visibility=private images go only to private_registry=URL"),
             (["image_names=nothing-like-it:*"], 65, "no image built by create-docker matches image_names=nothing-like-it:*"),
             (["image_names=,"], 64, "image_names= needs at least one pattern"),
+            // A login typed into the URL: said without its password, and where logins go.
+            (["registry=http://casa:s3cret-pw@127.0.0.1:9"], 64, "registry=http://casa@127.0.0.1:9 is not a registry"),
+            (["registry=http://casa:s3cret-pw@[::1"], 64, "registry=http://casa@[::1 is not a registry"),
+            (["visibility=private", "private_registry=https://casa:s3cret-pw@registry.example.org:5000/"], 64,
+             "private_registry=https://casa@registry.example.org:5000/ is not a registry"),
         ] {
             let runs = try workspace.runCount()
             let result = try workspace.run(["publish-docker"] + arguments)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+            #expect(!(result.stdout + result.stderr).contains("s3cret"), "no password shown: \(result.stderr)")
             #expect(try workspace.runCount() == runs, "no run for \(arguments)")
         }
     }
