@@ -24,6 +24,14 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
     public var rootCertificate: String?
     /// Seconds to wait for the server (`connect_timeout`; libpq waits forever, a release tool should not).
     public var connectTimeout: Int
+    /// Server settings for every session, over casa-release's defaults
+    /// (`PostgresSessionSettings`): libpq's `options` (`-c lock_timeout=5s …`), from the URL's
+    /// `options=` or `PGOPTIONS`.
+    public var settings: [String: String] = [:]
+    /// How the sessions name themselves to the server (`application_name`, in
+    /// `pg_stat_activity`): the command line sets `casa-release pid N on HOST`, so that a writer
+    /// that waits for a lock can name the one holding it.
+    public var applicationName: String?
 
     /// `postgres://user@host:port/db` (no password): how the ledger is named in messages.
     public var description: String {
@@ -46,7 +54,7 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set<String> = ["sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name"]
+        let known: Set<String> = ["sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name", "options"]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
             throw PostgresAddressError("it has a parameter casa-release does not know: \(unknown)")
         }
@@ -74,6 +82,9 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         }
         var address = PostgresAddress(host: host, port: port, user: user, database: database, password: nil, tls: tls,
                                       rootCertificate: query["sslrootcert"] ?? environment["PGSSLROOTCERT"], connectTimeout: timeout)
+        if let options = query["options"] ?? environment["PGOPTIONS"], !options.isEmpty {
+            address.settings = try PostgresSessionSettings.parseOptions(options)
+        }
         address.password = try components.percentEncodedPassword.map { try decoded($0, "password") } ?? query["password"] ?? environment["PGPASSWORD"]
             ?? PasswordFile.password(for: address, environment: environment)
         if address.rootCertificate == nil, tls == .verifyCA || tls == .verifyFull {

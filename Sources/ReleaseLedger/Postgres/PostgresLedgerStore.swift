@@ -59,8 +59,29 @@ final class PostgresLedgerStore: LedgerStore {
     func write<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
         if isReadOnly { throw LedgerError.cannotOpen(path: location, reason: "opened read-only") }
         precondition(!inTransaction, "a ledger write inside another transaction")
-        return try transaction(begin: "BEGIN") {
-            guard try sql.row("SELECT sequence, hash FROM chain_head FOR UPDATE") != nil else {
+        do {
+            return try appendTransaction(body)
+        } catch is ChainLockNotGranted {
+            throw LedgerError.busy(address: location, reason: try chainHolder())
+        } catch LedgerError.unreachable(let address, let reason) where reason.contains("closed the connection") {
+            // The session ended inside the append: the server rolled it back, whatever it held.
+            throw LedgerError.unreachable(address: address, reason: "the server ended this process's session in the middle of an append, and nothing of it was recorded (a session whose transaction sits idle longer than idle_in_transaction_session_timeout is ended, as a stopped process's is; or the server restarted)")
+        }
+    }
+
+    /// Not granted the chain's lock within `lock_timeout`: told once the transaction is rolled
+    /// back, with the holder found then.
+    private struct ChainLockNotGranted: Error {}
+
+    private func appendTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
+        try transaction(begin: "BEGIN") {
+            let head: SQLRow?
+            do {
+                head = try sql.row("SELECT sequence, hash FROM chain_head FOR UPDATE")
+            } catch LedgerError.busy {
+                throw ChainLockNotGranted()
+            }
+            guard head != nil else {
                 throw LedgerError.notALedger(path: location, reason: "its chain_head row is missing")
             }
             let result = try body(sql)
@@ -73,6 +94,31 @@ final class PostgresLedgerStore: LedgerStore {
                 """)
             return result
         }
+    }
+
+    /// Who holds the chain's lock, as the server sees it: the oldest other writer's transaction
+    /// (every writer holds `chain_head` in ROW SHARE mode, granted, while it holds or waits for
+    /// the row), named by its `application_name` (`casa-release pid N on HOST`).
+    private func chainHolder() throws -> String {
+        let wait = (try? sql.value(String.self, "SELECT current_setting('lock_timeout')", [])) ?? "lock_timeout"
+        let holder = try sql.row("""
+            SELECT a.application_name AS name, a.usename AS role, a.pid AS pid, a.state AS state,
+                   to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
+            FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
+            WHERE l.locktype = 'relation' AND l.relation = 'chain_head'::regclass AND l.mode = 'RowShareLock'
+              AND l.granted AND l.pid <> pg_backend_pid()
+            ORDER BY a.xact_start NULLS LAST LIMIT 1
+            """)
+        var text = "another writer held the chain's lock for longer than lock_timeout (\(wait))"
+        guard let holder else { return text + ", and has let it go since" }
+        let name: String? = holder["name"], role: String? = holder["role"], pid: Int64? = holder["pid"]
+        let state: String? = holder["state"], since: String? = holder["since"]
+        text += ": " + (name.flatMap { $0.isEmpty ? nil : $0 } ?? "a session of \(role ?? "another role")")
+        text += " (server process \(pid.map(String.init) ?? "?")"
+        if let state { text += ", \(state)" }
+        if let since { text += ", in its transaction since \(since)" }
+        text += ")"
+        return text
     }
 
     private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {

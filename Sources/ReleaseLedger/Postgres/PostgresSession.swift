@@ -31,6 +31,7 @@ public final class PostgresSession {
             host: address.host, port: address.port, username: address.user, password: address.password,
             database: address.database, tls: try tls(address))
         configuration.options.connectTimeout = .seconds(Int64(address.connectTimeout))
+        configuration.options.additionalStartupParameters = PostgresSessionSettings.startupParameters(address)
         if address.tls == .verifyFull { configuration.options.tlsServerName = address.host }
         do {
             let connection = try PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
@@ -201,6 +202,14 @@ enum PostgresFailure {
                     return LedgerError.refused(address: place, reason: "\(message): create it (createdb) or name another")
                 case "42501":
                     return LedgerError.refused(address: place, reason: "permission denied: \(message)")
+                case _ where during == "connecting" && (state == "42704" || state == "22023"):
+                    return LedgerError.refused(address: place, reason: "a session setting was refused (\(message)); see options= in the URL, or PGOPTIONS")
+                case "55P03":
+                    return LedgerError.busy(address: place, reason: "a lock was not granted within lock_timeout (\(message))")
+                case "57014":
+                    return LedgerError.busy(address: place, reason: "a statement was cancelled (\(message): statement_timeout)")
+                case "25P03":
+                    return LedgerError.unreachable(address: place, reason: "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)")
                 case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300":
                     return LedgerError.unreachable(address: place, reason: "\(message) (SQLSTATE \(state))")
                 default:

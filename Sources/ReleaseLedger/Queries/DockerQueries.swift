@@ -5,9 +5,13 @@ extension Ledger {
     /// The latest completed build of each docker image reference, with the run that made it
     /// (`upToDateSince`): create-docker reports an image whose inputs are unchanged since as up to
     /// date instead of building it again.
-    public func latestDockerBuilds() throws -> [String: BuiltDockerImage] {
+    ///
+    /// `layout`: only the builds into that OCI layout (`<base dir>/casa-release-docker/oci`): on a
+    /// ledger shared by hosts, each host publishes what it built, not the other's latest build,
+    /// which is not in its layout.
+    public func latestDockerBuilds(layout: String? = nil) throws -> [String: BuiltDockerImage] {
         var latest: [String: BuiltDockerImage] = [:]
-        for (run, outcome) in try describeOutcomes(of: .dockerImages) {
+        for (run, outcome) in try describeOutcomes(of: .dockerImages, layout: layout) {
             guard case .docker(.described(let images)) = outcome else { continue }
             for var image in images {
                 if image.upToDateSince == nil { image.upToDateSince = run }
@@ -19,15 +23,19 @@ extension Ledger {
 
     /// What the describe step of every completed run of `pipeline` recorded, oldest run first:
     /// the images create-docker and create-singularity made, to find the latest of each.
-    func describeOutcomes(of pipeline: PipelineKind) throws -> [(run: String, outcome: StepOutcome)] {
+    func describeOutcomes(of pipeline: PipelineKind, layout: String? = nil) throws -> [(run: String, outcome: StepOutcome)] {
         try read { db in
             let rows = try db.rows("""
-                SELECT steps.run_id, steps.outcome FROM steps JOIN runs ON runs.run_id = steps.run_id
+                SELECT steps.run_id, steps.outcome, runs.parameters FROM steps JOIN runs ON runs.run_id = steps.run_id
                 WHERE runs.pipeline = ? AND runs.status = 'completed' AND steps.step = ? AND steps.outcome IS NOT NULL
                 ORDER BY runs.started_at, runs.run_id
                 """, [pipeline.rawValue, StepName.describe.rawValue])
             return rows.compactMap { row in
-                let run: String = row[0], text: String = row[1]
+                let run: String = row[0], text: String = row[1], parameters: String = row[2]
+                if let layout {
+                    let built = try? JSONDecoder().decode(RunParameters.self, from: Data(parameters.utf8)).dockerImages?.storage.layout
+                    guard built == layout else { return nil }
+                }
                 return (try? JSONDecoder().decode(StepOutcome.self, from: Data(text.utf8))).map { (run, $0) }
             }
         }

@@ -21,6 +21,10 @@ public final class Ledger {
     /// change once written, so a state whose version is still the stream's is still its state:
     /// an append then reads one index entry instead of decoding and folding the whole stream.
     private var foldedRuns: [String: RunState] = [:]
+    /// Run once inside the next write transaction, once the chain's lock is held (PostgreSQL's
+    /// `chain_head` row, SQLite's `BEGIN IMMEDIATE`): the seam of the failpoint that freezes a
+    /// process in the middle of an append, as a suspended laptop would.
+    public var insideNextWrite: (() -> Void)?
 
     private init(store: LedgerStore) {
         self.store = store
@@ -219,13 +223,20 @@ public final class Ledger {
     public var leaseExpiry: TimeInterval = Ledger.defaultLeaseExpiry
     public static let defaultLeaseExpiry: TimeInterval = 30
 
-    /// Starts the heartbeat of `holder`'s lease on `run`, where the ledger keeps heartbeats (a
-    /// PostgreSQL ledger, shared by hosts); nil for a SQLite ledger, where the pid tells.
+    /// Starts the heartbeat of `holder`'s lease on `run`: what tells the processes that cannot
+    /// judge it by its pid (other hosts, other pid namespaces) that it is alive.
     public func keepLeaseAlive(run: String, holder: LeaseHolder) throws -> LeaseHeartbeat? {
-        guard let postgres = store as? PostgresLedgerStore else { return nil }
+        let writer: HeartbeatWriter
+        if let postgres = store as? PostgresLedgerStore {
+            writer = PostgresHeartbeatWriter(address: postgres.session.address)
+        } else if let sqlite = store as? SQLiteLedgerStore, !sqlite.isReadOnly {
+            writer = SQLiteHeartbeatWriter(path: sqlite.path)
+        } else {
+            return nil
+        }
         let state = try state(of: run)
         guard state.lease == holder else { return nil }
-        return LeaseHeartbeat(address: postgres.session.address, run: run, epoch: state.leaseEpoch, interval: max(0.1, leaseExpiry / 6))
+        return LeaseHeartbeat(writer: writer, run: run, epoch: state.leaseEpoch, interval: max(0.1, leaseExpiry / 6))
     }
 
     /// Takes a run's lease for `holder`. Whether the current holder still runs is judged by
@@ -238,8 +249,10 @@ public final class Ledger {
             let state = try currentState(db, stream: run)
             let alive = try state.lease.map { current in
                 if current == holder { return true }
-                // A holder on another host is judged by its heartbeat where the ledger keeps one.
-                if current.host != holder.host, db.dialect == .postgres {
+                // A pid means a process only in its own boot and pid namespace: a holder on
+                // another host, or in another container of a host of the same name, is judged
+                // by its heartbeat.
+                if !current.sharesPIDSpace(with: holder) {
                     return try LeaseHeartbeats.isFresh(run: run, epoch: state.leaseEpoch, expiry: leaseExpiry, db: db)
                 }
                 return isAlive(current)
@@ -256,7 +269,13 @@ public final class Ledger {
 
     /// Runs `body` in a write transaction of the store, serialised with every other writer.
     func immediateTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
-        try store.write(body)
+        try store.write { db in
+            if let hook = insideNextWrite {
+                insideNextWrite = nil
+                hook()
+            }
+            return try body(db)
+        }
     }
 
     /// A read on one snapshot, with the store's errors told as ledger errors (a damaged file is

@@ -30,6 +30,10 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case vanished(path: String, anchor: ChainAnchor)
     /// A database server of the ledger does not answer, or went away: trying again may work.
     case unreachable(address: String, reason: String)
+    /// The ledger's server ended a wait or a statement at its bound (`lock_timeout`,
+    /// `statement_timeout`): another writer holds the chain, or the server is overloaded.
+    /// Nothing of the statement was recorded; trying again later may work.
+    case busy(address: String, reason: String)
     /// A database server answered and refused: the login, the database, TLS. Trying again as is
     /// will not work.
     case refused(address: String, reason: String)
@@ -61,6 +65,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
             return "the ledger \(path) was deleted or replaced while this run was going on: the history of this run is in danger, so nothing more is done or recorded; put the ledger back (with its -wal file) and resume"
         case .unreachable(let address, let reason): return "the ledger \(address) cannot be reached: \(reason)"
         case .refused(let address, let reason): return "the ledger \(address) refused: \(reason)"
+        case .busy(let address, let reason): return "the ledger \(address) is busy: \(reason); nothing more was recorded: run the same command again"
         case .serverError(let address, let state, let message): return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
         case .otherHistory(let path, let reason): return "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
         case .vanished(let path, let anchor):

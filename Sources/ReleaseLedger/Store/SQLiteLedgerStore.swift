@@ -101,6 +101,15 @@ final class SQLiteLedgerStore: LedgerStore {
         return result!
     }
 
+    /// A write that appends no event, so that there is no head to anchor: the lease heartbeat.
+    func updateOutsideTheChain<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
+        do {
+            return try queue.write { db in try body(SQLiteLedgerSQL(db)) }
+        } catch let error as DatabaseError {
+            throw Self.classify(error, path: path)
+        }
+    }
+
     func openReader() throws -> LedgerStore {
         try Self.connect(path: path, readOnly: true, connectionPath: connectionPath)
     }

@@ -56,12 +56,32 @@ public struct LeaseHolder: Codable, Equatable, Sendable, CustomStringConvertible
     /// The process's start time (Linux clock ticks since boot), so that a recycled pid is not
     /// mistaken for the holder.
     public var processStart: UInt64?
+    /// The kernel's boot id (`/proc/sys/kernel/random/boot_id`) and the inode of the holder's pid
+    /// namespace (`/proc/self/ns/pid`): a pid means this process only to a process of the same
+    /// boot and namespace. Two containers that share a host name see each other's pids as
+    /// dead, or as someone else. Nil in holders recorded before they were kept.
+    public var bootID: String?
+    public var pidNamespace: UInt64?
 
-    public init(pid: Int32, host: String, since: String, processStart: UInt64?) {
+    public init(pid: Int32, host: String, since: String, processStart: UInt64?, bootID: String? = nil, pidNamespace: UInt64? = nil) {
         self.pid = pid
         self.host = host
         self.since = since
         self.processStart = processStart
+        self.bootID = bootID
+        self.pidNamespace = pidNamespace
+    }
+
+    /// Whether a process described by `other` can judge this holder by its pid: the same host
+    /// name, and, where both were recorded, the same boot and pid namespace. Otherwise only a
+    /// heartbeat tells whether the holder lives.
+    public func sharesPIDSpace(with other: LeaseHolder) -> Bool {
+        guard host == other.host else { return false }
+        if let bootID, let theirs = other.bootID, bootID != theirs { return false }
+        if let pidNamespace, let theirs = other.pidNamespace, pidNamespace != theirs { return false }
+        // A holder recorded without them, judged by one that has them (or the other way round):
+        // an older casa-release, which judged by the pid; so does this one.
+        return true
     }
 
     public var description: String { "pid \(pid) on \(host) since \(since)" }

@@ -65,7 +65,7 @@ struct CreateDocker: ParsableCommand {
             dockerImages: DockerImagesParameters(
                 baseDirectory: baseDirectory, patterns: patterns, casaVersion: casaVersion, images: images, storage: storage,
                 noHostNetwork: noHostNetwork.value, force: force.value,
-                earlierBuilds: try ledger.latestDockerBuilds().filter { build in images.contains { $0.reference == build.key } }),
+                earlierBuilds: try ledger.latestDockerBuilds(layout: storage.layout).filter { build in images.contains { $0.reference == build.key } }),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("building \(images.map(\.reference).joined(separator: ", "))")
         try RunLauncher.start(.dockerImages, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,

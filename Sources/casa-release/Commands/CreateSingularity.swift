@@ -44,7 +44,7 @@ struct CreateSingularity: ParsableCommand {
         }
         let ledger = try global.openLedgerForWriting()
         let layout = DockerStorage(baseDirectory: baseDirectory).layout
-        let builds = try ledger.latestDockerBuilds().values.filter { build in
+        let builds = try ledger.latestDockerBuilds(layout: layout).values.filter { build in
             patterns.contains { DockerImagePlanner.matches($0, build.reference) }
         }.sorted { $0.reference < $1.reference }
         guard !builds.isEmpty else {

@@ -4,12 +4,12 @@ import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// `casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL]`
+/// `casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL] [force=yes]`
 struct PublishDocker: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish-docker",
         abstract: "Push images built by create-docker to an OCI registry by digest, then tag them: never visible half-pushed.",
-        usage: "casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL]",
+        usage: "casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL] [force=yes]",
         discussion: """
         The latest build of each image whose <name>:<tag> matches one of the comma-separated shell \
         patterns (default *) and whose definition has the given visibility (default public) is \
@@ -24,6 +24,12 @@ struct PublishDocker: ParsableCommand {
         (visibility=private) only to private_registry=. The login comes from \
         CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, else from docker login's \
         ~/.docker/config.json; it is never recorded. casa-release rollback RUN puts the tags back.
+
+        Before a run is recorded, the registry is asked whether it answers and takes the login: \
+        if not, the command stops (75 unreachable, 69 refused) with nothing recorded. An image \
+        the registry already serves under each of its tags and under the highest <tag>-<N> of \
+        each is up to date: it is not pushed again and gets no new number (force=yes publishes \
+        it again under the next N).
         """
     )
 
@@ -42,6 +48,9 @@ struct PublishDocker: ParsableCommand {
     @Option(name: .customLong("private-registry"), help: "The registry private images go to (required with visibility=private).")
     var privateRegistry: String?
 
+    @Option(help: "Publish again, under a new number, an image the registry already serves as published.")
+    var force: StrictBool = StrictBool(false)
+
     func run() throws {
         let output = global.output
         let baseDirectory = global.resolvedBaseDirectory
@@ -52,7 +61,7 @@ struct PublishDocker: ParsableCommand {
         let destination = try Self.registry(visibility: visibility, registry: registry, privateRegistry: privateRegistry)
         let ledger = try global.openLedgerForWriting()
         let layout = DockerStorage(baseDirectory: baseDirectory).layout
-        let builds = try ledger.latestDockerBuilds()
+        let builds = try ledger.latestDockerBuilds(layout: layout)
         let chosen = builds.values.filter { build in
             build.visibility == visibility && patterns.contains { DockerImagePlanner.matches($0, build.reference) }
         }.sorted { $0.reference < $1.reference }
@@ -68,16 +77,51 @@ struct PublishDocker: ParsableCommand {
                 throw CommandFailure(.badInput, "the tag \(tag) of \(image.fullReference) leaves no room for its numbered tag \(tag)-<N> (at most 128 characters)")
             }
         }
+        let published = try Self.preflight(destination, images: chosen.map(DockerImageToPush.init(image:)), transfers: transfers)
+        let upToDate = force.value ? [] : chosen.filter { published[$0.reference] != nil }
+        for image in upToDate {
+            output.note("\(image.fullReference) is up to date: \(destination.host) serves it as \(published[image.reference]!.map { image.repository + ":" + $0 }.joined(separator: ", ")) (force=yes publishes it again)")
+        }
+        let toPublish = chosen.filter { image in !upToDate.contains { $0.reference == image.reference } }
+        if toPublish.isEmpty {
+            if global.json {
+                try output.emitJSON(upToDate.map { image in
+                    UpToDateImage(image: image.fullReference, publishedAs: published[image.reference]!.map { destination.reference(image.repository, $0) })
+                })
+            } else {
+                output.result("nothing to publish: \(upToDate.count == 1 ? "the image is" : "every image is") up to date on \(destination.host)")
+            }
+            return
+        }
         let parameters = RunParameters(
             dockerPublication: DockerPublicationParameters(
                 registry: destination, visibility: visibility, patterns: patterns, layout: layout,
-                images: chosen.map(DockerImageToPush.init(image:)),
+                images: toPublish.map(DockerImageToPush.init(image:)),
                 ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
                 uploadsDirectory: baseDirectory + "/casa-release-docker/uploads"),
             commandLine: Redaction.commandLine(CommandLine.arguments))
-        output.note("publishing \(chosen.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
+        output.note("publishing \(toPublish.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
         try RunLauncher.start(.dockerPublication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
                               transfers: transfers, logRoot: RunLogs.root(baseDirectory))
+    }
+
+    /// What `--json` says of an image the registry already serves as published.
+    struct UpToDateImage: Encodable {
+        var image: String
+        var upToDate = true
+        var publishedAs: [String]
+    }
+
+    /// The registry's answer before anything is recorded: the images it already serves as
+    /// published; a registry that does not answer, or refuses the login, ends the command here.
+    static func preflight(_ registry: DockerRegistry, images: [DockerImageToPush], transfers: TransferOptions) throws -> [String: [String]] {
+        do {
+            return try DockerRegistryPreflight.check(registry, images: images, transfers: transfers.settings())
+        } catch let error as ExecutorError where error.kind == .temporary {
+            throw CommandFailure(.temporaryFailure, "the registry cannot be reached now (\(error.message)); nothing was recorded: run the same command again once it answers")
+        } catch let error as ExecutorError {
+            throw CommandFailure(ExitStatus(error.kind), "\(error.message); nothing was recorded")
+        }
     }
 
     /// Where the chosen images go: private ones never to a registry given for public ones.

@@ -1,15 +1,28 @@
 import Executors
 import Foundation
+import ReleaseLedger
 import ReleaseStateMachine
 
-/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause|fail|reserved>`
+/// Crash tests' failpoints: `CASA_RELEASE_FAILPOINT=<step>:<before|after|pause|fail|reserved|frozen>`
 /// (several separated by commas) makes the process SIGKILL itself just before or just after that
 /// step's effect, stop itself (SIGSTOP) just before it (to hold the run's lease for a test), make
 /// the effect fail as a tool or server would (to test rollback), or, for the claim of a build
 /// number, SIGKILL itself inside the effect: once the ledger has recorded the number's
-/// reservation, before the target is asked for it.
+/// reservation, before the target is asked for it. `frozen` stops the process (SIGSTOP) inside
+/// the append that records the step's start, with the chain's lock held: a holder frozen in the
+/// middle of a transaction.
 enum Failpoint {
-    enum Moment: String { case before, after, pause, reserved }
+    enum Moment: String { case before, after, pause, reserved, frozen }
+
+    /// Arms `<step>:frozen` on `ledger`: its next write stops the process inside the transaction.
+    static func arm(_ step: StepName, on ledger: Ledger) {
+        guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
+              setting.split(separator: ",").contains(Substring("\(step.rawValue):\(Moment.frozen.rawValue)")) else { return }
+        ledger.insideNextWrite = {
+            StandardStreams.error("casa-release: failpoint \(step.rawValue):frozen: stopping inside an append (pid \(getpid()))\n")
+            raise(SIGSTOP)
+        }
+    }
 
     /// Whether `<step>:fail` is set: the step's effect is replaced by a failure.
     static func failure(for step: StepName) -> ExecutorError? {

@@ -66,7 +66,8 @@ struct RunDriver {
     /// Runs `work` while this process holds the run's lease, released whatever happens.
     func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
         try acquire(holder)
-        // On a ledger shared by hosts, the holder's heartbeat tells the others it is alive.
+        // The holder's heartbeat tells the processes that cannot check its pid (other hosts, other
+        // pid namespaces) that it is alive.
         // Without one (the ledger unreadable just now), the run goes on; the fence still guards it.
         var heartbeat: LeaseHeartbeat?
         do {
@@ -98,7 +99,9 @@ struct RunDriver {
             let acquired = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
             held = acquired.state
             if let previous = acquired.takenOverFrom {
-                output.note("took over run \(runID) from \(previous), which is no longer running")
+                let why = previous.sharesPIDSpace(with: holder) ? "which is no longer running"
+                    : "whose heartbeat is older than \(Int(ledger.leaseExpiry)) s (it runs where its pid cannot be checked from here)"
+                output.note("took over run \(runID) from \(previous), \(why)")
             }
         } catch DomainError.leaseHeld(let current) {
             throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
@@ -168,6 +171,7 @@ struct RunDriver {
                 output.progress(found == nil ? "step \(step) was interrupted before its effect: running it again" : "step \(step) was interrupted after its effect: found it, not redone")
             case .start(let step, let intent):
                 let logPath = intent.runsProcesses ? StepLog.path(state, step) : nil
+                Failpoint.arm(step, on: ledger)
                 try record(.startStep(step, intent: intent, logPath: logPath))
                 output.progress("\(step)..." + (logPath.map { " (log: \($0))" } ?? ""))
                 Failpoint.hit(step, .before)

@@ -41,7 +41,9 @@ enum LedgerLocation: Equatable, CustomStringConvertible {
             return .file(path)
         case "postgres", "postgresql":
             do {
-                return .postgres(try PostgresAddress.parse(text))
+                var address = try PostgresAddress.parse(text)
+                address.applicationName = ProcessIdentity.sessionName
+                return .postgres(address)
             } catch let error as PostgresAddressError {
                 throw CommandFailure(.usage, "--ledger \(shown): \(error.reason)")
             }

@@ -49,7 +49,7 @@ struct CommandFailure: Error, CustomStringConvertible {
             switch error {
             case .cannotOpen, .moved, .otherHistory: return CommandFailure(.cannotCreate, error.description)
             case .notALedger, .missing, .vanished, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
-            case .conflict, .unreachable: return CommandFailure(.temporaryFailure, error.description)
+            case .conflict, .unreachable, .busy: return CommandFailure(.temporaryFailure, error.description)
             case .refused: return CommandFailure(.unavailable, error.description)
             case .serverError: return CommandFailure(.internalError, error.description)
             case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage: return CommandFailure(.usage, error.description)

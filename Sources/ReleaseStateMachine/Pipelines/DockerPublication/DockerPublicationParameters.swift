@@ -60,6 +60,7 @@ public struct DockerRegistry: Codable, Equatable, Sendable {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
               components.path.isEmpty, components.query == nil, components.user == nil else { return nil }
+        if let port = components.port, !(1...65_535).contains(port) { return nil }
         let hostPort = host + (components.port.map { ":\($0)" } ?? "")
         return DockerRegistry(url: scheme + "://" + hostPort, host: hostPort)
     }
