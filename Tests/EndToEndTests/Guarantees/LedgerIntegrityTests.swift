@@ -204,16 +204,21 @@ import ReleaseStateMachine
         #expect(again.status == 0 && again.stdout.contains("system-base-image") && !again.stderr.contains("took its place"), "\(again.stdout)\(again.stderr)")
     }
 
-    /// The first command killed at every moment of the ledger's creation (a sweep of delays
-    /// over its first milliseconds): whatever it left, the next commands accept it. Before
-    /// creations were atomic, 7 kills of 40 left a 0-byte file that every command refused.
+    /// The first command killed the moment anything of the ledger appears in its directory (its
+    /// file, or the hidden file it is built in), and at every millisecond of a sweep around it:
+    /// whatever it left, the next commands accept it. Before creations were atomic, such a kill
+    /// left a 0-byte file (or one with GRDB's table only) that every command refused.
     @Test func theFirstCommandKilledWhileItCreatesTheLedgerLeavesOneTheNextAccepts() throws {
         let workspace = try Workspace(ledger: .sqliteFile)
         var killedBeforeTheEnd = 0
-        for round in 0..<30 {
-            let ledger = workspace.root + "/sweep-\(round)/casa-release.sqlite"
+        for round in 0..<24 {
+            let directory = workspace.root + "/sweep-\(round)"
+            let ledger = directory + "/casa-release.sqlite"
             let first = try workspace.start(workspace.createArguments + ["force=yes", "--ledger", ledger])
-            usleep(useconds_t(round * 400))
+            // Even rounds: on first sight of anything named after the ledger; odd rounds: up to
+            // 3 ms later, in steps of 0.25 ms.
+            while first.isRunning, ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty {}
+            if !round.isMultiple(of: 2) { usleep(useconds_t(round / 2 * 250)) }
             kill(first.processIdentifier, SIGKILL)
             first.waitUntilExit()
             if first.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
@@ -221,7 +226,7 @@ import ReleaseStateMachine
             #expect(runs.status == 0, "round \(round): \(runs.stderr)")
             let next = try workspace.run(workspace.createArguments + ["force=yes", "--ledger", ledger])
             #expect(next.status == 0, "round \(round): \(next.stderr)")
-            let hidden = try FileManager.default.contentsOfDirectory(atPath: (ledger as NSString).deletingLastPathComponent).filter { $0.contains(".creating") }
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".creating") }
             #expect(hidden.isEmpty, "round \(round): \(hidden)")
         }
         #expect(killedBeforeTheEnd > 0, "the sweep killed no command")
