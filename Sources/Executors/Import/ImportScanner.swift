@@ -47,7 +47,8 @@ public enum ImportScanner {
     /// casa-distro's `publish_base_image` writes `build_number` into the local sidecar before it
     /// uploads, and makes the links `<name>-<N>.<ext>[.json] → <name>.<ext>[.json]` only after the
     /// upload succeeded (reference §1.2, §3.4): a link is the proof of a publication, a
-    /// `build_number` alone is not.
+    /// `build_number` alone is not; and since every link points at the current file, only the link
+    /// of the sidecar's `build_number` proves that this image was published under that N.
     public static func scan(_ directory: String, places: PublicationPlaces) throws -> Scan {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
@@ -83,6 +84,14 @@ public enum ImportScanner {
             let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
             guard let number = names.buildNumber(ofSidecar: link) else {
                 scan.skipped.append(Finding(path: linkPath, reason: "a link to \(image.sidecarPath), recorded there"))
+                continue
+            }
+            // casa-distro points every `-N` link at the one current file, so after a rebuild the
+            // links of earlier builds name the newest image. Only the link whose N is the
+            // sidecar's build_number is evidence; the others say nothing of what N was.
+            let declared = image.sidecar.buildNumber.map(Int.init)
+            guard number == declared else {
+                scan.skipped.append(Finding(path: linkPath, reason: "casa-distro points every -N link at the current image, whose sidecar says build_number \(declared.map(String.init) ?? "nothing"): this link does not tell which image was published as N=\(number); import a copy of the published directory (mirror_of=URL) or the server's listing to record it"))
                 continue
             }
             var updated = image

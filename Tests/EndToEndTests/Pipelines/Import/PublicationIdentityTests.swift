@@ -41,19 +41,23 @@ import ReleaseStateMachine
         let imported = try workspace.run(["import", directory])
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.stdout.contains("recorded 2 images from \(directory)"), "the links are no images of their own: \(imported.stdout)")
-        #expect(imported.stdout.contains("published as \(casaDistroServer)casa-run-5.4-1.sif (build 1)"))
         #expect(imported.stdout.contains("published as \(casaDistroServer)casa-run-5.4-2.sif (build 2)"))
+        // Every link points at the current file: only the sidecar's build_number is evidence.
+        #expect(!imported.stdout.contains("casa-run-5.4-1.sif (build 1)"), "\(imported.stdout)")
+        #expect(imported.stderr.contains("skipped \(directory)/casa-run-5.4-1.sif.json: casa-distro points every -N link at the current image, whose sidecar says build_number 2: this link does not tell which image was published as N=1"),
+                "\(imported.stderr)")
         #expect(imported.stderr.contains("note: \(directory)/brainvisa-5.4.0.sif: its sidecar says build_number 3 but there is no brainvisa-5.4.0-3.sif link"),
                 "\(imported.stderr)")
 
-        for name in ["casa-run-5.4-1.sif", "casa-run-5.4-2.sif", casaDistroServer + "casa-run-5.4-2.sif"] {
+        for name in ["casa-run-5.4-2.sif", casaDistroServer + "casa-run-5.4-2.sif"] {
             let provenance = try workspace.run(["provenance", name])
             #expect(provenance.status == 0, "\(name): \(provenance.stderr)")
-            #expect(provenance.stdout.contains("\(casaDistroServer)casa-run-5.4-1.sif  N=1  published before casa-release (casa-distro's link \(directory)/casa-run-5.4-1.sif.json)"),
+            #expect(provenance.stdout.contains("\(casaDistroServer)casa-run-5.4-2.sif  N=2  published before casa-release (casa-distro's link \(directory)/casa-run-5.4-2.sif.json)"),
                     "\(provenance.stdout)")
-            #expect(provenance.stdout.contains("\(casaDistroServer)casa-run-5.4-2.sif  N=2  published before casa-release"))
+            #expect(!provenance.stdout.contains("N=1"), "\(provenance.stdout)")
             #expect(provenance.stdout.contains("(\(directory)/casa-run-5.4.sif)"), "the image is the file the links point at")
         }
+        #expect(try workspace.run(["provenance", "casa-run-5.4-1.sif"]).status == 64, "no image is credited with N=1")
         let user = try workspace.run(["provenance", "brainvisa-5.4.0.sif"])
         #expect(user.status == 0 && user.stdout.hasPrefix("not published"), "a build_number alone is no publication: \(user.stdout)")
         #expect(try workspace.run(["provenance", "brainvisa-5.4.0-3.sif"]).status == 64)
@@ -63,17 +67,37 @@ import ReleaseStateMachine
         let again = try workspace.run(["import", directory])
         #expect(again.status == 0 && again.stdout.contains("nothing new to record"), "\(again.stdout)")
         #expect(try workspace.ledger().eventCount() == events)
-        let rollback = try workspace.run(["rollback", "casa-run-5.4-1.sif", "--yes"])
-        #expect(rollback.status == 64 && rollback.stderr.contains("casa-run-5.4-1.sif was published before casa-release (import run "), "\(rollback.stderr)")
+        let rollback = try workspace.run(["rollback", "casa-run-5.4-2.sif", "--yes"])
+        #expect(rollback.status == 64 && rollback.stderr.contains("casa-run-5.4-2.sif was published before casa-release (import run "), "\(rollback.stderr)")
         let verify = try workspace.run(["verify", "--artifacts"])
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+    }
+
+    /// casa-distro's base directory after a rebuild (every link at the newest image) and a copy
+    /// of its published directory: each N names exactly one image, the one published under it.
+    @Test func aDirectoryAndItsMirrorNameOneImageForEveryNumber() throws {
+        let workspace = try Workspace()
+        let directory = try casaDistroBaseDirectory(workspace)
+        let mirror = workspace.root + "/mirror-copy"
+        let older = "0a1b2c3d-0000-4000-8000-000000000001"
+        try image(workspace, mirror + "/casa-run-5.4-1.sif", bytes: "the first build", name: "casa-run-5.4", imageID: older, buildNumber: 1)
+        try image(workspace, mirror + "/casa-run-5.4-2.sif", bytes: "run image bytes", name: "casa-run-5.4", imageID: runID, buildNumber: 2)
+        #expect(try workspace.run(["import", directory]).status == 0)
+        let copied = try workspace.run(["import", mirror, "mirror_of=\(casaDistroServer)"])
+        #expect(copied.status == 0, "\(copied.stderr)")
+        for (number, imageID) in [(1, older), (2, runID)] {
+            let provenance = try workspace.run(["provenance", "casa-run-5.4-\(number).sif", "--json"])
+            #expect(provenance.status == 0, "N=\(number): \(provenance.stderr)")
+            #expect(provenance.stdout.contains(imageID), "N=\(number) is \(imageID): \(provenance.stdout)")
+            #expect(!provenance.stdout.contains(number == 1 ? runID : older), "N=\(number) names one image: \(provenance.stdout)")
+        }
     }
 
     @Test func targetNamesWhereTheLinksSayTheImagesWent() throws {
         let workspace = try Workspace()
         let directory = try casaDistroBaseDirectory(workspace)
         let fromEnvironment = try workspace.run(["import", directory], environment: ["BRAINVISA_PUBLISH_SERVER": "mirror.example.org"])
-        #expect(fromEnvironment.stdout.contains("published as sftp://brainvisa@mirror.example.org/var/www/html/brainvisa.info_download/casa-run-5.4-1.sif"),
+        #expect(fromEnvironment.stdout.contains("published as sftp://brainvisa@mirror.example.org/var/www/html/brainvisa.info_download/casa-run-5.4-2.sif"),
                 "\(fromEnvironment.stdout)")
         // Another target is another publication: recorded, and the image is not recorded twice as two.
         let given = try workspace.run(["import", directory, "target=sftp://casa@other.example.org/srv/images"])
