@@ -14,6 +14,10 @@ import ReleaseStateMachine
 enum Failpoint {
     enum Moment: String { case before, after, pause, reserved, frozen }
 
+    /// Not a step: `lease:pause` stops the process just before it takes the run's lease (to
+    /// let another process finish the run first), `lease:before` kills it there.
+    static let lease = StepName("lease")
+
     /// Arms `<step>:frozen` on `ledger`: its next write stops the process inside the transaction.
     static func arm(_ step: StepName, on ledger: Ledger) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],

@@ -95,6 +95,7 @@ struct RunDriver {
 
     private func acquire(_ holder: LeaseHolder) throws {
         let held: RunState
+        Failpoint.hit(Failpoint.lease, .before)
         do {
             let acquired = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
             held = acquired.state

@@ -49,7 +49,14 @@ enum RunLauncher {
                            asksOperator: Bool = false) throws -> RunDriver.Ending {
         var driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
         driver.asksOperator = asksOperator
-        return try driver.drive()
+        do {
+            return try driver.drive()
+        } catch DomainError.runAlreadyCompleted {
+            // Another process finished the run between this one's look and its lease: the run
+            // is done, which is what was asked for.
+            output.note("run \(runID) was completed by another process meanwhile: nothing to do")
+            return .completed
+        }
     }
 
     /// The exit a run's ending calls for.

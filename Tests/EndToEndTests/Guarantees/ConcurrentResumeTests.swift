@@ -51,6 +51,28 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
+    /// A resume that finds the run unfinished, then finds it completed by another process by the
+    /// time it takes the lease (held just before it, at the failpoint `lease:pause`): the run is
+    /// done, exit 0, nothing appended; the race once ended 65 "the run is already completed".
+    @Test func aResumeThatFindsTheRunCompletedMeanwhileIsDone() throws {
+        let workspace = try Workspace(baseBytes: 64 << 10)
+        let killed = try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:before"])
+        #expect(killed.killed, "\(killed.stderr)")
+        let runID = try workspace.ledger().runs(limit: 1)[0].runID
+        let late = try workspace.start(["resume", runID], environment: ["CASA_RELEASE_FAILPOINT": "lease:pause"])
+        defer { if late.isRunning { kill(late.processIdentifier, SIGKILL); kill(late.processIdentifier, SIGCONT) } }
+        #expect(Self.waitUntilSettled([late]) && LeaseTests.isStopped(late.processIdentifier))
+        let first = try workspace.run(["resume", runID])
+        #expect(first.status == 0, "\(first.stderr)")
+        let events = try workspace.ledger().events(of: runID).count
+        kill(late.processIdentifier, SIGCONT)
+        late.waitUntilExit()
+        let lateError = String(decoding: (late.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(late.terminationStatus == 0, "\(lateError)")
+        #expect(lateError.contains("was completed by another process meanwhile"), "\(lateError)")
+        #expect(try workspace.ledger().events(of: runID).count == events, "nothing appended")
+    }
+
     /// Waits until no process is still running without being stopped (bounded: a minute).
     static func waitUntilSettled(_ processes: [Process]) -> Bool {
         let deadline = Date().addingTimeInterval(60)
