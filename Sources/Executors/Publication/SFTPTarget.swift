@@ -11,8 +11,12 @@ public final class SFTPTarget: PublicationTarget {
     private let transfers: TransferSettings
 
     public init(url: URL, transfers: TransferSettings) throws {
-        remote = RemoteDirectory(url.absoluteString)
+        // A host alias of ~/.ssh/config, as ssh and rsync (casa-distro's tools) read it.
+        let (resolved, identityFile) = SSHConfig.resolve(url.absoluteString, home: transfers.home)
+        remote = RemoteDirectory(resolved)
         directory = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
+        var transfers = transfers
+        if transfers.sshKey == nil, let identityFile, LocalFiles.exists(identityFile) { transfers.sshKey = identityFile }
         self.transfers = transfers
         session = try CurlSession(settings: transfers, ssh: try SSHCredentials.resolve(transfers))
     }

@@ -50,6 +50,38 @@ import ReleaseStateMachine
     /// Two ssh servers on one address, each accepted once with accept_new_host_key=yes: each key
     /// is written as OpenSSH writes it (`[127.0.0.1]:PORT`), so the second is not taken for a man
     /// in the middle of the first, and ssh-keygen finds both.
+    /// A target named by a host alias of ~/.ssh/config, as casa-distro's ssh and rsync named it:
+    /// its HostName, Port, User and IdentityFile are used (the key under a name ssh would not
+    /// try by itself).
+    @Test func anSSHHostAliasIsReadFromTheSSHConfig() throws {
+        let workspace = try Workspace()
+        let server = try PublicationServer(.sftp, in: workspace)
+        let sftp = try #require(server.sftp)
+        for suffix in ["", ".pub"] {
+            try FileManager.default.moveItem(atPath: sftp.home + "/.ssh/id_ed25519" + suffix, toPath: sftp.home + "/.ssh/release_key" + suffix)
+        }
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let target = "target=sftp://brainvisa-release\(server.directory)/"
+        let unknown = try workspace.run(["publish-base-image", "type=system", target], environment: server.environment)
+        #expect(unknown.status != 0, "no alias yet: \(unknown.stderr)")
+        try """
+            # the release server
+            Host other
+                HostName 192.0.2.1
+            Host brainvisa-release release-*
+                HostName 127.0.0.1
+                Port \(sftp.port)
+                User root
+                IdentityFile ~/.ssh/release_key
+            Host *
+                User nobody-else
+            """.write(toFile: sftp.home + "/.ssh/config", atomically: true, encoding: .utf8)
+        let published = try workspace.run(["publish-base-image", "type=system", target], environment: server.environment)
+        #expect(published.status == 0, "\(published.stderr)")
+        #expect(try server.files() == [Self.image, Self.image + ".json"])
+        #expect(try workspace.latestRun().parameters?.publication?.target == "sftp://brainvisa-release\(server.directory)/", "the target as named")
+    }
+
     @Test func newHostKeysAreWrittenWithTheirPort() throws {
         let workspace = try Workspace()
         let first = try PublicationServer(.sftp, in: workspace, knownToClient: false)
