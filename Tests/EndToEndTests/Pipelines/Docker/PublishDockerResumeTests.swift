@@ -85,6 +85,26 @@ import ReleaseStateMachine
         try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
     }
 
+    /// The registry killed while a chunk is on its way, and still down: the chunk is retried,
+    /// then the command stops with 75 (a temporary failure, one line), and the run resumes once
+    /// the registry is back.
+    @Test func aRegistryKilledInTheMiddleOfABlobIsRetriedThen75AndTheRunResumes() throws {
+        let workspace = try Self.bigWorkspace()
+        let registry = try RegistryServer(directory: workspace.root + "/registry")
+        let (process, fifo) = try Self.startPausedPush(workspace, registry, environment: ["CASA_RELEASE_RETRY_DELAY": "0.05", "CASA_RELEASE_TRANSFER_ATTEMPTS": "3"])
+        registry.stop()
+        try "go".write(toFile: fifo, atomically: false, encoding: .utf8)
+        process.waitUntilExit()
+        let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 75, "\(stderr)")
+        #expect(stderr.contains("failed 3 times"), "retried: \(stderr)")
+        try registry.restart(newSecret: false)
+        let resumed = try workspace.run(["resume", try #require(try workspace.lastRun().runID)],
+                                        environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
+    }
+
     /// Another pusher moves a tag after check-registry recorded it: the tag step sees it, says
     /// so, and does not overwrite it; rollback takes back the numbered tags this run made.
     @Test func aTagMovedByAnotherPusherIsNotOverwritten() throws {
