@@ -51,14 +51,7 @@ public enum DockerPublicationRetraction {
                 continue
             }
             let deleted: String? = try TransferRetry.run("deleting \(key)", settings: transfers) { _ in
-                var request = CurlRequest(url: client.url("\(repository)/manifests/\(digest)"))
-                request.method = "DELETE"
-                let response = try client.send(request, repository: repository)
-                switch response.status {
-                case 202, 200, 404: return nil
-                case 405: return "the registry does not allow deleting manifests (\(RegistryErrors.summary(response.body))); remove it there by hand"
-                default: throw client.failure(response, "deleting \(key)")
-                }
+                try client.deleteManifest(repository, digest)
             }
             for move in moves {
                 if let deleted { result.left[move.reference] = deleted } else { result.removed.append(move.reference) }

@@ -26,7 +26,7 @@ public enum DockerPublicationSteps {
                 var tags: [String: String] = [:], numbers: [String: Int] = [:]
                 for tag in repository.tags {
                     if existing.contains(tag), let digest = try client.manifestDigest(repository.repository, tag) { tags[tag] = digest }
-                    if let highest = DockerNumberedTags.highest(of: tag, in: existing) { numbers[tag] = highest }
+                    if let highest = DockerNumberedTags.highestTaken(of: tag, in: existing) { numbers[tag] = highest }
                 }
                 return DockerRepositoryState(repository: repository.repository, tags: tags, highestNumbers: numbers)
             }
@@ -98,6 +98,8 @@ public enum DockerPublicationSteps {
         var moved: [MovedDockerTag] = []
         // Each image's manifest, read and hashed once for all its tags.
         var manifests: [String: (data: Data, mediaType: String)] = [:]
+        // What tells this attempt's claims from every other publisher's.
+        let token = String(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12))
         for move in intent.moves {
             let manifest: (data: Data, mediaType: String)
             if let known = manifests[move.digest] {
@@ -107,19 +109,38 @@ public enum DockerPublicationSteps {
                 manifest = (data, try OCILayout.mediaType(of: data))
                 manifests[move.digest] = manifest
             }
-            let alreadyThere: Bool = try TransferRetry.run("tagging \(move.reference)", settings: transfers) { _ in
-                let current = try client.manifestDigest(move.repository, move.tag)
-                if current == move.digest { return true }
-                guard current == move.previous else {
-                    throw raceLost(move, current: current, moved: moved, registry: intent.registry)
+            // A numbered tag not there yet is claimed first (`NumberedTagClaim`): publishers on
+            // other ledgers may have chosen the same number.
+            var claim: NumberedTagClaim?
+            if move.numbered, try TransferRetry.run("reading \(move.reference)", settings: transfers, { _ in
+                try client.manifestDigest(move.repository, move.tag) != move.digest
+            }) {
+                claim = try TransferRetry.run("claiming \(move.reference)", settings: transfers) { _ in
+                    try NumberedTagClaim.claim(move, manifest: manifest.data, mediaType: manifest.mediaType, token: token, client: client)
                 }
-                try client.putManifest(move.repository, move.tag, data: manifest.data, mediaType: manifest.mediaType)
-                let after = try client.manifestDigest(move.repository, move.tag)
-                guard after == move.digest else {
-                    throw ExecutorError(.stepFailed, "\(intent.registry.reference(move.repository, move.tag)) was moved to \(after ?? "nothing") by another push right after this one put it: the other push won; nothing else is moved (casa-release rollback puts back the tags this run moved)")
-                }
-                return false
             }
+            let alreadyThere: Bool
+            do {
+                alreadyThere = try TransferRetry.run("tagging \(move.reference)", settings: transfers) { _ in
+                    let current = try client.manifestDigest(move.repository, move.tag)
+                    if current == move.digest { return true }
+                    guard current == move.previous else {
+                        throw raceLost(move, current: current, moved: moved, registry: intent.registry)
+                    }
+                    try client.putManifest(move.repository, move.tag, data: manifest.data, mediaType: manifest.mediaType)
+                    let after = try client.manifestDigest(move.repository, move.tag)
+                    guard after == move.digest else {
+                        throw ExecutorError(.stepFailed, "\(intent.registry.reference(move.repository, move.tag)) was moved to \(after ?? "nothing") by another push right after this one put it: the other push won; nothing else is moved (casa-release rollback puts back the tags this run moved)")
+                    }
+                    return false
+                }
+            } catch {
+                if let claim { _ = try? claim.release(client) }
+                throw error
+            }
+            // A claim the registry does not let this login remove (a token without delete) stays:
+            // its number counts as taken (`DockerNumberedTags.highestTaken`), so nothing is lost.
+            if let claim { _ = try? TransferRetry.run("removing the claim \(claim.tag)", settings: transfers) { _ in try claim.release(client) } }
             moved.append(MovedDockerTag(repository: move.repository, tag: move.tag, digest: move.digest, previous: move.previous,
                                         numbered: move.numbered, alreadyThere: alreadyThere))
         }

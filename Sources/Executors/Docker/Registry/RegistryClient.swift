@@ -161,6 +161,20 @@ final class RegistryClient {
         }
     }
 
+    /// DELETEs the manifest `digest` of `repository`, and every tag that names it (the API removes
+    /// no tag alone). Nil when it is gone (or was not there); why not, when the registry does not
+    /// allow deleting.
+    func deleteManifest(_ repository: String, _ digest: String) throws -> String? {
+        var request = CurlRequest(url: url("\(repository)/manifests/\(digest)"))
+        request.method = "DELETE"
+        let response = try send(request, repository: repository)
+        switch response.status {
+        case 202, 200, 404: return nil
+        case 405: return "the registry does not allow deleting manifests (\(RegistryErrors.summary(response.body))); remove it there by hand"
+        default: throw failure(response, "deleting \(repository)@\(digest)")
+        }
+    }
+
     /// Every tag of `repository`, following the `Link` pages; none when the repository is unknown.
     func tags(_ repository: String) throws -> [String] {
         var all: [String] = []

@@ -20,6 +20,17 @@ public enum DockerNumberedTags {
         }.max()
     }
 
+    /// The highest n taken among `tags`: by a `<tag>-<n>`, or by a claim on one
+    /// (`<tag>-<n>.claim-<token>`, see Executors' `NumberedTagClaim`), even one left behind by a
+    /// registry that does not let its claims be removed: a number is never chosen twice.
+    public static func highestTaken(of tag: String, in tags: [String]) -> Int? {
+        let unclaimed = tags.map { candidate -> String in
+            guard let claim = candidate.range(of: ".claim-") else { return candidate }
+            return String(candidate[..<claim.lowerBound])
+        }
+        return highest(of: tag, in: unclaimed)
+    }
+
     /// The key of `ledgerNumbers`: `cati/<name>:<tag>`.
     public static func key(_ repository: String, _ tag: String) -> String { repository + ":" + tag }
 }
