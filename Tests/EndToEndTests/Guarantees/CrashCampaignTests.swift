@@ -3,8 +3,8 @@ import Testing
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// A crash campaign: runs of three pipelines (a system image built and published, a publication
-/// alone, a recipe build published), each killed with SIGKILL at one to three random points
+/// A crash campaign: runs of four pipelines (a system image built and published, a publication
+/// alone, a recipe build published, a docker image pushed to a registry), each killed with SIGKILL at one to three random points
 /// (before or after a random step's effect) and resumed after each kill, then resumed to the end.
 /// After every iteration the guarantees are checked on the ledger, the base directory and the
 /// target. The seed and the size are fixed for CI; `Benchmarks/crash-campaign.sh` runs a larger
@@ -18,21 +18,40 @@ import ReleaseStateMachine
         let workspace = try Workspace(baseBytes: 64 << 10)
         try workspace.makeRecipes()
         #expect(try workspace.run(workspace.createArguments).status == 0)
+        // The docker image every publish-docker of the campaign pushes again (force=yes), and its registry.
+        try workspace.makeBusyboxBase()
+        try workspace.define("casa-run/busybox", yaml: """
+            image_sources:
+              - name: casa-run
+                tags: ["%(casa_version)s"]
+            """, dockerfile: "FROM cati/busybox-base:1\nRUN mkdir -p /casa && echo run > /casa/run\n")
+        #expect(try workspace.run(["create-docker", "image_names=casa-run:*", "casa_version=5.4"]).status == 0)
+        let registry = try RegistryServer(directory: workspace.root + "/registry")
         var figures = CampaignFigures()
         let started = Date()
 
         for iteration in 1...iterations {
             let kind = CampaignRun.allCases[Int(random.next() % UInt64(CampaignRun.allCases.count))]
-            let arguments = kind.arguments(workspace)
-            let steps = kind.pipelines.flatMap { Pipeline.definition(of: $0).steps.map(\.name) }
+            let arguments = kind.arguments(workspace, registry: registry)
+            let steps = kind.steps
             let kills = 1 + Int(random.next() % 3)
             var points: [String] = []
             for _ in 0..<kills {
                 let step = steps[Int(random.next() % UInt64(steps.count))]
                 points.append("\(step):\(random.next() % 2 == 0 ? "before" : "after")")
             }
-            let context = "iteration \(iteration) (seed \(seed)): \(kind) killed at \(points.joined(separator: ", "))"
-            var result = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": points[0]])
+            // One iteration in four, the first holder is stopped (SIGSTOP) before a step's effect
+            // instead, its run taken over by another host once its heartbeat aged, and then woken.
+            let frozen = random.next() % 4 == 0
+            if frozen { points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause" }
+            let context = "iteration \(iteration) (seed \(seed)): \(kind) \(frozen ? "stopped" : "killed") at \(points.joined(separator: ", "))"
+            var result: Execution
+            if frozen {
+                result = try freezeAndTakeOver(workspace, arguments, point: points[0], context: context, figures: &figures)
+                points = [points[0]]
+            } else {
+                result = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": points[0]])
+            }
             figures.runs += 1
             for point in points.dropFirst() where result.killed {
                 figures.kills += 1
@@ -46,11 +65,41 @@ import ReleaseStateMachine
             }
             #expect(result.status == 0, "\(context): \(result.stderr)")
             try checkGuarantees(workspace, context: context, figures: &figures)
+            try checkRegistry(workspace, registry, context: context, figures: &figures)
             if result.status != 0 { break }
         }
         let seconds = Date().timeIntervalSince(started)
-        print("crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.resumes) resumes, "
-              + "\(figures.publications) publications checked, \(figures.builds) builds, \(String(format: "%.1f", seconds)) s")
+        print("crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, \(figures.resumes) resumes, "
+              + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
+              + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
+    }
+
+    /// Starts a run whose holder stops itself at `point` (`<step>:pause`), lets another host take
+    /// the run over once the holder's heartbeat is older than the taker's expiry (1 s), then wakes
+    /// the holder, which must stop with 75 and append nothing. The takeover's result is returned.
+    func freezeAndTakeOver(_ workspace: Workspace, _ arguments: [String], point: String, context: String,
+                           figures: inout CampaignFigures) throws -> Execution {
+        let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) } }
+        #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
+        guard LeaseTests.isStopped(holder.processIdentifier) else {
+            // The step was skipped: the run went on to its end.
+            holder.waitUntilExit()
+            let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return Execution(status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "", stderr: stderr)
+        }
+        figures.freezes += 1
+        let other = ["CASA_RELEASE_HOST": "campaign-other-host", "CASA_RELEASE_LEASE_EXPIRY": "1"]
+        var takeover = try workspace.run(["resume"], environment: other)
+        for _ in 0..<200 where takeover.status == 75 { takeover = try workspace.run(["resume"], environment: other) }
+        #expect(takeover.status == 0 && takeover.stderr.contains("took over run"), "\(context): takeover: \(takeover.stderr)")
+        let events = try workspace.ledger().eventCount()
+        kill(holder.processIdentifier, SIGCONT)
+        holder.waitUntilExit()
+        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(holder.terminationStatus == 75, "\(context): the woken holder: \(stderr)")
+        #expect(try workspace.ledger().eventCount() == events, "\(context): the woken holder appended nothing")
+        return takeover
     }
 
     /// What must hold after every iteration.
@@ -92,6 +141,23 @@ import ReleaseStateMachine
         figures.builds = builds
     }
 
+    /// The registry after every iteration: each completed publish-docker run left exactly one
+    /// `5.4-<N>` of its own, every tag points at the one build, and no claim is left.
+    func checkRegistry(_ workspace: Workspace, _ registry: RegistryServer, context: String, figures: inout CampaignFigures) throws {
+        let ledger = try workspace.ledger()
+        let completed = try ledger.runs(limit: 1_000_000).filter { $0.pipeline == PipelineKind.dockerPublication.rawValue && $0.status == RunStatus.completed.rawValue }
+        let tags = try workspace.registryTags(registry, "cati/casa-run")
+        let numbered = tags.filter { $0.hasPrefix("5.4-") && !$0.contains(".claim-") }
+        #expect(numbered.count == completed.count, "\(context): \(numbered.count) numbered tags for \(completed.count) completed publish-docker runs: \(tags)")
+        #expect(!tags.contains { $0.contains(".claim-") }, "\(context): a claim was left: \(tags)")
+        guard !tags.isEmpty else { return }
+        let built = try workspace.skopeoDigest("cati/casa-run:5.4")
+        for tag in tags {
+            #expect(try workspace.registryDigest(registry, "cati/casa-run:\(tag)") == built, "\(context): cati/casa-run:\(tag) is not the build")
+            figures.dockerTags += 1
+        }
+    }
+
     static func md5(_ path: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/md5sum")
@@ -106,28 +172,31 @@ import ReleaseStateMachine
 }
 
 struct CampaignFigures {
-    var runs = 0, kills = 0, resumes = 0, publications = 0, builds = 0
+    var runs = 0, kills = 0, resumes = 0, publications = 0, builds = 0, dockerTags = 0, freezes = 0
 }
 
 /// The runs a campaign draws from.
 enum CampaignRun: CaseIterable, CustomStringConvertible {
-    case systemImagePublished, publicationAlone, recipeImagePublished
+    case systemImagePublished, publicationAlone, recipeImagePublished, dockerPublished
 
-    var pipelines: [PipelineKind] {
+    /// The steps a kill may land before or after.
+    var steps: [StepName] {
         switch self {
-        case .systemImagePublished: return [.systemBaseImage]
-        case .publicationAlone: return [.publication]
-        case .recipeImagePublished: return [.recipeBaseImage]
+        case .systemImagePublished: return Pipeline.definition(of: .systemBaseImage).steps.map(\.name)
+        case .publicationAlone: return Pipeline.definition(of: .publication).steps.map(\.name)
+        case .recipeImagePublished: return Pipeline.definition(of: .recipeBaseImage).steps.map(\.name)
+        case .dockerPublished: return [.checkRegistry, StepName("push-casa-run:5.4"), .tagImages]
         }
     }
 
-    func arguments(_ workspace: Workspace) -> [String] {
+    func arguments(_ workspace: Workspace, registry: RegistryServer) -> [String] {
         let target = "target=file://\(workspace.mirror)/"
         switch self {
         case .systemImagePublished: return workspace.createArguments + ["force=yes", "publish=yes", target]
         case .publicationAlone: return workspace.publishArguments
         case .recipeImagePublished:
             return ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)", "force=yes", "publish=yes", target]
+        case .dockerPublished: return ["publish-docker", "registry=\(registry.url)", "force=yes"]
         }
     }
 
@@ -136,6 +205,7 @@ enum CampaignRun: CaseIterable, CustomStringConvertible {
         case .systemImagePublished: return "create system image + publish"
         case .publicationAlone: return "publish"
         case .recipeImagePublished: return "build run image + publish"
+        case .dockerPublished: return "publish-docker"
         }
     }
 }
