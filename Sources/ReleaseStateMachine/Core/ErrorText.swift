@@ -18,6 +18,24 @@ public enum ErrorText {
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// Text from outside (a definition's tag, a server's file name) as a message may show it: in
+    /// single quotes, control characters written as escapes (`\n`, `\u{1b}`), so that what a
+    /// file holds can neither cut the one-line message nor drive the terminal.
+    public static func shown(_ text: String) -> String {
+        var shown = "'"
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": shown += "\\n"
+            case "\r": shown += "\\r"
+            case "\t": shown += "\\t"
+            case _ where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value):
+                shown += "\\u{" + String(scalar.value, radix: 16) + "}"
+            default: shown.unicodeScalars.append(scalar)
+            }
+        }
+        return shown + "'"
+    }
+
     /// A Foundation error, by its path and its POSIX cause when it has them.
     private static func foundation(_ error: NSError) -> String {
         let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? (error.userInfo[NSURLErrorKey] as? URL)?.path

@@ -88,6 +88,9 @@ import ReleaseStateMachine
         ("dependencies: [../../../..]\nimage_sources:\n  - name: x\n    tags: [\"1\"]\n", "goes above the search-path root"),
         ("image_sources:\n  - name: Casa_Test\n    tags: [\"1\"]\n", "'Casa_Test' is not a repository name a registry accepts"),
         ("image_sources:\n  - name: x\n    tags: [\"-1\"]\n", "'-1' is not a tag a registry accepts"),
+        // A newline (YAML's escape) or an escape sequence in a tag: shown escaped, on one line.
+        ("image_sources:\n  - name: x\n    tags: [\"5.4\\nlatest\"]\n", "'5.4\\nlatest' is not a tag a registry accepts"),
+        ("image_sources:\n  - name: x\n    tags: [\"\\e[31mred\"]\n", "'\\u{1b}[31mred' is not a tag a registry accepts"),
         ("image_sources:\n  - name: x\n    tags: [\"%(a)s\"]\n    template_files_parameters: {a: \"%(b)s\", b: \"%(a)s\"}\n", "refer to each other in a loop"),
         ("image_sources:\n  - name: x\n    tags: [\"%(nothing)s\"]\n", "%(nothing)s has no value"),
         ("image_sources:\n  - name: x\n    tags: [\"1\"]\n    visibility: secret\n", "visibility must be public or private"),
@@ -105,6 +108,7 @@ import ReleaseStateMachine
         } catch let error as DockerDefinitionError {
             #expect(error.file.hasPrefix(file), "\(error)")
             #expect(error.description.contains(expected), "\(error)")
+            #expect(!error.description.contains("\n") && !error.description.contains("\u{1b}"), "one line, no escape sequence: \(error)")
         }
     }
 

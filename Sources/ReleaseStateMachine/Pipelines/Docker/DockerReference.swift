@@ -21,10 +21,10 @@ public enum DockerReference {
 
     static func check(name: String, tag: String, file: String) throws {
         guard isValidName(namespace + name) else {
-            throw DockerDefinitionError(file, "'\(name)' is not a repository name a registry accepts (lower-case letters, digits, and . _ __ - between them)")
+            throw DockerDefinitionError(file, "\(ErrorText.shown(name)) is not a repository name a registry accepts (lower-case letters, digits, and . _ __ - between them)")
         }
         guard isValidTag(tag) else {
-            throw DockerDefinitionError(file, "'\(tag)' is not a tag a registry accepts (letters, digits, _ . -, at most 128, not starting with . or -)")
+            throw DockerDefinitionError(file, "\(ErrorText.shown(tag)) is not a tag a registry accepts (letters, digits, _ . -, at most 128, not starting with . or -)")
         }
     }
 
