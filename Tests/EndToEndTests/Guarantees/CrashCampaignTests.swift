@@ -20,11 +20,7 @@ import ReleaseStateMachine
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // The docker image every publish-docker of the campaign pushes again (force=yes), and its registry.
         try workspace.makeBusyboxBase()
-        try workspace.define("casa-run/busybox", yaml: """
-            image_sources:
-              - name: casa-run
-                tags: ["%(casa_version)s"]
-            """, dockerfile: "FROM cati/busybox-base:1\nRUN mkdir -p /casa && echo run > /casa/run\n")
+        try workspace.defineRun()
         #expect(try workspace.run(["create-docker", "image_names=casa-run:*", "casa_version=5.4"]).status == 0)
         let registry = try RegistryServer(directory: workspace.root + "/registry")
         var figures = CampaignFigures()

@@ -46,13 +46,7 @@ import ReleaseStateMachine
         let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
         let unrelated = try neighbour.start(neighbour.createArguments, environment: Shared.host("host-c"))
         // Host B takes host A's run over once A's heartbeat is older than the expiry.
-        let server = try TestLedger.server()
-        let database = String(workspace.ledgerURL!.split(separator: "/").last!)
-        let deadline = Date().addingTimeInterval(30)
-        while try server.psql("SELECT count(*) FROM lease_heartbeats WHERE run_id = '\(runID)' AND beat_at > now() - interval '2 seconds'", database: database) != "0" {
-            guard Date() < deadline else { Issue.record("the frozen holder's heartbeat never aged"); return }
-            usleep(50_000)
-        }
+        guard try Shared.heartbeatAged(workspace, runID, seconds: 2) else { Issue.record("the frozen holder's heartbeat never aged"); return }
         let takeover = try workspace.start(["resume", runID], environment: Shared.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "2"]))
         #expect(Self.exited(takeover, within: 60), "host B's takeover waited for the frozen process")
         let takeoverError = Shared.standardError(takeover)

@@ -20,6 +20,19 @@ import ReleaseStateMachine
         String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
+    /// Waits (30 s at most) until the run's heartbeat is older than `seconds` by the database's
+    /// clock: readiness, not a guess at how long a stopped holder takes to go stale.
+    static func heartbeatAged(_ workspace: Workspace, _ runID: String, seconds: Int) throws -> Bool {
+        let server = try TestLedger.server()
+        let database = String(workspace.ledgerURL!.split(separator: "/").last!)
+        let deadline = Date().addingTimeInterval(30)
+        while try server.psql("SELECT count(*) FROM lease_heartbeats WHERE run_id = '\(runID)' AND beat_at > now() - interval '\(seconds) seconds'", database: database) != "0" {
+            guard Date() < deadline else { return false }
+            usleep(50_000)
+        }
+        return true
+    }
+
     /// A failed run (its copy failed): no holder, resumable from any host.
     static func failedRun(_ workspace: Workspace) throws -> String {
         let failed = try workspace.run(workspace.createArguments, environment: host("host-a", ["CASA_RELEASE_FAILPOINT": "copy:fail"]))
@@ -76,13 +89,7 @@ import ReleaseStateMachine
         let tooEarly = try workspace.run(["resume", runID], environment: Self.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "600"]))
         #expect(tooEarly.status == 75 && tooEarly.stderr.contains("on host-a"), "\(tooEarly.stderr)")
         // ...until the heartbeat is older than the expiry, by the database's clock.
-        let server = try TestLedger.server()
-        let database = String(workspace.ledgerURL!.split(separator: "/").last!)
-        let deadline = Date().addingTimeInterval(30)
-        while try server.psql("SELECT count(*) FROM lease_heartbeats WHERE beat_at > now() - interval '1 second'", database: database) != "0" {
-            guard Date() < deadline else { Issue.record("the stopped holder's heartbeat never aged"); return }
-            usleep(50_000)
-        }
+        guard try Self.heartbeatAged(workspace, runID, seconds: 1) else { Issue.record("the stopped holder's heartbeat never aged"); return }
         let takeover = try workspace.run(["resume", runID], environment: Self.host("host-b", expiry))
         #expect(takeover.status == 0, "\(takeover.stderr)")
         #expect(takeover.stderr.contains("took over run"), "\(takeover.stderr)")

@@ -32,14 +32,19 @@ extension Workspace {
         try write(directory + (dockerfile.contains("%(") ? "/Dockerfile.template" : "/Dockerfile"), dockerfile)
     }
 
-    /// casa-run and casa-dev on the busybox base, casa-dev depending on casa-run.
-    func defineRunAndDev() throws {
-        try makeBusyboxBase()
+    /// casa-run on the busybox base, `marker` in its /casa/run (another marker, another build).
+    func defineRun(marker: String = "run") throws {
         try define("casa-run/busybox", yaml: """
             image_sources:
               - name: casa-run
                 tags: ["%(casa_version)s"]
-            """, dockerfile: "FROM cati/busybox-base:1\nRUN mkdir -p /casa && echo run > /casa/run\n")
+            """, dockerfile: "FROM cati/busybox-base:1\nRUN mkdir -p /casa && echo \(marker) > /casa/run\n")
+    }
+
+    /// casa-run and casa-dev on the busybox base, casa-dev depending on casa-run.
+    func defineRunAndDev() throws {
+        try makeBusyboxBase()
+        try defineRun()
         try define("casa-dev/busybox", yaml: """
             dependencies: [../../casa-run]
             image_sources:

@@ -15,11 +15,7 @@ import ReleaseStateMachine
     static func publisher(_ marker: String) throws -> Workspace {
         let workspace = try Workspace()
         try workspace.makeBusyboxBase()
-        try workspace.define("casa-run/busybox", yaml: """
-            image_sources:
-              - name: casa-run
-                tags: ["%(casa_version)s"]
-            """, dockerfile: "FROM cati/busybox-base:1\nRUN mkdir -p /casa && echo \(marker) > /casa/run\n")
+        try workspace.defineRun(marker: marker)
         let built = try workspace.run(["create-docker", "image_names=casa-run:*", "casa_version=5.4"])
         guard built.status == 0 else { throw TestServerError.failed("create-docker: \(built.stderr)") }
         return workspace
