@@ -19,6 +19,10 @@ public enum TemporaryNames {
     /// The hidden name of the write probe of a network target.
     static var probeName: String { ".casa-release-probe-\(tag)" }
 
+    /// The hidden directory, on a target that cannot list hidden files, that holds the
+    /// temporaries of the run (or process) with token `token`: `WebDAVTarget`.
+    static func stagingDirectory(of token: String) -> String { ".casa-release-\(token)" }
+
     /// Whether `name` is a temporary of the run with token `token`: hidden, and carrying the token
     /// as a whole dotted or dashed part (`.<file>.<token>.tmp`, `.<file>.<token>.part`, the
     /// server's `.<file>.<token>.part.<random>`, `.casa-release-probe-<token>`).
@@ -54,6 +58,7 @@ public enum TemporaryNames {
             try target.remove(name)
             removed.append(name)
         }
+        if !keepingUploads { try target.discardTemporaryArea(token: token) }
         return removed
     }
 

@@ -168,6 +168,7 @@ public enum PublicationSteps {
             try target.remove(name)
             result.removed.append(name)
         }
+        try target.discardTemporaryArea(token: token)
         for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) where present.contains(name) {
             let image = String(name.dropLast(".json".count))
             if present.contains(image) {

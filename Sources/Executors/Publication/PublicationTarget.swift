@@ -28,6 +28,10 @@ public protocol PublicationTarget {
     func remove(_ name: String) throws
     /// Creates the subdirectory `name` (for `attic/`); an existing one is not an error.
     func makeDirectory(_ name: String) throws
+    /// Removes whatever place of its own the target keeps the temporaries of the run with token
+    /// `token` in, once none of them is needed any more; nothing where temporaries sit beside
+    /// the published files.
+    func discardTemporaryArea(token: String) throws
 }
 
 /// What an upload sent: the file's size and SHA-256 (of the bytes read, so a file changed since
@@ -64,6 +68,8 @@ public enum PublicationTargets {
 }
 
 extension PublicationTarget {
+    public func discardTemporaryArea(token: String) throws {}
+
     /// The check of a network target before a run is recorded: the directory lists, and a small
     /// hidden file can be written and removed there, so that a server that refuses writes says so
     /// now, before a long build, rather than half-way through a publication.

@@ -4,10 +4,19 @@ import ReleaseStateMachine
 /// A publication directory on a web server that speaks WebDAV (nginx's dav module, Apache's
 /// mod_dav): PUT, MOVE with `Overwrite: F` (412 when the destination exists, which makes a claim
 /// exclusive), DELETE, HEAD, MKCOL, and the server's HTML index as the listing.
+///
+/// The index hides names that begin with a dot (nginx's autoindex does), and a server may make
+/// hidden files of its own from an upload: nginx, writing a PUT's body across file systems,
+/// copies it to `<name>.<10 digits>` and leaves that copy when the disk fills. So this process's
+/// hidden temporaries live in a hidden directory of the run's own,
+/// `.casa-release-<token>/<name without its dot>`, whose index shows them and whatever the server
+/// made beside them: they are listed (under their hidden names), removed one by one, and the
+/// directory goes with `discardTemporaryArea` once the run is done with them.
 public final class WebDAVTarget: PublicationTarget {
     private let remote: RemoteDirectory
     private let session: CurlSession
     private let transfers: TransferSettings
+    private var stagingExists = false
 
     public init(url: URL, transfers: TransferSettings) throws {
         remote = RemoteDirectory(url.absoluteString)
@@ -17,7 +26,25 @@ public final class WebDAVTarget: PublicationTarget {
 
     public var address: String { remote.address }
 
-    private func url(_ name: String) -> String { remote.url(name) }
+    private func url(_ name: String) -> String { remote.url(location(name)) }
+
+    /// Where `name` is on the server: this process's hidden temporaries in its staging directory,
+    /// every other name as it is.
+    private func location(_ name: String) -> String {
+        let staging = TemporaryNames.stagingDirectory(of: TemporaryNames.tag)
+        // The write probe (empty, removed at once) stays beside the files: it checks that very
+        // directory, and a probe before a run then leaves no staging directory behind.
+        guard name != staging, name != TemporaryNames.probeName, TemporaryNames.isTemporary(name, of: TemporaryNames.tag) else { return name }
+        return staging + "/" + name.dropFirst()
+    }
+
+    /// Creates the staging directory before the first write into it (nginx would create it with
+    /// `create_full_put_path`; Apache's mod_dav answers 409 instead).
+    private func prepare(_ name: String) throws {
+        guard !stagingExists, location(name) != name else { return }
+        try makeDirectory(TemporaryNames.stagingDirectory(of: TemporaryNames.tag))
+        stagingExists = true
+    }
 
     private func retrying<T>(_ what: String, _ operation: (Int) throws -> T) throws -> T {
         try TransferRetry.run("\(what) on \(address)", settings: transfers, operation)
@@ -33,11 +60,24 @@ public final class WebDAVTarget: PublicationTarget {
         try probeWrites()
     }
 
+    public func discardTemporaryArea(token: String) throws {
+        let directory = TemporaryNames.stagingDirectory(of: token)
+        try retrying("removing \(directory)") { _ in
+            var request = CurlRequest(url: remote.url(directory) + "/")
+            request.method = "DELETE"
+            _ = try perform(request, accepting: [404])
+        }
+        if token == TemporaryNames.tag { stagingExists = false }
+    }
+
     public func list() throws -> [String] {
         try retrying("listing") { _ in
             let response = try perform(CurlRequest(url: remote.base), accepting: [404])
             guard response.status != 404 else { throw HTTPStatus.failure(404, method: "GET") }
-            return DirectoryListing.names(html: String(decoding: response.body, as: UTF8.self))
+            let staging = TemporaryNames.stagingDirectory(of: TemporaryNames.tag)
+            let staged = try perform(CurlRequest(url: remote.url(staging) + "/"), accepting: [404])
+            let temporaries = staged.status == 404 ? [] : DirectoryListing.names(html: String(decoding: staged.body, as: UTF8.self)).map { "." + $0 }
+            return DirectoryListing.names(html: String(decoding: response.body, as: UTF8.self)) + temporaries
         }
     }
 
@@ -58,7 +98,8 @@ public final class WebDAVTarget: PublicationTarget {
     }
 
     public func createExclusively(_ name: String, data: Data) throws -> Bool {
-        let temporary = ".\(name).\(UUID().uuidString.lowercased()).claim"
+        let temporary = ".\(name).\(TemporaryNames.tag).\(UUID().uuidString.lowercased().prefix(8)).claim"
+        try prepare(temporary)
         try retrying("claiming \(name)") { _ in
             var request = CurlRequest(url: url(temporary))
             request.upload = .data(data)
@@ -72,6 +113,7 @@ public final class WebDAVTarget: PublicationTarget {
     }
 
     public func replace(_ name: String, data: Data) throws {
+        try prepare(name)
         try retrying("writing \(name)") { _ in
             var request = CurlRequest(url: url(name))
             request.upload = .data(data)
@@ -86,6 +128,7 @@ public final class WebDAVTarget: PublicationTarget {
         guard let total = LocalFiles.status(localPath)?.size else {
             throw ExecutorError.posix(.badInput, "cannot read", localPath)
         }
+        try prepare(name)
         return try retrying("uploading \(FilePath.lastComponent(localPath))") { _ in
             var request = CurlRequest(url: url(name))
             request.upload = .file(path: localPath, offset: 0, count: total, hashing: .init())

@@ -65,6 +65,8 @@ struct RunDriver {
 
     /// Runs `work` while this process holds the run's lease, released whatever happens.
     func withLease<T>(_ work: (RunDriver) throws -> T) throws -> T {
+        // Every temporary name this process makes, here or on the target, is the run's.
+        TemporaryNames.use(runID: runID)
         try acquire(holder)
         // The holder's heartbeat tells the processes that cannot check its pid (other hosts, other
         // pid namespaces) that it is alive.

@@ -67,6 +67,12 @@ final class PublicationServer {
         try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
     }
 
+    /// Every file and directory under the published directory, hidden ones and those in
+    /// subdirectories too, as paths relative to it.
+    func allFiles() -> [String] {
+        (FileManager.default.enumerator(atPath: directory)?.allObjects as? [String] ?? []).sorted()
+    }
+
     func bytes(_ name: String) throws -> Data {
         try Data(contentsOf: URL(fileURLWithPath: directory + "/" + name))
     }

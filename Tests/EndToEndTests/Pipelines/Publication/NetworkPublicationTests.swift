@@ -94,6 +94,28 @@ import ReleaseStateMachine
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
+    /// A WebDAV server whose disk fills during the upload answers 500, and nginx, copying the body
+    /// across file systems, leaves the partial copy under a hidden name of its own making
+    /// (`.<temporary>.0000000002`), which its index never shows. Once there is room again, the
+    /// resumed run publishes, and nothing of the failed tries is left on the server.
+    @Test func aFullDiskOnAWebDAVServerLeavesNothingOnceResumed() throws {
+        let workspace = try Workspace(baseBytes: 4 << 20)
+        let server = try PublicationServer(.webdav, in: workspace, diskSize: 1 << 20)
+        #expect(try workspace.run(workspace.createArguments).status == 0)
+        let full = try workspace.publish(to: server, environment: ["CASA_RELEASE_RETRY_DELAY": "0", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
+        #expect(full.status == 75, "\(full.stderr)")
+        #expect(full.stderr.contains("500"))
+        let leftovers = server.allFiles().filter { $0.contains(".part.") }
+        #expect(!leftovers.isEmpty, "the server kept partial copies, as the test means it to: \(server.allFiles())")
+
+        try Shell.run("/bin/mount", "-o", "remount,size=\(64 << 20)", server.directory)
+        let resumed = try workspace.run(["resume"], environment: server.environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(server.allFiles() == [Self.image, Self.image + ".json"], "nothing but the publication is left")
+        #expect(try server.bytes(Self.image) == workspace.bytes(workspace.upstream))
+        #expect(try workspace.run(["verify"]).status == 0)
+    }
+
     /// A server that takes the claim but refuses the image (413): the publication is rolled back,
     /// nothing of it stays on the server, the exit is clear, and the ledger says what was removed.
     @Test func aServerThatRefusesTheImageIsRolledBack() throws {
