@@ -133,7 +133,7 @@ public enum ImageDownload {
                 request.download = .file(descriptor: descriptor)
                 request.resumeDownloadFrom = offset
             }
-            let response = try reads.session.perform(request)
+            let response = try reads.perform(request)
             if response.status != 0, response.status != 200, response.status != 206 {
                 throw HTTPStatus.failure(response.status, method: "GET")
             }

@@ -5,12 +5,28 @@ import ReleaseStateMachine
 /// sftp or file://, retried as every transfer is. `download-image` and `import URL` share it.
 public struct RemoteReads {
     public let settings: TransferSettings
-    let session: CurlSession
+    private let session: CurlSession
 
     public init(for url: String, settings: TransferSettings) throws {
+        var settings = settings
+        let isSFTP = Self.isSFTP(url)
+        // A host alias of ~/.ssh/config names the key too, as for an sftp:// target (`SFTPTarget`).
+        if isSFTP, settings.sshKey == nil, let identityFile = SSHConfig.resolve(url, home: settings.home).identityFile,
+           LocalFiles.exists(identityFile) {
+            settings.sshKey = identityFile
+        }
         self.settings = settings
-        let ssh = url.lowercased().hasPrefix("sftp://") ? try SSHCredentials.resolve(settings) : nil
-        session = try CurlSession(settings: settings, ssh: ssh)
+        session = try CurlSession(settings: settings, ssh: isSFTP ? try SSHCredentials.resolve(settings) : nil)
+    }
+
+    static func isSFTP(_ url: String) -> Bool { url.lowercased().hasPrefix("sftp://") }
+
+    /// One request as it is, with an sftp:// host alias read from ~/.ssh/config; the caller
+    /// retries.
+    func perform(_ request: CurlRequest) throws -> CurlResponse {
+        var request = request
+        if Self.isSFTP(request.url) { request.url = SSHConfig.resolve(request.url, home: settings.home).url }
+        return try session.perform(request)
     }
 
     static func isHTTP(_ url: String) -> Bool {
@@ -22,7 +38,7 @@ public struct RemoteReads {
     public func get(_ request: CurlRequest, what: String) throws -> CurlResponse? {
         try TransferRetry.run(what, settings: settings) { _ in
             do {
-                let response = try session.perform(request)
+                let response = try perform(request)
                 if response.status == 404 { return nil }
                 if response.status != 0, !(200..<300).contains(response.status) {
                     throw HTTPStatus.failure(response.status, method: request.headOnly ? "HEAD" : "GET")

@@ -80,6 +80,15 @@ import ReleaseStateMachine
         #expect(published.status == 0, "\(published.stderr)")
         #expect(try server.files() == [Self.image, Self.image + ".json"])
         #expect(try workspace.latestRun().parameters?.publication?.target == "sftp://brainvisa-release\(server.directory)/", "the target as named")
+
+        // Reading the same directory by its alias: a download and an import of it.
+        let output = workspace.root + "/downloaded.sif"
+        let downloaded = try workspace.run(["download-image", "url=sftp://brainvisa-release\(server.directory)/", "filename=\(Self.image)", "output=\(output)"],
+                                           environment: server.environment)
+        #expect(downloaded.status == 0, "\(downloaded.stderr)")
+        #expect(try workspace.bytes(output) == server.bytes(Self.image))
+        let imported = try workspace.run(["import", "sftp://brainvisa-release\(server.directory)/"], environment: server.environment)
+        #expect(imported.status == 0, "\(imported.stderr)")
     }
 
     @Test func newHostKeysAreWrittenWithTheirPort() throws {
