@@ -105,6 +105,32 @@ import ReleaseStateMachine
         try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
     }
 
+    /// A registry whose storage fills up in the middle of a blob answers 500: the registry does
+    /// not say why, so it is retried like any 5xx and the command stops with 75, nothing
+    /// recorded as published; with room again, the run resumes and publishes.
+    @Test func aRegistryAnswering500IsRetriedThen75AndTheRunResumes() throws {
+        let workspace = try Self.bigWorkspace()
+        let registry = try RegistryServer(directory: workspace.root + "/registry")
+        registry.stop()
+        try FileManager.default.createDirectory(atPath: registry.storage, withIntermediateDirectories: true)
+        try Shell.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(1 << 20)", "tmpfs", registry.storage)
+        defer { registry.stop(); _ = try? Shell.run("/bin/umount", "-l", registry.storage) }
+        try registry.restart(newSecret: false)
+        let full = try workspace.run(["publish-docker", "registry=\(registry.url)"],
+                                     environment: ["CASA_RELEASE_RETRY_DELAY": "0.05", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2",
+                                                   "CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
+        #expect(full.status == 75, "\(full.stderr)")
+        #expect(full.stderr.contains("500"), "\(full.stderr)")
+        #expect(full.stderr.contains("failed 2 times"), "retried: \(full.stderr)")
+        #expect(try workspace.registryTags(registry, "cati/casa-big") == [], "nothing tagged")
+
+        try Shell.run("/bin/mount", "-o", "remount,size=\(64 << 20)", registry.storage)
+        let resumed = try workspace.run(["resume", try #require(try workspace.lastRun().runID)],
+                                        environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
+    }
+
     /// Another pusher moves a tag after check-registry recorded it: the tag step sees it, says
     /// so, and does not overwrite it; rollback takes back the numbered tags this run made.
     @Test func aTagMovedByAnotherPusherIsNotOverwritten() throws {
