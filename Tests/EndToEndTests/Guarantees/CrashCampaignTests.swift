@@ -5,7 +5,9 @@ import ReleaseStateMachine
 
 /// A crash campaign: runs of four pipelines (a system image built and published, a publication
 /// alone, a recipe build published, a docker image pushed to a registry), each killed with SIGKILL at one to three random points
-/// (before or after a random step's effect) and resumed after each kill, then resumed to the end.
+/// (before or after a random step's effect) and resumed after each kill, then resumed to the end;
+/// or its holder stopped and taken over by another host; or, on PostgreSQL, the server killed and
+/// started again while the holder is stopped.
 /// After every iteration the guarantees are checked on the ledger, the base directory and the
 /// target. The seed and the size are fixed for CI; `Benchmarks/crash-campaign.sh` runs a larger
 /// one (CASA_RELEASE_CAMPAIGN_ITERATIONS, CASA_RELEASE_CAMPAIGN_SEED).
@@ -15,7 +17,13 @@ import ReleaseStateMachine
         let iterations = environment["CASA_RELEASE_CAMPAIGN_ITERATIONS"].flatMap(Int.init) ?? 40
         let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20261126
         var random = SplitMix64(seed: seed)
-        let workspace = try Workspace(baseBytes: 64 << 10)
+        // On PostgreSQL the campaign has a server of its own, which it restarts mid-run.
+        let postgres = TestLedger.isPostgres ? try PostgresServer() : nil
+        let ledger = try postgres.map { server -> TestLedger.Choice in
+            try server.psql("CREATE DATABASE campaign")
+            return .postgres(server.url(database: "campaign"))
+        }
+        let workspace = try Workspace(baseBytes: 64 << 10, ledger: ledger ?? .suitesStore)
         try workspace.makeRecipes()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // The docker image every publish-docker of the campaign pushes again (force=yes), and its registry.
@@ -39,12 +47,23 @@ import ReleaseStateMachine
             // One iteration in four, the first holder is stopped (SIGSTOP) before a step's effect
             // instead, its run taken over by another host once its heartbeat aged, and then woken.
             let frozen = random.next() % 4 == 0
-            if frozen { points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause" }
-            let context = "iteration \(iteration) (seed \(seed)): \(kind) \(frozen ? "stopped" : "killed") at \(points.joined(separator: ", "))"
+            // On PostgreSQL, one other iteration in five, the holder is stopped there while the
+            // server is killed and started again, then woken.
+            let restartsServer = random.next() % 5 == 0 && !frozen && postgres != nil
+            if frozen || restartsServer { points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause" }
+            let how = frozen ? "stopped" : restartsServer ? "stopped while the server restarted" : "killed"
+            let context = "iteration \(iteration) (seed \(seed)): \(kind) \(how) at \(points.joined(separator: ", "))"
             var result: Execution
             if frozen {
                 result = try freezeAndTakeOver(workspace, arguments, point: points[0], context: context, figures: &figures)
                 points = [points[0]]
+            } else if let postgres, restartsServer {
+                result = try restartServerUnder(workspace, arguments, point: points[0], server: postgres, context: context, figures: &figures)
+                points = [points[0]]
+                if result.status == 75 {
+                    result = try workspace.run(["resume"])
+                    figures.resumes += 1
+                }
             } else {
                 result = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": points[0]])
             }
@@ -66,7 +85,8 @@ import ReleaseStateMachine
         }
         try checkRegistry(workspace, registry, context: "after the campaign (seed \(seed))", figures: &figures, all: true)
         let seconds = Date().timeIntervalSince(started)
-        print("crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, \(figures.resumes) resumes, "
+        print("crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, "
+              + "\(figures.serverRestarts) server restarts under a holder, \(figures.resumes) resumes, "
               + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
               + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
     }
@@ -97,6 +117,26 @@ import ReleaseStateMachine
         #expect(holder.terminationStatus == 75, "\(context): the woken holder: \(stderr)")
         #expect(try workspace.ledger().eventCount() == events, "\(context): the woken holder appended nothing")
         return takeover
+    }
+
+    /// Starts a run whose holder stops itself at `point` (`<step>:pause`), kills the PostgreSQL
+    /// server and starts it again meanwhile, then wakes the holder: its connection is gone. It
+    /// must either go on (0) or stop with 75, leaving a run that resumes. Its result is returned.
+    func restartServerUnder(_ workspace: Workspace, _ arguments: [String], point: String, server: PostgresServer, context: String,
+                            figures: inout CampaignFigures) throws -> Execution {
+        let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) } }
+        #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
+        if LeaseTests.isStopped(holder.processIdentifier) {
+            figures.serverRestarts += 1
+            server.stop()
+            try server.start()
+            kill(holder.processIdentifier, SIGCONT)
+        }
+        holder.waitUntilExit()
+        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect([0, 75].contains(holder.terminationStatus), "\(context): the holder after the restart: \(stderr)")
+        return Execution(status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "", stderr: stderr)
     }
 
     /// What must hold after every iteration.
@@ -172,7 +212,7 @@ import ReleaseStateMachine
 }
 
 struct CampaignFigures {
-    var runs = 0, kills = 0, resumes = 0, publications = 0, builds = 0, dockerTags = 0, freezes = 0
+    var runs = 0, kills = 0, resumes = 0, publications = 0, builds = 0, dockerTags = 0, freezes = 0, serverRestarts = 0
     var checkedTags: Set<String> = []
 }
 
