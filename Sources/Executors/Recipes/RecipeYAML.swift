@@ -2,7 +2,7 @@ import Foundation
 import ReleaseStateMachine
 import Yams
 
-/// casa-release's declarative recipe format, `recipe.yaml` (documented in the README):
+/// casa-release's declarative recipe format, `recipe.yaml` (documented in docs/how-it-works.md):
 ///
 ///     name: casa-run
 ///     base: casa-system-ubuntu-24.04.{extension}

@@ -289,13 +289,13 @@ import ReleaseStateMachine
         #expect(try workspace.runIDs().isEmpty, "nothing recorded")
     }
 
-    /// The README's role for release engineers: it records releases, and cannot rewrite the log.
-    /// The README's SQL block that makes the release role.
+    /// The role for release engineers of docs/operations.md: it records releases, and cannot rewrite the log.
+    /// The SQL block of docs/operations.md that makes the release role.
     static func readmeRoleStatements() throws -> String {
-        let readme = try String(contentsOfFile: Workspace.package + "/README.md", encoding: .utf8)
+        let readme = try String(contentsOfFile: Workspace.package + "/docs/operations.md", encoding: .utf8)
         guard let start = readme.range(of: "CREATE ROLE release"),
               let end = readme.range(of: "```", range: start.upperBound..<readme.endIndex) else {
-            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "README.md shows no CREATE ROLE release block"])
+            throw CocoaError(.fileReadCorruptFile, userInfo: [NSLocalizedDescriptionKey: "docs/operations.md shows no CREATE ROLE release block"])
         }
         return String(readme[start.lowerBound..<end.lowerBound])
     }
@@ -307,7 +307,7 @@ import ReleaseStateMachine
         let workspace = try Workspace(baseBytes: 64 << 10, ledger: .postgres(ledger))
         #expect(try workspace.run(workspace.createArguments).status == 0, "the owner creates the ledger")
         let role = "release_" + UUID().uuidString.prefix(8).lowercased()
-        // The statements the README gives, for this test's role and database.
+        // The statements docs/operations.md gives, for this test's role and database.
         try server.psql(try Self.readmeRoleStatements()
             .replacingOccurrences(of: "CREATE ROLE release ", with: "CREATE ROLE \(role) ")
             .replacingOccurrences(of: " TO release;", with: " TO \(role);")
