@@ -10,7 +10,8 @@ struct CasaRelease: ParsableCommand {
         commandName: "casa-release",
         abstract: "Build, publish and audit BrainVISA's container and VM images, with an event-sourced release ledger.",
         discussion: """
-        Every step of a release is recorded in an SQLite ledger before and after its effect, so an \
+        Every step of a release is recorded in a ledger (an SQLite file, or a PostgreSQL database shared \
+        by several hosts) before and after its effect, so an \
         interrupted run resumes exactly where it stopped (casa-release resume).
 
         Options may be written as casa-distro does (image_version=5.4, force=yes) or as usual \

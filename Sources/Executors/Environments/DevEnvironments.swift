@@ -1,7 +1,7 @@
 import Foundation
 import ReleaseStateMachine
 
-/// Finds the environments a user image can be made from (reference §1.3 and §4): dev environments
+/// Finds the environments a user image can be made from (docs/casa-distro.md §1.3 and §4): dev environments
 /// `<base dir>/<name>/conf/casa_distro.json`, or, for pixi images, the casa-pixi images' sidecars.
 public enum DevEnvironments {
     /// An environment found in the base directory, with the keys selection filters on.

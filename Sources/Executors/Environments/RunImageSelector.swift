@@ -2,7 +2,7 @@ import Foundation
 import ReleaseStateMachine
 
 /// Chooses the run image a user image is built on, and checks it is compatible with the dev image
-/// (reference §1.3, steps 6 to 10): the dev image's `origin_run`, or an image that lists it in
+/// (docs/casa-distro.md §1.3, steps 6 to 10): the dev image's `origin_run`, or an image that lists it in
 /// its `compatibility`.
 public enum RunImageSelector {
     /// Chooses without hashing: the command line's check before a run starts. Returns the path.

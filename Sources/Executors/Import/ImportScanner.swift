@@ -36,7 +36,7 @@ public enum ImportScanner {
         }
     }
 
-    /// The extensions of casa-distro's images (reference §1: singularity → sif, vbox → ova).
+    /// The extensions of casa-distro's images (docs/casa-distro.md §1: singularity → sif, vbox → ova).
     public static let imageExtensions = ["sif", "ova"]
 
     static func isImage(_ name: String) -> Bool { imageExtensions.contains((name as NSString).pathExtension) }
@@ -46,7 +46,7 @@ public enum ImportScanner {
     ///
     /// casa-distro's `publish_base_image` writes `build_number` into the local sidecar before it
     /// uploads, and makes the links `<name>-<N>.<ext>[.json] → <name>.<ext>[.json]` only after the
-    /// upload succeeded (reference §1.2, §3.4): a link is the proof of a publication, a
+    /// upload succeeded (docs/casa-distro.md §1.2, §3.4): a link is the proof of a publication, a
     /// `build_number` alone is not; and since every link points at the current file, only the link
     /// of the sidecar's `build_number` proves that this image was published under that N.
     public static func scan(_ directory: String, places: PublicationPlaces) throws -> Scan {

@@ -5,7 +5,7 @@ import ReleaseStateMachine
 /// number from it on that no other run holds (`Ledger.reserveBuildNumber`); the shell provides it.
 public typealias BuildNumberReserver = (_ candidate: Int) throws -> Int
 
-/// The effects of the publication protocol (ARCHITECTURE.md, "Publication that never shows half a
+/// The effects of the publication protocol (docs/design.md, "Publication that never shows half a
 /// release"), written against `PublicationTarget`, each with its side-effect-free `reconcile`.
 public enum PublicationSteps {
     // MARK: check-target

@@ -2,7 +2,7 @@ import Foundation
 import ReleaseStateMachine
 
 /// Starting, rebooting and shutting down a VM, with bounded waits. casa-distro polled 50 × 5 s and
-/// ignored a guest that never answered (reference §5); here a timeout fails the step, which
+/// ignored a guest that never answered (docs/casa-distro.md §5); here a timeout fails the step, which
 /// `resume` takes up again.
 enum VirtualMachinePower {
     /// Seconds between two looks at the VM (`$CASA_RELEASE_VBOX_POLL_INTERVAL`, default 2).

@@ -23,7 +23,7 @@ enum VirtualMachineSetup {
                              "--boot1", "dvd", "--nic1", "nat"], what: "setting the VM's memory, boot and network")
         }
         if !LocalFiles.exists(intent.disk) {
-            // casa-distro made the disk only in verbose mode (reference §5, step 4); here always.
+            // casa-distro made the disk only in verbose mode (docs/casa-distro.md §5, step 4); here always.
             try vbox.change(["createmedium", "disk", "--filename", intent.disk, "--size", String(intent.diskSize),
                              "--format", "VDI", "--variant", "Standard"], what: "creating the disk")
         }

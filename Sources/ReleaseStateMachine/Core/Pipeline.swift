@@ -100,7 +100,7 @@ public struct Pipeline: Equatable, Sendable {
     public var kind: PipelineKind
     public var steps: [StepDefinition]
 
-    /// The publication protocol of ARCHITECTURE.md, shared by every pipeline that publishes.
+    /// The publication protocol of docs/design.md, shared by every pipeline that publishes.
     public static let publicationSteps: [StepName] = [
         .checkTarget, .claimBuildNumber, .uploadImage, .uploadSidecar, .verifyUpload, .makeVisible, .record,
     ]

@@ -137,7 +137,7 @@ public struct StepSucceeded: Codable, Equatable, Sendable {
     }
 }
 
-/// Why a step failed, which decides the exit code (ARCHITECTURE.md, "The command line").
+/// Why a step failed, which decides the exit code (docs/design.md, "The command line").
 public enum FailureKind: String, Codable, Sendable {
     case stepFailed = "step-failed"       // 1
     case badInput = "bad-input"           // 65

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Where a step is in its lifecycle (ARCHITECTURE.md, "Step lifecycle").
+/// Where a step is in its lifecycle (docs/design.md, "Step lifecycle").
 public enum StepStatus: String, Codable, Sendable, CaseIterable {
     case pending
     case running

@@ -95,7 +95,7 @@ extension ImageSidecar: Codable {
 
 extension ImageSidecar {
     /// The sidecar of a system base image before its bytes are described: casa-distro's keys and
-    /// order (reference §2), with `size`, `md5` and `image_id` added by `described`.
+    /// order (docs/casa-distro.md §2), with `size`, `md5` and `image_id` added by `described`.
     public static func systemBase(
         name: String, system: String, containerType: String, creationTime: String,
         imageVersion: String, origin: String

@@ -8,7 +8,7 @@ extension CreateBaseImage {
     static let defaultMemory = 8192
     static let defaultVideoMemory = 50
     static let defaultDiskSize = 131_072
-    /// casa-distro left processors to the operator (reference §5, item 13); two runs anywhere.
+    /// casa-distro left processors to the operator (docs/casa-distro.md §5, item 13); two runs anywhere.
     static let defaultCPUs = 2
     /// casa-distro waited 50 × 5 s; a little more, since an Ubuntu desktop may install updates
     /// on its way down.
@@ -16,7 +16,7 @@ extension CreateBaseImage {
 
     func validateVirtualBox() throws {
         guard type == "system" else {
-            throw ValidationError("container_type=vbox makes system base images only (type=system): casa-distro's VirtualBox run and dev images never worked (reference §5); make user images from a base .ova")
+            throw ValidationError("container_type=vbox makes system base images only (type=system): casa-distro's VirtualBox run and dev images never worked (docs/casa-distro.md §5); make user images from a base .ova")
         }
         let numbers = [("memory", memory), ("video_memory", videoMemory), ("disk_size", diskSize), ("cpus", cpus), ("timeout", timeout)]
         for case let (name, value?) in numbers where value <= 0 {

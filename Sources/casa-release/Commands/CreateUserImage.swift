@@ -142,7 +142,7 @@ struct CreateUserImage: ParsableCommand {
             patterns = ["\(baseDirectory)/casa-run-\(environment.imageVersion)\(fileExtension)",
                         "\(baseDirectory)/casa-run-\(environment.imageVersion)-*\(fileExtension)"]
         }
-        // casa-distro does not check compatibility for VirtualBox run images (reference §1.3, step 10).
+        // casa-distro does not check compatibility for VirtualBox run images (docs/casa-distro.md §1.3, step 10).
         let runImageCheck = CheckRunImageIntent(patterns: patterns, devOriginRun: environment.originRun, checkCompatibility: !isPixi && !isVirtualBox)
         let runImage = try RunImageSelector.preflight(runImageCheck)
         if !isPixi, !isVirtualBox, environment.originRun == nil {

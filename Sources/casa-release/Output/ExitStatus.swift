@@ -3,7 +3,7 @@ import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// casa-release's exit codes, after sysexits (ARCHITECTURE.md, "The command line").
+/// casa-release's exit codes, after sysexits (docs/design.md, "The command line").
 enum ExitStatus: Int32 {
     case done = 0
     case stepFailed = 1

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Renders Apptainer definition files (reference §6): `Bootstrap: localimage`, a %runscript, then
+/// Renders Apptainer definition files (docs/casa-distro.md §6): `Bootstrap: localimage`, a %runscript, then
 /// the sections the recipe's operations fill, in the order they are first used.
 ///
 /// Pure: the same inputs give the same bytes, which is what lets a resumed run rebuild the image

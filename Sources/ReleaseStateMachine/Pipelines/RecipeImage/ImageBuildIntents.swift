@@ -52,7 +52,7 @@ public struct BuildImageIntent: Codable, Equatable, Sendable {
         self.copiedTree = copiedTree
     }
 
-    /// The arguments after `apptainer`: reference §6's order, building into the temporary name.
+    /// The arguments after `apptainer`: docs/casa-distro.md §6's order, building into the temporary name.
     public var arguments: [String] {
         ["build", "--disable-cache"] + (fakeroot ? ["--fakeroot"] : []) + (force ? ["--force"] : [])
             + (cleanup ? [] : ["--no-cleanup"]) + [temporary, definition]

@@ -89,7 +89,7 @@ public struct EnvironmentVariable: Codable, Equatable, Sendable {
     }
 }
 
-/// The operations of casa-distro's image builder (reference §6 and §10).
+/// The operations of casa-distro's image builder (docs/casa-distro.md §6 and §10).
 public enum RecipeOperation: Equatable, Sendable {
     case runRoot(String)
     /// Runs as root too in an Apptainer build, exactly like `runRoot`; kept apart for the record.

@@ -82,7 +82,7 @@ extension IntentPlanner {
     }
 
     /// `make install-runtime [install-doc] [install-test]`, then `make post-install`, in the dev
-    /// container with the environment mounted on /casa/host (reference §1.3, step 11).
+    /// container with the environment mounted on /casa/host (docs/casa-distro.md §1.3, step 11).
     static func installCommands(_ user: UserImageParameters, _ environment: SelectedEnvironment) -> [[String]] {
         var options = ["run", "--cleanenv", "--pwd", "/casa/host/build"]
         if let overlay = environment.overlay { options += ["--overlay", overlay] }

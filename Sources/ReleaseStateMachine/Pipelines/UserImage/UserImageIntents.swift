@@ -13,7 +13,7 @@ public struct SelectEnvironmentIntent: Codable, Equatable, Sendable {
     }
 }
 
-/// Find the run image and check it can carry what the dev image built (reference §1.3, step 10).
+/// Find the run image and check it can carry what the dev image built (docs/casa-distro.md §1.3, step 10).
 public struct CheckRunImageIntent: Codable, Equatable, Sendable {
     public var patterns: [String]
     /// The run image the dev image was built on, when known.

@@ -17,7 +17,7 @@ public struct VirtualMachineSettings: Codable, Equatable, Sendable {
     }
 }
 
-/// The hardware a base VM is given (reference §1.1 and §5: memory, video_memory; plus cpus).
+/// The hardware a base VM is given (docs/casa-distro.md §1.1 and §5: memory, video_memory; plus cpus).
 /// User images keep the hardware of the appliance they import.
 public struct VirtualMachineHardware: Codable, Equatable, Sendable {
     /// MiB.

@@ -10,7 +10,7 @@ import ReleaseStateMachine
     let devID = "fd0e0a96-5b9a-4420-8494-b9bdb0fad95c"
     let userID = "53b70856-6cac-423b-91eb-e0e841091bae"
 
-    /// An image and its casa-distro sidecar (reference §2's keys), md5 and size from the bytes.
+    /// An image and its casa-distro sidecar (docs/casa-distro.md §2's keys), md5 and size from the bytes.
     func casaDistroImage(_ workspace: Workspace, _ path: String, bytes: String, keys: [(String, String)], imageID: String) throws {
         try workspace.write(path, bytes)
         let md5 = try workspace.shell("md5sum '\(path)' | cut -d' ' -f1")
