@@ -268,29 +268,54 @@ public struct PublicationRetracted: Codable, Equatable, Sendable {
 
 extension RunEvent {
     /// The stored type of `.leaseReleased`: the event that ends a command's work on a run.
-    public static let leaseReleasedType = "LeaseReleased"
+    public static let leaseReleasedType = Kind.leaseReleased.rawValue
 
-    /// The event's type, as stored in the ledger's `type` column.
-    public var typeName: String {
+    /// The kinds of event, as stored in the ledger's `type` column: each written once, here. A
+    /// kind is never renamed (the ledger fixtures of Tests/Fixtures hold every one); a change of
+    /// format is a new kind, or a migration of the events.
+    public enum Kind: String, CaseIterable, Sendable {
+        case runStarted = "RunStarted"
+        case leaseAcquired = "LeaseAcquired"
+        case leaseReleased = "LeaseReleased"
+        case stepStarted = "StepStarted"
+        case stepSucceeded = "StepSucceeded"
+        case stepFailed = "StepFailed"
+        case stepReconciled = "StepReconciled"
+        case stepSkipped = "StepSkipped"
+        case stepAwaitingOperator = "StepAwaitingOperator"
+        case stepConfirmed = "StepConfirmed"
+        case operatorCheckFailed = "OperatorCheckFailed"
+        case publicationRolledBack = "PublicationRolledBack"
+        case runCompleted = "RunCompleted"
+        case publicationRetracted = "PublicationRetracted"
+        case dockerTagsRestored = "DockerTagsRestored"
+        case buildNumberReserved = "BuildNumberReserved"
+    }
+
+    /// The event's kind.
+    public var kind: Kind {
         switch self {
-        case .runStarted: return "RunStarted"
-        case .leaseAcquired: return "LeaseAcquired"
-        case .leaseReleased: return Self.leaseReleasedType
-        case .stepStarted: return "StepStarted"
-        case .stepSucceeded: return "StepSucceeded"
-        case .stepFailed: return "StepFailed"
-        case .stepReconciled: return "StepReconciled"
-        case .stepSkipped: return "StepSkipped"
-        case .stepAwaitingOperator: return "StepAwaitingOperator"
-        case .stepConfirmed: return "StepConfirmed"
-        case .operatorCheckFailed: return "OperatorCheckFailed"
-        case .publicationRolledBack: return "PublicationRolledBack"
-        case .runCompleted: return "RunCompleted"
-        case .publicationRetracted: return "PublicationRetracted"
-        case .dockerTagsRestored: return "DockerTagsRestored"
-        case .buildNumberReserved: return "BuildNumberReserved"
+        case .runStarted: return .runStarted
+        case .leaseAcquired: return .leaseAcquired
+        case .leaseReleased: return .leaseReleased
+        case .stepStarted: return .stepStarted
+        case .stepSucceeded: return .stepSucceeded
+        case .stepFailed: return .stepFailed
+        case .stepReconciled: return .stepReconciled
+        case .stepSkipped: return .stepSkipped
+        case .stepAwaitingOperator: return .stepAwaitingOperator
+        case .stepConfirmed: return .stepConfirmed
+        case .operatorCheckFailed: return .operatorCheckFailed
+        case .publicationRolledBack: return .publicationRolledBack
+        case .runCompleted: return .runCompleted
+        case .publicationRetracted: return .publicationRetracted
+        case .dockerTagsRestored: return .dockerTagsRestored
+        case .buildNumberReserved: return .buildNumberReserved
         }
     }
+
+    /// The event's type, as stored in the ledger's `type` column.
+    public var typeName: String { kind.rawValue }
 
     /// The canonical payload: JSON with sorted keys, so the same event always has the same bytes
     /// (the hash chain depends on it).
@@ -320,24 +345,24 @@ extension RunEvent {
     /// Reads an event back from its type and payload.
     public static func decode(type: String, payload: Data) throws -> RunEvent {
         let decoder = JSONDecoder()
-        switch type {
-        case "RunStarted": return .runStarted(try decoder.decode(RunStarted.self, from: payload))
-        case "LeaseAcquired": return .leaseAcquired(try decoder.decode(LeaseAcquired.self, from: payload))
-        case "LeaseReleased": return .leaseReleased(try decoder.decode(LeaseReleased.self, from: payload))
-        case "StepStarted": return .stepStarted(try decoder.decode(StepStarted.self, from: payload))
-        case "StepSucceeded": return .stepSucceeded(try decoder.decode(StepSucceeded.self, from: payload))
-        case "StepFailed": return .stepFailed(try decoder.decode(StepFailed.self, from: payload))
-        case "StepReconciled": return .stepReconciled(try decoder.decode(StepReconciled.self, from: payload))
-        case "StepSkipped": return .stepSkipped(try decoder.decode(StepSkipped.self, from: payload))
-        case "StepAwaitingOperator": return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
-        case "StepConfirmed": return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
-        case "OperatorCheckFailed": return .operatorCheckFailed(try decoder.decode(OperatorCheckFailed.self, from: payload))
-        case "PublicationRolledBack": return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
-        case "RunCompleted": return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
-        case "PublicationRetracted": return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
-        case "DockerTagsRestored": return .dockerTagsRestored(try decoder.decode(DockerTagsRestored.self, from: payload))
-        case "BuildNumberReserved": return .buildNumberReserved(try decoder.decode(BuildNumberReserved.self, from: payload))
-        default: throw UnknownEventType(type: type)
+        guard let kind = Kind(rawValue: type) else { throw UnknownEventType(type: type) }
+        switch kind {
+        case .runStarted: return .runStarted(try decoder.decode(RunStarted.self, from: payload))
+        case .leaseAcquired: return .leaseAcquired(try decoder.decode(LeaseAcquired.self, from: payload))
+        case .leaseReleased: return .leaseReleased(try decoder.decode(LeaseReleased.self, from: payload))
+        case .stepStarted: return .stepStarted(try decoder.decode(StepStarted.self, from: payload))
+        case .stepSucceeded: return .stepSucceeded(try decoder.decode(StepSucceeded.self, from: payload))
+        case .stepFailed: return .stepFailed(try decoder.decode(StepFailed.self, from: payload))
+        case .stepReconciled: return .stepReconciled(try decoder.decode(StepReconciled.self, from: payload))
+        case .stepSkipped: return .stepSkipped(try decoder.decode(StepSkipped.self, from: payload))
+        case .stepAwaitingOperator: return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
+        case .stepConfirmed: return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
+        case .operatorCheckFailed: return .operatorCheckFailed(try decoder.decode(OperatorCheckFailed.self, from: payload))
+        case .publicationRolledBack: return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
+        case .runCompleted: return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
+        case .publicationRetracted: return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
+        case .dockerTagsRestored: return .dockerTagsRestored(try decoder.decode(DockerTagsRestored.self, from: payload))
+        case .buildNumberReserved: return .buildNumberReserved(try decoder.decode(BuildNumberReserved.self, from: payload))
         }
     }
 

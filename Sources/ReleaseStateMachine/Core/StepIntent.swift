@@ -34,69 +34,106 @@ public enum StepIntent: Equatable, Sendable {
 extension StepIntent: Codable {
     private enum CodingKeys: String, CodingKey { case kind, intent }
 
-    public var kind: String {
+    /// The kinds of intent, as stored in the ledger (`kind`): each written once, here. A kind is
+    /// never renamed (the ledger fixtures of Tests/Fixtures hold every one); a change of format is
+    /// a new kind.
+    public enum Kind: String, CaseIterable, Sendable {
+        case resolveBase = "resolve-base"
+        case copyImage = "copy-image"
+        case describeImage = "describe-image"
+        case inspectImage = "inspect-image"
+        case checkTarget = "check-target"
+        case claimBuildNumber = "claim-build-number"
+        case uploadImage = "upload-image"
+        case uploadSidecar = "upload-sidecar"
+        case verifyUpload = "verify-upload"
+        case makeVisible = "make-visible"
+        case recordPublication = "record-publication"
+        case loadRecipe = "load-recipe"
+        case renderDefinition = "render-definition"
+        case buildImage = "build-image"
+        case selectEnvironment = "select-environment"
+        case checkRunImage = "check-run-image"
+        case install = "install"
+        case zipInstall = "zip-install"
+        case locateDownload = "locate-download"
+        case fetchImage = "fetch-image"
+        case verifyDownload = "verify-download"
+        case virtualBox = "virtualbox"
+        case recordImports = "record-imports"
+        case docker = "docker"
+        case dockerPublication = "docker-publication"
+        case singularity = "singularity"
+    }
+
+    /// The intent's kind.
+    public var kindCase: Kind {
         switch self {
-        case .resolveBase: return "resolve-base"
-        case .copyImage: return "copy-image"
-        case .describeImage: return "describe-image"
-        case .inspectImage: return "inspect-image"
-        case .checkTarget: return "check-target"
-        case .claimBuildNumber: return "claim-build-number"
-        case .uploadImage: return "upload-image"
-        case .uploadSidecar: return "upload-sidecar"
-        case .verifyUpload: return "verify-upload"
-        case .makeVisible: return "make-visible"
-        case .recordPublication: return "record-publication"
-        case .loadRecipe: return "load-recipe"
-        case .renderDefinition: return "render-definition"
-        case .buildImage: return "build-image"
-        case .selectEnvironment: return "select-environment"
-        case .checkRunImage: return "check-run-image"
-        case .install: return "install"
-        case .zipInstall: return "zip-install"
-        case .locateDownload: return "locate-download"
-        case .fetchImage: return "fetch-image"
-        case .verifyDownload: return "verify-download"
-        case .virtualBox: return "virtualbox"
-        case .recordImports: return "record-imports"
-        case .docker: return "docker"
-        case .dockerPublication: return "docker-publication"
-        case .singularity: return "singularity"
+        case .resolveBase: return .resolveBase
+        case .copyImage: return .copyImage
+        case .describeImage: return .describeImage
+        case .inspectImage: return .inspectImage
+        case .checkTarget: return .checkTarget
+        case .claimBuildNumber: return .claimBuildNumber
+        case .uploadImage: return .uploadImage
+        case .uploadSidecar: return .uploadSidecar
+        case .verifyUpload: return .verifyUpload
+        case .makeVisible: return .makeVisible
+        case .recordPublication: return .recordPublication
+        case .loadRecipe: return .loadRecipe
+        case .renderDefinition: return .renderDefinition
+        case .buildImage: return .buildImage
+        case .selectEnvironment: return .selectEnvironment
+        case .checkRunImage: return .checkRunImage
+        case .install: return .install
+        case .zipInstall: return .zipInstall
+        case .locateDownload: return .locateDownload
+        case .fetchImage: return .fetchImage
+        case .verifyDownload: return .verifyDownload
+        case .virtualBox: return .virtualBox
+        case .recordImports: return .recordImports
+        case .docker: return .docker
+        case .dockerPublication: return .dockerPublication
+        case .singularity: return .singularity
         }
     }
+
+    /// The stored kind string.
+    public var kind: String { kindCase.rawValue }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(String.self, forKey: .kind)
-        switch kind {
-        case "resolve-base": self = .resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent))
-        case "copy-image": self = .copyImage(try container.decode(CopyImageIntent.self, forKey: .intent))
-        case "describe-image": self = .describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent))
-        case "inspect-image": self = .inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent))
-        case "check-target": self = .checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent))
-        case "claim-build-number": self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
-        case "upload-image": self = .uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent))
-        case "upload-sidecar": self = .uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent))
-        case "verify-upload": self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
-        case "make-visible": self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
-        case "record-publication": self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
-        case "load-recipe": self = .loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent))
-        case "render-definition": self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
-        case "build-image": self = .buildImage(try container.decode(BuildImageIntent.self, forKey: .intent))
-        case "select-environment": self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
-        case "check-run-image": self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
-        case "install": self = .install(try container.decode(InstallIntent.self, forKey: .intent))
-        case "zip-install": self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
-        case "locate-download": self = .locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent))
-        case "fetch-image": self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
-        case "verify-download": self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
-        case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
-        case "record-imports": self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
-        case "docker": self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
-        case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
-        case "singularity": self = .singularity(try container.decode(SingularityIntent.self, forKey: .intent))
-        default:
+        guard let known = Kind(rawValue: kind) else {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
+        }
+        switch known {
+        case .resolveBase: self = .resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent))
+        case .copyImage: self = .copyImage(try container.decode(CopyImageIntent.self, forKey: .intent))
+        case .describeImage: self = .describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent))
+        case .inspectImage: self = .inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent))
+        case .checkTarget: self = .checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent))
+        case .claimBuildNumber: self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
+        case .uploadImage: self = .uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent))
+        case .uploadSidecar: self = .uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent))
+        case .verifyUpload: self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
+        case .makeVisible: self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
+        case .recordPublication: self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
+        case .loadRecipe: self = .loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent))
+        case .renderDefinition: self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
+        case .buildImage: self = .buildImage(try container.decode(BuildImageIntent.self, forKey: .intent))
+        case .selectEnvironment: self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
+        case .checkRunImage: self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
+        case .install: self = .install(try container.decode(InstallIntent.self, forKey: .intent))
+        case .zipInstall: self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
+        case .locateDownload: self = .locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent))
+        case .fetchImage: self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
+        case .verifyDownload: self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
+        case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
+        case .recordImports: self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
+        case .docker: self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
+        case .dockerPublication: self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
+        case .singularity: self = .singularity(try container.decode(SingularityIntent.self, forKey: .intent))
         }
     }
 

@@ -55,65 +55,100 @@ public struct ImageDescription: Codable, Equatable, Sendable {
 extension StepOutcome: Codable {
     private enum CodingKeys: String, CodingKey { case kind, outcome }
 
-    public var kind: String {
+    /// The kinds of outcome, as stored in the ledger (`kind`): each written once, here. A kind is
+    /// never renamed (the ledger fixtures of Tests/Fixtures hold every one); a change of format is
+    /// a new kind.
+    public enum Kind: String, CaseIterable, Sendable {
+        case resolvedBase = "resolved-base"
+        case copiedImage = "copied-image"
+        case describedImage = "described-image"
+        case checkedTarget = "checked-target"
+        case claimedBuildNumber = "claimed-build-number"
+        case transferred = "transferred"
+        case verifiedUpload = "verified-upload"
+        case madeVisible = "made-visible"
+        case recordedPublication = "recorded-publication"
+        case loadedRecipe = "loaded-recipe"
+        case renderedDefinition = "rendered-definition"
+        case builtImage = "built-image"
+        case selectedEnvironment = "selected-environment"
+        case checkedRunImage = "checked-run-image"
+        case installed = "installed"
+        case zipped = "zipped"
+        case locatedDownload = "located-download"
+        case fetchedImage = "fetched-image"
+        case verifiedDownload = "verified-download"
+        case virtualBox = "virtualbox"
+        case importedImages = "imported-images"
+        case docker = "docker"
+        case dockerPublication = "docker-publication"
+        case singularity = "singularity"
+    }
+
+    /// The outcome's kind.
+    public var kindCase: Kind {
         switch self {
-        case .resolvedBase: return "resolved-base"
-        case .copiedImage: return "copied-image"
-        case .describedImage: return "described-image"
-        case .checkedTarget: return "checked-target"
-        case .claimedBuildNumber: return "claimed-build-number"
-        case .transferred: return "transferred"
-        case .verifiedUpload: return "verified-upload"
-        case .madeVisible: return "made-visible"
-        case .recordedPublication: return "recorded-publication"
-        case .loadedRecipe: return "loaded-recipe"
-        case .renderedDefinition: return "rendered-definition"
-        case .builtImage: return "built-image"
-        case .selectedEnvironment: return "selected-environment"
-        case .checkedRunImage: return "checked-run-image"
-        case .installed: return "installed"
-        case .zipped: return "zipped"
-        case .locatedDownload: return "located-download"
-        case .fetchedImage: return "fetched-image"
-        case .verifiedDownload: return "verified-download"
-        case .virtualBox: return "virtualbox"
-        case .importedImages: return "imported-images"
-        case .docker: return "docker"
-        case .dockerPublication: return "docker-publication"
-        case .singularity: return "singularity"
+        case .resolvedBase: return .resolvedBase
+        case .copiedImage: return .copiedImage
+        case .describedImage: return .describedImage
+        case .checkedTarget: return .checkedTarget
+        case .claimedBuildNumber: return .claimedBuildNumber
+        case .transferred: return .transferred
+        case .verifiedUpload: return .verifiedUpload
+        case .madeVisible: return .madeVisible
+        case .recordedPublication: return .recordedPublication
+        case .loadedRecipe: return .loadedRecipe
+        case .renderedDefinition: return .renderedDefinition
+        case .builtImage: return .builtImage
+        case .selectedEnvironment: return .selectedEnvironment
+        case .checkedRunImage: return .checkedRunImage
+        case .installed: return .installed
+        case .zipped: return .zipped
+        case .locatedDownload: return .locatedDownload
+        case .fetchedImage: return .fetchedImage
+        case .verifiedDownload: return .verifiedDownload
+        case .virtualBox: return .virtualBox
+        case .importedImages: return .importedImages
+        case .docker: return .docker
+        case .dockerPublication: return .dockerPublication
+        case .singularity: return .singularity
         }
     }
+
+    /// The stored kind string.
+    public var kind: String { kindCase.rawValue }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(String.self, forKey: .kind)
-        switch kind {
-        case "resolved-base": self = .resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome))
-        case "copied-image": self = .copiedImage(try container.decode(CopiedImage.self, forKey: .outcome))
-        case "described-image": self = .describedImage(try container.decode(ImageDescription.self, forKey: .outcome))
-        case "checked-target": self = .checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome))
-        case "claimed-build-number": self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
-        case "transferred": self = .transferred(try container.decode(Transfer.self, forKey: .outcome))
-        case "verified-upload": self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
-        case "made-visible": self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
-        case "recorded-publication": self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
-        case "loaded-recipe": self = .loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome))
-        case "rendered-definition": self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
-        case "built-image": self = .builtImage(try container.decode(BuiltImage.self, forKey: .outcome))
-        case "selected-environment": self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
-        case "checked-run-image": self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
-        case "installed": self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
-        case "zipped": self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
-        case "located-download": self = .locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome))
-        case "fetched-image": self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
-        case "verified-download": self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
-        case "virtualbox": self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
-        case "imported-images": self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
-        case "docker": self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
-        case "docker-publication": self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
-        case "singularity": self = .singularity(try container.decode(SingularityEffect.self, forKey: .outcome))
-        default:
+        guard let known = Kind(rawValue: kind) else {
             throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
+        }
+        switch known {
+        case .resolvedBase: self = .resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome))
+        case .copiedImage: self = .copiedImage(try container.decode(CopiedImage.self, forKey: .outcome))
+        case .describedImage: self = .describedImage(try container.decode(ImageDescription.self, forKey: .outcome))
+        case .checkedTarget: self = .checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome))
+        case .claimedBuildNumber: self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
+        case .transferred: self = .transferred(try container.decode(Transfer.self, forKey: .outcome))
+        case .verifiedUpload: self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
+        case .madeVisible: self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
+        case .recordedPublication: self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
+        case .loadedRecipe: self = .loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome))
+        case .renderedDefinition: self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
+        case .builtImage: self = .builtImage(try container.decode(BuiltImage.self, forKey: .outcome))
+        case .selectedEnvironment: self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
+        case .checkedRunImage: self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
+        case .installed: self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
+        case .zipped: self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
+        case .locatedDownload: self = .locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome))
+        case .fetchedImage: self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
+        case .verifiedDownload: self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
+        case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
+        case .importedImages: self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
+        case .docker: self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
+        case .dockerPublication: self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
+        case .singularity: self = .singularity(try container.decode(SingularityEffect.self, forKey: .outcome))
         }
     }
 
