@@ -8,7 +8,7 @@ import PackageDescription
 let package = Package(
     name: "casa-release",
     products: [
-        .executable(name: "casa-release", targets: ["casa-release"]),
+        .executable(name: "casa-release", targets: ["casa-release"])
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),

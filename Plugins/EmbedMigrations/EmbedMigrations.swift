@@ -26,7 +26,7 @@ struct EmbedMigrations: BuildToolPlugin {
                 arguments: [output.path] + files.map(\.path) + ["--postgres"] + postgres.map(\.path),
                 inputFiles: files + postgres,
                 outputFiles: [output]
-            ),
+            )
         ]
     }
 }

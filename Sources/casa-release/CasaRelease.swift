@@ -10,18 +10,20 @@ struct CasaRelease: ParsableCommand {
         commandName: "casa-release",
         abstract: "Build, publish and audit BrainVISA's container and VM images, with an event-sourced release ledger.",
         discussion: """
-        Every step of a release is recorded in a ledger (an SQLite file, or a PostgreSQL database shared \
-        by several hosts) before and after its effect, so an \
-        interrupted run resumes exactly where it stopped (casa-release resume).
+            Every step of a release is recorded in a ledger (an SQLite file, or a PostgreSQL database shared \
+            by several hosts) before and after its effect, so an \
+            interrupted run resumes exactly where it stopped (casa-release resume).
 
-        Options may be written as casa-distro does (image_version=5.4, force=yes) or as usual \
-        (--image-version 5.4, --force), before or after the command; commands take dashes or \
-        underscores (create_base_image). Run 'casa-release help COMMAND' for a command's options.
-        """,
+            Options may be written as casa-distro does (image_version=5.4, force=yes) or as usual \
+            (--image-version 5.4, --force), before or after the command; commands take dashes or \
+            underscores (create_base_image). Run 'casa-release help COMMAND' for a command's options.
+            """,
         version: version,
         subcommands: [
-            CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self, Confirm.self, Rollback.self, DownloadImage.self,
-            Runs.self, Status.self, Log.self, Verify.self, RebuildProjections.self, Provenance.self, Audit.self, Import.self,
+            CreateBaseImage.self, CreateUserImage.self, PublishBaseImage.self, PublishUserImage.self, Resume.self,
+            Confirm.self, Rollback.self, DownloadImage.self,
+            Runs.self, Status.self, Log.self, Verify.self, RebuildProjections.self, Provenance.self, Audit.self,
+            Import.self,
             CreateDocker.self,
             PublishDocker.self,
             CreateSingularity.self,
@@ -48,9 +50,11 @@ enum Main {
         }
         // Global options are described only when one comes before the command.
         #if DEBUG
-        // The tests run the debug build: a global option added without its name here fails them all.
-        let described = catalog.globalOptions.mapValues(\.takesValue)
-        precondition(described == GlobalOptions.knownNames, "GlobalOptions.knownNames is not what the parser says: \(described)")
+            // The tests run the debug build: a global option added without its name here fails them all.
+            let described = catalog.globalOptions.mapValues(\.takesValue)
+            precondition(
+                described == GlobalOptions.knownNames,
+                "GlobalOptions.knownNames is not what the parser says: \(described)")
         #endif
         let valuesBeforeCommand = Set(GlobalOptions.knownNames.filter(\.value).keys)
         let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
@@ -75,7 +79,7 @@ enum Main {
         do {
             do {
                 command = try CasaRelease.parseAsRoot(arguments)
-            } catch where CasaRelease.exitCode(for: error) != .success {
+            } catch  where CasaRelease.exitCode(for: error) != .success {
                 let repaired = usable(CommandLineRepair.repair(normalized, catalog: catalog))
                 guard repaired != arguments else { throw error }
                 arguments = repaired
@@ -87,7 +91,8 @@ enum Main {
                 print(CasaRelease.fullMessage(for: error))
                 exit(0)
             }
-            let message = CasaRelease.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let message =
+                CasaRelease.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             StandardStreams.error("casa-release: \(message) (see 'casa-release help')\n")
             exit(ExitStatus.usage.rawValue)
         }
@@ -96,7 +101,7 @@ enum Main {
             exit(0)
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
-        } catch where CasaRelease.exitCode(for: error) == .success {
+        } catch  where CasaRelease.exitCode(for: error) == .success {
             // `casa-release help [COMMAND]` runs a help command whose "error" is the help text.
             print(CasaRelease.fullMessage(for: error))
             exit(0)

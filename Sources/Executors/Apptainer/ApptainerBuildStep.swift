@@ -8,10 +8,13 @@ public enum ApptainerBuildStep {
         let tool = try ContainerTool.locate()
         let definition = try FileDigests.compute(path: intent.definition)
         guard definition.sha256 == intent.definitionSHA256 else {
-            throw ExecutorError(.badInput, "the definition \(intent.definition) changed since it was rendered; start a new run")
+            throw ExecutorError(
+                .badInput, "the definition \(intent.definition) changed since it was rendered; start a new run")
         }
         let copiedTree = try intent.copiedTree.map { tree -> TreeSummary in
-            guard LocalFiles.isDirectory(tree) else { throw ExecutorError(.badInput, "the install tree \(tree) is missing: run with install=yes") }
+            guard LocalFiles.isDirectory(tree) else {
+                throw ExecutorError(.badInput, "the install tree \(tree) is missing: run with install=yes")
+            }
             return try TreeDigest.summarize(tree)
         }
         // What an earlier, killed attempt left half-written is garbage.
@@ -28,11 +31,13 @@ public enum ApptainerBuildStep {
             if status == 0 { message = "\(FilePath.lastComponent(tool.path)) build made no image" }
             if let logPath { message += "; its output is in \(logPath)" }
             if intent.fakeroot {
-                message += " (if fakeroot is not set up for you: sudo \(FilePath.lastComponent(tool.path)) config fakeroot --add $USER)"
+                message +=
+                    " (if fakeroot is not set up for you: sudo \(FilePath.lastComponent(tool.path)) config fakeroot --add $USER)"
             }
             throw ExecutorError(.stepFailed, message)
         }
-        try LocalFiles.putInPlace(intent.temporary, at: intent.output, replace: intent.force, staleCompanions: [intent.output + ".json"])
+        try LocalFiles.putInPlace(
+            intent.temporary, at: intent.output, replace: intent.force, staleCompanions: [intent.output + ".json"])
         return BuiltImage(output: intent.output, command: command, size: built.size, copiedTree: copiedTree)
     }
 
@@ -42,8 +47,12 @@ public enum ApptainerBuildStep {
         try LocalFiles.remove(intent.temporary)
         guard let status = LocalFiles.status(intent.output), status.isRegular else { return nil }
         let tool = try ContainerTool.locate()
-        guard let content = tool.imageIDFile(in: intent.output), content.contains("\"\(intent.imageID)\"") else { return nil }
-        let copiedTree = try intent.copiedTree.flatMap { LocalFiles.isDirectory($0) ? try TreeDigest.summarize($0) : nil }
+        guard let content = tool.imageIDFile(in: intent.output), content.contains("\"\(intent.imageID)\"") else {
+            return nil
+        }
+        let copiedTree = try intent.copiedTree.flatMap {
+            LocalFiles.isDirectory($0) ? try TreeDigest.summarize($0) : nil
+        }
         return BuiltImage(output: intent.output, command: [], size: status.size, copiedTree: copiedTree)
     }
 }

@@ -18,7 +18,10 @@ public struct ContainerTool: Equatable, Sendable {
         for name in ["apptainer", "singularity"] {
             if let path = ProcessRunner.which(name) { return ContainerTool(path: path) }
         }
-        throw ExecutorError(.unavailable, "neither apptainer nor singularity is on the PATH: install Apptainer (https://apptainer.org), or name the tool with CASA_RELEASE_APPTAINER=PATH")
+        throw ExecutorError(
+            .unavailable,
+            "neither apptainer nor singularity is on the PATH: install Apptainer (https://apptainer.org), or name the tool with CASA_RELEASE_APPTAINER=PATH"
+        )
     }
 
     /// What `--version` prints (`apptainer version 1.3.4`), for the record.
@@ -29,7 +32,9 @@ public struct ContainerTool: Equatable, Sendable {
 
     /// The contents of `/casa/image_id` in an image, read with `exec` (nothing is written).
     public func imageIDFile(in image: String) -> String? {
-        guard let result = try? ProcessRunner.capture([path, "exec", image, "cat", "/casa/image_id"]), result.status == 0 else { return nil }
+        guard let result = try? ProcessRunner.capture([path, "exec", image, "cat", "/casa/image_id"]),
+            result.status == 0
+        else { return nil }
         return result.output
     }
 }

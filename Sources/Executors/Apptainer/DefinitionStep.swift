@@ -11,7 +11,9 @@ public enum DefinitionStep {
 
     /// Written when the file holds exactly the rendered text.
     public static func reconcile(_ intent: RenderDefinitionIntent) throws -> RenderedDefinition? {
-        guard let data = FileManager.default.contents(atPath: intent.path), data == Data(intent.text.utf8) else { return nil }
+        guard let data = FileManager.default.contents(atPath: intent.path), data == Data(intent.text.utf8) else {
+            return nil
+        }
         return try describe(intent.path)
     }
 

@@ -16,7 +16,8 @@ struct StrictYAML {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             switch error {
-            case .scanner(_, let message, let mark, _), .parser(_, let message, let mark, _), .composer(_, let message, let mark, _):
+            case .scanner(_, let message, let mark, _), .parser(_, let message, let mark, _),
+                .composer(_, let message, let mark, _):
                 throw problem(mark, syntax(message))
             default:
                 throw problem(nil, syntax("\(error)"))
@@ -27,7 +28,9 @@ struct StrictYAML {
     }
 
     func pairs(_ node: Node, _ what: String) throws -> [(Node, Node)] {
-        guard case .mapping(let map) = node else { throw problem(node.mark, "\(what) must be a mapping (`key: value`)") }
+        guard case .mapping(let map) = node else {
+            throw problem(node.mark, "\(what) must be a mapping (`key: value`)")
+        }
         return map.map { ($0.key, $0.value) }
     }
 

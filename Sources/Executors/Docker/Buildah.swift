@@ -44,8 +44,11 @@ struct Buildah {
 
     /// The manifest digest buildah's storage has for `reference`, or nil when it has no such image.
     func digest(of reference: String) -> String? {
-        guard let (status, output) = try? ProcessRunner.capture(global + ["inspect", "--type", "image", "--format", "{{.FromImageDigest}}", reference]),
-              status == 0 else { return nil }
+        guard
+            let (status, output) = try? ProcessRunner.capture(
+                global + ["inspect", "--type", "image", "--format", "{{.FromImageDigest}}", reference]),
+            status == 0
+        else { return nil }
         let digest = output.trimmingCharacters(in: .whitespacesAndNewlines)
         return DockerDigest.isValid(digest) ? digest : nil
     }

@@ -6,13 +6,16 @@ import ReleaseStateMachine
 /// yaml, each `*.template` rendered with the image's parameters and stripped of the suffix
 /// (casa-distro's rule), and a digest over the result.
 enum DockerContext {
-    static func render(_ image: PlannedDockerImage, into directory: String, definitionFile: String) throws -> RenderedDockerContext {
+    static func render(
+        _ image: PlannedDockerImage, into directory: String, definitionFile: String
+    ) throws -> RenderedDockerContext {
         // A context half-written by a killed attempt is made again from nothing.
         try LocalFiles.removeTree(directory)
         try LocalFiles.createDirectories(directory)
         try copy(from: image.directory, to: directory, parameters: image.parameters, definitionFile: definitionFile)
         guard let dockerfile = FileManager.default.contents(atPath: directory + "/Dockerfile") else {
-            throw ExecutorError(.badInput, "\(definitionFile): there is no Dockerfile (nor Dockerfile.template) beside it")
+            throw ExecutorError(
+                .badInput, "\(definitionFile): there is no Dockerfile (nor Dockerfile.template) beside it")
         }
         return RenderedDockerContext(
             reference: image.reference, directory: directory, contextSHA256: try digest(of: directory),
@@ -20,21 +23,28 @@ enum DockerContext {
             baseImages: baseImages(in: String(decoding: dockerfile, as: UTF8.self)))
     }
 
-    private static func copy(from source: String, to destination: String, parameters: [String: String], definitionFile: String) throws {
+    private static func copy(
+        from source: String, to destination: String, parameters: [String: String], definitionFile: String
+    ) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: source).sorted()
-        for name in names where !(source == FilePath.directory(definitionFile) && name == DockerDefinitionSearch.fileName) {
+        for name in names
+        where !(source == FilePath.directory(definitionFile) && name == DockerDefinitionSearch.fileName) {
             let from = source + "/" + name
             var status = stat()
             guard lstat(from, &status) == 0 else { throw ExecutorError.posix(.badInput, "cannot read", from) }
             switch status.st_mode & S_IFMT {
             case S_IFDIR:
                 try LocalFiles.createDirectories(destination + "/" + name)
-                try copy(from: from, to: destination + "/" + name, parameters: parameters, definitionFile: definitionFile)
+                try copy(
+                    from: from, to: destination + "/" + name, parameters: parameters, definitionFile: definitionFile)
             case S_IFLNK:
-                try FileManager.default.createSymbolicLink(atPath: destination + "/" + name,
-                                                           withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: from))
+                try FileManager.default.createSymbolicLink(
+                    atPath: destination + "/" + name,
+                    withDestinationPath: try FileManager.default.destinationOfSymbolicLink(atPath: from))
             case S_IFREG:
-                guard let data = FileManager.default.contents(atPath: from) else { throw ExecutorError.posix(.badInput, "cannot read", from) }
+                guard let data = FileManager.default.contents(atPath: from) else {
+                    throw ExecutorError.posix(.badInput, "cannot read", from)
+                }
                 var target = destination + "/" + name
                 var content = data
                 if name.hasSuffix(".template") {
@@ -48,7 +58,11 @@ enum DockerContext {
                         throw ExecutorError(.badInput, error.description)
                     }
                 }
-                guard FileManager.default.createFile(atPath: target, contents: content, attributes: [.posixPermissions: Int(status.st_mode & 0o7777)]) else {
+                guard
+                    FileManager.default.createFile(
+                        atPath: target, contents: content, attributes: [.posixPermissions: Int(status.st_mode & 0o7777)]
+                    )
+                else {
                     throw ExecutorError.posix(.cannotCreate, "cannot write", target)
                 }
             default:
@@ -65,14 +79,18 @@ enum DockerContext {
             for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() {
                 let path = relative.isEmpty ? name : relative + "/" + name
                 var status = stat()
-                guard lstat(root + "/" + path, &status) == 0 else { throw ExecutorError.posix(.badInput, "cannot read", root + "/" + path) }
+                guard lstat(root + "/" + path, &status) == 0 else {
+                    throw ExecutorError.posix(.badInput, "cannot read", root + "/" + path)
+                }
                 let mode = String(status.st_mode & 0o7777, radix: 8)
                 switch status.st_mode & S_IFMT {
                 case S_IFDIR:
                     lines.append("\(path)/\t\(mode)\t")
                     try walk(path)
                 case S_IFLNK:
-                    lines.append("\(path)\tlink\t\(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/" + path))")
+                    lines.append(
+                        "\(path)\tlink\t\(try FileManager.default.destinationOfSymbolicLink(atPath: root + "/" + path))"
+                    )
                 default:
                     lines.append("\(path)\t\(mode)\t\(try FileDigests.compute(path: root + "/" + path).sha256)")
                 }

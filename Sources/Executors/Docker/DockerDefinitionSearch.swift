@@ -21,7 +21,10 @@ public enum DockerDefinitionSearch {
     /// (`<prefix>/share/casa-release/docker` for `<prefix>/bin/casa-release`), or in the source
     /// tree the binary was built in (`.build/release/casa-release` of a checkout); nil when neither
     /// is there. `CASA_RELEASE_DOCKER_BUILTIN` names another directory.
-    public static func builtinRoot(executable: String = CommandLine.arguments[0], environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
+    public static func builtinRoot(
+        executable: String = CommandLine.arguments[0],
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
         if let explicit = environment["CASA_RELEASE_DOCKER_BUILTIN"], !explicit.isEmpty { return explicit }
         let binDirectory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
         let installed = binDirectory.appendingPathComponent("../share/casa-release/docker").standardized.path
@@ -30,7 +33,9 @@ public enum DockerDefinitionSearch {
         var directory = binDirectory
         for _ in 0..<4 {
             directory = directory.deletingLastPathComponent()
-            if FileManager.default.fileExists(atPath: directory.path + "/Package.swift"), LocalFiles.isDirectory(directory.path + "/share/docker") {
+            if FileManager.default.fileExists(atPath: directory.path + "/Package.swift"),
+                LocalFiles.isDirectory(directory.path + "/share/docker")
+            {
                 return directory.path + "/share/docker"
             }
         }
@@ -44,7 +49,8 @@ public enum DockerDefinitionSearch {
         for root in roots where LocalFiles.isDirectory(root) {
             for file in try descriptionFiles(below: root) {
                 let directory = (file as NSString).deletingLastPathComponent
-                let key = String(directory.dropFirst(root.count)).trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+                let key = String(directory.dropFirst(root.count)).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "/"))
                 guard found[key] == nil else { continue }
                 found[key] = try read(file, key: key, root: root)
             }
@@ -55,28 +61,44 @@ public enum DockerDefinitionSearch {
     /// One definition: its yaml, its Dockerfile (or its template), its dependencies turned into
     /// paths below the root.
     static func read(_ file: String, key: String, root: String) throws -> DockerImageDefinition {
-        guard let data = FileManager.default.contents(atPath: file) else { throw DockerDefinitionError(file, "cannot be read") }
-        guard let text = String(data: data, encoding: .utf8) else { throw DockerDefinitionError(file, "is not UTF-8 text") }
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw DockerDefinitionError(file, "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DockerDefinitionError(file, "is not UTF-8 text")
+        }
         let parsed = try DockerDefinitionYAML.parse(text, file: file)
         let directory = (file as NSString).deletingLastPathComponent
-        guard LocalFiles.status(directory + "/Dockerfile")?.isRegular == true || LocalFiles.status(directory + "/Dockerfile.template")?.isRegular == true else {
+        guard
+            LocalFiles.status(directory + "/Dockerfile")?.isRegular == true
+                || LocalFiles.status(directory + "/Dockerfile.template")?.isRegular == true
+        else {
             throw DockerDefinitionError(file, "there is no Dockerfile (nor Dockerfile.template) beside it")
         }
         let dependencies = try parsed.dependencies.map { dependency -> String in
-            guard !dependency.hasPrefix("/") else { throw DockerDefinitionError(file, "the dependency '\(dependency)' must be relative to the definition's directory") }
+            guard !dependency.hasPrefix("/") else {
+                throw DockerDefinitionError(
+                    file, "the dependency '\(dependency)' must be relative to the definition's directory")
+            }
             var components = key.split(separator: "/").map(String.init)
             for part in dependency.split(separator: "/") where part != "." {
                 if part == ".." {
-                    guard !components.isEmpty else { throw DockerDefinitionError(file, "the dependency '\(dependency)' goes above the search-path root \(root)") }
+                    guard !components.isEmpty else {
+                        throw DockerDefinitionError(
+                            file, "the dependency '\(dependency)' goes above the search-path root \(root)")
+                    }
                     components.removeLast()
                 } else {
                     components.append(String(part))
                 }
             }
-            guard !components.isEmpty else { throw DockerDefinitionError(file, "the dependency '\(dependency)' names the whole search-path root") }
+            guard !components.isEmpty else {
+                throw DockerDefinitionError(file, "the dependency '\(dependency)' names the whole search-path root")
+            }
             return components.joined(separator: "/")
         }
-        return DockerImageDefinition(key: key, directory: directory, file: file, dependencies: dependencies, sources: parsed.sources)
+        return DockerImageDefinition(
+            key: key, directory: directory, file: file, dependencies: dependencies, sources: parsed.sources)
     }
 
     /// The description files below `root`, in a stable order; a directory that holds one is a

@@ -18,6 +18,7 @@ struct DockerImageConfig: Equatable {
             guard case .array(let values)? = config["config"]?[key] else { return nil }
             return values.compactMap(\.stringValue)
         }
-        return DockerImageConfig(environment: strings("Env") ?? [], entrypoint: strings("Entrypoint"), cmd: strings("Cmd"))
+        return DockerImageConfig(
+            environment: strings("Env") ?? [], entrypoint: strings("Entrypoint"), cmd: strings("Cmd"))
     }
 }

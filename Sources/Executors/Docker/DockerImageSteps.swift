@@ -17,15 +17,20 @@ public enum DockerImageSteps {
 
     static func renderContexts(_ intent: RenderDockerContexts) throws -> [RenderedDockerContext] {
         try intent.images.map { image in
-            try DockerContext.render(image, into: RenderDockerContexts.contextDirectory(intent.directory, image.reference),
-                                     definitionFile: image.directory + "/" + DockerDefinitionSearch.fileName)
+            try DockerContext.render(
+                image, into: RenderDockerContexts.contextDirectory(intent.directory, image.reference),
+                definitionFile: image.directory + "/" + DockerDefinitionSearch.fileName)
         }
     }
 
     static func build(_ intent: BuildDockerImage, logPath: String?) throws -> BuiltDockerImage {
         // The context must be what resolve-definitions rendered and recorded.
-        guard LocalFiles.isDirectory(intent.context.directory), try DockerContext.digest(of: intent.context.directory) == intent.context.contextSHA256 else {
-            throw ExecutorError(.badInput, "the build context \(intent.context.directory) changed since it was rendered; start a new run")
+        guard LocalFiles.isDirectory(intent.context.directory),
+            try DockerContext.digest(of: intent.context.directory) == intent.context.contextSHA256
+        else {
+            throw ExecutorError(
+                .badInput,
+                "the build context \(intent.context.directory) changed since it was rendered; start a new run")
         }
         let buildah = try Buildah.locate(intent.storage)
         let layout = OCILayout(directory: intent.storage.layout)
@@ -35,15 +40,18 @@ public enum DockerImageSteps {
             return earlier
         }
 
-        var bud = ["bud", "--isolation", "chroot", "--timestamp", "0", "--pull=missing", "--format", "oci", "--tag", reference]
+        var bud = [
+            "bud", "--isolation", "chroot", "--timestamp", "0", "--pull=missing", "--format", "oci", "--tag", reference,
+        ]
         if !intent.noHostNetwork { bud += ["--network", "host"] }
         bud += ["--file", intent.context.directory + "/Dockerfile", intent.context.directory]
         try buildah.run(bud, logPath: logPath, what: "the build of \(intent.image.reference)")
         let bases = try baseImages(intent.context.baseImages, buildah: buildah, layout: layout)
         // Uncompressed layers (-D): their digests depend only on the files, so the same inputs
         // give the same manifest digest on every host.
-        try buildah.run(["push", "-D", reference, "oci:" + intent.storage.layout + ":" + reference], logPath: logPath,
-                        what: "the copy of \(intent.image.reference) into \(intent.storage.layout)")
+        try buildah.run(
+            ["push", "-D", reference, "oci:" + intent.storage.layout + ":" + reference], logPath: logPath,
+            what: "the copy of \(intent.image.reference) into \(intent.storage.layout)")
         guard let digest = try layout.digest(of: reference) else {
             throw ExecutorError(.stepFailed, "buildah push left no \(reference) in \(intent.storage.layout)")
         }
@@ -63,12 +71,17 @@ public enum DockerImageSteps {
 
     /// Whether `earlier` was built from this build's inputs (context, Dockerfile, parameters, base
     /// images by digest as they are now), and the layout still holds it.
-    static func isUpToDate(_ earlier: BuiltDockerImage, _ intent: BuildDockerImage, buildah: Buildah, layout: OCILayout) -> Bool {
-        guard earlier.contextSHA256 == intent.context.contextSHA256, earlier.dockerfileSHA256 == intent.context.dockerfileSHA256,
-              earlier.parameters == intent.image.parameters,
-              let bases = try? baseImages(intent.context.baseImages, buildah: buildah, layout: layout), bases == earlier.baseImages,
-              (try? layout.digest(of: intent.fullReference)) == earlier.manifestDigest,
-              (try? layout.contents(of: earlier.manifestDigest)) != nil else { return false }
+    static func isUpToDate(
+        _ earlier: BuiltDockerImage, _ intent: BuildDockerImage, buildah: Buildah, layout: OCILayout
+    ) -> Bool {
+        guard earlier.contextSHA256 == intent.context.contextSHA256,
+            earlier.dockerfileSHA256 == intent.context.dockerfileSHA256,
+            earlier.parameters == intent.image.parameters,
+            let bases = try? baseImages(intent.context.baseImages, buildah: buildah, layout: layout),
+            bases == earlier.baseImages,
+            (try? layout.digest(of: intent.fullReference)) == earlier.manifestDigest,
+            (try? layout.contents(of: earlier.manifestDigest)) != nil
+        else { return false }
         return true
     }
 
@@ -79,10 +92,13 @@ public enum DockerImageSteps {
     /// under the reference; nil otherwise (the build is made again, to the same digest).
     public static func reconcileBuild(_ intent: BuildDockerImage) -> BuiltDockerImage? {
         guard let data = FileManager.default.contents(atPath: builtMarker(intent)),
-              let built = try? JSONDecoder().decode(BuiltDockerImage.self, from: data),
-              built.reference == intent.image.reference, built.contextSHA256 == intent.context.contextSHA256 else { return nil }
+            let built = try? JSONDecoder().decode(BuiltDockerImage.self, from: data),
+            built.reference == intent.image.reference, built.contextSHA256 == intent.context.contextSHA256
+        else { return nil }
         let layout = OCILayout(directory: intent.storage.layout)
-        guard (try? layout.digest(of: intent.fullReference)) == built.manifestDigest, (try? layout.contents(of: built.manifestDigest)) != nil else { return nil }
+        guard (try? layout.digest(of: intent.fullReference)) == built.manifestDigest,
+            (try? layout.contents(of: built.manifestDigest)) != nil
+        else { return nil }
         return built
     }
 
@@ -92,7 +108,8 @@ public enum DockerImageSteps {
         try references.map { reference in
             let inLayout = try layout.digest(of: reference) ?? layout.digest(of: DockerReference.namespace + reference)
             guard let digest = inLayout ?? buildah.digest(of: reference) else {
-                throw ExecutorError(.badInput, "the base image \(reference) is not in buildah's storage (\(buildah.storage.root))")
+                throw ExecutorError(
+                    .badInput, "the base image \(reference) is not in buildah's storage (\(buildah.storage.root))")
             }
             return DockerBaseImage(reference: reference, digest: digest)
         }
@@ -105,7 +122,8 @@ public enum DockerImageSteps {
             for reference in image.taggedReferences {
                 try layout.tag(reference, image.manifestDigest)
                 if reference != image.fullReference {
-                    try buildah.run(["tag", image.fullReference, reference], logPath: logPath, what: "tagging \(reference)")
+                    try buildah.run(
+                        ["tag", image.fullReference, reference], logPath: logPath, what: "tagging \(reference)")
                 }
             }
         }
@@ -118,7 +136,8 @@ public enum DockerImageSteps {
         let layout = OCILayout(directory: intent.storage.layout)
         for image in intent.images {
             for reference in image.taggedReferences where try layout.digest(of: reference) != image.manifestDigest {
-                throw ExecutorError(.badInput, "\(reference) in \(intent.storage.layout) is no longer \(image.manifestDigest)")
+                throw ExecutorError(
+                    .badInput, "\(reference) in \(intent.storage.layout) is no longer \(image.manifestDigest)")
             }
             let contents = try layout.contents(of: image.manifestDigest)
             for digest in [contents.config] + contents.layers { try layout.checkBlob(digest) }

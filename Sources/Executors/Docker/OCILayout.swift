@@ -20,15 +20,19 @@ struct OCILayout {
     /// The index's manifests; none when there is no layout yet.
     func entries() throws -> [Entry] {
         guard let data = FileManager.default.contents(atPath: directory + "/index.json") else { return [] }
-        guard let index = try? JSONParser.parse(String(decoding: data, as: UTF8.self)), case .array(let manifests)? = index["manifests"] else {
+        guard let index = try? JSONParser.parse(String(decoding: data, as: UTF8.self)),
+            case .array(let manifests)? = index["manifests"]
+        else {
             throw ExecutorError(.badInput, "\(directory)/index.json is not an OCI image index")
         }
         return manifests.compactMap { value in
             guard let digest = value["digest"]?.stringValue else { return nil }
             let manifest = value
             let refName = manifest["annotations"]?[Self.refName]?.stringValue
-            return Entry(digest: digest, mediaType: manifest["mediaType"]?.stringValue ?? "application/vnd.oci.image.manifest.v1+json",
-                         size: manifest["size"]?.integerValue ?? 0, refName: refName)
+            return Entry(
+                digest: digest,
+                mediaType: manifest["mediaType"]?.stringValue ?? "application/vnd.oci.image.manifest.v1+json",
+                size: manifest["size"]?.integerValue ?? 0, refName: refName)
         }
     }
 
@@ -72,9 +76,12 @@ struct OCILayout {
     /// What a manifest names: its config and layers, with their sizes.
     func contents(of manifestDigest: String) throws -> (config: String, layers: [String], size: Int64) {
         let data = try blob(manifestDigest)
-        guard let manifest = try? JSONParser.parse(String(decoding: data, as: UTF8.self)), let config = manifest["config"],
-              let configDigest = config["digest"]?.stringValue, case .array(let layers)? = manifest["layers"] else {
-            throw ExecutorError(.badInput, "the manifest \(manifestDigest) in \(directory) is not an OCI image manifest")
+        guard let manifest = try? JSONParser.parse(String(decoding: data, as: UTF8.self)),
+            let config = manifest["config"],
+            let configDigest = config["digest"]?.stringValue, case .array(let layers)? = manifest["layers"]
+        else {
+            throw ExecutorError(
+                .badInput, "the manifest \(manifestDigest) in \(directory) is not an OCI image manifest")
         }
         var size = Int64(data.count) + (config["size"]?.integerValue ?? 0)
         var digests: [String] = []
@@ -100,12 +107,18 @@ struct OCILayout {
         var kept = all.filter { $0.refName != reference }
         kept.append(Entry(digest: digest, mediaType: manifest.mediaType, size: manifest.size, refName: reference))
         let manifests: [JSONValue] = kept.map { entry in
-            var members = [JSONMember("mediaType", .string(entry.mediaType)), JSONMember("digest", .string(entry.digest)),
-                           JSONMember("size", .integer(entry.size))]
-            if let name = entry.refName { members.append(JSONMember("annotations", .object([JSONMember(Self.refName, .string(name))]))) }
+            var members = [
+                JSONMember("mediaType", .string(entry.mediaType)), JSONMember("digest", .string(entry.digest)),
+                JSONMember("size", .integer(entry.size)),
+            ]
+            if let name = entry.refName {
+                members.append(JSONMember("annotations", .object([JSONMember(Self.refName, .string(name))])))
+            }
             return .object(members)
         }
-        let index = JSONValue.object([JSONMember("schemaVersion", .integer(2)), JSONMember("manifests", .array(manifests))])
+        let index = JSONValue.object([
+            JSONMember("schemaVersion", .integer(2)), JSONMember("manifests", .array(manifests)),
+        ])
         try LocalFiles.writeAtomically(Data(SidecarRendering.render(index).utf8), to: directory + "/index.json")
     }
 }
@@ -116,7 +129,10 @@ public enum DockerLayoutCheck {
     public static func check(_ image: BuiltDockerImage, layout directory: String) throws {
         let layout = OCILayout(directory: directory)
         guard LocalFiles.exists(layout.blobPath(image.manifestDigest)) else {
-            throw ExecutorError(.badInput, "the OCI layout \(directory) no longer holds \(image.fullReference) as built (\(image.manifestDigest)): build it again with create-docker")
+            throw ExecutorError(
+                .badInput,
+                "the OCI layout \(directory) no longer holds \(image.fullReference) as built (\(image.manifestDigest)): build it again with create-docker"
+            )
         }
         _ = try layout.contents(of: image.manifestDigest)
     }

@@ -18,13 +18,19 @@ public enum ImageDownload {
         } else {
             let type = intent.type ?? "run"
             let names = try reads.names(in: intent.url)
-            guard let best = DownloadChoice.highest(names, type: type, version: intent.imageVersion, fileExtension: intent.fileExtension) else {
-                throw ExecutorError(.badInput, "\(intent.url) lists no casa-\(type)-\(intent.imageVersion ?? "*")-N.\(intent.fileExtension)")
+            guard
+                let best = DownloadChoice.highest(
+                    names, type: type, version: intent.imageVersion, fileExtension: intent.fileExtension)
+            else {
+                throw ExecutorError(
+                    .badInput,
+                    "\(intent.url) lists no casa-\(type)-\(intent.imageVersion ?? "*")-N.\(intent.fileExtension)")
             }
             filename = best.filename
             choice = "the highest build of casa-\(type)-\(best.version) listed at \(intent.url)"
         }
-        let imageURL = RemoteDirectory(intent.url).url(filename), sidecarURL = imageURL + ".json"
+        let imageURL = RemoteDirectory(intent.url).url(filename)
+        let sidecarURL = imageURL + ".json"
         guard let content = try reads.text(sidecarURL, what: "fetching \(filename).json") else {
             throw ExecutorError(.badInput, "\(sidecarURL) does not exist: the image has no sidecar to check it against")
         }
@@ -46,11 +52,15 @@ public enum ImageDownload {
             throw ExecutorError(.badInput, "neither the server nor the sidecar tells the size of \(imageURL)")
         }
         if let declared = sidecar.size, declared != size {
-            throw ExecutorError(.badInput, "\(imageURL) is \(size) bytes on the server but its sidecar says \(declared)")
+            throw ExecutorError(
+                .badInput, "\(imageURL) is \(size) bytes on the server but its sidecar says \(declared)")
         }
-        let validator = headResponse.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? headResponse.headers["last-modified"]
+        let validator =
+            headResponse.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 }
+            ?? headResponse.headers["last-modified"]
         return LocatedDownload(
-            filename: filename, imageURL: imageURL, sidecarURL: sidecarURL, sidecarContent: content, size: size, md5: md5,
+            filename: filename, imageURL: imageURL, sidecarURL: sidecarURL, sidecarContent: content, size: size,
+            md5: md5,
             sha256: sidecar["sha256"]?.stringValue, imageID: sidecar.imageID, validator: validator, choice: choice)
     }
 
@@ -60,17 +70,25 @@ public enum ImageDownload {
         if !intent.replace, let existing = LocalFiles.status(intent.output) {
             // The same size: perhaps the same file, which verify checks by its digests.
             guard existing.isRegular, existing.size == intent.size else {
-                throw ExecutorError(.cannotCreate, "\(intent.output) already exists and is not the server's file (\(existing.size) bytes, the server's has \(intent.size)); add force=yes to replace it")
+                throw ExecutorError(
+                    .cannotCreate,
+                    "\(intent.output) already exists and is not the server's file (\(existing.size) bytes, the server's has \(intent.size)); add force=yes to replace it"
+                )
             }
             return FetchedImage(bytes: 0, resumedFrom: nil, restarted: false, alreadyThere: true)
         }
         let reads = try RemoteReads(for: intent.url, settings: transfers)
         let firstOffset = LocalFiles.status(intent.partial)?.size ?? 0
-        let (restarted, digests) = try fetchResumable(intent.url, into: intent.partial, size: intent.size, validator: intent.validator, reads: reads)
+        let (restarted, digests) = try fetchResumable(
+            intent.url, into: intent.partial, size: intent.size, validator: intent.validator, reads: reads)
         let known = digests.flatMap { digests in
-            LocalFiles.status(intent.partial).map { KnownDigests(size: digests.size, modified: $0.modified, md5: digests.md5, sha256: digests.sha256) }
+            LocalFiles.status(intent.partial).map {
+                KnownDigests(size: digests.size, modified: $0.modified, md5: digests.md5, sha256: digests.sha256)
+            }
         }
-        return FetchedImage(bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted, digests: known)
+        return FetchedImage(
+            bytes: intent.size, resumedFrom: firstOffset > 0 && !restarted ? firstOffset : nil, restarted: restarted,
+            digests: known)
     }
 
     /// Downloads `url` into `partial`, going on from what an earlier attempt left there when the
@@ -83,8 +101,11 @@ public enum ImageDownload {
         guard let response = try reads.get(head, what: "checking \(FilePath.lastComponent(url))") else {
             throw ExecutorError(.badInput, "\(url) does not exist (404)")
         }
-        guard let size = response.contentLength else { throw ExecutorError(.badInput, "the server does not tell the size of \(url)") }
-        let validator = response.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? response.headers["last-modified"]
+        guard let size = response.contentLength else {
+            throw ExecutorError(.badInput, "the server does not tell the size of \(url)")
+        }
+        let validator =
+            response.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 } ?? response.headers["last-modified"]
         let validatorFile = partial + ".validator"
         let kept = FileManager.default.contents(atPath: validatorFile).map { String(decoding: $0, as: UTF8.self) }
         if kept != validator { try LocalFiles.remove(partial) }
@@ -99,8 +120,10 @@ public enum ImageDownload {
     /// digests of the whole partial file when this process fetched some of it: the bytes are
     /// hashed on another thread as they arrive (after the part already on disk), so that verify
     /// need not read the file again.
-    private static func fetchResumable(_ url: String, into partial: String, size: Int64, validator: String?,
-                                       reads: RemoteReads) throws -> (restarted: Bool, digests: FileDigests?) {
+    private static func fetchResumable(
+        _ url: String, into partial: String, size: Int64, validator: String?,
+        reads: RemoteReads
+    ) throws -> (restarted: Bool, digests: FileDigests?) {
         var restarted = false
         var digests: FileDigests?
         try TransferRetry.run("downloading \(FilePath.lastComponent(url))", settings: reads.settings) { _ in
@@ -144,7 +167,9 @@ public enum ImageDownload {
         }
         let bytes = LocalFiles.status(partial)?.size ?? 0
         guard bytes == size else {
-            throw ExecutorError(.temporary, "\(partial) holds \(bytes) bytes after the download, not \(size); resume goes on from there")
+            throw ExecutorError(
+                .temporary, "\(partial) holds \(bytes) bytes after the download, not \(size); resume goes on from there"
+            )
         }
         return (restarted, digests?.size == bytes ? digests : nil)
     }
@@ -176,23 +201,33 @@ public enum ImageDownload {
     public static func verify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload {
         if intent.outputAlreadyThere == true, !intent.replace { return try verifyExisting(intent) }
         guard LocalFiles.exists(intent.partial) else {
-            throw ExecutorError(.badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
+            throw ExecutorError(
+                .badInput, "\(intent.partial) is gone (a failed check deletes it): run download-image again")
         }
         // What the fetch hashed as it wrote, while the partial file is still what it left.
-        let digests = try FileDigests.compute(path: intent.partial, unlessStill: intent.known, label: "check \(FilePath.lastComponent(intent.output))")
+        let digests = try FileDigests.compute(
+            path: intent.partial, unlessStill: intent.known, label: "check \(FilePath.lastComponent(intent.output))")
         var problems: [String] = []
         if digests.size != intent.size { problems.append("\(digests.size) bytes instead of \(intent.size)") }
         if digests.md5 != intent.md5.lowercased() { problems.append("md5 \(digests.md5) instead of \(intent.md5)") }
-        if let sha256 = intent.sha256, digests.sha256 != sha256.lowercased() { problems.append("sha256 \(digests.sha256) instead of \(sha256)") }
+        if let sha256 = intent.sha256, digests.sha256 != sha256.lowercased() {
+            problems.append("sha256 \(digests.sha256) instead of \(sha256)")
+        }
         guard problems.isEmpty else {
             try LocalFiles.remove(intent.partial)
-            throw ExecutorError(.badInput, "the downloaded file does not match its sidecar (\(problems.joined(separator: ", "))); \(intent.partial) was deleted, so the next try starts over")
+            throw ExecutorError(
+                .badInput,
+                "the downloaded file does not match its sidecar (\(problems.joined(separator: ", "))); \(intent.partial) was deleted, so the next try starts over"
+            )
         }
         try LocalFiles.writeAtomically(Data(intent.sidecarContent.utf8), to: intent.output + ".json")
         if intent.replace {
-            guard rename(intent.partial, intent.output) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot rename into", intent.output) }
+            guard rename(intent.partial, intent.output) == 0 else {
+                throw ExecutorError.posix(.cannotCreate, "cannot rename into", intent.output)
+            }
         } else if try !LocalFiles.moveExclusively(intent.partial, to: intent.output) {
-            throw ExecutorError(.cannotCreate, "\(intent.output) appeared during the download; add force=yes to replace it")
+            throw ExecutorError(
+                .cannotCreate, "\(intent.output) appeared during the download; add force=yes to replace it")
         }
         return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256)
     }
@@ -201,18 +236,25 @@ public enum ImageDownload {
     /// sidecar is then written or refreshed); otherwise it is left alone, and the run says so.
     private static func verifyExisting(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload {
         let digests = try FileDigests.compute(path: intent.output)
-        guard digests.size == intent.size, digests.md5 == intent.md5.lowercased(), intent.sha256.map({ $0.lowercased() == digests.sha256 }) ?? true else {
-            throw ExecutorError(.cannotCreate, "\(intent.output) already exists and is not the server's file (md5 \(digests.md5), the sidecar says \(intent.md5)); add force=yes to replace it")
+        guard digests.size == intent.size, digests.md5 == intent.md5.lowercased(),
+            intent.sha256.map({ $0.lowercased() == digests.sha256 }) ?? true
+        else {
+            throw ExecutorError(
+                .cannotCreate,
+                "\(intent.output) already exists and is not the server's file (md5 \(digests.md5), the sidecar says \(intent.md5)); add force=yes to replace it"
+            )
         }
         if FileManager.default.contents(atPath: intent.output + ".json") != Data(intent.sidecarContent.utf8) {
             try LocalFiles.writeAtomically(Data(intent.sidecarContent.utf8), to: intent.output + ".json")
         }
-        return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256, upToDate: true)
+        return VerifiedDownload(
+            output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256, upToDate: true)
     }
 
     public static func reconcileVerify(_ intent: VerifyDownloadIntent) throws -> VerifiedDownload? {
         guard !LocalFiles.exists(intent.partial), LocalFiles.status(intent.output)?.size == intent.size,
-              FileManager.default.contents(atPath: intent.output + ".json") == Data(intent.sidecarContent.utf8) else { return nil }
+            FileManager.default.contents(atPath: intent.output + ".json") == Data(intent.sidecarContent.utf8)
+        else { return nil }
         let digests = try FileDigests.compute(path: intent.output)
         guard digests.md5 == intent.md5.lowercased() else { return nil }
         return VerifiedDownload(output: intent.output, size: digests.size, md5: digests.md5, sha256: digests.sha256)

@@ -14,7 +14,9 @@ public enum DevEnvironments {
         public func value(_ key: String) -> String? { key == "name" ? name : config[key]?.stringValue }
 
         public var summary: String {
-            let keys = ["distro", "branch", "system", "image_version"].compactMap { key in value(key).map { "\(key)=\($0)" } }
+            let keys = ["distro", "branch", "system", "image_version"].compactMap { key in
+                value(key).map { "\(key)=\($0)" }
+            }
             return "\(name) (\(keys.joined(separator: ", ")))"
         }
     }
@@ -29,7 +31,10 @@ public enum DevEnvironments {
         /// Pixi "environments" (image sidecars) have no branch: the master-only rule is for dev environments.
         public var onlyMasterByDefault: Bool
 
-        public init(distro: String?, branch: String?, system: String?, imageVersion: String?, name: String?, onlyMasterByDefault: Bool = true) {
+        public init(
+            distro: String?, branch: String?, system: String?, imageVersion: String?, name: String?,
+            onlyMasterByDefault: Bool = true
+        ) {
             self.onlyMasterByDefault = onlyMasterByDefault
             self.distro = distro
             self.branch = branch
@@ -43,7 +48,11 @@ public enum DevEnvironments {
         public var effective: [(key: String, pattern: String)] {
             var result: [(String, String)] = []
             if let distro { result.append(("distro", distro)) }
-            if let branch { result.append(("branch", branch)) } else if name == nil, onlyMasterByDefault { result.append(("branch", "master")) }
+            if let branch {
+                result.append(("branch", branch))
+            } else if name == nil, onlyMasterByDefault {
+                result.append(("branch", "master"))
+            }
             if let system { result.append(("system", system)) }
             if let imageVersion { result.append(("image_version", imageVersion)) }
             if let name { result.append(("name", name)) }
@@ -73,8 +82,10 @@ public enum DevEnvironments {
             guard seen.insert(realPath(directory)).inserted else { continue }
             let config = try SidecarFile.read(configPath, what: "environment configuration")
             if let type = config["type"]?.stringValue, type != "dev" { continue }
-            result.append(Candidate(location: directory, config: config,
-                                    name: config["name"]?.stringValue ?? FilePath.lastComponent(directory)))
+            result.append(
+                Candidate(
+                    location: directory, config: config,
+                    name: config["name"]?.stringValue ?? FilePath.lastComponent(directory)))
         }
         return result.sorted { $0.name < $1.name }
     }
@@ -84,15 +95,20 @@ public enum DevEnvironments {
         var result: [Candidate] = []
         for sidecarPath in BaseResolver.glob(baseDirectory + "/*.json") {
             guard LocalFiles.status(sidecarPath)?.isSymlink == false,
-                  let sidecar = try? SidecarFile.read(sidecarPath), sidecar["type"]?.stringValue == "pixi" else { continue }
-            result.append(Candidate(location: sidecarPath, config: sidecar,
-                                    name: sidecar.name ?? FilePath.lastComponent(sidecarPath)))
+                let sidecar = try? SidecarFile.read(sidecarPath), sidecar["type"]?.stringValue == "pixi"
+            else { continue }
+            result.append(
+                Candidate(
+                    location: sidecarPath, config: sidecar,
+                    name: sidecar.name ?? FilePath.lastComponent(sidecarPath)))
         }
         return result
     }
 
     /// The one candidate the filter selects; none or several is exit 65, listing what was found.
-    public static func select(_ candidates: [Candidate], _ filter: Filter, kind: EnvironmentKind, baseDirectory: String) throws -> Candidate {
+    public static func select(
+        _ candidates: [Candidate], _ filter: Filter, kind: EnvironmentKind, baseDirectory: String
+    ) throws -> Candidate {
         let matching = candidates.filter(filter.matches)
         let what = kind == .dev ? "dev environment" : "casa-pixi image"
         let found = candidates.isEmpty ? "none at all" : candidates.map(\.summary).joined(separator: "; ")
@@ -100,10 +116,18 @@ public enum DevEnvironments {
         case 1:
             return matching[0]
         case 0:
-            let hint = filter.branch == nil && filter.name == nil && filter.onlyMasterByDefault ? " (only branch master is considered unless branch= or environment_name= is given)" : ""
-            throw ExecutorError(.badInput, "no \(what) in \(baseDirectory) matches \(filter.description)\(hint); found: \(found); select one with environment_name=, branch=, distro=, system= or image_version=")
+            let hint =
+                filter.branch == nil && filter.name == nil && filter.onlyMasterByDefault
+                ? " (only branch master is considered unless branch= or environment_name= is given)" : ""
+            throw ExecutorError(
+                .badInput,
+                "no \(what) in \(baseDirectory) matches \(filter.description)\(hint); found: \(found); select one with environment_name=, branch=, distro=, system= or image_version="
+            )
         default:
-            throw ExecutorError(.badInput, "several \(what)s match \(filter.description): \(matching.map(\.summary).joined(separator: "; ")); narrow the choice with environment_name=NAME (or branch=, distro=, system=, image_version=)")
+            throw ExecutorError(
+                .badInput,
+                "several \(what)s match \(filter.description): \(matching.map(\.summary).joined(separator: "; ")); narrow the choice with environment_name=NAME (or branch=, distro=, system=, image_version=)"
+            )
         }
     }
 

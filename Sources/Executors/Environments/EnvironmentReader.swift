@@ -28,12 +28,17 @@ public enum EnvironmentReader {
         let imageSidecar = LocalFiles.exists(image + ".json") ? try SidecarFile.read(image + ".json") : nil
         func value(_ key: String) -> String? { config[key]?.stringValue ?? imageSidecar?[key]?.stringValue }
         guard let distro = config["distro"]?.stringValue ?? intent.distro else {
-            throw ExecutorError(.badInput, "the environment configuration \(configPath) has no distro; give distro=NAME")
+            throw ExecutorError(
+                .badInput, "the environment configuration \(configPath) has no distro; give distro=NAME")
         }
         guard let system = value("system"), let imageVersion = value("image_version") else {
-            throw ExecutorError(.badInput, "neither \(configPath) nor the dev image's sidecar says which system and image_version the environment has")
+            throw ExecutorError(
+                .badInput,
+                "neither \(configPath) nor the dev image's sidecar says which system and image_version the environment has"
+            )
         }
-        let digests = digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
+        let digests =
+            digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
         let overlay = directory + "/overlay.img"
         return SelectedEnvironment(
             name: config["name"]?.stringValue ?? FilePath.lastComponent(directory), kind: .dev, directory: directory,
@@ -48,14 +53,18 @@ public enum EnvironmentReader {
         let sidecarPath = intent.environment
         let sidecar = try SidecarFile.read(sidecarPath)
         let image = String(sidecarPath.dropLast(".json".count))
-        guard let status = LocalFiles.status(image), status.isRegular else { throw ExecutorError(.badInput, "the casa-pixi image \(image) is missing") }
+        guard let status = LocalFiles.status(image), status.isRegular else {
+            throw ExecutorError(.badInput, "the casa-pixi image \(image) is missing")
+        }
         guard let distro = intent.distro ?? sidecar["distro"]?.stringValue else {
             throw ExecutorError(.badInput, "a pixi user image needs distro=NAME (the conda package to install)")
         }
-        guard let system = sidecar["system"]?.stringValue, let imageVersion = sidecar["image_version"]?.stringValue else {
+        guard let system = sidecar["system"]?.stringValue, let imageVersion = sidecar["image_version"]?.stringValue
+        else {
             throw ExecutorError(.badInput, "the sidecar \(sidecarPath) has no system or image_version")
         }
-        let digests = digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
+        let digests =
+            digest ? try FileDigests.compute(path: image) : FileDigests(size: status.size, md5: "", sha256: "")
         return SelectedEnvironment(
             name: sidecar.name ?? FilePath.lastComponent(image), kind: .pixi, directory: FilePath.directory(image),
             configPath: sidecarPath, config: sidecar, image: image, imageID: sidecar.imageID,

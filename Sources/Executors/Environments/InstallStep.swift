@@ -16,10 +16,14 @@ public enum InstallStep {
         for arguments in intent.commands {
             let command = [tool.path] + arguments
             commands.append(command)
-            let status = try ProcessRunner.run(command, environment: intent.environment, workingDirectory: "/", logPath: logPath)
+            let status = try ProcessRunner.run(
+                command, environment: intent.environment, workingDirectory: "/", logPath: logPath)
             guard status == 0 else {
                 let what = arguments.last.map { $0.replacingOccurrences(of: "bv_env_test ", with: "") } ?? "make"
-                throw ExecutorError(.stepFailed, "\(what) failed in the dev container (exit status \(status))" + (logPath.map { "; its output is in \($0)" } ?? ""))
+                throw ExecutorError(
+                    .stepFailed,
+                    "\(what) failed in the dev container (exit status \(status))"
+                        + (logPath.map { "; its output is in \($0)" } ?? ""))
             }
         }
         let tree = try TreeDigest.summarize(intent.installDirectory)
@@ -33,9 +37,10 @@ public enum InstallStep {
     /// Installed when the marker is there and the tree still is what it recorded.
     public static func reconcile(_ intent: InstallIntent) throws -> InstalledTree? {
         guard let data = FileManager.default.contents(atPath: intent.markerPath),
-              let recorded = try? JSONDecoder().decode(TreeSummary.self, from: data),
-              LocalFiles.isDirectory(intent.installDirectory),
-              try TreeDigest.summarize(intent.installDirectory) == recorded else { return nil }
+            let recorded = try? JSONDecoder().decode(TreeSummary.self, from: data),
+            LocalFiles.isDirectory(intent.installDirectory),
+            try TreeDigest.summarize(intent.installDirectory) == recorded
+        else { return nil }
         return InstalledTree(commands: [], tree: recorded)
     }
 }

@@ -6,7 +6,8 @@ import ReleaseStateMachine
 public enum LocalRecordStep {
     public static func perform(_ intent: RecordPublicationIntent) throws -> RecordedLinks {
         try LocalFiles.writeAtomically(Data(intent.localSidecarContent.utf8), to: intent.localSidecar)
-        var made: [String] = [], leftAlone: [String] = []
+        var made: [String] = []
+        var leftAlone: [String] = []
         for link in intent.links {
             // casa-distro crashed with FileExistsError after a successful upload; an earlier link
             // is replaced, but a regular file that someone put there is not ours to overwrite.
@@ -22,8 +23,10 @@ public enum LocalRecordStep {
 
     public static func reconcile(_ intent: RecordPublicationIntent) throws -> RecordedLinks? {
         guard let data = FileManager.default.contents(atPath: intent.localSidecar),
-              data == Data(intent.localSidecarContent.utf8) else { return nil }
-        var made: [String] = [], leftAlone: [String] = []
+            data == Data(intent.localSidecarContent.utf8)
+        else { return nil }
+        var made: [String] = []
+        var leftAlone: [String] = []
         for link in intent.links {
             if LocalFiles.symlinkDestination(link.path) == link.destination {
                 made.append(link.path)

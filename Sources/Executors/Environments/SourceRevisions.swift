@@ -33,15 +33,20 @@ public enum SourceRevisions {
                 return SourceRevision(path: checkout, system: "git", revision: nil, note: "unreadable .git")
             }
             let commit = gitHead(gitDirectory)
-            return SourceRevision(path: checkout, system: "git", revision: commit, note: commit == nil ? "HEAD does not name a commit" : nil)
+            return SourceRevision(
+                path: checkout, system: "git", revision: commit,
+                note: commit == nil ? "HEAD does not name a commit" : nil)
         }
         if LocalFiles.isDirectory(checkout + "/.svn") {
             guard let svn = ProcessRunner.which("svn") else {
                 return SourceRevision(path: checkout, system: "svn", revision: nil, note: "svn is not installed")
             }
             let info = try? ProcessRunner.capture([svn, "info", "--show-item", "revision", checkout])
-            let revision = info.flatMap { $0.status == 0 ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil }
-            return SourceRevision(path: checkout, system: "svn", revision: revision, note: revision == nil ? "svn info failed" : nil)
+            let revision = info.flatMap {
+                $0.status == 0 ? $0.output.trimmingCharacters(in: .whitespacesAndNewlines) : nil
+            }
+            return SourceRevision(
+                path: checkout, system: "svn", revision: revision, note: revision == nil ? "svn info failed" : nil)
         }
         return nil
     }
@@ -50,7 +55,9 @@ public enum SourceRevisions {
     private static func gitDirectory(of checkout: String) -> String? {
         let dotGit = checkout + "/.git"
         if LocalFiles.isDirectory(dotGit) { return dotGit }
-        guard let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir:") else { return nil }
+        guard let text = try? String(contentsOfFile: dotGit, encoding: .utf8), text.hasPrefix("gitdir:") else {
+            return nil
+        }
         let path = text.dropFirst("gitdir:".count).trimmingCharacters(in: .whitespacesAndNewlines)
         return path.hasPrefix("/") ? path : checkout + "/" + path
     }
@@ -58,8 +65,10 @@ public enum SourceRevisions {
     /// The commit HEAD points to: detached, a loose ref, or a packed ref (looked up in the common
     /// directory too, for worktrees).
     private static func gitHead(_ gitDirectory: String) -> String? {
-        guard let head = try? String(contentsOfFile: gitDirectory + "/HEAD", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+        guard
+            let head = try? String(contentsOfFile: gitDirectory + "/HEAD", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        else { return nil }
         guard head.hasPrefix("ref:") else { return isCommit(head) ? head : nil }
         let ref = head.dropFirst("ref:".count).trimmingCharacters(in: .whitespaces)
         var directories = [gitDirectory]
@@ -69,7 +78,10 @@ public enum SourceRevisions {
         }
         for directory in directories {
             if let loose = try? String(contentsOfFile: directory + "/" + ref, encoding: .utf8)
-                .trimmingCharacters(in: .whitespacesAndNewlines), isCommit(loose) { return loose }
+                .trimmingCharacters(in: .whitespacesAndNewlines), isCommit(loose)
+            {
+                return loose
+            }
             if let packed = try? String(contentsOfFile: directory + "/packed-refs", encoding: .utf8) {
                 for line in packed.split(separator: "\n") where line.hasSuffix(" " + ref) {
                     let commit = String(line.prefix { $0 != " " })

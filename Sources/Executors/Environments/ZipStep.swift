@@ -26,11 +26,14 @@ public enum ZipStep {
             try? LocalFiles.remove(intent.temporary)
             throw ExecutorError(.stepFailed, "cannot zip \(intent.installDirectory): \(ErrorText.line(error))")
         }
-        let digests = try FileDigests.compute(path: intent.temporary, label: "hash \(FilePath.lastComponent(intent.zipPath))")
+        let digests = try FileDigests.compute(
+            path: intent.temporary, label: "hash \(FilePath.lastComponent(intent.zipPath))")
         // A zip of the same version is remade on purpose: its sidecar goes first, as it describes the old bytes.
-        try LocalFiles.putInPlace(intent.temporary, at: intent.zipPath, replace: true, staleCompanions: [intent.sidecarPath])
-        let sidecar = ImageSidecar(members: [JSONMember("md5", .string(digests.md5)), JSONMember("size", .integer(digests.size))]
-                                   + intent.fields.members)
+        try LocalFiles.putInPlace(
+            intent.temporary, at: intent.zipPath, replace: true, staleCompanions: [intent.sidecarPath])
+        let sidecar = ImageSidecar(
+            members: [JSONMember("md5", .string(digests.md5)), JSONMember("size", .integer(digests.size))]
+                + intent.fields.members)
         try LocalFiles.writeAtomically(Data(sidecar.rendered.utf8), to: intent.sidecarPath)
         return ZippedInstall(zip: intent.zipPath, size: digests.size, md5: digests.md5, sha256: digests.sha256)
     }
@@ -38,7 +41,9 @@ public enum ZipStep {
     /// Zipped when the zip and its sidecar are there and agree.
     public static func reconcile(_ intent: ZipInstallIntent) throws -> ZippedInstall? {
         try LocalFiles.remove(intent.temporary)
-        guard LocalFiles.status(intent.zipPath)?.isRegular == true, let sidecar = try? SidecarFile.read(intent.sidecarPath) else { return nil }
+        guard LocalFiles.status(intent.zipPath)?.isRegular == true,
+            let sidecar = try? SidecarFile.read(intent.sidecarPath)
+        else { return nil }
         let digests = try FileDigests.compute(path: intent.zipPath)
         guard sidecar.md5 == digests.md5, sidecar.size == digests.size else { return nil }
         return ZippedInstall(zip: intent.zipPath, size: digests.size, md5: digests.md5, sha256: digests.sha256)

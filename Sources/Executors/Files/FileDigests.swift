@@ -9,13 +9,17 @@ extension FileDigests {
     /// that file descriptor as they are read, so a copy costs one read.
     /// A file of `ProgressLines.threshold` bytes or more shows a progress line on a terminal.
     /// `label` names the line when the file read is a temporary one (default `hash <name>`, `copy <name>`).
-    public static func compute(path: String, copyTo destination: Int32? = nil, label: String? = nil) throws -> FileDigests {
+    public static func compute(
+        path: String, copyTo destination: Int32? = nil, label: String? = nil
+    ) throws -> FileDigests {
         let source = try RegularFile.open(path)
         defer { close(source) }
         var info = stat()
         let expected = fstat(source, &info) == 0 ? Int64(info.st_size) : 0
-        let progress = ProgressLines.enabled && expected >= ProgressLines.threshold
-            ? TransferProgress(label: label ?? (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path)) : nil
+        let progress =
+            ProgressLines.enabled && expected >= ProgressLines.threshold
+            ? TransferProgress(label: label ?? (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path))
+            : nil
         defer { progress?.finish() }
         var md5 = Insecure.MD5()
         var sha256 = SHA256()
@@ -42,8 +46,11 @@ extension FileDigests {
 
     /// The digests a step took of a file it wrote (`known`), while the file keeps the size and
     /// modification time it had then; otherwise (or without them) the file is read.
-    public static func compute(path: String, unlessStill known: KnownDigests?, label: String? = nil) throws -> FileDigests {
-        if let known, let status = LocalFiles.status(path), status.size == known.size, status.modified == known.modified {
+    public static func compute(
+        path: String, unlessStill known: KnownDigests?, label: String? = nil
+    ) throws -> FileDigests {
+        if let known, let status = LocalFiles.status(path), status.size == known.size, status.modified == known.modified
+        {
             return FileDigests(size: known.size, md5: known.md5, sha256: known.sha256)
         }
         return try compute(path: path, label: label)
@@ -90,7 +97,6 @@ extension FileDigests {
     }
 }
 
-
 extension FileDigests {
     /// The SHA-256 state after the first `prefix` bytes of `path`, for an upload that goes on
     /// from there and must still end with the digest of the whole file.
@@ -113,7 +119,6 @@ extension FileDigests {
         return hasher
     }
 }
-
 
 /// A whole-file copy by the kernel, run on a thread of its own; a short write, a full disk or
 /// a file system that cannot copy this way falls back to read and write.

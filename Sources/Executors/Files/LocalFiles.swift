@@ -96,7 +96,9 @@ public enum LocalFiles {
     /// Renames a finished temporary file to its final name: exclusively (an existing file is an
     /// error) unless `replace`, in which case `staleCompanions` (the old image's sidecar) go first,
     /// since they describe bytes that are about to disappear.
-    public static func putInPlace(_ temporary: String, at destination: String, replace: Bool, staleCompanions: [String] = []) throws {
+    public static func putInPlace(
+        _ temporary: String, at destination: String, replace: Bool, staleCompanions: [String] = []
+    ) throws {
         if replace {
             for companion in staleCompanions { try remove(companion) }
             guard rename(temporary, destination) == 0 else {
@@ -120,7 +122,9 @@ public enum LocalFiles {
     public static func replaceSymlink(at path: String, to destination: String) throws {
         let temporary = FilePathNames.hiddenTemporary(for: path)
         unlink(temporary)
-        guard symlink(destination, temporary) == 0 else { throw ExecutorError.posix(.cannotCreate, "cannot create the link", path) }
+        guard symlink(destination, temporary) == 0 else {
+            throw ExecutorError.posix(.cannotCreate, "cannot create the link", path)
+        }
         guard rename(temporary, path) == 0 else {
             let code = errno
             unlink(temporary)

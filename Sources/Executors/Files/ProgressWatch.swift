@@ -12,7 +12,9 @@ public final class ProgressWatch: @unchecked Sendable {
     private let finished = DispatchSemaphore(value: 0)
 
     /// Starts watching when progress lines are on; nil otherwise.
-    public static func start(label: String, sample: @escaping @Sendable () -> (done: Int64, total: Int64)) -> ProgressWatch? {
+    public static func start(
+        label: String, sample: @escaping @Sendable () -> (done: Int64, total: Int64)
+    ) -> ProgressWatch? {
         guard ProgressLines.enabled else { return nil }
         let watch = ProgressWatch(label: label, sample: sample)
         watch.run()

@@ -20,7 +20,8 @@ public enum RegularFile {
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else {
             close(descriptor)
-            throw ExecutorError(.badInput, "\(named) is not a regular file but \(kind(info.st_mode)); give the path of an image file")
+            throw ExecutorError(
+                .badInput, "\(named) is not a regular file but \(kind(info.st_mode)); give the path of an image file")
         }
         // Reads of a regular file never block; the flag goes anyway, for those who read on.
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
@@ -36,10 +37,16 @@ public enum RegularFile {
         while true {
             let count = Glibc.read(descriptor, &buffer, buffer.count)
             if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw ExecutorError.posix(.badInput, "cannot read", what.isEmpty ? path : "\(what) \(path)") }
+            guard count >= 0 else {
+                throw ExecutorError.posix(.badInput, "cannot read", what.isEmpty ? path : "\(what) \(path)")
+            }
             if count == 0 { return data }
             data.append(contentsOf: buffer[0..<count])
-            guard data.count <= limit else { throw ExecutorError(.badInput, "\(what.isEmpty ? path : "\(what) \(path)") is larger than \(limit) bytes, which no such file is") }
+            guard data.count <= limit else {
+                throw ExecutorError(
+                    .badInput,
+                    "\(what.isEmpty ? path : "\(what) \(path)") is larger than \(limit) bytes, which no such file is")
+            }
         }
     }
 

@@ -50,7 +50,8 @@ public enum TemporaryNames {
     }
 
     /// Removes this run's temporaries from the publication target; returns the names removed.
-    public static func sweepTarget(runID: String, on target: PublicationTarget, keepingUploads: Bool) throws -> [String] {
+    public static func sweepTarget(runID: String, on target: PublicationTarget, keepingUploads: Bool) throws -> [String]
+    {
         let token = IntentPlanner.token(runID)
         var removed: [String] = []
         for name in try target.list().sorted() where isTemporary(name, of: token) {
@@ -77,7 +78,8 @@ public enum TemporaryNames {
         }
         for intent in intents {
             guard let data = try? JSONEncoder().encode(intent),
-                  let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { continue }
+                let value = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            else { continue }
             collect(value)
         }
         return directories.sorted()

@@ -11,13 +11,19 @@ public enum ArtifactCheck {
 
     /// Checks `path` against what was recorded: its digests when the ledger has them (the file is
     /// read once), else its size. A sidecar must still read as a sidecar of the same image_id.
-    public static func check(path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?) -> Finding {
+    public static func check(
+        path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?
+    ) -> Finding {
         guard let status = LocalFiles.status(path) else { return .missing }
         if role == "sidecar" {
-            guard let data = FileManager.default.contents(atPath: path), let sidecar = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)) else {
+            guard let data = FileManager.default.contents(atPath: path),
+                let sidecar = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self))
+            else {
                 return .changed("it no longer reads as a sidecar")
             }
-            if let imageID, sidecar.imageID != imageID { return .changed("its image_id is \(sidecar.imageID ?? "gone"), was \(imageID)") }
+            if let imageID, sidecar.imageID != imageID {
+                return .changed("its image_id is \(sidecar.imageID ?? "gone"), was \(imageID)")
+            }
             return .intact
         }
         if md5 != nil || sha256 != nil {

@@ -91,12 +91,21 @@ public enum ImportScanner {
             // sidecar's build_number is evidence; the others say nothing of what N was.
             let declared = image.sidecar.buildNumber.map(Int.init)
             guard number == declared else {
-                scan.skipped.append(Finding(path: linkPath, reason: "casa-distro points every -N link at the current image, whose sidecar says build_number \(declared.map(String.init) ?? "nothing"): this link does not tell which image was published as N=\(number); import a copy of the published directory (mirror_of=URL) or the server's listing to record it"))
+                scan.skipped.append(
+                    Finding(
+                        path: linkPath,
+                        reason:
+                            "casa-distro points every -N link at the current image, whose sidecar says build_number \(declared.map(String.init) ?? "nothing"): this link does not tell which image was published as N=\(number); import a copy of the published directory (mirror_of=URL) or the server's listing to record it"
+                    ))
                 continue
             }
             var updated = image
-            updated.publications = (image.publications ?? []) + [ImportedPublication(
-                target: places.linksTarget, file: names.image(number), buildNumber: number, evidence: "casa-distro's link \(linkPath)")]
+            updated.publications =
+                (image.publications ?? []) + [
+                    ImportedPublication(
+                        target: places.linksTarget, file: names.image(number), buildNumber: number,
+                        evidence: "casa-distro's link \(linkPath)")
+                ]
             scan.images[index] = updated
         }
         for index in scan.images.indices {
@@ -120,7 +129,8 @@ public enum ImportScanner {
             return nil
         }
         guard sidecar.imageID != nil else {
-            scan.skipped.append(Finding(path: sidecarPath, reason: "the sidecar has no image_id, so nothing can name this image"))
+            scan.skipped.append(
+                Finding(path: sidecarPath, reason: "the sidecar has no image_id, so nothing can name this image"))
             return nil
         }
         var file: FileDigests?
@@ -133,11 +143,15 @@ public enum ImportScanner {
                 return nil
             }
             if let md5 = sidecar.md5, md5 != digests.md5 {
-                scan.problems.append(Finding(path: imagePath, reason: "its md5 is \(digests.md5), its sidecar says \(md5): the image or its sidecar changed"))
+                scan.problems.append(
+                    Finding(
+                        path: imagePath,
+                        reason: "its md5 is \(digests.md5), its sidecar says \(md5): the image or its sidecar changed"))
                 return nil
             }
             if let size = sidecar.size, size != digests.size {
-                scan.problems.append(Finding(path: imagePath, reason: "it has \(digests.size) bytes, its sidecar says \(size)"))
+                scan.problems.append(
+                    Finding(path: imagePath, reason: "it has \(digests.size) bytes, its sidecar says \(size)"))
                 return nil
             }
             file = digests
@@ -147,7 +161,9 @@ public enum ImportScanner {
 
     /// The publication an image's own name and `build_number` show: in a mirror copy, the image
     /// itself is the published file; elsewhere a `build_number` no link confirms is only noted.
-    private static func identifyPublication(of image: inout ImportedImage, places: PublicationPlaces, notes: inout [Finding]) {
+    private static func identifyPublication(
+        of image: inout ImportedImage, places: PublicationPlaces, notes: inout [Finding]
+    ) {
         let fileName = FilePath.lastComponent(image.image)
         let declared = image.sidecar.buildNumber.map(Int.init)
         let numbered = PublishedNames.numbered(fileName)
@@ -155,16 +171,28 @@ public enum ImportScanner {
             // A published name carries its N; a name without one (casa-distro publishes user
             // images under their own name) is published as it is.
             let number = numbered.map(\.buildNumber).flatMap { declared == nil || $0 == declared ? $0 : nil }
-            image.publications = (image.publications ?? []) + [ImportedPublication(
-                target: mirror, file: fileName, buildNumber: number, evidence: "a copy of \(RemoteDirectory(mirror).url(fileName))")]
+            image.publications =
+                (image.publications ?? []) + [
+                    ImportedPublication(
+                        target: mirror, file: fileName, buildNumber: number,
+                        evidence: "a copy of \(RemoteDirectory(mirror).url(fileName))")
+                ]
             return
         }
         guard let declared, image.publications?.contains(where: { $0.buildNumber == declared }) != true else { return }
         if let numbered, numbered.buildNumber == declared {
-            notes.append(Finding(path: image.image, reason: "a published file (build \(declared)); add mirror_of=URL to record where it was published"))
+            notes.append(
+                Finding(
+                    path: image.image,
+                    reason: "a published file (build \(declared)); add mirror_of=URL to record where it was published"))
         } else {
             let link = PublishedNames(imageFileName: fileName).image(declared)
-            notes.append(Finding(path: image.image, reason: "its sidecar says build_number \(declared) but there is no \(link) link: casa-distro writes build_number before uploading, so this publication is not recorded (import the server's listing to record it)"))
+            notes.append(
+                Finding(
+                    path: image.image,
+                    reason:
+                        "its sidecar says build_number \(declared) but there is no \(link) link: casa-distro writes build_number before uploading, so this publication is not recorded (import the server's listing to record it)"
+                ))
         }
     }
 
@@ -184,9 +212,11 @@ public enum ImportScanner {
         let names = Set(listed)
         var scan = Scan()
         let directory = RemoteDirectory(url)
-        for sidecarName in listed.sorted() where sidecarName.hasSuffix(".json") && isImage(String(sidecarName.dropLast(5))) {
+        for sidecarName in listed.sorted()
+        where sidecarName.hasSuffix(".json") && isImage(String(sidecarName.dropLast(5))) {
             let fileName = String(sidecarName.dropLast(5))
-            let sidecarURL = directory.url(sidecarName), imageURL = directory.url(fileName)
+            let sidecarURL = directory.url(sidecarName)
+            let imageURL = directory.url(fileName)
             guard names.contains(fileName) else {
                 scan.skipped.append(Finding(path: sidecarURL, reason: "its image \(fileName) is not listed"))
                 continue
@@ -199,22 +229,31 @@ public enum ImportScanner {
             do {
                 sidecar = try ImageSidecar.parse(text)
             } catch {
-                scan.problems.append(Finding(path: sidecarURL, reason: "not a readable sidecar: \(ErrorText.line(error))"))
+                scan.problems.append(
+                    Finding(path: sidecarURL, reason: "not a readable sidecar: \(ErrorText.line(error))"))
                 continue
             }
             guard sidecar.imageID != nil else {
-                scan.skipped.append(Finding(path: sidecarURL, reason: "the sidecar has no image_id, so nothing can name this image"))
+                scan.skipped.append(
+                    Finding(path: sidecarURL, reason: "the sidecar has no image_id, so nothing can name this image"))
                 continue
             }
             let declared = sidecar.buildNumber.map(Int.init)
             let number = PublishedNames.numbered(fileName)?.buildNumber
             if let declared, let number, declared != number {
-                scan.problems.append(Finding(path: sidecarURL, reason: "its build_number is \(declared) but the file is build \(number)"))
+                scan.problems.append(
+                    Finding(path: sidecarURL, reason: "its build_number is \(declared) but the file is build \(number)")
+                )
                 continue
             }
-            scan.images.append(ImportedImage(image: imageURL, sidecarPath: sidecarURL, sidecar: sidecar, file: nil, publications: [
-                ImportedPublication(target: directory.base, file: fileName, buildNumber: number, evidence: "listed at \(directory.base)"),
-            ]))
+            scan.images.append(
+                ImportedImage(
+                    image: imageURL, sidecarPath: sidecarURL, sidecar: sidecar, file: nil,
+                    publications: [
+                        ImportedPublication(
+                            target: directory.base, file: fileName, buildNumber: number,
+                            evidence: "listed at \(directory.base)")
+                    ]))
         }
         for name in listed.sorted() where isImage(name) && !names.contains(name + ".json") {
             scan.skipped.append(Finding(path: directory.url(name), reason: "no sidecar (\(name).json)"))

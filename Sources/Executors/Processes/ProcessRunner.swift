@@ -5,14 +5,17 @@ import ReleaseStateMachine
 /// everything the tool prints and its exit status, so a failed step leaves a log that says why.
 public enum ProcessRunner {
     /// Runs `command` (tool path first) with its output appended to `logPath`; returns the exit status.
-    public static func run(_ command: [String], environment extra: [EnvironmentVariable] = [],
-                           workingDirectory: String = "/", logPath: String?) throws -> Int32 {
+    public static func run(
+        _ command: [String], environment extra: [EnvironmentVariable] = [],
+        workingDirectory: String = "/", logPath: String?
+    ) throws -> Int32 {
         let log = try openLog(logPath)
         defer { try? log?.close() }
         log?.write(Data(("$ " + command.map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n").utf8))
         let sink = log?.fileDescriptor ?? -1
-        let status = try TiedProcess.run(command, environment: environment(extra), directory: workingDirectory,
-                                         input: -1, output: sink, error: sink)
+        let status = try TiedProcess.run(
+            command, environment: environment(extra), directory: workingDirectory,
+            input: -1, output: sink, error: sink)
         log?.write(Data("[exit status \(status)]\n".utf8))
         return status
     }
@@ -25,11 +28,15 @@ public enum ProcessRunner {
 
     /// Runs a short command with extra environment variables; returns its status, standard
     /// output and standard error (read through files, so neither pipe can fill up and block).
-    public static func captureWithEnvironment(_ command: [String], environment: [EnvironmentVariable]) throws -> (status: Int32, output: String, errors: String) {
-        let outputFile = tmpfile(), errorFile = tmpfile()
+    public static func captureWithEnvironment(
+        _ command: [String], environment: [EnvironmentVariable]
+    ) throws -> (status: Int32, output: String, errors: String) {
+        let outputFile = tmpfile()
+        let errorFile = tmpfile()
         defer { fclose(outputFile); fclose(errorFile) }
-        let status = try TiedProcess.run(command, environment: self.environment(environment), directory: "/",
-                                         input: -1, output: fileno(outputFile), error: fileno(errorFile))
+        let status = try TiedProcess.run(
+            command, environment: self.environment(environment), directory: "/",
+            input: -1, output: fileno(outputFile), error: fileno(errorFile))
         return (status, readBack(outputFile), readBack(errorFile))
     }
 
@@ -37,7 +44,9 @@ public enum ProcessRunner {
         guard let file else { return "" }
         let descriptor = fileno(file)
         lseek(descriptor, 0, SEEK_SET)
-        return String(decoding: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self)
+        return String(
+            decoding: FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).readDataToEndOfFile(), as: UTF8.self
+        )
     }
 
     /// This process's environment with `extra` set on top.

@@ -11,18 +11,25 @@ import Foundation
 enum TiedProcess {
     /// Runs `command` to its end; returns its exit status (128 + the signal when killed by one).
     /// A descriptor given as -1 is `/dev/null`.
-    static func run(_ command: [String], environment: [String: String], directory: String,
-                    input: Int32, output: Int32, error: Int32) throws -> Int32 {
-        let pid = try spawn(command, environment: environment, directory: directory, input: input, output: output, error: error)
+    static func run(
+        _ command: [String], environment: [String: String], directory: String,
+        input: Int32, output: Int32, error: Int32
+    ) throws -> Int32 {
+        let pid = try spawn(
+            command, environment: environment, directory: directory, input: input, output: output, error: error)
         return wait(pid)
     }
 
     /// `/dev/null`, for the descriptors given as -1.
     static let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
 
-    static func spawn(_ command: [String], environment: [String: String], directory: String,
-                      input: Int32, output: Int32, error: Int32) throws -> pid_t {
-        let (input, output, error) = (input >= 0 ? input : devNull, output >= 0 ? output : devNull, error >= 0 ? error : devNull)
+    static func spawn(
+        _ command: [String], environment: [String: String], directory: String,
+        input: Int32, output: Int32, error: Int32
+    ) throws -> pid_t {
+        let (input, output, error) = (
+            input >= 0 ? input : devNull, output >= 0 ? output : devNull, error >= 0 ? error : devNull
+        )
         let arguments = command.map { strdup($0) } + [nil]
         let variables = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer {

@@ -30,7 +30,8 @@ public struct LocalDirectoryTarget: PublicationTarget {
         do {
             return try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw ExecutorError(.unavailable, "cannot list the publication directory \(directory): \(ErrorText.line(error))")
+            throw ExecutorError(
+                .unavailable, "cannot list the publication directory \(directory): \(ErrorText.line(error))")
         }
     }
 

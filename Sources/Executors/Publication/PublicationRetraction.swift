@@ -16,21 +16,35 @@ public enum PublicationRetraction {
     /// md5, and the image there must have this run's size. A file that cannot be proven ours is
     /// left, and the error says which and why. An interrupted retraction (image gone, sidecar
     /// still there) finishes: the sidecar alone is checked.
-    public static func retract(image: String, sidecar: String, imageID: String?, md5: String, size: Int64, keep: Bool, runID: String,
-                               on target: PublicationTarget) throws -> Result {
+    public static func retract(
+        image: String, sidecar: String, imageID: String?, md5: String, size: Int64, keep: Bool, runID: String,
+        on target: PublicationTarget
+    ) throws -> Result {
         let imageSize = try target.size(image)
         if let data = try target.read(sidecar) {
             guard let remote = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)) else {
-                throw ExecutorError(.badInput, "\(sidecar) on \(target.address) is not a sidecar casa-release can read: it cannot be proven this publication's, and is left alone")
+                throw ExecutorError(
+                    .badInput,
+                    "\(sidecar) on \(target.address) is not a sidecar casa-release can read: it cannot be proven this publication's, and is left alone"
+                )
             }
             guard remote.imageID == imageID, remote.md5 == md5 else {
-                throw ExecutorError(.badInput, "\(sidecar) on \(target.address) describes image_id \(remote.imageID ?? "none") with md5 \(remote.md5 ?? "none"), not this run's \(imageID ?? "none") with md5 \(md5): it is not this publication, and casa-release leaves it alone")
+                throw ExecutorError(
+                    .badInput,
+                    "\(sidecar) on \(target.address) describes image_id \(remote.imageID ?? "none") with md5 \(remote.md5 ?? "none"), not this run's \(imageID ?? "none") with md5 \(md5): it is not this publication, and casa-release leaves it alone"
+                )
             }
         } else if imageSize != nil {
-            throw ExecutorError(.badInput, "\(image) on \(target.address) has no sidecar beside it, so it cannot be proven this run's image: it is left alone")
+            throw ExecutorError(
+                .badInput,
+                "\(image) on \(target.address) has no sidecar beside it, so it cannot be proven this run's image: it is left alone"
+            )
         }
         if let imageSize, imageSize != size {
-            throw ExecutorError(.badInput, "\(image) on \(target.address) has \(imageSize) bytes, not this run's \(size): it is not this publication's image, and casa-release leaves it and its sidecar alone")
+            throw ExecutorError(
+                .badInput,
+                "\(image) on \(target.address) has \(imageSize) bytes, not this run's \(size): it is not this publication's image, and casa-release leaves it and its sidecar alone"
+            )
         }
         var result = Result()
         if keep { try target.makeDirectory("attic") }
@@ -41,7 +55,9 @@ public enum PublicationRetraction {
                     // An earlier retraction of the same N (published again since) is in the attic already.
                     destination = "attic/\(name).\(runID.prefix(8))"
                     guard try target.renameExclusively(name, to: destination) else {
-                        throw ExecutorError(.cannotCreate, "cannot move \(name) into the attic on \(target.address): \(destination) exists")
+                        throw ExecutorError(
+                            .cannotCreate,
+                            "cannot move \(name) into the attic on \(target.address): \(destination) exists")
                     }
                 }
                 result.movedToAttic[name] = destination

@@ -18,9 +18,9 @@ public enum PublicationSteps {
         let numbers = names.compactMap(intent.names.buildNumber(ofSidecar:)).sorted(by: >)
         for number in numbers {
             guard let data = try target.read(intent.names.sidecar(number)),
-                  let sidecar = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)),
-                  sidecar.imageID == intent.imageID, sidecar.md5 == intent.md5,
-                  let size = try target.size(intent.names.image(number)), size == sidecar.size
+                let sidecar = try? ImageSidecar.parse(String(decoding: data, as: UTF8.self)),
+                sidecar.imageID == intent.imageID, sidecar.md5 == intent.md5,
+                let size = try target.size(intent.names.image(number)), size == sidecar.size
             else { continue }
             return TargetCheck(upToDateBuildNumber: number, highestBuildNumber: numbers.first)
         }
@@ -34,24 +34,31 @@ public enum PublicationSteps {
     /// Each N is first reserved in the ledger (`reserve`: the first number from its argument on
     /// that no other run of the ledger holds), so that runs sharing a ledger never ask the target
     /// for the same N, even where the target's exclusive create is not exclusive.
-    public static func claim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget,
-                             reserve: BuildNumberReserver = { $0 }) throws -> ClaimedBuildNumber {
+    public static func claim(
+        _ intent: ClaimBuildNumberIntent, on target: PublicationTarget,
+        reserve: BuildNumberReserver = { $0 }
+    ) throws -> ClaimedBuildNumber {
         var number = try reserve(intent.firstCandidate)
         for _ in 0..<1000 {
             if try target.size(intent.names.image(number)) == nil,
-               try target.createExclusively(intent.names.sidecar(number), data: Data(intent.claimContent.utf8)) {
+                try target.createExclusively(intent.names.sidecar(number), data: Data(intent.claimContent.utf8))
+            {
                 return ClaimedBuildNumber(buildNumber: number)
             }
             number = try reserve(number + 1)
         }
-        throw ExecutorError(.stepFailed, "no free build number for \(intent.names.stem) on \(target.address) after 1000 tries")
+        throw ExecutorError(
+            .stepFailed, "no free build number for \(intent.names.stem) on \(target.address) after 1000 tries")
     }
 
     /// Finds this run's claim, if the claim was made before the crash.
-    public static func reconcileClaim(_ intent: ClaimBuildNumberIntent, on target: PublicationTarget) throws -> ClaimedBuildNumber? {
+    public static func reconcileClaim(
+        _ intent: ClaimBuildNumberIntent, on target: PublicationTarget
+    ) throws -> ClaimedBuildNumber? {
         for name in try target.list() {
             guard let number = intent.names.buildNumber(ofSidecar: name), number >= intent.firstCandidate,
-                  let data = try target.read(name), String(decoding: data, as: UTF8.self) == intent.claimContent else { continue }
+                let data = try target.read(name), String(decoding: data, as: UTF8.self) == intent.claimContent
+            else { continue }
             return ClaimedBuildNumber(buildNumber: number)
         }
         return nil
@@ -64,21 +71,30 @@ public enum PublicationSteps {
         let uploaded = try target.upload(localPath: intent.source, as: intent.temporaryName)
         guard uploaded.sha256 == intent.sha256, uploaded.size == intent.size else {
             try? target.remove(intent.temporaryName)
-            throw ExecutorError(.badInput, "\(intent.source) changed after it was described (its SHA-256 is no longer \(intent.sha256))")
+            throw ExecutorError(
+                .badInput, "\(intent.source) changed after it was described (its SHA-256 is no longer \(intent.sha256))"
+            )
         }
         // The size on the server, checked after the transfer: what the server has is what was sent.
         let onServer = try target.size(intent.temporaryName)
         guard onServer == intent.size else {
             try? target.remove(intent.temporaryName)
-            throw ExecutorError(.stepFailed, "the server holds \(onServer.map(String.init) ?? "no") bytes of \(intent.temporaryName) after the upload, not \(intent.size)")
+            throw ExecutorError(
+                .stepFailed,
+                "the server holds \(onServer.map(String.init) ?? "no") bytes of \(intent.temporaryName) after the upload, not \(intent.size)"
+            )
         }
-        return Transfer(name: intent.temporaryName, bytes: uploaded.size,
-                        resumedFrom: uploaded.resumedFrom > 0 ? uploaded.resumedFrom : nil,
-                        seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000)
+        return Transfer(
+            name: intent.temporaryName, bytes: uploaded.size,
+            resumedFrom: uploaded.resumedFrom > 0 ? uploaded.resumedFrom : nil,
+            seconds: (Date().timeIntervalSince(started) * 1000).rounded() / 1000)
     }
 
-    public static func reconcileUploadImage(_ intent: UploadImageIntent, on target: PublicationTarget) throws -> Transfer? {
-        try target.size(intent.temporaryName) == intent.size ? Transfer(name: intent.temporaryName, bytes: intent.size) : nil
+    public static func reconcileUploadImage(
+        _ intent: UploadImageIntent, on target: PublicationTarget
+    ) throws -> Transfer? {
+        try target.size(intent.temporaryName) == intent.size
+            ? Transfer(name: intent.temporaryName, bytes: intent.size) : nil
     }
 
     // MARK: upload-sidecar
@@ -89,7 +105,9 @@ public enum PublicationSteps {
         return Transfer(name: intent.sidecarName, bytes: Int64(data.count))
     }
 
-    public static func reconcileUploadSidecar(_ intent: UploadSidecarIntent, on target: PublicationTarget) throws -> Transfer? {
+    public static func reconcileUploadSidecar(
+        _ intent: UploadSidecarIntent, on target: PublicationTarget
+    ) throws -> Transfer? {
         guard let data = try target.read(intent.sidecarName), data == Data(intent.content.utf8) else { return nil }
         return Transfer(name: intent.sidecarName, bytes: Int64(data.count))
     }
@@ -99,10 +117,14 @@ public enum PublicationSteps {
     public static func verify(_ intent: VerifyUploadIntent, on target: PublicationTarget) throws -> Transfer {
         let size = try target.size(intent.temporaryName)
         guard size == intent.size else {
-            throw ExecutorError(.stepFailed, "the uploaded image \(intent.temporaryName) is \(size.map(String.init) ?? "missing") on \(target.address), expected \(intent.size) bytes")
+            throw ExecutorError(
+                .stepFailed,
+                "the uploaded image \(intent.temporaryName) is \(size.map(String.init) ?? "missing") on \(target.address), expected \(intent.size) bytes"
+            )
         }
         guard let sidecar = try target.read(intent.sidecarName), sidecar == Data(intent.sidecarContent.utf8) else {
-            throw ExecutorError(.stepFailed, "the sidecar \(intent.sidecarName) on \(target.address) is not the one uploaded")
+            throw ExecutorError(
+                .stepFailed, "the sidecar \(intent.sidecarName) on \(target.address) is not the one uploaded")
         }
         return Transfer(name: intent.temporaryName, bytes: intent.size)
     }
@@ -111,13 +133,20 @@ public enum PublicationSteps {
 
     public static func makeVisible(_ intent: MakeVisibleIntent, on target: PublicationTarget) throws -> VisibleFile {
         guard try target.renameExclusively(intent.temporaryName, to: intent.finalName) else {
-            throw ExecutorError(.stepFailed, "\(intent.finalName) already exists on \(target.address), although this run claimed its number; it is left as it is")
+            throw ExecutorError(
+                .stepFailed,
+                "\(intent.finalName) already exists on \(target.address), although this run claimed its number; it is left as it is"
+            )
         }
         return VisibleFile(name: intent.finalName)
     }
 
-    public static func reconcileMakeVisible(_ intent: MakeVisibleIntent, on target: PublicationTarget) throws -> VisibleFile? {
-        guard try target.size(intent.finalName) == intent.size, try target.size(intent.temporaryName) == nil else { return nil }
+    public static func reconcileMakeVisible(
+        _ intent: MakeVisibleIntent, on target: PublicationTarget
+    ) throws -> VisibleFile? {
+        guard try target.size(intent.finalName) == intent.size, try target.size(intent.temporaryName) == nil else {
+            return nil
+        }
         return VisibleFile(name: intent.finalName)
     }
 
@@ -129,7 +158,8 @@ public enum PublicationSteps {
         public var left: [(name: String, reason: String)] = []
 
         public static func == (lhs: Rollback, rhs: Rollback) -> Bool {
-            lhs.removed == rhs.removed && lhs.left.map(\.name) == rhs.left.map(\.name) && lhs.left.map(\.reason) == rhs.left.map(\.reason)
+            lhs.removed == rhs.removed && lhs.left.map(\.name) == rhs.left.map(\.name)
+                && lhs.left.map(\.reason) == rhs.left.map(\.reason)
         }
     }
 
@@ -141,7 +171,8 @@ public enum PublicationSteps {
     /// when its content is this run's (a ledger that lost its last events would otherwise take
     /// down a publication that did complete); `casa-release rollback` retracts it on purpose.
     /// One listing of the target serves the whole rollback.
-    public static func rollBack(_ intents: [StepIntent], runID: String, on target: PublicationTarget) throws -> Rollback {
+    public static func rollBack(_ intents: [StepIntent], runID: String, on target: PublicationTarget) throws -> Rollback
+    {
         var result = Rollback()
         var ownSidecarContents: [String: Set<Data>] = [:]
         var temporaryNames: [String] = []
@@ -153,7 +184,8 @@ public enum PublicationSteps {
                 ownSidecarContents[sidecar.sidecarName, default: []].insert(Data(sidecar.content.utf8))
             case .claimBuildNumber(let claim):
                 if let claimed = try reconcileClaim(claim, on: target) {
-                    ownSidecarContents[claim.names.sidecar(claimed.buildNumber), default: []].insert(Data(claim.claimContent.utf8))
+                    ownSidecarContents[claim.names.sidecar(claimed.buildNumber), default: []].insert(
+                        Data(claim.claimContent.utf8))
                 }
             default:
                 break
@@ -161,8 +193,10 @@ public enum PublicationSteps {
         }
         let present = Set(try target.list())
         let token = IntentPlanner.token(runID)
-        for name in present.sorted() where TemporaryNames.isTemporary(name, of: token)
-            || temporaryNames.contains(where: { name == $0 || name.hasPrefix($0 + ".") }) {
+        for name in present.sorted()
+        where TemporaryNames.isTemporary(name, of: token)
+            || temporaryNames.contains(where: { name == $0 || name.hasPrefix($0 + ".") })
+        {
             // The upload itself, partial files a server keeps beside it (`<name>.<random>`), and
             // the run's other temporaries.
             try target.remove(name)
@@ -172,7 +206,11 @@ public enum PublicationSteps {
         for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) where present.contains(name) {
             let image = String(name.dropLast(".json".count))
             if present.contains(image) {
-                result.left.append((name, "\(image) is visible on the target: a visible publication is taken back only by 'casa-release rollback', which checks it is this run's"))
+                result.left.append(
+                    (
+                        name,
+                        "\(image) is visible on the target: a visible publication is taken back only by 'casa-release rollback', which checks it is this run's"
+                    ))
                 continue
             }
             guard let data = try target.read(name), contents.contains(data) else {

@@ -51,8 +51,12 @@ public struct UploadedFile: Equatable, Sendable {
 /// Which target implementation serves a URL.
 public enum PublicationTargets {
     public static func open(_ address: String, transfers: TransferSettings) throws -> PublicationTarget {
-        guard let url = URL(string: address), let scheme = url.scheme?.lowercased(), url.host != nil || scheme == "file" else {
-            throw ExecutorError(.badInput, "not a publication target URL: \(address) (expected sftp://USER@HOST/DIR/, https://HOST/DIR/ or file:///DIR/)")
+        guard let url = URL(string: address), let scheme = url.scheme?.lowercased(), url.host != nil || scheme == "file"
+        else {
+            throw ExecutorError(
+                .badInput,
+                "not a publication target URL: \(address) (expected sftp://USER@HOST/DIR/, https://HOST/DIR/ or file:///DIR/)"
+            )
         }
         switch scheme {
         case "file":
@@ -62,7 +66,9 @@ public enum PublicationTargets {
         case "http", "https":
             return try WebDAVTarget(url: url, transfers: transfers)
         default:
-            throw ExecutorError(.badInput, "publication over \(scheme):// is not supported; use sftp://, http(s):// (WebDAV) or file://")
+            throw ExecutorError(
+                .badInput, "publication over \(scheme):// is not supported; use sftp://, http(s):// (WebDAV) or file://"
+            )
         }
     }
 }

@@ -16,7 +16,9 @@ public final class SFTPTarget: PublicationTarget {
         remote = RemoteDirectory(resolved)
         directory = url.path.hasSuffix("/") ? String(url.path.dropLast()) : url.path
         var transfers = transfers
-        if transfers.sshKey == nil, let identityFile, LocalFiles.exists(identityFile) { transfers.sshKey = identityFile }
+        if transfers.sshKey == nil, let identityFile, LocalFiles.exists(identityFile) {
+            transfers.sshKey = identityFile
+        }
         self.transfers = transfers
         session = try CurlSession(settings: transfers, ssh: try SSHCredentials.resolve(transfers))
     }
@@ -28,7 +30,8 @@ public final class SFTPTarget: PublicationTarget {
     /// A path as the quote commands take it, quoted the way libcurl reads them back.
     private func quoted(_ name: String) -> String {
         let path = directory + "/" + name
-        return "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        return "\"" + path.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            + "\""
     }
 
     private func retrying<T>(_ what: String, _ operation: (Int) throws -> T) throws -> T {
@@ -168,7 +171,11 @@ public final class SFTPTarget: PublicationTarget {
             guard let free = freeSpace() else { throw failure }
             let needed = stillToWrite()
             guard free < needed else { throw failure }
-            throw CurlFailure(code: failure.code, message: "the server has no room left: \(free) bytes free in \(directory), \(needed) more to write (\(failure.message))", kind: .cannotCreate)
+            throw CurlFailure(
+                code: failure.code,
+                message:
+                    "the server has no room left: \(free) bytes free in \(directory), \(needed) more to write (\(failure.message))",
+                kind: .cannotCreate)
         }
     }
 
@@ -179,7 +186,9 @@ public final class SFTPTarget: PublicationTarget {
         request.headOnly = true
         request.quote = ["statvfs \(quoted(""))"]
         guard let headers = try? session.perform(request).headers,
-              let available = headers["f_bavail"].flatMap(Int64.init), let blockSize = headers["f_frsize"].flatMap(Int64.init) else { return nil }
+            let available = headers["f_bavail"].flatMap(Int64.init),
+            let blockSize = headers["f_frsize"].flatMap(Int64.init)
+        else { return nil }
         return available.multipliedReportingOverflow(by: blockSize).overflow ? Int64.max : available * blockSize
     }
 

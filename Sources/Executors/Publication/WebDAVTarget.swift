@@ -34,7 +34,9 @@ public final class WebDAVTarget: PublicationTarget {
         let staging = TemporaryNames.stagingDirectory(of: TemporaryNames.tag)
         // The write probe (empty, removed at once) stays beside the files: it checks that very
         // directory, and a probe before a run then leaves no staging directory behind.
-        guard name != staging, name != TemporaryNames.probeName, TemporaryNames.isTemporary(name, of: TemporaryNames.tag) else { return name }
+        guard name != staging, name != TemporaryNames.probeName,
+            TemporaryNames.isTemporary(name, of: TemporaryNames.tag)
+        else { return name }
         return staging + "/" + name.dropFirst()
     }
 
@@ -53,7 +55,9 @@ public final class WebDAVTarget: PublicationTarget {
     private func perform(_ request: CurlRequest, accepting accepted: Set<Int> = []) throws -> CurlResponse {
         let response = try session.perform(request)
         if (200..<300).contains(response.status) || accepted.contains(response.status) { return response }
-        throw HTTPStatus.failure(response.status, method: request.method ?? (request.upload != nil ? "PUT" : request.headOnly ? "HEAD" : "GET"))
+        throw HTTPStatus.failure(
+            response.status,
+            method: request.method ?? (request.upload != nil ? "PUT" : request.headOnly ? "HEAD" : "GET"))
     }
 
     public func checkWritable() throws {
@@ -76,7 +80,9 @@ public final class WebDAVTarget: PublicationTarget {
             guard response.status != 404 else { throw HTTPStatus.failure(404, method: "GET") }
             let staging = TemporaryNames.stagingDirectory(of: TemporaryNames.tag)
             let staged = try perform(CurlRequest(url: remote.url(staging) + "/"), accepting: [404])
-            let temporaries = staged.status == 404 ? [] : DirectoryListing.names(html: String(decoding: staged.body, as: UTF8.self)).map { "." + $0 }
+            let temporaries =
+                staged.status == 404
+                ? [] : DirectoryListing.names(html: String(decoding: staged.body, as: UTF8.self)).map { "." + $0 }
             return DirectoryListing.names(html: String(decoding: response.body, as: UTF8.self)) + temporaries
         }
     }
@@ -187,11 +193,16 @@ enum HTTPStatus {
         case 500..<600, 408, 429:
             return CurlFailure(code: code, message: "\(method) answered \(status)", kind: .temporary)
         case 401:
-            return CurlFailure(code: code, message: "the server asks for a login (401) and the one given, if any, was refused; give it in ~/.netrc (machine HOST login USER password SECRET) or in the URL", kind: .unavailable)
+            return CurlFailure(
+                code: code,
+                message:
+                    "the server asks for a login (401) and the one given, if any, was refused; give it in ~/.netrc (machine HOST login USER password SECRET) or in the URL",
+                kind: .unavailable)
         case 403, 405:
             return CurlFailure(code: code, message: "the server refused \(method) (\(status))", kind: .cannotCreate)
         case 413:
-            return CurlFailure(code: code, message: "the server refused \(method): too large (413)", kind: .cannotCreate)
+            return CurlFailure(
+                code: code, message: "the server refused \(method): too large (413)", kind: .cannotCreate)
         case 507:
             return CurlFailure(code: code, message: "the server has no room left (507)", kind: .cannotCreate)
         case 404:

@@ -12,7 +12,9 @@ public enum RecipeLoader {
     public static func load(_ intent: LoadRecipeIntent) throws -> LoadedRecipe {
         let directory = intent.recipeDirectory
         guard LocalFiles.isDirectory(directory) else {
-            throw ExecutorError(.badInput, "no recipe directory \(directory) (recipes are read from <recipes>/casa-<type>/<image_version>/)")
+            throw ExecutorError(
+                .badInput,
+                "no recipe directory \(directory) (recipes are read from <recipes>/casa-<type>/<image_version>/)")
         }
         let yaml = directory + "/" + yamlFileName
         let python = directory + "/" + pythonFileName
@@ -26,32 +28,43 @@ public enum RecipeLoader {
             (file, format) = (python, pythonFileName)
             located = try record(python, directory: directory, imageVersion: intent.imageVersion)
         } else {
-            throw ExecutorError(.badInput, "the recipe directory \(directory) has neither \(yamlFileName) nor \(pythonFileName)")
+            throw ExecutorError(
+                .badInput, "the recipe directory \(directory) has neither \(yamlFileName) nor \(pythonFileName)")
         }
         let recipe = try normalize(located, file: file, directory: directory)
         guard let status = LocalFiles.status(file) else { throw ExecutorError.posix(.badInput, "cannot read", file) }
         let digests = try FileDigests.compute(path: file)
-        return LoadedRecipe(file: file, format: format, sha256: digests.sha256, size: status.size, modified: status.modified, recipe: recipe)
+        return LoadedRecipe(
+            file: file, format: format, sha256: digests.sha256, size: status.size, modified: status.modified,
+            recipe: recipe)
     }
 
     /// Runs `build_image.py` against the recording builder.
     static func record(_ file: String, directory: String, imageVersion: String) throws -> LocatedRecipe {
-        let pythonName = ProcessInfo.processInfo.environment["CASA_RELEASE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        let pythonName =
+            ProcessInfo.processInfo.environment["CASA_RELEASE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
         guard let python = ProcessRunner.which(pythonName) else {
-            throw ExecutorError(.unavailable, "\(pythonName) is needed to read \(file) (a casa-distro recipe) and is not on the PATH; install python3, or write the recipe as \(yamlFileName)")
+            throw ExecutorError(
+                .unavailable,
+                "\(pythonName) is needed to read \(file) (a casa-distro recipe) and is not on the PATH; install python3, or write the recipe as \(yamlFileName)"
+            )
         }
         let workspace = NSTemporaryDirectory() + "casa-release-recipe-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         defer { try? LocalFiles.removeTree(workspace) }
         try LocalFiles.createDirectories(workspace + "/casa_distro")
         try LocalFiles.writeAtomically(Data(), to: workspace + "/casa_distro/__init__.py")
-        try LocalFiles.writeAtomically(Data(RecipeRecorderScript.module.utf8), to: workspace + "/casa_distro/image_builder.py")
+        try LocalFiles.writeAtomically(
+            Data(RecipeRecorderScript.module.utf8), to: workspace + "/casa_distro/image_builder.py")
         try LocalFiles.writeAtomically(Data(RecipeRecorderScript.driver.utf8), to: workspace + "/record_recipe.py")
         let output = try ProcessRunner.captureWithEnvironment(
             [python, "-B", workspace + "/record_recipe.py", file, directory, imageVersion, Recipe.imageIDPlaceholder],
-            environment: [EnvironmentVariable("PYTHONPATH", workspace), EnvironmentVariable("PYTHONDONTWRITEBYTECODE", "1")])
+            environment: [
+                EnvironmentVariable("PYTHONPATH", workspace), EnvironmentVariable("PYTHONDONTWRITEBYTECODE", "1"),
+            ])
         let data = Data(output.output.utf8)
         if output.status == 3, let failure = try? JSONDecoder().decode(RecorderFailure.self, from: data) {
-            throw ExecutorError(.badInput, "cannot load the recipe \(file)\(failure.line.map { ":\($0)" } ?? ""): \(failure.error)")
+            throw ExecutorError(
+                .badInput, "cannot load the recipe \(file)\(failure.line.map { ":\($0)" } ?? ""): \(failure.error)")
         }
         guard output.status == 0 else {
             let detail = output.errors.split(separator: "\n").last.map(String.init) ?? "exit status \(output.status)"
@@ -62,7 +75,10 @@ public enum RecipeLoader {
             let lines = try JSONDecoder().decode(RecordedLines.self, from: data)
             return LocatedRecipe(recipe: recipe, lines: lines.steps.map { $0.operations.map(\.line) })
         } catch {
-            throw ExecutorError(.badInput, "cannot load the recipe \(file): it records an operation casa-release does not know (\(ErrorText.line(error)))")
+            throw ExecutorError(
+                .badInput,
+                "cannot load the recipe \(file): it records an operation casa-release does not know (\(ErrorText.line(error)))"
+            )
         }
     }
 
@@ -76,9 +92,15 @@ public enum RecipeLoader {
                 func source(_ path: String, resolve: Bool) throws -> String {
                     let absolute = path.hasPrefix("/") ? path : directory + "/" + path
                     guard LocalFiles.exists(absolute) else {
-                        throw ExecutorError(.badInput, "\(where_()): step \(step.name): \(operation.operationName) of \(absolute), which does not exist")
+                        throw ExecutorError(
+                            .badInput,
+                            "\(where_()): step \(step.name): \(operation.operationName) of \(absolute), which does not exist"
+                        )
                     }
-                    return resolve ? (realpath(absolute, nil).map { pointer in defer { free(pointer) }; return String(cString: pointer) } ?? absolute) : absolute
+                    return resolve
+                        ? (realpath(absolute, nil).map { pointer in
+                            defer { free(pointer) }; return String(cString: pointer)
+                        } ?? absolute) : absolute
                 }
                 var normalized = operation
                 switch operation {
@@ -110,8 +132,12 @@ public enum RecipeLoader {
     }
 
     static func readText(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ExecutorError.posix(.badInput, "cannot read the recipe", path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw ExecutorError(.badInput, "the recipe \(path) is not UTF-8 text") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ExecutorError.posix(.badInput, "cannot read the recipe", path)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ExecutorError(.badInput, "the recipe \(path) is not UTF-8 text")
+        }
         return text
     }
 

@@ -31,7 +31,11 @@ enum RecipeYAML {
     private static func recipe(_ root: Node, file: String) throws -> LocatedRecipe {
         let yaml = reader(file)
         let top = try yaml.mapping(root, "the recipe", allowed: ["name", "base", "metadata", "steps"])
-        guard let baseNode = top["base"] else { throw RecipeError(file, root.mark, "the recipe has no `base:` (the base image's file name, e.g. casa-system-ubuntu-24.04.{extension})") }
+        guard let baseNode = top["base"] else {
+            throw RecipeError(
+                file, root.mark,
+                "the recipe has no `base:` (the base image's file name, e.g. casa-system-ubuntu-24.04.{extension})")
+        }
         let base = try yaml.string(baseNode, "base")
         let name = try top["name"].map { try yaml.string($0, "name") } ?? "casa-image"
         var metadata = ImageSidecar(members: [])
@@ -50,9 +54,12 @@ enum RecipeYAML {
             let step = try yaml.mapping(stepNode, "a step", allowed: ["name", "description", "operations"])
             guard let nameNode = step["name"] else { throw RecipeError(file, stepNode.mark, "a step needs a `name:`") }
             let stepName = try yaml.string(nameNode, "a step name")
-            guard seen.insert(stepName).inserted else { throw RecipeError(file, nameNode.mark, "two steps are named \(stepName)") }
+            guard seen.insert(stepName).inserted else {
+                throw RecipeError(file, nameNode.mark, "two steps are named \(stepName)")
+            }
             guard let operationsNode = step["operations"], case .sequence(let operationNodes) = operationsNode else {
-                throw RecipeError(file, (step["operations"] ?? stepNode).mark, "step \(stepName) needs `operations:`, a list")
+                throw RecipeError(
+                    file, (step["operations"] ?? stepNode).mark, "step \(stepName) needs `operations:`, a list")
             }
             var operations: [RecipeOperation] = []
             var operationLines: [Int?] = []
@@ -70,7 +77,10 @@ enum RecipeYAML {
         let yaml = reader(file)
         let entries = try yaml.pairs(node, "an operation")
         guard entries.count == 1, let (keyNode, value) = entries.first else {
-            throw RecipeError(file, node.mark, "step \(step): an operation is one `name: arguments` pair (\(RecipeOperation.operationNames.joined(separator: ", ")))")
+            throw RecipeError(
+                file, node.mark,
+                "step \(step): an operation is one `name: arguments` pair (\(RecipeOperation.operationNames.joined(separator: ", ")))"
+            )
         }
         let op = try yaml.string(keyNode, "an operation name")
         func fields(_ allowed: [String], required: [String]) throws -> [String: Node] {
@@ -81,9 +91,12 @@ enum RecipeYAML {
             return map
         }
         func copy() throws -> RecipeCopy {
-            let map = try fields(["source", "destination", "preserve_symlinks", "preserve_ext_symlinks"], required: ["source", "destination"])
+            let map = try fields(
+                ["source", "destination", "preserve_symlinks", "preserve_ext_symlinks"],
+                required: ["source", "destination"])
             return RecipeCopy(
-                source: try yaml.string(map["source"]!, "source"), destination: try yaml.string(map["destination"]!, "destination"),
+                source: try yaml.string(map["source"]!, "source"),
+                destination: try yaml.string(map["destination"]!, "destination"),
                 preserveSymlinks: try map["preserve_symlinks"].map { try bool($0, file) } ?? true,
                 preserveExternalSymlinks: try map["preserve_ext_symlinks"].map { try bool($0, file) } ?? true)
         }
@@ -95,16 +108,25 @@ enum RecipeYAML {
         case "copy_user": return .copyUser(try copy())
         case "symlink":
             let map = try fields(["target", "link"], required: ["target", "link"])
-            return .symlink(target: try yaml.string(map["target"]!, "target"), link: try yaml.string(map["link"]!, "link"))
+            return .symlink(
+                target: try yaml.string(map["target"]!, "target"), link: try yaml.string(map["link"]!, "link"))
         case "environment":
-            return .environment(try yaml.pairs(value, op).map { EnvironmentVariable(try yaml.string($0.0, "a variable name"), try yaml.string($0.1, "a value")) })
+            return .environment(
+                try yaml.pairs(value, op).map {
+                    EnvironmentVariable(try yaml.string($0.0, "a variable name"), try yaml.string($0.1, "a value"))
+                })
         case "extract_tar":
             let map = try fields(["source", "destination"], required: ["source", "destination"])
-            return .extractTar(source: try yaml.string(map["source"]!, "source"), destination: try yaml.string(map["destination"]!, "destination"))
+            return .extractTar(
+                source: try yaml.string(map["source"]!, "source"),
+                destination: try yaml.string(map["destination"]!, "destination"))
         case "install_casa_distro":
             return .installCasaDistro(destination: try yaml.string(value, op))
         default:
-            throw RecipeError(file, keyNode.mark, "step \(step): unknown operation `\(op)`; known: \(RecipeOperation.operationNames.joined(separator: ", "))")
+            throw RecipeError(
+                file, keyNode.mark,
+                "step \(step): unknown operation `\(op)`; known: \(RecipeOperation.operationNames.joined(separator: ", "))"
+            )
         }
     }
 
@@ -128,7 +150,8 @@ enum RecipeYAML {
         case .sequence(let items):
             return .array(try items.map { try json($0, file) })
         case .mapping(let map):
-            return .object(try map.map { JSONMember(try reader(file).string($0.key, "a key"), try json($0.value, file)) })
+            return .object(
+                try map.map { JSONMember(try reader(file).string($0.key, "a key"), try json($0.value, file)) })
         default:
             throw RecipeError(file, node.mark, "aliases are not supported in recipes")
         }

@@ -17,29 +17,38 @@ public enum SingularitySteps {
     static func convert(_ intent: ConvertToSingularity, logPath: String?) throws -> SingularityImage {
         let conversion = intent.conversion
         let layout = OCILayout(directory: intent.layout)
-        if !intent.force, let earlier = conversion.earlier, earlier.manifestDigest == conversion.image.manifestDigest, isStill(earlier) {
+        if !intent.force, let earlier = conversion.earlier, earlier.manifestDigest == conversion.image.manifestDigest,
+            isStill(earlier)
+        {
             return earlier
         }
         // A file under the output's name that casa-release did not make (or that changed since
         // it made it) is somebody's: it is replaced only when asked.
         let mayReplace = intent.force || conversion.earlier.map(isStill) == true
         if !mayReplace, LocalFiles.status(conversion.output) != nil {
-            throw ExecutorError(.cannotCreate, "\(conversion.output) already exists and is not the .sif casa-release last made there; add force=yes to replace it")
+            throw ExecutorError(
+                .cannotCreate,
+                "\(conversion.output) already exists and is not the .sif casa-release last made there; add force=yes to replace it"
+            )
         }
         let tool = try ContainerTool.locate()
         let config = try DockerImageConfig.read(layout, manifest: conversion.image.manifestDigest)
         try LocalFiles.createDirectories(FilePath.directory(intent.archive))
         try LocalFiles.createDirectories(FilePath.directory(intent.definition))
-        try LocalFiles.writeAtomically(Data(SingularityDefinition.imageIDFileText(conversion.imageID).utf8), to: intent.imageIDFile)
+        try LocalFiles.writeAtomically(
+            Data(SingularityDefinition.imageIDFileText(conversion.imageID).utf8), to: intent.imageIDFile)
         try LocalFiles.writeAtomically(Data(intent.definitionText.utf8), to: intent.definition)
         defer { removeArchive(intent) }
-        try OCIArchive.write(conversion.image.manifestDigest, reference: conversion.image.fullReference, from: layout,
-                             to: intent.archive, logPath: logPath)
+        try OCIArchive.write(
+            conversion.image.manifestDigest, reference: conversion.image.fullReference, from: layout,
+            to: intent.archive, logPath: logPath)
         let built = try ApptainerBuildStep.build(buildIntent(intent, mayReplace: mayReplace), logPath: logPath)
         guard let status = LocalFiles.status(conversion.output) else {
             throw ExecutorError(.stepFailed, "\(conversion.output) is gone right after its build")
         }
-        return image(intent, config: config, size: built.size, modified: status.modified, command: built.command, tool: tool.version())
+        return image(
+            intent, config: config, size: built.size, modified: status.modified, command: built.command,
+            tool: tool.version())
     }
 
     /// Converted when the output is there and its `/casa/image_id` names this run's image_id.
@@ -47,10 +56,13 @@ public enum SingularitySteps {
     public static func reconcileConvert(_ intent: ConvertToSingularity) throws -> SingularityImage? {
         removeArchive(intent)
         guard let built = try ApptainerBuildStep.reconcile(buildIntent(intent, mayReplace: false)),
-              let status = LocalFiles.status(intent.conversion.output) else { return nil }
-        let config = try DockerImageConfig.read(OCILayout(directory: intent.layout), manifest: intent.conversion.image.manifestDigest)
-        return image(intent, config: config, size: built.size, modified: status.modified, command: [],
-                     tool: (try? ContainerTool.locate())?.version() ?? "unknown")
+            let status = LocalFiles.status(intent.conversion.output)
+        else { return nil }
+        let config = try DockerImageConfig.read(
+            OCILayout(directory: intent.layout), manifest: intent.conversion.image.manifestDigest)
+        return image(
+            intent, config: config, size: built.size, modified: status.modified, command: [],
+            tool: (try? ContainerTool.locate())?.version() ?? "unknown")
     }
 
     /// Hashes every converted image and writes its sidecar, atomically. An image found up to
@@ -61,12 +73,19 @@ public enum SingularitySteps {
             let sidecarPath = image.output + ".json"
             if image.upToDateSince != nil {
                 guard let sidecar = try? SidecarFile.read(sidecarPath), sidecar.imageID == image.imageID else {
-                    throw ExecutorError(.badInput, "the sidecar \(sidecarPath) no longer names the image (image_id \(image.imageID)); run create-singularity again with force=yes")
+                    throw ExecutorError(
+                        .badInput,
+                        "the sidecar \(sidecarPath) no longer names the image (image_id \(image.imageID)); run create-singularity again with force=yes"
+                    )
                 }
                 return image
             }
-            guard let status = LocalFiles.status(image.output), status.size == image.size, status.modified == image.modified else {
-                throw ExecutorError(.badInput, "\(image.output) changed or went away after it was converted; run create-singularity again")
+            guard let status = LocalFiles.status(image.output), status.size == image.size,
+                status.modified == image.modified
+            else {
+                throw ExecutorError(
+                    .badInput,
+                    "\(image.output) changed or went away after it was converted; run create-singularity again")
             }
             let digests = try FileDigests.compute(path: image.output, label: FilePath.lastComponent(image.output))
             let sidecar = item.sidecar.described(size: digests.size, md5: digests.md5, imageID: image.imageID)
@@ -82,23 +101,30 @@ public enum SingularitySteps {
     /// time, and a sidecar that names its image_id.
     public static func isStill(_ earlier: SingularityImage) -> Bool {
         guard let status = LocalFiles.status(earlier.output), status.isRegular, status.size == earlier.size,
-              status.modified == earlier.modified, let sidecar = try? SidecarFile.read(earlier.output + ".json") else { return false }
+            status.modified == earlier.modified, let sidecar = try? SidecarFile.read(earlier.output + ".json")
+        else { return false }
         return sidecar.imageID == earlier.imageID
     }
 
     private static func buildIntent(_ intent: ConvertToSingularity, mayReplace: Bool) -> BuildImageIntent {
-        BuildImageIntent(definition: intent.definition, definitionSHA256: sha256(intent.definitionText), output: intent.conversion.output,
-                         temporary: intent.temporary, imageID: intent.conversion.imageID, force: mayReplace,
-                         fakeroot: intent.fakeroot, cleanup: true)
+        BuildImageIntent(
+            definition: intent.definition, definitionSHA256: sha256(intent.definitionText),
+            output: intent.conversion.output,
+            temporary: intent.temporary, imageID: intent.conversion.imageID, force: mayReplace,
+            fakeroot: intent.fakeroot, cleanup: true)
     }
 
-    private static func image(_ intent: ConvertToSingularity, config: DockerImageConfig, size: Int64, modified: Int64,
-                              command: [String], tool: String) -> SingularityImage {
+    private static func image(
+        _ intent: ConvertToSingularity, config: DockerImageConfig, size: Int64, modified: Int64,
+        command: [String], tool: String
+    ) -> SingularityImage {
         let conversion = intent.conversion
         return SingularityImage(
-            dockerImage: conversion.image.fullReference, manifestDigest: conversion.image.manifestDigest, output: conversion.output,
+            dockerImage: conversion.image.fullReference, manifestDigest: conversion.image.manifestDigest,
+            output: conversion.output,
             imageID: conversion.imageID, size: size, modified: modified, definition: intent.definition,
-            definitionSHA256: sha256(intent.definitionText), command: command, tool: tool, environment: config.environment,
+            definitionSHA256: sha256(intent.definitionText), command: command, tool: tool,
+            environment: config.environment,
             entrypoint: config.entrypoint, cmd: config.cmd)
     }
 

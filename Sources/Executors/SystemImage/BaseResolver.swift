@@ -16,7 +16,11 @@ public enum BaseResolver {
             switch matches.count {
             case 0: throw ExecutorError(.badInput, "base image not found: \(explicitBase)")
             case 1: return try readable(matches[0])
-            default: throw ExecutorError(.badInput, "several base images match \(explicitBase): \(matches.joined(separator: ", ")); name one with base=PATH")
+            default:
+                throw ExecutorError(
+                    .badInput,
+                    "several base images match \(explicitBase): \(matches.joined(separator: ", ")); name one with base=PATH"
+                )
             }
         }
         let fullPattern = (baseDirectory as NSString).appendingPathComponent(pattern)
@@ -27,13 +31,17 @@ public enum BaseResolver {
         switch matches.count {
         case 0: throw ExecutorError(.badInput, "no base image matches \(fullPattern); name one with base=PATH")
         case 1: return try readable(matches[0])
-        default: throw ExecutorError(.badInput, "several base images match \(fullPattern): \(matches.joined(separator: ", ")); name one with base=PATH")
+        default:
+            throw ExecutorError(
+                .badInput,
+                "several base images match \(fullPattern): \(matches.joined(separator: ", ")); name one with base=PATH")
         }
     }
 
     /// Locates the base and reads what the recipe needs of it: system, origin, size, image_id.
     public static func resolve(_ intent: ResolveBaseIntent) throws -> ResolvedBase {
-        let base = try locate(baseDirectory: intent.baseDirectory, explicitBase: intent.explicitBase, pattern: intent.pattern)
+        let base = try locate(
+            baseDirectory: intent.baseDirectory, explicitBase: intent.explicitBase, pattern: intent.pattern)
         guard let status = LocalFiles.status(base), status.isRegular else {
             throw ExecutorError(.badInput, "the base image \(base) is not a regular file")
         }
@@ -44,11 +52,15 @@ public enum BaseResolver {
         }
         let fileName = (base as NSString).lastPathComponent
         guard let system = sidecar?["system"]?.stringValue ?? SystemName.derive(fromBaseFileName: fileName) else {
-            throw ExecutorError(.badInput, "cannot tell the system of the base \(base): name it like ubuntu-24.04.sif, or give it a sidecar \(sidecarPath) with a \"system\" key")
+            throw ExecutorError(
+                .badInput,
+                "cannot tell the system of the base \(base): name it like ubuntu-24.04.sif, or give it a sidecar \(sidecarPath) with a \"system\" key"
+            )
         }
         let sidecarOrigin = sidecar?["origin"].flatMap { $0.isTruthy ? $0.stringValue : nil }
-        return ResolvedBase(base: base, system: system, origin: sidecarOrigin ?? fileName, size: status.size, modified: status.modified,
-                            baseImageID: sidecar?.imageID, sidecarOrigin: sidecarOrigin)
+        return ResolvedBase(
+            base: base, system: system, origin: sidecarOrigin ?? fileName, size: status.size, modified: status.modified,
+            baseImageID: sidecar?.imageID, sidecarOrigin: sidecarOrigin)
     }
 
     private static func readable(_ path: String) throws -> String {

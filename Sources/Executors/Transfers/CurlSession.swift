@@ -90,7 +90,10 @@ public final class CurlSession {
             set(CURLOPT_NEW_FILE_PERMS, 0o644)
             set(CURLOPT_NEW_DIRECTORY_PERMS, 0o755)
         }
-        for (option, lines) in [(CURLOPT_QUOTE, request.quote), (CURLOPT_POSTQUOTE, request.postQuote), (CURLOPT_HTTPHEADER, request.headers)] {
+        for (option, lines) in [
+            (CURLOPT_QUOTE, request.quote), (CURLOPT_POSTQUOTE, request.postQuote),
+            (CURLOPT_HTTPHEADER, request.headers),
+        ] {
             var list: UnsafeMutablePointer<curl_slist>?
             for line in lines { list = curl_slist_append(list, line) }
             if let list {
@@ -126,7 +129,8 @@ public final class CurlSession {
             status: status, body: context.body, headers: context.headers,
             contentLength: length >= 0 ? Int64(length) : nil,
             bytesUploaded: context.uploaded, bytesDownloaded: context.downloaded,
-            uploadHash: context.hasher, acceptedHostKey: context.acceptedHostKey, restartedFromZero: context.restartedFromZero)
+            uploadHash: context.hasher, acceptedHostKey: context.acceptedHostKey,
+            restartedFromZero: context.restartedFromZero)
     }
 
     /// The file libcurl adds an accepted host key to must have its directory.
@@ -148,20 +152,30 @@ public final class CurlSession {
         }
         switch code {
         case CURLE_COULDNT_CONNECT, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR, CURLE_RECV_ERROR,
-             CURLE_PARTIAL_FILE, CURLE_SSH, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
+            CURLE_PARTIAL_FILE, CURLE_SSH, CURLE_SSL_CONNECT_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM:
             return CurlFailure(code: Int(code.rawValue), message: detail, kind: .temporary)
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY:
             return CurlFailure(code: Int(code.rawValue), message: detail, kind: .unavailable)
         case CURLE_PEER_FAILED_VERIFICATION:
-            return CurlFailure(code: Int(code.rawValue), message: "the server's certificate is not trusted (\(detail)); TLS verification stays on: give the CA with CURL_CA_BUNDLE=FILE", kind: .unavailable)
+            return CurlFailure(
+                code: Int(code.rawValue),
+                message:
+                    "the server's certificate is not trusted (\(detail)); TLS verification stays on: give the CA with CURL_CA_BUNDLE=FILE",
+                kind: .unavailable)
         case CURLE_LOGIN_DENIED:
-            return CurlFailure(code: Int(code.rawValue), message: "the server refused the login (\(detail)); check the user in the URL and the key (ssh agent, ~/.ssh/id_*, or ssh_key=)", kind: .unavailable)
+            return CurlFailure(
+                code: Int(code.rawValue),
+                message:
+                    "the server refused the login (\(detail)); check the user in the URL and the key (ssh agent, ~/.ssh/id_*, or ssh_key=)",
+                kind: .unavailable)
         case CURLE_REMOTE_FILE_NOT_FOUND:
             return CurlFailure(code: Int(code.rawValue), message: "no such file on the server", kind: .badInput)
         case CURLE_REMOTE_ACCESS_DENIED, CURLE_UPLOAD_FAILED, CURLE_REMOTE_DISK_FULL, CURLE_QUOTE_ERROR:
             return CurlFailure(code: Int(code.rawValue), message: "the server refused: \(detail)", kind: .cannotCreate)
         case CURLE_UNSUPPORTED_PROTOCOL:
-            return CurlFailure(code: Int(code.rawValue), message: "this libcurl cannot speak that protocol (\(detail))", kind: .unavailable)
+            return CurlFailure(
+                code: Int(code.rawValue), message: "this libcurl cannot speak that protocol (\(detail))",
+                kind: .unavailable)
         default:
             return CurlFailure(code: Int(code.rawValue), message: detail, kind: .stepFailed)
         }

@@ -23,10 +23,12 @@ public enum DirectoryListing {
     private static func fileName(_ href: String) -> String? {
         let unescaped = href.replacingOccurrences(of: "&amp;", with: "&")
         guard !unescaped.isEmpty, !unescaped.hasPrefix("?"), !unescaped.hasPrefix("#"), !unescaped.hasSuffix("/"),
-              !unescaped.contains("://"), !unescaped.hasPrefix("/") else { return nil }
+            !unescaped.contains("://"), !unescaped.hasPrefix("/")
+        else { return nil }
         let path = unescaped.split(separator: "?", maxSplits: 1).first.map(String.init) ?? unescaped
         guard let decoded = path.removingPercentEncoding, !decoded.contains("/"), decoded != ".", decoded != "..",
-              !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else { return nil }
+            !decoded.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else { return nil }
         return decoded
     }
 }

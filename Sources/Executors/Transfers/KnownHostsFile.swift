@@ -9,7 +9,9 @@ enum KnownHostsFile {
     /// The known_hosts line for `keyBlob` (the key in SSH wire format, which begins with its
     /// type's name) of the server at `host`:`port`; nil for a blob that does not parse.
     static func line(host: String, port: Int?, keyBlob: Data) -> String? {
-        guard let type = keyType(keyBlob), !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "," }) else { return nil }
+        guard let type = keyType(keyBlob), !host.isEmpty, !host.contains(where: { $0.isWhitespace || $0 == "," }) else {
+            return nil
+        }
         let name = port.map { $0 == 22 ? host : "[\(host)]:\($0)" } ?? host
         return "\(name) \(type) \(keyBlob.base64EncodedString())\n"
     }

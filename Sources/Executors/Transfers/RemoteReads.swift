@@ -12,7 +12,8 @@ public struct RemoteReads {
         let isSFTP = Self.isSFTP(url)
         // A host alias of ~/.ssh/config names the key too, as for an sftp:// target (`SFTPTarget`).
         if isSFTP, settings.sshKey == nil, let identityFile = SSHConfig.resolve(url, home: settings.home).identityFile,
-           LocalFiles.exists(identityFile) {
+            LocalFiles.exists(identityFile)
+        {
             settings.sshKey = identityFile
         }
         self.settings = settings
@@ -66,7 +67,8 @@ public struct RemoteReads {
             throw ExecutorError(.badInput, "\(directoryURL) has no listing (404)")
         }
         let text = String(decoding: response.body, as: UTF8.self)
-        return Self.isHTTP(directoryURL) ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
+        return Self.isHTTP(directoryURL)
+            ? DirectoryListing.names(html: text) : text.split(whereSeparator: \.isNewline).map(String.init)
     }
 
     /// A small file's text (a sidecar), or nil when it is not there.

@@ -28,9 +28,12 @@ public struct SSHConfig: Equatable, Sendable {
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
             let (keyword, value) = split(line)
             switch keyword.lowercased() {
-            case "host": applies = matches(alias, patterns: value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
+            case "host":
+                applies = matches(
+                    alias, patterns: value.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init))
             case "match": applies = false
-            case "hostname" where applies && found.hostName == nil: found.hostName = value.replacingOccurrences(of: "%h", with: alias)
+            case "hostname" where applies && found.hostName == nil:
+                found.hostName = value.replacingOccurrences(of: "%h", with: alias)
             case "port" where applies && found.port == nil: found.port = Int(value)
             case "user" where applies && found.user == nil: found.user = value
             case "identityfile" where applies && found.identityFile == nil:
@@ -45,7 +48,9 @@ public struct SSHConfig: Equatable, Sendable {
     private static func split(_ line: String) -> (String, String) {
         guard let end = line.firstIndex(where: { $0 == " " || $0 == "\t" || $0 == "=" }) else { return (line, "") }
         var value = line[end...].drop { $0 == " " || $0 == "\t" || $0 == "=" }.trimmingCharacters(in: .whitespaces)
-        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+        if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+            value = String(value.dropFirst().dropLast())
+        }
         return (String(line[..<end]), value)
     }
 
@@ -70,7 +75,9 @@ public struct SSHConfig: Equatable, Sendable {
     /// the URL does not give them, and the key its `IdentityFile` names; the URL unchanged when
     /// the config says nothing of its host.
     public static func resolve(_ url: String, home: String) -> (url: String, identityFile: String?) {
-        guard var components = URLComponents(string: url), let alias = components.host, !alias.isEmpty else { return (url, nil) }
+        guard var components = URLComponents(string: url), let alias = components.host, !alias.isEmpty else {
+            return (url, nil)
+        }
         let config = lookUp(alias, in: (home as NSString).appendingPathComponent(".ssh/config"), home: home)
         if let hostName = config.hostName { components.host = hostName }
         if components.port == nil, let port = config.port { components.port = port }

@@ -18,7 +18,8 @@ public struct SSHCredentials: Equatable, Sendable {
             guard LocalFiles.exists(key) else {
                 throw ExecutorError(.badInput, "the ssh key \(key) given with ssh_key= does not exist")
             }
-            return SSHCredentials(privateKey: key, publicKey: publicKey(of: key), useAgent: false, knownHosts: knownHosts)
+            return SSHCredentials(
+                privateKey: key, publicKey: publicKey(of: key), useAgent: false, knownHosts: knownHosts)
         }
         if let socket = settings.environment["SSH_AUTH_SOCK"], !socket.isEmpty {
             return SSHCredentials(privateKey: nil, publicKey: nil, useAgent: true, knownHosts: knownHosts)
@@ -26,10 +27,14 @@ public struct SSHCredentials: Equatable, Sendable {
         for name in defaultKeyNames {
             let key = (sshDirectory as NSString).appendingPathComponent(name)
             if LocalFiles.exists(key) {
-                return SSHCredentials(privateKey: key, publicKey: publicKey(of: key), useAgent: false, knownHosts: knownHosts)
+                return SSHCredentials(
+                    privateKey: key, publicKey: publicKey(of: key), useAgent: false, knownHosts: knownHosts)
             }
         }
-        throw ExecutorError(.unavailable, "no ssh key to log in with: no agent (SSH_AUTH_SOCK is not set) and none of \(defaultKeyNames.map { "~/.ssh/" + $0 }.joined(separator: ", ")); give one with ssh_key=PATH")
+        throw ExecutorError(
+            .unavailable,
+            "no ssh key to log in with: no agent (SSH_AUTH_SOCK is not set) and none of \(defaultKeyNames.map { "~/.ssh/" + $0 }.joined(separator: ", ")); give one with ssh_key=PATH"
+        )
     }
 
     /// libssh2 derives the public key from the private one when no `.pub` file is beside it.

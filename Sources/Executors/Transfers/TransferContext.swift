@@ -109,7 +109,8 @@ final class TransferContext {
             break
         case .memory(let limit):
             guard body.count + bytes.count <= limit else {
-                localProblem = ExecutorError(.badInput, "the server's answer is larger than \(limit) bytes, which is not what was asked for")
+                localProblem = ExecutorError(
+                    .badInput, "the server's answer is larger than \(limit) bytes, which is not what was asked for")
                 return 0
             }
             body.append(contentsOf: bytes)
@@ -121,7 +122,10 @@ final class TransferContext {
             if !sawBody, offset > 0 {
                 if status == 206 {
                     guard headers["content-range"]?.hasPrefix("bytes \(offset)-") == true else {
-                        localProblem = ExecutorError(.stepFailed, "the server answered the range from byte \(offset) with \(headers["content-range"] ?? "no Content-Range")")
+                        localProblem = ExecutorError(
+                            .stepFailed,
+                            "the server answered the range from byte \(offset) with \(headers["content-range"] ?? "no Content-Range")"
+                        )
                         return 0
                     }
                 } else {
@@ -190,8 +194,10 @@ final class TransferContext {
         case CURLKHMATCH_MISSING where acceptNewHostKey:
             // Added by us, not by libcurl, which would write the bare host whatever the port.
             guard let knownHosts, let blob = found.flatMap(HostKeyFingerprint.blob),
-                  let line = KnownHostsFile.line(host: knownHosts.host, port: knownHosts.port, keyBlob: blob) else {
-                hostKeyProblem = "the server's host key (\(fingerprint)) cannot be written to known_hosts in OpenSSH's form; add it with ssh"
+                let line = KnownHostsFile.line(host: knownHosts.host, port: knownHosts.port, keyBlob: blob)
+            else {
+                hostKeyProblem =
+                    "the server's host key (\(fingerprint)) cannot be written to known_hosts in OpenSSH's form; add it with ssh"
                 return CURLKHSTAT_REJECT
             }
             do {
@@ -203,10 +209,12 @@ final class TransferContext {
             acceptedHostKey = fingerprint
             return CURLKHSTAT_FINE
         case CURLKHMATCH_MISSING:
-            hostKeyProblem = "the server's host key (\(fingerprint)) is not in known_hosts; check it with the server's administrator, then add it with ssh, or accept it once with accept_new_host_key=yes"
+            hostKeyProblem =
+                "the server's host key (\(fingerprint)) is not in known_hosts; check it with the server's administrator, then add it with ssh, or accept it once with accept_new_host_key=yes"
             return CURLKHSTAT_REJECT
         default:
-            hostKeyProblem = "the server's host key (\(fingerprint)) is NOT the one known_hosts has for it: someone may be in the middle, or the server was reinstalled; casa-release refuses to go on"
+            hostKeyProblem =
+                "the server's host key (\(fingerprint)) is NOT the one known_hosts has for it: someone may be in the middle, or the server was reinstalled; casa-release refuses to go on"
             return CURLKHSTAT_REJECT
         }
     }
@@ -254,8 +262,9 @@ let curlHeaderCallback: curl_write_callback = { buffer, size, count, user in
 }
 
 let curlProgressCallback: curl_xferinfo_callback = { user, downloadTotal, downloaded, uploadTotal, uploaded in
-    context(user)?.progress(downloadTotal: Int64(downloadTotal), downloaded: Int64(downloaded),
-                            uploadTotal: Int64(uploadTotal), uploaded: Int64(uploaded))
+    context(user)?.progress(
+        downloadTotal: Int64(downloadTotal), downloaded: Int64(downloaded),
+        uploadTotal: Int64(uploadTotal), uploaded: Int64(uploaded))
     return 0
 }
 

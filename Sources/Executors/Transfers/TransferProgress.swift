@@ -32,20 +32,24 @@ public final class TransferProgress {
         guard force || now.timeIntervalSince(lastDrawn) >= 0.25 else { return }
         lastDrawn = now
         drew = true
-        StandardStreams.error(("\r\u{1B}[K  " + Self.line(label: label, done: done, total: total, elapsed: now.timeIntervalSince(started))))
+        StandardStreams.error(
+            ("\r\u{1B}[K  " + Self.line(label: label, done: done, total: total, elapsed: now.timeIntervalSince(started)))
+        )
     }
 
     /// Ends the line with what was done, in how long (`copy x.sif  1.4 GiB in 0:12, 118.2 MiB/s`).
     public func finish() {
         guard drew else { return }
-        StandardStreams.error("\r\u{1B}[K  " + Self.summary(label: label, done: done, elapsed: Date().timeIntervalSince(started)) + "\n")
+        StandardStreams.error(
+            "\r\u{1B}[K  " + Self.summary(label: label, done: done, elapsed: Date().timeIntervalSince(started)) + "\n")
         drew = false
     }
 
     static func summary(label: String, done: Int64, elapsed: Double) -> String {
         let seconds = Int(elapsed.rounded())
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        return "\(label)  \(bytes(done)) in " + String(format: "%d:%02d", seconds / 60, seconds % 60) + ", \(bytes(Int64(rate)))/s"
+        return "\(label)  \(bytes(done)) in " + String(format: "%d:%02d", seconds / 60, seconds % 60)
+            + ", \(bytes(Int64(rate)))/s"
     }
 
     /// `upload casa-run-5.4-2.sif  512.0 MiB / 1.0 GiB  95.3 MiB/s  0:05 left`

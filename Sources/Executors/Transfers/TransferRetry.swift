@@ -16,11 +16,14 @@ public enum TransferRetry {
                 return try operation(attempt)
             } catch let failure as CurlFailure where failure.isTransient {
                 guard attempt < settings.attempts else {
-                    throw ExecutorError(.temporary, "\(what) failed \(attempt) times, the last with: \(failure.message)")
+                    throw ExecutorError(
+                        .temporary, "\(what) failed \(attempt) times, the last with: \(failure.message)")
                 }
                 let delay = settings.delay(beforeRetry: attempt)
                 if settings.reportRetries {
-                    StandardStreams.error("  \(what): \(failure.message); trying again in \(String(format: "%.1f", delay)) s (\(attempt + 1)/\(settings.attempts))\n")
+                    StandardStreams.error(
+                        "  \(what): \(failure.message); trying again in \(String(format: "%.1f", delay)) s (\(attempt + 1)/\(settings.attempts))\n"
+                    )
                 }
                 Thread.sleep(forTimeInterval: delay)
                 attempt += 1

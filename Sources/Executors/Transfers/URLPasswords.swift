@@ -14,7 +14,8 @@ public struct URLPasswords: Sendable, Equatable {
     /// Keeps the password of `url`, when it has one, and returns the URL without it.
     public mutating func remember(_ url: String) -> String {
         if let components = URLComponents(string: url), let password = components.percentEncodedPassword,
-           let origin = Self.origin(components) {
+            let origin = Self.origin(components)
+        {
             byOrigin[origin] = password.removingPercentEncoding ?? password
         }
         return URLRedaction.url(url)
@@ -23,7 +24,8 @@ public struct URLPasswords: Sendable, Equatable {
     /// The user and password for a request to `url`, when a password for its origin is known.
     func login(for url: String) -> (user: String, password: String)? {
         guard let components = URLComponents(string: url), let origin = Self.origin(components),
-              let password = byOrigin[origin] else { return nil }
+            let password = byOrigin[origin]
+        else { return nil }
         return (components.user ?? "", password)
     }
 
@@ -32,7 +34,8 @@ public struct URLPasswords: Sendable, Equatable {
     /// `scheme://user@host:port`, lowercased where URLs are case-blind, with the default port
     /// written out, so that `https://u@h/` and `https://u@H:443/x/` are one origin.
     private static func origin(_ components: URLComponents) -> String? {
-        guard let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(), !host.isEmpty else { return nil }
+        guard let scheme = components.scheme?.lowercased(), let host = components.host?.lowercased(), !host.isEmpty
+        else { return nil }
         let port = components.port ?? ["http": 80, "https": 443, "sftp": 22][scheme] ?? 0
         return "\(scheme)://\(components.user ?? "")@\(host):\(port)"
     }

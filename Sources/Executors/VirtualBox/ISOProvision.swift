@@ -4,14 +4,17 @@ import ReleaseStateMachine
 /// The seed's step 2: the Ubuntu ISO is there, or is downloaded (resumable, as download-image
 /// does) when a URL is given; either way checked against the SHA-256 given for it.
 enum ISOProvision {
-    static func provide(path: String, url: String?, sha256: String?, transfers: TransferSettings) throws -> VirtualBoxEffect {
+    static func provide(
+        path: String, url: String?, sha256: String?, transfers: TransferSettings
+    ) throws -> VirtualBoxEffect {
         var resumedFrom: Int64?
         let digests: FileDigests
         if LocalFiles.exists(path) {
             digests = try check(path, sha256: sha256, deleteOnMismatch: false)
         } else {
             guard let url else {
-                throw ExecutorError(.badInput, "the ISO \(path) does not exist; put it there, or give iso_url= to download it")
+                throw ExecutorError(
+                    .badInput, "the ISO \(path) does not exist; put it there, or give iso_url= to download it")
             }
             let partial = path + ".part"
             resumedFrom = try ImageDownload.fetchFile(url, into: partial, transfers: transfers)
@@ -19,11 +22,14 @@ enum ISOProvision {
             digests = try check(partial, sha256: sha256, deleteOnMismatch: true)
             try LocalFiles.putInPlace(partial, at: path, replace: false)
         }
-        return VirtualBoxEffect(file: FileFacts(path: path, size: digests.size, sha256: digests.sha256, url: url, resumedFrom: resumedFrom))
+        return VirtualBoxEffect(
+            file: FileFacts(path: path, size: digests.size, sha256: digests.sha256, url: url, resumedFrom: resumedFrom))
     }
 
     static func reconcile(path: String, url: String?, sha256: String?) throws -> VirtualBoxEffect? {
-        guard LocalFiles.exists(path), let digests = try? check(path, sha256: sha256, deleteOnMismatch: false) else { return nil }
+        guard LocalFiles.exists(path), let digests = try? check(path, sha256: sha256, deleteOnMismatch: false) else {
+            return nil
+        }
         return VirtualBoxEffect(file: FileFacts(path: path, size: digests.size, sha256: digests.sha256, url: url))
     }
 
@@ -34,8 +40,10 @@ enum ISOProvision {
         let digests = try FileDigests.compute(path: path)
         if let sha256, digests.sha256 != sha256.lowercased() {
             if deleteOnMismatch { try LocalFiles.remove(path) }
-            throw ExecutorError(.badInput, "\(path) has sha256 \(digests.sha256), not the \(sha256) given by iso_sha256="
-                                + (deleteOnMismatch ? "; the download was deleted" : ""))
+            throw ExecutorError(
+                .badInput,
+                "\(path) has sha256 \(digests.sha256), not the \(sha256) given by iso_sha256="
+                    + (deleteOnMismatch ? "; the download was deleted" : ""))
         }
         return digests
     }

@@ -13,10 +13,13 @@ public enum OperatorChecks {
             let result = try vbox.read(["guestproperty", "get", machine, property])
             let output = result.output.trimmingCharacters(in: .whitespacesAndNewlines)
             if result.status == 0, output.hasPrefix("Value:") {
-                return .passed("guest additions \(output.dropFirst("Value:".count).trimmingCharacters(in: .whitespaces))")
+                return .passed(
+                    "guest additions \(output.dropFirst("Value:".count).trimmingCharacters(in: .whitespaces))")
             }
             let said = result.status == 0 ? output : VirtualBoxManager.firstLine(result.errors + result.output)
-            return .failed("VBoxManage guestproperty get \(machine) \(property) says \"\(said)\": the guest additions are not running in the VM (install them, reboot the VM, then confirm again)")
+            return .failed(
+                "VBoxManage guestproperty get \(machine) \(property) says \"\(said)\": the guest additions are not running in the VM (install them, reboot the VM, then confirm again)"
+            )
         }
     }
 }

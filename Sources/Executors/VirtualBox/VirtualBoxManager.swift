@@ -25,7 +25,10 @@ public final class VirtualBoxManager {
             return VirtualBoxManager(path: path, logPath: logPath)
         }
         guard let path = ProcessRunner.which("VBoxManage") else {
-            throw ExecutorError(.unavailable, "VBoxManage is not on the PATH: install VirtualBox 6 or later (https://www.virtualbox.org), or name the tool with CASA_RELEASE_VBOXMANAGE=PATH")
+            throw ExecutorError(
+                .unavailable,
+                "VBoxManage is not on the PATH: install VirtualBox 6 or later (https://www.virtualbox.org), or name the tool with CASA_RELEASE_VBOXMANAGE=PATH"
+            )
         }
         return VirtualBoxManager(path: path, logPath: logPath)
     }
@@ -33,7 +36,9 @@ public final class VirtualBoxManager {
     /// What `--version` prints (`7.0.14r161095`).
     public func version() throws -> String {
         let result = try read(["--version"])
-        guard result.status == 0 else { throw ExecutorError(.unavailable, "VBoxManage --version failed: \(Self.firstLine(result.errors))") }
+        guard result.status == 0 else {
+            throw ExecutorError(.unavailable, "VBoxManage --version failed: \(Self.firstLine(result.errors))")
+        }
         return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
@@ -50,9 +55,13 @@ public final class VirtualBoxManager {
         Self.failpoint(arguments.first ?? "", "before")
         let result = try call(arguments)
         if result.status == 0 { Self.failpoint(arguments.first ?? "", "after") }
-        changes.append(ToolCall(arguments: [FilePath.lastComponent(path)] + Self.masked(arguments), status: result.status))
+        changes.append(
+            ToolCall(arguments: [FilePath.lastComponent(path)] + Self.masked(arguments), status: result.status))
         guard result.status == 0 else {
-            throw ExecutorError(.stepFailed, "\(what) failed: VBoxManage \(arguments.first ?? "") exited with \(result.status): \(Self.firstLine(result.errors.isEmpty ? result.output : result.errors))")
+            throw ExecutorError(
+                .stepFailed,
+                "\(what) failed: VBoxManage \(arguments.first ?? "") exited with \(result.status): \(Self.firstLine(result.errors.isEmpty ? result.output : result.errors))"
+            )
         }
         return result.output
     }
@@ -62,25 +71,40 @@ public final class VirtualBoxManager {
         let result = try read(["showvminfo", name, "--machinereadable"])
         guard result.status == 0 else {
             let message = result.errors + result.output
-            if message.contains("Could not find a registered machine") || message.contains("VBOX_E_OBJECT_NOT_FOUND") { return nil }
+            if message.contains("Could not find a registered machine") || message.contains("VBOX_E_OBJECT_NOT_FOUND") {
+                return nil
+            }
             throw ExecutorError(.unavailable, "VBoxManage showvminfo \(name) failed: \(Self.firstLine(message))")
         }
         return MachineInfo(parsing: result.output)
     }
 
     /// Runs a command in the guest as `user`; its status and output.
-    public func guestRun(_ machine: String, user: String, password: String, _ script: String) throws -> (status: Int32, output: String, errors: String) {
-        try call(guestArguments(machine, "run", user: user, password: password) + ["--exe", "/bin/sh", "--", "/bin/sh", "-c", script])
+    public func guestRun(
+        _ machine: String, user: String, password: String, _ script: String
+    ) throws -> (status: Int32, output: String, errors: String) {
+        try call(
+            guestArguments(machine, "run", user: user, password: password) + [
+                "--exe", "/bin/sh", "--", "/bin/sh", "-c", script,
+            ])
     }
 
     /// The same, as a change that must succeed.
     public func guestChange(_ machine: String, user: String, password: String, _ script: String, what: String) throws {
-        try change(guestArguments(machine, "run", user: user, password: password) + ["--exe", "/bin/sh", "--", "/bin/sh", "-c", script], what: what)
+        try change(
+            guestArguments(machine, "run", user: user, password: password) + [
+                "--exe", "/bin/sh", "--", "/bin/sh", "-c", script,
+            ], what: what)
     }
 
-    public func guestCopy(_ machine: String, user: String, password: String, file: String, into directory: String) throws {
-        try change(guestArguments(machine, "copyto", user: user, password: password) + ["--target-directory", directory + "/", file],
-                   what: "copying \(FilePath.lastComponent(file)) into the guest")
+    public func guestCopy(
+        _ machine: String, user: String, password: String, file: String, into directory: String
+    ) throws {
+        try change(
+            guestArguments(machine, "copyto", user: user, password: password) + [
+                "--target-directory", directory + "/", file,
+            ],
+            what: "copying \(FilePath.lastComponent(file)) into the guest")
     }
 
     private func guestArguments(_ machine: String, _ command: String, user: String, password: String) -> [String] {
@@ -89,8 +113,9 @@ public final class VirtualBoxManager {
 
     private func call(_ arguments: [String]) throws -> (status: Int32, output: String, errors: String) {
         let result = try ProcessRunner.captureWithEnvironment([path] + arguments, environment: [])
-        appendToLog("$ VBoxManage " + Self.masked(arguments).map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n"
-                    + result.output + result.errors + "[exit status \(result.status)]\n")
+        appendToLog(
+            "$ VBoxManage " + Self.masked(arguments).map(ApptainerDefinition.shellQuoted).joined(separator: " ") + "\n"
+                + result.output + result.errors + "[exit status \(result.status)]\n")
         return result
     }
 
@@ -116,7 +141,8 @@ public final class VirtualBoxManager {
     /// (`vbox-createmedium:after`) kills the process just before or after that VBoxManage call.
     private static func failpoint(_ command: String, _ moment: String) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
-              setting.split(separator: ",").contains(Substring("vbox-\(command):\(moment)")) else { return }
+            setting.split(separator: ",").contains(Substring("vbox-\(command):\(moment)"))
+        else { return }
         kill(getpid(), SIGKILL)
     }
 

@@ -7,7 +7,9 @@ import ReleaseStateMachine
 enum VirtualMachinePower {
     /// Seconds between two looks at the VM (`$CASA_RELEASE_VBOX_POLL_INTERVAL`, default 2).
     static var pollInterval: Double {
-        ProcessInfo.processInfo.environment["CASA_RELEASE_VBOX_POLL_INTERVAL"].flatMap(Double.init).map { max(0.01, $0) } ?? 2
+        ProcessInfo.processInfo.environment["CASA_RELEASE_VBOX_POLL_INTERVAL"].flatMap(Double.init).map {
+            max(0.01, $0)
+        } ?? 2
     }
 
     static func start(_ name: String, gui: Bool, _ vbox: VirtualBoxManager) throws {
@@ -20,40 +22,58 @@ enum VirtualMachinePower {
         if !machine.isRunning { try start(settings.name, gui: settings.gui, vbox) }
         let answered = try wait(settings.timeout) { try guestAnswers(settings.name, vbox) }
         guard answered else {
-            throw ExecutorError(.stepFailed, "the guest of VM \(settings.name) did not answer within \(settings.timeout) s (are the guest additions installed, and the account \(GuestAccount.user) there?); resume tries again")
+            throw ExecutorError(
+                .stepFailed,
+                "the guest of VM \(settings.name) did not answer within \(settings.timeout) s (are the guest additions installed, and the account \(GuestAccount.user) there?); resume tries again"
+            )
         }
-        return VirtualBoxEffect(machine: settings.name, machineUUID: machine.uuid, powerState: "running", calls: vbox.changes)
+        return VirtualBoxEffect(
+            machine: settings.name, machineUUID: machine.uuid, powerState: "running", calls: vbox.changes)
     }
 
-    static func reconcileStart(_ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect? {
-        guard let machine = try vbox.machine(settings.name), machine.isRunning, try guestAnswers(settings.name, vbox) else { return nil }
+    static func reconcileStart(
+        _ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager
+    ) throws -> VirtualBoxEffect? {
+        guard let machine = try vbox.machine(settings.name), machine.isRunning, try guestAnswers(settings.name, vbox)
+        else { return nil }
         return VirtualBoxEffect(machine: settings.name, machineUUID: machine.uuid, powerState: machine.state)
     }
 
     /// ACPI power button, wait for poweroff, start again. The marker, written once the VM was
     /// seen off, keeps a resumed reboot from pressing the button of the rebooted VM.
-    static func reboot(_ settings: VirtualMachineSettings, marker: String, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect {
+    static func reboot(
+        _ settings: VirtualMachineSettings, marker: String, _ vbox: VirtualBoxManager
+    ) throws -> VirtualBoxEffect {
         if !LocalFiles.exists(marker) {
             try powerOff(settings, vbox)
             try LocalFiles.writeAtomically(Data("\(settings.name) powered off\n".utf8), to: marker)
         }
         guard let machine = try vbox.machine(settings.name) else { throw VirtualMachineSetup.missing(settings.name) }
         if !machine.isRunning { try start(settings.name, gui: settings.gui, vbox) }
-        return VirtualBoxEffect(machine: settings.name, machineUUID: machine.uuid, powerState: try vbox.machine(settings.name)?.state, calls: vbox.changes)
+        return VirtualBoxEffect(
+            machine: settings.name, machineUUID: machine.uuid, powerState: try vbox.machine(settings.name)?.state,
+            calls: vbox.changes)
     }
 
-    static func reconcileReboot(_ settings: VirtualMachineSettings, marker: String, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect? {
-        guard LocalFiles.exists(marker), let machine = try vbox.machine(settings.name), machine.isRunning else { return nil }
+    static func reconcileReboot(
+        _ settings: VirtualMachineSettings, marker: String, _ vbox: VirtualBoxManager
+    ) throws -> VirtualBoxEffect? {
+        guard LocalFiles.exists(marker), let machine = try vbox.machine(settings.name), machine.isRunning else {
+            return nil
+        }
         return VirtualBoxEffect(machine: settings.name, machineUUID: machine.uuid, powerState: machine.state)
     }
 
     static func shutDown(_ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect {
         try powerOff(settings, vbox)
         let machine = try vbox.machine(settings.name)
-        return VirtualBoxEffect(machine: settings.name, machineUUID: machine?.uuid, powerState: machine?.state, calls: vbox.changes)
+        return VirtualBoxEffect(
+            machine: settings.name, machineUUID: machine?.uuid, powerState: machine?.state, calls: vbox.changes)
     }
 
-    static func reconcileShutDown(_ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect? {
+    static func reconcileShutDown(
+        _ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager
+    ) throws -> VirtualBoxEffect? {
         guard let machine = try vbox.machine(settings.name), machine.isOff else { return nil }
         return VirtualBoxEffect(machine: settings.name, machineUUID: machine.uuid, powerState: machine.state)
     }
@@ -65,7 +85,10 @@ enum VirtualMachinePower {
         try vbox.change(["controlvm", settings.name, "acpipowerbutton"], what: "pressing the VM's power button")
         let off = try wait(settings.timeout) { try vbox.machine(settings.name)?.isOff ?? true }
         guard off else {
-            throw ExecutorError(.stepFailed, "the VM \(settings.name) did not power off within \(settings.timeout) s of the ACPI power button; shut it down from inside the VM (or VBoxManage controlvm \(settings.name) poweroff), then resume")
+            throw ExecutorError(
+                .stepFailed,
+                "the VM \(settings.name) did not power off within \(settings.timeout) s of the ACPI power button; shut it down from inside the VM (or VBoxManage controlvm \(settings.name) poweroff), then resume"
+            )
         }
     }
 

@@ -40,21 +40,28 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Reads `url`; a mistake is `PostgresAddressError` (a usage error: exit 64).
-    public static func parse(_ url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresAddress {
+    public static func parse(
+        _ url: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> PostgresAddress {
         // The port first, as typed: URLComponents does not parse a URL whose port is not a number.
         if let portText = portText(url), !(Int(portText).map { (1...65_535).contains($0) } ?? false) {
             throw PostgresAddressError("the port '\(portText)' is not a number from 1 to 65535")
         }
         if let part = brokenEscape(url) {
-            throw PostgresAddressError("its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
+            throw PostgresAddressError(
+                "its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
         }
         guard let components = URLComponents(string: url), let scheme = components.scheme?.lowercased(),
-              scheme == "postgres" || scheme == "postgresql" else {
+            scheme == "postgres" || scheme == "postgresql"
+        else {
             throw PostgresAddressError("it is not a URL casa-release can read (postgres://USER@HOST:PORT/DB)")
         }
         var query: [String: String] = [:]
         for item in components.queryItems ?? [] { query[item.name] = item.value ?? "" }
-        let known: Set<String> = ["sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname", "application_name", "options"]
+        let known: Set<String> = [
+            "sslmode", "sslrootcert", "connect_timeout", "host", "port", "user", "password", "dbname",
+            "application_name", "options",
+        ]
         if let unknown = query.keys.sorted().first(where: { !known.contains($0) }) {
             throw PostgresAddressError("it has a parameter casa-release does not know: \(unknown)")
         }
@@ -62,30 +69,45 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         guard let host = query["host"] ?? components.host.flatMap({ $0.isEmpty ? nil : $0 }), !host.isEmpty else {
             throw PostgresAddressError("it names no server (postgres://USER@HOST:PORT/DB)")
         }
-        if host.hasPrefix("/") { throw PostgresAddressError("it names a socket directory; casa-release connects over TCP: give a host name") }
+        if host.hasPrefix("/") {
+            throw PostgresAddressError("it names a socket directory; casa-release connects over TCP: give a host name")
+        }
         var port = 5432
         if let given = components.port ?? query["port"].flatMap(Int.init) { port = given }
-        guard (1...65_535).contains(port) else { throw PostgresAddressError("the port '\(port)' is not a number from 1 to 65535") }
-        let user = try components.percentEncodedUser.map { try decoded($0, "user name") } ?? query["user"] ?? environment["PGUSER"]
+        guard (1...65_535).contains(port) else {
+            throw PostgresAddressError("the port '\(port)' is not a number from 1 to 65535")
+        }
+        let user =
+            try components.percentEncodedUser.map { try decoded($0, "user name") } ?? query["user"] ?? environment[
+                "PGUSER"]
             ?? environment["USER"] ?? NSUserName()
         let path = String(components.percentEncodedPath.drop { $0 == "/" })
-        let database = try (path.isEmpty ? nil : decoded(path, "database name")) ?? query["dbname"] ?? environment["PGDATABASE"] ?? user
+        let database =
+            try (path.isEmpty ? nil : decoded(path, "database name")) ?? query["dbname"] ?? environment["PGDATABASE"]
+            ?? user
         guard !database.contains("/") else { throw PostgresAddressError("'\(database)' is not one database name") }
         let modeText = query["sslmode"] ?? environment["PGSSLMODE"] ?? TLSMode.prefer.rawValue
         guard let tls = TLSMode(rawValue: modeText) else {
-            throw PostgresAddressError("sslmode=\(modeText) is none of libpq's modes: \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw PostgresAddressError(
+                "sslmode=\(modeText) is none of libpq's modes: \(TLSMode.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         var timeout = 10
         if let text = query["connect_timeout"] {
-            guard let seconds = Int(text), seconds > 0 else { throw PostgresAddressError("connect_timeout=\(text) is not a number of seconds") }
+            guard let seconds = Int(text), seconds > 0 else {
+                throw PostgresAddressError("connect_timeout=\(text) is not a number of seconds")
+            }
             timeout = seconds
         }
-        var address = PostgresAddress(host: host, port: port, user: user, database: database, password: nil, tls: tls,
-                                      rootCertificate: query["sslrootcert"] ?? environment["PGSSLROOTCERT"], connectTimeout: timeout)
+        var address = PostgresAddress(
+            host: host, port: port, user: user, database: database, password: nil, tls: tls,
+            rootCertificate: query["sslrootcert"] ?? environment["PGSSLROOTCERT"], connectTimeout: timeout)
         if let options = query["options"] ?? environment["PGOPTIONS"], !options.isEmpty {
             address.settings = try PostgresSessionSettings.parseOptions(options)
         }
-        address.password = try components.percentEncodedPassword.map { try decoded($0, "password") } ?? query["password"] ?? environment["PGPASSWORD"]
+        address.password =
+            try components.percentEncodedPassword.map { try decoded($0, "password") } ?? query["password"]
+            ?? environment["PGPASSWORD"]
             ?? PasswordFile.password(for: address, environment: environment)
         if address.rootCertificate == nil, tls == .verifyCA || tls == .verifyFull {
             let home = environment["HOME"] ?? NSHomeDirectory()
@@ -103,7 +125,8 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
     /// A part of the URL with its `%XX` escapes decoded.
     private static func decoded(_ text: String, _ part: String) throws -> String {
         guard let plain = text.removingPercentEncoding else {
-            throw PostgresAddressError("its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
+            throw PostgresAddressError(
+                "its \(part) has a % that is not followed by two hexadecimal digits (write %25 for %)")
         }
         return plain
     }
@@ -130,7 +153,8 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
             let bytes = Array(part.utf8)
             return bytes.indices.contains { index in
                 let escape = bytes.dropFirst(index + 1).prefix(2)
-                return bytes[index] == UInt8(ascii: "%") && !(escape.count == 2 && escape.allSatisfy { Character(UnicodeScalar($0)).isHexDigit })
+                return bytes[index] == UInt8(ascii: "%")
+                    && !(escape.count == 2 && escape.allSatisfy { Character(UnicodeScalar($0)).isHexDigit })
             }
         }?.1
     }
@@ -140,7 +164,9 @@ public struct PostgresAddress: Equatable, Sendable, CustomStringConvertible {
         guard let start = url.range(of: "://")?.upperBound else { return nil }
         var authority = url[start...].prefix { $0 != "/" && $0 != "?" && $0 != "#" }
         if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") { authority = authority[authority.index(after: close)...] }
+        if authority.hasPrefix("["), let close = authority.firstIndex(of: "]") {
+            authority = authority[authority.index(after: close)...]
+        }
         guard let colon = authority.lastIndex(of: ":") else { return nil }
         return String(authority[authority.index(after: colon)...])
     }
@@ -161,7 +187,8 @@ enum PasswordFile {
         let path = environment["PGPASSFILE"] ?? ((environment["HOME"] ?? NSHomeDirectory()) + "/.pgpass")
         var status = stat()
         guard stat(path, &status) == 0, status.st_mode & S_IFMT == S_IFREG, status.st_mode & 0o077 == 0,
-              let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+            let text = try? String(contentsOfFile: path, encoding: .utf8)
+        else { return nil }
         let wanted = [address.host, String(address.port), address.database, address.user]
         for line in text.split(separator: "\n", omittingEmptySubsequences: true) where !line.hasPrefix("#") {
             let fields = split(String(line))
@@ -175,12 +202,19 @@ enum PasswordFile {
 
     /// A line's fields: split on unescaped `:`, with `\:` and `\\` unescaped.
     static func split(_ line: String) -> [String] {
-        var fields: [String] = [], current = "", escaped = false
+        var fields: [String] = []
+        var current = ""
+        var escaped = false
         for character in line {
-            if escaped { current.append(character); escaped = false }
-            else if character == "\\" { escaped = true }
-            else if character == ":" && fields.count < 4 { fields.append(current); current = "" }
-            else { current.append(character) }
+            if escaped {
+                current.append(character); escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == ":" && fields.count < 4 {
+                fields.append(current); current = ""
+            } else {
+                current.append(character)
+            }
         }
         fields.append(current)
         return fields

@@ -22,7 +22,9 @@ public enum PostgresLedgerSchema {
             if let found = try appliedMigrations(session) {
                 applied = found
             } else {
-                try session.query("CREATE TABLE ledger_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())")
+                try session.query(
+                    "CREATE TABLE ledger_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+                )
             }
             var done: [String] = []
             for migration in EmbeddedMigrations.postgres where !applied.contains(migration.name) {
@@ -42,9 +44,13 @@ public enum PostgresLedgerSchema {
     /// schema: no ledger is `missing`, other tables `notALedger`, a migration the binary lacks
     /// `newerSchema`, one it has that is not applied `olderSchema` (a writer applies it).
     public static func requireCurrent(_ session: PostgresSession) throws {
-        guard let applied = try appliedMigrations(session) else { throw LedgerError.missing(path: session.address.description) }
+        guard let applied = try appliedMigrations(session) else {
+            throw LedgerError.missing(path: session.address.description)
+        }
         let pending = EmbeddedMigrations.postgres.map(\.name).filter { !applied.contains($0) }
-        if !pending.isEmpty { throw LedgerError.olderSchema(path: session.address.description, pendingMigrations: pending) }
+        if !pending.isEmpty {
+            throw LedgerError.olderSchema(path: session.address.description, pendingMigrations: pending)
+        }
     }
 
     /// The migrations the database's ledger has, by reading only; nil for an empty database.
@@ -55,15 +61,23 @@ public enum PostgresLedgerSchema {
         // pg_class, not information_schema: information_schema lists only what the login has a
         // privilege on, so a release role saw another application's tables as an empty database
         // and laid the ledger beside them. Tables, views, sequences and the rest all count.
-        let tables = try session.query("""
+        let tables = try session.query(
+            """
             SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S') ORDER BY c.relname
-            """).compactMap { $0.first ?? nil }
+            """
+        ).compactMap { $0.first ?? nil }
         guard tables.contains("ledger_migrations") else {
             if tables.isEmpty { return nil }
-            throw LedgerError.notALedger(path: place, reason: "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations")
+            throw LedgerError.notALedger(
+                path: place,
+                reason:
+                    "it holds other tables (\(tables.prefix(5).joined(separator: ", "))\(tables.count > 5 ? ", …" : "")) and no ledger_migrations"
+            )
         }
-        let applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap { $0.first ?? nil }
+        let applied = try session.query("SELECT name FROM ledger_migrations ORDER BY name").compactMap {
+            $0.first ?? nil
+        }
         let known = EmbeddedMigrations.postgres.map(\.name)
         let unknown = applied.filter { !known.contains($0) }
         if !unknown.isEmpty { throw LedgerError.newerSchema(path: place, unknownMigrations: unknown) }

@@ -65,7 +65,11 @@ final class PostgresLedgerStore: LedgerStore {
             throw LedgerError.busy(address: location, reason: try chainHolder())
         } catch LedgerError.unreachable(let address, let reason) where reason.contains("closed the connection") {
             // The session ended inside the append: the server rolled it back, whatever it held.
-            throw LedgerError.unreachable(address: address, reason: "the server ended this process's session in the middle of an append, and nothing of it was recorded (a session whose transaction sits idle longer than idle_in_transaction_session_timeout is ended, as a stopped process's is; or the server restarted)")
+            throw LedgerError.unreachable(
+                address: address,
+                reason:
+                    "the server ended this process's session in the middle of an append, and nothing of it was recorded (a session whose transaction sits idle longer than idle_in_transaction_session_timeout is ended, as a stopped process's is; or the server restarted)"
+            )
         }
     }
 
@@ -87,7 +91,8 @@ final class PostgresLedgerStore: LedgerStore {
             let result = try body(sql)
             // The head row moves with the events, in the same commit: one statement, one round
             // trip, a no-op when the body appended nothing.
-            try sql.execute("""
+            try sql.execute(
+                """
                 UPDATE chain_head SET sequence = last.sequence, hash = last.hash
                 FROM (SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1) AS last
                 WHERE chain_head.sequence <> last.sequence
@@ -101,7 +106,8 @@ final class PostgresLedgerStore: LedgerStore {
     /// the row), named by its `application_name` (`casa-release pid N on HOST`).
     private func chainHolder() throws -> String {
         let wait = (try? sql.value(String.self, "SELECT current_setting('lock_timeout')", [])) ?? "lock_timeout"
-        let holder = try sql.row("""
+        let holder = try sql.row(
+            """
             SELECT a.application_name AS name, a.usename AS role, a.pid AS pid, a.state AS state,
                    to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS since
             FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid
@@ -111,8 +117,11 @@ final class PostgresLedgerStore: LedgerStore {
             """)
         var text = "another writer held the chain's lock for longer than lock_timeout (\(wait))"
         guard let holder else { return text + ", and has let it go since" }
-        let name: String? = holder["name"], role: String? = holder["role"], pid: Int64? = holder["pid"]
-        let state: String? = holder["state"], since: String? = holder["since"]
+        let name: String? = holder["name"]
+        let role: String? = holder["role"]
+        let pid: Int64? = holder["pid"]
+        let state: String? = holder["state"]
+        let since: String? = holder["since"]
         text += ": " + (name.flatMap { $0.isEmpty ? nil : $0 } ?? "a session of \(role ?? "another role")")
         text += " (server process \(pid.map(String.init) ?? "?")"
         if let state { text += ", \(state)" }
@@ -144,7 +153,9 @@ final class PostgresLedgerStore: LedgerStore {
 
     func recordedHead() throws -> ChainAnchor? {
         try read { sql in
-            try sql.row("SELECT sequence, hash FROM chain_head").map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
+            try sql.row("SELECT sequence, hash FROM chain_head").map {
+                ChainAnchor(sequence: $0["sequence"], hash: $0["hash"])
+            }
         }
     }
 

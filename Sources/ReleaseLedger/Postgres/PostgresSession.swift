@@ -34,8 +34,10 @@ public final class PostgresSession {
         configuration.options.additionalStartupParameters = PostgresSessionSettings.startupParameters(address)
         if address.tls == .verifyFull { configuration.options.tlsServerName = address.host }
         do {
-            let connection = try PostgresConnection.connect(on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
-                                                            id: 1, logger: logger).wait()
+            let connection = try PostgresConnection.connect(
+                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
+                id: 1, logger: logger
+            ).wait()
             return PostgresSession(address: address, connection: connection)
         } catch {
             throw PostgresFailure.classify(error, address: address, during: "connecting")
@@ -104,7 +106,9 @@ public final class PostgresSession {
     /// `future`, or a failure once `deadline` has passed without an answer.
     private func answer<T>(_ future: EventLoopFuture<T>, within deadline: TimeAmount) -> EventLoopFuture<T> {
         let promise = future.eventLoop.makePromise(of: T.self)
-        let failure = LedgerError.unreachable(address: address.description, reason: "no answer to a statement for \(deadline.nanoseconds / 1_000_000_000) s")
+        let failure = LedgerError.unreachable(
+            address: address.description,
+            reason: "no answer to a statement for \(deadline.nanoseconds / 1_000_000_000) s")
         let timeout = future.eventLoop.scheduleTask(in: deadline) { promise.fail(failure) }
         future.whenComplete { result in
             timeout.cancel()
@@ -156,11 +160,15 @@ public final class PostgresSession {
             configuration.certificateVerification = .none
         case .verifyCA, .verifyFull:
             guard let root = address.rootCertificate, FileManager.default.isReadableFile(atPath: root) else {
-                throw LedgerError.refused(address: address.description,
-                                          reason: "sslmode=\(address.tls.rawValue) needs the server's CA certificate, and \(address.rootCertificate ?? "~/.postgresql/root.crt") cannot be read (give sslrootcert=PATH)")
+                throw LedgerError.refused(
+                    address: address.description,
+                    reason:
+                        "sslmode=\(address.tls.rawValue) needs the server's CA certificate, and \(address.rootCertificate ?? "~/.postgresql/root.crt") cannot be read (give sslrootcert=PATH)"
+                )
             }
             configuration.trustRoots = .file(root)
-            configuration.certificateVerification = address.tls == .verifyFull ? .fullVerification : .noHostnameVerification
+            configuration.certificateVerification =
+                address.tls == .verifyFull ? .fullVerification : .noHostnameVerification
         }
         let context: NIOSSLContext
         do { context = try NIOSSLContext(configuration: configuration) } catch {
@@ -197,35 +205,59 @@ enum PostgresFailure {
                 let message = error.serverInfo?[.message] ?? "the server refused"
                 switch state {
                 case "28P01", "28000":
-                    return LedgerError.refused(address: place, reason: "the login was refused (\(message)); the password comes from the URL, PGPASSWORD or ~/.pgpass")
+                    return LedgerError.refused(
+                        address: place,
+                        reason:
+                            "the login was refused (\(message)); the password comes from the URL, PGPASSWORD or ~/.pgpass"
+                    )
                 case "3D000":
-                    return LedgerError.refused(address: place, reason: "\(message): create it (createdb) or name another")
+                    return LedgerError.refused(
+                        address: place, reason: "\(message): create it (createdb) or name another")
                 case "42501":
                     return LedgerError.refused(address: place, reason: "permission denied: \(message)")
                 case _ where during == "connecting" && (state == "42704" || state == "22023"):
-                    return LedgerError.refused(address: place, reason: "a session setting was refused (\(message)); see options= in the URL, or PGOPTIONS")
+                    return LedgerError.refused(
+                        address: place,
+                        reason: "a session setting was refused (\(message)); see options= in the URL, or PGOPTIONS")
                 case "55P03":
-                    return LedgerError.busy(address: place, reason: "a lock was not granted within lock_timeout (\(message))")
+                    return LedgerError.busy(
+                        address: place, reason: "a lock was not granted within lock_timeout (\(message))")
                 case "57014":
-                    return LedgerError.busy(address: place, reason: "a statement was cancelled (\(message): statement_timeout)")
+                    return LedgerError.busy(
+                        address: place, reason: "a statement was cancelled (\(message): statement_timeout)")
                 case "25P03":
-                    return LedgerError.unreachable(address: place, reason: "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)")
+                    return LedgerError.unreachable(
+                        address: place,
+                        reason:
+                            "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)"
+                    )
                 case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300":
                     return LedgerError.unreachable(address: place, reason: "\(message) (SQLSTATE \(state))")
                 default:
                     return LedgerError.serverError(address: place, state: state, message: message)
                 }
             case .authMechanismRequiresPassword:
-                return LedgerError.refused(address: place, reason: "the server asks \(address.user) for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)")
+                return LedgerError.refused(
+                    address: place,
+                    reason:
+                        "the server asks \(address.user) for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)"
+                )
             case .unsupportedAuthMechanism, .saslError:
                 // A login that cannot be done as asked will not succeed on a second try either.
-                return LedgerError.refused(address: place, reason: "the login as \(address.user) failed (\(error.code)); the password comes from the URL, PGPASSWORD or ~/.pgpass")
+                return LedgerError.refused(
+                    address: place,
+                    reason:
+                        "the login as \(address.user) failed (\(error.code)); the password comes from the URL, PGPASSWORD or ~/.pgpass"
+                )
             case .sslUnsupported:
-                return LedgerError.refused(address: place, reason: "the server does not offer TLS, which sslmode=\(address.tls.rawValue) requires")
+                return LedgerError.refused(
+                    address: place,
+                    reason: "the server does not offer TLS, which sslmode=\(address.tls.rawValue) requires")
             case .connectionError:
                 return connectionFailure(error.underlying, address: address)
             case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-                return LedgerError.unreachable(address: place, reason: "the server closed the connection during \(during)")
+                return LedgerError.unreachable(
+                    address: place, reason: "the server closed the connection during \(during)")
             case .failedToAddSSLHandler:
                 return LedgerError.refused(address: place, reason: "TLS could not be set up")
             default:
@@ -242,12 +274,17 @@ enum PostgresFailure {
             return LedgerError.refused(address: place, reason: "the TLS handshake failed: \(tls)")
         }
         if let tls = error as? BoringSSLError {
-            return LedgerError.refused(address: place, reason: "the server's certificate was refused (sslmode=\(address.tls.rawValue)): \(tls)")
+            return LedgerError.refused(
+                address: place, reason: "the server's certificate was refused (sslmode=\(address.tls.rawValue)): \(tls)"
+            )
         }
         let text = error.map { String(describing: $0) } ?? "no answer"
-        if text.contains("NXDOMAIN") || text.lowercased().contains("resolve") || text.contains("Name or service not known") {
+        if text.contains("NXDOMAIN") || text.lowercased().contains("resolve")
+            || text.contains("Name or service not known")
+        {
             return LedgerError.refused(address: place, reason: "the host \(address.host) does not resolve")
         }
-        return LedgerError.unreachable(address: place, reason: "no answer from \(address.host):\(address.port) (\(text))")
+        return LedgerError.unreachable(
+            address: place, reason: "no answer from \(address.host):\(address.port) (\(text))")
     }
 }

@@ -38,12 +38,19 @@ public enum PostgresSessionSettings {
     /// libpq's `options`: `-c NAME=VALUE` (or `-cNAME=VALUE`, `--NAME=VALUE`) separated by
     /// spaces, `\ ` for a space inside a value.
     public static func parseOptions(_ text: String) throws -> [String: String] {
-        var words: [String] = [], current = "", escaped = false
+        var words: [String] = []
+        var current = ""
+        var escaped = false
         for character in text {
-            if escaped { current.append(character); escaped = false }
-            else if character == "\\" { escaped = true }
-            else if character == " " || character == "\t" { if !current.isEmpty { words.append(current); current = "" } }
-            else { current.append(character) }
+            if escaped {
+                current.append(character); escaped = false
+            } else if character == "\\" {
+                escaped = true
+            } else if character == " " || character == "\t" {
+                if !current.isEmpty { words.append(current); current = "" }
+            } else {
+                current.append(character)
+            }
         }
         if !current.isEmpty { words.append(current) }
         var settings: [String: String] = [:]
@@ -64,7 +71,8 @@ public enum PostgresSessionSettings {
             guard let equals = word.firstIndex(of: "="), equals != word.startIndex else {
                 throw PostgresAddressError("options: '\(word)' is not NAME=VALUE")
             }
-            settings[word[..<equals].replacingOccurrences(of: "-", with: "_")] = String(word[word.index(after: equals)...])
+            settings[word[..<equals].replacingOccurrences(of: "-", with: "_")] = String(
+                word[word.index(after: equals)...])
             index += 1
         }
         return settings

@@ -9,8 +9,8 @@ enum SQLStatements {
         var current = ""
         let characters = Array(text)
         var index = 0
-        var quote: Character?          // ' or "
-        var dollarTag: String?         // the $tag$ that closes the body we are in
+        var quote: Character?  // ' or "
+        var dollarTag: String?  // the $tag$ that closes the body we are in
         func take(_ count: Int) {
             current.append(contentsOf: characters[index..<min(index + count, characters.count)])
             index += count
@@ -20,7 +20,9 @@ enum SQLStatements {
             if let tag = dollarTag {
                 if character == "$", String(characters[index..<min(index + tag.count, characters.count)]) == tag {
                     take(tag.count); dollarTag = nil
-                } else { take(1) }
+                } else {
+                    take(1)
+                }
             } else if let open = quote {
                 take(1)
                 if character == open { quote = nil }
@@ -36,7 +38,9 @@ enum SQLStatements {
                 let statement = current.trimmingCharacters(in: .whitespacesAndNewlines)
                 if !statement.isEmpty { statements.append(statement) }
                 current = ""
-            } else { take(1) }
+            } else {
+                take(1)
+            }
         }
         let last = current.trimmingCharacters(in: .whitespacesAndNewlines)
         if !last.isEmpty { statements.append(last) }
@@ -46,7 +50,9 @@ enum SQLStatements {
     /// `$$` or `$name$` starting at `index`, if that is one.
     private static func dollarQuoteTag(_ characters: [Character], at index: Int) -> String? {
         var end = index + 1
-        while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" { end += 1 }
+        while end < characters.count, characters[end].isLetter || characters[end].isNumber || characters[end] == "_" {
+            end += 1
+        }
         guard end < characters.count, characters[end] == "$" else { return nil }
         if end > index + 1, characters[index + 1].isNumber { return nil }  // $1 is a parameter
         return String(characters[index...end])

@@ -35,18 +35,26 @@ extension Ledger {
     public func checkProjections(limit: Int = 20, keptRuns: Int = 4096) throws -> [ProjectionDifference] {
         let scratch = try ProjectionScratch(partitions: 2)
         defer { scratch.remove() }
-        try read { ledgerDB in try Projections.replay(from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader) }
+        try read { ledgerDB in
+            try Projections.replay(
+                from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader)
+        }
         try scratch.attachPartitions()
         var differences: [ProjectionDifference] = []
         try read { ledgerDB in
             try scratch.partitions[0].read { expectedDB in
                 for table in Self.projectionTables where differences.count < limit {
-                    let expected = try SQLiteLedgerSQL(expectedDB).cursor("""
+                    let expected = try SQLiteLedgerSQL(expectedDB).cursor(
+                        """
                         SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(table.key.joined(separator: ", "))
                         """)
                     // Both sides in SQLite's order, whichever store the ledger is in.
-                    let actual = try ledgerDB.cursor("SELECT * FROM \(table.name) ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : ledgerDB.dialect.byteOrder($0) }.joined(separator: ", "))")
-                    try Self.compare(table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences)
+                    let actual = try ledgerDB.cursor(
+                        "SELECT * FROM \(table.name) ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : ledgerDB.dialect.byteOrder($0) }.joined(separator: ", "))"
+                    )
+                    try Self.compare(
+                        table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences
+                    )
                 }
             }
         }
@@ -55,8 +63,10 @@ extension Ledger {
 
     /// Walks two cursors in key order (SQLite's: integers before text, text by its bytes) and
     /// notes every row missing on one side or differing in a column.
-    static func compare(_ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int,
-                        into differences: inout [ProjectionDifference]) throws {
+    static func compare(
+        _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int,
+        into differences: inout [ProjectionDifference]
+    ) throws {
         func keyText(_ row: SQLRow) -> String {
             key.map { "\($0)=\(row.value($0).plain)" }.joined(separator: ", ")
         }
@@ -71,18 +81,23 @@ extension Ledger {
                 order = want == nil ? 1 : -1
             }
             if order < 0, let row = want {
-                differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
+                differences.append(
+                    ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
                 want = try expected.next()
             } else if order > 0, let row = have {
-                differences.append(ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
+                differences.append(
+                    ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
                 have = try actual.next()
             } else if let wanted = want, let found = have {
                 // The columns the events make: a PostgreSQL ledger's rowid columns are not among them.
                 for column in wanted.columns {
-                    let wantedValue = wanted.value(column).asSQLite, foundValue = found.value(column).asSQLite
+                    let wantedValue = wanted.value(column).asSQLite
+                    let foundValue = found.value(column).asSQLite
                     if wantedValue != foundValue {
-                        differences.append(ProjectionDifference(table: table, key: keyText(wanted),
-                                                                detail: "\(column) is \(foundValue.plain), the events say \(wantedValue.plain)"))
+                        differences.append(
+                            ProjectionDifference(
+                                table: table, key: keyText(wanted),
+                                detail: "\(column) is \(foundValue.plain), the events say \(wantedValue.plain)"))
                     }
                 }
                 want = try expected.next()
@@ -97,13 +112,19 @@ extension Ledger {
     public func checkAnchor() throws -> AnchorFinding {
         guard let anchor = try store.recordedHead() else { return .absent }
         if anchor.sequence == 0 { return .agrees(anchor) }
-        let stored = try read { db in try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [anchor.sequence]) }
+        let stored = try read { db in
+            try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [anchor.sequence])
+        }
         let last = try read { db in try db.value(Int64.self, "SELECT MAX(sequence) FROM events") } ?? 0
         guard let stored else {
-            return .mismatch("the ledger ends at event \(last), but its head anchor says event \(anchor.sequence) was recorded: events \(last + 1)...\(anchor.sequence) are missing (the log was cut at its end, or an older copy was put in its place)")
+            return .mismatch(
+                "the ledger ends at event \(last), but its head anchor says event \(anchor.sequence) was recorded: events \(last + 1)...\(anchor.sequence) are missing (the log was cut at its end, or an older copy was put in its place)"
+            )
         }
         guard stored == anchor.hash else {
-            return .mismatch("event \(anchor.sequence) is not the one the head anchor names (hash \(stored.prefix(12))..., anchored \(anchor.hash.prefix(12))...): the ledger was replaced by another history")
+            return .mismatch(
+                "event \(anchor.sequence) is not the one the head anchor names (hash \(stored.prefix(12))..., anchored \(anchor.hash.prefix(12))...): the ledger was replaced by another history"
+            )
         }
         return .agrees(anchor)
     }

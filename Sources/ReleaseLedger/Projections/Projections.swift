@@ -7,23 +7,35 @@ import ReleaseStateMachine
 /// Called inside the append transaction for every event, and by `rebuildProjections`, so both
 /// paths are one code path.
 enum Projections {
-    static func apply(_ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: LedgerSQL) throws {
+    static func apply(
+        _ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: LedgerSQL
+    ) throws {
         guard let started = state.started else { return }
         let run = record.streamID
         if case .runStarted = event {
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, current_step, parameters, lease, last_sequence)
                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """, [run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
-                                 state.currentStep?.rawValue, try json(started.parameters), record.sequence])
+                """,
+                [
+                    run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
+                    state.currentStep?.rawValue, try json(started.parameters), record.sequence,
+                ])
             for (position, step) in state.steps.enumerated() {
-                try db.execute("INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)", [run, position, step.name.rawValue, step.status.rawValue])
+                try db.execute(
+                    "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)",
+                    [run, position, step.name.rawValue, step.status.rawValue])
             }
         } else {
-            try db.execute("""
+            try db.execute(
+                """
                 UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = ?, last_sequence = ? WHERE run_id = ?
-                """, [state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
-                                 try state.lease.map(json), record.sequence, run])
+                """,
+                [
+                    state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
+                    try state.lease.map(json), record.sequence, run,
+                ])
         }
 
         // The steps whose row changes: the one named by the event, or all of them when the event
@@ -35,52 +47,75 @@ enum Projections {
             touched = state.steps.filter { step in before.step(step.name) != step }
         }
         for step in touched {
-            let isStart: Bool, isFinish: Bool
+            let isStart: Bool
+            let isFinish: Bool
             switch event {
             case .stepStarted: (isStart, isFinish) = (true, false)
-            case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled: (isStart, isFinish) = (false, true)
+            case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled:
+                (isStart, isFinish) = (false, true)
             default: (isStart, isFinish) = (false, false)
             }
             // The intent and the outcome are written (as JSON) when they change, not at each of
             // the step's events: encoding them again was a sixth of a replay.
             let previous = before.step(step.name)
-            let intentChanged = previous?.intent != step.intent, outcomeChanged = previous?.outcome != step.outcome
-            try db.execute("""
+            let intentChanged = previous?.intent != step.intent
+            let outcomeChanged = previous?.outcome != step.outcome
+            try db.execute(
+                """
                 UPDATE steps SET status = ?, attempts = ?, detail = ?,
                     intent = CASE WHEN ? THEN ? ELSE intent END, outcome = CASE WHEN ? THEN ? ELSE outcome END, log_path = ?,
                     started_at = CASE WHEN ? THEN ? ELSE started_at END,
                     finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
                 WHERE run_id = ? AND step = ?
-                """, [step.status.rawValue, step.attempts, step.detail,
-                                 intentChanged, intentChanged ? try step.intent.map(json) : nil,
-                                 outcomeChanged, outcomeChanged ? try step.outcome.map(json) : nil,
-                                 step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run, step.name.rawValue])
+                """,
+                [
+                    step.status.rawValue, step.attempts, step.detail,
+                    intentChanged, intentChanged ? try step.intent.map(json) : nil,
+                    outcomeChanged, outcomeChanged ? try step.outcome.map(json) : nil,
+                    step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run,
+                    step.name.rawValue,
+                ])
         }
 
         try recordArtifacts(of: event, state: state, run: run, time: record.recordedAt, db: db)
         try recordReservations(of: event, run: run, time: record.recordedAt, db: db)
         try recordProvenance(before: before, after: state, run: run, time: record.recordedAt, db: db)
-        if let publication = state.publicationStatus, publication != before.publicationStatus || event.step.map(Pipeline.publicationSteps.contains) == true {
-            try recordPublication(publication, before: before.publicationStatus, state: state, run: run, record: record, db: db)
+        if let publication = state.publicationStatus,
+            publication != before.publicationStatus || event.step.map(Pipeline.publicationSteps.contains) == true
+        {
+            try recordPublication(
+                publication, before: before.publicationStatus, state: state, run: run, record: record, db: db)
         }
     }
 
     /// The images a run produced and their inputs, written when the step that describes them
     /// succeeds (or is found done by reconcile).
-    private static func recordProvenance(before: RunState, after state: RunState, run: String, time: String, db: LedgerSQL) throws {
+    private static func recordProvenance(
+        before: RunState, after state: RunState, run: String, time: String, db: LedgerSQL
+    ) throws {
         let outputs = RunProvenance.outputs(of: state)
         guard outputs != RunProvenance.outputs(of: before) else { return }
         for output in outputs {
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO run_outputs (run_id, path, name, origin, image_id, sha256, md5, size, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (run_id, path) DO UPDATE SET name = excluded.name, origin = excluded.origin, image_id = excluded.image_id,
                     sha256 = excluded.sha256, md5 = excluded.md5, size = excluded.size, recorded_at = excluded.recorded_at
-                """, [run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5, output.size, time])
+                """,
+                [
+                    run, output.path, output.name, output.origin.rawValue, output.imageID, output.sha256, output.md5,
+                    output.size, time,
+                ])
             try db.execute("DELETE FROM run_inputs WHERE run_id = ? AND output_path = ?", [run, output.path])
             for (position, input) in RunProvenance.inputs(of: state, for: output).enumerated() {
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO run_inputs (run_id, output_path, position, role, name, image_id, sha256, input) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256, try json(input)])
+                    """,
+                    [
+                        run, output.path, position, input.role.rawValue, input.name, input.imageID, input.sha256,
+                        try json(input),
+                    ])
             }
         }
     }
@@ -91,7 +126,8 @@ enum Projections {
     private static func recordReservations(of event: RunEvent, run: String, time: String, db: LedgerSQL) throws {
         switch event {
         case .buildNumberReserved(let reserved):
-            try db.execute("""
+            try db.execute(
+                """
                 INSERT INTO build_number_reservations (target, image_name, build_number, run_id, reserved_at) VALUES (?, ?, ?, ?, ?)
                 """, [reserved.target, reserved.imageName, reserved.buildNumber, run, time])
         case .publicationRolledBack, .publicationRetracted:
@@ -101,7 +137,9 @@ enum Projections {
         }
     }
 
-    private static func recordArtifacts(of event: RunEvent, state: RunState, run: String, time: String, db: LedgerSQL) throws {
+    private static func recordArtifacts(
+        of event: RunEvent, state: RunState, run: String, time: String, db: LedgerSQL
+    ) throws {
         let outcome: StepOutcome?
         switch event {
         case .stepSucceeded(let succeeded): outcome = succeeded.outcome
@@ -110,27 +148,43 @@ enum Projections {
         }
         switch outcome {
         case .resolvedBase(let base)?:
-            try upsertArtifact(run: run, path: base.base, role: "base", imageID: base.baseImageID, size: base.size, md5: nil, sha256: nil, time: time, db: db)
+            try upsertArtifact(
+                run: run, path: base.base, role: "base", imageID: base.baseImageID, size: base.size, md5: nil,
+                sha256: nil, time: time, db: db)
         case .copiedImage(let copy)?:
             if let base = state.resolvedBase {
-                try upsertArtifact(run: run, path: base.base, role: "base", imageID: base.baseImageID, size: copy.size, md5: nil, sha256: copy.sha256, time: time, db: db)
+                try upsertArtifact(
+                    run: run, path: base.base, role: "base", imageID: base.baseImageID, size: copy.size, md5: nil,
+                    sha256: copy.sha256, time: time, db: db)
             }
         case .describedImage(let image)?:
-            try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: image.size, md5: image.md5, sha256: image.sha256, time: time, db: db)
-            try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+            try upsertArtifact(
+                run: run, path: image.image, role: "image", imageID: image.imageID, size: image.size, md5: image.md5,
+                sha256: image.sha256, time: time, db: db)
+            try upsertArtifact(
+                run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil,
+                sha256: nil, time: time, db: db)
         case .verifiedDownload(let download)?:
             var imageID: String?
             if case .locatedDownload(let located)? = state.outcome(of: .locate) { imageID = located.imageID }
-            try upsertArtifact(run: run, path: download.output, role: "image", imageID: imageID, size: download.size, md5: download.md5, sha256: download.sha256, time: time, db: db)
-            try upsertArtifact(run: run, path: download.output + ".json", role: "sidecar", imageID: imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+            try upsertArtifact(
+                run: run, path: download.output, role: "image", imageID: imageID, size: download.size,
+                md5: download.md5, sha256: download.sha256, time: time, db: db)
+            try upsertArtifact(
+                run: run, path: download.output + ".json", role: "sidecar", imageID: imageID, size: nil, md5: nil,
+                sha256: nil, time: time, db: db)
         case .importedImages(let imported)?:
             for image in imported.images {
                 if let file = image.file {
-                    try upsertArtifact(run: run, path: image.image, role: "image", imageID: image.imageID, size: file.size, md5: file.md5, sha256: file.sha256, time: time, db: db)
+                    try upsertArtifact(
+                        run: run, path: image.image, role: "image", imageID: image.imageID, size: file.size,
+                        md5: file.md5, sha256: file.sha256, time: time, db: db)
                 }
                 // A server's sidecar is no local file to check later: only local paths are artifacts.
                 if image.sidecarPath.hasPrefix("/") {
-                    try upsertArtifact(run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil, sha256: nil, time: time, db: db)
+                    try upsertArtifact(
+                        run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil,
+                        sha256: nil, time: time, db: db)
                 }
                 for publication in image.publications ?? [] {
                     try recordImportedPublication(publication, of: image, run: run, time: time, db: db)
@@ -141,8 +195,12 @@ enum Projections {
         }
     }
 
-    private static func upsertArtifact(run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?, time: String, db: LedgerSQL) throws {
-        try db.execute("""
+    private static func upsertArtifact(
+        run: String, path: String, role: String, imageID: String?, size: Int64?, md5: String?, sha256: String?,
+        time: String, db: LedgerSQL
+    ) throws {
+        try db.execute(
+            """
             INSERT INTO artifacts (run_id, path, role, image_id, size, md5, sha256, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, path) DO UPDATE SET role = excluded.role, image_id = excluded.image_id, size = excluded.size,
                 md5 = COALESCE(excluded.md5, artifacts.md5), sha256 = COALESCE(excluded.sha256, artifacts.sha256), recorded_at = excluded.recorded_at
@@ -151,28 +209,39 @@ enum Projections {
 
     /// A publication an import found: status `imported`, so that it names the image but no
     /// rollback ever takes it for one of casa-release's own.
-    private static func recordImportedPublication(_ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: LedgerSQL) throws {
-        try db.execute("""
+    private static func recordImportedPublication(
+        _ publication: ImportedPublication, of image: ImportedImage, run: String, time: String, db: LedgerSQL
+    ) throws {
+        try db.execute(
+            """
             INSERT INTO publications (run_id, target, imported_file, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256,
                                       updated_at, evidence)
             VALUES (?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id, target, imported_file) DO UPDATE SET image_file = excluded.image_file, sidecar_file = excluded.sidecar_file,
                 build_number = excluded.build_number, image_id = excluded.image_id, size = excluded.size, md5 = excluded.md5,
                 sha256 = excluded.sha256, updated_at = excluded.updated_at, evidence = excluded.evidence
-            """, [run, publication.target, publication.file, publication.file, publication.file + ".json", publication.buildNumber,
-                             image.imageID, image.size, image.md5, image.sha256, time, publication.evidence])
+            """,
+            [
+                run, publication.target, publication.file, publication.file, publication.file + ".json",
+                publication.buildNumber,
+                image.imageID, image.size, image.md5, image.sha256, time, publication.evidence,
+            ])
     }
 
-    private static func recordPublication(_ publication: PublicationStatus, before: PublicationStatus?, state: RunState, run: String,
-                                          record: RecordedEvent, db: LedgerSQL) throws {
+    private static func recordPublication(
+        _ publication: PublicationStatus, before: PublicationStatus?, state: RunState, run: String,
+        record: RecordedEvent, db: LedgerSQL
+    ) throws {
         let image = state.image
         let names = image.map { PublishedNames(imageFileName: FilePath.lastComponent($0.image)) }
         let number = publication.buildNumber
         // When and by whom: the event that made the publication visible (or found it up to date),
         // and the one that retracted it. Set once, kept after.
-        let becameVisible = (publication.state == .published || publication.state == .upToDate) && before?.state != publication.state
+        let becameVisible =
+            (publication.state == .published || publication.state == .upToDate) && before?.state != publication.state
         let retracted = publication.state == .retracted && before?.state != .retracted
-        try db.execute("""
+        try db.execute(
+            """
             INSERT INTO publications (run_id, target, image_file, sidecar_file, build_number, status, image_id, size, md5, sha256, updated_at,
                                       published_at, published_by, retracted_at, retracted_by, retraction_reason)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -182,11 +251,15 @@ enum Projections {
                 published_at = COALESCE(excluded.published_at, publications.published_at), published_by = COALESCE(excluded.published_by, publications.published_by),
                 retracted_at = COALESCE(excluded.retracted_at, publications.retracted_at), retracted_by = COALESCE(excluded.retracted_by, publications.retracted_by),
                 retraction_reason = COALESCE(excluded.retraction_reason, publications.retraction_reason)
-            """, [run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
-                             number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256, record.recordedAt,
-                             becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,
-                             retracted ? record.recordedAt : nil, retracted ? (state.retraction?.by ?? record.actor) : nil,
-                             retracted ? state.retraction?.reason : nil])
+            """,
+            [
+                run, publication.target, number.flatMap { names?.image($0) }, number.flatMap { names?.sidecar($0) },
+                number, publication.state.rawValue, image?.imageID, image?.size, image?.md5, image?.sha256,
+                record.recordedAt,
+                becameVisible ? record.recordedAt : nil, becameVisible ? record.actor : nil,
+                retracted ? record.recordedAt : nil, retracted ? (state.retraction?.by ?? record.actor) : nil,
+                retracted ? state.retraction?.reason : nil,
+            ])
     }
 
     static func json<T: Encodable>(_ value: T) throws -> String {
@@ -220,8 +293,10 @@ extension Projections {
     /// reads the events, and each partition's worker folds the runs that fall to it, on a
     /// thread of its own. Every projection row belongs to one run, so the partitions never
     /// touch the same row, and their union is what `replay(from:into:)` makes.
-    static func replay(from source: LedgerSQL, into targets: [DatabaseQueue], keptRuns: Int = 4096,
-                       openReader: @escaping () throws -> LedgerStore) throws {
+    static func replay(
+        from source: LedgerSQL, into targets: [DatabaseQueue], keptRuns: Int = 4096,
+        openReader: @escaping () throws -> LedgerStore
+    ) throws {
         let workers = targets.map { ReplayWorker(target: $0, keptRuns: keptRuns, openReader: openReader) }
         let cursor = try source.cursor("SELECT * FROM events ORDER BY sequence")
         while let row = try cursor.next() {
@@ -279,8 +354,10 @@ extension Projections {
 
         /// A run's events before `sequence`, in order.
         static func events(of run: String, before sequence: Int64, in db: LedgerSQL) throws -> [RecordedEvent] {
-            try db.rows("SELECT * FROM events WHERE stream_id = ? AND sequence < ? ORDER BY stream_version", [run, sequence])
-                .map(RecordedEvent.init(row:))
+            try db.rows(
+                "SELECT * FROM events WHERE stream_id = ? AND sequence < ? ORDER BY stream_version", [run, sequence]
+            )
+            .map(RecordedEvent.init(row:))
         }
     }
 

@@ -25,14 +25,17 @@ extension Ledger {
             for row in rows {
                 let path: String = row["path"]
                 if records[path] == nil { order.append(path) }
-                records[path, default: []].append(ArtifactRecord(
-                    runID: row["run_id"], path: path, role: row["role"], imageID: row["image_id"], size: row["size"],
-                    md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"]))
+                records[path, default: []].append(
+                    ArtifactRecord(
+                        runID: row["run_id"], path: path, role: row["role"], imageID: row["image_id"],
+                        size: row["size"],
+                        md5: row["md5"], sha256: row["sha256"], recordedAt: row["recorded_at"]))
             }
             return order.compactMap { path in
                 let all = records[path] ?? []
                 let made = all.filter { $0.role != "base" }
-                let candidates = made.isEmpty ? (all.contains { $0.sha256 != nil } ? all.filter { $0.sha256 != nil } : all) : made
+                let candidates =
+                    made.isEmpty ? (all.contains { $0.sha256 != nil } ? all.filter { $0.sha256 != nil } : all) : made
                 return candidates.last
             }
         }

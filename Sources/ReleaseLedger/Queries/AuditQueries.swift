@@ -23,7 +23,8 @@ extension Ledger {
     public func audit(environment name: String) throws -> [AuditEntry] {
         try read { db in
             var entries: [AuditEntry] = []
-            let rows = try db.rows("""
+            let rows = try db.rows(
+                """
                 SELECT o.*, i.image_id AS environment_image_id FROM run_inputs i
                 JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                 WHERE i.role = 'environment' AND i.name = ? ORDER BY o.recorded_at
@@ -32,16 +33,22 @@ extension Ledger {
             for row in rows {
                 let environmentImageID: String? = row["environment_image_id"]
                 if let environmentImageID { environmentImageIDs.insert(environmentImageID) }
-                entries.append(AuditEntry(image: ImageRecord(row: row), via: "environment", builtOn: nil, depth: 1,
-                                          environmentImageID: environmentImageID, publications: []))
+                entries.append(
+                    AuditEntry(
+                        image: ImageRecord(row: row), via: "environment", builtOn: nil, depth: 1,
+                        environmentImageID: environmentImageID, publications: []))
             }
             for imageID in environmentImageIDs.sorted() {
-                for row in try db.rows("""
+                for row in try db.rows(
+                    """
                     SELECT o.* FROM run_inputs i JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                     WHERE i.role = 'origin-dev' AND i.image_id = ? ORDER BY o.recorded_at
-                    """, [imageID]) {
-                    entries.append(AuditEntry(image: ImageRecord(row: row), via: "origin-dev", builtOn: nil, depth: 1,
-                                              environmentImageID: imageID, publications: []))
+                    """, [imageID])
+                {
+                    entries.append(
+                        AuditEntry(
+                            image: ImageRecord(row: row), via: "origin-dev", builtOn: nil, depth: 1,
+                            environmentImageID: imageID, publications: []))
                 }
             }
             return try Self.withPublications(entries, db)
@@ -51,7 +58,9 @@ extension Ledger {
     /// The names of the environments images were made from, for a message when a name matches none.
     public func environmentNames(limit: Int = 20) throws -> [String] {
         try read { db in
-            try db.values(String.self, "SELECT DISTINCT name FROM run_inputs WHERE role = 'environment' ORDER BY name LIMIT ?", [limit])
+            try db.values(
+                String.self, "SELECT DISTINCT name FROM run_inputs WHERE role = 'environment' ORDER BY name LIMIT ?",
+                [limit])
         }
     }
 
@@ -67,8 +76,12 @@ extension Ledger {
             while !frontier.isEmpty {
                 depth += 1
                 var next: [ImageRecord] = []
-                for (dependent, parent, role) in try Self.dependents(of: frontier, db) where seen.insert("\(dependent.runID):\(dependent.path)").inserted {
-                    entries.append(AuditEntry(image: dependent, via: role, builtOn: parent.path, depth: depth, environmentImageID: nil, publications: []))
+                for (dependent, parent, role) in try Self.dependents(of: frontier, db)
+                where seen.insert("\(dependent.runID):\(dependent.path)").inserted {
+                    entries.append(
+                        AuditEntry(
+                            image: dependent, via: role, builtOn: parent.path, depth: depth, environmentImageID: nil,
+                            publications: []))
                     next.append(dependent)
                 }
                 frontier = next
@@ -82,15 +95,23 @@ extension Ledger {
     /// upstream's), each with the parent it names and the input's role.
     static func dependents(of parents: [ImageRecord], _ db: LedgerSQL) throws -> [(ImageRecord, ImageRecord, String)] {
         var found: [(ImageRecord, ImageRecord, String)] = []
-        for chunk in stride(from: 0, to: parents.count, by: 500).map({ Array(parents[$0..<min($0 + 500, parents.count)]) }) {
-            let systemRuns = Set(try db.values(String.self, "SELECT run_id FROM runs WHERE pipeline = ? AND run_id IN (\(placeholders(chunk.count)))", ([PipelineKind.systemBaseImage.rawValue] + chunk.map(\.runID)).sqlArguments))
-            var bySHA256: [String: ImageRecord] = [:], byImageID: [String: ImageRecord] = [:]
+        for chunk in stride(from: 0, to: parents.count, by: 500).map({
+            Array(parents[$0..<min($0 + 500, parents.count)])
+        }) {
+            let systemRuns = Set(
+                try db.values(
+                    String.self,
+                    "SELECT run_id FROM runs WHERE pipeline = ? AND run_id IN (\(placeholders(chunk.count)))",
+                    ([PipelineKind.systemBaseImage.rawValue] + chunk.map(\.runID)).sqlArguments))
+            var bySHA256: [String: ImageRecord] = [:]
+            var byImageID: [String: ImageRecord] = [:]
             for parent in chunk {
                 if let sha256 = parent.sha256, !systemRuns.contains(parent.runID) { bySHA256[sha256] = parent }
                 if let imageID = parent.imageID { byImageID[imageID] = parent }
             }
             guard !bySHA256.isEmpty || !byImageID.isEmpty else { continue }
-            let rows = try db.rows("""
+            let rows = try db.rows(
+                """
                 SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id FROM run_inputs i
                 JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
                 WHERE i.sha256 IN (\(placeholders(bySHA256.count))) OR i.image_id IN (\(placeholders(byImageID.count)))
@@ -98,9 +119,11 @@ extension Ledger {
                 """, (Array(bySHA256.keys) + Array(byImageID.keys)).sqlArguments)
             for row in rows {
                 let dependent = ImageRecord(row: row)
-                let sha256: String? = row["input_sha256"], imageID: String? = row["input_image_id"]
+                let sha256: String? = row["input_sha256"]
+                let imageID: String? = row["input_image_id"]
                 guard let parent = sha256.flatMap({ bySHA256[$0] }) ?? imageID.flatMap({ byImageID[$0] }),
-                      !(parent.runID == dependent.runID && parent.path == dependent.path) else { continue }
+                    !(parent.runID == dependent.runID && parent.path == dependent.path)
+                else { continue }
                 found.append((dependent, parent, row["input_role"]))
             }
         }
@@ -111,14 +134,21 @@ extension Ledger {
     static func withPublications(_ entries: [AuditEntry], _ db: LedgerSQL) throws -> [AuditEntry] {
         var bySHA256: [String: [PublicationProvenance]] = [:]
         let digests = Array(Set(entries.compactMap(\.image.sha256)))
-        for chunk in stride(from: 0, to: digests.count, by: 500).map({ Array(digests[$0..<min($0 + 500, digests.count)]) }) {
-            for row in try db.rows("SELECT * FROM publications WHERE sha256 IN (\(placeholders(chunk.count))) ORDER BY updated_at", chunk.sqlArguments) {
+        for chunk in stride(from: 0, to: digests.count, by: 500).map({
+            Array(digests[$0..<min($0 + 500, digests.count)])
+        }) {
+            for row in try db.rows(
+                "SELECT * FROM publications WHERE sha256 IN (\(placeholders(chunk.count))) ORDER BY updated_at",
+                chunk.sqlArguments)
+            {
                 bySHA256[row["sha256"], default: []].append(PublicationProvenance(row: row))
             }
         }
         return try entries.map { entry in
             var entry = entry
-            entry.publications = try entry.image.sha256.map { (bySHA256[$0] ?? []).filter { $0.imageID == entry.image.imageID } } ?? publications(of: entry.image, db)
+            entry.publications =
+                try entry.image.sha256.map { (bySHA256[$0] ?? []).filter { $0.imageID == entry.image.imageID } }
+                ?? publications(of: entry.image, db)
             return entry
         }
     }

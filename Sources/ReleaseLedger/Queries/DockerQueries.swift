@@ -23,17 +23,23 @@ extension Ledger {
 
     /// What the describe step of every completed run of `pipeline` recorded, oldest run first:
     /// the images create-docker and create-singularity made, to find the latest of each.
-    func describeOutcomes(of pipeline: PipelineKind, layout: String? = nil) throws -> [(run: String, outcome: StepOutcome)] {
+    func describeOutcomes(
+        of pipeline: PipelineKind, layout: String? = nil
+    ) throws -> [(run: String, outcome: StepOutcome)] {
         try read { db in
-            let rows = try db.rows("""
+            let rows = try db.rows(
+                """
                 SELECT steps.run_id, steps.outcome, runs.parameters FROM steps JOIN runs ON runs.run_id = steps.run_id
                 WHERE runs.pipeline = ? AND runs.status = 'completed' AND steps.step = ? AND steps.outcome IS NOT NULL
                 ORDER BY runs.started_at, runs.run_id
                 """, [pipeline.rawValue, StepName.describe.rawValue])
             return rows.compactMap { row in
-                let run: String = row[0], text: String = row[1], parameters: String = row[2]
+                let run: String = row[0]
+                let text: String = row[1]
+                let parameters: String = row[2]
                 if let layout {
-                    let built = try? JSONDecoder().decode(RunParameters.self, from: Data(parameters.utf8)).dockerImages?.storage.layout
+                    let built = try? JSONDecoder().decode(RunParameters.self, from: Data(parameters.utf8)).dockerImages?
+                        .storage.layout
                     guard built == layout else { return nil }
                 }
                 return (try? JSONDecoder().decode(StepOutcome.self, from: Data(text.utf8))).map { (run, $0) }
@@ -48,19 +54,28 @@ extension Ledger {
     /// failed or was taken back is not handed out again.
     public func dockerNumbersHandedOut(registryHost: String) throws -> [String: Int] {
         try read { db in
-            let rows = try db.values(String.self, """
+            let rows = try db.values(
+                String.self,
+                """
                 SELECT steps.intent FROM steps JOIN runs ON runs.run_id = steps.run_id
                 WHERE runs.pipeline = ? AND steps.step = ? AND steps.intent IS NOT NULL
                 """, [PipelineKind.dockerPublication.rawValue, StepName.tagImages.rawValue])
             var highest: [String: Int] = [:]
             for text in rows {
-                guard case .dockerPublication(.moveTags(let intent))? = try? JSONDecoder().decode(StepIntent.self, from: Data(text.utf8)),
-                      intent.registry.host == registryHost else { continue }
+                guard
+                    case .dockerPublication(.moveTags(let intent))? = try? JSONDecoder().decode(
+                        StepIntent.self, from: Data(text.utf8)),
+                    intent.registry.host == registryHost
+                else { continue }
                 let moving = intent.moves.filter { !$0.numbered }
                 for move in intent.moves where move.numbered {
                     // The numbered tag of `<tag>` is `<tag>-<N>`: its moving tag names the key.
-                    guard let base = moving.first(where: { $0.repository == move.repository && move.tag.hasPrefix($0.tag + "-") }),
-                          let number = DockerNumberedTags.highest(of: base.tag, in: [move.tag]) else { continue }
+                    guard
+                        let base = moving.first(where: {
+                            $0.repository == move.repository && move.tag.hasPrefix($0.tag + "-")
+                        }),
+                        let number = DockerNumberedTags.highest(of: base.tag, in: [move.tag])
+                    else { continue }
                     let key = DockerNumberedTags.key(move.repository, base.tag)
                     highest[key] = max(highest[key] ?? 0, number)
                 }

@@ -36,7 +36,9 @@ public enum ImageReference: Equatable, Sendable, CustomStringConvertible {
         if let docker = dockerImage(text) { return .dockerImage(docker) }
         if text.contains("/") { return .path(text) }
         let lower = text.lowercased()
-        if lower.hasPrefix("sha256:"), lower.count > 13, lower.dropFirst(7).allSatisfy(\.isHexDigit) { return .sha256Prefix(String(lower.dropFirst(7))) }
+        if lower.hasPrefix("sha256:"), lower.count > 13, lower.dropFirst(7).allSatisfy(\.isHexDigit) {
+            return .sha256Prefix(String(lower.dropFirst(7)))
+        }
         if UUID(uuidString: text) != nil { return .imageID(lower) }
         if lower.count >= 6, lower.count <= 64, lower.allSatisfy(\.isHexDigit) { return .sha256Prefix(lower) }
         return .fileName(text)
@@ -53,13 +55,17 @@ extension ImageReference {
     /// `[registry/]cati/<name>:<tag>` without its registry host.
     static func localDockerImage(_ text: String) -> String? {
         guard !text.hasPrefix("/"), !text.hasPrefix("."), let colon = text.lastIndex(of: ":"),
-              !text[colon...].contains("/") else { return nil }
+            !text[colon...].contains("/")
+        else { return nil }
         var components = text[..<colon].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         // A first component with a dot, a port or `localhost` is a registry host (the spec's rule).
-        if components.count > 1, let first = components.first, first.contains(".") || first.contains(":") || first == "localhost" {
+        if components.count > 1, let first = components.first,
+            first.contains(".") || first.contains(":") || first == "localhost"
+        {
             components.removeFirst()
         }
-        let name = components.joined(separator: "/"), tag = String(text[text.index(after: colon)...])
+        let name = components.joined(separator: "/")
+        let tag = String(text[text.index(after: colon)...])
         guard DockerReference.isValidName(name), DockerReference.isValidTag(tag), name.contains("/") else { return nil }
         return name + ":" + tag
     }
@@ -128,14 +134,17 @@ extension Ledger {
             // sha256 values are lowercase hex: a prefix needs no escaping.
             let (outputs, pattern) = db.dialect.hexPrefix("o.sha256", prefix)
             records = try fetchImages(db, outputs, [pattern])
-            if records.isEmpty { records = try publishedImages(db, db.dialect.hexPrefix("sha256", prefix).condition, [pattern]) }
+            if records.isEmpty {
+                records = try publishedImages(db, db.dialect.hexPrefix("sha256", prefix).condition, [pattern])
+            }
         case .fileName(let name):
             records = try publishedImages(db, "image_file = ?", [name])
             if records.isEmpty { records = try fetchImages(db, "o.name = ?", [name]) }
             // casa-distro's image_ids are UUIDs, but a hand-written sidecar may hold anything.
             if records.isEmpty { records = try fetchImages(db, "o.image_id = ?", [name]) }
         case .url(let target, let file):
-            records = try publishedImages(db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
+            records = try publishedImages(
+                db, "image_file = ? AND (target = ? OR target = ?)", [file, target, String(target.dropLast())])
         case .dockerImage(let reference):
             records = try fetchImages(db, "o.path = ?", [reference])
             if records.isEmpty, let local = ImageReference.localDockerImage(reference), local != reference {
@@ -146,8 +155,9 @@ extension Ledger {
         let groups = Dictionary(grouping: records, by: \.identity)
         guard !groups.isEmpty else { throw LedgerError.unknownImage(reference.description) }
         guard groups.count == 1, let group = groups.first?.value else {
-            throw LedgerError.ambiguousImage(reference: reference.description,
-                                             matches: groups.values.compactMap { $0.first?.summary }.sorted().prefix(5).map { $0 })
+            throw LedgerError.ambiguousImage(
+                reference: reference.description,
+                matches: groups.values.compactMap { $0.first?.summary }.sorted().prefix(5).map { $0 })
         }
         return preferred(group)!
     }
@@ -158,43 +168,58 @@ extension Ledger {
     static func preferred(_ records: [ImageRecord]) -> ImageRecord? {
         let rank: [ProducedImage.Origin: Int] = [.made: 0, .imported: 1, .downloaded: 2, .published: 3]
         return records.min { a, b in
-            (rank[a.origin] ?? 3, a.sha256 == nil ? 1 : 0, b.recordedAt) < (rank[b.origin] ?? 3, b.sha256 == nil ? 1 : 0, a.recordedAt)
+            (rank[a.origin] ?? 3, a.sha256 == nil ? 1 : 0, b.recordedAt) < (
+                rank[b.origin] ?? 3, b.sha256 == nil ? 1 : 0, a.recordedAt
+            )
         }
     }
 
     static func fetchImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord] {
         // `o` is the output, `r` its run: conditions may name both.
-        try db.rows("SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50", arguments).map(ImageRecord.init(row:))
+        try db.rows(
+            "SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50", arguments
+        ).map(ImageRecord.init(row:))
     }
 
     /// The images behind publications that match: the records that made them when the ledger has
     /// them, else the publication's own account of the image (an image published here but made
     /// before casa-release, and never imported).
-    static func publishedImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord] {
+    static func publishedImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord]
+    {
         let rows = try db.rows("SELECT * FROM publications WHERE \(condition) LIMIT 50", arguments)
         var records: [ImageRecord] = []
         for row in rows {
             let sha256: String? = row["sha256"]
             let imageID: String? = row["image_id"]
-            if let sha256, let made = preferred(try fetchImages(db, "o.sha256 = ? AND o.image_id IS NOT DISTINCT FROM ?", [sha256, imageID])) {
+            if let sha256,
+                let made = preferred(
+                    try fetchImages(db, "o.sha256 = ? AND o.image_id IS NOT DISTINCT FROM ?", [sha256, imageID]))
+            {
                 records.append(made)
                 continue
             }
             // A publication found on a server's listing knows the md5 only.
             let md5: String? = row["md5"]
-            if sha256 == nil, let md5, let imported = preferred(try fetchImages(db, "o.md5 = ? AND o.image_id IS NOT DISTINCT FROM ?", [md5, imageID])) {
+            if sha256 == nil, let md5,
+                let imported = preferred(
+                    try fetchImages(db, "o.md5 = ? AND o.image_id IS NOT DISTINCT FROM ?", [md5, imageID]))
+            {
                 records.append(imported)
                 continue
             }
             let run: String = row["run_id"]
             // A publication run inspects an image; its path is in the run's parameters.
             let parameters = try db.value(String.self, "SELECT parameters FROM runs WHERE run_id = ?", [run])
-            let image = parameters.flatMap { try? JSONDecoder().decode(RunParameters.self, from: Data($0.utf8)) }?.publication?.image
+            let image = parameters.flatMap { try? JSONDecoder().decode(RunParameters.self, from: Data($0.utf8)) }?
+                .publication?.image
             let path = image ?? (row["image_file"] as String? ?? "?")
-            records.append(ImageRecord(row: SQLRow([
-                "run_id": run, "path": path, "name": FilePath.lastComponent(path), "origin": "published",
-                "image_id": row.value("image_id"), "sha256": sha256, "md5": row.value("md5"), "size": row.value("size"), "recorded_at": row.value("updated_at"),
-            ])))
+            records.append(
+                ImageRecord(
+                    row: SQLRow([
+                        "run_id": run, "path": path, "name": FilePath.lastComponent(path), "origin": "published",
+                        "image_id": row.value("image_id"), "sha256": sha256, "md5": row.value("md5"),
+                        "size": row.value("size"), "recorded_at": row.value("updated_at"),
+                    ])))
         }
         return records
     }
@@ -204,11 +229,14 @@ extension Ledger {
         let rows: [SQLRow]
         if let sha256 = image.sha256 {
             // A publication found on a server's listing has the sidecar's md5 and no sha256.
-            rows = try db.rows("""
+            rows = try db.rows(
+                """
                 SELECT * FROM publications WHERE (sha256 = ? OR (sha256 IS NULL AND md5 = ?)) AND image_id IS NOT DISTINCT FROM ? ORDER BY updated_at
                 """, [sha256, image.md5, image.imageID])
         } else if let imageID = image.imageID {
-            rows = try db.rows("SELECT * FROM publications WHERE image_id = ? AND md5 IS NOT DISTINCT FROM ? ORDER BY updated_at", [imageID, image.md5])
+            rows = try db.rows(
+                "SELECT * FROM publications WHERE image_id = ? AND md5 IS NOT DISTINCT FROM ? ORDER BY updated_at",
+                [imageID, image.md5])
         } else {
             rows = []
         }
@@ -218,9 +246,11 @@ extension Ledger {
 
 extension PublicationProvenance {
     init(row: SQLRow) {
-        self.init(runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
-                  status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
-                  retractedAt: row["retracted_at"], retractedBy: row["retracted_by"], retractionReason: row["retraction_reason"],
-                  imageID: row["image_id"], evidence: row["evidence"])
+        self.init(
+            runID: row["run_id"], target: row["target"], file: row["image_file"], buildNumber: row["build_number"],
+            status: row["status"], publishedAt: row["published_at"], publishedBy: row["published_by"],
+            retractedAt: row["retracted_at"], retractedBy: row["retracted_by"],
+            retractionReason: row["retraction_reason"],
+            imageID: row["image_id"], evidence: row["evidence"])
     }
 }

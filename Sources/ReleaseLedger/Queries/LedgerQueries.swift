@@ -72,7 +72,8 @@ extension Ledger {
     /// The most recent runs first.
     public func runs(limit: Int = 50) throws -> [RunSummary] {
         try read { db in
-            try db.rows("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]).map(RunSummary.init(row:))
+            try db.rows("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC LIMIT ?", [limit]).map(
+                RunSummary.init(row:))
         }
     }
 
@@ -94,7 +95,8 @@ extension Ledger {
 
     public func publications(of runID: String) throws -> [PublicationSummary] {
         try read { db in
-            try db.rows("SELECT * FROM publications WHERE run_id = ? ORDER BY target, imported_file", [runID]).map(PublicationSummary.init(row:))
+            try db.rows("SELECT * FROM publications WHERE run_id = ? ORDER BY target, imported_file", [runID]).map(
+                PublicationSummary.init(row:))
         }
     }
 
@@ -102,10 +104,13 @@ extension Ledger {
     public func resolveRunID(_ prefix: String) throws -> String {
         // Run ids are lowercase UUIDs: anything else cannot match, and needs no escaping then.
         let normalized = prefix.lowercased()
-        guard !normalized.isEmpty, normalized.allSatisfy({ $0.isHexDigit || $0 == "-" }) else { throw LedgerError.unknownRun(prefix) }
+        guard !normalized.isEmpty, normalized.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            throw LedgerError.unknownRun(prefix)
+        }
         let matches = try read { db in
             let (condition, pattern) = db.dialect.hexPrefix("run_id", normalized)
-            return try db.values(String.self, "SELECT run_id FROM runs WHERE \(condition) ORDER BY run_id LIMIT 5", [pattern])
+            return try db.values(
+                String.self, "SELECT run_id FROM runs WHERE \(condition) ORDER BY run_id LIMIT 5", [pattern])
         }
         switch matches.count {
         case 0: throw LedgerError.unknownRun(prefix)
@@ -118,14 +123,20 @@ extension Ledger {
     /// the other way, besides the run id, to name a publication.
     public func runsPublishing(file: String) throws -> [String] {
         try read { db in
-            try db.values(String.self, "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC", [file])
+            try db.values(
+                String.self,
+                "SELECT run_id FROM publications WHERE image_file = ? AND status IN ('published', 'retracted') ORDER BY updated_at DESC",
+                [file])
         }
     }
 
     /// The import runs that recorded `file` as published before casa-release, most recent first.
     public func importsRecording(file: String) throws -> [String] {
         try read { db in
-            try db.values(String.self, "SELECT run_id FROM publications WHERE image_file = ? AND status = 'imported' ORDER BY updated_at DESC", [file])
+            try db.values(
+                String.self,
+                "SELECT run_id FROM publications WHERE image_file = ? AND status = 'imported' ORDER BY updated_at DESC",
+                [file])
         }
     }
 
@@ -135,12 +146,16 @@ extension Ledger {
     /// recorded may be why it failed (a server file that changed), so it is left to `resume`.
     public func interruptedRuns(of pipeline: PipelineKind) throws -> [(runID: String, parameters: RunParameters)] {
         try read { db in
-            try db.rows("""
+            try db.rows(
+                """
                 SELECT run_id, parameters FROM runs WHERE pipeline = ? AND status IN ('running', 'interrupted', 'not-started')
                 ORDER BY started_at DESC
-                """, [pipeline.rawValue]).compactMap { row in
+                """, [pipeline.rawValue]
+            ).compactMap { row in
                 let text: String = row["parameters"]
-                guard let parameters = try? JSONDecoder().decode(RunParameters.self, from: Data(text.utf8)) else { return nil }
+                guard let parameters = try? JSONDecoder().decode(RunParameters.self, from: Data(text.utf8)) else {
+                    return nil
+                }
                 return (row["run_id"], parameters)
             }
         }
@@ -149,7 +164,9 @@ extension Ledger {
     /// The most recent run that is not completed, for `casa-release resume` without an id.
     public func mostRecentUnfinishedRun() throws -> String? {
         try read { db in
-            try db.value(String.self, "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
+            try db.value(
+                String.self,
+                "SELECT run_id FROM runs WHERE status != 'completed' ORDER BY started_at DESC, rowid DESC LIMIT 1")
         }
     }
 }

@@ -10,9 +10,13 @@ extension Ledger {
             var tracer = ProvenanceTracer(db: db)
             let subject = try tracer.add(image)
             for publication in try Self.publications(of: image, db) {
-                let id = "publication:\(publication.runID):\(publication.target)" + (publication.status == "imported" ? ":\(publication.file ?? "")" : "")
-                tracer.graph.nodes.append(ProvenanceNode(id: id, kind: .publication, name: publication.file ?? publication.target,
-                                                         url: publication.url, publication: publication))
+                let id =
+                    "publication:\(publication.runID):\(publication.target)"
+                    + (publication.status == "imported" ? ":\(publication.file ?? "")" : "")
+                tracer.graph.nodes.append(
+                    ProvenanceNode(
+                        id: id, kind: .publication, name: publication.file ?? publication.target,
+                        url: publication.url, publication: publication))
                 tracer.graph.edges.append(ProvenanceEdge(from: id, to: subject, role: "publishes"))
             }
             tracer.graph.subject = subject
@@ -24,17 +28,22 @@ extension Ledger {
     static func provenanceRun(_ runID: String, _ db: LedgerSQL) throws -> ProvenanceRun? {
         let state = try loadState(db, stream: runID)
         guard let started = state.started,
-              let row = try db.row("SELECT started_at, updated_at FROM runs WHERE run_id = ?", [runID]) else { return nil }
-        return ProvenanceRun(runID: runID, pipeline: started.pipeline, status: state.status, startedAt: row["started_at"],
-                             finishedAt: state.isCompleted ? row["updated_at"] : nil, host: started.host, user: started.user,
-                             tools: started.tools, parameters: started.parameters,
-                             definitionSHA256: state.renderedDefinition?.sha256, recipeSHA256: state.loadedRecipe?.sha256)
+            let row = try db.row("SELECT started_at, updated_at FROM runs WHERE run_id = ?", [runID])
+        else { return nil }
+        return ProvenanceRun(
+            runID: runID, pipeline: started.pipeline, status: state.status, startedAt: row["started_at"],
+            finishedAt: state.isCompleted ? row["updated_at"] : nil, host: started.host, user: started.user,
+            tools: started.tools, parameters: started.parameters,
+            definitionSHA256: state.renderedDefinition?.sha256, recipeSHA256: state.loadedRecipe?.sha256)
     }
 
     /// What went into an image, in the order the run recorded it.
     static func inputs(of image: ImageRecord, _ db: LedgerSQL) throws -> [ProvenanceInput] {
-        try db.values(String.self, "SELECT input FROM run_inputs WHERE run_id = ? AND output_path = ? ORDER BY position", [image.runID, image.path])
-            .map { try JSONDecoder().decode(ProvenanceInput.self, from: Data($0.utf8)) }
+        try db.values(
+            String.self, "SELECT input FROM run_inputs WHERE run_id = ? AND output_path = ? ORDER BY position",
+            [image.runID, image.path]
+        )
+        .map { try JSONDecoder().decode(ProvenanceInput.self, from: Data($0.utf8)) }
     }
 
     /// The image that `input` names, produced by a run of this ledger: by its path and bytes, else
@@ -50,20 +59,30 @@ extension Ledger {
         let notConsumer = "NOT (o.run_id = ? AND o.path = ?)"
         if let sha256 = input.sha256 {
             if let path = input.path,
-               let found = preferred(try fetchImages(db, "o.sha256 = ? AND o.path = ? AND \(notConsumer)", [sha256, path, consumer.runID, consumer.path])) {
+                let found = preferred(
+                    try fetchImages(
+                        db, "o.sha256 = ? AND o.path = ? AND \(notConsumer)",
+                        [sha256, path, consumer.runID, consumer.path]))
+            {
                 return found
             }
-            if let found = preferred(try fetchImages(db, "o.sha256 = ? AND r.pipeline != ? AND \(notConsumer)",
-                                                     [sha256, PipelineKind.systemBaseImage.rawValue, consumer.runID, consumer.path])) {
+            if let found = preferred(
+                try fetchImages(
+                    db, "o.sha256 = ? AND r.pipeline != ? AND \(notConsumer)",
+                    [sha256, PipelineKind.systemBaseImage.rawValue, consumer.runID, consumer.path]))
+            {
                 return found
             }
         }
         if let imageID = input.imageID,
-           let found = preferred(try fetchImages(db, "o.image_id = ? AND \(notConsumer)", [imageID, consumer.runID, consumer.path])) {
+            let found = preferred(
+                try fetchImages(db, "o.image_id = ? AND \(notConsumer)", [imageID, consumer.runID, consumer.path]))
+        {
             return found
         }
         if input.sha256 == nil, input.imageID == nil, let path = input.path, input.role == .base {
-            return preferred(try fetchImages(db, "o.path = ? AND \(notConsumer)", [path, consumer.runID, consumer.path]))
+            return preferred(
+                try fetchImages(db, "o.path = ? AND \(notConsumer)", [path, consumer.runID, consumer.path]))
         }
         return nil
     }
@@ -87,8 +106,10 @@ struct ProvenanceTracer {
         let id = "image:\(image.runID):\(image.path)"
         guard known.insert(id).inserted else { return id }
         let run = image.origin == .published ? nil : try Ledger.provenanceRun(image.runID, db)
-        graph.nodes.append(ProvenanceNode(id: id, kind: .image, name: image.name, path: image.path, imageID: image.imageID,
-                                          sha256: image.sha256, md5: image.md5, size: image.size, run: run, origin: image.origin))
+        graph.nodes.append(
+            ProvenanceNode(
+                id: id, kind: .image, name: image.name, path: image.path, imageID: image.imageID,
+                sha256: image.sha256, md5: image.md5, size: image.size, run: run, origin: image.origin))
         guard depth < maximumDepth, image.origin != .published else { return id }
         for input in try Ledger.inputs(of: image, db) {
             let inputID = try add(input, of: image, depth: depth)
@@ -104,15 +125,20 @@ struct ProvenanceTracer {
             // it runs in is its input.
             let id = "environment:\(input.name):\(input.sha256 ?? input.imageID ?? input.path ?? "")"
             guard known.insert(id).inserted else { return id }
-            graph.nodes.append(ProvenanceNode(
-                id: id, kind: .environment, name: input.name, path: input.path, imageID: input.imageID,
-                environment: EnvironmentProvenance(kind: input.environmentKind, sources: input.sources ?? [], installTree: input.tree)))
+            graph.nodes.append(
+                ProvenanceNode(
+                    id: id, kind: .environment, name: input.name, path: input.path, imageID: input.imageID,
+                    environment: EnvironmentProvenance(
+                        kind: input.environmentKind, sources: input.sources ?? [], installTree: input.tree)))
             let devID: String
             if let producer {
                 devID = try add(producer, depth: depth + 1)
             } else {
-                devID = leaf(ProvenanceInput(role: .environment, name: "\(input.environmentKind == .pixi ? "pixi" : "dev") image of \(input.name)",
-                                             imageID: input.imageID, sha256: input.sha256, size: input.size))
+                devID = leaf(
+                    ProvenanceInput(
+                        role: .environment,
+                        name: "\(input.environmentKind == .pixi ? "pixi" : "dev") image of \(input.name)",
+                        imageID: input.imageID, sha256: input.sha256, size: input.size))
             }
             graph.edges.append(ProvenanceEdge(from: id, to: devID, role: "image"))
             return id
@@ -133,8 +159,10 @@ struct ProvenanceTracer {
         case .download: kind = .download
         default: kind = .file
         }
-        graph.nodes.append(ProvenanceNode(id: id, kind: kind, name: input.name, path: input.path, url: input.url, imageID: input.imageID,
-                                          sha256: input.sha256, md5: input.md5, size: input.size))
+        graph.nodes.append(
+            ProvenanceNode(
+                id: id, kind: kind, name: input.name, path: input.path, url: input.url, imageID: input.imageID,
+                sha256: input.sha256, md5: input.md5, size: input.size))
         return id
     }
 }

@@ -25,7 +25,8 @@ public struct ChainAnchor: Equatable, Sendable {
     static func parse(_ text: String) -> ChainAnchor? {
         let fields = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
         guard fields.count == 2, let sequence = Int64(fields[0]), sequence > 0,
-              fields[1].count == 64, fields[1].allSatisfy(\.isHexDigit) else { return nil }
+            fields[1].count == 64, fields[1].allSatisfy(\.isHexDigit)
+        else { return nil }
         return ChainAnchor(sequence: sequence, hash: String(fields[1]))
     }
 
@@ -51,7 +52,8 @@ public struct ChainAnchor: Equatable, Sendable {
         // is told the same way).
         if data.isEmpty { return nil }
         guard let anchor = parse(String(decoding: data, as: UTF8.self)) else {
-            throw LedgerError.notALedger(path: path, reason: "the ledger's head anchor does not read as '<sequence> <sha256>'")
+            throw LedgerError.notALedger(
+                path: path, reason: "the ledger's head anchor does not read as '<sequence> <sha256>'")
         }
         return anchor
     }
@@ -82,17 +84,21 @@ public struct ChainAnchor: Equatable, Sendable {
         let path = Self.path(for: ledgerPath)
         let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw LedgerError.cannotOpen(path: path, reason: "cannot write the head anchor: \(String(cString: strerror(errno)))")
+            throw LedgerError.cannotOpen(
+                path: path, reason: "cannot write the head anchor: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
         let text = line
         let written = text.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         // A longer line of an earlier version (none is longer today) would leave its tail.
         var status = stat()
-        let trimmed = fstat(descriptor, &status) == 0 && (status.st_size <= text.count || ftruncate(descriptor, off_t(text.count)) == 0)
+        let trimmed =
+            fstat(descriptor, &status) == 0
+            && (status.st_size <= text.count || ftruncate(descriptor, off_t(text.count)) == 0)
         let synced = durable ? fsync(descriptor) : 0
         guard written == text.count, trimmed, synced == 0 else {
-            throw LedgerError.cannotOpen(path: path, reason: "cannot write the head anchor: \(String(cString: strerror(errno)))")
+            throw LedgerError.cannotOpen(
+                path: path, reason: "cannot write the head anchor: \(String(cString: strerror(errno)))")
         }
     }
 

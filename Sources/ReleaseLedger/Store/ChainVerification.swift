@@ -24,29 +24,40 @@ extension Ledger {
             var checked = 0
             var canonical: [UInt8] = []
             // Columns by position: a lookup by name per column and row was a tenth of the walk.
-            let cursor = try db.cursor("""
+            let cursor = try db.cursor(
+                """
                 SELECT sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash FROM events ORDER BY sequence
                 """)
             while let row = try cursor.next() {
-                let event = RecordedEvent(sequence: row[0], streamID: row[1], streamVersion: row[2], type: row[3], payload: row[4],
-                                          recordedAt: row[5], actor: row[6], previousHash: row[7], hash: row[8])
+                let event = RecordedEvent(
+                    sequence: row[0], streamID: row[1], streamVersion: row[2], type: row[3], payload: row[4],
+                    recordedAt: row[5], actor: row[6], previousHash: row[7], hash: row[8])
                 func mismatch(_ reason: String) -> ChainReport {
                     ChainReport(checked: checked, firstMismatch: (event.sequence, reason))
                 }
                 if event.sequence != expectedSequence {
-                    return ChainReport(checked: checked, firstMismatch: (expectedSequence, "event \(expectedSequence) is missing (the next is \(event.sequence))"))
+                    return ChainReport(
+                        checked: checked,
+                        firstMismatch: (
+                            expectedSequence, "event \(expectedSequence) is missing (the next is \(event.sequence))"
+                        ))
                 }
                 if event.previousHash != previousHash {
                     return mismatch("its prev_hash does not match the hash of event \(event.sequence - 1)")
                 }
-                HashChain.appendCanonical(sequence: event.sequence, streamID: event.streamID, streamVersion: event.streamVersion, type: event.type,
-                                          payload: event.payload, recordedAt: event.recordedAt, actor: event.actor, to: &canonical)
-                if canonical.withUnsafeBytes({ HashChain.hash(previous: event.previousHash, canonical: $0) }) != event.hash {
+                HashChain.appendCanonical(
+                    sequence: event.sequence, streamID: event.streamID, streamVersion: event.streamVersion,
+                    type: event.type,
+                    payload: event.payload, recordedAt: event.recordedAt, actor: event.actor, to: &canonical)
+                if canonical.withUnsafeBytes({ HashChain.hash(previous: event.previousHash, canonical: $0) })
+                    != event.hash
+                {
                     return mismatch("its content does not match its hash (type \(event.type), run \(event.streamID))")
                 }
                 let expectedVersion = (versions[event.streamID] ?? 0) + 1
                 if event.streamVersion != expectedVersion {
-                    return mismatch("run \(event.streamID) jumps to version \(event.streamVersion), expected \(expectedVersion)")
+                    return mismatch(
+                        "run \(event.streamID) jumps to version \(event.streamVersion), expected \(expectedVersion)")
                 }
                 versions[event.streamID] = expectedVersion
                 previousHash = event.hash

@@ -15,15 +15,18 @@ public enum HashChain {
         payload: String, recordedAt: String, actor: String
     ) -> Data {
         var bytes: [UInt8] = []
-        appendCanonical(sequence: sequence, streamID: streamID, streamVersion: streamVersion, type: type,
-                        payload: payload, recordedAt: recordedAt, actor: actor, to: &bytes)
+        appendCanonical(
+            sequence: sequence, streamID: streamID, streamVersion: streamVersion, type: type,
+            payload: payload, recordedAt: recordedAt, actor: actor, to: &bytes)
         return Data(bytes)
     }
 
     /// The canonical bytes written into `bytes` (emptied first), so that a walk of the chain
     /// reuses one buffer instead of allocating per field and per event.
-    static func appendCanonical(sequence: Int64, streamID: String, streamVersion: Int, type: String,
-                                payload: String, recordedAt: String, actor: String, to bytes: inout [UInt8]) {
+    static func appendCanonical(
+        sequence: Int64, streamID: String, streamVersion: Int, type: String,
+        payload: String, recordedAt: String, actor: String, to bytes: inout [UInt8]
+    ) {
         bytes.removeAll(keepingCapacity: true)
         func field(_ text: String) {
             var text = text
@@ -51,8 +54,10 @@ public enum HashChain {
 
     /// The hash the event should have, recomputed from its stored fields.
     public static func expectedHash(of event: RecordedEvent) -> String {
-        hash(previous: event.previousHash, canonical: canonicalBytes(
-            sequence: event.sequence, streamID: event.streamID, streamVersion: event.streamVersion,
-            type: event.type, payload: event.payload, recordedAt: event.recordedAt, actor: event.actor))
+        hash(
+            previous: event.previousHash,
+            canonical: canonicalBytes(
+                sequence: event.sequence, streamID: event.streamID, streamVersion: event.streamVersion,
+                type: event.type, payload: event.payload, recordedAt: event.recordedAt, actor: event.actor))
     }
 }

@@ -14,12 +14,14 @@ enum LeaseHeartbeats {
             let holder = try Projections.json(acquired.holder)
             switch db.dialect {
             case .postgres:
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO lease_heartbeats (run_id, holder, epoch, beat_at) VALUES (?, ?, ?, now())
                     ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, beat_at = excluded.beat_at
                     """, [run, holder, state.leaseEpoch])
             case .sqlite:
-                try db.execute("""
+                try db.execute(
+                    """
                     INSERT INTO lease_heartbeats (run_id, holder, epoch, beat_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (run_id) DO UPDATE SET holder = excluded.holder, epoch = excluded.epoch, beat_at = excluded.beat_at
                     """, [run, holder, state.leaseEpoch, Date().timeIntervalSince1970])
@@ -36,11 +38,14 @@ enum LeaseHeartbeats {
     static func isFresh(run: String, epoch: Int, expiry: TimeInterval, db: LedgerSQL) throws -> Bool {
         switch db.dialect {
         case .postgres:
-            return try db.value(Bool.self, "SELECT beat_at > now() - make_interval(secs => ?) FROM lease_heartbeats WHERE run_id = ? AND epoch = ?",
-                                [expiry, run, epoch]) ?? false
+            return try db.value(
+                Bool.self,
+                "SELECT beat_at > now() - make_interval(secs => ?) FROM lease_heartbeats WHERE run_id = ? AND epoch = ?",
+                [expiry, run, epoch]) ?? false
         case .sqlite:
-            return try db.value(Bool.self, "SELECT beat_at > ? FROM lease_heartbeats WHERE run_id = ? AND epoch = ?",
-                                [Date().timeIntervalSince1970 - expiry, run, epoch]) ?? false
+            return try db.value(
+                Bool.self, "SELECT beat_at > ? FROM lease_heartbeats WHERE run_id = ? AND epoch = ?",
+                [Date().timeIntervalSince1970 - expiry, run, epoch]) ?? false
         }
     }
 }
@@ -63,8 +68,10 @@ final class PostgresHeartbeatWriter: HeartbeatWriter {
 
     func beat(run: String, epoch: Int) throws -> Bool {
         if session == nil { session = try PostgresSession.connect(address) }
-        return !(try session!.query("UPDATE lease_heartbeats SET beat_at = now() WHERE run_id = $1 AND epoch = $2 RETURNING 1",
-                                    [.text(run), .integer(Int64(epoch))])).isEmpty
+        return
+            !(try session!.query(
+                "UPDATE lease_heartbeats SET beat_at = now() WHERE run_id = $1 AND epoch = $2 RETURNING 1",
+                [.text(run), .integer(Int64(epoch))])).isEmpty
     }
 
     func reset() {
@@ -84,7 +91,9 @@ final class SQLiteHeartbeatWriter: HeartbeatWriter {
     func beat(run: String, epoch: Int) throws -> Bool {
         if store == nil { store = try SQLiteLedgerStore.connect(path: path, readOnly: false) }
         return try store!.updateOutsideTheChain { db in
-            try db.execute("UPDATE lease_heartbeats SET beat_at = ? WHERE run_id = ? AND epoch = ?", [Date().timeIntervalSince1970, run, epoch])
+            try db.execute(
+                "UPDATE lease_heartbeats SET beat_at = ? WHERE run_id = ? AND epoch = ?",
+                [Date().timeIntervalSince1970, run, epoch])
             return try db.value(Int.self, "SELECT changes()") == 1
         }
     }

@@ -61,7 +61,9 @@ public final class Ledger {
             if mustExist { throw LedgerError.missing(path: path) }
             switch try LedgerCreation.create(at: path) {
             case .replacedLeftover(let what):
-                notes.append("\(path) was \(what), left by a first command that was cut short: it held nothing, and a new ledger took its place")
+                notes.append(
+                    "\(path) was \(what), left by a first command that was cut short: it held nothing, and a new ledger took its place"
+                )
             case .created, .alreadyThere:
                 break
             }
@@ -98,13 +100,18 @@ public final class Ledger {
             do {
                 try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
             } catch LedgerError.notALedger(let reportedPath, let reason) {
-                guard try LedgerFile.leftover(inDatabaseAt: path) != nil else { throw LedgerError.notALedger(path: reportedPath, reason: reason) }
-                if let anchor = try ChainAnchor.read(for: path) { throw LedgerError.vanished(path: path, anchor: anchor) }
+                guard try LedgerFile.leftover(inDatabaseAt: path) != nil else {
+                    throw LedgerError.notALedger(path: reportedPath, reason: reason)
+                }
+                if let anchor = try ChainAnchor.read(for: path) {
+                    throw LedgerError.vanished(path: path, anchor: anchor)
+                }
                 throw LedgerError.missing(path: path)
             }
         } catch LedgerError.cannotOpen {
             // A WAL ledger needs its -shm index; where it cannot be made, read the file alone.
-            store = try SQLiteLedgerStore.connect(path: path, readOnly: true, connectionPath: LedgerFile.immutableURI(path))
+            store = try SQLiteLedgerStore.connect(
+                path: path, readOnly: true, connectionPath: LedgerFile.immutableURI(path))
             try store.readDatabase { db in try LedgerFile.requireLedgerTables(db, path: path) }
             immutable = true
         }
@@ -117,9 +124,13 @@ public final class Ledger {
         if !pending.isEmpty { throw LedgerError.olderSchema(path: path, pendingMigrations: pending) }
         let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
         if wal > 0, immutable {
-            ledger.notes = ["the ledger's write-ahead log (\(path)-wal, \(wal) bytes) cannot be read or checkpointed where nothing can be written: the events in it are not shown; copy the ledger with its -wal and -shm files to a writable place to see them"]
+            ledger.notes = [
+                "the ledger's write-ahead log (\(path)-wal, \(wal) bytes) cannot be read or checkpointed where nothing can be written: the events in it are not shown; copy the ledger with its -wal and -shm files to a writable place to see them"
+            ]
         } else if wal > 0, access(path, W_OK) != 0 || access((path as NSString).deletingLastPathComponent, W_OK) != 0 {
-            ledger.notes = ["the ledger is read-only here: its write-ahead log (\(wal) bytes) is read but cannot be checkpointed"]
+            ledger.notes = [
+                "the ledger is read-only here: its write-ahead log (\(wal) bytes) is read but cannot be checkpointed"
+            ]
         }
         return ledger
     }
@@ -130,7 +141,9 @@ public final class Ledger {
             // is known to be a ledger (or new).
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             if mode?.lowercased() != "wal" {
-                throw DatabaseError(resultCode: .SQLITE_CANTOPEN, message: "cannot switch the journal to WAL (got \(mode ?? "nothing"))")
+                throw DatabaseError(
+                    resultCode: .SQLITE_CANTOPEN, message: "cannot switch the journal to WAL (got \(mode ?? "nothing"))"
+                )
             }
         }
         let migrator = Self.migrator
@@ -147,7 +160,9 @@ public final class Ledger {
         try migrator.migrate(store.queue)
         // A migration that adds a projection asks for a rebuild: the events written before it
         // then get their rows, exactly as new events do.
-        let asksForRebuild = EmbeddedMigrations.all.contains { pending.contains($0.name) && $0.sql.hasPrefix(Self.rebuildMarker) }
+        let asksForRebuild = EmbeddedMigrations.all.contains {
+            pending.contains($0.name) && $0.sql.hasPrefix(Self.rebuildMarker)
+        }
         if asksForRebuild, try eventCount() > 0 { try rebuildProjections() }
     }
 
@@ -180,26 +195,36 @@ public final class Ledger {
     /// (the number of events it has). Another writer that got there first makes this throw
     /// `LedgerError.conflict`: nothing is ever overwritten.
     @discardableResult
-    public func append(_ events: [RunEvent], to stream: String, expectedVersion: Int, actor: String, at time: Date) throws -> [RecordedEvent] {
+    public func append(
+        _ events: [RunEvent], to stream: String, expectedVersion: Int, actor: String, at time: Date
+    ) throws -> [RecordedEvent] {
         try immediateTransaction { db in
             let state = try currentState(db, stream: stream)
             guard state.version == expectedVersion else {
-                throw LedgerError.conflict(stream: stream, expectedVersion: expectedVersion, actualVersion: state.version)
+                throw LedgerError.conflict(
+                    stream: stream, expectedVersion: expectedVersion, actualVersion: state.version)
             }
-            return try remember(Self.insert(events, stream: stream, after: state, actor: actor, at: time, db: db), stream: stream).recorded
+            return try remember(
+                Self.insert(events, stream: stream, after: state, actor: actor, at: time, db: db), stream: stream
+            ).recorded
         }
     }
 
     /// Appends events for several runs in one transaction (used to measure batching, and by
     /// tools that build large ledgers). Each entry still goes through the concurrency check.
-    public func appendBatch(_ batch: [(stream: String, expectedVersion: Int, events: [RunEvent])], actor: String, at time: Date) throws {
+    public func appendBatch(
+        _ batch: [(stream: String, expectedVersion: Int, events: [RunEvent])], actor: String, at time: Date
+    ) throws {
         try immediateTransaction { db in
             for entry in batch {
                 let state = try currentState(db, stream: entry.stream)
                 guard state.version == entry.expectedVersion else {
-                    throw LedgerError.conflict(stream: entry.stream, expectedVersion: entry.expectedVersion, actualVersion: state.version)
+                    throw LedgerError.conflict(
+                        stream: entry.stream, expectedVersion: entry.expectedVersion, actualVersion: state.version)
                 }
-                _ = remember(try Self.insert(entry.events, stream: entry.stream, after: state, actor: actor, at: time, db: db), stream: entry.stream)
+                _ = remember(
+                    try Self.insert(entry.events, stream: entry.stream, after: state, actor: actor, at: time, db: db),
+                    stream: entry.stream)
             }
         }
     }
@@ -209,11 +234,14 @@ public final class Ledger {
     /// holder the command comes from (nil for none), checked against the run's current holder
     /// inside the transaction.
     @discardableResult
-    public func execute(_ command: RunCommand, run: String, by writer: LeaseHolder?, actor: String, at time: Date) throws -> (events: [RecordedEvent], state: RunState) {
+    public func execute(
+        _ command: RunCommand, run: String, by writer: LeaseHolder?, actor: String, at time: Date
+    ) throws -> (events: [RecordedEvent], state: RunState) {
         try immediateTransaction { db in
             let state = try currentState(db, stream: run)
             let events = try RunDecider.decide(command, state, by: writer)
-            let (recorded, newState) = try remember(Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run)
+            let (recorded, newState) = try remember(
+                Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run)
             return (recorded, newState)
         }
     }
@@ -244,21 +272,27 @@ public final class Ledger {
     /// find the run free or its holder dead: the second sees the first as the holder.
     /// Returns the run's state once held, and the holder taken over from, if any.
     @discardableResult
-    public func acquireLease(run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date) throws -> (state: RunState, takenOverFrom: LeaseHolder?) {
+    public func acquireLease(
+        run: String, holder: LeaseHolder, isAlive: (LeaseHolder) -> Bool, actor: String, at time: Date
+    ) throws -> (state: RunState, takenOverFrom: LeaseHolder?) {
         try immediateTransaction { db in
             let state = try currentState(db, stream: run)
-            let alive = try state.lease.map { current in
-                if current == holder { return true }
-                // A pid means a process only in its own boot and pid namespace: a holder on
-                // another host, or in another container of a host of the same name, is judged
-                // by its heartbeat.
-                if !current.sharesPIDSpace(with: holder) {
-                    return try LeaseHeartbeats.isFresh(run: run, epoch: state.leaseEpoch, expiry: leaseExpiry, db: db)
-                }
-                return isAlive(current)
-            } ?? false
+            let alive =
+                try state.lease.map { current in
+                    if current == holder { return true }
+                    // A pid means a process only in its own boot and pid namespace: a holder on
+                    // another host, or in another container of a host of the same name, is judged
+                    // by its heartbeat.
+                    if !current.sharesPIDSpace(with: holder) {
+                        return try LeaseHeartbeats.isFresh(
+                            run: run, epoch: state.leaseEpoch, expiry: leaseExpiry, db: db)
+                    }
+                    return isAlive(current)
+                } ?? false
             let events = try RunDecider.decide(.acquireLease(holder, currentHolderIsAlive: alive), state, by: holder)
-            let held = try remember(Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run).state
+            let held = try remember(
+                Self.insert(events, stream: run, after: state, actor: actor, at: time, db: db), stream: run
+            ).state
             let takenOverFrom = events.lazy.compactMap { event -> LeaseHolder? in
                 if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom }
                 return nil
@@ -284,7 +318,9 @@ public final class Ledger {
         try store.read(body)
     }
 
-    static func insert(_ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: LedgerSQL) throws -> (recorded: [RecordedEvent], state: RunState) {
+    static func insert(
+        _ events: [RunEvent], stream: String, after state: RunState, actor: String, at time: Date, db: LedgerSQL
+    ) throws -> (recorded: [RecordedEvent], state: RunState) {
         guard !events.isEmpty else { return ([], state) }
         let recordedAt = Timestamps.iso8601(time)
         let head = try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
@@ -296,15 +332,19 @@ public final class Ledger {
             sequence += 1
             let payload = String(decoding: try event.encodedPayload(), as: UTF8.self)
             let version = state.version + 1
-            let hash = HashChain.hash(previous: previousHash, canonical: HashChain.canonicalBytes(
-                sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
-                payload: payload, recordedAt: recordedAt, actor: actor))
-            try db.execute("""
+            let hash = HashChain.hash(
+                previous: previousHash,
+                canonical: HashChain.canonicalBytes(
+                    sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
+                    payload: payload, recordedAt: recordedAt, actor: actor))
+            try db.execute(
+                """
                 INSERT INTO events (sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, [sequence, stream, version, event.typeName, payload, recordedAt, actor, previousHash, hash])
-            let record = RecordedEvent(sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
-                                       payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
+            let record = RecordedEvent(
+                sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
+                payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
             let before = state
             state = RunDecider.evolve(state, event)
             try Projections.apply(event, record: record, before: before, after: state, db: db)
@@ -319,7 +359,9 @@ public final class Ledger {
     /// stream has not grown since (another process appended nothing), else folded from the log.
     func currentState(_ db: LedgerSQL, stream: String) throws -> RunState {
         if let folded = foldedRuns[stream],
-           try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0 == folded.version {
+            try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0
+                == folded.version
+        {
             return folded
         }
         return try Self.loadState(db, stream: stream)
@@ -327,7 +369,9 @@ public final class Ledger {
 
     /// Keeps the state an append left, for the next append of the same run. Should the
     /// transaction not commit, the stream's version tells that the state is not the log's.
-    func remember(_ result: (recorded: [RecordedEvent], state: RunState), stream: String) -> (recorded: [RecordedEvent], state: RunState) {
+    func remember(
+        _ result: (recorded: [RecordedEvent], state: RunState), stream: String
+    ) -> (recorded: [RecordedEvent], state: RunState) {
         // A process drives one run or a few; a tool that writes many runs keeps memory flat.
         if foldedRuns.count >= 64, foldedRuns[stream] == nil { foldedRuns.removeAll(keepingCapacity: true) }
         foldedRuns[stream] = result.state
@@ -343,15 +387,16 @@ public final class Ledger {
 
     static func loadState(_ db: LedgerSQL, stream: String) throws -> RunState {
         let events = try loadEvents(db, stream: stream)
-        return RunDecider.fold(try events.map { record in
-            // A payload this version cannot read (edited by hand, or written by a newer version)
-            // is bad data, told by its sequence, not an internal error.
-            do {
-                return try record.decoded()
-            } catch {
-                throw LedgerError.unreadableEvent(sequence: record.sequence, reason: ErrorText.line(error))
-            }
-        })
+        return RunDecider.fold(
+            try events.map { record in
+                // A payload this version cannot read (edited by hand, or written by a newer version)
+                // is bad data, told by its sequence, not an internal error.
+                do {
+                    return try record.decoded()
+                } catch {
+                    throw LedgerError.unreadableEvent(sequence: record.sequence, reason: ErrorText.line(error))
+                }
+            })
     }
 
     /// A run's events, in order.
@@ -360,7 +405,8 @@ public final class Ledger {
     }
 
     static func loadEvents(_ db: LedgerSQL, stream: String) throws -> [RecordedEvent] {
-        try db.rows("SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", [stream]).map(RecordedEvent.init(row:))
+        try db.rows("SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", [stream]).map(
+            RecordedEvent.init(row:))
     }
 
     /// How many events the ledger holds.
@@ -371,9 +417,10 @@ public final class Ledger {
 
 extension RecordedEvent {
     init(row: SQLRow) {
-        self.init(sequence: row["sequence"], streamID: row["stream_id"], streamVersion: row["stream_version"],
-                  type: row["type"], payload: row["payload"], recordedAt: row["recorded_at"], actor: row["actor"],
-                  previousHash: row["prev_hash"], hash: row["hash"])
+        self.init(
+            sequence: row["sequence"], streamID: row["stream_id"], streamVersion: row["stream_version"],
+            type: row["type"], payload: row["payload"], recordedAt: row["recorded_at"], actor: row["actor"],
+            previousHash: row["prev_hash"], hash: row["hash"])
     }
 }
 

@@ -22,14 +22,22 @@ extension Ledger {
     public func verifyCopySource() throws -> ChainReport {
         let chain = try verifyChain()
         if let mismatch = chain.firstMismatch {
-            throw LedgerError.notALedger(path: path, reason: "its hash chain is broken at event \(mismatch.sequence) (\(mismatch.reason)); a broken history is not copied")
+            throw LedgerError.notALedger(
+                path: path,
+                reason:
+                    "its hash chain is broken at event \(mismatch.sequence) (\(mismatch.reason)); a broken history is not copied"
+            )
         }
         if case .mismatch(let reason) = try checkAnchor() {
             throw LedgerError.notALedger(path: path, reason: "\(reason); a cut history is not copied")
         }
         let differences = try checkProjections(limit: 1)
         if let first = differences.first {
-            throw LedgerError.notALedger(path: path, reason: "its projections do not match its events (first: \(first)); run 'casa-release rebuild-projections' on it, then copy")
+            throw LedgerError.notALedger(
+                path: path,
+                reason:
+                    "its projections do not match its events (first: \(first)); run 'casa-release rebuild-projections' on it, then copy"
+            )
         }
         return chain
     }
@@ -52,25 +60,35 @@ extension Ledger {
                 let theirs = try origin.cursor("SELECT sequence, hash FROM events ORDER BY sequence")
                 var checked: Int64 = 0
                 try destination.forEachRow("SELECT sequence, hash FROM events ORDER BY sequence") { mine in
-                    let sequence: Int64 = mine[0], hash: String = mine[1]
+                    let sequence: Int64 = mine[0]
+                    let hash: String = mine[1]
                     guard let other = try theirs.next() else { return }
                     guard (other[0] as Int64) == sequence, (other[1] as String) == hash else {
-                        throw LedgerError.otherHistory(path: path, reason: "its event \(sequence) is not \(source.path)'s (hash \(hash.prefix(12))…)")
+                        throw LedgerError.otherHistory(
+                            path: path,
+                            reason: "its event \(sequence) is not \(source.path)'s (hash \(hash.prefix(12))…)")
                     }
                     checked = sequence
                 }
                 guard checked == present || checked == Int64(sourceChain.checked) else {
                     throw LedgerError.otherHistory(path: path, reason: "its events do not follow one another from 1")
                 }
-                var folder = Projections.RunFolder { run, sequence in try Projections.RunFolder.events(of: run, before: sequence, in: destination) }
+                var folder = Projections.RunFolder { run, sequence in
+                    try Projections.RunFolder.events(of: run, before: sequence, in: destination)
+                }
                 var count = 0
                 try origin.forEachRow("SELECT * FROM events WHERE sequence > \(present) ORDER BY sequence") { row in
                     let record = RecordedEvent(row: row)
-                    try destination.execute("""
+                    try destination.execute(
+                        """
                         INSERT INTO events (sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, [record.sequence, record.streamID, record.streamVersion, record.type, record.payload, record.recordedAt,
-                              record.actor, record.previousHash, record.hash])
+                        """,
+                        [
+                            record.sequence, record.streamID, record.streamVersion, record.type, record.payload,
+                            record.recordedAt,
+                            record.actor, record.previousHash, record.hash,
+                        ])
                     try folder.fold(record, into: destination)
                     count += 1
                 }
@@ -79,19 +97,29 @@ extension Ledger {
         }
         let chain = try verifyChain()
         if let mismatch = chain.firstMismatch {
-            throw LedgerError.notALedger(path: path, reason: "after the copy, its chain does not verify at event \(mismatch.sequence): \(mismatch.reason)")
+            throw LedgerError.notALedger(
+                path: path,
+                reason: "after the copy, its chain does not verify at event \(mismatch.sequence): \(mismatch.reason)")
         }
         // The copy holds the source's head, hash for hash: what was verified there is what is here.
-        let sourceHead = try source.read { db in try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") }
+        let sourceHead = try source.read { db in
+            try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
+        }
         if let sourceHead {
-            let sequence: Int64 = sourceHead["sequence"], hash: String = sourceHead["hash"]
-            let copiedHash = try read { db in try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [sequence]) }
+            let sequence: Int64 = sourceHead["sequence"]
+            let hash: String = sourceHead["hash"]
+            let copiedHash = try read { db in
+                try db.value(String.self, "SELECT hash FROM events WHERE sequence = ?", [sequence])
+            }
             guard copiedHash == hash else {
-                throw LedgerError.notALedger(path: path, reason: "after the copy, its event \(sequence) is not the source's head (\(hash.prefix(12))…)")
+                throw LedgerError.notALedger(
+                    path: path,
+                    reason: "after the copy, its event \(sequence) is not the source's head (\(hash.prefix(12))…)")
             }
         }
         let head = try read { db in try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1") }
-        return LedgerCopyReport(sourceEvents: sourceChain.checked, copied: copied, destinationEvents: chain.checked,
-                                headSequence: head?["sequence"] ?? 0, headHash: head?["hash"] ?? HashChain.genesis)
+        return LedgerCopyReport(
+            sourceEvents: sourceChain.checked, copied: copied, destinationEvents: chain.checked,
+            headSequence: head?["sequence"] ?? 0, headHash: head?["hash"] ?? HashChain.genesis)
     }
 }

@@ -24,16 +24,23 @@ enum LedgerCreation {
     /// there is left alone, and `Ledger.open` judges it as usual.
     static func create(at givenPath: String) throws -> Outcome {
         // A link to a leftover: the new ledger goes where the link points, and the link stays.
-        let path = LedgerFile.isSymbolicLink(givenPath) ? (realpath(givenPath, nil).map { pointer in
-            defer { free(pointer) }
-            return String(cString: pointer)
-        } ?? givenPath) : givenPath
+        let path =
+            LedgerFile.isSymbolicLink(givenPath)
+            ? (realpath(givenPath, nil).map { pointer in
+                defer { free(pointer) }
+                return String(cString: pointer)
+            } ?? givenPath) : givenPath
         let directory = (path as NSString).deletingLastPathComponent
         let lock = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard lock >= 0 else { throw LedgerError.cannotOpen(path: path, reason: "its directory: \(String(cString: strerror(errno)))") }
+        guard lock >= 0 else {
+            throw LedgerError.cannotOpen(path: path, reason: "its directory: \(String(cString: strerror(errno)))")
+        }
         defer { close(lock) }
         while flock(lock, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw LedgerError.cannotOpen(path: path, reason: "cannot lock its directory: \(String(cString: strerror(errno)))") }
+            guard errno == EINTR else {
+                throw LedgerError.cannotOpen(
+                    path: path, reason: "cannot lock its directory: \(String(cString: strerror(errno)))")
+            }
         }
         defer { flock(lock, LOCK_UN) }
 
@@ -78,7 +85,9 @@ enum LedgerCreation {
         try queue.writeWithoutTransaction { db in
             let mode = try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL")
             if mode?.lowercased() != "wal" {
-                throw DatabaseError(resultCode: .SQLITE_CANTOPEN, message: "cannot switch the journal to WAL (got \(mode ?? "nothing"))")
+                throw DatabaseError(
+                    resultCode: .SQLITE_CANTOPEN, message: "cannot switch the journal to WAL (got \(mode ?? "nothing"))"
+                )
             }
         }
         try Ledger.migrator.migrate(queue)
@@ -87,7 +96,9 @@ enum LedgerCreation {
         let file = open(hidden, O_RDONLY | O_CLOEXEC)
         guard file >= 0 else { throw LedgerError.cannotOpen(path: hidden, reason: String(cString: strerror(errno))) }
         defer { close(file) }
-        guard fsync(file) == 0 else { throw LedgerError.cannotOpen(path: hidden, reason: String(cString: strerror(errno))) }
+        guard fsync(file) == 0 else {
+            throw LedgerError.cannotOpen(path: hidden, reason: String(cString: strerror(errno)))
+        }
     }
 
     private static func removeHiddenFiles(for path: String) {

@@ -46,30 +46,42 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .cannotOpen(let path, let reason): return "cannot open the ledger \(path): \(reason)"
         case .notALedger(let path, let reason): return "\(path) is not a casa-release ledger: \(reason)"
-        case .missing(let path): return "no ledger at \(path): nothing has been recorded there (see --ledger and --base-dir)"
+        case .missing(let path):
+            return "no ledger at \(path): nothing has been recorded there (see --ledger and --base-dir)"
         case .newerSchema(let path, let unknown):
-            return "the ledger \(path) was written by a newer casa-release (unknown migrations: \(unknown.joined(separator: ", ")))"
+            return
+                "the ledger \(path) was written by a newer casa-release (unknown migrations: \(unknown.joined(separator: ", ")))"
         case .conflict(let stream, let expected, let actual):
-            return "conflict on run \(stream): expected to append at version \(expected + 1), but another writer is at version \(actual)"
+            return
+                "conflict on run \(stream): expected to append at version \(expected + 1), but another writer is at version \(actual)"
         case .unknownRun(let prefix): return "no run matches \(prefix) (see 'casa-release runs')"
         case .ambiguousRun(let prefix, let matches):
             return "\(prefix) matches several runs: \(matches.joined(separator: ", ")); give more of the id"
         case .unknownImage(let reference):
-            return "no image recorded in this ledger answers to \(reference) (an image path, image_id, sha256 or a unique prefix of it, or a published file name or URL; see 'casa-release import' for images made before casa-release)"
+            return
+                "no image recorded in this ledger answers to \(reference) (an image path, image_id, sha256 or a unique prefix of it, or a published file name or URL; see 'casa-release import' for images made before casa-release)"
         case .ambiguousImage(let reference, let matches):
-            return "\(reference) names several images: \(matches.joined(separator: "; ")); give more of the sha256, or the image_id"
+            return
+                "\(reference) names several images: \(matches.joined(separator: "; ")); give more of the sha256, or the image_id"
         case .unreadableEvent(let sequence, let reason): return "event \(sequence) cannot be read: \(reason)"
         case .olderSchema(let path, let pending):
-            return "the ledger \(path) was written by an older casa-release (missing migrations: \(pending.joined(separator: ", "))); upgrade it once with 'casa-release rebuild-projections' (a command that only reads never changes the file)"
+            return
+                "the ledger \(path) was written by an older casa-release (missing migrations: \(pending.joined(separator: ", "))); upgrade it once with 'casa-release rebuild-projections' (a command that only reads never changes the file)"
         case .moved(let path):
-            return "the ledger \(path) was deleted or replaced while this run was going on: the history of this run is in danger, so nothing more is done or recorded; put the ledger back (with its -wal file) and resume"
+            return
+                "the ledger \(path) was deleted or replaced while this run was going on: the history of this run is in danger, so nothing more is done or recorded; put the ledger back (with its -wal file) and resume"
         case .unreachable(let address, let reason): return "the ledger \(address) cannot be reached: \(reason)"
         case .refused(let address, let reason): return "the ledger \(address) refused: \(reason)"
-        case .busy(let address, let reason): return "the ledger \(address) is busy: \(reason); nothing more was recorded: run the same command again"
-        case .serverError(let address, let state, let message): return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
-        case .otherHistory(let path, let reason): return "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
+        case .busy(let address, let reason):
+            return "the ledger \(address) is busy: \(reason); nothing more was recorded: run the same command again"
+        case .serverError(let address, let state, let message):
+            return "the ledger \(address) failed a statement: \(message) (SQLSTATE \(state))"
+        case .otherHistory(let path, let reason):
+            return
+                "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
         case .vanished(let path, let anchor):
-            return "the ledger \(path) is missing: its head anchor \(ChainAnchor.path(for: path)) says it held \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
+            return
+                "the ledger \(path) is missing: its head anchor \(ChainAnchor.path(for: path)) says it held \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"
         }
     }
 }

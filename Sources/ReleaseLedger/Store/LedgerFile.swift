@@ -89,10 +89,14 @@ enum LedgerFile {
     /// Checks, on a connection that has not written anything, that the database holds a ledger:
     /// the migrations table with the first migration applied, and the event log.
     static func requireLedgerTables(_ db: Database, path: String) throws {
-        let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+        let tables = Set(
+            try String.fetchAll(
+                db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
         guard tables.contains("grdb_migrations"), tables.contains("events") else {
             let shown = tables.sorted().prefix(5).joined(separator: ", ")
-            throw LedgerError.notALedger(path: path, reason: tables.isEmpty ? "it is an SQLite database with no tables" : "it holds other tables (\(shown))")
+            throw LedgerError.notALedger(
+                path: path,
+                reason: tables.isEmpty ? "it is an SQLite database with no tables" : "it holds other tables (\(shown))")
         }
         let first = EmbeddedMigrations.all.first?.name ?? ""
         let applied = try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations")
@@ -108,10 +112,14 @@ enum LedgerFile {
         let probe = try SQLiteLedgerStore.connect(path: path, readOnly: true)
         defer { probe.close() }
         return try probe.readDatabase { db -> String? in
-            let tables = Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            let tables = Set(
+                try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
             guard tables.isSubset(of: try ledgerTables()) else { return nil }
             if tables.contains("events"), try Int.fetchOne(db, sql: "SELECT count(*) FROM events") != 0 { return nil }
-            return tables.isEmpty ? "an SQLite database with no tables" : "a ledger whose creation was cut short (\(tables.sorted().joined(separator: ", ")), no event)"
+            return tables.isEmpty
+                ? "an SQLite database with no tables"
+                : "a ledger whose creation was cut short (\(tables.sorted().joined(separator: ", ")), no event)"
         }
     }
 
@@ -120,7 +128,9 @@ enum LedgerFile {
         let memory = try DatabaseQueue()
         try Ledger.migrator.migrate(memory)
         return try memory.read { db in
-            Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
+            Set(
+                try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"))
         }
     }
 

@@ -28,8 +28,9 @@ final class SQLiteLedgerStore: LedgerStore {
     /// Opens a connection to the ledger file at `path` (or to `connectionPath`, an immutable URI
     /// of it), in SQLite's read-only mode when `readOnly`.
     static func connect(path: String, readOnly: Bool, connectionPath: String? = nil) throws -> SQLiteLedgerStore {
-        SQLiteLedgerStore(path: path, queue: try openQueue(path: connectionPath ?? path, readOnly: readOnly, reportedPath: path),
-                          readOnly: readOnly, connectionPath: connectionPath)
+        SQLiteLedgerStore(
+            path: path, queue: try openQueue(path: connectionPath ?? path, readOnly: readOnly, reportedPath: path),
+            readOnly: readOnly, connectionPath: connectionPath)
     }
 
     private static func openQueue(path: String, readOnly: Bool, reportedPath: String? = nil) throws -> DatabaseQueue {
@@ -85,7 +86,8 @@ final class SQLiteLedgerStore: LedgerStore {
                 try db.inTransaction(.immediate) {
                     if LedgerFile.hasMoved(db) { throw LedgerError.moved(path: self.path) }
                     result = try body(SQLiteLedgerSQL(db))
-                    let last = try Row.fetchOne(db, sql: "SELECT sequence, hash, type FROM events ORDER BY sequence DESC LIMIT 1")
+                    let last = try Row.fetchOne(
+                        db, sql: "SELECT sequence, hash, type FROM events ORDER BY sequence DESC LIMIT 1")
                     head = last.map { ChainAnchor(sequence: $0["sequence"], hash: $0["hash"]) }
                     // A released lease ends a command's work on a run: the anchor is flushed there.
                     ended = last.map { ($0["type"] as String) == RunEvent.leaseReleasedType } ?? false

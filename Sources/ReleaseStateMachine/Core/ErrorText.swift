@@ -42,7 +42,9 @@ public enum ErrorText {
         var reason: String
         if error.domain == NSPOSIXErrorDomain {
             reason = String(cString: strerror(Int32(error.code)))
-        } else if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+        } else if let underlying = error.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain
+        {
             reason = String(cString: strerror(Int32(underlying.code)))
         } else if error.domain == NSCocoaErrorDomain, let known = cocoaReasons[error.code] {
             reason = known
@@ -78,12 +80,15 @@ public enum ErrorText {
 
     private static func decoding(_ error: DecodingError) -> String {
         func place(_ path: [CodingKey]) -> String {
-            path.isEmpty ? "at the top" : "at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            path.isEmpty
+                ? "at the top"
+                : "at " + path.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
         }
         switch error {
         case .typeMismatch(let type, let context): return "\(place(context.codingPath)): expected \(type)"
         case .valueNotFound(let type, let context): return "\(place(context.codingPath)): a \(type) is missing"
-        case .keyNotFound(let key, let context): return "\(place(context.codingPath)): the key \"\(key.stringValue)\" is missing"
+        case .keyNotFound(let key, let context):
+            return "\(place(context.codingPath)): the key \"\(key.stringValue)\" is missing"
         case .dataCorrupted(let context): return "\(place(context.codingPath)): \(context.debugDescription)"
         @unknown default: return "cannot be decoded"
         }

@@ -23,7 +23,10 @@ public enum IntentPlanner {
             if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
         case .virtualBoxUserImage:
             if let intent = try virtualBoxUserImageIntent(for: name, in: state, started: started)
-                ?? userImageIntent(for: name, in: state, started: started) { return intent }
+                ?? userImageIntent(for: name, in: state, started: started)
+            {
+                return intent
+            }
         case .systemBaseImage, .publication, .importImages:
             break
         }

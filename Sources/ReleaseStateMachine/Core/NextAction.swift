@@ -33,7 +33,8 @@ public enum RunPlanner {
             case .pending, .failed:
                 if let reason = skipReason(step.name, state) { return .skip(step.name, reason: reason) }
                 if step.kind == .operatorStep {
-                    return .awaitOperator(step.name, instructions: try OperatorInstructions.text(for: step.name, in: state))
+                    return .awaitOperator(
+                        step.name, instructions: try OperatorInstructions.text(for: step.name, in: state))
                 }
                 return .start(step.name, try IntentPlanner.intent(for: step.name, in: state))
             }
@@ -49,7 +50,8 @@ public enum RunPlanner {
             return reason
         }
         if Pipeline.publicationSteps.contains(name), name != .checkTarget,
-           let number = state.targetCheck?.upToDateBuildNumber, let image = state.image {
+            let number = state.targetCheck?.upToDateBuildNumber, let image = state.image
+        {
             let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
             return "up to date: the target already has \(names.image(number))"
         }
@@ -61,16 +63,23 @@ public enum RunPlanner {
     public static func frozenInputs(_ state: RunState) -> [FrozenInput] {
         var inputs: [FrozenInput] = []
         // The base until the image is made from it (copy for system images, build for the others).
-        if let base = state.resolvedBase, state.steps.contains(where: { [.copy, .build].contains($0.name) && !$0.status.isDone }) {
+        if let base = state.resolvedBase,
+            state.steps.contains(where: { [.copy, .build].contains($0.name) && !$0.status.isDone })
+        {
             inputs.append(FrozenInput(role: "base image", path: base.base, size: base.size, modified: base.modified))
         }
         if let recipe = state.loadedRecipe, state.step(.renderDefinition)?.status.isDone == false {
             inputs.append(FrozenInput(role: "recipe", path: recipe.file, size: recipe.size, modified: recipe.modified))
         }
-        if let runImage = state.runImage, state.steps.contains(where: { [.generate, .importVM].contains($0.name) && !$0.status.isDone }) {
-            inputs.append(FrozenInput(role: "run image", path: runImage.path, size: runImage.size, modified: runImage.modified))
+        if let runImage = state.runImage,
+            state.steps.contains(where: { [.generate, .importVM].contains($0.name) && !$0.status.isDone })
+        {
+            inputs.append(
+                FrozenInput(role: "run image", path: runImage.path, size: runImage.size, modified: runImage.modified))
         }
-        if let image = state.image, state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && !$0.status.isDone }) {
+        if let image = state.image,
+            state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && !$0.status.isDone })
+        {
             inputs.append(FrozenInput(role: "image", path: image.image, size: image.size, modified: image.modified))
         }
         return inputs

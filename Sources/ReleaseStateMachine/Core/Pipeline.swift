@@ -83,14 +83,18 @@ public struct StepDefinition: Equatable, Sendable {
     /// For an operator step: what checks the operator's confirmation, if anything can.
     public var check: OperatorCheckKind?
 
-    public init(_ name: StepName, kind: StepKind = .automated, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil) {
+    public init(
+        _ name: StepName, kind: StepKind = .automated, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.skipRule = skipRule
         self.check = check
     }
 
-    static func byOperator(_ name: StepName, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil) -> StepDefinition {
+    static func byOperator(
+        _ name: StepName, skipRule: SkipRule? = nil, check: OperatorCheckKind? = nil
+    ) -> StepDefinition {
         StepDefinition(name, kind: .operatorStep, skipRule: skipRule, check: check)
     }
 }
@@ -120,49 +124,67 @@ public struct Pipeline: Equatable, Sendable {
     public static func definition(of kind: PipelineKind) -> Pipeline {
         switch kind {
         case .systemBaseImage:
-            return Pipeline(kind: kind, steps: [
-                StepDefinition(.resolveBase), StepDefinition(.copy), StepDefinition(.describe),
-            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+            return Pipeline(
+                kind: kind,
+                steps: [
+                    StepDefinition(.resolveBase), StepDefinition(.copy), StepDefinition(.describe),
+                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .publication:
-            return Pipeline(kind: kind, steps: [StepDefinition(.inspectImage)] + publicationSteps.map { StepDefinition($0) })
+            return Pipeline(
+                kind: kind, steps: [StepDefinition(.inspectImage)] + publicationSteps.map { StepDefinition($0) })
         case .recipeBaseImage:
-            return Pipeline(kind: kind, steps: [
-                StepDefinition(.resolveBase), StepDefinition(.loadRecipe), StepDefinition(.renderDefinition),
-                StepDefinition(.build), StepDefinition(.describe),
-            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+            return Pipeline(
+                kind: kind,
+                steps: [
+                    StepDefinition(.resolveBase), StepDefinition(.loadRecipe), StepDefinition(.renderDefinition),
+                    StepDefinition(.build), StepDefinition(.describe),
+                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .userImage:
-            return Pipeline(kind: kind, steps: [
-                StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
-                StepDefinition(.install, skipRule: .unlessInstalling), StepDefinition(.zip, skipRule: .unlessZipping),
-                StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
-                StepDefinition(.generate, skipRule: .unlessGenerating), StepDefinition(.describe, skipRule: .unlessGenerating),
-            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+            return Pipeline(
+                kind: kind,
+                steps: [
+                    StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
+                    StepDefinition(.install, skipRule: .unlessInstalling),
+                    StepDefinition(.zip, skipRule: .unlessZipping),
+                    StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
+                    StepDefinition(.generate, skipRule: .unlessGenerating),
+                    StepDefinition(.describe, skipRule: .unlessGenerating),
+                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .downloadImage:
-            return Pipeline(kind: kind, steps: [StepDefinition(.locate), StepDefinition(.fetch), StepDefinition(.verify)])
+            return Pipeline(
+                kind: kind, steps: [StepDefinition(.locate), StepDefinition(.fetch), StepDefinition(.verify)])
         case .virtualBoxBaseImage:
             // The seed's procedure, steps 1 to 10, in its order.
-            return Pipeline(kind: kind, steps: [
-                StepDefinition(.checkVirtualBox), StepDefinition(.provideISO), StepDefinition(.createVM),
-                .byOperator(.installUbuntu), .byOperator(.updateSystem), .byOperator(.setRootPassword),
-                StepDefinition(.rebootVM), .byOperator(.installGuestAdditions, check: .guestAdditions),
-                StepDefinition(.shutDownVM), StepDefinition(.configureVM),
-                StepDefinition(.export), StepDefinition(.describe),
-            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+            return Pipeline(
+                kind: kind,
+                steps: [
+                    StepDefinition(.checkVirtualBox), StepDefinition(.provideISO), StepDefinition(.createVM),
+                    .byOperator(.installUbuntu), .byOperator(.updateSystem), .byOperator(.setRootPassword),
+                    StepDefinition(.rebootVM), .byOperator(.installGuestAdditions, check: .guestAdditions),
+                    StepDefinition(.shutDownVM), StepDefinition(.configureVM),
+                    StepDefinition(.export), StepDefinition(.describe),
+                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .virtualBoxUserImage:
             let vm: [StepName] = [.checkVirtualBox, .importVM, .startVM, .copyInstall, .writeImageID]
-            return Pipeline(kind: kind, steps: [
-                StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
-                StepDefinition(.install, skipRule: .unlessInstalling), StepDefinition(.zip, skipRule: .unlessZipping),
-            ] + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
-                .byOperator(.setUpDesktop, skipRule: .unlessGenerating),
-                StepDefinition(.shutDownVM, skipRule: .unlessGenerating), StepDefinition(.export, skipRule: .unlessGenerating),
-                StepDefinition(.describe, skipRule: .unlessGenerating),
-            ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
+            return Pipeline(
+                kind: kind,
+                steps: [
+                    StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
+                    StepDefinition(.install, skipRule: .unlessInstalling),
+                    StepDefinition(.zip, skipRule: .unlessZipping),
+                ] + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
+                    .byOperator(.setUpDesktop, skipRule: .unlessGenerating),
+                    StepDefinition(.shutDownVM, skipRule: .unlessGenerating),
+                    StepDefinition(.export, skipRule: .unlessGenerating),
+                    StepDefinition(.describe, skipRule: .unlessGenerating),
+                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
         case .importImages:
             return Pipeline(kind: kind, steps: [StepDefinition(.recordImports)])
         case .dockerImages:
             // The steps every run has; `steps(of:)` puts one build step per image in between.
-            return Pipeline(kind: kind, steps: [StepDefinition(.resolveDefinitions), StepDefinition(.tagImages), StepDefinition(.describe)])
+            return Pipeline(
+                kind: kind,
+                steps: [StepDefinition(.resolveDefinitions), StepDefinition(.tagImages), StepDefinition(.describe)])
         case .dockerPublication:
             // The steps every run has; `steps(of:)` puts one push step per image in between.
             return Pipeline(kind: kind, steps: [StepDefinition(.checkRegistry), StepDefinition(.tagImages)])

@@ -65,14 +65,17 @@ public enum DomainError: Error, Equatable, Sendable, CustomStringConvertible {
             return "step \(step) cannot start before \(predecessor), which is \(status.rawValue)"
         case .stepNotRunning(let step, let status): return "step \(step) is not running (it is \(status.rawValue))"
         case .notAClaim(let step): return "step \(step) claims no build number"
-        case .stepNotIndeterminate(let step, let status): return "step \(step) has nothing to reconcile (it is \(status.rawValue))"
-        case .stepNotAwaitingOperator(let step, let status): return "step \(step) is not waiting for an operator (it is \(status.rawValue))"
+        case .stepNotIndeterminate(let step, let status):
+            return "step \(step) has nothing to reconcile (it is \(status.rawValue))"
+        case .stepNotAwaitingOperator(let step, let status):
+            return "step \(step) is not waiting for an operator (it is \(status.rawValue))"
         case .notAnOperatorStep(let step): return "step \(step) is not an operator step"
         case .leaseHeld(let holder): return "the run is held by \(holder)"
         case .leaseNotHeld: return "the run is not held by this process"
         case .fenced(let writer, let current, let epoch):
             let taker = current.map { "by \($0)" } ?? "by another process, which has since finished with it"
-            return "this process (\(writer)) no longer holds the run's lease: it was taken over at lease epoch \(epoch) \(taker) while this process was stopped or cut off from the ledger; it stops here and records nothing more"
+            return
+                "this process (\(writer)) no longer holds the run's lease: it was taken over at lease epoch \(epoch) \(taker) while this process was stopped or cut off from the ledger; it stops here and records nothing more"
         case .noPublication: return "the run has no publication"
         case .runNotFinished(let step): return "the run is not finished: step \(step) is not done"
         case .notPublished: return "the run has no completed publication to retract"

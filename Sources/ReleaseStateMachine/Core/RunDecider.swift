@@ -6,7 +6,8 @@ import Foundation
 /// chosen by the shell, and is kept in the events.
 public enum RunDecider {
     /// Folds events into a state, from the initial state.
-    public static func fold<S: Sequence>(_ events: S, from state: RunState = .initial) -> RunState where S.Element == RunEvent {
+    public static func fold<S: Sequence>(_ events: S, from state: RunState = .initial) -> RunState
+    where S.Element == RunEvent {
         events.reduce(state, evolve)
     }
 
@@ -33,7 +34,9 @@ public enum RunDecider {
             if let current = state.lease {
                 if current == holder { return [] }
                 if currentHolderIsAlive { throw DomainError.leaseHeld(current) }
-                return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: current, epoch: state.leaseEpoch + 1))]
+                return [
+                    .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: current, epoch: state.leaseEpoch + 1))
+                ]
             }
             return [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil, epoch: state.leaseEpoch + 1))]
 
@@ -44,7 +47,9 @@ public enum RunDecider {
         case .startStep(let name, let intent, let logPath):
             try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
-            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            guard step.status == .pending || step.status == .failed else {
+                throw DomainError.stepNotReady(name, step.status)
+            }
             return [.stepStarted(StepStarted(step: name, attempt: step.attempts + 1, intent: intent, logPath: logPath))]
 
         case .succeedStep(let name, let outcome):
@@ -61,7 +66,10 @@ public enum RunDecider {
             // A claim tried again after an interruption finds its own number still kept.
             if state.buildNumberReservations.contains(number) { return [] }
             let key = BuildNumberReservation.key(of: claim)
-            return [.buildNumberReserved(BuildNumberReserved(step: name, target: key.target, imageName: key.imageName, buildNumber: number))]
+            return [
+                .buildNumberReserved(
+                    BuildNumberReserved(step: name, target: key.target, imageName: key.imageName, buildNumber: number))
+            ]
 
         case .failStep(let name, let reason, let kind):
             try requireWritable(state, by: writer)
@@ -78,14 +86,18 @@ public enum RunDecider {
         case .skipStep(let name, let reason):
             try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
-            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            guard step.status == .pending || step.status == .failed else {
+                throw DomainError.stepNotReady(name, step.status)
+            }
             return [.stepSkipped(StepSkipped(step: name, reason: reason))]
 
         case .awaitOperator(let name, let instructions):
             try requireWritable(state, by: writer)
             let step = try readyStep(name, in: state)
             guard step.kind == .operatorStep else { throw DomainError.notAnOperatorStep(name) }
-            guard step.status == .pending || step.status == .failed else { throw DomainError.stepNotReady(name, step.status) }
+            guard step.status == .pending || step.status == .failed else {
+                throw DomainError.stepNotReady(name, step.status)
+            }
             return [.stepAwaitingOperator(StepAwaitingOperator(step: name, instructions: instructions))]
 
         case .confirmStep(let name, let by, let note, let check):
@@ -95,8 +107,10 @@ public enum RunDecider {
             guard step.status == .awaitingOperator else { throw DomainError.stepNotAwaitingOperator(name, step.status) }
             switch check {
             case .failed(let reason):
-                return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note)),
-                        .operatorCheckFailed(OperatorCheckFailed(step: name, reason: reason))]
+                return [
+                    .stepConfirmed(StepConfirmed(step: name, by: by, note: note)),
+                    .operatorCheckFailed(OperatorCheckFailed(step: name, reason: reason)),
+                ]
             case .passed(let evidence):
                 return [.stepConfirmed(StepConfirmed(step: name, by: by, note: note, check: evidence))]
             case nil:
@@ -105,13 +119,16 @@ public enum RunDecider {
 
         case .rollBackPublication(let target, let removed, let reason):
             try requireWritable(state, by: writer)
-            guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) }) else { throw DomainError.noPublication }
+            guard state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) }) else {
+                throw DomainError.noPublication
+            }
             return [.publicationRolledBack(PublicationRolledBack(target: target, removed: removed, reason: reason))]
 
         case .retractPublication(let retraction):
             guard state.retraction == nil else { throw DomainError.alreadyRetracted }
             guard state.isCompleted, state.publicationStatus?.state == .published,
-                  state.publicationStatus?.buildNumber == retraction.buildNumber else { throw DomainError.notPublished }
+                state.publicationStatus?.buildNumber == retraction.buildNumber
+            else { throw DomainError.notPublished }
             return [.publicationRetracted(retraction)]
 
         case .restoreDockerTags(let restored):
@@ -122,12 +139,16 @@ public enum RunDecider {
             } else {
                 try requireWritable(state, by: writer)
             }
-            guard state.started?.pipeline == .dockerPublication, state.step(.tagImages)?.intent != nil else { throw DomainError.noPublication }
+            guard state.started?.pipeline == .dockerPublication, state.step(.tagImages)?.intent != nil else {
+                throw DomainError.noPublication
+            }
             return [.dockerTagsRestored(restored)]
 
         case .complete:
             try requireWritable(state, by: writer)
-            if let open = state.steps.first(where: { !$0.status.isDone }) { throw DomainError.runNotFinished(open.name) }
+            if let open = state.steps.first(where: { !$0.status.isDone }) {
+                throw DomainError.runNotFinished(open.name)
+            }
             return [.runCompleted(RunCompleted())]
         }
     }
@@ -210,7 +231,8 @@ public enum RunDecider {
                 $0.status = .succeeded
                 $0.confirmation = confirmed
                 $0.lastCheckFailure = nil
-                $0.detail = "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
+                $0.detail =
+                    "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
                     + (confirmed.check.map { " (checked: \($0))" } ?? "")
             }
 
@@ -250,7 +272,9 @@ public enum RunDecider {
         case .dockerTagsRestored(let restored):
             state.dockerRetraction = restored
             // An unfinished run moves its tags again when resumed.
-            if !state.isCompleted, let index = state.steps.firstIndex(where: { $0.name == .tagImages }), state.steps[index].status != .failed {
+            if !state.isCompleted, let index = state.steps.firstIndex(where: { $0.name == .tagImages }),
+                state.steps[index].status != .failed
+            {
                 state.steps[index].status = .pending
                 state.steps[index].outcome = nil
             }

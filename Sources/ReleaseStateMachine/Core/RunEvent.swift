@@ -34,8 +34,10 @@ public struct RunStarted: Codable, Equatable, Sendable {
     /// Versions of the tools in play (casa-release, libcurl, ...), for provenance.
     public var tools: [String: String]
 
-    public init(runID: String, pipeline: PipelineKind, steps: [StepName], parameters: RunParameters,
-                chosen: ChosenValues, host: String, user: String, tools: [String: String]) {
+    public init(
+        runID: String, pipeline: PipelineKind, steps: [StepName], parameters: RunParameters,
+        chosen: ChosenValues, host: String, user: String, tools: [String: String]
+    ) {
         self.runID = runID
         self.pipeline = pipeline
         self.steps = steps
@@ -63,7 +65,10 @@ public struct LeaseHolder: Codable, Equatable, Sendable, CustomStringConvertible
     public var bootID: String?
     public var pidNamespace: UInt64?
 
-    public init(pid: Int32, host: String, since: String, processStart: UInt64?, bootID: String? = nil, pidNamespace: UInt64? = nil) {
+    public init(
+        pid: Int32, host: String, since: String, processStart: UInt64?, bootID: String? = nil,
+        pidNamespace: UInt64? = nil
+    ) {
         self.pid = pid
         self.host = host
         self.since = since
@@ -139,11 +144,11 @@ public struct StepSucceeded: Codable, Equatable, Sendable {
 
 /// Why a step failed, which decides the exit code (docs/design.md, "The command line").
 public enum FailureKind: String, Codable, Sendable {
-    case stepFailed = "step-failed"       // 1
-    case badInput = "bad-input"           // 65
-    case unavailable = "unavailable"      // 69
-    case cannotCreate = "cannot-create"   // 73
-    case temporary = "temporary"          // 75
+    case stepFailed = "step-failed"  // 1
+    case badInput = "bad-input"  // 65
+    case unavailable = "unavailable"  // 69
+    case cannotCreate = "cannot-create"  // 73
+    case temporary = "temporary"  // 75
 }
 
 public struct StepFailed: Codable, Equatable, Sendable {
@@ -254,8 +259,10 @@ public struct PublicationRetracted: Codable, Equatable, Sendable {
     public var by: String
     public var reason: String?
 
-    public init(target: String, buildNumber: Int, removed: [String], movedToAttic: [String: String],
-                localLinksRemoved: [String], by: String, reason: String?) {
+    public init(
+        target: String, buildNumber: Int, removed: [String], movedToAttic: [String: String],
+        localLinksRemoved: [String], by: String, reason: String?
+    ) {
         self.target = target
         self.buildNumber = buildNumber
         self.removed = removed
@@ -355,14 +362,19 @@ extension RunEvent {
         case .stepFailed: return .stepFailed(try decoder.decode(StepFailed.self, from: payload))
         case .stepReconciled: return .stepReconciled(try decoder.decode(StepReconciled.self, from: payload))
         case .stepSkipped: return .stepSkipped(try decoder.decode(StepSkipped.self, from: payload))
-        case .stepAwaitingOperator: return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
+        case .stepAwaitingOperator:
+            return .stepAwaitingOperator(try decoder.decode(StepAwaitingOperator.self, from: payload))
         case .stepConfirmed: return .stepConfirmed(try decoder.decode(StepConfirmed.self, from: payload))
-        case .operatorCheckFailed: return .operatorCheckFailed(try decoder.decode(OperatorCheckFailed.self, from: payload))
-        case .publicationRolledBack: return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
+        case .operatorCheckFailed:
+            return .operatorCheckFailed(try decoder.decode(OperatorCheckFailed.self, from: payload))
+        case .publicationRolledBack:
+            return .publicationRolledBack(try decoder.decode(PublicationRolledBack.self, from: payload))
         case .runCompleted: return .runCompleted(try decoder.decode(RunCompleted.self, from: payload))
-        case .publicationRetracted: return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
+        case .publicationRetracted:
+            return .publicationRetracted(try decoder.decode(PublicationRetracted.self, from: payload))
         case .dockerTagsRestored: return .dockerTagsRestored(try decoder.decode(DockerTagsRestored.self, from: payload))
-        case .buildNumberReserved: return .buildNumberReserved(try decoder.decode(BuildNumberReserved.self, from: payload))
+        case .buildNumberReserved:
+            return .buildNumberReserved(try decoder.decode(BuildNumberReserved.self, from: payload))
         }
     }
 

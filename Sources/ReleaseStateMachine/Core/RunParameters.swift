@@ -18,12 +18,14 @@ public struct RunParameters: Codable, Equatable, Sendable {
     /// The arguments as the operator typed them (secrets removed), for the record.
     public var commandLine: [String]
 
-    public init(systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
-                userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
-                virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
-                publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil,
-                dockerPublication: DockerPublicationParameters? = nil, singularityImages: SingularityImagesParameters? = nil,
-                commandLine: [String] = []) {
+    public init(
+        systemBaseImage: SystemBaseImageParameters? = nil, recipeBaseImage: RecipeBaseImageParameters? = nil,
+        userImage: UserImageParameters? = nil, download: DownloadParameters? = nil,
+        virtualBoxBaseImage: VirtualBoxBaseImageParameters? = nil, importImages: ImportParameters? = nil,
+        publication: PublicationParameters? = nil, dockerImages: DockerImagesParameters? = nil,
+        dockerPublication: DockerPublicationParameters? = nil, singularityImages: SingularityImagesParameters? = nil,
+        commandLine: [String] = []
+    ) {
         self.singularityImages = singularityImages
         self.dockerImages = dockerImages
         self.dockerPublication = dockerPublication
@@ -49,7 +51,9 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     /// recognises its own VM and never makes a second one.
     public var machineUUID: String?
 
-    public init(imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil) {
+    public init(
+        imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil
+    ) {
         self.machineUUID = machineUUID
         self.imageID = imageID
         self.creationTime = creationTime

@@ -155,7 +155,9 @@ public struct RunState: Equatable, Sendable {
 
     /// The run's publication, as far as it went.
     public var publicationStatus: PublicationStatus? {
-        guard let target = parameters?.publication?.target, steps.contains(where: { $0.name == .checkTarget }) else { return nil }
+        guard let target = parameters?.publication?.target, steps.contains(where: { $0.name == .checkTarget }) else {
+            return nil
+        }
         if let upToDate = targetCheck?.upToDateBuildNumber {
             return PublicationStatus(target: target, buildNumber: upToDate, state: .upToDate)
         }

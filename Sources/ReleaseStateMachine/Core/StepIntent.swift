@@ -105,7 +105,8 @@ extension StepIntent: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(String.self, forKey: .kind)
         guard let known = Kind(rawValue: kind) else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
         switch known {
         case .resolveBase: self = .resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent))
@@ -113,16 +114,20 @@ extension StepIntent: Codable {
         case .describeImage: self = .describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent))
         case .inspectImage: self = .inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent))
         case .checkTarget: self = .checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent))
-        case .claimBuildNumber: self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
+        case .claimBuildNumber:
+            self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
         case .uploadImage: self = .uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent))
         case .uploadSidecar: self = .uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent))
         case .verifyUpload: self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
         case .makeVisible: self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
-        case .recordPublication: self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
+        case .recordPublication:
+            self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
         case .loadRecipe: self = .loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent))
-        case .renderDefinition: self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
+        case .renderDefinition:
+            self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
         case .buildImage: self = .buildImage(try container.decode(BuildImageIntent.self, forKey: .intent))
-        case .selectEnvironment: self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
+        case .selectEnvironment:
+            self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
         case .checkRunImage: self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
         case .install: self = .install(try container.decode(InstallIntent.self, forKey: .intent))
         case .zipInstall: self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
@@ -132,7 +137,8 @@ extension StepIntent: Codable {
         case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
         case .recordImports: self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
         case .docker: self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
-        case .dockerPublication: self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
+        case .dockerPublication:
+            self = .dockerPublication(try container.decode(DockerPublicationIntent.self, forKey: .intent))
         case .singularity: self = .singularity(try container.decode(SingularityIntent.self, forKey: .intent))
         }
     }

@@ -39,7 +39,10 @@ public struct ImageDescription: Codable, Equatable, Sendable {
     public var sha256: String
     public var modified: Int64
 
-    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, size: Int64, md5: String, sha256: String, modified: Int64) {
+    public init(
+        image: String, sidecarPath: String, sidecar: ImageSidecar, size: Int64, md5: String, sha256: String,
+        modified: Int64
+    ) {
         self.image = image
         self.sidecarPath = sidecarPath
         self.sidecar = sidecar
@@ -122,22 +125,27 @@ extension StepOutcome: Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let kind = try container.decode(String.self, forKey: .kind)
         guard let known = Kind(rawValue: kind) else {
-            throw DecodingError.dataCorruptedError(forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
         switch known {
         case .resolvedBase: self = .resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome))
         case .copiedImage: self = .copiedImage(try container.decode(CopiedImage.self, forKey: .outcome))
         case .describedImage: self = .describedImage(try container.decode(ImageDescription.self, forKey: .outcome))
         case .checkedTarget: self = .checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome))
-        case .claimedBuildNumber: self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
+        case .claimedBuildNumber:
+            self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
         case .transferred: self = .transferred(try container.decode(Transfer.self, forKey: .outcome))
         case .verifiedUpload: self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
         case .madeVisible: self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
-        case .recordedPublication: self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
+        case .recordedPublication:
+            self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
         case .loadedRecipe: self = .loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome))
-        case .renderedDefinition: self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
+        case .renderedDefinition:
+            self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
         case .builtImage: self = .builtImage(try container.decode(BuiltImage.self, forKey: .outcome))
-        case .selectedEnvironment: self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
+        case .selectedEnvironment:
+            self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
         case .checkedRunImage: self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
         case .installed: self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
         case .zipped: self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
@@ -147,7 +155,8 @@ extension StepOutcome: Codable {
         case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
         case .importedImages: self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
         case .docker: self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
-        case .dockerPublication: self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
+        case .dockerPublication:
+            self = .dockerPublication(try container.decode(DockerPublicationEffect.self, forKey: .outcome))
         case .singularity: self = .singularity(try container.decode(SingularityEffect.self, forKey: .outcome))
         }
     }

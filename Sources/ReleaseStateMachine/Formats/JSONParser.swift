@@ -40,7 +40,8 @@ public enum JSONParser {
         var isAtEnd: Bool { index >= bytes.count }
 
         func error(_ message: String) -> JSONParseError {
-            var line = 1, column = 1
+            var line = 1
+            var column = 1
             for byte in bytes[..<min(index, bytes.count)] {
                 if byte == UInt8(ascii: "\n") { line += 1; column = 1 } else { column += 1 }
             }
@@ -54,7 +55,7 @@ public enum JSONParser {
         mutating func expect(_ literal: String, _ value: JSONValue) throws -> JSONValue {
             let expected = Array(literal.utf8)
             guard index + expected.count <= bytes.count,
-                  Array(bytes[index..<index + expected.count]) == expected
+                Array(bytes[index..<index + expected.count]) == expected
             else { throw error("invalid literal, expected \(literal)") }
             index += expected.count
             return value
@@ -85,7 +86,9 @@ public enum JSONParser {
                 guard !isAtEnd, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a quoted key") }
                 let key = try parseString()
                 skipWhitespace()
-                guard !isAtEnd, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':' after key \"\(key)\"") }
+                guard !isAtEnd, bytes[index] == UInt8(ascii: ":") else {
+                    throw error("expected ':' after key \"\(key)\"")
+                }
                 index += 1
                 skipWhitespace()
                 members.append(JSONMember(key, try parseValue(depth: depth + 1)))
@@ -115,7 +118,7 @@ public enum JSONParser {
 
         mutating func parseHex4() throws -> UInt32 {
             guard index + 4 <= bytes.count,
-                  let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
+                let value = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16)
             else { throw error("invalid \\u escape") }
             index += 4
             return value
@@ -126,7 +129,9 @@ public enum JSONParser {
             var scalars = String.UnicodeScalarView()
             var run: [UInt8] = []
             func flush() {
-                if !run.isEmpty { scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run.removeAll() }
+                if !run.isEmpty {
+                    scalars.append(contentsOf: String(decoding: run, as: UTF8.self).unicodeScalars); run.removeAll()
+                }
             }
             while true {
                 guard !isAtEnd else { throw error("unterminated string") }
@@ -153,7 +158,8 @@ public enum JSONParser {
                     case UInt8(ascii: "u"):
                         var code = try parseHex4()
                         if (0xD800..<0xDC00).contains(code) {
-                            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
+                            guard index + 6 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                                bytes[index + 1] == UInt8(ascii: "u")
                             else { throw error("unpaired surrogate in \\u escape") }
                             index += 2
                             let low = try parseHex4()
@@ -179,7 +185,9 @@ public enum JSONParser {
             while index < bytes.count {
                 let byte = bytes[index]
                 if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) { index += 1; continue }
-                if [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(byte) {
+                if [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"), UInt8(ascii: "-")]
+                    .contains(byte)
+                {
                     isInteger = false; index += 1; continue
                 }
                 break

@@ -10,7 +10,8 @@ public enum URLRedaction {
     /// `url` without its password (`scheme://user@host…`); any other text unchanged.
     public static func url(_ address: String) -> String {
         guard let (start, at) = userInfo(address),
-              let colon = address[start..<at].firstIndex(of: ":") else { return address }
+            let colon = address[start..<at].firstIndex(of: ":")
+        else { return address }
         return String(address[..<colon] + address[at...])
     }
 

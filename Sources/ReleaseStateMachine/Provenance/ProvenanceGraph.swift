@@ -74,10 +74,12 @@ public struct ProvenanceNode: Codable, Equatable, Sendable {
     public var environment: EnvironmentProvenance?
     public var publication: PublicationProvenance?
 
-    public init(id: String, kind: Kind, name: String, path: String? = nil, url: String? = nil, imageID: String? = nil,
-                sha256: String? = nil, md5: String? = nil, size: Int64? = nil, run: ProvenanceRun? = nil,
-                origin: ProducedImage.Origin? = nil, environment: EnvironmentProvenance? = nil,
-                publication: PublicationProvenance? = nil) {
+    public init(
+        id: String, kind: Kind, name: String, path: String? = nil, url: String? = nil, imageID: String? = nil,
+        sha256: String? = nil, md5: String? = nil, size: Int64? = nil, run: ProvenanceRun? = nil,
+        origin: ProducedImage.Origin? = nil, environment: EnvironmentProvenance? = nil,
+        publication: PublicationProvenance? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -109,8 +111,11 @@ public struct ProvenanceRun: Codable, Equatable, Sendable {
     public var definitionSHA256: String?
     public var recipeSHA256: String?
 
-    public init(runID: String, pipeline: PipelineKind, status: RunStatus, startedAt: String, finishedAt: String?, host: String,
-                user: String, tools: [String: String], parameters: RunParameters, definitionSHA256: String?, recipeSHA256: String?) {
+    public init(
+        runID: String, pipeline: PipelineKind, status: RunStatus, startedAt: String, finishedAt: String?, host: String,
+        user: String, tools: [String: String], parameters: RunParameters, definitionSHA256: String?,
+        recipeSHA256: String?
+    ) {
         self.runID = runID
         self.pipeline = pipeline
         self.status = status
@@ -156,9 +161,12 @@ public struct PublicationProvenance: Codable, Equatable, Sendable {
     /// A publication made before casa-release (status `imported`): what shows it happened.
     public var evidence: String?
 
-    public init(runID: String, target: String, file: String?, buildNumber: Int?, status: String, publishedAt: String?,
-                publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?, imageID: String? = nil,
-                evidence: String? = nil) {
+    public init(
+        runID: String, target: String, file: String?, buildNumber: Int?, status: String, publishedAt: String?,
+        publishedBy: String?, retractedAt: String?, retractedBy: String?, retractionReason: String?,
+        imageID: String? = nil,
+        evidence: String? = nil
+    ) {
         self.imageID = imageID
         self.evidence = evidence
         self.runID = runID

@@ -19,8 +19,10 @@ public enum ProvenanceText {
         return lines.joined(separator: "\n")
     }
 
-    private static func walk(_ id: String, in graph: ProvenanceGraph, role: String?, prefix: String, childPrefix: String,
-                             seen: inout Set<String>, lines: inout [String]) {
+    private static func walk(
+        _ id: String, in graph: ProvenanceGraph, role: String?, prefix: String, childPrefix: String,
+        seen: inout Set<String>, lines: inout [String]
+    ) {
         guard let node = graph.node(id) else { return }
         let heading = (role.map { "\($0): " } ?? "") + title(node)
         if seen.contains(id) {
@@ -34,8 +36,9 @@ public enum ProvenanceText {
         for detail in details(node) { lines.append(detailPrefix + detail) }
         for (index, edge) in inputs.enumerated() {
             let last = index == inputs.count - 1
-            walk(edge.to, in: graph, role: edge.role, prefix: childPrefix + (last ? "└── " : "├── "),
-                 childPrefix: childPrefix + (last ? "    " : "│   "), seen: &seen, lines: &lines)
+            walk(
+                edge.to, in: graph, role: edge.role, prefix: childPrefix + (last ? "└── " : "├── "),
+                childPrefix: childPrefix + (last ? "    " : "│   "), seen: &seen, lines: &lines)
         }
     }
 
@@ -66,9 +69,13 @@ public enum ProvenanceText {
             default: verb = "made by"
             }
             lines.append("\(verb) run \(run.runID) (\(run.pipeline.rawValue), \(run.status.rawValue))")
-            lines.append("  on \(run.host) by \(run.user), started \(run.startedAt)" + (run.finishedAt.map { ", finished \($0)" } ?? ""))
+            lines.append(
+                "  on \(run.host) by \(run.user), started \(run.startedAt)"
+                    + (run.finishedAt.map { ", finished \($0)" } ?? ""))
             if !run.tools.isEmpty {
-                lines.append("  tools: " + run.tools.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                lines.append(
+                    "  tools: "
+                        + run.tools.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             }
             if let definition = run.definitionSHA256 { lines.append("  definition sha256 \(definition)") }
             if let recipe = run.recipeSHA256 { lines.append("  recipe sha256 \(recipe)") }
@@ -81,7 +88,9 @@ public enum ProvenanceText {
                 lines.append("install tree sha256 \(tree.sha256) (\(tree.fileCount) entries, \(tree.totalSize) bytes)")
             }
             for source in environment.sources {
-                lines.append("source \(source.path): \(source.system) \(source.revision ?? "unknown")" + (source.note.map { " (\($0))" } ?? ""))
+                lines.append(
+                    "source \(source.path): \(source.system) \(source.revision ?? "unknown")"
+                        + (source.note.map { " (\($0))" } ?? ""))
             }
         }
         return lines
@@ -92,13 +101,15 @@ public enum ProvenanceText {
         var text = (publication.url ?? publication.target) + (publication.buildNumber.map { "  N=\($0)" } ?? "")
         if publication.status == "imported" {
             // Made before casa-release: the import run recorded it, it did not publish it.
-            return text + "  published before casa-release" + (publication.evidence.map { " (\($0))" } ?? "") + "  [import run \(publication.runID)]"
+            return text + "  published before casa-release" + (publication.evidence.map { " (\($0))" } ?? "")
+                + "  [import run \(publication.runID)]"
         }
         text += "  " + publication.status
         if let at = publication.publishedAt { text += "  \(at)" }
         if let by = publication.publishedBy { text += " by \(by)" }
         if let at = publication.retractedAt {
-            text += "; retracted \(at)" + (publication.retractedBy.map { " by \($0)" } ?? "")
+            text +=
+                "; retracted \(at)" + (publication.retractedBy.map { " by \($0)" } ?? "")
                 + (publication.retractionReason.map { " (\($0))" } ?? "")
         }
         text += "  [run \(publication.runID)]"

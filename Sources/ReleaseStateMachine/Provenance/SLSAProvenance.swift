@@ -6,7 +6,8 @@ import Foundation
 /// details name casa-release as the builder.
 public struct SLSAStatement: Codable, Equatable, Sendable {
     private enum CodingKeys: String, CodingKey {
-        case type = "_type", subject, predicateType, predicate
+        case type = "_type"
+        case subject, predicateType, predicate
     }
 
     public var type = "https://in-toto.io/Statement/v1"
@@ -69,8 +70,10 @@ public enum SLSAProvenanceError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .noDigest(let name): return "the ledger has no digest of \(name): a SLSA subject needs one (import it with its file present)"
-        case .noRun(let name): return "no run of this ledger made, downloaded or imported \(name): there is no build to describe"
+        case .noDigest(let name):
+            return "the ledger has no digest of \(name): a SLSA subject needs one (import it with its file present)"
+        case .noRun(let name):
+            return "no run of this ledger made, downloaded or imported \(name): there is no build to describe"
         }
     }
 }
@@ -90,21 +93,32 @@ extension SLSAStatement {
         for edge in graph.inputs(of: image.id) {
             guard let input = graph.node(edge.to) else { continue }
             // An environment is identified by the image it runs in (its dev or pixi image).
-            let identity = input.kind == .environment ? graph.inputs(of: input.id).first.flatMap { graph.node($0.to) } : nil
+            let identity =
+                input.kind == .environment ? graph.inputs(of: input.id).first.flatMap { graph.node($0.to) } : nil
             dependencies.append(Self.descriptor(input, role: edge.role, digestsFrom: identity ?? input))
             if let environment = input.environment {
                 if let tree = environment.installTree {
-                    dependencies.append(ResourceDescriptor(name: "install-tree", uri: nil, digest: ["sha256": tree.sha256],
-                                                           annotations: ["role": "install-tree", "files": String(tree.fileCount),
-                                                                         "bytes": String(tree.totalSize), "environment": input.name]))
+                    dependencies.append(
+                        ResourceDescriptor(
+                            name: "install-tree", uri: nil, digest: ["sha256": tree.sha256],
+                            annotations: [
+                                "role": "install-tree", "files": String(tree.fileCount),
+                                "bytes": String(tree.totalSize), "environment": input.name,
+                            ]))
                 }
                 for source in environment.sources {
                     let base = input.path.map { $0.hasSuffix("/") ? $0 : $0 + "/" } ?? ""
                     var sourceDigest: [String: String]?
-                    if let revision = source.revision { sourceDigest = [source.system == "git" ? "gitCommit" : "svnRevision": revision] }
-                    dependencies.append(ResourceDescriptor(
-                        name: source.path, uri: "\(source.system)+file://\(base)\(source.path)", digest: sourceDigest,
-                        annotations: ["role": "source", "environment": input.name].merging(source.note.map { ["note": $0] } ?? [:]) { a, _ in a }))
+                    if let revision = source.revision {
+                        sourceDigest = [source.system == "git" ? "gitCommit" : "svnRevision": revision]
+                    }
+                    dependencies.append(
+                        ResourceDescriptor(
+                            name: source.path, uri: "\(source.system)+file://\(base)\(source.path)",
+                            digest: sourceDigest,
+                            annotations: ["role": "source", "environment": input.name].merging(
+                                source.note.map { ["note": $0] } ?? [:]
+                            ) { a, _ in a }))
                 }
             }
         }
@@ -115,14 +129,19 @@ extension SLSAStatement {
         if let imageID = image.imageID { internalParameters["imageId"] = imageID }
         if let origin = image.origin { internalParameters["origin"] = origin.rawValue }
         self.init(
-            subject: [ResourceDescriptor(name: dockerURL == nil ? image.name : image.path ?? image.name, uri: dockerURL, digest: digest,
-                                         annotations: image.imageID.map { ["image_id": $0] })],
+            subject: [
+                ResourceDescriptor(
+                    name: dockerURL == nil ? image.name : image.path ?? image.name, uri: dockerURL, digest: digest,
+                    annotations: image.imageID.map { ["image_id": $0] })
+            ],
             predicate: Predicate(
-                buildDefinition: BuildDefinition(buildType: Self.buildTypePrefix + run.pipeline.rawValue + "/v1",
-                                                 externalParameters: run.parameters, internalParameters: internalParameters,
-                                                 resolvedDependencies: dependencies),
-                runDetails: RunDetails(builder: Builder(id: Self.builderID, version: run.tools),
-                                       metadata: Metadata(invocationId: run.runID, startedOn: run.startedAt, finishedOn: run.finishedAt))))
+                buildDefinition: BuildDefinition(
+                    buildType: Self.buildTypePrefix + run.pipeline.rawValue + "/v1",
+                    externalParameters: run.parameters, internalParameters: internalParameters,
+                    resolvedDependencies: dependencies),
+                runDetails: RunDetails(
+                    builder: Builder(id: Self.builderID, version: run.tools),
+                    metadata: Metadata(invocationId: run.runID, startedOn: run.startedAt, finishedOn: run.finishedAt))))
     }
 
     /// A docker image's package URL, by digest (`pkg:docker/cati/casa-run@sha256%3A…`, with
@@ -130,17 +149,23 @@ extension SLSAStatement {
     /// their reference (`cati/<name>:<tag>`, `<host>/cati/<name>:<tag>`), never under a file path.
     static func dockerPackageURL(_ path: String, sha256: String?) -> String? {
         guard !path.hasPrefix("/"), let sha256, !path.contains("://") else { return nil }
-        var repository = String(path.prefix(upTo: path.lastIndex(of: ":").flatMap { colon in
-            path[colon...].contains("/") ? nil : colon } ?? path.endIndex))
+        var repository = String(
+            path.prefix(
+                upTo: path.lastIndex(of: ":").flatMap { colon in
+                    path[colon...].contains("/") ? nil : colon
+                } ?? path.endIndex))
         var registry: String?
-        if let slash = repository.firstIndex(of: "/"), repository[..<slash].contains(where: { $0 == "." || $0 == ":" }) {
+        if let slash = repository.firstIndex(of: "/"), repository[..<slash].contains(where: { $0 == "." || $0 == ":" })
+        {
             registry = String(repository[..<slash])
             repository = String(repository[repository.index(after: slash)...])
         }
         return "pkg:docker/" + repository + "@sha256%3A" + sha256 + (registry.map { "?repository_url=" + $0 } ?? "")
     }
 
-    private static func descriptor(_ node: ProvenanceNode, role: String, digestsFrom identity: ProvenanceNode) -> ResourceDescriptor {
+    private static func descriptor(
+        _ node: ProvenanceNode, role: String, digestsFrom identity: ProvenanceNode
+    ) -> ResourceDescriptor {
         var digest: [String: String] = [:]
         if let sha256 = identity.sha256 { digest["sha256"] = sha256 }
         if let md5 = identity.md5 { digest["md5"] = md5 }
@@ -150,7 +175,9 @@ extension SLSAStatement {
         let uri = node.url ?? node.path.map { dockerPackageURL($0, sha256: identity.sha256) ?? "file://" + $0 }
         // A descriptor needs a uri or a digest; an input known only by name (a sidecar's origin)
         // gets a URN that says so.
-        return ResourceDescriptor(name: node.name, uri: uri ?? (digest.isEmpty ? "urn:casa-distro:\(role):\(node.imageID ?? node.name)" : nil),
-                                  digest: digest.isEmpty ? nil : digest, annotations: annotations)
+        return ResourceDescriptor(
+            name: node.name,
+            uri: uri ?? (digest.isEmpty ? "urn:casa-distro:\(role):\(node.imageID ?? node.name)" : nil),
+            digest: digest.isEmpty ? nil : digest, annotations: annotations)
     }
 }

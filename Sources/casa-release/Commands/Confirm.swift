@@ -9,10 +9,10 @@ struct Confirm: ParsableCommand {
         commandName: "confirm",
         abstract: "Say that an operator step of a run is done (who and when are recorded, with the note).",
         discussion: """
-        A step that can be checked after the fact is checked first (install-guest-additions asks \
-        VirtualBox for the guest additions' version): when the check fails, the confirmation and the \
-        failure are recorded, and the step waits again (exit 2). Then: casa-release resume RUN.
-        """
+            A step that can be checked after the fact is checked first (install-guest-additions asks \
+            VirtualBox for the guest additions' version): when the check fails, the confirmation and the \
+            failure are recorded, and the step waits again (exit 2). Then: casa-release resume RUN.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -21,7 +21,8 @@ struct Confirm: ParsableCommand {
     @Argument(help: "The run id, or any unique prefix of it.", completion: ShellCompletion.runIDs)
     var runPrefix: String
 
-    @Argument(help: "The operator step, as the run printed it (install-ubuntu).", completion: ShellCompletion.operatorSteps)
+    @Argument(
+        help: "The operator step, as the run printed it (install-ubuntu).", completion: ShellCompletion.operatorSteps)
     var step: String
 
     @Option(help: "A note for the record (what was done, what was seen).")
@@ -35,13 +36,18 @@ struct Confirm: ParsableCommand {
         let name = StepName(step)
         let operatorSteps = state.steps.filter { $0.kind == .operatorStep }.map(\.name.rawValue)
         guard let current = state.step(name), current.kind == .operatorStep else {
-            throw CommandFailure(.usage, "run \(runID) has no operator step \(step); "
-                                 + (operatorSteps.isEmpty ? "it has none" : "its operator steps are " + operatorSteps.joined(separator: ", ")))
+            throw CommandFailure(
+                .usage,
+                "run \(runID) has no operator step \(step); "
+                    + (operatorSteps.isEmpty
+                        ? "it has none" : "its operator steps are " + operatorSteps.joined(separator: ", ")))
         }
         guard current.status == .awaitingOperator else {
             let waiting = state.steps.first { $0.status == .awaitingOperator }?.name
-            throw CommandFailure(.badInput, "step \(step) of run \(runID) is \(current.status.rawValue), not waiting for an operator"
-                                 + (waiting.map { "; the step that waits is \($0)" } ?? ""))
+            throw CommandFailure(
+                .badInput,
+                "step \(step) of run \(runID) is \(current.status.rawValue), not waiting for an operator"
+                    + (waiting.map { "; the step that waits is \($0)" } ?? ""))
         }
         let driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
         let verdict = try driver.withLease { try $0.confirm(name, note: note) }

@@ -16,9 +16,14 @@ extension CreateBaseImage {
 
     func validateVirtualBox() throws {
         guard type == "system" else {
-            throw ValidationError("container_type=vbox makes system base images only (type=system): casa-distro's VirtualBox run and dev images never worked (docs/casa-distro.md §5); make user images from a base .ova")
+            throw ValidationError(
+                "container_type=vbox makes system base images only (type=system): casa-distro's VirtualBox run and dev images never worked (docs/casa-distro.md §5); make user images from a base .ova"
+            )
         }
-        let numbers = [("memory", memory), ("video_memory", videoMemory), ("disk_size", diskSize), ("cpus", cpus), ("timeout", timeout)]
+        let numbers = [
+            ("memory", memory), ("video_memory", videoMemory), ("disk_size", diskSize), ("cpus", cpus),
+            ("timeout", timeout),
+        ]
         for case let (name, value?) in numbers where value <= 0 {
             throw ValidationError("\(name) must be a positive number, not \(value)")
         }
@@ -26,11 +31,14 @@ extension CreateBaseImage {
             throw ValidationError("iso_sha256 must be 64 hexadecimal digits, not '\(isoSHA256)'")
         }
         if let isoURL {
-            guard URLArgument.looksLikeURL(isoURL) else { throw ValidationError("iso_url must be an http(s)://, sftp:// or file:// URL, not '\(isoURL)'") }
+            guard URLArgument.looksLikeURL(isoURL) else {
+                throw ValidationError("iso_url must be an http(s)://, sftp:// or file:// URL, not '\(isoURL)'")
+            }
             try URLArgument.check(isoURL, option: "iso_url=", schemes: ["http", "https", "sftp", "file"], orPath: nil)
         }
         if let output, !output.hasSuffix(".ova") {
-            throw ValidationError("output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")
+            throw ValidationError(
+                "output must end in .ova (VirtualBox chooses the format from the name), not '\(output)'")
         }
     }
 
@@ -40,25 +48,38 @@ extension CreateBaseImage {
         let vbox = try VirtualBoxManager.locate()
         let version = try vbox.version()
         let iso = try resolveISO(baseDirectory)
-        let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now(),
-                                  machineUUID: UUID().uuidString.lowercased())
-        try launch(.virtualBoxBaseImage, base: iso, baseDirectory: baseDirectory, tools: ["VBoxManage": version],
-                   extension: "ova", chosen: chosen) { imageName, outputPath in
+        let chosen = ChosenValues(
+            imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now(),
+            machineUUID: UUID().uuidString.lowercased())
+        try launch(
+            .virtualBoxBaseImage, base: iso, baseDirectory: baseDirectory, tools: ["VBoxManage": version],
+            extension: "ova", chosen: chosen
+        ) { imageName, outputPath in
             let disk = String(outputPath.dropLast(".ova".count)) + ".vdi"
             if LocalFiles.exists(disk) {
-                throw CommandFailure(.cannotCreate, "the VM's disk \(disk) already exists (an earlier VM's?); remove it, or choose another name= or output=")
+                throw CommandFailure(
+                    .cannotCreate,
+                    "the VM's disk \(disk) already exists (an earlier VM's?); remove it, or choose another name= or output="
+                )
             }
             if try vbox.machine(imageName) != nil {
-                throw CommandFailure(.cannotCreate, "VirtualBox already has a VM named \(imageName); remove it (VBoxManage unregistervm \(imageName) --delete) or choose another name=")
+                throw CommandFailure(
+                    .cannotCreate,
+                    "VirtualBox already has a VM named \(imageName); remove it (VBoxManage unregistervm \(imageName) --delete) or choose another name="
+                )
             }
-            return RunParameters(virtualBoxBaseImage: VirtualBoxBaseImageParameters(
-                baseDirectory: baseDirectory, iso: iso.base, isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
-                imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
-                diskSize: diskSize ?? Self.defaultDiskSize,
-                machine: VirtualMachineSettings(name: imageName, gui: gui?.value ?? true, timeout: timeout ?? Self.defaultTimeout),
-                hardware: VirtualMachineHardware(memory: memory ?? Self.defaultMemory, videoMemory: videoMemory ?? Self.defaultVideoMemory,
-                                                 cpus: cpus ?? Self.defaultCPUs),
-                force: force.value))
+            return RunParameters(
+                virtualBoxBaseImage: VirtualBoxBaseImageParameters(
+                    baseDirectory: baseDirectory, iso: iso.base,
+                    isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
+                    imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
+                    diskSize: diskSize ?? Self.defaultDiskSize,
+                    machine: VirtualMachineSettings(
+                        name: imageName, gui: gui?.value ?? true, timeout: timeout ?? Self.defaultTimeout),
+                    hardware: VirtualMachineHardware(
+                        memory: memory ?? Self.defaultMemory, videoMemory: videoMemory ?? Self.defaultVideoMemory,
+                        cpus: cpus ?? Self.defaultCPUs),
+                    force: force.value))
         }
     }
 
@@ -66,19 +87,26 @@ extension CreateBaseImage {
     /// it is downloaded to (`base=`, else the URL's file name in the base directory).
     private func resolveISO(_ baseDirectory: String) throws -> ResolvedBase {
         guard let isoURL else {
-            return try BaseResolver.resolve(ResolveBaseIntent(
-                baseDirectory: baseDirectory, explicitBase: base.map(Paths.absolute), pattern: "*ubuntu-*.iso"))
+            return try BaseResolver.resolve(
+                ResolveBaseIntent(
+                    baseDirectory: baseDirectory, explicitBase: base.map(Paths.absolute), pattern: "*ubuntu-*.iso"))
         }
         let fileName = FilePath.lastComponent(URL(string: isoURL)?.path ?? isoURL)
         let path = Paths.absolute(base ?? (baseDirectory as NSString).appendingPathComponent(fileName))
         guard LocalFiles.isDirectory(FilePath.directory(path)) else {
-            throw CommandFailure(.cannotCreate, "cannot download the ISO to \(path): the directory \(FilePath.directory(path)) does not exist")
+            throw CommandFailure(
+                .cannotCreate,
+                "cannot download the ISO to \(path): the directory \(FilePath.directory(path)) does not exist")
         }
         guard let system = SystemName.derive(fromBaseFileName: FilePath.lastComponent(path)) else {
-            throw CommandFailure(.badInput, "cannot tell the system from the ISO's name \(FilePath.lastComponent(path)); download it to a name like ubuntu-22.04.4-desktop-amd64.iso with base=PATH")
+            throw CommandFailure(
+                .badInput,
+                "cannot tell the system from the ISO's name \(FilePath.lastComponent(path)); download it to a name like ubuntu-22.04.4-desktop-amd64.iso with base=PATH"
+            )
         }
         let status = LocalFiles.status(path)
-        return ResolvedBase(base: path, system: system, origin: FilePath.lastComponent(path), size: status?.size ?? 0,
-                            modified: status?.modified ?? 0, baseImageID: nil, sidecarOrigin: nil)
+        return ResolvedBase(
+            base: path, system: system, origin: FilePath.lastComponent(path), size: status?.size ?? 0,
+            modified: status?.modified ?? 0, baseImageID: nil, sidecarOrigin: nil)
     }
 }

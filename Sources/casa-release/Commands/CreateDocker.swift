@@ -8,26 +8,27 @@ import ReleaseStateMachine
 struct CreateDocker: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create-docker",
-        abstract: "Build docker (OCI) images from their definitions with buildah, dependencies first, into an OCI layout under the base directory.",
+        abstract:
+            "Build docker (OCI) images from their definitions with buildah, dependencies first, into an OCI layout under the base directory.",
         usage: "casa-release create-docker [image_names=PATTERNS] [casa_version=V] [no_host_network=yes] [force=yes]",
         discussion: """
-        Definitions are <name>/<system>/ directories holding casa_distro_docker.yaml and a \
-        Dockerfile (or Dockerfile.template), looked up in <base dir>/share/docker, \
-        $HOME/.config/casa-distro/docker, $HOME/.casa-distro/docker, then those casa-release \
-        ships; a definition found earlier hides one of the same path found later. Every \
-        definition is read before anything is built: a wrong one is one error naming its file \
-        (exit 65).
+            Definitions are <name>/<system>/ directories holding casa_distro_docker.yaml and a \
+            Dockerfile (or Dockerfile.template), looked up in <base dir>/share/docker, \
+            $HOME/.config/casa-distro/docker, $HOME/.casa-distro/docker, then those casa-release \
+            ships; a definition found earlier hides one of the same path found later. Every \
+            definition is read before anything is built: a wrong one is one error naming its file \
+            (exit 65).
 
-        The images whose <name>:<tag> matches one of the comma-separated shell patterns \
-        (default *), with every image they depend on, are built in dependency order (ties by \
-        name): one step per image, build-<name>:<tag>, after resolve-definitions (the \
-        *.template files rendered with casa_version and the definition's \
-        template_files_parameters), then tag (every tag of each image), then describe. Each is \
-        built by buildah bud --isolation chroot --storage-driver vfs --timestamp 0 (the same \
-        inputs give the same digest) and copied to <base dir>/casa-release-docker/oci as \
-        cati/<name>:<tag>. An image whose Dockerfile, context, parameters and base images are \
-        unchanged since a completed build is reported up to date (force=yes builds it again).
-        """
+            The images whose <name>:<tag> matches one of the comma-separated shell patterns \
+            (default *), with every image they depend on, are built in dependency order (ties by \
+            name): one step per image, build-<name>:<tag>, after resolve-definitions (the \
+            *.template files rendered with casa_version and the definition's \
+            template_files_parameters), then tag (every tag of each image), then describe. Each is \
+            built by buildah bud --isolation chroot --storage-driver vfs --timestamp 0 (the same \
+            inputs give the same digest) and copied to <base dir>/casa-release-docker/oci as \
+            cati/<name>:<tag>. An image whose Dockerfile, context, parameters and base images are \
+            unchanged since a completed build is reported up to date (force=yes builds it again).
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -49,12 +50,16 @@ struct CreateDocker: ParsableCommand {
         let output = global.output
         let baseDirectory = global.resolvedBaseDirectory
         let patterns = try ImagePatterns.parse(imageNames)
-        if let casaVersion, casaVersion.isEmpty { throw CommandFailure(.usage, "casa_version= needs a value (e.g. 5.4)") }
-        let roots = DockerDefinitionSearch.roots(baseDirectory: baseDirectory, home: ProcessInfo.processInfo.environment["HOME"],
-                                                 builtin: DockerDefinitionSearch.builtinRoot())
+        if let casaVersion, casaVersion.isEmpty {
+            throw CommandFailure(.usage, "casa_version= needs a value (e.g. 5.4)")
+        }
+        let roots = DockerDefinitionSearch.roots(
+            baseDirectory: baseDirectory, home: ProcessInfo.processInfo.environment["HOME"],
+            builtin: DockerDefinitionSearch.builtinRoot())
         let images: [PlannedDockerImage]
         do {
-            images = try DockerImagePlanner.plan(try DockerDefinitionSearch.load(roots: roots), patterns: patterns, casaVersion: casaVersion)
+            images = try DockerImagePlanner.plan(
+                try DockerDefinitionSearch.load(roots: roots), patterns: patterns, casaVersion: casaVersion)
         } catch let error as DockerDefinitionError {
             throw CommandFailure(.badInput, error.description)
         }
@@ -63,12 +68,16 @@ struct CreateDocker: ParsableCommand {
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
             dockerImages: DockerImagesParameters(
-                baseDirectory: baseDirectory, patterns: patterns, casaVersion: casaVersion, images: images, storage: storage,
+                baseDirectory: baseDirectory, patterns: patterns, casaVersion: casaVersion, images: images,
+                storage: storage,
                 noHostNetwork: noHostNetwork.value, force: force.value,
-                earlierBuilds: try ledger.latestDockerBuilds(layout: storage.layout).filter { build in images.contains { $0.reference == build.key } }),
+                earlierBuilds: try ledger.latestDockerBuilds(layout: storage.layout).filter { build in
+                    images.contains { $0.reference == build.key }
+                }),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("building \(images.map(\.reference).joined(separator: ", "))")
-        try RunLauncher.start(.dockerImages, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
-                              transfers: transfers, logRoot: RunLogs.root(baseDirectory), tools: ["buildah": buildah])
+        try RunLauncher.start(
+            .dockerImages, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
+            transfers: transfers, logRoot: RunLogs.root(baseDirectory), tools: ["buildah": buildah])
     }
 }

@@ -8,21 +8,25 @@ import ReleaseStateMachine
 struct DownloadImage: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download-image",
-        abstract: "Download an image and its sidecar from the BrainVISA server, resumable, checked against the sidecar's md5.",
+        abstract:
+            "Download an image and its sidecar from the BrainVISA server, resumable, checked against the sidecar's md5.",
         usage: "casa-release download_image [type=run] [image_version=V] [filename=NAME] [url=URL] [key=value ...]",
         discussion: """
-        Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's \
-        listing is taken. The image goes to <output>.part first, goes on from there after an interruption when \
-        the server shows the same file, and is renamed into place only once its md5 (and sha256, when the \
-        sidecar has one) matches. The download is recorded in the ledger. The same command run again after \
-        a kill takes over the run it interrupted (a failed run is left to resume: a new command starts afresh).
-        """
+            Without filename=, the highest numbered build of type= (and image_version=, when given) in the server's \
+            listing is taken. The image goes to <output>.part first, goes on from there after an interruption when \
+            the server shows the same file, and is renamed into place only once its md5 (and sha256, when the \
+            sidecar has one) matches. The download is recorded in the ledger. The same command run again after \
+            a kill takes over the run it interrupted (a failed run is left to resume: a new command starts afresh).
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(help: "Image type (system, run, dev, pixi), to choose from the listing when no filename is given (default run).", completion: ShellCompletion.imageTypes)
+    @Option(
+        help:
+            "Image type (system, run, dev, pixi), to choose from the listing when no filename is given (default run).",
+        completion: ShellCompletion.imageTypes)
     var type: String?
 
     @Option(help: "The file to download (casa-run-5.4-3.sif).")
@@ -37,7 +41,9 @@ struct DownloadImage: ParsableCommand {
     @Option(help: "Where the image goes (default <base dir>/<filename>); its sidecar goes beside it.")
     var output: String?
 
-    @Option(name: .customLong("container-type"), help: "singularity or apptainer (.sif), or vbox (.ova).", completion: ShellCompletion.containerTypes)
+    @Option(
+        name: .customLong("container-type"), help: "singularity or apptainer (.sif), or vbox (.ova).",
+        completion: ShellCompletion.containerTypes)
     var containerType = "singularity"
 
     @Option(help: "yes: replace an existing output.")
@@ -59,12 +65,15 @@ struct DownloadImage: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
         if let url { try URLArgument.check(url, option: "url=", schemes: ["http", "https", "sftp", "file"]) }
-        let source = url.map { URLArgument.looksLikeURL($0) ? $0 : "file://" + Paths.absolute($0) } ?? "https://\(server)/download"
+        let source =
+            url.map { URLArgument.looksLikeURL($0) ? $0 : "file://" + Paths.absolute($0) }
+            ?? "https://\(server)/download"
         let outputPath = output.map(Paths.absolute)
         if let outputPath { try OutputFile.check(outputPath, force: force.value, existingIsChecked: true) }
         let parameters = RunParameters(
             download: DownloadParameters(
-                url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type, imageVersion: imageVersion,
+                url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type,
+                imageVersion: imageVersion,
                 fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
                 baseDirectory: global.resolvedBaseDirectory, force: force.value),
             commandLine: Redaction.commandLine(CommandLine.arguments))
@@ -72,14 +81,17 @@ struct DownloadImage: ParsableCommand {
         // The same command run again after a kill takes its run over (the same output, the same
         // server file, the partial file kept) rather than starting a second run beside a dead
         // one. A run still held by a live process refuses, as resume does (75).
-        if let unfinished = try ledger.interruptedRuns(of: .downloadImage).first(where: { $0.parameters.download == parameters.download }) {
+        if let unfinished = try ledger.interruptedRuns(of: .downloadImage).first(where: {
+            $0.parameters.download == parameters.download
+        }) {
             let state = try ledger.state(of: unfinished.runID)
             let chosen = state.locatedDownload.map { " (\($0.filename))" } ?? ""
             let output = global.output
             output.note("taking over run \(unfinished.runID), which downloads the same\(chosen) and was interrupted")
             try RunLauncher.drive(unfinished.runID, ledger: ledger, output: output, transfers: transfers)
         }
-        try RunLauncher.start(.downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
-                              output: global.output, transfers: transfers)
+        try RunLauncher.start(
+            .downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+            output: global.output, transfers: transfers)
     }
 }

@@ -16,17 +16,18 @@ struct LedgerCommands: ParsableCommand {
 struct LedgerCopy: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Copy a ledger's whole history (every event, with its hash) into an empty ledger, then verify the copy's chain.",
+        abstract:
+            "Copy a ledger's whole history (every event, with its hash) into an empty ledger, then verify the copy's chain.",
         discussion: """
-        The source is read only, and checked first as verify checks it: its chain, its end \
-        against its head anchor, its projections; a source that fails is refused (exit 65) and \
-        nothing is created. The destination (a PostgreSQL URL, or a \
-        file) is created if needed and must be empty, or hold this same history already: a copy \
-        run again adds only what the source recorded since, and nothing when there is nothing \
-        new. A destination with another history is refused (exit 73) and left untouched. The \
-        copy is one transaction: an interrupted copy copies nothing. The projections are made \
-        from the copied events, and the destination's chain is walked at the end.
-        """
+            The source is read only, and checked first as verify checks it: its chain, its end \
+            against its head anchor, its projections; a source that fails is refused (exit 65) and \
+            nothing is created. The destination (a PostgreSQL URL, or a \
+            file) is created if needed and must be empty, or hold this same history already: a copy \
+            run again adds only what the source recorded since, and nothing when there is nothing \
+            new. A destination with another history is refused (exit 73) and left untouched. The \
+            copy is one transaction: an interrupted copy copies nothing. The projections are made \
+            from the copied events, and the destination's chain is walked at the end.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
@@ -41,7 +42,8 @@ struct LedgerCopy: ParsableCommand {
         let source = try GlobalOptions.ledgerLocation(given: from, baseDirectory: global.baseDirectory)
         let destination = try GlobalOptions.ledgerLocation(given: to, baseDirectory: global.baseDirectory)
         if source == destination {
-            throw CommandFailure(.usage, "--from and --to name the same ledger (\(source)): a ledger is not copied into itself")
+            throw CommandFailure(
+                .usage, "--from and --to name the same ledger (\(source)): a ledger is not copied into itself")
         }
         let reading = try GlobalOptions.openForReading(source)
         // The source is checked before the destination is opened: a refused copy creates nothing.
@@ -54,9 +56,13 @@ struct LedgerCopy: ParsableCommand {
             return
         }
         if report.copied == 0 {
-            output.result("\(writing.path) already holds the \(report.sourceEvents) events of \(reading.path): nothing copied; its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
+            output.result(
+                "\(writing.path) already holds the \(report.sourceEvents) events of \(reading.path): nothing copied; its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)"
+            )
         } else {
-            output.result("copied \(report.copied) events from \(reading.path) to \(writing.path); its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)")
+            output.result(
+                "copied \(report.copied) events from \(reading.path) to \(writing.path); its chain verifies (\(report.destinationEvents) events, head \(report.headSequence) \(report.headHash.prefix(12))…)"
+            )
         }
     }
 }

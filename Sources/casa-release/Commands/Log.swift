@@ -27,14 +27,23 @@ struct Log: ParsableCommand {
         let output = global.output
         let events = try ledger.events(of: try ledger.resolveRunID(runPrefix))
         if global.json {
-            return try output.emitJSON(events.map {
-                Entry(sequence: $0.sequence, version: $0.streamVersion, type: $0.type, recordedAt: $0.recordedAt,
-                      actor: $0.actor, hash: $0.hash, payload: (try? JSONParser.parse($0.payload)) ?? .string($0.payload))
-            })
+            return try output.emitJSON(
+                events.map {
+                    Entry(
+                        sequence: $0.sequence, version: $0.streamVersion, type: $0.type, recordedAt: $0.recordedAt,
+                        actor: $0.actor, hash: $0.hash,
+                        payload: (try? JSONParser.parse($0.payload)) ?? .string($0.payload))
+                })
         }
-        output.result(Table.render([["SEQ", "VER", "TIME", "ACTOR", "EVENT", "STEP"]] + events.map {
-            let decoded = try? $0.decoded()
-            return [String($0.sequence), String($0.streamVersion), $0.recordedAt, $0.actor, $0.type, decoded?.step?.rawValue ?? ""]
-        }))
+        output.result(
+            Table.render(
+                [["SEQ", "VER", "TIME", "ACTOR", "EVENT", "STEP"]]
+                    + events.map {
+                        let decoded = try? $0.decoded()
+                        return [
+                            String($0.sequence), String($0.streamVersion), $0.recordedAt, $0.actor, $0.type,
+                            decoded?.step?.rawValue ?? "",
+                        ]
+                    }))
     }
 }

@@ -7,14 +7,15 @@ import ReleaseStateMachine
 struct Provenance: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provenance",
-        abstract: "Trace an image to what made it: publications, run, environment, run image, base, ISO or upstream image.",
+        abstract:
+            "Trace an image to what made it: publications, run, environment, run image, base, ISO or upstream image.",
         discussion: """
-        TARGET is an image path, an image_id, a sha256 (or a unique prefix of at least 6 digits), \
-        or a published file name or URL (casa-run-5.4-3.sif, sftp://host/dir/casa-run-5.4-3.sif). \
-        A path names the last image recorded there; a file the ledger has no record of is found by \
-        its sha256. Formats: text (a tree), json (the graph), slsa (an in-toto Statement v1 with a \
-        SLSA Provenance v1 predicate), dot (Graphviz: | dot -Tsvg > chain.svg).
-        """
+            TARGET is an image path, an image_id, a sha256 (or a unique prefix of at least 6 digits), \
+            or a published file name or URL (casa-run-5.4-3.sif, sftp://host/dir/casa-run-5.4-3.sif). \
+            A path names the last image recorded there; a file the ledger has no record of is found by \
+            its sha256. Formats: text (a tree), json (the graph), slsa (an in-toto Statement v1 with a \
+            SLSA Provenance v1 predicate), dot (Graphviz: | dot -Tsvg > chain.svg).
+            """
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

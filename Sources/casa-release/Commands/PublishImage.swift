@@ -15,16 +15,23 @@ struct PublishBaseImage: ParsableCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.", completion: ShellCompletion.imageTypes)
+    @Option(
+        help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.",
+        completion: ShellCompletion.imageTypes)
     var type: String?
 
     @Option(help: "The image (a path or a glob). Default: the single <base dir>/casa-{type}-*.sif.")
     var image: String?
 
-    @Option(name: .customLong("container-type"), help: "apptainer or singularity.", completion: ShellCompletion.containerTypes)
+    @Option(
+        name: .customLong("container-type"), help: "apptainer or singularity.",
+        completion: ShellCompletion.containerTypes)
     var containerType: String = "singularity"
 
-    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")
+    @Option(
+        help:
+            "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/)."
+    )
     var target: String?
 
     func validate() throws {
@@ -38,7 +45,8 @@ struct PublishBaseImage: ParsableCommand {
     }
 
     func run() throws {
-        let pattern = image.map(Paths.absolute)
+        let pattern =
+            image.map(Paths.absolute)
             ?? (global.resolvedBaseDirectory as NSString).appendingPathComponent("casa-\(type ?? "")-*.sif")
         let path = try ImageSelection.single(pattern)
         try Publication.start(image: path, target: target, global: global, transfers: transfers)
@@ -59,11 +67,16 @@ struct PublishUserImage: ParsableCommand {
     @Option(help: "The image to publish; its sidecar is <image>.json.")
     var image: String
 
-    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")
+    @Option(
+        help:
+            "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/)."
+    )
     var target: String?
 
     func run() throws {
-        try Publication.start(image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global, transfers: transfers)
+        try Publication.start(
+            image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global,
+            transfers: transfers)
     }
 }
 
@@ -77,8 +90,9 @@ enum Publication {
         let parameters = RunParameters(
             publication: PublicationParameters(target: address, image: image, sshKey: transfers.sshKeyPath),
             commandLine: Redaction.commandLine(CommandLine.arguments))
-        try RunLauncher.start(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
-                              output: global.output, transfers: transfers)
+        try RunLauncher.start(
+            .publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+            output: global.output, transfers: transfers)
     }
 }
 
@@ -93,7 +107,10 @@ enum ImageSelection {
         switch matches.count {
         case 0: throw CommandFailure(.badInput, "no image matches \(pattern)")
         case 1: return matches[0]
-        default: throw CommandFailure(.badInput, "several images match \(pattern): \(matches.joined(separator: ", ")); name one with image=PATH")
+        default:
+            throw CommandFailure(
+                .badInput,
+                "several images match \(pattern): \(matches.joined(separator: ", ")); name one with image=PATH")
         }
     }
 }

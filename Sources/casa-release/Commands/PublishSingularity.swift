@@ -8,26 +8,32 @@ import ReleaseStateMachine
 struct PublishSingularity: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "publish-singularity",
-        abstract: "Publish the .sif files create-singularity made, each as <name>-<N>.sif with its sidecar, never half-visible.",
+        abstract:
+            "Publish the .sif files create-singularity made, each as <name>-<N>.sif with its sidecar, never half-visible.",
         usage: "casa-release publish-singularity [image_names=PATTERNS] [target=URL] [key=value ...]",
         discussion: """
-        The latest .sif create-singularity made from each docker image whose <name>:<tag> \
-        matches one of the comma-separated shell patterns (default *) is published with the \
-        protocol of publish-base-image (claim of N, hidden upload, sidecar, verify, rename): \
-        one publication run per image, in the order of their names, each resumable and rolled \
-        back on its own. The first that fails stops the command with its exit status; those \
-        published before it stay published, those after it are not started. An image already \
-        on the target (same image_id and md5) is up to date.
-        """
+            The latest .sif create-singularity made from each docker image whose <name>:<tag> \
+            matches one of the comma-separated shell patterns (default *) is published with the \
+            protocol of publish-base-image (claim of N, hidden upload, sidecar, verify, rename): \
+            one publication run per image, in the order of their names, each resumable and rolled \
+            back on its own. The first that fails stops the command with its exit status; those \
+            published before it stay published, those after it are not started. An image already \
+            on the target (same image_id and md5) is up to date.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Option(name: .customLong("image-names"), help: "Comma-separated shell patterns over the docker images' <name>:<tag> (default *).")
+    @Option(
+        name: .customLong("image-names"),
+        help: "Comma-separated shell patterns over the docker images' <name>:<tag> (default *).")
     var imageNames: String = "*"
 
-    @Option(help: "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/).")
+    @Option(
+        help:
+            "Where to publish: sftp://USER@HOST/DIR/, http(s)://HOST/DIR/ (WebDAV), file:///DIR/ or a directory (default: $CASA_RELEASE_PUBLISH_URL, else sftp://$BRAINVISA_PUBLISH_LOGIN@$BRAINVISA_PUBLISH_SERVER/$BRAINVISA_PUBLISH_DIR/)."
+    )
     var target: String?
 
     func run() throws {
@@ -40,22 +46,30 @@ struct PublishSingularity: ParsableCommand {
             return patterns.contains { DockerImagePlanner.matches($0, reference) }
         }.sorted { $0.dockerImage < $1.dockerImage }
         guard !images.isEmpty else {
-            throw CommandFailure(.badInput, "no .sif made by create-singularity matches image_names=\(imageNames); make them first (casa-release create-singularity image_names=\(imageNames))")
+            throw CommandFailure(
+                .badInput,
+                "no .sif made by create-singularity matches image_names=\(imageNames); make them first (casa-release create-singularity image_names=\(imageNames))"
+            )
         }
         // Every image is checked before the first run starts: a stale one stops nothing half-way.
         for image in images where !SingularitySteps.isStill(image) {
-            throw CommandFailure(.badInput, "\(image.output) is not the .sif create-singularity made from \(image.dockerImage) (changed, gone, or its sidecar no longer names image_id \(image.imageID)); run create-singularity image_names=\(imageNames) again")
+            throw CommandFailure(
+                .badInput,
+                "\(image.output) is not the .sif create-singularity made from \(image.dockerImage) (changed, gone, or its sidecar no longer names image_id \(image.imageID)); run create-singularity image_names=\(imageNames) again"
+            )
         }
         try TargetAddress.preflight(address, transfers: transfers)
-        output.note("publishing \(images.map { FilePath.lastComponent($0.output) }.joined(separator: ", ")) to \(address)")
+        output.note(
+            "publishing \(images.map { FilePath.lastComponent($0.output) }.joined(separator: ", ")) to \(address)")
 
         var summaries: [[String: String]] = []
         for (position, image) in images.enumerated() {
             let parameters = RunParameters(
                 publication: PublicationParameters(target: address, image: image.output, sshKey: transfers.sshKeyPath),
                 commandLine: Redaction.commandLine(CommandLine.arguments))
-            let runID = try RunLauncher.record(.publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
-                                               runID: position == 0 ? RunLauncher.pendingRunID : UUID().uuidString.lowercased())
+            let runID = try RunLauncher.record(
+                .publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
+                runID: position == 0 ? RunLauncher.pendingRunID : UUID().uuidString.lowercased())
             let ending = try RunLauncher.driveToEnd(runID, ledger: ledger, output: output, transfers: transfers)
             guard ending == .completed else {
                 flush(summaries, output: output)

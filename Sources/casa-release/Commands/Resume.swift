@@ -6,7 +6,8 @@ import ReleaseLedger
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resume",
-        abstract: "Continue an interrupted or failed run exactly where it stopped (default: the most recent unfinished run)."
+        abstract:
+            "Continue an interrupted or failed run exactly where it stopped (default: the most recent unfinished run)."
     )
 
     @OptionGroup var global: GlobalOptions

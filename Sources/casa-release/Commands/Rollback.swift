@@ -8,19 +8,22 @@ import ReleaseStateMachine
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
-        abstract: "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
+        abstract:
+            "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
         discussion: """
-        A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into \
-        attic/ there with keep=yes), the local numbered links are removed, and the ledger records it; the \
-        previous N is then the highest again. An unfinished publication loses its hidden claim and upload, and \
-        the run can be resumed to publish again. On a terminal, rollback asks first; --yes skips the question.
-        """
+            A completed publication is retracted: <name>-<N>.<ext> and its sidecar leave the server (or move into \
+            attic/ there with keep=yes), the local numbered links are removed, and the ledger records it; the \
+            previous N is then the highest again. An unfinished publication loses its hidden claim and upload, and \
+            the run can be resumed to publish again. On a terminal, rollback asks first; --yes skips the question.
+            """
     )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
 
-    @Argument(help: "The run id (or a unique prefix), or the published file name (casa-run-5.4-3.sif).", completion: ShellCompletion.runIDs)
+    @Argument(
+        help: "The run id (or a unique prefix), or the published file name (casa-run-5.4-3.sif).",
+        completion: ShellCompletion.runIDs)
     var publication: String
 
     @Option(help: "yes: move the files into attic/ on the server instead of removing them.")
@@ -43,16 +46,24 @@ struct Rollback: ParsableCommand {
         switch status.state {
         case .retracted:
             let retraction = state.retraction
-            output.result("the publication of run \(runID) (build \(status.buildNumber.map(String.init) ?? "?") on \(status.target)) was already retracted by \(retraction?.by ?? "?"): nothing to do")
+            output.result(
+                "the publication of run \(runID) (build \(status.buildNumber.map(String.init) ?? "?") on \(status.target)) was already retracted by \(retraction?.by ?? "?"): nothing to do"
+            )
         case .upToDate:
-            throw CommandFailure(.badInput, "run \(runID) published nothing: build \(status.buildNumber.map(String.init) ?? "?") was already on \(status.target), put there by another run; roll that one back")
+            throw CommandFailure(
+                .badInput,
+                "run \(runID) published nothing: build \(status.buildNumber.map(String.init) ?? "?") was already on \(status.target), put there by another run; roll that one back"
+            )
         case .published:
             guard state.isCompleted else {
-                throw CommandFailure(.badInput, "run \(runID) made its image visible but is not finished; resume it, then roll it back")
+                throw CommandFailure(
+                    .badInput, "run \(runID) made its image visible but is not finished; resume it, then roll it back")
             }
             try retract(state, runID: runID, ledger: ledger, output: output)
         case .rolledBack where !state.rollbackDue:
-            output.result("the unfinished publication of run \(runID) was already rolled back: nothing of it is on \(status.target); casa-release resume \(runID) publishes again")
+            output.result(
+                "the unfinished publication of run \(runID) was already rolled back: nothing of it is on \(status.target); casa-release resume \(runID) publishes again"
+            )
         case .inProgress, .rolledBack:
             try rollBackUnfinished(state, runID: runID, ledger: ledger, output: output)
         }
@@ -64,11 +75,16 @@ struct Rollback: ParsableCommand {
             switch runs.count {
             case 0:
                 if let importRun = try ledger.importsRecording(file: text).first {
-                    throw CommandFailure(.usage, "\(text) was published before casa-release (import run \(importRun) recorded it): casa-release rolls back only its own publications; remove it on the server by hand")
+                    throw CommandFailure(
+                        .usage,
+                        "\(text) was published before casa-release (import run \(importRun) recorded it): casa-release rolls back only its own publications; remove it on the server by hand"
+                    )
                 }
                 throw CommandFailure(.usage, "no recorded publication put \(text) on a server")
             case 1: return runs[0]
-            default: throw CommandFailure(.usage, "\(text) was published by several runs (\(runs.joined(separator: ", "))): give the run id")
+            default:
+                throw CommandFailure(
+                    .usage, "\(text) was published by several runs (\(runs.joined(separator: ", "))): give the run id")
             }
         }
         return try ledger.resolveRunID(text)
@@ -76,15 +92,19 @@ struct Rollback: ParsableCommand {
 
     /// Retracts a completed publication, after asking.
     private func retract(_ state: RunState, runID: String, ledger: Ledger, output: Output) throws {
-        guard let image = state.image, let number = state.buildNumber, let target = state.parameters?.publication?.target else {
-            throw CommandFailure(.internalError, "run \(runID) is published but its image or build number is not recorded")
+        guard let image = state.image, let number = state.buildNumber,
+            let target = state.parameters?.publication?.target
+        else {
+            throw CommandFailure(
+                .internalError, "run \(runID) is published but its image or build number is not recorded")
         }
         let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
         let what = "\(names.image(number)) and \(names.sidecar(number)) on \(target)"
         try confirm(keep.value ? "move \(what) into attic/ there" : "remove \(what)")
         let settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
         let result = try PublicationRetraction.retract(
-            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, md5: image.md5, size: image.size, keep: keep.value, runID: runID,
+            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, md5: image.md5,
+            size: image.size, keep: keep.value, runID: runID,
             on: try PublicationTargets.open(target, transfers: settings))
         var links: [LocalLink] = []
         if case .recordPublication(let intent)? = state.step(.record)?.intent { links = intent.links }
@@ -92,10 +112,15 @@ struct Rollback: ParsableCommand {
         let retraction = PublicationRetracted(
             target: target, buildNumber: number, removed: result.removed, movedToAttic: result.movedToAttic,
             localLinksRemoved: unlinked, by: ProcessIdentity.actor, reason: nil)
-        try ledger.execute(.retractPublication(retraction), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
-        let done = result.removed.map { "removed \($0)" } + result.movedToAttic.sorted { $0.key < $1.key }.map { "moved \($0.key) to \($0.value)" }
-        output.result("retracted build \(number) of run \(runID) from \(target): " + (done.isEmpty ? "its files were already gone" : done.joined(separator: ", "))
-                      + (unlinked.isEmpty ? "" : "; removed \(unlinked.count) local link(s)"))
+        try ledger.execute(
+            .retractPublication(retraction), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
+        let done =
+            result.removed.map { "removed \($0)" }
+            + result.movedToAttic.sorted { $0.key < $1.key }.map { "moved \($0.key) to \($0.value)" }
+        output.result(
+            "retracted build \(number) of run \(runID) from \(target): "
+                + (done.isEmpty ? "its files were already gone" : done.joined(separator: ", "))
+                + (unlinked.isEmpty ? "" : "; removed \(unlinked.count) local link(s)"))
     }
 
     /// Removes what an unfinished publication left on the target, with the run's lease, so that
@@ -105,10 +130,14 @@ struct Rollback: ParsableCommand {
             output.result("the publication of run \(runID) has not started: nothing to roll back")
             return
         }
-        try confirm("remove the hidden claim and upload of run \(runID) from \(state.parameters?.publication?.target ?? "?")")
+        try confirm(
+            "remove the hidden claim and upload of run \(runID) from \(state.parameters?.publication?.target ?? "?")")
         try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
-            .withLease { driver in try driver.rollBack(try ledger.state(of: runID), reason: "rolled back by \(ProcessIdentity.actor)") }
-        output.result("rolled back the unfinished publication of run \(runID); casa-release resume \(runID) publishes again")
+            .withLease { driver in
+                try driver.rollBack(try ledger.state(of: runID), reason: "rolled back by \(ProcessIdentity.actor)")
+            }
+        output.result(
+            "rolled back the unfinished publication of run \(runID); casa-release resume \(runID) publishes again")
     }
 
     /// Puts back the tags a publish-docker run moved (finished or not), and records what it did.
@@ -121,22 +150,31 @@ struct Rollback: ParsableCommand {
             output.result("the tags of run \(runID) were already put back by \(done.by): nothing to do")
             return
         }
-        try confirm("put back the tags run \(runID) moved on \(intent.registry.host) (\(intent.moves.map(\.reference).joined(separator: ", ")))")
+        try confirm(
+            "put back the tags run \(runID) moved on \(intent.registry.host) (\(intent.moves.map(\.reference).joined(separator: ", ")))"
+        )
         let settings = transfers.settings(recordedSSHKey: nil)
         let restored: DockerTagsRestored
         if state.isCompleted {
-            restored = try DockerPublicationRetraction.restore(intent, transfers: settings, by: ProcessIdentity.actor, reason: nil)
-            try ledger.execute(.restoreDockerTags(restored), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
+            restored = try DockerPublicationRetraction.restore(
+                intent, transfers: settings, by: ProcessIdentity.actor, reason: nil)
+            try ledger.execute(
+                .restoreDockerTags(restored), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         } else {
-            restored = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease { driver in
-                let restored = try DockerPublicationRetraction.restore(intent, transfers: settings, by: ProcessIdentity.actor, reason: "rolled back before the run finished")
+            restored = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease {
+                driver in
+                let restored = try DockerPublicationRetraction.restore(
+                    intent, transfers: settings, by: ProcessIdentity.actor,
+                    reason: "rolled back before the run finished")
                 try driver.recordDockerRestore(restored)
                 return restored
             }
         }
         var parts = restored.restored.sorted { $0.key < $1.key }.map { "\($0.key) back to \($0.value)" }
         parts += restored.removed.map { "removed \($0)" }
-        output.result("rolled back run \(runID) on \(intent.registry.host): " + (parts.isEmpty ? "no tag of it was there any more" : parts.joined(separator: ", ")))
+        output.result(
+            "rolled back run \(runID) on \(intent.registry.host): "
+                + (parts.isEmpty ? "no tag of it was there any more" : parts.joined(separator: ", ")))
         for (tag, why) in restored.left.sorted(by: { $0.key < $1.key }) { output.note("left \(tag): \(why)") }
         if !state.isCompleted { output.note("casa-release resume \(runID) moves the tags again") }
     }
@@ -145,7 +183,8 @@ struct Rollback: ParsableCommand {
     private func confirm(_ action: String) throws {
         if yes { return }
         guard isatty(STDIN_FILENO) == 1 else {
-            throw CommandFailure(.usage, "rollback would \(action); it asks first, and standard input is not a terminal: add --yes")
+            throw CommandFailure(
+                .usage, "rollback would \(action); it asks first, and standard input is not a terminal: add --yes")
         }
         StandardStreams.error("casa-release: \(action)? [y/N] ")
         let answer = readLine()?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""

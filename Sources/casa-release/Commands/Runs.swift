@@ -25,8 +25,11 @@ struct Runs: ParsableCommand {
         }
         if global.json { return try output.emitJSON(runs) }
         if runs.isEmpty { return output.result("no runs recorded") }
-        output.result(Table.render([["RUN", "PIPELINE", "STATUS", "STARTED", "CURRENT STEP"]] + runs.map {
-            [$0.runID, $0.pipeline, $0.status, $0.startedAt, $0.currentStep ?? "-"]
-        }))
+        output.result(
+            Table.render(
+                [["RUN", "PIPELINE", "STATUS", "STARTED", "CURRENT STEP"]]
+                    + runs.map {
+                        [$0.runID, $0.pipeline, $0.status, $0.startedAt, $0.currentStep ?? "-"]
+                    }))
     }
 }

@@ -21,9 +21,11 @@ enum Failpoint {
     /// Arms `<step>:frozen` on `ledger`: its next write stops the process inside the transaction.
     static func arm(_ step: StepName, on ledger: Ledger) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
-              setting.split(separator: ",").contains(Substring("\(step.rawValue):\(Moment.frozen.rawValue)")) else { return }
+            setting.split(separator: ",").contains(Substring("\(step.rawValue):\(Moment.frozen.rawValue)"))
+        else { return }
         ledger.insideNextWrite = {
-            StandardStreams.error("casa-release: failpoint \(step.rawValue):frozen: stopping inside an append (pid \(getpid()))\n")
+            StandardStreams.error(
+                "casa-release: failpoint \(step.rawValue):frozen: stopping inside an append (pid \(getpid()))\n")
             raise(SIGSTOP)
         }
     }
@@ -31,7 +33,8 @@ enum Failpoint {
     /// Whether `<step>:fail` is set: the step's effect is replaced by a failure.
     static func failure(for step: StepName) -> ExecutorError? {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
-              setting.split(separator: ",").contains(Substring("\(step.rawValue):fail")) else { return nil }
+            setting.split(separator: ",").contains(Substring("\(step.rawValue):fail"))
+        else { return nil }
         return ExecutorError(.stepFailed, "failpoint \(step.rawValue):fail")
     }
 

@@ -26,8 +26,9 @@ enum ProcessIdentity {
     static var actor: String { "\(user)@\(host)" }
 
     static func leaseHolder(now: Date) -> LeaseHolder {
-        LeaseHolder(pid: getpid(), host: host, since: Timestamps.iso8601(now), processStart: startTime(of: getpid()),
-                    bootID: bootID, pidNamespace: pidNamespace)
+        LeaseHolder(
+            pid: getpid(), host: host, since: Timestamps.iso8601(now), processStart: startTime(of: getpid()),
+            bootID: bootID, pidNamespace: pidNamespace)
     }
 
     /// This boot of the kernel: pids and start times are counted from it.
@@ -44,7 +45,8 @@ enum ProcessIdentity {
     /// a live holder from a recycled pid.
     static func startTime(of pid: Int32) -> UInt64? {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return nil }
+            let close = text.lastIndex(of: ")")
+        else { return nil }
         // Fields after the command name (which may hold spaces) start at field 3.
         let fields = text[text.index(after: close)...].split(separator: " ")
         return fields.count > 19 ? UInt64(fields[19]) : nil
@@ -57,10 +59,15 @@ enum ProcessIdentity {
     static func isAlive(_ holder: LeaseHolder) -> Bool {
         guard holder.sharesPIDSpace(with: leaseHolder(now: Date())) else { return true }
         if kill(holder.pid, 0) != 0, errno == ESRCH { return false }
-        if let recorded = holder.processStart, let current = startTime(of: holder.pid), recorded != current { return false }
+        if let recorded = holder.processStart, let current = startTime(of: holder.pid), recorded != current {
+            return false
+        }
         // A zombie has exited: it will never write again.
         if let text = try? String(contentsOfFile: "/proc/\(holder.pid)/stat", encoding: .utf8),
-           let close = text.lastIndex(of: ")"), text[text.index(after: close)...].split(separator: " ").first == "Z" { return false }
+            let close = text.lastIndex(of: ")"), text[text.index(after: close)...].split(separator: " ").first == "Z"
+        {
+            return false
+        }
         return true
     }
 }

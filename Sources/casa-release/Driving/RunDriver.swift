@@ -47,19 +47,26 @@ struct RunDriver {
     /// on the target too. Only names that carry this run's token are touched.
     private func sweepStaleTemporaries() throws {
         let state = try ledger.state(of: runID)
-        let removed = TemporaryNames.sweepLocal(runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: true)
-        if !removed.isEmpty { output.progress("removed what an interrupted process of this run left: \(removed.joined(separator: ", "))") }
+        let removed = TemporaryNames.sweepLocal(
+            runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: true)
+        if !removed.isEmpty {
+            output.progress("removed what an interrupted process of this run left: \(removed.joined(separator: ", "))")
+        }
     }
 
     private func sweepTemporaries() {
         guard let state = try? ledger.state(of: runID) else { return }
         _ = TemporaryNames.sweepLocal(runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: false)
         guard let target = state.parameters?.publication?.target,
-              state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && $0.status == .succeeded }) else { return }
+            state.steps.contains(where: { Pipeline.publicationSteps.contains($0.name) && $0.status == .succeeded })
+        else { return }
         do {
-            _ = try TemporaryNames.sweepTarget(runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)), keepingUploads: false)
+            _ = try TemporaryNames.sweepTarget(
+                runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)), keepingUploads: false
+            )
         } catch {
-            output.note("could not look for this run's temporary files on \(target): \(CommandFailure.from(error).message)")
+            output.note(
+                "could not look for this run's temporary files on \(target): \(CommandFailure.from(error).message)")
         }
     }
 
@@ -75,7 +82,9 @@ struct RunDriver {
         do {
             heartbeat = try ledger.keepLeaseAlive(run: runID, holder: holder)
         } catch {
-            output.note("no heartbeat for run \(runID): \(CommandFailure.from(error).message); another host may take the run over after \(Int(ledger.leaseExpiry)) s")
+            output.note(
+                "no heartbeat for run \(runID): \(CommandFailure.from(error).message); another host may take the run over after \(Int(ledger.leaseExpiry)) s"
+            )
         }
         defer { heartbeat?.stop() }
         do {
@@ -92,28 +101,38 @@ struct RunDriver {
     /// recorded the step's start, and taken over meanwhile, learns it here, before it acts.
     private func requireLease() throws {
         let state = try ledger.state(of: runID)
-        if state.lease != holder { throw DomainError.fenced(writer: holder, current: state.lease, epoch: state.leaseEpoch) }
+        if state.lease != holder {
+            throw DomainError.fenced(writer: holder, current: state.lease, epoch: state.leaseEpoch)
+        }
     }
 
     private func acquire(_ holder: LeaseHolder) throws {
         let held: RunState
         Failpoint.hit(Failpoint.lease, .before)
         do {
-            let acquired = try ledger.acquireLease(run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
+            let acquired = try ledger.acquireLease(
+                run: runID, holder: holder, isAlive: ProcessIdentity.isAlive, actor: actor, at: Date())
             held = acquired.state
             if let previous = acquired.takenOverFrom {
-                let why = previous.sharesPIDSpace(with: holder) ? "which is no longer running"
+                let why =
+                    previous.sharesPIDSpace(with: holder)
+                    ? "which is no longer running"
                     : "whose heartbeat is older than \(Int(ledger.leaseExpiry)) s (it runs where its pid cannot be checked from here)"
                 output.note("took over run \(runID) from \(previous), \(why)")
             }
         } catch DomainError.leaseHeld(let current) {
-            throw CommandFailure(.temporaryFailure, "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
+            throw CommandFailure(
+                .temporaryFailure,
+                "run \(runID) is being worked on by \(current); wait for it to finish, or stop that process and resume")
         }
         for input in RunPlanner.frozenInputs(held) {
             let status = LocalFiles.status(input.path)
             if status?.size != input.size || status?.modified != input.modified {
                 _ = try? record(.releaseLease(holder))
-                throw CommandFailure(.badInput, "the \(input.role) \(input.path) changed since run \(runID) recorded it (size or modification time); this run cannot resume: start a new one")
+                throw CommandFailure(
+                    .badInput,
+                    "the \(input.role) \(input.path) changed since run \(runID) recorded it (size or modification time); this run cannot resume: start a new one"
+                )
             }
         }
     }
@@ -152,7 +171,9 @@ struct RunDriver {
                 return .awaitingOperator(step)
             case .waitForOperator(let step, let instructions):
                 showInstructions(step, instructions, state.step(step)?.lastCheckFailure)
-                guard asksOperator, OperatorPrompt.isInteractive(output), OperatorPrompt.ask("Is step \(step) done? [y/N] ") else {
+                guard asksOperator, OperatorPrompt.isInteractive(output),
+                    OperatorPrompt.ask("Is step \(step) done? [y/N] ")
+                else {
                     return .awaitingOperator(step)
                 }
                 if case .failed(let reason) = try confirm(step, note: nil) {
@@ -168,10 +189,16 @@ struct RunDriver {
                 do {
                     found = try StepExecutors.reconcile(intent, transfers: settings(state))
                 } catch let error as ExecutorError {
-                    throw CommandFailure(ExitStatus(error.kind), "cannot check what step \(step) left behind: \(error.message); the run is unchanged, resume it later")
+                    throw CommandFailure(
+                        ExitStatus(error.kind),
+                        "cannot check what step \(step) left behind: \(error.message); the run is unchanged, resume it later"
+                    )
                 }
                 try record(.reconcileStep(step, found: found))
-                output.progress(found == nil ? "step \(step) was interrupted before its effect: running it again" : "step \(step) was interrupted after its effect: found it, not redone")
+                output.progress(
+                    found == nil
+                        ? "step \(step) was interrupted before its effect: running it again"
+                        : "step \(step) was interrupted after its effect: found it, not redone")
             case .start(let step, let intent):
                 let logPath = intent.runsProcesses ? StepLog.path(state, step) : nil
                 Failpoint.arm(step, on: ledger)
@@ -182,8 +209,10 @@ struct RunDriver {
                 let outcome: StepOutcome
                 do {
                     if let failure = Failpoint.failure(for: step) { throw failure }
-                    outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state)) { candidate in
-                        let reserved = try ledger.reserveBuildNumber(run: runID, step: step, from: candidate, by: holder, actor: actor, at: Date())
+                    outcome = try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state)) {
+                        candidate in
+                        let reserved = try ledger.reserveBuildNumber(
+                            run: runID, step: step, from: candidate, by: holder, actor: actor, at: Date())
                         Failpoint.hit(step, .reserved)
                         return reserved
                     }
@@ -227,10 +256,14 @@ struct RunDriver {
             do {
                 try rollBack(after, reason: "\(step) failed: \(error.message)")
             } catch {
-                output.note("the failed publication could not be rolled back yet (\(CommandFailure.from(error).message)); the next resume does it first")
+                output.note(
+                    "the failed publication could not be rolled back yet (\(CommandFailure.from(error).message)); the next resume does it first"
+                )
             }
         } else if error.kind == .temporary, Pipeline.publicationSteps.contains(step) {
-            output.note("the publication keeps its claim and what was uploaded, hidden on the server: resume goes on from there")
+            output.note(
+                "the publication keeps its claim and what was uploaded, hidden on the server: resume goes on from there"
+            )
         }
         return .failed(step, error.kind, error.message)
     }
@@ -242,7 +275,10 @@ struct RunDriver {
         do {
             try rollBack(state, reason: "a failed publication, rolled back once the target could be reached again")
         } catch {
-            throw CommandFailure(.temporaryFailure, "the failed publication of run \(runID) must be rolled back first, and the target is still out of reach: \(CommandFailure.from(error).message)")
+            throw CommandFailure(
+                .temporaryFailure,
+                "the failed publication of run \(runID) must be rolled back first, and the target is still out of reach: \(CommandFailure.from(error).message)"
+            )
         }
     }
 
@@ -256,9 +292,12 @@ struct RunDriver {
     func rollBack(_ state: RunState, reason: String) throws {
         guard let target = state.parameters?.publication?.target else { return }
         let intents = state.steps.filter { Pipeline.publicationSteps.contains($0.name) }.compactMap(\.intent)
-        let rollback = try PublicationSteps.rollBack(intents, runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)))
+        let rollback = try PublicationSteps.rollBack(
+            intents, runID: runID, on: try PublicationTargets.open(target, transfers: settings(state)))
         try record(.rollBackPublication(target: target, removed: rollback.removed, reason: reason))
-        output.note("publication rolled back: removed \(rollback.removed.isEmpty ? "nothing" : rollback.removed.joined(separator: ", ")) from \(target)")
+        output.note(
+            "publication rolled back: removed \(rollback.removed.isEmpty ? "nothing" : rollback.removed.joined(separator: ", ")) from \(target)"
+        )
         for (name, why) in rollback.left { output.note("left \(name) on \(target): \(why)") }
     }
 }
@@ -297,6 +336,8 @@ struct SkipReport {
     mutating func flush() {
         defer { reason = nil; steps = [] }
         guard let reason, let first = steps.first, let last = steps.last else { return }
-        output.progress(steps.count == 1 ? "skipped \(first): \(reason)" : "skipped \(first) … \(last) (\(steps.count) steps): \(reason)")
+        output.progress(
+            steps.count == 1
+                ? "skipped \(first): \(reason)" : "skipped \(first) … \(last) (\(steps.count) steps): \(reason)")
     }
 }

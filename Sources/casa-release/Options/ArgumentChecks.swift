@@ -18,11 +18,13 @@ enum ArgumentChecks {
             let valueOf = argument.hasPrefix("--") ? option : previousOption
             if let character = argument.unicodeScalars.first(where: isControl), !freeText.contains(valueOf ?? "") {
                 let what = valueOf.map { "the value of \(name($0))" } ?? "the argument \(printable(argument))"
-                return "\(what) contains a control character (\(describe(character))); names of files and images cannot hold one"
+                return
+                    "\(what) contains a control character (\(describe(character))); names of files and images cannot hold one"
             }
             if let option, option != "--help" {
                 if let earlier = seen[option] {
-                    return "\(name(option)) is given twice (\(printable(earlier)) and \(printable(argument))); give it once"
+                    return
+                        "\(name(option)) is given twice (\(printable(earlier)) and \(printable(argument))); give it once"
                 }
                 seen[option] = argument
             }

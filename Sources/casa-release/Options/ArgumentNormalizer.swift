@@ -41,7 +41,9 @@ enum ArgumentNormalizer {
                 continue
             }
             // casa-distro's `verbose=yes` is the -v flag here.
-            if argument.lowercased().hasPrefix("verbose="), let value = StrictBool(argument: String(argument.dropFirst(8))) {
+            if argument.lowercased().hasPrefix("verbose="),
+                let value = StrictBool(argument: String(argument.dropFirst(8)))
+            {
                 if value.value { result.append("--verbose") }
                 continue
             }

@@ -17,7 +17,10 @@ struct CommandCatalog {
     private let describeCommand: (String) -> [String: OptionInfo]?
     private let describeGlobalOptions: () -> [String: OptionInfo]
 
-    init(commandNames: [String], options: @escaping (String) -> [String: OptionInfo]?, globalOptions: @escaping () -> [String: OptionInfo]) {
+    init(
+        commandNames: [String], options: @escaping (String) -> [String: OptionInfo]?,
+        globalOptions: @escaping () -> [String: OptionInfo]
+    ) {
         self.commandNames = commandNames.sorted()
         describeCommand = options
         describeGlobalOptions = globalOptions
@@ -42,7 +45,8 @@ struct CommandCatalog {
             commandNames: commands.map { $0._commandName },
             options: { name in commands.first { $0._commandName == name }.flatMap { describe($0._dumpHelp()) } },
             // (`-h`/`--help` come with every description; they are no global option.)
-            globalOptions: { (describe(GlobalOptions._dumpHelp()) ?? [:]).filter { $0.key != "h" && $0.key != "help" } })
+            globalOptions: { (describe(GlobalOptions._dumpHelp()) ?? [:]).filter { $0.key != "h" && $0.key != "help" } }
+        )
     }()
 
     /// The options in a dump's top command.
@@ -51,7 +55,8 @@ struct CommandCatalog {
         var options: [String: OptionInfo] = [:]
         for argument in command.arguments ?? [] where argument.kind != "positional" {
             let values = argument.completionKind?.list?.values ?? []
-            let info = OptionInfo(takesValue: argument.kind == "option", isYesNo: values == ["yes", "no"], values: values)
+            let info = OptionInfo(
+                takesValue: argument.kind == "option", isYesNo: values == ["yes", "no"], values: values)
             for name in argument.names ?? [] { options[name.name] = info }
         }
         return options
@@ -62,7 +67,8 @@ struct CommandCatalog {
     static func nearest(to word: String, among candidates: [String]) -> [String] {
         let target = word.lowercased().replacingOccurrences(of: "_", with: "-")
         let limit = max(2, target.count / 3)
-        return candidates
+        return
+            candidates
             .map { ($0, EditDistance.between(target, $0)) }
             .filter { $0.1 <= limit || ($0.0.hasPrefix(target) && target.count >= 3) }
             .sorted { ($0.1, $0.0) < ($1.1, $1.0) }
@@ -92,7 +98,8 @@ struct CommandCatalog {
 /// the other.
 enum EditDistance {
     static func between(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         guard !a.isEmpty else { return b.count }
         guard !b.isEmpty else { return a.count }
         var previous = Array(0...b.count)

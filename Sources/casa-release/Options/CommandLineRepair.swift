@@ -84,7 +84,9 @@ enum CommandLineRepair {
                 continue
             }
             if let info = options()[name] {
-                if info.isYesNo, !hasValue, !(position < arguments.count && StrictBool(argument: arguments[position]) != nil) {
+                if info.isYesNo, !hasValue,
+                    !(position < arguments.count && StrictBool(argument: arguments[position]) != nil)
+                {
                     rest.append("--\(name)=yes")
                     continue
                 }
@@ -105,8 +107,10 @@ enum CommandLineRepair {
             }
             let spelled = argument.hasPrefix("--") ? name : argument
             let nearest = CommandCatalog.nearest(to: name, among: options().keys.filter { $0.count > 1 })
-            return .problem("unknown option '\(spelled)' for \(word)" + (nearest.isEmpty ? "" : "; did you mean \(nearest.map { "'\($0)'" }.joined(separator: " or "))?")
-                            + " (see 'casa-release help \(word)')")
+            return .problem(
+                "unknown option '\(spelled)' for \(word)"
+                    + (nearest.isEmpty ? "" : "; did you mean \(nearest.map { "'\($0)'" }.joined(separator: " or "))?")
+                    + " (see 'casa-release help \(word)')")
         }
         return .arguments([word] + leading + rest)
     }

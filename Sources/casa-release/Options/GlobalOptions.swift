@@ -6,11 +6,16 @@ import ReleaseStateMachine
 
 /// Options every command takes: where the base directory and the ledger are, and output format.
 struct GlobalOptions: ParsableArguments {
-    @Option(name: [.customLong("base-dir"), .customLong("base-directory")],
-            help: "The base directory (default: $CASA_BASE_DIRECTORY, else ~/casa_distro).")
+    @Option(
+        name: [.customLong("base-dir"), .customLong("base-directory")],
+        help: "The base directory (default: $CASA_BASE_DIRECTORY, else ~/casa_distro).")
     var baseDirectory: String?
 
-    @Option(name: .customLong("ledger"), help: "The ledger: a file, or postgres://USER@HOST:PORT/DB (default: $CASA_RELEASE_LEDGER, else <base dir>/casa-release.sqlite).")
+    @Option(
+        name: .customLong("ledger"),
+        help:
+            "The ledger: a file, or postgres://USER@HOST:PORT/DB (default: $CASA_RELEASE_LEDGER, else <base dir>/casa-release.sqlite)."
+    )
     var ledgerPath: String?
 
     @Flag(name: .customLong("json"), help: "Machine-readable output.")
@@ -22,7 +27,9 @@ struct GlobalOptions: ParsableArguments {
     /// The global options by name, and whether each takes a value: what the parser's own
     /// description of this type says (checked at every start of a debug build, so the tests
     /// check it), known here so that a start need not describe the type (a JSON dump, ms).
-    static let knownNames: [String: Bool] = ["base-dir": true, "base-directory": true, "ledger": true, "json": false, "v": false, "verbose": false]
+    static let knownNames: [String: Bool] = [
+        "base-dir": true, "base-directory": true, "ledger": true, "json": false, "v": false, "verbose": false,
+    ]
 
     /// Where this command writes, in the format and detail asked for.
     var output: Output { Output(json: json, verbose: verbose) }
@@ -37,15 +44,21 @@ struct GlobalOptions: ParsableArguments {
     }
 
     /// The base directory: the one given, else $CASA_BASE_DIRECTORY, else ~/casa_distro; absolute.
-    static func baseDirectory(given: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    static func baseDirectory(
+        given: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
         Paths.absolute(given ?? environment["CASA_BASE_DIRECTORY"].flatMap { $0.isEmpty ? nil : $0 } ?? "~/casa_distro")
     }
 
     /// The ledger: the one given, else `$CASA_RELEASE_LEDGER`, else `casa-release.sqlite` in the
     /// base directory; a file's path made absolute.
-    static func ledgerLocation(given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LedgerLocation {
+    static func ledgerLocation(
+        given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LedgerLocation {
         guard let named = given ?? environment["CASA_RELEASE_LEDGER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
-            return .file((Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent("casa-release.sqlite"))
+            return .file(
+                (Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent(
+                    "casa-release.sqlite"))
         }
         switch try LedgerLocation.parse(named) {
         case .file(let path): return .file(Paths.absolute(path))
@@ -73,7 +86,9 @@ struct GlobalOptions: ParsableArguments {
                 do {
                     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
                 } catch {
-                    throw CommandFailure(.cannotCreate, "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
+                    throw CommandFailure(
+                        .cannotCreate,
+                        "cannot create the directory of the ledger \(directory): \(ErrorText.line(error))")
                 }
             }
             ledger = try Ledger.open(path: path, mustExist: mustExist)
@@ -92,10 +107,16 @@ struct GlobalOptions: ParsableArguments {
     /// How long a lease holder on another host may go without a heartbeat before its run may be
     /// taken over: `$CASA_RELEASE_LEASE_EXPIRY` seconds, else the ledger's 30. Read before the
     /// ledger is opened, so that a wrong value changes nothing.
-    static func leaseExpiry(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TimeInterval {
-        guard let text = environment["CASA_RELEASE_LEASE_EXPIRY"], !text.isEmpty else { return Ledger.defaultLeaseExpiry }
+    static func leaseExpiry(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TimeInterval
+    {
+        guard let text = environment["CASA_RELEASE_LEASE_EXPIRY"], !text.isEmpty else {
+            return Ledger.defaultLeaseExpiry
+        }
         guard let seconds = Double(text), seconds.isFinite, seconds > 0 else {
-            throw CommandFailure(.usage, "CASA_RELEASE_LEASE_EXPIRY=\(text): a number of seconds above 0 (default \(Int(Ledger.defaultLeaseExpiry)))")
+            throw CommandFailure(
+                .usage,
+                "CASA_RELEASE_LEASE_EXPIRY=\(text): a number of seconds above 0 (default \(Int(Ledger.defaultLeaseExpiry)))"
+            )
         }
         return seconds
     }
@@ -123,13 +144,18 @@ enum Paths {
     static func absolute(_ path: String) -> String {
         let expanded = expandingTilde(path)
         if expanded.hasPrefix("/") { return (expanded as NSString).standardizingPath }
-        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded) as NSString).standardizingPath
+        return ((FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(expanded) as NSString)
+            .standardizingPath
     }
 }
 
 extension Paths {
-    static func expandingTilde(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        guard path == "~" || path.hasPrefix("~/") else { return path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path }
+    static func expandingTilde(
+        _ path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        guard path == "~" || path.hasPrefix("~/") else {
+            return path.hasPrefix("~") ? (path as NSString).expandingTildeInPath : path
+        }
         let home = environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         return home + path.dropFirst()
     }

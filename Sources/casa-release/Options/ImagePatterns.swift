@@ -3,7 +3,9 @@
 enum ImagePatterns {
     static func parse(_ text: String) throws -> [String] {
         let patterns = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        guard !patterns.isEmpty else { throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')") }
+        guard !patterns.isEmpty else {
+            throw CommandFailure(.usage, "image_names= needs at least one pattern (e.g. 'casa-run:*')")
+        }
         return patterns
     }
 }

@@ -26,13 +26,17 @@ enum ImageTarget {
             guard LocalFiles.exists(local) else {
                 throw CommandFailure(.badInput, "\(local) does not exist, and no image was recorded there")
             }
-            guard !LocalFiles.isDirectory(local) else { throw CommandFailure(.usage, "\(local) is a directory, not an image") }
+            guard !LocalFiles.isDirectory(local) else {
+                throw CommandFailure(.usage, "\(local) is a directory, not an image")
+            }
             let digests = try FileDigests.compute(path: local)
             do {
                 return try ledger.image(.sha256Prefix(digests.sha256))
             } catch LedgerError.unknownImage {
-                throw CommandFailure(.usage, "no image recorded in this ledger is \(local), nor has its sha256 \(digests.sha256) "
-                                     + "(made before casa-release? 'casa-release import \(FilePath.directory(local))' records it)")
+                throw CommandFailure(
+                    .usage,
+                    "no image recorded in this ledger is \(local), nor has its sha256 \(digests.sha256) "
+                        + "(made before casa-release? 'casa-release import \(FilePath.directory(local))' records it)")
             }
         }
     }

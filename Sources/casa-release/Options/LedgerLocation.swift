@@ -37,7 +37,11 @@ enum LedgerLocation: Equatable, CustomStringConvertible {
         switch text[..<schemeEnd.lowerBound].lowercased() {
         case "file":
             let path = String(text[schemeEnd.upperBound...])
-            guard path.hasPrefix("/") else { throw CommandFailure(.usage, "--ledger \(text): a file:// ledger needs an absolute path (file:///path/to/casa-release.sqlite)") }
+            guard path.hasPrefix("/") else {
+                throw CommandFailure(
+                    .usage,
+                    "--ledger \(text): a file:// ledger needs an absolute path (file:///path/to/casa-release.sqlite)")
+            }
             return .file(path)
         case "postgres", "postgresql":
             do {
@@ -48,12 +52,17 @@ enum LedgerLocation: Equatable, CustomStringConvertible {
                 throw CommandFailure(.usage, "--ledger \(shown): \(error.reason)")
             }
         case let scheme:
-            throw CommandFailure(.usage, "--ledger \(shown): casa-release keeps its ledger in a file or in PostgreSQL (postgres://USER@HOST:PORT/DB), not in \(scheme)://")
+            throw CommandFailure(
+                .usage,
+                "--ledger \(shown): casa-release keeps its ledger in a file or in PostgreSQL (postgres://USER@HOST:PORT/DB), not in \(scheme)://"
+            )
         }
     }
 
     private static func isScheme(_ text: Substring) -> Bool {
         guard let first = text.unicodeScalars.first, CharacterSet.letters.contains(first) else { return false }
-        return text.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) || "+-.".unicodeScalars.contains($0) }
+        return text.unicodeScalars.allSatisfy {
+            CharacterSet.alphanumerics.contains($0) || "+-.".unicodeScalars.contains($0)
+        }
     }
 }

@@ -14,9 +14,16 @@ enum ShellCompletion {
 
     /// The operator steps of the run named after `confirm` that wait for a confirmation.
     static let operatorSteps = CompletionKind.custom { words, _, prefix in
-        guard let run = words.drop(while: { $0 != "confirm" }).dropFirst().first(where: { !$0.hasPrefix("-") && !$0.contains("=") }),
-              let ledger = try? openLedger(words), let runID = try? ledger.resolveRunID(run), let state = try? ledger.state(of: runID) else { return [] }
-        return state.steps.filter { $0.status == .awaitingOperator }.map(\.name.rawValue).filter { $0.hasPrefix(prefix) }
+        guard
+            let run = words.drop(while: { $0 != "confirm" }).dropFirst().first(where: {
+                !$0.hasPrefix("-") && !$0.contains("=")
+            }),
+            let ledger = try? openLedger(words), let runID = try? ledger.resolveRunID(run),
+            let state = try? ledger.state(of: runID)
+        else { return [] }
+        return state.steps.filter { $0.status == .awaitingOperator }.map(\.name.rawValue).filter {
+            $0.hasPrefix(prefix)
+        }
     }
 
     static let imageTypes = CompletionKind.list(["system", "run", "dev", "pixi"])
@@ -31,9 +38,13 @@ enum ShellCompletion {
     }
 
     /// The ledger the words name (`--ledger`, `--base-dir`, else the environment): a file or a database.
-    static func ledgerLocation(_ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws -> LedgerLocation {
-        try GlobalOptions.ledgerLocation(given: value(of: ["ledger"], in: words), baseDirectory: value(of: ["base-dir", "base-directory"], in: words),
-                                         environment: environment)
+    static func ledgerLocation(
+        _ words: [String], environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> LedgerLocation {
+        try GlobalOptions.ledgerLocation(
+            given: value(of: ["ledger"], in: words),
+            baseDirectory: value(of: ["base-dir", "base-directory"], in: words),
+            environment: environment)
     }
 
     /// The value of the first of `names` in `words`: `--name X`, `--name=X`, `name=X`, `name_with_underscores=X`.
@@ -41,7 +52,8 @@ enum ShellCompletion {
         for (index, word) in words.enumerated() {
             for name in names {
                 if word == "--" + name, index + 1 < words.count { return words[index + 1] }
-                for prefix in ["--" + name + "=", name + "=", name.replacingOccurrences(of: "-", with: "_") + "="] where word.hasPrefix(prefix) {
+                for prefix in ["--" + name + "=", name + "=", name.replacingOccurrences(of: "-", with: "_") + "="]
+                where word.hasPrefix(prefix) {
                     return String(word.dropFirst(prefix.count))
                 }
             }

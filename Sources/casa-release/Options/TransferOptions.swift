@@ -5,14 +5,24 @@ import Foundation
 /// Options of every command that may reach a server: how to log in, whether to trust a new host
 /// key, how long to insist, and whether to show progress.
 struct TransferOptions: ParsableArguments {
-    @Option(name: .customLong("ssh-key"), help: "The private key for sftp:// (default: the ssh agent when SSH_AUTH_SOCK is set, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa).")
+    @Option(
+        name: .customLong("ssh-key"),
+        help:
+            "The private key for sftp:// (default: the ssh agent when SSH_AUTH_SOCK is set, else ~/.ssh/id_ed25519, id_ecdsa, id_rsa)."
+    )
     var sshKey: String?
 
-    @Option(name: .customLong("accept-new-host-key"),
-            help: "yes: accept an sftp server's host key that ~/.ssh/known_hosts does not have, and add it there. A changed key is always refused.")
+    @Option(
+        name: .customLong("accept-new-host-key"),
+        help:
+            "yes: accept an sftp server's host key that ~/.ssh/known_hosts does not have, and add it there. A changed key is always refused."
+    )
     var acceptNewHostKey = StrictBool(false)
 
-    @Option(name: .customLong("retries"), help: "How many times a transfer is retried after a transient failure before giving up with exit 75 (default 4).")
+    @Option(
+        name: .customLong("retries"),
+        help:
+            "How many times a transfer is retried after a transient failure before giving up with exit 75 (default 4).")
     var retries: Int?
 
     @Flag(name: [.customShort("q"), .customLong("quiet")], help: "No progress lines and no retry notices.")

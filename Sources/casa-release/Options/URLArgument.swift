@@ -8,7 +8,9 @@ import ReleaseStateMachine
 enum URLArgument {
     /// Whether `value` is written as a URL (`scheme:` in front) rather than a path.
     static func looksLikeURL(_ value: String) -> Bool {
-        guard let colon = value.firstIndex(of: ":"), let first = value.first, first.isASCII, first.isLetter else { return false }
+        guard let colon = value.firstIndex(of: ":"), let first = value.first, first.isASCII, first.isLetter else {
+            return false
+        }
         return value[..<colon].allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+.-".contains($0)) }
     }
 
@@ -26,11 +28,16 @@ enum URLArgument {
         }
         let host = components.host ?? ""
         if scheme == "file" {
-            guard host.isEmpty || host.lowercased() == "localhost", components.user == nil, components.port == nil else {
-                throw CommandFailure(.usage, "\(option): a file:// URL names a file on this machine (file:///PATH); '\(URLRedaction.url(value))' names a host")
+            guard host.isEmpty || host.lowercased() == "localhost", components.user == nil, components.port == nil
+            else {
+                throw CommandFailure(
+                    .usage,
+                    "\(option): a file:// URL names a file on this machine (file:///PATH); '\(URLRedaction.url(value))' names a host"
+                )
             }
         } else if host.isEmpty {
-            throw CommandFailure(.usage, "\(option): '\(URLRedaction.url(value))' names no host (\(scheme)://HOST/DIR/)")
+            throw CommandFailure(
+                .usage, "\(option): '\(URLRedaction.url(value))' names no host (\(scheme)://HOST/DIR/)")
         }
     }
 }

@@ -48,11 +48,13 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as LedgerError:
             switch error {
             case .cannotOpen, .moved, .otherHistory: return CommandFailure(.cannotCreate, error.description)
-            case .notALedger, .missing, .vanished, .newerSchema, .olderSchema, .unreadableEvent: return CommandFailure(.badInput, error.description)
+            case .notALedger, .missing, .vanished, .newerSchema, .olderSchema, .unreadableEvent:
+                return CommandFailure(.badInput, error.description)
             case .conflict, .unreachable, .busy: return CommandFailure(.temporaryFailure, error.description)
             case .refused: return CommandFailure(.unavailable, error.description)
             case .serverError: return CommandFailure(.internalError, error.description)
-            case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage: return CommandFailure(.usage, error.description)
+            case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage:
+                return CommandFailure(.usage, error.description)
             }
         case let error as DomainError:
             if case .leaseHeld = error { return CommandFailure(.temporaryFailure, error.description) }
@@ -67,7 +69,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             // said as path and reason, never as `Error Domain=... UserInfo=...`.
             let error = error as NSError
             let writing = error.domain == NSCocoaErrorDomain && (512...642).contains(error.code)
-            return CommandFailure(writing ? .cannotCreate : .internalError, (writing ? "" : "internal error: ") + ErrorText.line(error))
+            return CommandFailure(
+                writing ? .cannotCreate : .internalError, (writing ? "" : "internal error: ") + ErrorText.line(error))
         }
     }
 }

@@ -22,7 +22,10 @@ enum CasaDistroSource {
     static func check(_ path: String) throws {
         let missing = ApptainerDefinition.casaDistroParts.filter { !LocalFiles.isDirectory(path + "/" + $0) }
         guard missing.isEmpty else {
-            throw CommandFailure(.badInput, "\(path) does not look like casa-distro's sources: it has no \(missing.joined(separator: ", ")) (install_casa_distro copies \(ApptainerDefinition.casaDistroParts.joined(separator: ", ")))")
+            throw CommandFailure(
+                .badInput,
+                "\(path) does not look like casa-distro's sources: it has no \(missing.joined(separator: ", ")) (install_casa_distro copies \(ApptainerDefinition.casaDistroParts.joined(separator: ", ")))"
+            )
         }
     }
 }

@@ -11,10 +11,12 @@ enum OutputFile {
     static func check(_ outputPath: String, force: Bool, existingIsChecked: Bool = false) throws {
         let outputDirectory = (outputPath as NSString).deletingLastPathComponent
         guard LocalFiles.isDirectory(outputDirectory) else {
-            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) does not exist")
+            throw CommandFailure(
+                .cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) does not exist")
         }
         guard access(outputDirectory, W_OK) == 0 else {
-            throw CommandFailure(.cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) is not writable")
+            throw CommandFailure(
+                .cannotCreate, "cannot create \(outputPath): the directory \(outputDirectory) is not writable")
         }
         if LocalFiles.exists(outputPath), !force, !existingIsChecked {
             throw CommandFailure(.cannotCreate, "\(outputPath) already exists; add force=yes to replace it")

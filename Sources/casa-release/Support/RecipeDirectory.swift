@@ -12,6 +12,9 @@ enum RecipeDirectory {
             return Paths.absolute(environment)
         }
         if let casaDistroSource { return casaDistroSource + "/image-recipes" }
-        throw CommandFailure(.usage, "say where the recipes are: recipes=DIR (laid out DIR/casa-<type>/<image_version>/), $CASA_RELEASE_RECIPES, or casa_distro=DIR for its image-recipes")
+        throw CommandFailure(
+            .usage,
+            "say where the recipes are: recipes=DIR (laid out DIR/casa-<type>/<image_version>/), $CASA_RELEASE_RECIPES, or casa_distro=DIR for its image-recipes"
+        )
     }
 }

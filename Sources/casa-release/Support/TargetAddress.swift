@@ -9,14 +9,18 @@ import ReleaseStateMachine
 enum TargetAddress {
     static func resolve(_ option: String?) throws -> String {
         let environment = ProcessInfo.processInfo.environment
-        for (value, name) in [(option, "target="), (environment["CASA_RELEASE_PUBLISH_URL"], "CASA_RELEASE_PUBLISH_URL")] {
+        for (value, name) in [
+            (option, "target="), (environment["CASA_RELEASE_PUBLISH_URL"], "CASA_RELEASE_PUBLISH_URL"),
+        ] {
             guard let value, !value.isEmpty else { continue }
             try URLArgument.check(value, option: name, schemes: ["sftp", "http", "https", "file"])
             return normalize(URLPasswords.rememberForThisProcess(value))
         }
         let login = environment["BRAINVISA_PUBLISH_LOGIN"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa"
         let server = environment["BRAINVISA_PUBLISH_SERVER"].flatMap { $0.isEmpty ? nil : $0 } ?? "brainvisa.info"
-        var directory = environment["BRAINVISA_PUBLISH_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "/var/www/html/brainvisa.info_download"
+        var directory =
+            environment["BRAINVISA_PUBLISH_DIR"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "/var/www/html/brainvisa.info_download"
         if !directory.hasPrefix("/") { directory = "/" + directory }
         if !directory.hasSuffix("/") { directory += "/" }
         return "sftp://\(login)@\(server)\(directory)"
@@ -40,7 +44,10 @@ enum TargetAddress {
             try PublicationTargets.open(address, transfers: transfers.settings()).checkWritable()
         } catch let error as ExecutorError where error.kind == .temporary {
             // Before any run exists: there is nothing to resume, only the command to run again.
-            throw CommandFailure(.temporaryFailure, "the target cannot be reached now (\(error.message)); nothing was recorded: run the same command again once it answers")
+            throw CommandFailure(
+                .temporaryFailure,
+                "the target cannot be reached now (\(error.message)); nothing was recorded: run the same command again once it answers"
+            )
         }
     }
 }

@@ -17,7 +17,9 @@ enum Template {
             }
             let key = String(rest[rest.index(after: open)..<close])
             guard let value = values[key] else {
-                throw ValidationError("\(option)=\(template) uses {\(key)}; known: \(values.keys.sorted().map { "{\($0)}" }.joined(separator: ", "))")
+                throw ValidationError(
+                    "\(option)=\(template) uses {\(key)}; known: \(values.keys.sorted().map { "{\($0)}" }.joined(separator: ", "))"
+                )
             }
             result += value
             rest = rest[rest.index(after: close)...]

@@ -18,24 +18,36 @@ import ReleaseStateMachine
 
     @Test func anEnvironmentsImagesWithTheirPublicationsRetractedOrNot() throws {
         let (workspace, _) = try ProvenanceTests.publishedUserImage()
-        let second = try workspace.run(workspace.userImageArguments.map { $0 == "version=5.4.0" ? "version=5.4.1" : $0 })
+        let second = try workspace.run(
+            workspace.userImageArguments.map { $0 == "version=5.4.0" ? "version=5.4.1" : $0 })
         #expect(second.status == 0, "\(second.stderr)")
         let retracted = try workspace.run(["rollback", "brainvisa-5.4.0-1.sif", "--yes"])
         #expect(retracted.status == 0, "\(retracted.stderr)")
 
         let entries = try audit(workspace, "environment=brainvisa-master-5.4")
         #expect(entries.map(\.image.name) == ["brainvisa-5.4.0.sif", "brainvisa-5.4.1.sif"])
-        #expect(entries.allSatisfy { $0.via == "environment" && $0.environmentImageID == (try? workspace.sidecar(workspace.devImage + ".json"))?.imageID })
+        #expect(
+            entries.allSatisfy {
+                $0.via == "environment"
+                    && $0.environmentImageID == (try? workspace.sidecar(workspace.devImage + ".json"))?.imageID
+            })
         let publication = try #require(entries.first?.publications.first)
         #expect(publication.file == "brainvisa-5.4.0-1.sif" && publication.status == "retracted")
-        #expect(publication.publishedAt != nil && publication.retractedAt != nil && publication.retractedBy?.contains("@") == true)
+        #expect(
+            publication.publishedAt != nil && publication.retractedAt != nil
+                && publication.retractedBy?.contains("@") == true)
         #expect(entries.last?.publications.isEmpty == true)
 
         let text = try workspace.run(["audit", "environment=brainvisa-master-5.4"])
-        #expect(text.status == 0 && text.stdout.hasPrefix("2 images made from environment brainvisa-master-5.4:"), "\(text.stderr)")
+        #expect(
+            text.status == 0 && text.stdout.hasPrefix("2 images made from environment brainvisa-master-5.4:"),
+            "\(text.stderr)")
         #expect(text.stdout.contains("retracted") && text.stdout.contains("not published"))
         let provenance = try workspace.run(["provenance", workspace.userImage])
-        #expect(provenance.stdout.split(separator: "\n").contains { $0.contains("brainvisa-5.4.0-1.sif") && $0.contains("; retracted ") })
+        #expect(
+            provenance.stdout.split(separator: "\n").contains {
+                $0.contains("brainvisa-5.4.0-1.sif") && $0.contains("; retracted ")
+            })
     }
 
     @Test func whatWasBuiltOnAnImageFollowsTheReverseEdges() throws {
@@ -48,7 +60,10 @@ import ReleaseStateMachine
         #expect(onRun.first { $0.image.path == workspace.userImage }?.publications.first?.status == "published")
 
         let onSystem = try audit(workspace, "image=casa-system-ubuntu-24.04.sif")
-        #expect(onSystem.map { "\($0.depth) \($0.image.name)" } == ["1 casa-run-5.4.sif", "2 casa-dev-5.4.sif", "2 brainvisa-5.4.0.sif"])
+        #expect(
+            onSystem.map { "\($0.depth) \($0.image.name)" } == [
+                "1 casa-run-5.4.sif", "2 casa-dev-5.4.sif", "2 brainvisa-5.4.0.sif",
+            ])
         #expect(try audit(workspace, "image=\(workspace.userImage)").isEmpty)
         let nothing = try workspace.run(["audit", "image=\(workspace.userImage)"])
         #expect(nothing.status == 0 && nothing.stdout.hasPrefix("nothing recorded in this ledger was built on"))
@@ -57,7 +72,10 @@ import ReleaseStateMachine
     @Test(arguments: [
         (["audit"], Int32(64), "one of environment=NAME or image=TARGET"),
         (["audit", "environment=brainvisa-master-5.4", "image=x"], 64, "one of environment=NAME or image=TARGET"),
-        (["audit", "environment=nowhere"], 65, "no image in this ledger was made from environment nowhere (environments with images: brainvisa-master-5.4)"),
+        (
+            ["audit", "environment=nowhere"], 65,
+            "no image in this ledger was made from environment nowhere (environments with images: brainvisa-master-5.4)"
+        ),
         (["audit", "image=0000000000"], 64, "no image recorded in this ledger answers to sha256 0000000000"),
     ])
     func badAuditsAreOneLineErrors(_ arguments: [String], _ status: Int32, _ message: String) throws {

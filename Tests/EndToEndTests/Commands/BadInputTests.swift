@@ -16,8 +16,10 @@ import ReleaseLedger
     }
 
     /// Runs, expects `status`, a single line on stderr containing `message`, and no run recorded.
-    func expectRefusal(_ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
-                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectRefusal(
+        _ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let runsBefore = try workspace.runIDs()
         let result = try workspace.run(arguments)
         #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
@@ -29,14 +31,27 @@ import ReleaseLedger
 
     @Test func repeatedOptionsAndControlCharactersAreRefusedUpFront() throws {
         let workspace = try Workspace()
-        try expectRefusal(workspace, workspace.createArguments + ["image_version=b"], status: 64, message: "image_version is given twice")
-        try expectRefusal(workspace, ["create-base-image", "type=system", "--image-version=a", "--image_version", "b"], status: 64, message: "image_version is given twice")
-        try expectRefusal(workspace, ["create_base_image", "type=system", "image_version=ubuntu\n24.04"], status: 64,
-                          message: "the value of image_version contains a control character (a newline)")
-        try expectRefusal(workspace, ["create-base-image", "type=system", "--image-version", "ubuntu\t24.04"], status: 64, message: "control character (a tab)")
-        try expectRefusal(workspace, workspace.createArguments + ["output=\(workspace.base)/a\u{1b}b.sif"], status: 64, message: "control character (U+1B)")
-        try expectRefusal(workspace, ["publish-user-image", "image=x\ry.sif"], status: 64, message: "a carriage return")
-        #expect(try workspace.files(in: workspace.base).allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } })
+        try expectRefusal(
+            workspace, workspace.createArguments + ["image_version=b"], status: 64,
+            message: "image_version is given twice")
+        try expectRefusal(
+            workspace, ["create-base-image", "type=system", "--image-version=a", "--image_version", "b"], status: 64,
+            message: "image_version is given twice")
+        try expectRefusal(
+            workspace, ["create_base_image", "type=system", "image_version=ubuntu\n24.04"], status: 64,
+            message: "the value of image_version contains a control character (a newline)")
+        try expectRefusal(
+            workspace, ["create-base-image", "type=system", "--image-version", "ubuntu\t24.04"], status: 64,
+            message: "control character (a tab)")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["output=\(workspace.base)/a\u{1b}b.sif"], status: 64,
+            message: "control character (U+1B)")
+        try expectRefusal(
+            workspace, ["publish-user-image", "image=x\ry.sif"], status: 64, message: "a carriage return")
+        #expect(
+            try workspace.files(in: workspace.base).allSatisfy {
+                !$0.unicodeScalars.contains { $0.properties.generalCategory == .control }
+            })
         #expect(!workspace.hasLedger, "nothing was opened or recorded")
     }
 
@@ -52,13 +67,16 @@ import ReleaseLedger
 
     @Test func badType() throws {
         let workspace = try Workspace()
-        try expectRefusal(workspace, ["create_base_image", "type=sytem", "image_version=ubuntu-24.04"], status: 64, message: "type must be")
+        try expectRefusal(
+            workspace, ["create_base_image", "type=sytem", "image_version=ubuntu-24.04"], status: 64,
+            message: "type must be")
         try expectRefusal(workspace, ["publish_base_image", "type=sytem"], status: 64, message: "type must be")
     }
 
     @Test func badContainerType() throws {
         let workspace = try Workspace()
-        try expectRefusal(workspace, workspace.createArguments + ["container_type=docker"], status: 64, message: "container_type")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["container_type=docker"], status: 64, message: "container_type")
     }
 
     @Test func missingRequiredOption() throws {
@@ -70,7 +88,9 @@ import ReleaseLedger
         let workspace = try Workspace()
         try FileManager.default.removeItem(atPath: workspace.upstream)
         try expectRefusal(workspace, workspace.createArguments, status: 65, message: "*ubuntu-*.sif")
-        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/nothing.sif"], status: 65, message: "not found")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["base=\(workspace.root)/nothing.sif"], status: 65,
+            message: "not found")
     }
 
     @Test func severalBases() throws {
@@ -82,15 +102,22 @@ import ReleaseLedger
     @Test func unreadableBase() throws {
         let workspace = try Workspace()
         // Root reads any file whatever its mode, so unreadable is a link to nowhere, and a directory.
-        try FileManager.default.createSymbolicLink(atPath: workspace.root + "/dangling.sif", withDestinationPath: workspace.root + "/gone.sif")
-        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/dangling.sif"], status: 65, message: "cannot read the base image")
-        try FileManager.default.createDirectory(atPath: workspace.root + "/ubuntu-20.04.sif", withIntermediateDirectories: false)
-        try expectRefusal(workspace, workspace.createArguments + ["base=\(workspace.root)/ubuntu-20.04.sif"], status: 65, message: "not a regular file")
+        try FileManager.default.createSymbolicLink(
+            atPath: workspace.root + "/dangling.sif", withDestinationPath: workspace.root + "/gone.sif")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["base=\(workspace.root)/dangling.sif"], status: 65,
+            message: "cannot read the base image")
+        try FileManager.default.createDirectory(
+            atPath: workspace.root + "/ubuntu-20.04.sif", withIntermediateDirectories: false)
+        try expectRefusal(
+            workspace, workspace.createArguments + ["base=\(workspace.root)/ubuntu-20.04.sif"], status: 65,
+            message: "not a regular file")
     }
 
     @Test func malformedBaseSidecar() throws {
         let workspace = try Workspace()
-        try Data("{\"system\": \"ubuntu-24.04\",\n\"origin\": }".utf8).write(to: URL(fileURLWithPath: workspace.upstream + ".json"))
+        try Data("{\"system\": \"ubuntu-24.04\",\n\"origin\": }".utf8).write(
+            to: URL(fileURLWithPath: workspace.upstream + ".json"))
         try expectRefusal(workspace, workspace.createArguments, status: 65, message: "line 2")
     }
 
@@ -105,24 +132,37 @@ import ReleaseLedger
     @Test func targetMissingOrNotADirectory() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        try expectRefusal(workspace, ["publish-base-image", "type=system", "target=file://\(workspace.root)/nowhere/"], status: 73, message: "does not exist")
+        try expectRefusal(
+            workspace, ["publish-base-image", "type=system", "target=file://\(workspace.root)/nowhere/"], status: 73,
+            message: "does not exist")
         try Data().write(to: URL(fileURLWithPath: workspace.root + "/plain-file"))
-        try expectRefusal(workspace, ["publish-base-image", "type=system", "target=\(workspace.root)/plain-file"], status: 73, message: "not a directory")
-        try expectRefusal(workspace, workspace.createAndPublishArguments.dropLast() + ["force=yes", "target=\(workspace.root)/nowhere"], status: 73, message: "does not exist")
+        try expectRefusal(
+            workspace, ["publish-base-image", "type=system", "target=\(workspace.root)/plain-file"], status: 73,
+            message: "not a directory")
+        try expectRefusal(
+            workspace,
+            workspace.createAndPublishArguments.dropLast() + ["force=yes", "target=\(workspace.root)/nowhere"],
+            status: 73, message: "does not exist")
     }
 
     @Test func unsupportedOrMalformedURLsAreUsageErrors() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let publish = ["publish-base-image", "type=system"]
-        try expectRefusal(workspace, publish + ["target=gopher://example/"], status: 64, message: "gopher: URLs are not supported")
+        try expectRefusal(
+            workspace, publish + ["target=gopher://example/"], status: 64, message: "gopher: URLs are not supported")
         try expectRefusal(workspace, publish + ["target=data:"], status: 64, message: "data: URLs are not supported")
         try expectRefusal(workspace, publish + ["target=https:///pub/"], status: 64, message: "names no host")
-        try expectRefusal(workspace, publish + ["target=file://release@elsewhere/pub/"], status: 64, message: "names a host")
-        try expectRefusal(workspace, ["download-image", "url=data:text/plain,x"], status: 64, message: "data: URLs are not supported")
-        try expectRefusal(workspace, ["download-image", "url=file://user@host/download/"], status: 64, message: "names a host")
-        try expectRefusal(workspace, ["download-image", "filename=."], status: 64, message: "filename must be a file name, not '.'")
-        try expectRefusal(workspace, ["download-image", "filename=.."], status: 64, message: "filename must be a file name, not '..'")
+        try expectRefusal(
+            workspace, publish + ["target=file://release@elsewhere/pub/"], status: 64, message: "names a host")
+        try expectRefusal(
+            workspace, ["download-image", "url=data:text/plain,x"], status: 64, message: "data: URLs are not supported")
+        try expectRefusal(
+            workspace, ["download-image", "url=file://user@host/download/"], status: 64, message: "names a host")
+        try expectRefusal(
+            workspace, ["download-image", "filename=."], status: 64, message: "filename must be a file name, not '.'")
+        try expectRefusal(
+            workspace, ["download-image", "filename=.."], status: 64, message: "filename must be a file name, not '..'")
         // A password in a refused URL is not repeated in the message.
         let secret = try workspace.run(publish + ["target=file://release:hunter2@elsewhere/pub/"])
         #expect(secret.status == 64)
@@ -155,7 +195,8 @@ import ReleaseLedger
         let imports = workspace.root + "/imports"
         try FileManager.default.createDirectory(atPath: imports, withIntermediateDirectories: true)
         #expect(mkfifo(imports + "/casa-run-5.4.sif", 0o600) == 0)
-        try Data("{\"name\": \"casa-run-5.4\", \"image_id\": \"x\"}".utf8).write(to: URL(fileURLWithPath: imports + "/casa-run-5.4.sif.json"))
+        try Data("{\"name\": \"casa-run-5.4\", \"image_id\": \"x\"}".utf8).write(
+            to: URL(fileURLWithPath: imports + "/casa-run-5.4.sif.json"))
         let imported = try workspace.run(["import", imports], launcher: timeout)
         #expect(imported.status == 65, "\(imported.stderr)")
         #expect(imported.stderr.contains("not a regular file but a FIFO"))
@@ -165,9 +206,15 @@ import ReleaseLedger
     /// base's, an imported one; and Foundation's errors are never shown raw.
     @Test func implausibleSidecarValuesAreRefused() throws {
         let workspace = try Workspace()
-        for (value, shown) in [("1e300", "1e+300"), ("-1", "-1"), ("\"1000\"", "\"1000\""), ("12.5", "12.5"), ("99999999999999999999", "1e+20")] {
-            try Data("{\"system\": \"ubuntu-24.04\", \"size\": \(value)}".utf8).write(to: URL(fileURLWithPath: workspace.upstream + ".json"))
-            try expectRefusal(workspace, workspace.createArguments, status: 65, message: "\"size\" must be a non-negative integer, not \(shown)")
+        for (value, shown) in [
+            ("1e300", "1e+300"), ("-1", "-1"), ("\"1000\"", "\"1000\""), ("12.5", "12.5"),
+            ("99999999999999999999", "1e+20"),
+        ] {
+            try Data("{\"system\": \"ubuntu-24.04\", \"size\": \(value)}".utf8).write(
+                to: URL(fileURLWithPath: workspace.upstream + ".json"))
+            try expectRefusal(
+                workspace, workspace.createArguments, status: 65,
+                message: "\"size\" must be a non-negative integer, not \(shown)")
         }
         try FileManager.default.removeItem(atPath: workspace.upstream + ".json")
         #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -190,7 +237,8 @@ import ReleaseLedger
     @Test func imageWithoutUsableSidecar() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        try Data("{\"name\": \"casa-system-ubuntu-24.04\"}".utf8).write(to: URL(fileURLWithPath: workspace.output + ".json"))
+        try Data("{\"name\": \"casa-system-ubuntu-24.04\"}".utf8).write(
+            to: URL(fileURLWithPath: workspace.output + ".json"))
         try expectRefusal(workspace, workspace.publishArguments, status: 65, message: "no image_id")
         try FileManager.default.removeItem(atPath: workspace.output + ".json")
         try expectRefusal(workspace, workspace.publishArguments, status: 65, message: "no sidecar")
@@ -212,12 +260,19 @@ import ReleaseLedger
     @Test func ledgerUnwritableOrNotALedger() throws {
         let workspace = try Workspace()
         try Data("plain".utf8).write(to: URL(fileURLWithPath: workspace.root + "/file"))
-        try expectRefusal(workspace, workspace.createArguments + ["--ledger", workspace.root + "/file/ledger.sqlite"], status: 73, message: "ledger")
-        try FileManager.default.createDirectory(atPath: workspace.root + "/dir.sqlite", withIntermediateDirectories: false)
-        try expectRefusal(workspace, workspace.createArguments + ["--ledger", workspace.root + "/dir.sqlite"], status: 73, message: "cannot open the ledger")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["--ledger", workspace.root + "/file/ledger.sqlite"], status: 73,
+            message: "ledger")
+        try FileManager.default.createDirectory(
+            atPath: workspace.root + "/dir.sqlite", withIntermediateDirectories: false)
+        try expectRefusal(
+            workspace, workspace.createArguments + ["--ledger", workspace.root + "/dir.sqlite"], status: 73,
+            message: "cannot open the ledger")
         let notes = workspace.root + "/notes.sqlite"
         try Data(String(repeating: "these are my notes\n", count: 100).utf8).write(to: URL(fileURLWithPath: notes))
-        try expectRefusal(workspace, workspace.createArguments + ["--ledger", notes], status: 65, message: "not a casa-release ledger")
+        try expectRefusal(
+            workspace, workspace.createArguments + ["--ledger", notes], status: 65, message: "not a casa-release ledger"
+        )
         #expect(try workspace.bytes(notes) == Data(String(repeating: "these are my notes\n", count: 100).utf8))
         try expectRefusal(workspace, ["verify", "--ledger", notes], status: 65, message: "not a casa-release ledger")
         #expect(!FileManager.default.fileExists(atPath: workspace.output), "nothing was made")
@@ -253,8 +308,11 @@ import ReleaseLedger
 @Suite struct LedgerContentTests {
     @Test func anEventThatCannotBeReadIsBadDataNamedBySequence() throws {
         let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:after"]).killed)
-        #expect(try workspace.behindTheLedgersBack("UPDATE events SET payload = '{}' WHERE sequence = (SELECT MAX(sequence) FROM events);") == 0)
+        #expect(
+            try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:after"]).killed)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "UPDATE events SET payload = '{}' WHERE sequence = (SELECT MAX(sequence) FROM events);") == 0)
         let resumed = try workspace.run(["resume"])
         #expect(resumed.status == 65)
         #expect(resumed.stderr.contains("cannot be read"))

@@ -11,8 +11,11 @@ import ReleaseStateMachine
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let after = try workspace.run(["runs", "--base-dir", workspace.base, "--json"])
         #expect(after.status == 0, "\(after.stderr)")
-        for arguments in [["--base-dir", workspace.base, "runs", "--json"], ["base_directory=\(workspace.base)", "runs", "--json"],
-                          ["--json", "--ledger", workspace.ledgerArgument, "runs"], ["-v", "--base-dir=\(workspace.base)", "runs", "--json"]] {
+        for arguments in [
+            ["--base-dir", workspace.base, "runs", "--json"], ["base_directory=\(workspace.base)", "runs", "--json"],
+            ["--json", "--ledger", workspace.ledgerArgument, "runs"],
+            ["-v", "--base-dir=\(workspace.base)", "runs", "--json"],
+        ] {
             let before = try workspace.run(arguments, environment: ["CASA_BASE_DIRECTORY": "/nonexistent"])
             #expect(before.status == 0, "\(arguments): \(before.stderr)")
             #expect(before.stdout == after.stdout, "\(arguments)")
@@ -24,10 +27,13 @@ import ReleaseStateMachine
     @Test func tildeIsHOME() throws {
         let workspace = try Workspace()
         let home = workspace.root + "/another-home"
-        for directory in ["/casa_distro", "/mirror"] { try FileManager.default.createDirectory(atPath: home + directory, withIntermediateDirectories: true) }
+        for directory in ["/casa_distro", "/mirror"] {
+            try FileManager.default.createDirectory(atPath: home + directory, withIntermediateDirectories: true)
+        }
         try FileManager.default.copyItem(atPath: workspace.upstream, toPath: home + "/casa_distro/ubuntu-24.04.sif")
-        let made = try workspace.run(workspace.createArguments + ["publish=yes", "target=~/mirror"],
-                                     environment: ["HOME": home, "CASA_BASE_DIRECTORY": "", "CASA_RELEASE_LEDGER": ""])
+        let made = try workspace.run(
+            workspace.createArguments + ["publish=yes", "target=~/mirror"],
+            environment: ["HOME": home, "CASA_BASE_DIRECTORY": "", "CASA_RELEASE_LEDGER": ""])
         #expect(made.status == 0, "\(made.stderr)")
         #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-system-ubuntu-24.04.sif"))
         #expect(FileManager.default.fileExists(atPath: home + "/casa_distro/casa-release.sqlite"))
@@ -37,13 +43,22 @@ import ReleaseStateMachine
     @Test func typosAreNamedWithTheNearestNames() throws {
         let workspace = try Workspace()
         let cases: [([String], String)] = [
-            (["create_base_imag", "type=system", "image_version=ubuntu-24.04"], "unknown command 'create-base-imag'; did you mean create-base-image"),
+            (
+                ["create_base_imag", "type=system", "image_version=ubuntu-24.04"],
+                "unknown command 'create-base-imag'; did you mean create-base-image"
+            ),
             (["creat-base-image"], "unknown command 'creat-base-image'; did you mean create-base-image"),
             (["runz"], "unknown command 'runz'; did you mean runs?"),
             (["frobnicate"], "unknown command 'frobnicate'; the commands are: audit, confirm, create-base-image"),
-            (["create_base_image", "type=system", "image_versoin=ubuntu-24.04"], "unknown option 'image-versoin' for create-base-image; did you mean 'image-version'?"),
+            (
+                ["create_base_image", "type=system", "image_versoin=ubuntu-24.04"],
+                "unknown option 'image-versoin' for create-base-image; did you mean 'image-version'?"
+            ),
             (["help", "nosuch"], "unknown command 'nosuch'"),
-            (["create-base-image", "type=system", "image_version=ubuntu-24.04", "force=maybe"], "'maybe' is invalid for '--force"),
+            (
+                ["create-base-image", "type=system", "image_version=ubuntu-24.04", "force=maybe"],
+                "'maybe' is invalid for '--force"
+            ),
         ]
         for (arguments, message) in cases {
             let result = try workspace.run(arguments)
@@ -81,8 +96,12 @@ import ReleaseStateMachine
             let verbose = try workspace.run(workspace.publishArguments + [flag])
             #expect(verbose.status == 0)
             let each = verbose.stderr.split(separator: "\n").filter { $0.contains("skipped") }
-            #expect(each.count == 6 && each.allSatisfy { $0.hasPrefix("  skipped ") && !$0.contains("…") && $0.contains(": up to date") },
-                    "\(flag): \(verbose.stderr)")
+            #expect(
+                each.count == 6
+                    && each.allSatisfy {
+                        $0.hasPrefix("  skipped ") && !$0.contains("…") && $0.contains(": up to date")
+                    },
+                "\(flag): \(verbose.stderr)")
         }
     }
 
@@ -114,7 +133,9 @@ import ReleaseStateMachine
             #expect(replaced.status == 0, "\(flag): \(replaced.stderr)")
         }
         // A yes/no word after the option is still its value.
-        let spaced = try workspace.run(["create-base-image", "--force", "no", "type=system", "image_version=ubuntu-24.04"])
+        let spaced = try workspace.run([
+            "create-base-image", "--force", "no", "type=system", "image_version=ubuntu-24.04",
+        ])
         #expect(spaced.status == 73, "\(spaced.stderr)")
     }
 
@@ -139,10 +160,12 @@ import ReleaseStateMachine
         let gate = workspace.root + "/build-gate"
         // SIGHUP back to its default action, unblocked (the test runner may ignore or block it,
         // and children inherit both), as a shell started from a terminal has it.
-        let casa = try workspace.start(arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate], launcher: [
-            "/usr/bin/perl", "-MPOSIX", "-e",
-            "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGHUP)); $SIG{HUP} = 'DEFAULT'; exec @ARGV or die",
-        ])
+        let casa = try workspace.start(
+            arguments, environment: ["STANDIN_APPTAINER_BUILD_GATE": gate],
+            launcher: [
+                "/usr/bin/perl", "-MPOSIX", "-e",
+                "sigprocmask(SIG_UNBLOCK, POSIX::SigSet->new(SIGHUP)); $SIG{HUP} = 'DEFAULT'; exec @ARGV or die",
+            ])
         let deadline = Date().addingTimeInterval(60)
         while try OrphanedToolTests.buildPIDs(workspace).isEmpty, Date() < deadline, casa.isRunning { usleep(10_000) }
         #expect(casa.isRunning)

@@ -21,7 +21,9 @@ import Testing
         // describe takes the digests the copy computed: the image is not read a second time.
         #expect(!shown.stdout.contains("hash casa-system-ubuntu-24.04.sif"), "\(shown.stdout)")
         let lines = shown.stdout.components(separatedBy: "\n")
-        #expect(!lines.contains { $0.hasSuffix(" left") || $0.hasSuffix(" left\r") }, "a line left frozen at its last redraw")
+        #expect(
+            !lines.contains { $0.hasSuffix(" left") || $0.hasSuffix(" left\r") },
+            "a line left frozen at its last redraw")
 
         try FileManager.default.removeItem(atPath: workspace.output)
         let piped = try workspace.run(workspace.createArguments + ["force=yes"])
@@ -39,10 +41,13 @@ import Testing
         try workspace.makeBaseImages()
         try workspace.makeDevEnvironment()
         let arguments = workspace.userImageArguments + ["zip=yes", "generate=no"]
-        let shown = try workspace.run(arguments, environment: ["STANDIN_INSTALL_BYTES": "\(12 << 20)"],
-                                      launcher: ["/bin/sh", "-c", "exec /usr/bin/script -q -e -c \"$0 $*\" /dev/null"])
+        let shown = try workspace.run(
+            arguments, environment: ["STANDIN_INSTALL_BYTES": "\(12 << 20)"],
+            launcher: ["/bin/sh", "-c", "exec /usr/bin/script -q -e -c \"$0 $*\" /dev/null"])
         #expect(shown.status == 0, "\(shown.stdout)")
-        for label in ["digest install", "zip brainvisa-5.4.0-ubuntu-24.04.zip", "hash brainvisa-5.4.0-ubuntu-24.04.zip"] {
+        for label in [
+            "digest install", "zip brainvisa-5.4.0-ubuntu-24.04.zip", "hash brainvisa-5.4.0-ubuntu-24.04.zip",
+        ] {
             #expect(shown.stdout.contains("\(label)  12.0 MiB in 0:"), "\(label): \(shown.stdout)")
         }
         #expect(!shown.stdout.contains(".part"), "lines name the file made, not its temporary: \(shown.stdout)")
@@ -58,14 +63,21 @@ import Testing
         let www = workspace.root + "/www/download"
         try FileManager.default.createDirectory(atPath: www, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: workspace.output, toPath: www + "/casa-system-ubuntu-24.04-1.sif")
-        try FileManager.default.copyItem(atPath: workspace.output + ".json", toPath: www + "/casa-system-ubuntu-24.04-1.sif.json")
+        try FileManager.default.copyItem(
+            atPath: workspace.output + ".json", toPath: www + "/casa-system-ubuntu-24.04-1.sif.json")
         let server = try WebDAVServer(directory: workspace.root + "/nginx", root: workspace.root + "/www")
         defer { server.stop() }
-        let shown = try Self.onATerminal(workspace, ["download-image", "filename=casa-system-ubuntu-24.04-1.sif", "url=\(server.url("download"))",
-                                                     "output=\(workspace.root)/downloaded.sif"])
+        let shown = try Self.onATerminal(
+            workspace,
+            [
+                "download-image", "filename=casa-system-ubuntu-24.04-1.sif", "url=\(server.url("download"))",
+                "output=\(workspace.root)/downloaded.sif",
+            ])
         #expect(shown.status == 0, "\(shown.stdout)")
         #expect(shown.stdout.contains("download casa-system-ubuntu-24.04-1.sif  24.0 MiB in 0:"), "\(shown.stdout)")
         #expect(!shown.stdout.contains("check downloaded.sif"), "the file was not read again: \(shown.stdout)")
-        #expect(try workspace.shell("md5sum '\(workspace.root)/downloaded.sif' | cut -d' ' -f1") == (try workspace.shell("md5sum '\(workspace.output)' | cut -d' ' -f1")))
+        #expect(
+            try workspace.shell("md5sum '\(workspace.root)/downloaded.sif' | cut -d' ' -f1")
+                == (try workspace.shell("md5sum '\(workspace.output)' | cut -d' ' -f1")))
     }
 }

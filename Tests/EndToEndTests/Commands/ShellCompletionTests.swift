@@ -11,16 +11,24 @@ import Testing
         let runs = try workspace.runIDs()
         for command in ["status", "resume", "log", "rollback", "confirm"] {
             // As the bash script asks: the argument, the index of the word and of the cursor, the words.
-            let all = try workspace.run(["---completion", command, "--", "positional@0", "2", "0", "casa-release", command, ""])
+            let all = try workspace.run([
+                "---completion", command, "--", "positional@0", "2", "0", "casa-release", command, "",
+            ])
             #expect(all.status == 0, "\(command): \(all.stderr)")
             #expect(Set(all.stdout.split(separator: "\n").map(String.init)) == Set(runs), "\(command): \(all.stdout)")
         }
         let prefix = String(runs[0].prefix(1))
-        let some = try workspace.run(["---completion", "status", "--", "positional@0", "2", "1", "casa-release", "status", prefix])
+        let some = try workspace.run([
+            "---completion", "status", "--", "positional@0", "2", "1", "casa-release", "status", prefix,
+        ])
         #expect(some.stdout.split(separator: "\n").map(String.init) == runs.filter { $0.hasPrefix(prefix) })
         // --base-dir among the words wins over the environment.
-        let elsewhere = try workspace.run(["---completion", "status", "--", "positional@0", "4", "0", "casa-release", "status", "--base-dir", workspace.base, ""],
-                                          environment: ["CASA_BASE_DIRECTORY": "/nonexistent"])
+        let elsewhere = try workspace.run(
+            [
+                "---completion", "status", "--", "positional@0", "4", "0", "casa-release", "status", "--base-dir",
+                workspace.base, "",
+            ],
+            environment: ["CASA_BASE_DIRECTORY": "/nonexistent"])
         #expect(elsewhere.stdout.split(separator: "\n").count == runs.count)
     }
 
@@ -48,12 +56,17 @@ import Testing
             ("casa-release create-base-image type=system fo", "=", "force="),
             ("casa-release --base-dir /tmp/x create_user_image zip=", "=", "yes no"),
             ("casa-release create_base_image type=sy", "", "type=system"),
-            ("casa-release download_image container_type=", "", "container_type=singularity container_type=apptainer container_type=vbox"),
+            (
+                "casa-release download_image container_type=", "",
+                "container_type=singularity container_type=apptainer container_type=vbox"
+            ),
             ("casa-release provenance x format=d", "=", "dot"),
             ("casa-release download-image --fo", "=", "--force"),
         ]
         for item in cases {
-            try workspace.write(workspace.root + "/try.sh", """
+            try workspace.write(
+                workspace.root + "/try.sh",
+                """
                 source '\(workspace.root)/completion.bash'
                 COMP_WORDBREAKS=$' \\t\\n"\\'><;|&(:\(item.breaks)'
                 COMP_LINE='\(item.line)'; COMP_POINT=${#COMP_LINE}
@@ -63,7 +76,9 @@ import Testing
                 _casa_release_key_value casa-release "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
                 echo "${COMPREPLY[*]}"
                 """)
-            let offered = try workspace.shell("PATH='\((Workspace.binary as NSString).deletingLastPathComponent)':$PATH bash '\(workspace.root)/try.sh'")
+            let offered = try workspace.shell(
+                "PATH='\((Workspace.binary as NSString).deletingLastPathComponent)':$PATH bash '\(workspace.root)/try.sh'"
+            )
             #expect(offered == item.expected, "\(item.line) (breaks \(item.breaks)): \(offered)")
         }
     }

@@ -15,7 +15,7 @@ import ReleaseStateMachine
     @Test func randomKillsThenResumeKeepEveryGuarantee() throws {
         let environment = ProcessInfo.processInfo.environment
         let iterations = environment["CASA_RELEASE_CAMPAIGN_ITERATIONS"].flatMap(Int.init) ?? 40
-        let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20261126
+        let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20_261_126
         var random = SplitMix64(seed: seed)
         // On PostgreSQL the campaign has a server of its own, which it restarts mid-run.
         let postgres = TestLedger.isPostgres ? try PostgresServer() : nil
@@ -50,15 +50,19 @@ import ReleaseStateMachine
             // On PostgreSQL, one other iteration in five, the holder is stopped there while the
             // server is killed and started again, then woken.
             let restartsServer = random.next() % 5 == 0 && !frozen && postgres != nil
-            if frozen || restartsServer { points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause" }
+            if frozen || restartsServer {
+                points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause"
+            }
             let how = frozen ? "stopped" : restartsServer ? "stopped while the server restarted" : "killed"
             let context = "iteration \(iteration) (seed \(seed)): \(kind) \(how) at \(points.joined(separator: ", "))"
             var result: Execution
             if frozen {
-                result = try freezeAndTakeOver(workspace, arguments, point: points[0], context: context, figures: &figures)
+                result = try freezeAndTakeOver(
+                    workspace, arguments, point: points[0], context: context, figures: &figures)
                 points = [points[0]]
             } else if let postgres, restartsServer {
-                result = try restartServerUnder(workspace, arguments, point: points[0], server: postgres, context: context, figures: &figures)
+                result = try restartServerUnder(
+                    workspace, arguments, point: points[0], server: postgres, context: context, figures: &figures)
                 points = [points[0]]
                 if result.status == 75 {
                     result = try workspace.run(["resume"])
@@ -83,37 +87,49 @@ import ReleaseStateMachine
             try checkRegistry(workspace, registry, context: context, figures: &figures)
             if result.status != 0 { break }
         }
-        try checkRegistry(workspace, registry, context: "after the campaign (seed \(seed))", figures: &figures, all: true)
+        try checkRegistry(
+            workspace, registry, context: "after the campaign (seed \(seed))", figures: &figures, all: true)
         let seconds = Date().timeIntervalSince(started)
-        print("crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, "
-              + "\(figures.serverRestarts) server restarts under a holder, \(figures.resumes) resumes, "
-              + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
-              + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
+        print(
+            "crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, "
+                + "\(figures.serverRestarts) server restarts under a holder, \(figures.resumes) resumes, "
+                + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
+                + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
     }
 
     /// Starts a run whose holder stops itself at `point` (`<step>:pause`), lets another host take
     /// the run over once the holder's heartbeat is older than the taker's expiry (1 s), then wakes
     /// the holder, which must stop with 75 and append nothing. The takeover's result is returned.
-    func freezeAndTakeOver(_ workspace: Workspace, _ arguments: [String], point: String, context: String,
-                           figures: inout CampaignFigures) throws -> Execution {
+    func freezeAndTakeOver(
+        _ workspace: Workspace, _ arguments: [String], point: String, context: String,
+        figures: inout CampaignFigures
+    ) throws -> Execution {
         let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) } }
+        defer {
+            if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) }
+        }
         #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
         guard LeaseTests.isStopped(holder.processIdentifier) else {
             // The step was skipped: the run went on to its end.
             holder.waitUntilExit()
-            let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            return Execution(status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "", stderr: stderr)
+            let stderr = String(
+                decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            return Execution(
+                status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "",
+                stderr: stderr)
         }
         figures.freezes += 1
         let other = ["CASA_RELEASE_HOST": "campaign-other-host", "CASA_RELEASE_LEASE_EXPIRY": "1"]
         var takeover = try workspace.run(["resume"], environment: other)
         for _ in 0..<200 where takeover.status == 75 { takeover = try workspace.run(["resume"], environment: other) }
-        #expect(takeover.status == 0 && takeover.stderr.contains("took over run"), "\(context): takeover: \(takeover.stderr)")
+        #expect(
+            takeover.status == 0 && takeover.stderr.contains("took over run"),
+            "\(context): takeover: \(takeover.stderr)")
         let events = try workspace.ledger().eventCount()
         kill(holder.processIdentifier, SIGCONT)
         holder.waitUntilExit()
-        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(
+            decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(holder.terminationStatus == 75, "\(context): the woken holder: \(stderr)")
         #expect(try workspace.ledger().eventCount() == events, "\(context): the woken holder appended nothing")
         return takeover
@@ -122,10 +138,14 @@ import ReleaseStateMachine
     /// Starts a run whose holder stops itself at `point` (`<step>:pause`), kills the PostgreSQL
     /// server and starts it again meanwhile, then wakes the holder: its connection is gone. It
     /// must either go on (0) or stop with 75, leaving a run that resumes. Its result is returned.
-    func restartServerUnder(_ workspace: Workspace, _ arguments: [String], point: String, server: PostgresServer, context: String,
-                            figures: inout CampaignFigures) throws -> Execution {
+    func restartServerUnder(
+        _ workspace: Workspace, _ arguments: [String], point: String, server: PostgresServer, context: String,
+        figures: inout CampaignFigures
+    ) throws -> Execution {
         let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
-        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) } }
+        defer {
+            if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) }
+        }
         #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
         if LeaseTests.isStopped(holder.processIdentifier) {
             figures.serverRestarts += 1
@@ -134,9 +154,12 @@ import ReleaseStateMachine
             kill(holder.processIdentifier, SIGCONT)
         }
         holder.waitUntilExit()
-        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(
+            decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect([0, 75].contains(holder.terminationStatus), "\(context): the holder after the restart: \(stderr)")
-        return Execution(status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "", stderr: stderr)
+        return Execution(
+            status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "",
+            stderr: stderr)
     }
 
     /// What must hold after every iteration.
@@ -154,9 +177,13 @@ import ReleaseStateMachine
             let image = String(sidecar.dropLast(".json".count))
             #expect(mirror.contains(image), "\(context): \(sidecar) without its image")
             let parsed = try workspace.sidecar(workspace.mirror + "/" + sidecar)
-            #expect(parsed.md5 == (try? Self.md5(workspace.mirror + "/" + image)), "\(context): \(image) does not match its sidecar's md5")
+            #expect(
+                parsed.md5 == (try? Self.md5(workspace.mirror + "/" + image)),
+                "\(context): \(image) does not match its sidecar's md5")
             if let imageID = parsed.imageID {
-                #expect(imageIDs[imageID] == nil, "\(context): image_id \(imageID) published twice: \(imageIDs[imageID] ?? "") and \(sidecar)")
+                #expect(
+                    imageIDs[imageID] == nil,
+                    "\(context): image_id \(imageID) published twice: \(imageIDs[imageID] ?? "") and \(sidecar)")
                 imageIDs[imageID] = sidecar
             }
             figures.publications += 1
@@ -174,7 +201,9 @@ import ReleaseStateMachine
             count + ((try ledger.state(of: run.runID).step(.build)?.status == .succeeded) ? 1 : 0)
         }
         let builds = try workspace.builds().count
-        #expect(builds == completedBuilds, "\(context): \(builds) apptainer builds for \(completedBuilds) completed build steps")
+        #expect(
+            builds == completedBuilds,
+            "\(context): \(builds) apptainer builds for \(completedBuilds) completed build steps")
         figures.builds = builds
     }
 
@@ -182,17 +211,26 @@ import ReleaseStateMachine
     /// `5.4-<N>` of its own, every tag points at the one build, and no claim is left. A numbered
     /// tag is read once, when it appears (they are immutable: a later change would be seen as a
     /// tag of the wrong digest by the campaign's last check, `all: true`); the moving tag each time.
-    func checkRegistry(_ workspace: Workspace, _ registry: RegistryServer, context: String, figures: inout CampaignFigures, all: Bool = false) throws {
+    func checkRegistry(
+        _ workspace: Workspace, _ registry: RegistryServer, context: String, figures: inout CampaignFigures,
+        all: Bool = false
+    ) throws {
         let ledger = try workspace.ledger()
-        let completed = try ledger.runs(limit: 1_000_000).filter { $0.pipeline == PipelineKind.dockerPublication.rawValue && $0.status == RunStatus.completed.rawValue }
+        let completed = try ledger.runs(limit: 1_000_000).filter {
+            $0.pipeline == PipelineKind.dockerPublication.rawValue && $0.status == RunStatus.completed.rawValue
+        }
         let tags = try workspace.registryTags(registry, "cati/casa-run")
         let numbered = tags.filter { $0.hasPrefix("5.4-") && !$0.contains(".claim-") }
-        #expect(numbered.count == completed.count, "\(context): \(numbered.count) numbered tags for \(completed.count) completed publish-docker runs: \(tags)")
+        #expect(
+            numbered.count == completed.count,
+            "\(context): \(numbered.count) numbered tags for \(completed.count) completed publish-docker runs: \(tags)")
         #expect(!tags.contains { $0.contains(".claim-") }, "\(context): a claim was left: \(tags)")
         guard !tags.isEmpty else { return }
         let built = try workspace.skopeoDigest("cati/casa-run:5.4")
         for tag in tags where all || tag == "5.4" || !figures.checkedTags.contains(tag) {
-            #expect(try workspace.registryDigest(registry, "cati/casa-run:\(tag)") == built, "\(context): cati/casa-run:\(tag) is not the build")
+            #expect(
+                try workspace.registryDigest(registry, "cati/casa-run:\(tag)") == built,
+                "\(context): cati/casa-run:\(tag) is not the build")
             figures.checkedTags.insert(tag)
             figures.dockerTags += 1
         }
@@ -236,7 +274,10 @@ enum CampaignRun: CaseIterable, CustomStringConvertible {
         case .systemImagePublished: return workspace.createArguments + ["force=yes", "publish=yes", target]
         case .publicationAlone: return workspace.publishArguments
         case .recipeImagePublished:
-            return ["create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)", "force=yes", "publish=yes", target]
+            return [
+                "create-base-image", "type=run", "image_version=5.4", "recipes=\(workspace.recipes)", "force=yes",
+                "publish=yes", target,
+            ]
         case .dockerPublished: return ["publish-docker", "registry=\(registry.url)", "force=yes"]
         }
     }

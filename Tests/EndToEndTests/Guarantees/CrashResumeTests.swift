@@ -15,13 +15,16 @@ struct CrashPoint: CustomTestStringConvertible, Sendable {
 private let crashPoints: [CrashPoint] =
     Pipeline.definition(of: .systemBaseImage).steps.flatMap { step in
         ["before", "after"].map { CrashPoint(pipeline: .systemBaseImage, step: step.name, moment: $0) }
-    } + Pipeline.definition(of: .publication).steps.flatMap { step in
+    }
+    + Pipeline.definition(of: .publication).steps.flatMap { step in
         ["before", "after"].map { CrashPoint(pipeline: .publication, step: step.name, moment: $0) }
     }
 
 /// Steps whose effect lasts (a file made, a name claimed): after a kill "after" the effect, resume
 /// must find it and not do it again.
-private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBuildNumber, .uploadImage, .uploadSidecar, .makeVisible, .record]
+private let stepsWithLastingEffects: Set<StepName> = [
+    .copy, .describe, .claimBuildNumber, .uploadImage, .uploadSidecar, .makeVisible, .record,
+]
 
 @Suite struct CrashResumeTests {
     @Test(arguments: crashPoints)
@@ -34,8 +37,11 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
         } else {
             arguments = workspace.createAndPublishArguments
         }
-        let killed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
-        #expect(killed.killed && killed.status == SIGKILL, "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
+        let killed = try workspace.run(
+            arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
+        #expect(
+            killed.killed && killed.status == SIGKILL,
+            "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
 
         let resumed = try workspace.run(["resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -57,7 +63,9 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
             return nil
         }
         #expect(reconciled.map(\.step) == [point.step])
-        let starts = events.filter { if case .stepStarted(let started) = $0 { return started.step == point.step } else { return false } }.count
+        let starts = events.filter {
+            if case .stepStarted(let started) = $0 { return started.step == point.step } else { return false }
+        }.count
         if point.moment == "after", stepsWithLastingEffects.contains(point.step) {
             #expect(reconciled.first?.found != nil, "the effect made before the kill is found")
             #expect(starts == 1, "and not made again")
@@ -67,7 +75,8 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
         }
 
         // The image is the one an uninterrupted run makes: the base's bytes, the recorded image_id.
-        let expectedID = point.pipeline == .publication
+        let expectedID =
+            point.pipeline == .publication
             ? try workspace.sidecar(workspace.output + ".json").imageID
             : state.started?.chosen.imageID
         #expect(try workspace.bytes(workspace.output) == workspace.bytes(workspace.upstream))
@@ -75,25 +84,40 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
         #expect(try workspace.files(in: workspace.base).filter { $0.hasPrefix(".") } == [], "no temporary file is left")
 
         // One publication, N=1, complete, and nothing else on the target.
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
-        #expect(try workspace.bytes(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif") == workspace.bytes(workspace.upstream))
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
+        #expect(
+            try workspace.bytes(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif")
+                == workspace.bytes(workspace.upstream))
         let remote = try workspace.sidecar(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif.json")
         #expect(remote.imageID == expectedID)
         #expect(remote.buildNumber == 1)
         #expect(try workspace.sidecar(workspace.output + ".json").buildNumber == 1)
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.base + "/casa-system-ubuntu-24.04-1.sif") == workspace.output)
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(
+                atPath: workspace.base + "/casa-system-ubuntu-24.04-1.sif") == workspace.output)
     }
 
     @Test func severalKillsInARowStillEndWithOnePublication() throws {
         let workspace = try Workspace()
-        let failpoints = ["copy:after", "describe:before", "claim-build-number:after", "upload-image:after", "make-visible:after"]
-        #expect(try workspace.run(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": failpoints[0]]).killed)
+        let failpoints = [
+            "copy:after", "describe:before", "claim-build-number:after", "upload-image:after", "make-visible:after",
+        ]
+        #expect(
+            try workspace.run(
+                workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": failpoints[0]]
+            ).killed)
         for failpoint in failpoints.dropFirst() {
             let result = try workspace.run(["resume"], environment: ["CASA_RELEASE_FAILPOINT": failpoint])
             #expect(result.killed, "\(failpoint): \(result.stderr)")
         }
         #expect(try workspace.run(["resume"]).status == 0)
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         #expect(try workspace.run(["verify"]).status == 0)
         #expect(try workspace.ledger().state(of: try workspace.runIDs()[0]).status == .completed)
     }
@@ -102,7 +126,8 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
 @Suite struct LeaseTests {
     @Test func aRunHeldByALiveProcessIsRefusedThenTakenOverWhenItDies() throws {
         let workspace = try Workspace()
-        let holder = try workspace.start(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        let holder = try workspace.start(
+            workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
         let pid = holder.processIdentifier
         // Wait for the holder to stop itself at the failpoint: a condition, polled, not a sleep.
         let deadline = Date().addingTimeInterval(60)
@@ -131,7 +156,8 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
 
     static func isStopped(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return false }
+            let close = text.lastIndex(of: ")")
+        else { return false }
         return text[text.index(after: close)...].split(separator: " ").first == "T"
     }
 }
@@ -141,27 +167,33 @@ private let stepsWithLastingEffects: Set<StepName> = [.copy, .describe, .claimBu
 @Suite struct LeftoverTests {
     @Test func aResumedRunSweepsItsOwnTemporariesAndOnlyThem() throws {
         let workspace = try Workspace()
-        let killed = try workspace.run(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "upload-image:before"])
+        let killed = try workspace.run(
+            workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "upload-image:before"])
         #expect(killed.killed)
         let runID = try workspace.runIDs()[0]
         let token = IntentPlanner.token(runID)
         let other = IntentPlanner.token(UUID().uuidString.lowercased())
         // As a process killed inside an atomic write, a claim, or a probe would leave them.
-        let ours = [workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(token).tmp",
-                    workspace.mirror + "/..casa-system-ubuntu-24.04-1.sif.json.\(token).tmp",
-                    workspace.mirror + "/.casa-release-probe-\(token)",
-                    workspace.mirror + "/.casa-system-ubuntu-24.04-1.sif.\(token).part.a1B2c3"]
-        let theirs = [workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(other).tmp",
-                      workspace.mirror + "/.casa-release-probe-\(other)",
-                      workspace.mirror + "/notes-\(token).txt",
-                      workspace.mirror + "/.hidden-by-someone"]
+        let ours = [
+            workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(token).tmp",
+            workspace.mirror + "/..casa-system-ubuntu-24.04-1.sif.json.\(token).tmp",
+            workspace.mirror + "/.casa-release-probe-\(token)",
+            workspace.mirror + "/.casa-system-ubuntu-24.04-1.sif.\(token).part.a1B2c3",
+        ]
+        let theirs = [
+            workspace.base + "/.casa-system-ubuntu-24.04.sif.json.\(other).tmp",
+            workspace.mirror + "/.casa-release-probe-\(other)",
+            workspace.mirror + "/notes-\(token).txt",
+            workspace.mirror + "/.hidden-by-someone",
+        ]
         for path in ours + theirs { #expect(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
 
         let resumed = try workspace.run(["resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         for path in ours { #expect(!FileManager.default.fileExists(atPath: path), "\(path) is this run's: swept") }
         for path in theirs { #expect(FileManager.default.fileExists(atPath: path), "\(path) is not this run's: left") }
-        #expect(try workspace.files(in: workspace.mirror).filter { !$0.hasPrefix(".") && !$0.hasPrefix("notes") }
+        #expect(
+            try workspace.files(in: workspace.mirror).filter { !$0.hasPrefix(".") && !$0.hasPrefix("notes") }
                 == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
     }
 }

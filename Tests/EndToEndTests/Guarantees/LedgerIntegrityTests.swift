@@ -12,12 +12,16 @@ import ReleaseStateMachine
     /// A ledger file deleted: the SQLite store's own failure, so a SQLite ledger in both passes.
     @Test func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() throws {
         let workspace = try Workspace(ledger: .sqliteFile)
-        let holder = try workspace.start(workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        let holder = try workspace.start(
+            workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
         #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+        }
         kill(holder.processIdentifier, SIGCONT)
         holder.waitUntilExit()
-        let stderr = String(decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(
+            decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(holder.terminationStatus == 73, "\(stderr)")
         #expect(stderr.contains("history of this run is in danger"), "\(stderr)")
         #expect(stderr.split(separator: "\n").filter { $0.contains("in danger") }.count == 1, "said once: \(stderr)")
@@ -39,15 +43,23 @@ import ReleaseStateMachine
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let runID = try workspace.runIDs()[0]
         let events = try workspace.ledger().events(of: runID).count
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
+        for suffix in ["", "-wal", "-shm"] {
+            try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+        }
         let anchor = workspace.ledgerPath + ".head"
-        for arguments in [["runs"], ["runs", "--json"], ["status"], ["status", runID], ["verify"], ["log", runID], ["provenance", workspace.output],
-                          ["audit", "image=\(workspace.output)"], ["resume", runID], ["rollback", runID], workspace.createArguments + ["force=yes"],
-                          ["ledger", "copy", "--from", workspace.ledgerPath, "--to", workspace.root + "/copy.sqlite"]] {
+        for arguments in [
+            ["runs"], ["runs", "--json"], ["status"], ["status", runID], ["verify"], ["log", runID],
+            ["provenance", workspace.output],
+            ["audit", "image=\(workspace.output)"], ["resume", runID], ["rollback", runID],
+            workspace.createArguments + ["force=yes"],
+            ["ledger", "copy", "--from", workspace.ledgerPath, "--to", workspace.root + "/copy.sqlite"],
+        ] {
             let result = try workspace.run(arguments)
             #expect(result.status == 65, "\(arguments): \(result.stdout)\(result.stderr)")
-            #expect(result.stderr.contains("is missing") && result.stderr.contains(anchor) && result.stderr.contains("held \(events) events"),
-                    "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.contains("is missing") && result.stderr.contains(anchor)
+                    && result.stderr.contains("held \(events) events"),
+                "\(arguments): \(result.stderr)")
             #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
         }
         #expect(!workspace.hasLedger && !FileManager.default.fileExists(atPath: workspace.root + "/copy.sqlite"))
@@ -74,7 +86,9 @@ import ReleaseStateMachine
         #expect(verified.stderr.contains("are missing"), "\(verified.stderr)")
         let json = try workspace.run(["verify", "--json"])
         #expect(json.status == 65)
-        #expect(json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""), "\(json.stdout)")
+        #expect(
+            json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""),
+            "\(json.stdout)")
     }
 
     /// A ledger file replaced by a copy: the SQLite store's own failure, so a SQLite ledger in
@@ -97,7 +111,9 @@ import ReleaseStateMachine
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
         let runID = try workspace.runIDs()[0]
-        #expect(try workspace.behindTheLedgersBack("UPDATE publications SET build_number = 7, image_file = 'casa-system-ubuntu-24.04-7.sif'") == 0)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "UPDATE publications SET build_number = 7, image_file = 'casa-system-ubuntu-24.04-7.sif'") == 0)
         let forged = try workspace.run(["verify"])
         #expect(forged.status == 65, "\(forged.stdout)\(forged.stderr)")
         #expect(forged.stdout.contains("publications row run_id=\(runID)"), "\(forged.stdout)")
@@ -105,12 +121,22 @@ import ReleaseStateMachine
         #expect(forged.stderr.contains("rebuild-projections"))
         // --chain-only walks the chain alone, and says what it did not check.
         let chainOnly = try workspace.run(["verify", "--chain-only"])
-        #expect(chainOnly.status == 0 && chainOnly.stdout.contains("the hash chain is intact (the projections were not checked: --chain-only)"),
-                "\(chainOnly.stdout)\(chainOnly.stderr)")
+        #expect(
+            chainOnly.status == 0
+                && chainOnly.stdout.contains(
+                    "the hash chain is intact (the projections were not checked: --chain-only)"),
+            "\(chainOnly.stdout)\(chainOnly.stderr)")
 
-        #expect(try workspace.behindTheLedgersBack("UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
-        #expect(try workspace.behindTheLedgersBack("UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
-        #expect(try workspace.behindTheLedgersBack("INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, parameters, last_sequence) VALUES ('ghost', 'publication', 'completed', 'x', 'x', '{}', 1)") == 0)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, parameters, last_sequence) VALUES ('ghost', 'publication', 'completed', 'x', 'x', '{}', 1)"
+            ) == 0)
         let edited = try workspace.run(["verify", "--json"])
         #expect(edited.status == 65)
         #expect(edited.stdout.contains("artifacts row run_id=\(runID)"), "\(edited.stdout)")
@@ -122,7 +148,9 @@ import ReleaseStateMachine
         #expect(rebuilt.stdout.contains("differences repaired"))
         #expect(try workspace.run(["verify"]).status == 0)
         #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
-        #expect(try workspace.run(["provenance", workspace.output, "--json"]).stdout.contains("casa-system-ubuntu-24.04-1.sif"))
+        #expect(
+            try workspace.run(["provenance", workspace.output, "--json"]).stdout.contains(
+                "casa-system-ubuntu-24.04-1.sif"))
     }
 
     @Test func rebuildIsRefusedOnABrokenChain() throws {
@@ -136,12 +164,17 @@ import ReleaseStateMachine
 
     // MARK: a ledger that can only be read
 
-    @Test(arguments: [["runs"], ["status"], ["verify"], ["log", "RUN"], ["provenance", "IMAGE"], ["audit", "image=IMAGE"], ["verify", "--artifacts"]])
+    @Test(arguments: [
+        ["runs"], ["status"], ["verify"], ["log", "RUN"], ["provenance", "IMAGE"], ["audit", "image=IMAGE"],
+        ["verify", "--artifacts"],
+    ])
     func aReadOnlyLedgerCanBeRead(_ command: [String]) throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let runID = try workspace.runIDs()[0]
-        let arguments = command.map { $0.replacingOccurrences(of: "RUN", with: runID).replacingOccurrences(of: "IMAGE", with: workspace.output) }
+        let arguments = command.map {
+            $0.replacingOccurrences(of: "RUN", with: runID).replacingOccurrences(of: "IMAGE", with: workspace.output)
+        }
         let before = try Self.listing(workspace.base)
         // As an unprivileged user, for whom the base directory and the ledger are read-only.
         let result = try workspace.runAsNobody(arguments)
@@ -154,8 +187,11 @@ import ReleaseStateMachine
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // A writer stopped mid-run keeps the WAL open, with its last events in it.
-        let holder = try workspace.start(workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
-        defer { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT); holder.waitUntilExit() }
+        let holder = try workspace.start(
+            workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+        defer {
+            kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT); holder.waitUntilExit()
+        }
         #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
         let result = try workspace.runAsNobody(["runs"])
         #expect(result.status == 0, "\(result.stderr)")
@@ -172,7 +208,9 @@ import ReleaseStateMachine
         let other = workspace.root + "/other.sqlite"
         let make = Process()
         make.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        make.arguments = [other, "CREATE TABLE patients (id INTEGER, name TEXT); INSERT INTO patients VALUES (1, 'x');"]
+        make.arguments = [
+            other, "CREATE TABLE patients (id INTEGER, name TEXT); INSERT INTO patients VALUES (1, 'x');",
+        ]
         try make.run()
         make.waitUntilExit()
         let before = try workspace.bytes(other)
@@ -199,9 +237,13 @@ import ReleaseStateMachine
         #expect(try workspace.bytes(empty).isEmpty, "readers leave it")
         let created = try workspace.run(workspace.createArguments + ["--ledger", empty])
         #expect(created.status == 0, "\(created.stderr)")
-        #expect(created.stderr.contains("was an empty file") && created.stderr.contains("a new ledger took its place"), "\(created.stderr)")
+        #expect(
+            created.stderr.contains("was an empty file") && created.stderr.contains("a new ledger took its place"),
+            "\(created.stderr)")
         let again = try workspace.run(["runs", "--ledger", empty])
-        #expect(again.status == 0 && again.stdout.contains("system-base-image") && !again.stderr.contains("took its place"), "\(again.stdout)\(again.stderr)")
+        #expect(
+            again.status == 0 && again.stdout.contains("system-base-image") && !again.stderr.contains("took its place"),
+            "\(again.stdout)\(again.stderr)")
     }
 
     /// The first command killed the moment anything of the ledger appears in its directory (its
@@ -226,7 +268,9 @@ import ReleaseStateMachine
             #expect(runs.status == 0, "round \(round): \(runs.stderr)")
             let next = try workspace.run(workspace.createArguments + ["force=yes", "--ledger", ledger])
             #expect(next.status == 0, "round \(round): \(next.stderr)")
-            let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.contains(".creating") }
+            let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+                $0.contains(".creating")
+            }
             #expect(hidden.isEmpty, "round \(round): \(hidden)")
         }
         #expect(killedBeforeTheEnd > 0, "the sweep killed no command")
@@ -242,7 +286,8 @@ import ReleaseStateMachine
             #expect(result.stderr.contains("symbolic links"), "\(result.stderr)")
         }
         let dangling = workspace.root + "/dangling.sqlite"
-        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: workspace.root + "/nowhere/l.sqlite")
+        try FileManager.default.createSymbolicLink(
+            atPath: dangling, withDestinationPath: workspace.root + "/nowhere/l.sqlite")
         let result = try workspace.run(workspace.createArguments + ["--ledger", dangling])
         #expect(result.status == 73, "\(result.stderr)")
         #expect(result.stderr.contains("does not exist"))
@@ -262,8 +307,13 @@ extension Workspace {
     func runAsNobody(_ arguments: [String]) throws -> Execution {
         let ownerOnly = try FileManager.default.attributesOfItem(atPath: root)[.posixPermissions] as? Int
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root)
-        defer { if let ownerOnly { try? FileManager.default.setAttributes([.posixPermissions: ownerOnly], ofItemAtPath: root) } }
-        return try run(arguments, environment: ["HOME": "/nonexistent"],
-                       launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
+        defer {
+            if let ownerOnly {
+                try? FileManager.default.setAttributes([.posixPermissions: ownerOnly], ofItemAtPath: root)
+            }
+        }
+        return try run(
+            arguments, environment: ["HOME": "/nonexistent"],
+            launcher: ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"])
     }
 }

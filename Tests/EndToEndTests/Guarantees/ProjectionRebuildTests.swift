@@ -38,7 +38,11 @@ import ReleaseStateMachine
         let after = try workspace.run(["provenance", workspace.userImage, "--format", "json"])
         #expect(after.status == 0, "\(after.stderr)")
         #expect(after.stdout == before.stdout, "the same chain, rebuilt from the events")
-        #expect(try workspace.ledger().appliedMigrations().suffix(4) == ["0003_provenance", "0004_imported_publications", "0005_build_number_reservations", "0006_lease_heartbeats"])
+        #expect(
+            try workspace.ledger().appliedMigrations().suffix(4) == [
+                "0003_provenance", "0004_imported_publications", "0005_build_number_reservations",
+                "0006_lease_heartbeats",
+            ])
         #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
         #expect(try workspace.run(["verify"]).status == 0)
     }

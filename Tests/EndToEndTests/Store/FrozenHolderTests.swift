@@ -29,9 +29,16 @@ import ReleaseStateMachine
 
     /// Starts host A's resume of `runID`, frozen inside the append of its copy's start.
     static func frozenHolder(_ workspace: Workspace, _ runID: String, options: String) throws -> Process {
-        let frozen = try workspace.start(["resume", runID], environment: Shared.host("host-a", [
-            "CASA_RELEASE_FAILPOINT": "copy:frozen", "CASA_RELEASE_LEASE_EXPIRY": "2", "PGOPTIONS": options]))
-        #expect(ConcurrentResumeTests.waitUntilSettled([frozen]) && LeaseTests.isStopped(frozen.processIdentifier), "host A froze")
+        let frozen = try workspace.start(
+            ["resume", runID],
+            environment: Shared.host(
+                "host-a",
+                [
+                    "CASA_RELEASE_FAILPOINT": "copy:frozen", "CASA_RELEASE_LEASE_EXPIRY": "2", "PGOPTIONS": options,
+                ]))
+        #expect(
+            ConcurrentResumeTests.waitUntilSettled([frozen]) && LeaseTests.isStopped(frozen.processIdentifier),
+            "host A froze")
         return frozen
     }
 
@@ -39,15 +46,20 @@ import ReleaseStateMachine
         let workspace = try Shared.sharedWorkspace()
         let runID = try Shared.failedRun(workspace)
         let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=2s")
-        defer { if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) } }
+        defer {
+            if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
+        }
         let eventsWhenFrozen = try workspace.ledger().events(of: runID).count
 
         // A third host starts an unrelated release on the same ledger, from its own base directory.
         let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
         let unrelated = try neighbour.start(neighbour.createArguments, environment: Shared.host("host-c"))
         // Host B takes host A's run over once A's heartbeat is older than the expiry.
-        guard try Shared.heartbeatAged(workspace, runID, seconds: 2) else { Issue.record("the frozen holder's heartbeat never aged"); return }
-        let takeover = try workspace.start(["resume", runID], environment: Shared.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "2"]))
+        guard try Shared.heartbeatAged(workspace, runID, seconds: 2) else {
+            Issue.record("the frozen holder's heartbeat never aged"); return
+        }
+        let takeover = try workspace.start(
+            ["resume", runID], environment: Shared.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "2"]))
         #expect(Self.exited(takeover, within: 60), "host B's takeover waited for the frozen process")
         let takeoverError = Shared.standardError(takeover)
         #expect(takeover.terminationStatus == 0 && takeoverError.contains("took over run"), "\(takeoverError)")
@@ -63,10 +75,14 @@ import ReleaseStateMachine
         #expect(Self.exited(frozen, within: 60))
         let frozenError = Shared.standardError(frozen)
         #expect(frozen.terminationStatus == 75, "\(frozenError)")
-        let complaints = frozenError.split(separator: "\n").filter { $0.hasPrefix("casa-release: ") && !$0.contains("failpoint") && !$0.contains("resuming run") }
+        let complaints = frozenError.split(separator: "\n").filter {
+            $0.hasPrefix("casa-release: ") && !$0.contains("failpoint") && !$0.contains("resuming run")
+        }
         #expect(complaints.count == 1, "one line: \(frozenError)")
         #expect(try workspace.ledger().events(of: runID) == eventsAfterTakeover, "the woken holder appended nothing")
-        #expect(try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date == output, "nor copied anything")
+        #expect(
+            try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date == output,
+            "nor copied anything")
         let copies = eventsAfterTakeover.filter { event in
             if case .stepSucceeded(let succeeded)? = try? event.decoded() { return succeeded.step == .copy }
             return false
@@ -80,15 +96,20 @@ import ReleaseStateMachine
         let runID = try Shared.failedRun(workspace)
         // The server keeps this frozen holder's transaction: only lock_timeout bounds the others.
         let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=0")
-        defer { if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) } }
+        defer {
+            if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
+        }
         let runs = try workspace.ledger().runs().count
         let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
-        let waiter = try neighbour.start(neighbour.createArguments, environment: Shared.host("host-c", ["PGOPTIONS": "-c lock_timeout=1s"]))
+        let waiter = try neighbour.start(
+            neighbour.createArguments, environment: Shared.host("host-c", ["PGOPTIONS": "-c lock_timeout=1s"]))
         #expect(Self.exited(waiter, within: 60), "the writer waited without end")
         let waiterError = Shared.standardError(waiter)
         #expect(waiter.terminationStatus == 75, "\(waiterError)")
-        #expect(waiterError.contains("is busy") && waiterError.contains("lock_timeout (1s)")
-                && waiterError.contains("casa-release pid \(frozen.processIdentifier) on host-a") && waiterError.contains("idle in transaction")
+        #expect(
+            waiterError.contains("is busy") && waiterError.contains("lock_timeout (1s)")
+                && waiterError.contains("casa-release pid \(frozen.processIdentifier) on host-a")
+                && waiterError.contains("idle in transaction")
                 && waiterError.contains("in its transaction since"), "\(waiterError)")
         #expect(waiterError.split(separator: "\n").count == 1, "one line: \(waiterError)")
 

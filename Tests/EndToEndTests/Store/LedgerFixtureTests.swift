@@ -72,15 +72,18 @@ import ReleaseStateMachine
         let url = try TestLedger.newDatabase()
         let server = try TestLedger.server()
         let database = String(url.split(separator: "/").last!)
-        try PostgresServer.shell("PGPASSWORD='\(server.password)' psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(PostgresServer.user) -d '\(database)' -f '\(Workspace.package)/Tests/Fixtures/\(fixture)/postgres.sql' >/dev/null")
+        try PostgresServer.shell(
+            "PGPASSWORD='\(server.password)' psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(server.port) -U \(PostgresServer.user) -d '\(database)' -f '\(Workspace.package)/Tests/Fixtures/\(fixture)/postgres.sql' >/dev/null"
+        )
         return url
     }
 
     static func eventCount(_ workspace: Workspace, _ ledger: String) throws -> Int {
         let verified = try workspace.run(["--ledger", ledger, "verify", "--json"])
         guard let data = verified.stdout.data(using: .utf8),
-              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let count = object["checked"] as? Int else {
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let count = object["checked"] as? Int
+        else {
             throw TestServerError.failed("verify --json: \(verified.stdout) \(verified.stderr)")
         }
         return count
@@ -101,7 +104,9 @@ import ReleaseStateMachine
             var printed = (result.stdout + result.stderr).replacingOccurrences(of: shown, with: "<ledger>")
             while printed.hasSuffix("\n") { printed.removeLast() }
             let actual = "exit \(result.status)\n" + printed + "\n"
-            #expect(actual == expected, "\(fixture), command \(index + 1) (\(command)): \(FixtureDifference.first(actual, expected))")
+            #expect(
+                actual == expected,
+                "\(fixture), command \(index + 1) (\(command)): \(FixtureDifference.first(actual, expected))")
         }
     }
 }

@@ -11,17 +11,22 @@ import ReleaseLedger
     /// the release role has no privilege on; its URL as the release role.
     static func foreignDatabase(_ server: PostgresServer, tables: [String]) throws -> (url: String, database: String) {
         let id = UUID().uuidString.prefix(8).lowercased()
-        let role = "release_\(id)", owner = "shop_\(id)", database = "mixed_\(id)"
+        let role = "release_\(id)"
+        let owner = "shop_\(id)"
+        let database = "mixed_\(id)"
         try server.psql("CREATE ROLE \(role) LOGIN PASSWORD 'rel-\(id)'; CREATE ROLE \(owner)")
         try server.psql("CREATE DATABASE \(database) OWNER \(role)")
         for table in tables {
-            try server.psql("CREATE TABLE \(table) (id INTEGER); ALTER TABLE \(table) OWNER TO \(owner)", database: database)
+            try server.psql(
+                "CREATE TABLE \(table) (id INTEGER); ALTER TABLE \(table) OWNER TO \(owner)", database: database)
         }
         return ("postgres://\(role):rel-\(id)@127.0.0.1:\(server.port)/\(database)", database)
     }
 
     static func publicTables(_ server: PostgresServer, _ database: String) throws -> String {
-        try server.psql("SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", database: database)
+        try server.psql(
+            "SELECT string_agg(tablename, ',' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'",
+            database: database)
     }
 
     @Test func anotherApplicationsTablesAreSeenEvenWhereTheReleaseRoleCannotReadThem() throws {
@@ -32,9 +37,13 @@ import ReleaseLedger
             for arguments in [["runs"], ["status"], ["verify"], workspace.createArguments] {
                 let result = try workspace.run(arguments + ["--ledger", url], environment: ["HOME": workspace.root])
                 #expect(result.status == 65, "\(tables) \(arguments): \(result.stderr)")
-                #expect(result.stderr.contains("is not a casa-release ledger") && result.stderr.contains(tables[0]), "\(result.stderr)")
+                #expect(
+                    result.stderr.contains("is not a casa-release ledger") && result.stderr.contains(tables[0]),
+                    "\(result.stderr)")
                 #expect(!result.stderr.contains("SQLSTATE") && !result.stderr.contains("rel-"), "\(result.stderr)")
-                #expect(try Self.publicTables(server, database) == tables.sorted().joined(separator: ","), "\(arguments) left it as it was")
+                #expect(
+                    try Self.publicTables(server, database) == tables.sorted().joined(separator: ","),
+                    "\(arguments) left it as it was")
             }
         }
     }
@@ -45,7 +54,9 @@ import ReleaseLedger
         let url = try TestLedger.newDatabase()
         for arguments in [["runs"], ["runs", "--json"], ["status"], ["verify"]] {
             let result = try workspace.run(arguments + ["--ledger", url])
-            #expect(result.status == 65 && result.stderr.contains("no ledger at postgres://casa@"), "\(arguments): \(result.stdout)\(result.stderr)")
+            #expect(
+                result.status == 65 && result.stderr.contains("no ledger at postgres://casa@"),
+                "\(arguments): \(result.stdout)\(result.stderr)")
         }
         let database = String(url.split(separator: "/").last!)
         #expect(try Self.publicTables(server, database).isEmpty, "reads created nothing")
@@ -58,8 +69,14 @@ import ReleaseLedger
         let base = "postgres://casa@127.0.0.1:\(server.port)/postgres"
         for (url, status, message) in [
             (base, Int32(69), "asks casa for a password and none was given"),
-            ("postgres://casa:\(server.password.dropLast())@127.0.0.1:\(server.port)/postgres", 69, "login was refused"),
-            ("postgres://casa:%zz\(server.password)@127.0.0.1:\(server.port)/postgres", 64, "a % that is not followed by two hexadecimal digits"),
+            (
+                "postgres://casa:\(server.password.dropLast())@127.0.0.1:\(server.port)/postgres", 69,
+                "login was refused"
+            ),
+            (
+                "postgres://casa:%zz\(server.password)@127.0.0.1:\(server.port)/postgres", 64,
+                "a % that is not followed by two hexadecimal digits"
+            ),
             ("postgres://ca%zzsa@127.0.0.1:\(server.port)/postgres", 64, "its user name has a %"),
             ("postgres://casa@127.0.0.1:\(server.port)/led%zger", 64, "its database name has a %"),
         ] {

@@ -7,32 +7,46 @@ import Testing
 /// database or a newer casa-release's ledger.
 @Suite struct PostgresSchemaTests {
     private func session(_ server: PostgresServer, database: String = "postgres") throws -> PostgresSession {
-        try PostgresSession.connect(try PostgresAddress.parse(server.url(database: database), environment: ["HOME": server.directory]))
+        try PostgresSession.connect(
+            try PostgresAddress.parse(server.url(database: database), environment: ["HOME": server.directory]))
     }
 
     @Test func anEmptyDatabaseBecomesALedgerOnceAndItsLogIsAppendOnly() throws {
         let server = try PostgresServer()
         try server.psql("CREATE DATABASE ledger")
         // Two hosts open the new ledger at once: the migrations run once.
-        let first = try session(server, database: "ledger"), second = try session(server, database: "ledger")
+        let first = try session(server, database: "ledger")
+        let second = try session(server, database: "ledger")
         let sessions = [first, second]
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             results.add(Result { try PostgresLedgerSchema.prepare(sessions[index]) })
         }
-        #expect(try results.all.flatMap { try $0.get() } == EmbeddedMigrations.postgres.map(\.name), "applied once, by one of the two")
+        #expect(
+            try results.all.flatMap { try $0.get() } == EmbeddedMigrations.postgres.map(\.name),
+            "applied once, by one of the two")
         #expect(try PostgresLedgerSchema.prepare(first).isEmpty, "nothing to do the second time")
-        #expect(try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger") == "0001_ledger,0002_build_number_reservations,0003_prefix_indexes")
-        let tables = try server.psql("SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'", database: "ledger")
-        #expect(tables == "artifacts,build_number_reservations,chain_head,events,lease_heartbeats,ledger_migrations,publications,run_inputs,run_outputs,runs,steps")
+        #expect(
+            try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger")
+                == "0001_ledger,0002_build_number_reservations,0003_prefix_indexes")
+        let tables = try server.psql(
+            "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'",
+            database: "ledger")
+        #expect(
+            tables
+                == "artifacts,build_number_reservations,chain_head,events,lease_heartbeats,ledger_migrations,publications,run_inputs,run_outputs,runs,steps"
+        )
 
-        try server.psql("INSERT INTO events VALUES (1, 'run', 1, 'RunStarted', '{}', '2026-11-26T00:00:00.000Z', 'a@b', repeat('0', 64), repeat('1', 64))", database: "ledger")
+        try server.psql(
+            "INSERT INTO events VALUES (1, 'run', 1, 'RunStarted', '{}', '2026-11-26T00:00:00.000Z', 'a@b', repeat('0', 64), repeat('1', 64))",
+            database: "ledger")
         for forbidden in ["UPDATE events SET actor = 'someone else'", "DELETE FROM events", "TRUNCATE events"] {
             #expect(throws: (any Error).self, "\(forbidden)") { try server.psql(forbidden, database: "ledger") }
             #expect {
                 try first.query(forbidden)
             } throws: { error in
-                "\(error)".contains("append-only") || (error as? LedgerError).map { "\($0)".contains("append-only") } == true
+                "\(error)".contains("append-only")
+                    || (error as? LedgerError).map { "\($0)".contains("append-only") } == true
             }
         }
         #expect(try server.psql("SELECT count(*) || ':' || min(actor) FROM events", database: "ledger") == "1:a@b")
@@ -57,7 +71,10 @@ import Testing
             guard case .notALedger(_, let reason)? = error as? LedgerError else { return false }
             return reason.contains("orders")
         }
-        #expect(try server.psql("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: "shop") == "1")
+        #expect(
+            try server.psql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'", database: "shop") == "1"
+        )
 
         try server.psql("CREATE DATABASE future")
         let future = try session(server, database: "future")
@@ -77,7 +94,9 @@ import Testing
         let earlier = try session(server, database: "earlier")
         try PostgresLedgerSchema.prepare(earlier)
         // A ledger made by the casa-release before build numbers were reserved.
-        try server.psql("DROP TABLE build_number_reservations; DELETE FROM ledger_migrations WHERE name = '0002_build_number_reservations'", database: "earlier")
+        try server.psql(
+            "DROP TABLE build_number_reservations; DELETE FROM ledger_migrations WHERE name = '0002_build_number_reservations'",
+            database: "earlier")
         #expect {
             try PostgresLedgerSchema.requireCurrent(earlier)
         } throws: { error in
@@ -100,11 +119,12 @@ import Testing
             $$;
             CREATE TABLE "odd;name" (y INTEGER); SELECT $1
             """
-        #expect(SQLStatements.split(text) == [
-            "CREATE TABLE a (x TEXT DEFAULT 'a;b')",
-            "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no; never';\nEND;\n$$",
-            "CREATE TABLE \"odd;name\" (y INTEGER)",
-            "SELECT $1",
-        ])
+        #expect(
+            SQLStatements.split(text) == [
+                "CREATE TABLE a (x TEXT DEFAULT 'a;b')",
+                "CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$\nBEGIN\n    RAISE EXCEPTION 'no; never';\nEND;\n$$",
+                "CREATE TABLE \"odd;name\" (y INTEGER)",
+                "SELECT $1",
+            ])
     }
 }

@@ -47,7 +47,9 @@ final class Workspace {
     /// that the harness may live in any folder of the tests.
     static var package: String {
         var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+        while directory.path != "/",
+            !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
+        {
             directory.deleteLastPathComponent()
         }
         return directory.path
@@ -63,16 +65,21 @@ final class Workspace {
 
     static var binary: String {
         if let path = ProcessInfo.processInfo.environment["CASA_RELEASE_BINARY"] { return path }
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("casa-release").path
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "casa-release"
+        ).path
         if FileManager.default.isExecutableFile(atPath: beside) { return beside }
         return package + "/.build/debug/casa-release"
     }
 
     /// Runs casa-release with `arguments`, in the workspace, with its own base directory.
     @discardableResult
-    func run(_ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []) throws -> Execution {
+    func run(
+        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []
+    ) throws -> Execution {
         let process = try start(arguments, environment: extra, launcher: launcher)
-        let stdout = process.standardOutput as! Pipe, stderr = process.standardError as! Pipe
+        let stdout = process.standardOutput as! Pipe
+        let stderr = process.standardError as! Pipe
         // Read both pipes to the end before waiting, so a chatty process never blocks on a full pipe.
         let errorData = DataBox()
         let group = DispatchGroup()
@@ -84,12 +91,16 @@ final class Workspace {
         let outputData = stdout.fileHandleForReading.readDataToEndOfFile()
         group.wait()
         process.waitUntilExit()
-        return Execution(status: process.terminationStatus, killed: process.terminationReason == .uncaughtSignal,
-                         stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self))
+        return Execution(
+            status: process.terminationStatus, killed: process.terminationReason == .uncaughtSignal,
+            stdout: String(decoding: outputData, as: UTF8.self), stderr: String(decoding: errorData.data, as: UTF8.self)
+        )
     }
 
     /// Starts casa-release; `launcher` (a command line) runs it, for `setpriv` and the like.
-    func start(_ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []) throws -> Process {
+    func start(
+        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []
+    ) throws -> Process {
         let process = Process()
         let command = launcher + [Self.binary] + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
@@ -132,11 +143,16 @@ final class Workspace {
     /// would: sqlite3 on the file, psql as the PostgreSQL superuser.
     func behindTheLedgersBack(_ statements: String) throws -> Int32 {
         guard let ledgerURL else {
-            return try sqlite3("DROP TRIGGER IF EXISTS events_are_append_only_update; DROP TRIGGER IF EXISTS events_are_append_only_delete; " + statements)
+            return try sqlite3(
+                "DROP TRIGGER IF EXISTS events_are_append_only_update; DROP TRIGGER IF EXISTS events_are_append_only_delete; "
+                    + statements)
         }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
-        process.arguments = ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + ledgerURL, "-c", "ALTER TABLE events DISABLE TRIGGER USER; " + statements]
+        process.arguments = [
+            "-X", "-q", "-v", "ON_ERROR_STOP=1", "--dbname=" + ledgerURL, "-c",
+            "ALTER TABLE events DISABLE TRIGGER USER; " + statements,
+        ]
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
@@ -158,7 +174,9 @@ final class Workspace {
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0, !data.isEmpty else { throw TestServerError.failed("pg_dump of \(ledgerURL) failed") }
+        guard process.terminationStatus == 0, !data.isEmpty else {
+            throw TestServerError.failed("pg_dump of \(ledgerURL) failed")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 

@@ -19,7 +19,9 @@ extension Workspace {
     func makeRecipes() throws {
         try FileManager.default.createDirectory(atPath: recipes, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.exampleRecipes + "/casa-run", toPath: recipes + "/casa-run")
-        try write(recipes + "/casa-dev/5.4/recipe.yaml", """
+        try write(
+            recipes + "/casa-dev/5.4/recipe.yaml",
+            """
             name: casa-dev
             base: casa-run-5.4.{extension}
             metadata: {hidden: true}
@@ -52,8 +54,10 @@ extension Workspace {
 
     /// A dev environment `<base>/<name>` on the dev image, with a build directory and a git checkout.
     @discardableResult
-    func makeDevEnvironment(_ name: String = "brainvisa-master-5.4", branch: String = "master", distro: String = "brainvisa",
-                            originRun: String? = nil) throws -> String {
+    func makeDevEnvironment(
+        _ name: String = "brainvisa-master-5.4", branch: String = "master", distro: String = "brainvisa",
+        originRun: String? = nil
+    ) throws -> String {
         let directory = base + "/" + name
         let devSidecar = try sidecar(devImage + ".json")
         var config: [String: Any] = [
@@ -62,10 +66,15 @@ extension Workspace {
             "name": name, "image_id": devSidecar.imageID ?? "",
         ]
         if let originRun { config["origin_run"] = originRun }
-        try write(directory + "/conf/casa_distro.json", String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
+        try write(
+            directory + "/conf/casa_distro.json",
+            String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
         try write(directory + "/build/VERSION", "5.4.0\n")
-        try FileManager.default.createDirectory(atPath: directory + "/src/soma-base/master", withIntermediateDirectories: true)
-        try shell("cd '\(directory)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first")
+        try FileManager.default.createDirectory(
+            atPath: directory + "/src/soma-base/master", withIntermediateDirectories: true)
+        try shell(
+            "cd '\(directory)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first"
+        )
         return directory
     }
 
@@ -88,7 +97,8 @@ extension Workspace {
     }
 
     func write(_ path: String, _ text: String) throws {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
@@ -102,7 +112,9 @@ extension Workspace {
         try process.run()
         let output = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw FixtureError("\(command) exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw FixtureError("\(command) exited with \(process.terminationStatus)")
+        }
         return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

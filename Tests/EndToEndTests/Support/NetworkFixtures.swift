@@ -22,24 +22,30 @@ final class PublicationServer {
     private let smallDisk: Bool
 
     /// `diskSize`: the published directory is a tmpfs of that many bytes, which a test fills.
-    init(_ kind: ServerKind, in workspace: Workspace, maximumBodySize: String = "0", readOnly: Bool = false,
-         deniedRequests: [String] = [], knownToClient: Bool = true, login: (user: String, password: String)? = nil,
-         diskSize: Int? = nil, ignoresOverwrite: Bool = false) throws {
+    init(
+        _ kind: ServerKind, in workspace: Workspace, maximumBodySize: String = "0", readOnly: Bool = false,
+        deniedRequests: [String] = [], knownToClient: Bool = true, login: (user: String, password: String)? = nil,
+        diskSize: Int? = nil, ignoresOverwrite: Bool = false
+    ) throws {
         self.kind = kind
         let root = workspace.root + "/server"
         directory = root + "/pub"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         smallDisk = diskSize != nil
-        if let diskSize { try Shell.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(diskSize),mode=0755", "tmpfs", directory) }
+        if let diskSize {
+            try Shell.run("/bin/mount", "-t", "tmpfs", "-o", "size=\(diskSize),mode=0755", "tmpfs", directory)
+        }
         switch kind {
         case .sftp:
-            let server = try SFTPServer(directory: workspace.root + "/sshd", deniedRequests: deniedRequests, knownToClient: knownToClient)
+            let server = try SFTPServer(
+                directory: workspace.root + "/sshd", deniedRequests: deniedRequests, knownToClient: knownToClient)
             sftp = server
             webdav = nil
             url = server.url(directory)
         case .webdav:
-            let server = try WebDAVServer(directory: workspace.root + "/nginx", root: root, maximumBodySize: maximumBodySize,
-                                          readOnly: readOnly, login: login, ignoresOverwrite: ignoresOverwrite)
+            let server = try WebDAVServer(
+                directory: workspace.root + "/nginx", root: root, maximumBodySize: maximumBodySize,
+                readOnly: readOnly, login: login, ignoresOverwrite: ignoresOverwrite)
             webdav = server
             sftp = nil
             url = server.url("pub")
@@ -85,13 +91,18 @@ extension Workspace {
         return try ledger().state(of: runID)
     }
 
-    func publish(to server: PublicationServer, _ extra: [String] = [], environment: [String: String] = [:]) throws -> Execution {
-        try run(["publish-base-image", "type=system", "target=\(server.url)"] + extra,
-                environment: server.environment.merging(environment) { $1 })
+    func publish(
+        to server: PublicationServer, _ extra: [String] = [], environment: [String: String] = [:]
+    ) throws -> Execution {
+        try run(
+            ["publish-base-image", "type=system", "target=\(server.url)"] + extra,
+            environment: server.environment.merging(environment) { $1 })
     }
 
     func startPublishing(to server: PublicationServer, environment: [String: String] = [:]) throws -> Process {
-        try start(["publish-base-image", "type=system", "target=\(server.url)"], environment: server.environment.merging(environment) { $1 })
+        try start(
+            ["publish-base-image", "type=system", "target=\(server.url)"],
+            environment: server.environment.merging(environment) { $1 })
     }
 }
 
@@ -112,7 +123,10 @@ final class TransferPause {
     func waitUntilPaused(_ process: Process) throws {
         let deadline = Date().addingTimeInterval(120)
         while !FileManager.default.fileExists(atPath: fifo + ".paused") {
-            guard process.isRunning else { throw TestServerError.failed("casa-release ended (\(process.terminationStatus)) before the transfer paused") }
+            guard process.isRunning else {
+                throw TestServerError.failed(
+                    "casa-release ended (\(process.terminationStatus)) before the transfer paused")
+            }
             guard Date() < deadline else { throw TestServerError.failed("the transfer did not pause") }
             usleep(10_000)
         }
@@ -135,7 +149,8 @@ extension Process {
         let stdout = (standardOutput as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         let stderr = (standardError as? Pipe)?.fileHandleForReading.readDataToEndOfFile() ?? Data()
         waitUntilExit()
-        return Execution(status: terminationStatus, killed: terminationReason == .uncaughtSignal,
-                         stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+        return Execution(
+            status: terminationStatus, killed: terminationReason == .uncaughtSignal,
+            stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
     }
 }

@@ -22,7 +22,10 @@ final class PostgresServer: TestServer {
         try Data(password.utf8).write(to: URL(fileURLWithPath: directory + "/password"))
         if tls { try makeCertificates() }
         if geteuid() == 0 { try Self.shell("chown -R postgres:postgres '\(directory)'") }
-        try Self.shell(Self.asPostgres.joined(separator: " ") + " '\(binaries)/initdb' -D '\(data)' -U \(Self.user) --auth=scram-sha-256 --pwfile='\(directory)/password' --no-sync -E UTF8 > '\(directory)/initdb.log' 2>&1")
+        try Self.shell(
+            Self.asPostgres.joined(separator: " ")
+                + " '\(binaries)/initdb' -D '\(data)' -U \(Self.user) --auth=scram-sha-256 --pwfile='\(directory)/password' --no-sync -E UTF8 > '\(directory)/initdb.log' 2>&1"
+        )
         try start()
     }
 
@@ -36,7 +39,9 @@ final class PostgresServer: TestServer {
     private func waitUntilReady() throws {
         let deadline = Date().addingTimeInterval(20)
         while (try? psql("SELECT 1")) != "1" {
-            guard Date() < deadline, isRunning else { throw TestServerError.failed("PostgreSQL on port \(port) never took a login") }
+            guard Date() < deadline, isRunning else {
+                throw TestServerError.failed("PostgreSQL on port \(port) never took a login")
+            }
             usleep(20_000)
         }
     }
@@ -44,29 +49,41 @@ final class PostgresServer: TestServer {
     deinit { try? FileManager.default.removeItem(atPath: directory) }
 
     override var command: [String] {
-        var command = Self.asPostgres + [(try? Self.binaries()).map { $0 + "/postgres" } ?? "postgres",
-                       "-D", data, "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on",
-                       "-c", "logging_collector=off"]
+        var command =
+            Self.asPostgres + [
+                (try? Self.binaries()).map { $0 + "/postgres" } ?? "postgres",
+                "-D", data, "-p", String(port), "-k", directory, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=on",
+                "-c", "logging_collector=off",
+            ]
         if tls {
-            command += ["-c", "ssl=on", "-c", "ssl_cert_file=\(directory)/server.crt", "-c", "ssl_key_file=\(directory)/server.key"]
+            command += [
+                "-c", "ssl=on", "-c", "ssl_cert_file=\(directory)/server.crt", "-c",
+                "ssl_key_file=\(directory)/server.key",
+            ]
         }
         return command
     }
 
     /// `postgres://casa:PASSWORD@127.0.0.1:PORT/postgres` and `extra` as its query.
-    func url(database: String = "postgres", host: String = "127.0.0.1", withPassword: Bool = true, query: String = "") -> String {
-        "postgres://\(Self.user)\(withPassword ? ":" + password : "")@\(host):\(port)/\(database)" + (query.isEmpty ? "" : "?" + query)
+    func url(
+        database: String = "postgres", host: String = "127.0.0.1", withPassword: Bool = true, query: String = ""
+    ) -> String {
+        "postgres://\(Self.user)\(withPassword ? ":" + password : "")@\(host):\(port)/\(database)"
+            + (query.isEmpty ? "" : "?" + query)
     }
 
     /// Runs SQL with psql as the superuser, and returns what it printed (unaligned, tuples only).
     @discardableResult
     func psql(_ sql: String, database: String = "postgres") throws -> String {
-        try Self.shell("PGPASSWORD='\(password)' psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(port) -U \(Self.user) -d '\(database)' -c \"\(sql)\"")
+        try Self.shell(
+            "PGPASSWORD='\(password)' psql -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p \(port) -U \(Self.user) -d '\(database)' -c \"\(sql)\""
+        )
     }
 
     private func makeCertificates() throws {
         let d = directory
-        try Self.shell("""
+        try Self.shell(
+            """
             openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=casa-release-test-ca -keyout '\(d)/ca.key' -out '\(d)/ca.crt' 2>/dev/null && \
             openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout '\(d)/server.key' -out '\(d)/server.csr' 2>/dev/null && \
             printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > '\(d)/san.ext' && \
@@ -76,14 +93,19 @@ final class PostgresServer: TestServer {
     }
 
     /// How the server's programs are run: as `postgres` when the tests are root.
-    static var asPostgres: [String] { geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] : [] }
+    static var asPostgres: [String] {
+        geteuid() == 0 ? ["/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"] : []
+    }
 
     /// `/usr/lib/postgresql/<version>/bin`, the newest there.
     static func binaries() throws -> String {
         let root = "/usr/lib/postgresql"
-        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init).sorted()
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []).compactMap(Int.init)
+            .sorted()
         guard let newest = versions.last else {
-            throw TestServerError.failed("PostgreSQL is not installed (apt-get install -y postgresql): the ledger's PostgreSQL tests need its server")
+            throw TestServerError.failed(
+                "PostgreSQL is not installed (apt-get install -y postgresql): the ledger's PostgreSQL tests need its server"
+            )
         }
         return "\(root)/\(newest)/bin"
     }
@@ -100,7 +122,9 @@ final class PostgresServer: TestServer {
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else { throw TestServerError.failed("\(command) exited with \(process.terminationStatus): \(text)") }
+        guard process.terminationStatus == 0 else {
+            throw TestServerError.failed("\(command) exited with \(process.terminationStatus): \(text)")
+        }
         return text
     }
 }

@@ -49,48 +49,53 @@ final class RegistryServer: TestServer {
         case .none: break
         case .basic:
             authentication = """
-            auth:
-              htpasswd:
-                realm: casa-test
-                path: \(directory)/htpasswd
-            """
+                auth:
+                  htpasswd:
+                    realm: casa-test
+                    path: \(directory)/htpasswd
+                """
         case .token(let server):
             authentication = """
-            auth:
-              token:
-                realm: \(server.url)/token
-                service: \(TokenServer.service)
-                issuer: \(TokenServer.issuer)
-                rootcertbundle: \(server.certificate)
-            """
+                auth:
+                  token:
+                    realm: \(server.url)/token
+                    service: \(TokenServer.service)
+                    issuer: \(TokenServer.issuer)
+                    rootcertbundle: \(server.certificate)
+                """
         }
         let configuration = """
-        version: 0.1
-        log:
-          level: error
-        storage:
-          filesystem:
-            rootdirectory: \(storage)
-          delete:
-            enabled: true
-        http:
-          addr: 127.0.0.1:\(port)
-          secret: \(secret)
-        \(authentication)
-        """
+            version: 0.1
+            log:
+              level: error
+            storage:
+              filesystem:
+                rootdirectory: \(storage)
+              delete:
+                enabled: true
+            http:
+              addr: 127.0.0.1:\(port)
+              secret: \(secret)
+            \(authentication)
+            """
         try configuration.write(toFile: directory + "/config.yml", atomically: true, encoding: .utf8)
     }
 
     static func bcrypt(_ password: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-W", "ignore", "-c", "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password]
+        process.arguments = [
+            "-W", "ignore", "-c",
+            "import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password,
+        ]
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
         let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        guard process.terminationStatus == 0, output.hasPrefix("$2") else { throw TestServerError.failed("bcrypt: \(output)") }
+        guard process.terminationStatus == 0, output.hasPrefix("$2") else {
+            throw TestServerError.failed("bcrypt: \(output)")
+        }
         return output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
@@ -108,33 +113,42 @@ final class TokenServer: TestServer {
     init(directory: String, users: [(name: String, password: String, actions: String)]) throws {
         self.users = users
         try super.init(directory: directory)
-        try Shell.run("/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
-                      "-days", "2", "-subj", "/CN=casa-test-token")
+        try Shell.run(
+            "/usr/bin/openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
+            "-days", "2", "-subj", "/CN=casa-test-token")
         try start()
     }
 
     override var command: [String] {
-        ["/usr/bin/python3", Workspace.package + "/Tests/Servers/registry-token-server.py", String(port), key, certificate,
-         Self.issuer, Self.service] + users.map { "\($0.name):\($0.password):\($0.actions)" }
+        [
+            "/usr/bin/python3", Workspace.package + "/Tests/Servers/registry-token-server.py", String(port), key,
+            certificate,
+            Self.issuer, Self.service,
+        ] + users.map { "\($0.name):\($0.password):\($0.actions)" }
     }
 
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// The requests the token server answered (or refused).
     func requests() -> [String] {
-        ((try? String(contentsOfFile: directory + "/token-\(port).log", encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
+        ((try? String(contentsOfFile: directory + "/token-\(port).log", encoding: .utf8)) ?? "").split(separator: "\n")
+            .map(String.init)
     }
 }
 
 extension Workspace {
     /// What skopeo (an independent client) says `reference` is in the registry.
     func registryDigest(_ registry: RegistryServer, _ reference: String, creds: String? = nil) throws -> String {
-        try shell("skopeo inspect --tls-verify=false \(creds.map { "--creds '\($0)'" } ?? "--no-creds") --format '{{.Digest}}' 'docker://\(registry.host)/\(reference)'")
+        try shell(
+            "skopeo inspect --tls-verify=false \(creds.map { "--creds '\($0)'" } ?? "--no-creds") --format '{{.Digest}}' 'docker://\(registry.host)/\(reference)'"
+        )
     }
 
     /// The tags skopeo lists in the registry's `repository`, sorted.
     func registryTags(_ registry: RegistryServer, _ repository: String, creds: String? = nil) throws -> [String] {
-        let text = try shell("skopeo list-tags --tls-verify=false \(creds.map { "--creds '\($0)'" } ?? "--no-creds") 'docker://\(registry.host)/\(repository)' 2>/dev/null || echo '{\"Tags\":[]}'")
+        let text = try shell(
+            "skopeo list-tags --tls-verify=false \(creds.map { "--creds '\($0)'" } ?? "--no-creds") 'docker://\(registry.host)/\(repository)' 2>/dev/null || echo '{\"Tags\":[]}'"
+        )
         let object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         return ((object?["Tags"] as? [String]) ?? []).sorted()
     }

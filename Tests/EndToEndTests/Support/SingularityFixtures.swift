@@ -5,13 +5,16 @@ import Foundation
 extension Workspace {
     /// `<base>/cati_<name>_<tag>.sif`.
     func sif(_ reference: String) -> String {
-        base + "/cati_" + reference.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_") + ".sif"
+        base + "/cati_" + reference.replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: ":", with: "_")
+            + ".sif"
     }
 
     /// casa-run (with its own Env, Entrypoint and Cmd) and casa-dev on the busybox base.
     func defineRunAndDevWithConfig() throws {
         try defineRunAndDev()
-        try write(base + "/share/docker/casa-run/busybox/Dockerfile", """
+        try write(
+            base + "/share/docker/casa-run/busybox/Dockerfile",
+            """
             FROM cati/busybox-base:1
             RUN mkdir -p /casa && echo run > /casa/run
             ENV CASA_RUN=yes CASA_PATH=/casa/bin
@@ -23,7 +26,9 @@ extension Workspace {
 
     /// The `apptainer build` calls, each as (output, source).
     func sifBuilds() throws -> [(output: String, source: String)] {
-        try standInCalls("apptainer").filter { $0.argv.first == "build" }.map { ($0.argv[$0.argv.count - 2], $0.argv[$0.argv.count - 1]) }
+        try standInCalls("apptainer").filter { $0.argv.first == "build" }.map {
+            ($0.argv[$0.argv.count - 2], $0.argv[$0.argv.count - 1])
+        }
     }
 
     /// What the apptainer stand-in wrote in an image: its JSON line (files, labels, docker config).
@@ -48,7 +53,9 @@ extension Workspace {
     func conversionLeftovers() throws -> [String] {
         let hidden = try files(in: base).filter { $0.hasPrefix(".") && $0.hasSuffix(".part") }
         let archives = dockerTop + "/archives"
-        let left = FileManager.default.fileExists(atPath: archives) ? try FileManager.default.subpathsOfDirectory(atPath: archives) : []
+        let left =
+            FileManager.default.fileExists(atPath: archives)
+            ? try FileManager.default.subpathsOfDirectory(atPath: archives) : []
         return hidden + left.map { "archives/" + $0 }
     }
 }

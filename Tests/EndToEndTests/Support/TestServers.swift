@@ -44,7 +44,9 @@ class TestServer {
         // another test's pipe, or the socket pair Process watches for a child's end, would make
         // that test wait as long as the server lives (HarnessIsolationTests).
         let closing = casa_spawn_file_actions_close_from(&fileActions, 3)
-        guard closing == 0 else { throw TestServerError.failed("cannot close the test's descriptors in \(command[0]): \(closing)") }
+        guard closing == 0 else {
+            throw TestServerError.failed("cannot close the test's descriptors in \(command[0]): \(closing)")
+        }
         var arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var child: pid_t = 0
@@ -91,19 +93,19 @@ final class SFTPServer: TestServer {
         if knownToClient { try trustHostKey() }
         let sftp = "internal-sftp" + (deniedRequests.isEmpty ? "" : " -P " + deniedRequests.joined(separator: ","))
         let config = """
-        Port \(port)
-        ListenAddress 127.0.0.1
-        HostKey \(directory)/host_key
-        PidFile \(directory)/sshd.pid
-        AuthorizedKeysFile \(directory)/authorized_keys
-        PasswordAuthentication no
-        KbdInteractiveAuthentication no
-        PubkeyAuthentication yes
-        PermitRootLogin yes
-        StrictModes no
-        UsePAM no
-        Subsystem sftp \(sftp)
-        """
+            Port \(port)
+            ListenAddress 127.0.0.1
+            HostKey \(directory)/host_key
+            PidFile \(directory)/sshd.pid
+            AuthorizedKeysFile \(directory)/authorized_keys
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            PubkeyAuthentication yes
+            PermitRootLogin yes
+            StrictModes no
+            UsePAM no
+            Subsystem sftp \(sftp)
+            """
         try config.write(toFile: directory + "/sshd_config", atomically: true, encoding: .utf8)
         try start()
     }
@@ -115,7 +117,8 @@ final class SFTPServer: TestServer {
     /// The line known_hosts holds for this server.
     var knownHostsLine: String {
         get throws {
-            let key = try String(contentsOfFile: directory + "/host_key.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
+            let key = try String(contentsOfFile: directory + "/host_key.pub", encoding: .utf8).split(separator: " ")
+                .prefix(2).joined(separator: " ")
             return "[127.0.0.1]:\(port) \(key)\n"
         }
     }
@@ -145,13 +148,16 @@ final class WebDAVServer: TestServer {
     let root: String
 
     /// `login`: the server asks for this user and password (HTTP basic) for every request.
-    init(directory: String, root: String, maximumBodySize: String = "0", readOnly: Bool = false,
-         login: (user: String, password: String)? = nil, ignoresOverwrite: Bool = false) throws {
+    init(
+        directory: String, root: String, maximumBodySize: String = "0", readOnly: Bool = false,
+        login: (user: String, password: String)? = nil, ignoresOverwrite: Bool = false
+    ) throws {
         self.root = root
         try super.init(directory: directory)
         var authentication = ""
         if let login {
-            try "\(login.user):{PLAIN}\(login.password)\n".write(toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
+            try "\(login.user):{PLAIN}\(login.password)\n".write(
+                toFile: directory + "/htpasswd", atomically: true, encoding: .utf8)
             authentication = "auth_basic \"casa\"; auth_basic_user_file \(directory)/htpasswd;"
         }
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi"] {
@@ -159,47 +165,50 @@ final class WebDAVServer: TestServer {
         }
         let writes = readOnly ? "limit_except GET HEAD { deny all; }" : ""
         let davPort = ignoresOverwrite ? try FreePort.find() : port
-        let proxy = !ignoresOverwrite ? "" : """
-            server {
-                listen 127.0.0.1:\(port);
-                client_max_body_size \(maximumBodySize);
-                location / {
-                    proxy_pass http://127.0.0.1:\(davPort);
-                    proxy_set_header Host $http_host;
-                    proxy_set_header Overwrite "";
+        let proxy =
+            !ignoresOverwrite
+            ? ""
+            : """
+                server {
+                    listen 127.0.0.1:\(port);
+                    client_max_body_size \(maximumBodySize);
+                    location / {
+                        proxy_pass http://127.0.0.1:\(davPort);
+                        proxy_set_header Host $http_host;
+                        proxy_set_header Overwrite "";
+                    }
                 }
-            }
-        """
+            """
         let config = """
-        daemon off;
-        user root;
-        worker_processes 1;
-        pid \(directory)/nginx.pid;
-        error_log \(directory)/error.log;
-        events { worker_connections 64; }
-        http {
-            access_log \(directory)/access.log;
-            client_body_temp_path \(directory)/body;
-            proxy_temp_path \(directory)/proxy;
-            fastcgi_temp_path \(directory)/fastcgi;
-            uwsgi_temp_path \(directory)/uwsgi;
-            scgi_temp_path \(directory)/scgi;
-        \(proxy)
-            server {
-                listen 127.0.0.1:\(davPort);
-                root \(root);
-                client_max_body_size \(maximumBodySize);
-                location / {
-                    dav_methods PUT DELETE MKCOL COPY MOVE;
-                    create_full_put_path on;
-                    dav_access user:rw group:r all:r;
-                    autoindex on;
-                    \(writes)
-                    \(authentication)
+            daemon off;
+            user root;
+            worker_processes 1;
+            pid \(directory)/nginx.pid;
+            error_log \(directory)/error.log;
+            events { worker_connections 64; }
+            http {
+                access_log \(directory)/access.log;
+                client_body_temp_path \(directory)/body;
+                proxy_temp_path \(directory)/proxy;
+                fastcgi_temp_path \(directory)/fastcgi;
+                uwsgi_temp_path \(directory)/uwsgi;
+                scgi_temp_path \(directory)/scgi;
+            \(proxy)
+                server {
+                    listen 127.0.0.1:\(davPort);
+                    root \(root);
+                    client_max_body_size \(maximumBodySize);
+                    location / {
+                        dav_methods PUT DELETE MKCOL COPY MOVE;
+                        create_full_put_path on;
+                        dav_access user:rw group:r all:r;
+                        autoindex on;
+                        \(writes)
+                        \(authentication)
+                    }
                 }
             }
-        }
-        """
+            """
         try config.write(toFile: directory + "/nginx.conf", atomically: true, encoding: .utf8)
         try start()
     }
@@ -216,7 +225,8 @@ final class WebDAVServer: TestServer {
 
     /// The access log's lines, to see what the server was asked.
     func accessLog() throws -> [String] {
-        (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8))?.split(separator: "\n").map(String.init) ?? []
+        (try? String(contentsOfFile: directory + "/access.log", encoding: .utf8))?.split(separator: "\n").map(
+            String.init) ?? []
     }
 }
 
@@ -276,8 +286,9 @@ enum ProcessTree {
         var children: [Int32: [Int32]] = [:]
         for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
             guard let pid = Int32(entry),
-                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { continue }
+                let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
             let fields = stat[stat.index(after: close)...].split(separator: " ")
             if fields.count > 1, let parent = Int32(fields[1]) { children[parent, default: []].append(pid) }
         }
@@ -307,6 +318,8 @@ enum Shell {
         process.standardError = FileHandle.nullDevice
         try process.run()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw TestServerError.failed("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)") }
+        guard process.terminationStatus == 0 else {
+            throw TestServerError.failed("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
     }
 }

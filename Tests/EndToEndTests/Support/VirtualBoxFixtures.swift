@@ -9,7 +9,9 @@ extension Workspace {
     var vmName: String { "casa-system-ubuntu-22.04" }
     var ova: String { base + "/casa-system-ubuntu-22.04.ova" }
     var disk: String { base + "/casa-system-ubuntu-22.04.vdi" }
-    var vboxBaseArguments: [String] { ["create-base-image", "type=system", "container_type=vbox", "image_version=ubuntu-22.04"] }
+    var vboxBaseArguments: [String] {
+        ["create-base-image", "type=system", "container_type=vbox", "image_version=ubuntu-22.04"]
+    }
 
     /// A small ISO (its bytes do not matter to the stand-in).
     func makeISO() throws {
@@ -50,18 +52,24 @@ extension Workspace {
 
     /// Resumes a run until it completes, doing and confirming each operator step on the way.
     /// `environment` goes to each resume until one is killed (a failpoint fires once).
-    func driveToCompletion(_ runID: String, machine: String, environment: [String: String] = [:], limit: Int = 20) throws {
+    func driveToCompletion(
+        _ runID: String, machine: String, environment: [String: String] = [:], limit: Int = 20
+    ) throws {
         var environment = environment
         for _ in 0..<limit {
             if let step = try waitingStep(runID) {
                 try doOperatorWork(step.rawValue, machine: machine)
                 let confirmed = try run(["confirm", runID, step.rawValue, "--note", "done by the test"])
-                guard confirmed.status == 0 else { throw FixtureError("confirm \(step): \(confirmed.status) \(confirmed.stderr)") }
+                guard confirmed.status == 0 else {
+                    throw FixtureError("confirm \(step): \(confirmed.status) \(confirmed.stderr)")
+                }
             }
             let resumed = try run(["resume", runID], environment: environment)
             if resumed.killed { environment = [:] }
             if resumed.status == 0, try ledger().state(of: runID).isCompleted { return }
-            guard resumed.status == 2 || resumed.killed else { throw FixtureError("resume: \(resumed.status) \(resumed.stderr)") }
+            guard resumed.status == 2 || resumed.killed else {
+                throw FixtureError("resume: \(resumed.status) \(resumed.stderr)")
+            }
         }
         throw FixtureError("run \(runID) did not complete in \(limit) resumes")
     }
@@ -72,11 +80,14 @@ extension Workspace {
     func makeBaseAppliance(_ path: String, imageID: String = UUID().uuidString.lowercased()) throws -> String {
         try vbox("createvm --name seed --ostype Ubuntu_64 --register")
         try vbox("guestproperty set seed /VirtualBox/GuestAdd/Version 7.0.14")
-        try FileManager.default.createDirectory(atPath: vboxHome + "/guests/" + (try virtualMachines()["seed"]!["uuid"] as! String) + "/home/brainvisa",
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: vboxHome + "/guests/" + (try virtualMachines()["seed"]!["uuid"] as! String) + "/home/brainvisa",
+            withIntermediateDirectories: true)
         try vbox("export seed -o '\(path)' --ovf20")
         try vbox("unregistervm seed --delete")
-        try write(path + ".json", """
+        try write(
+            path + ".json",
+            """
             {"name": "casa-run-5.4", "type": "run", "system": "ubuntu-24.04", "container_type": "vbox", "image_version": "5.4", "image_id": "\(imageID)"}
             """)
         return imageID
@@ -85,7 +96,9 @@ extension Workspace {
     /// The files of an appliance's guest disk (the stand-in's .vmdk is a tar of the guest).
     func applianceFile(_ appliance: String, _ path: String) throws -> String {
         let scratch = root + "/appliance-" + UUID().uuidString
-        try shell("mkdir -p '\(scratch)' && tar -xf '\(appliance)' -C '\(scratch)' && mkdir '\(scratch)/disk' && tar -xf '\(scratch)'/*.vmdk -C '\(scratch)/disk'")
+        try shell(
+            "mkdir -p '\(scratch)' && tar -xf '\(appliance)' -C '\(scratch)' && mkdir '\(scratch)/disk' && tar -xf '\(scratch)'/*.vmdk -C '\(scratch)/disk'"
+        )
         return try String(contentsOfFile: scratch + "/disk/" + path, encoding: .utf8)
     }
 

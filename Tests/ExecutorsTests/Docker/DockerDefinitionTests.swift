@@ -29,18 +29,25 @@ import ReleaseStateMachine
         #expect(plan.map(\.reference) == ["casa-test:5.4-scratch"])
         #expect(plan.first?.parameters == ["casa_version": "5.4", "system": "scratch"])
         // casa_version is not guessed: a definition that uses it needs it.
-        #expect(throws: DockerDefinitionError.self) { try DockerImagePlanner.plan(definitions, patterns: ["*"], casaVersion: nil) }
+        #expect(throws: DockerDefinitionError.self) {
+            try DockerImagePlanner.plan(definitions, patterns: ["*"], casaVersion: nil)
+        }
     }
 
     @Test func anEarlierRootHidesTheSameDefinitionInALaterOne() throws {
         let scratch = Scratch()
-        let base = scratch.path + "/base/share/docker", home = scratch.path + "/home"
+        let base = scratch.path + "/base/share/docker"
+        let home = scratch.path + "/home"
         try Self.define(base, "casa-test/scratch", Self.source("casa-test", "mine"))
-        let roots = DockerDefinitionSearch.roots(baseDirectory: scratch.path + "/base", home: home, builtin: Self.shipped)
+        let roots = DockerDefinitionSearch.roots(
+            baseDirectory: scratch.path + "/base", home: home, builtin: Self.shipped)
         #expect(roots == [base, home + "/.config/casa-distro/docker", home + "/.casa-distro/docker", Self.shipped])
         let definitions = try DockerDefinitionSearch.load(roots: roots)
         #expect(definitions.map(\.directory) == [base + "/casa-test/scratch"])
-        #expect(try DockerImagePlanner.plan(definitions, patterns: ["*"], casaVersion: "5.4").map(\.reference) == ["casa-test:mine"])
+        #expect(
+            try DockerImagePlanner.plan(definitions, patterns: ["*"], casaVersion: "5.4").map(\.reference) == [
+                "casa-test:mine"
+            ])
     }
 
     /// A diamond, a chain and a stranger: dependencies always first, ties by reference, the same
@@ -52,18 +59,28 @@ import ReleaseStateMachine
         try Self.define(root, "casa-run/ubuntu", Self.source("casa-run", "1", dependencies: ["../../casa-system"]))
         try Self.define(root, "casa-dev/ubuntu", Self.source("casa-dev", "1", dependencies: ["../../casa-run/ubuntu"]))
         try Self.define(root, "a-tools/ubuntu", Self.source("a-tools", "1", dependencies: ["../../casa-system"]))
-        try Self.define(root, "zz-both/ubuntu", Self.source("zz-both", "1", dependencies: ["../../casa-dev", "../../a-tools"]))
+        try Self.define(
+            root, "zz-both/ubuntu", Self.source("zz-both", "1", dependencies: ["../../casa-dev", "../../a-tools"]))
         try Self.define(root, "b-alone/ubuntu", Self.source("b-alone", "1"))
         let definitions = try DockerDefinitionSearch.load(roots: [root])
         let all = try DockerImagePlanner.plan(definitions, patterns: ["*"], casaVersion: nil).map(\.reference)
         #expect(all == ["b-alone:1", "casa-system:1", "a-tools:1", "casa-run:1", "casa-dev:1", "zz-both:1"])
-        #expect(try DockerImagePlanner.plan(definitions.reversed(), patterns: ["*"], casaVersion: nil).map(\.reference) == all)
+        #expect(
+            try DockerImagePlanner.plan(definitions.reversed(), patterns: ["*"], casaVersion: nil).map(\.reference)
+                == all)
         let dev = try DockerImagePlanner.plan(definitions, patterns: ["casa-dev:*"], casaVersion: nil)
         #expect(dev.map(\.reference) == ["casa-system:1", "casa-run:1", "casa-dev:1"])
         #expect(dev.last?.dependencies == ["casa-run:1"])
-        #expect(try DockerImagePlanner.plan(definitions, patterns: ["cati/b-*", "a-tools:1"], casaVersion: nil).map(\.reference)
-            == ["b-alone:1", "casa-system:1", "a-tools:1"])
-        #expect(throws: DockerDefinitionError("image_names=nothing*", "no image definition matches (known: a-tools:1, b-alone:1, casa-dev:1, casa-run:1, casa-system:1, zz-both:1)")) {
+        #expect(
+            try DockerImagePlanner.plan(definitions, patterns: ["cati/b-*", "a-tools:1"], casaVersion: nil).map(
+                \.reference)
+                == ["b-alone:1", "casa-system:1", "a-tools:1"])
+        #expect(
+            throws: DockerDefinitionError(
+                "image_names=nothing*",
+                "no image definition matches (known: a-tools:1, b-alone:1, casa-dev:1, casa-run:1, casa-system:1, zz-both:1)"
+            )
+        ) {
             try DockerImagePlanner.plan(definitions, patterns: ["nothing*"], casaVersion: nil)
         }
     }
@@ -75,7 +92,9 @@ import ReleaseStateMachine
         try Self.define(root, "b/x", Self.source("b", "1", dependencies: ["../../c/x"]))
         try Self.define(root, "c/x", Self.source("c", "1", dependencies: ["../../a"]))
         let definitions = try DockerDefinitionSearch.load(roots: [root])
-        let error = try #require(throws: DockerDefinitionError.self) { try DockerImagePlanner.plan(definitions, patterns: ["a:*"], casaVersion: nil) }
+        let error = try #require(throws: DockerDefinitionError.self) {
+            try DockerImagePlanner.plan(definitions, patterns: ["a:*"], casaVersion: nil)
+        }
         #expect(error.file == root + "/a/x/casa_distro_docker.yaml")
         #expect(error.problem == "the dependencies form a cycle: a/x -> b/x -> c/x -> a/x")
     }
@@ -83,17 +102,41 @@ import ReleaseStateMachine
     /// Each mistake: the file (and line), what is wrong.
     @Test(arguments: [
         ("image_sources: [unclosed", "not YAML"),
-        ("image_sources:\n  - name: x\n    tags: [\"1\"]\n    visiblity: public\n", ":4: unknown key `visiblity` in an image source"),
-        ("dependencies: [../../nowhere]\nimage_sources:\n  - name: x\n    tags: [\"1\"]\n", "the dependency 'nowhere' names no image definition"),
-        ("dependencies: [../../../..]\nimage_sources:\n  - name: x\n    tags: [\"1\"]\n", "goes above the search-path root"),
-        ("image_sources:\n  - name: Casa_Test\n    tags: [\"1\"]\n", "'Casa_Test' is not a repository name a registry accepts"),
+        (
+            "image_sources:\n  - name: x\n    tags: [\"1\"]\n    visiblity: public\n",
+            ":4: unknown key `visiblity` in an image source"
+        ),
+        (
+            "dependencies: [../../nowhere]\nimage_sources:\n  - name: x\n    tags: [\"1\"]\n",
+            "the dependency 'nowhere' names no image definition"
+        ),
+        (
+            "dependencies: [../../../..]\nimage_sources:\n  - name: x\n    tags: [\"1\"]\n",
+            "goes above the search-path root"
+        ),
+        (
+            "image_sources:\n  - name: Casa_Test\n    tags: [\"1\"]\n",
+            "'Casa_Test' is not a repository name a registry accepts"
+        ),
         ("image_sources:\n  - name: x\n    tags: [\"-1\"]\n", "'-1' is not a tag a registry accepts"),
         // A newline (YAML's escape) or an escape sequence in a tag: shown escaped, on one line.
-        ("image_sources:\n  - name: x\n    tags: [\"5.4\\nlatest\"]\n", "'5.4\\nlatest' is not a tag a registry accepts"),
-        ("image_sources:\n  - name: x\n    tags: [\"\\e[31mred\"]\n", "'\\u{1b}[31mred' is not a tag a registry accepts"),
-        ("image_sources:\n  - name: x\n    tags: [\"%(a)s\"]\n    template_files_parameters: {a: \"%(b)s\", b: \"%(a)s\"}\n", "refer to each other in a loop"),
+        (
+            "image_sources:\n  - name: x\n    tags: [\"5.4\\nlatest\"]\n",
+            "'5.4\\nlatest' is not a tag a registry accepts"
+        ),
+        (
+            "image_sources:\n  - name: x\n    tags: [\"\\e[31mred\"]\n",
+            "'\\u{1b}[31mred' is not a tag a registry accepts"
+        ),
+        (
+            "image_sources:\n  - name: x\n    tags: [\"%(a)s\"]\n    template_files_parameters: {a: \"%(b)s\", b: \"%(a)s\"}\n",
+            "refer to each other in a loop"
+        ),
         ("image_sources:\n  - name: x\n    tags: [\"%(nothing)s\"]\n", "%(nothing)s has no value"),
-        ("image_sources:\n  - name: x\n    tags: [\"1\"]\n    visibility: secret\n", "visibility must be public or private"),
+        (
+            "image_sources:\n  - name: x\n    tags: [\"1\"]\n    visibility: secret\n",
+            "visibility must be public or private"
+        ),
         ("image_sources: []\n", "must list at least one image"),
     ])
     func aWrongDefinitionIsOneErrorNamingItsFile(yaml: String, expected: String) throws {
@@ -108,7 +151,9 @@ import ReleaseStateMachine
         } catch let error as DockerDefinitionError {
             #expect(error.file.hasPrefix(file), "\(error)")
             #expect(error.description.contains(expected), "\(error)")
-            #expect(!error.description.contains("\n") && !error.description.contains("\u{1b}"), "one line, no escape sequence: \(error)")
+            #expect(
+                !error.description.contains("\n") && !error.description.contains("\u{1b}"),
+                "one line, no escape sequence: \(error)")
         }
     }
 
@@ -116,21 +161,32 @@ import ReleaseStateMachine
         let scratch = Scratch()
         let root = scratch.path + "/docker"
         try Self.define(root, "x/y", Self.source("x", "1"), dockerfile: nil)
-        #expect(throws: DockerDefinitionError(root + "/x/y/casa_distro_docker.yaml", "there is no Dockerfile (nor Dockerfile.template) beside it")) {
+        #expect(
+            throws: DockerDefinitionError(
+                root + "/x/y/casa_distro_docker.yaml", "there is no Dockerfile (nor Dockerfile.template) beside it")
+        ) {
             try DockerDefinitionSearch.load(roots: [root])
         }
     }
 
     @Test func percentTemplatesExpandUntilNothingChanges() throws {
         let parameters = ["casa_version": "5.4", "system": "ubuntu-%(major)s.04", "major": "24"]
-        #expect(try PercentTemplate.expand("casa-%(casa_version)s-%(system)s 100%%", parameters, file: "f") == "casa-5.4-ubuntu-24.04 100%")
+        #expect(
+            try PercentTemplate.expand("casa-%(casa_version)s-%(system)s 100%%", parameters, file: "f")
+                == "casa-5.4-ubuntu-24.04 100%")
         #expect(throws: DockerDefinitionError.self) { try PercentTemplate.expand("50% off", parameters, file: "f") }
     }
 
     @Test func referencesFollowTheDistributionSpecification() {
-        for name in ["cati/casa-test", "a", "a.b", "a__b", "a---b", "a/b/c"] { #expect(DockerReference.isValidName(name), "\(name)") }
-        for name in ["", "A", "a_", "-a", "a/", "a//b", "a___b", "a..b", "a b"] { #expect(!DockerReference.isValidName(name), "\(name)") }
+        for name in ["cati/casa-test", "a", "a.b", "a__b", "a---b", "a/b/c"] {
+            #expect(DockerReference.isValidName(name), "\(name)")
+        }
+        for name in ["", "A", "a_", "-a", "a/", "a//b", "a___b", "a..b", "a b"] {
+            #expect(!DockerReference.isValidName(name), "\(name)")
+        }
         for tag in ["5.4", "latest", "_x", "A-1.2_3"] { #expect(DockerReference.isValidTag(tag), "\(tag)") }
-        for tag in ["", ".x", "-x", "a:b", String(repeating: "a", count: 129)] { #expect(!DockerReference.isValidTag(tag), "\(tag)") }
+        for tag in ["", ".x", "-x", "a:b", String(repeating: "a", count: 129)] {
+            #expect(!DockerReference.isValidTag(tag), "\(tag)")
+        }
     }
 }

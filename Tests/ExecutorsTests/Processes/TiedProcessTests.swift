@@ -15,7 +15,9 @@ import Testing
         let (status, output) = try ProcessRunner.capture(["/bin/sh", "-c", "ls /proc/$$/fd"])
         #expect(status == 0)
         let descriptors = Set(output.split(separator: "\n").compactMap { Int32($0) })
-        #expect(descriptors.isDisjoint(with: ends), "the tool holds \(descriptors.sorted()), of which \(ends) are casa-release's")
+        #expect(
+            descriptors.isDisjoint(with: ends),
+            "the tool holds \(descriptors.sorted()), of which \(ends) are casa-release's")
         #expect(descriptors.isSuperset(of: [0, 1, 2]))
     }
 

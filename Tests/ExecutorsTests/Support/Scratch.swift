@@ -6,7 +6,9 @@ import ReleaseStateMachine
 /// The package's root: the nearest directory above this file that holds Package.swift.
 let packageRoot: String = {
     var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    while directory.path != "/", !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path) {
+    while directory.path != "/",
+        !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
+    {
         directory.deleteLastPathComponent()
     }
     return directory.path

@@ -10,8 +10,10 @@ import ReleaseStateMachine
         let bytes = Data((0..<(3 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         try bytes.write(to: URL(fileURLWithPath: scratch.path + "/base.sif"))
         let status = try #require(LocalFiles.status(scratch.path + "/base.sif"))
-        return CopyImageIntent(source: scratch.path + "/base.sif", destination: scratch.path + "/image.sif",
-                               temporary: scratch.path + "/.image.sif.part", replace: false, sourceSize: status.size, sourceModified: status.modified)
+        return CopyImageIntent(
+            source: scratch.path + "/base.sif", destination: scratch.path + "/image.sif",
+            temporary: scratch.path + "/.image.sif.part", replace: false, sourceSize: status.size,
+            sourceModified: status.modified)
     }
 
     @Test func theCopyHoldsTheBytesItsDigestsDescribe() throws {
@@ -29,8 +31,11 @@ import ReleaseStateMachine
         let copied = try ImageSteps.copy(try copyIntent(scratch))
         let image = scratch.path + "/image.sif"
         // Digests that are not the file's: taken as they are only while size and time are the copy's.
-        let known = KnownDigests(size: copied.size, modified: try #require(copied.modified), md5: String(repeating: "a", count: 32), sha256: copied.sha256)
-        let intent = DescribeImageIntent(image: image, sidecarPath: image + ".json", sidecar: ImageSidecar(members: []), imageID: "id", known: known)
+        let known = KnownDigests(
+            size: copied.size, modified: try #require(copied.modified), md5: String(repeating: "a", count: 32),
+            sha256: copied.sha256)
+        let intent = DescribeImageIntent(
+            image: image, sidecarPath: image + ".json", sidecar: ImageSidecar(members: []), imageID: "id", known: known)
         #expect(try ImageSteps.describe(intent).md5 == known.md5, "the copy's digests, the image not read again")
 
         // Touched since (same size, another time): read again.

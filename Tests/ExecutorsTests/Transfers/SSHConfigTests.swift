@@ -26,9 +26,15 @@ import Testing
 
     @Test func theFirstValueOfEachSettingWins() {
         let found = SSHConfig.lookUp("release", text: text, home: "/home/me")
-        #expect(found == SSHConfig(hostName: "brainvisa.example.org", port: 2222, user: "release engineer", identityFile: "/home/me/.ssh/release_key"))
+        #expect(
+            found
+                == SSHConfig(
+                    hostName: "brainvisa.example.org", port: 2222, user: "release engineer",
+                    identityFile: "/home/me/.ssh/release_key"))
         #expect(SSHConfig.lookUp("rel-1", text: text, home: "/h").hostName == "brainvisa.example.org")
-        #expect(SSHConfig.lookUp("rel-12", text: text, home: "/h") == SSHConfig(hostName: nil, port: 22, user: "everyone", identityFile: nil))
+        #expect(
+            SSHConfig.lookUp("rel-12", text: text, home: "/h")
+                == SSHConfig(hostName: nil, port: 22, user: "everyone", identityFile: nil))
     }
 
     @Test func anExcludedHostIsNotMatched() {
@@ -42,9 +48,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: home) }
         try text.write(toFile: home + "/.ssh/config", atomically: true, encoding: .utf8)
         let plain = SSHConfig.resolve("sftp://release/var/www/download/", home: home)
-        #expect(plain.url == "sftp://release%20engineer@brainvisa.example.org:2222/var/www/download/" && plain.identityFile == home + "/.ssh/release_key")
+        #expect(
+            plain.url == "sftp://release%20engineer@brainvisa.example.org:2222/var/www/download/"
+                && plain.identityFile == home + "/.ssh/release_key")
         // What the URL says wins over the config.
-        #expect(SSHConfig.resolve("sftp://casa@release:23/d/", home: home).url == "sftp://casa@brainvisa.example.org:23/d/")
-        #expect(SSHConfig.resolve("sftp://unlisted.example.org/d/", home: NSTemporaryDirectory() + "none").url == "sftp://unlisted.example.org/d/")
+        #expect(
+            SSHConfig.resolve("sftp://casa@release:23/d/", home: home).url == "sftp://casa@brainvisa.example.org:23/d/")
+        #expect(
+            SSHConfig.resolve("sftp://unlisted.example.org/d/", home: NSTemporaryDirectory() + "none").url
+                == "sftp://unlisted.example.org/d/")
     }
 }

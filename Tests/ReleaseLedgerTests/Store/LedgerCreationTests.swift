@@ -14,10 +14,14 @@ import ReleaseStateMachine
     }
 
     private func append(_ run: String, to ledger: Ledger) throws {
-        try ledger.execute(.start(RunStarted(runID: run, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
-                                             parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
-                                             chosen: ChosenValues(), host: "h", user: "u", tools: [:])),
-                           run: run, by: nil, actor: "u@h", at: Date())
+        try ledger.execute(
+            .start(
+                RunStarted(
+                    runID: run, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+                    parameters: RunParameters(
+                        publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
+                    chosen: ChosenValues(), host: "h", user: "u", tools: [:])),
+            run: run, by: nil, actor: "u@h", at: Date())
     }
 
     @Test func aNewLedgerIsBuiltBesideItsPathAndLeavesNothingElse() throws {
@@ -40,7 +44,9 @@ import ReleaseStateMachine
         switch kind {
         case "empty": #expect(FileManager.default.createFile(atPath: path, contents: Data()))
         case "migrations-table-only":
-            try DatabaseQueue(path: path).write { try $0.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)") }
+            try DatabaseQueue(path: path).write {
+                try $0.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+            }
         default:
             try DatabaseQueue(path: path).write { try $0.execute(sql: "PRAGMA user_version = 0") }
             #expect(FileManager.default.fileExists(atPath: path))
@@ -92,7 +98,8 @@ import ReleaseStateMachine
 
     @Test func aLinkToALeftoverKeepsTheLinkAndTheLedgerGoesWhereItPoints() throws {
         let directory = TemporaryDirectory()
-        let target = directory.file("real.sqlite"), link = directory.file("link.sqlite")
+        let target = directory.file("real.sqlite")
+        let link = directory.file("link.sqlite")
         #expect(FileManager.default.createFile(atPath: target, contents: Data()))
         try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
         try append("aaaa0004-0000-0000-0000-000000000000", to: try Ledger.open(path: link))

@@ -19,9 +19,10 @@ final class TemporaryDirectory {
 private let holder = LeaseHolder(pid: 1, host: "h", since: "2026-01-01T00:00:00.000Z", processStart: nil)
 
 private func started(_ runID: String) -> RunStarted {
-    RunStarted(runID: runID, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
-               parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
-               chosen: ChosenValues(), host: "h", user: "u", tools: [:])
+    RunStarted(
+        runID: runID, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+        parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
+        chosen: ChosenValues(), host: "h", user: "u", tools: [:])
 }
 
 @Suite struct LedgerTests {
@@ -36,15 +37,19 @@ private func started(_ runID: String) -> RunStarted {
         #expect(mode == "wal")
         #expect(synchronous == 2)  // FULL
         // Opening again applies nothing twice.
-        #expect(try Ledger.open(path: directory.file("l.sqlite")).appliedMigrations() == EmbeddedMigrations.all.map(\.name))
+        #expect(
+            try Ledger.open(path: directory.file("l.sqlite")).appliedMigrations() == EmbeddedMigrations.all.map(\.name))
     }
 
     @Test func appendsChainHashesAndProjects() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
-        try ledger.append([.runStarted(started("aaaa0001-0000-0000-0000-000000000000"))], to: "aaaa0001-0000-0000-0000-000000000000", expectedVersion: 0, actor: "u@h", at: Date())
-        let recorded = try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))],
-                                         to: "aaaa0001-0000-0000-0000-000000000000", expectedVersion: 1, actor: "u@h", at: Date())
+        try ledger.append(
+            [.runStarted(started("aaaa0001-0000-0000-0000-000000000000"))], to: "aaaa0001-0000-0000-0000-000000000000",
+            expectedVersion: 0, actor: "u@h", at: Date())
+        let recorded = try ledger.append(
+            [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))],
+            to: "aaaa0001-0000-0000-0000-000000000000", expectedVersion: 1, actor: "u@h", at: Date())
         let events = try ledger.events(of: "aaaa0001-0000-0000-0000-000000000000")
         #expect(events.map(\.streamVersion) == [1, 2])
         #expect(events[0].previousHash == HashChain.genesis)
@@ -64,9 +69,13 @@ private func started(_ runID: String) -> RunStarted {
         try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
         // A second process opened the same ledger and read version 1 too.
         let other = try Ledger.open(path: directory.file("l.sqlite"))
-        try other.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        try other.append(
+            [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1,
+            actor: "u@h", at: Date())
         #expect(throws: LedgerError.conflict(stream: run, expectedVersion: 1, actualVersion: 2)) {
-            try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+            try ledger.append(
+                [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1,
+                actor: "u@h", at: Date())
         }
         #expect(try ledger.events(of: run).count == 2)
     }
@@ -80,10 +89,13 @@ private func started(_ runID: String) -> RunStarted {
         try ledger.execute(.start(started(run)), run: run, by: nil, actor: "u@h", at: Date())
         let other = try Ledger.open(path: directory.file("l.sqlite"))
         let otherHolder = LeaseHolder(pid: 2, host: "h2", since: "2026-01-01T00:00:00.000Z", processStart: nil)
-        try other.execute(.acquireLease(otherHolder, currentHolderIsAlive: false), run: run, by: otherHolder, actor: "u@h2", at: Date())
+        try other.execute(
+            .acquireLease(otherHolder, currentHolderIsAlive: false), run: run, by: otherHolder, actor: "u@h2",
+            at: Date())
         #expect(try ledger.state(of: run).lease == otherHolder)
         #expect(throws: (any Error).self) {
-            try ledger.execute(.acquireLease(holder, currentHolderIsAlive: true), run: run, by: holder, actor: "u@h", at: Date())
+            try ledger.execute(
+                .acquireLease(holder, currentHolderIsAlive: true), run: run, by: holder, actor: "u@h", at: Date())
         }
         #expect(try ledger.events(of: run).count == 2)
         #expect(try ledger.state(of: run) == other.state(of: run))
@@ -95,18 +107,28 @@ private func started(_ runID: String) -> RunStarted {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let runs = (1...5).map { "eeee000\($0)-0000-0000-0000-000000000000" }
-        for run in runs { try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date()) }
+        for run in runs {
+            try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        }
         for round in 0..<3 {
             for run in runs {
-                let event: RunEvent = round % 2 == 0 ? .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)) : .leaseReleased(LeaseReleased(holder: holder))
+                let event: RunEvent =
+                    round % 2 == 0
+                    ? .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))
+                    : .leaseReleased(LeaseReleased(holder: holder))
                 try ledger.append([event], to: run, expectedVersion: round + 1, actor: "u@h", at: Date())
             }
         }
         #expect(try ledger.checkProjections(keptRuns: 1) == [])
         #expect(try ledger.checkProjections() == [])
-        try ledger.queue.write { db in try db.execute(sql: "UPDATE runs SET status = 'completed' WHERE run_id = ?", arguments: [runs[2]]) }
+        try ledger.queue.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'completed' WHERE run_id = ?", arguments: [runs[2]])
+        }
         let differences = try ledger.checkProjections(keptRuns: 1)
-        #expect(differences.map(\.description) == ["runs row run_id=\(runs[2]): status is completed, the events say running"], "\(differences)")
+        #expect(
+            differences.map(\.description) == [
+                "runs row run_id=\(runs[2]): status is completed, the events say running"
+            ], "\(differences)")
     }
 
     /// The anchor follows every append, and is flushed where a command's work ends; one renamed
@@ -116,11 +138,14 @@ private func started(_ runID: String) -> RunStarted {
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let run = "ffff0001-0000-0000-0000-000000000000"
         try ledger.append([.runStarted(started(run))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
-        try ledger.append([.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        try ledger.append(
+            [.leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run, expectedVersion: 1,
+            actor: "u@h", at: Date())
         let head = try #require(try ChainAnchor.read(for: ledger.path))
         let events = try ledger.events(of: run)
         #expect(head.sequence == 2 && head.hash == events.last?.hash)
-        try ledger.append([.leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 2, actor: "u@h", at: Date())
+        try ledger.append(
+            [.leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 2, actor: "u@h", at: Date())
         #expect(try ChainAnchor.read(for: ledger.path)?.sequence == 3)
         let last = try #require(try ledger.events(of: run).last)
         #expect(try ledger.checkAnchor() == .agrees(ChainAnchor(sequence: 3, hash: last.hash)))
@@ -148,7 +173,9 @@ private func started(_ runID: String) -> RunStarted {
         DispatchQueue.concurrentPerform(iterations: 3) { worker in
             if worker < 2 {
                 for anchor in written[worker] {
-                    do { try anchor.write(for: ledgerPath, durable: false) } catch { failures.withLock { $0.append("\(error)") } }
+                    do { try anchor.write(for: ledgerPath, durable: false) } catch {
+                        failures.withLock { $0.append("\(error)") }
+                    }
                 }
             } else {
                 for _ in 0..<800 {
@@ -175,8 +202,12 @@ private func started(_ runID: String) -> RunStarted {
     @Test func eventsCannotBeUpdatedOrDeleted() throws {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
-        try ledger.append([.runStarted(started("cccc0001-0000-0000-0000-000000000000"))], to: "cccc0001-0000-0000-0000-000000000000", expectedVersion: 0, actor: "u@h", at: Date())
-        #expect(throws: DatabaseError.self) { try ledger.queue.write { try $0.execute(sql: "UPDATE events SET actor = 'mallory'") } }
+        try ledger.append(
+            [.runStarted(started("cccc0001-0000-0000-0000-000000000000"))], to: "cccc0001-0000-0000-0000-000000000000",
+            expectedVersion: 0, actor: "u@h", at: Date())
+        #expect(throws: DatabaseError.self) {
+            try ledger.queue.write { try $0.execute(sql: "UPDATE events SET actor = 'mallory'") }
+        }
         #expect(throws: DatabaseError.self) { try ledger.queue.write { try $0.execute(sql: "DELETE FROM events") } }
         #expect(try ledger.eventCount() == 1)
     }
@@ -185,8 +216,11 @@ private func started(_ runID: String) -> RunStarted {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let run = "dddd0001-0000-0000-0000-000000000000"
-        try ledger.append([.runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
-                           .leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try ledger.append(
+            [
+                .runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
+                .leaseReleased(LeaseReleased(holder: holder)),
+            ], to: run, expectedVersion: 0, actor: "u@h", at: Date())
         // What an attacker with the sqlite3 tool would do: drop the trigger, then edit.
         try ledger.queue.write { db in
             try db.execute(sql: "DROP TRIGGER events_are_append_only_update")
@@ -201,8 +235,11 @@ private func started(_ runID: String) -> RunStarted {
         let directory = TemporaryDirectory()
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let run = "eeee0001-0000-0000-0000-000000000000"
-        try ledger.append([.runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
-                           .leaseReleased(LeaseReleased(holder: holder))], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try ledger.append(
+            [
+                .runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil)),
+                .leaseReleased(LeaseReleased(holder: holder)),
+            ], to: run, expectedVersion: 0, actor: "u@h", at: Date())
         try ledger.queue.write { db in
             try db.execute(sql: "DROP TRIGGER events_are_append_only_delete")
             try db.execute(sql: "DELETE FROM events WHERE sequence = 2")
@@ -215,9 +252,11 @@ private func started(_ runID: String) -> RunStarted {
         let ledger = try Ledger.open(path: directory.file("l.sqlite"))
         let run = "ffff0001-0000-0000-0000-000000000000"
         try ledger.execute(.start(started(run)), run: run, by: holder, actor: "u@h", at: Date())
-        try ledger.execute(.acquireLease(holder, currentHolderIsAlive: false), run: run, by: holder, actor: "u@h", at: Date())
+        try ledger.execute(
+            .acquireLease(holder, currentHolderIsAlive: false), run: run, by: holder, actor: "u@h", at: Date())
         let intent = StepIntent.inspectImage(InspectImageIntent(image: "/i.sif", sidecarPath: "/i.sif.json"))
-        try ledger.execute(.startStep(.inspectImage, intent: intent, logPath: nil), run: run, by: holder, actor: "u@h", at: Date())
+        try ledger.execute(
+            .startStep(.inspectImage, intent: intent, logPath: nil), run: run, by: holder, actor: "u@h", at: Date())
         let before = (try ledger.run(run), try ledger.steps(of: run))
         try ledger.rebuildProjections()
         let after = (try ledger.run(run), try ledger.steps(of: run))
@@ -233,7 +272,11 @@ private func started(_ runID: String) -> RunStarted {
             try ledger.execute(.start(started(run)), run: run, by: holder, actor: "u@h", at: Date())
         }
         #expect(try ledger.resolveRunID("abc1") == "abc10000-0000-0000-0000-000000000000")
-        #expect(throws: LedgerError.ambiguousRun(prefix: "abc", matches: ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"])) {
+        #expect(
+            throws: LedgerError.ambiguousRun(
+                prefix: "abc",
+                matches: ["abc10000-0000-0000-0000-000000000000", "abc20000-0000-0000-0000-000000000000"])
+        ) {
             try ledger.resolveRunID("abc")
         }
         #expect(throws: LedgerError.unknownRun("fff")) { try ledger.resolveRunID("fff") }
@@ -261,14 +304,20 @@ private func started(_ runID: String) -> RunStarted {
         #expect { try Ledger.open(path: "/proc/casa-release/ledger.sqlite") } throws: { error in
             if case LedgerError.cannotOpen = error { return true } else { return false }
         }
-        #expect(throws: LedgerError.missing(path: "/nonexistent/ledger.sqlite")) { try Ledger.open(path: "/nonexistent/ledger.sqlite", mustExist: true) }
+        #expect(throws: LedgerError.missing(path: "/nonexistent/ledger.sqlite")) {
+            try Ledger.open(path: "/nonexistent/ledger.sqlite", mustExist: true)
+        }
     }
 
     @Test func aLedgerFromANewerVersionIsRefused() throws {
         let directory = TemporaryDirectory()
         let path = directory.file("l.sqlite")
         _ = try Ledger.open(path: path)
-        try DatabaseQueue(path: path).write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')") }
-        #expect(throws: LedgerError.newerSchema(path: path, unknownMigrations: ["9999_from_the_future"])) { try Ledger.open(path: path) }
+        try DatabaseQueue(path: path).write {
+            try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('9999_from_the_future')")
+        }
+        #expect(throws: LedgerError.newerSchema(path: path, unknownMigrations: ["9999_from_the_future"])) {
+            try Ledger.open(path: path)
+        }
     }
 }

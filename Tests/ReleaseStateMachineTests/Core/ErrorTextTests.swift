@@ -6,8 +6,12 @@ import ReleaseStateMachine
     @Test func foundationErrorsAreAPathAndAReason() {
         let missing = CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: "/srv/x.sif"])
         #expect(ErrorText.line(missing) == "/srv/x.sif: no such file")
-        let posix = NSError(domain: NSCocoaErrorDomain, code: CocoaError.fileWriteUnknown.rawValue,
-                            userInfo: [NSFilePathErrorKey: "/srv/y", NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC))])
+        let posix = NSError(
+            domain: NSCocoaErrorDomain, code: CocoaError.fileWriteUnknown.rawValue,
+            userInfo: [
+                NSFilePathErrorKey: "/srv/y",
+                NSUnderlyingErrorKey: NSError(domain: NSPOSIXErrorDomain, code: Int(ENOSPC)),
+            ])
         #expect(ErrorText.line(posix) == "/srv/y: No space left on device")
         #expect(!ErrorText.line(NSError(domain: "Elsewhere", code: 3)).contains("UserInfo"))
     }

@@ -5,26 +5,36 @@ import Testing
 @Suite struct PlannerTests {
     @Test func aFreshRunStartsWithResolveBase() throws {
         let action = try RunPlanner.nextAction(Fixture.state(Fixture.leased()))
-        #expect(action == .start(.resolveBase, .resolveBase(ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))))
+        #expect(
+            action
+                == .start(
+                    .resolveBase,
+                    .resolveBase(ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))
+                ))
     }
 
     @Test func anIndeterminateStepIsReconciledBeforeAnythingElse() throws {
-        let state = Fixture.state(Fixture.leased() + [Fixture.stepStarted(.resolveBase),
-                                                       .leaseAcquired(LeaseAcquired(holder: Fixture.otherHolder, takenOverFrom: Fixture.holder))])
+        let state = Fixture.state(
+            Fixture.leased() + [
+                Fixture.stepStarted(.resolveBase),
+                .leaseAcquired(LeaseAcquired(holder: Fixture.otherHolder, takenOverFrom: Fixture.holder)),
+            ])
         #expect(try RunPlanner.nextAction(state) == .reconcile(.resolveBase, Fixture.intent))
     }
 
     @Test func publicationStepsAreSkippedWithoutPublish() throws {
-        let state = Fixture.state(Fixture.leased() + [
-            Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase),
-            Fixture.stepStarted(.copy), Fixture.stepSucceeded(.copy),
-            Fixture.stepStarted(.describe), Fixture.stepSucceeded(.describe),
-        ])
+        let state = Fixture.state(
+            Fixture.leased() + [
+                Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase),
+                Fixture.stepStarted(.copy), Fixture.stepSucceeded(.copy),
+                Fixture.stepStarted(.describe), Fixture.stepSucceeded(.describe),
+            ])
         #expect(try RunPlanner.nextAction(state) == .skip(.checkTarget, reason: "publish=no"))
     }
 
     @Test func theCopyIntentIsDeterministic() throws {
-        let state = Fixture.state(Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
+        let state = Fixture.state(
+            Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
         let first = try IntentPlanner.intent(for: .copy, in: state)
         #expect(first == (try IntentPlanner.intent(for: .copy, in: state)))
         guard case .copyImage(let copy) = first else { Issue.record("not a copy"); return }
@@ -34,10 +44,16 @@ import Testing
     }
 
     @Test func theDescribeIntentCarriesTheChosenImageID() throws {
-        let state = Fixture.state(Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
-        guard case .describeImage(let describe) = try IntentPlanner.intent(for: .describe, in: state) else { Issue.record("not describe"); return }
+        let state = Fixture.state(
+            Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
+        guard case .describeImage(let describe) = try IntentPlanner.intent(for: .describe, in: state) else {
+            Issue.record("not describe"); return
+        }
         #expect(describe.imageID == "11111111-2222-4333-8444-555555555555")
-        #expect(describe.sidecar.members.map(\.key) == ["name", "type", "system", "container_type", "creation_time", "image_version", "origin", "compatibility"])
+        #expect(
+            describe.sidecar.members.map(\.key) == [
+                "name", "type", "system", "container_type", "creation_time", "image_version", "origin", "compatibility",
+            ])
     }
 
     @Test func aStepWithoutItsInputsIsAPlanningError() {
@@ -47,8 +63,12 @@ import Testing
     }
 
     @Test func frozenInputsAreTheBaseUntilCopied() {
-        let resolvedOnly = Fixture.state(Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
-        #expect(RunPlanner.frozenInputs(resolvedOnly) == [FrozenInput(role: "base image", path: "/casa/ubuntu-24.04.sif", size: 10, modified: 5)])
+        let resolvedOnly = Fixture.state(
+            Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
+        #expect(
+            RunPlanner.frozenInputs(resolvedOnly) == [
+                FrozenInput(role: "base image", path: "/casa/ubuntu-24.04.sif", size: 10, modified: 5)
+            ])
         #expect(RunPlanner.frozenInputs(Fixture.state(Fixture.leased())).isEmpty)
     }
 }
@@ -83,20 +103,20 @@ import Testing
 @Suite struct SidecarTests {
     /// casa-distro's run image sidecar, as json.dump(indent=4) writes it.
     static let casaDistroText = """
-    {
-        "name": "casa-run-5.3",
-        "type": "run",
-        "origin": "ubuntu-22.04.sif",
-        "compatibility": [
-            "0b4c2e7e-5a7f-4f59-9f55-1b6f3c2d9e01"
-        ],
-        "hidden": true,
-        "ratio": 0.5,
-        "note": "caf\\u00e9 \\"quoted\\"",
-        "size": 1473527808,
-        "build_number": 3
-    }
-    """
+        {
+            "name": "casa-run-5.3",
+            "type": "run",
+            "origin": "ubuntu-22.04.sif",
+            "compatibility": [
+                "0b4c2e7e-5a7f-4f59-9f55-1b6f3c2d9e01"
+            ],
+            "hidden": true,
+            "ratio": 0.5,
+            "note": "caf\\u00e9 \\"quoted\\"",
+            "size": 1473527808,
+            "build_number": 3
+        }
+        """
 
     @Test func renderingIsByteForByteCasaDistros() throws {
         let sidecar = try ImageSidecar.parse(Self.casaDistroText)

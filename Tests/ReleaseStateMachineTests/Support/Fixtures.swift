@@ -15,14 +15,20 @@ enum Fixture {
                     baseDirectory: "/casa", base: nil, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04",
                     containerType: "singularity", name: "casa-system-ubuntu-24.04",
                     output: "/casa/casa-system-ubuntu-24.04.sif", force: false),
-                publication: publish ? PublicationParameters(target: "file:///mirror/", image: "/casa/casa-system-ubuntu-24.04.sif") : nil),
-            chosen: ChosenValues(imageID: "11111111-2222-4333-8444-555555555555", creationTime: "2026-01-01T00:00:00.000000+00:00"),
+                publication: publish
+                    ? PublicationParameters(target: "file:///mirror/", image: "/casa/casa-system-ubuntu-24.04.sif")
+                    : nil),
+            chosen: ChosenValues(
+                imageID: "11111111-2222-4333-8444-555555555555", creationTime: "2026-01-01T00:00:00.000000+00:00"),
             host: "build", user: "release", tools: [:])
     }
 
-    static let intent = StepIntent.resolveBase(ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))
-    static let resolved = StepOutcome.resolvedBase(ResolvedBase(
-        base: "/casa/ubuntu-24.04.sif", system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: 10, modified: 5, baseImageID: nil))
+    static let intent = StepIntent.resolveBase(
+        ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))
+    static let resolved = StepOutcome.resolvedBase(
+        ResolvedBase(
+            base: "/casa/ubuntu-24.04.sif", system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: 10, modified: 5,
+            baseImageID: nil))
 
     /// The events of a run started and leased.
     static func leased(publish: Bool = false) -> [RunEvent] {

@@ -8,9 +8,12 @@ import ReleaseStateMachine
 /// is deleted when nothing but this publication's tags points to it, and they are left, with
 /// why, otherwise. A tag that someone moved since is not this publication's any more: left.
 public enum DockerPublicationRetraction {
-    public static func restore(_ intent: MoveDockerTags, transfers: TransferSettings, by: String, reason: String?) throws -> DockerTagsRestored {
+    public static func restore(
+        _ intent: MoveDockerTags, transfers: TransferSettings, by: String, reason: String?
+    ) throws -> DockerTagsRestored {
         let client = try RegistryClient(registry: intent.registry, settings: transfers)
-        var result = DockerTagsRestored(registry: intent.registry.host, restored: [:], removed: [], left: [:], by: by, reason: reason)
+        var result = DockerTagsRestored(
+            registry: intent.registry.host, restored: [:], removed: [], left: [:], by: by, reason: reason)
         var toRemove: [DockerTagMove] = []
         for move in intent.moves.reversed() {
             let current = try TransferRetry.run("reading \(move.reference)", settings: transfers) { _ in
@@ -18,7 +21,8 @@ public enum DockerPublicationRetraction {
             }
             guard current == move.digest else {
                 if current != move.previous {
-                    result.left[move.reference] = "it points to \(current ?? "nothing") now, moved by someone else since this run"
+                    result.left[move.reference] =
+                        "it points to \(current ?? "nothing") now, moved by someone else since this run"
                 }
                 continue
             }
@@ -27,16 +31,23 @@ public enum DockerPublicationRetraction {
                 toRemove.append(move)
                 continue
             }
-            try TransferRetry.run("putting \(move.reference) back to \(previous.prefix(19))", settings: transfers) { _ in
+            try TransferRetry.run("putting \(move.reference) back to \(previous.prefix(19))", settings: transfers) {
+                _ in
                 guard let manifest = try client.manifest(move.repository, previous) else {
-                    throw ExecutorError(.stepFailed, "\(move.reference) cannot be put back: \(intent.registry.host) no longer has its previous manifest \(previous)")
+                    throw ExecutorError(
+                        .stepFailed,
+                        "\(move.reference) cannot be put back: \(intent.registry.host) no longer has its previous manifest \(previous)"
+                    )
                 }
                 try client.putManifest(move.repository, move.tag, data: manifest.data, mediaType: manifest.mediaType)
             }
             result.restored[move.reference] = previous
         }
-        for (key, moves) in Dictionary(grouping: toRemove, by: { $0.repository + "@" + $0.digest }).sorted(by: { $0.key < $1.key }) {
-            let repository = moves[0].repository, digest = moves[0].digest
+        for (key, moves) in Dictionary(grouping: toRemove, by: { $0.repository + "@" + $0.digest }).sorted(by: {
+            $0.key < $1.key
+        }) {
+            let repository = moves[0].repository
+            let digest = moves[0].digest
             let ours = Set(moves.map(\.tag))
             let others = try TransferRetry.run("listing the tags of \(repository)", settings: transfers) { _ in
                 try client.tags(repository).filter { tag in
@@ -46,7 +57,8 @@ public enum DockerPublicationRetraction {
             }
             guard others.isEmpty else {
                 for move in moves {
-                    result.left[move.reference] = "the registry removes a tag only with its manifest, which \(others.sorted().joined(separator: ", ")) also names"
+                    result.left[move.reference] =
+                        "the registry removes a tag only with its manifest, which \(others.sorted().joined(separator: ", ")) also names"
                 }
                 continue
             }

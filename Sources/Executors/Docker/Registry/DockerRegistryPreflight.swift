@@ -11,7 +11,9 @@ public enum DockerRegistryPreflight {
     /// with the numbered tags that show it: every tag of the image, and the highest `<tag>-<N>`
     /// of each, point at its manifest digest. Publishing such an image again would only mint a
     /// new number for the same bytes.
-    public static func check(_ registry: DockerRegistry, images: [DockerImageToPush], transfers: TransferSettings) throws -> [String: [String]] {
+    public static func check(
+        _ registry: DockerRegistry, images: [DockerImageToPush], transfers: TransferSettings
+    ) throws -> [String: [String]] {
         let client = try RegistryClient(registry: registry, settings: transfers)
         try TransferRetry.run("reaching \(registry.url)", settings: transfers) { _ in
             let response = try client.send(CurlRequest(url: client.url("")), repository: nil)
@@ -33,10 +35,14 @@ public enum DockerRegistryPreflight {
         let existing = try client.tags(image.repository)
         var numbered: [String] = []
         for tag in image.image.tags {
-            guard existing.contains(tag), let highest = DockerNumberedTags.highest(of: tag, in: existing) else { return nil }
+            guard existing.contains(tag), let highest = DockerNumberedTags.highest(of: tag, in: existing) else {
+                return nil
+            }
             let numberedTag = DockerNumberedTags.tag(tag, highest)
             for reference in [tag, numberedTag] {
-                guard try client.manifestDigest(image.repository, reference) == image.image.manifestDigest else { return nil }
+                guard try client.manifestDigest(image.repository, reference) == image.image.manifestDigest else {
+                    return nil
+                }
             }
             numbered.append(numberedTag)
         }

@@ -28,20 +28,28 @@ struct NumberedTagClaim {
     /// image's manifest cannot carry an annotation (only OCI manifests do): then the numbered tag
     /// is put unclaimed, as before claims. A claim that is not alone is removed, and the failure
     /// says who else claims the number.
-    static func claim(_ move: DockerTagMove, manifest: Data, mediaType: String, token: String, client: RegistryClient) throws -> NumberedTagClaim? {
-        guard mediaType == "application/vnd.oci.image.manifest.v1+json", let claimTag = claimTag(for: move.tag, token: token),
-              var object = try? JSONSerialization.jsonObject(with: manifest) as? [String: Any] else { return nil }
+    static func claim(
+        _ move: DockerTagMove, manifest: Data, mediaType: String, token: String, client: RegistryClient
+    ) throws -> NumberedTagClaim? {
+        guard mediaType == "application/vnd.oci.image.manifest.v1+json",
+            let claimTag = claimTag(for: move.tag, token: token),
+            var object = try? JSONSerialization.jsonObject(with: manifest) as? [String: Any]
+        else { return nil }
         var annotations = object["annotations"] as? [String: Any] ?? [:]
         annotations["org.brainvisa.casa-release.claim"] = "\(move.tag) \(token)"
         object["annotations"] = annotations
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        let claim = NumberedTagClaim(repository: move.repository, tag: claimTag, digest: "sha256:" + Hex.encode(SHA256.hash(data: data)))
+        let claim = NumberedTagClaim(
+            repository: move.repository, tag: claimTag, digest: "sha256:" + Hex.encode(SHA256.hash(data: data)))
         try client.putManifest(move.repository, claimTag, data: data, mediaType: mediaType)
         let claims = try client.tags(move.repository).filter { $0.hasPrefix(move.tag + ".claim-") }
         guard claims == [claimTag] else {
             _ = try? claim.release(client)
             let others = claims.filter { $0 != claimTag }
-            throw ExecutorError(.stepFailed, "\(client.registry.reference(move.repository, move.tag)) is being claimed by another publisher at the same time (\(others.isEmpty ? "its claim vanished" : others.joined(separator: ", "))): not put, so that no number shows another publisher's image; run the same publish-docker again: it takes the next number")
+            throw ExecutorError(
+                .stepFailed,
+                "\(client.registry.reference(move.repository, move.tag)) is being claimed by another publisher at the same time (\(others.isEmpty ? "its claim vanished" : others.joined(separator: ", "))): not put, so that no number shows another publisher's image; run the same publish-docker again: it takes the next number"
+            )
         }
         return claim
     }

@@ -51,7 +51,9 @@ struct RegistryBlobUpload {
             var request = CurlRequest(url: location)
             request.method = "PATCH"
             request.upload = .file(path: path, offset: offset, count: count, hashing: hasher)
-            request.headers = ["Content-Type: application/octet-stream", "Content-Range: \(offset)-\(offset + count - 1)"]
+            request.headers = [
+                "Content-Type: application/octet-stream", "Content-Range: \(offset)-\(offset + count - 1)",
+            ]
             request.download = .memory(limit: 1 << 20)
             let response = try client.send(request, repository: repository)
             switch response.status {
@@ -61,7 +63,11 @@ struct RegistryBlobUpload {
                 let received = Self.receivedBytes(response.headers["range"]) ?? offset + count
                 guard received == offset + count, let hashed = response.uploadHash else {
                     // The registry kept another amount than was sent: ask where it stands, hash again.
-                    throw CurlFailure(code: 0, message: "\(client.registry.host) has \(received) bytes of \(digest) after a chunk ending at \(offset + count)", kind: .temporary)
+                    throw CurlFailure(
+                        code: 0,
+                        message:
+                            "\(client.registry.host) has \(received) bytes of \(digest) after a chunk ending at \(offset + count)",
+                        kind: .temporary)
                 }
                 hasher = hashed
                 offset = received
@@ -70,7 +76,10 @@ struct RegistryBlobUpload {
             case 404, 416:
                 // The session is gone (a restarted registry) or out of step: the next attempt asks
                 // the registry where it stands (and counts an upload that starts over).
-                throw CurlFailure(code: 0, message: "\(client.registry.host) no longer follows the upload of \(digest) (\(response.status))", kind: .temporary)
+                throw CurlFailure(
+                    code: 0,
+                    message: "\(client.registry.host) no longer follows the upload of \(digest) (\(response.status))",
+                    kind: .temporary)
             default:
                 throw client.failure(response, "uploading \(digest) to \(repository)")
             }
@@ -92,14 +101,18 @@ struct RegistryBlobUpload {
 
     /// The recorded upload, if the registry still has it, else a new one.
     private func resumePoint(_ result: inout Result) throws -> (String, Int64) {
-        if let data = FileManager.default.contents(atPath: record), let progress = try? JSONDecoder().decode(Progress.self, from: data) {
+        if let data = FileManager.default.contents(atPath: record),
+            let progress = try? JSONDecoder().decode(Progress.self, from: data)
+        {
             var request = CurlRequest(url: progress.location)
             request.download = .memory(limit: 1 << 20)
             let response = try client.send(request, repository: repository)
             if response.status == 204, let received = Self.receivedBytes(response.headers["range"]) {
                 // `Range: 0-0` is what the registry says for 0 bytes as for 1: only the record tells.
                 let offset = received == 1 && progress.offset == 0 ? 0 : received
-                if offset <= size { return (client.absolute(response.headers["location"] ?? progress.location), offset) }
+                if offset <= size {
+                    return (client.absolute(response.headers["location"] ?? progress.location), offset)
+                }
             }
             result.restarted += 1
             try? FileManager.default.removeItem(atPath: record)
@@ -128,9 +141,15 @@ struct RegistryBlobUpload {
         if RegistryErrors.codes(response.body).contains("DIGEST_INVALID") {
             let sent = "sha256:" + Hex.encode(hash.finalize())
             if sent != digest {
-                throw ExecutorError(.badInput, "the blob \(digest) in the OCI layout is corrupt: its bytes hash to \(sent), and \(client.registry.host) refused them (DIGEST_INVALID); build the image again (create-docker force=yes)")
+                throw ExecutorError(
+                    .badInput,
+                    "the blob \(digest) in the OCI layout is corrupt: its bytes hash to \(sent), and \(client.registry.host) refused them (DIGEST_INVALID); build the image again (create-docker force=yes)"
+                )
             }
-            throw ExecutorError(.stepFailed, "\(client.registry.host) refused \(digest) as DIGEST_INVALID although the bytes sent hash to it: the registry's storage may be damaged")
+            throw ExecutorError(
+                .stepFailed,
+                "\(client.registry.host) refused \(digest) as DIGEST_INVALID although the bytes sent hash to it: the registry's storage may be damaged"
+            )
         }
         throw client.failure(response, "closing the upload of \(digest) to \(repository)")
     }
@@ -154,7 +173,8 @@ struct RegistryBlobUpload {
 
     /// The bytes a registry has, from its `Range: 0-<last>` header.
     static func receivedBytes(_ header: String?) -> Int64? {
-        guard let header, let dash = header.firstIndex(of: "-"), let last = Int64(header[header.index(after: dash)...]) else { return nil }
+        guard let header, let dash = header.firstIndex(of: "-"), let last = Int64(header[header.index(after: dash)...])
+        else { return nil }
         return last + 1
     }
 }
@@ -168,7 +188,8 @@ enum ChunkFailpoint {
     static func passed() {
         chunks += 1
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
-              setting.split(separator: ",").contains(Substring("chunk-\(chunks):after")) else { return }
+            setting.split(separator: ",").contains(Substring("chunk-\(chunks):after"))
+        else { return }
         kill(getpid(), SIGKILL)
     }
 }

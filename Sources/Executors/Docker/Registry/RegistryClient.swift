@@ -19,7 +19,8 @@ final class RegistryClient {
     /// The manifest types casa-release reads and writes.
     static let manifestTypes = [
         "application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
     ]
 
     init(registry: DockerRegistry, settings: TransferSettings) throws {
@@ -48,13 +49,22 @@ final class RegistryClient {
             if response.status == 401 {
                 guard let login else {
                     // An anonymous token (a public registry's pull) that does not allow this.
-                    throw ExecutorError(.unavailable, "\(registry.host) asks for a login (401 \(RegistryErrors.summary(response.body))) and none is given: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or log in with docker login (~/.docker/config.json)")
+                    throw ExecutorError(
+                        .unavailable,
+                        "\(registry.host) asks for a login (401 \(RegistryErrors.summary(response.body))) and none is given: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or log in with docker login (~/.docker/config.json)"
+                    )
                 }
-                throw ExecutorError(.unavailable, "\(registry.host) refused the login of \(login.user) (401 \(RegistryErrors.summary(response.body)))")
+                throw ExecutorError(
+                    .unavailable,
+                    "\(registry.host) refused the login of \(login.user) (401 \(RegistryErrors.summary(response.body)))"
+                )
             }
         }
         if response.status >= 500 || response.status == 429 {
-            throw CurlFailure(code: 0, message: "\(registry.host) answered \(response.status) \(RegistryErrors.summary(response.body))", kind: .temporary)
+            throw CurlFailure(
+                code: 0,
+                message: "\(registry.host) answered \(response.status) \(RegistryErrors.summary(response.body))",
+                kind: .temporary)
         }
         return response
     }
@@ -79,11 +89,19 @@ final class RegistryClient {
     /// Reads the challenge of a 401 and gets what it asks for.
     private func authenticate(_ response: CurlResponse, repository: String?) throws {
         guard let header = response.headers["www-authenticate"], let challenge = RegistryChallenge.parse(header) else {
-            throw ExecutorError(.unavailable, "\(registry.host) asks for a login (401) in a way casa-release cannot answer: \(response.headers["www-authenticate"] ?? "no WWW-Authenticate")")
+            throw ExecutorError(
+                .unavailable,
+                "\(registry.host) asks for a login (401) in a way casa-release cannot answer: \(response.headers["www-authenticate"] ?? "no WWW-Authenticate")"
+            )
         }
         guard let login else {
-            if challenge.scheme == .bearer, (try? fetchToken(challenge, repository: repository, login: nil)) != nil { return }
-            throw ExecutorError(.unavailable, "\(registry.host) asks for a login (401) and none is given: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or log in with docker login (~/.docker/config.json)")
+            if challenge.scheme == .bearer, (try? fetchToken(challenge, repository: repository, login: nil)) != nil {
+                return
+            }
+            throw ExecutorError(
+                .unavailable,
+                "\(registry.host) asks for a login (401) and none is given: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD, or log in with docker login (~/.docker/config.json)"
+            )
         }
         switch challenge.scheme {
         case .basic: usesBasic = true
@@ -101,18 +119,27 @@ final class RegistryClient {
         let scope = scope(repository)
         if !scope.isEmpty { items.append(URLQueryItem(name: "scope", value: scope)) }
         components.queryItems = items.isEmpty ? nil : items
-        guard let url = components.string else { throw ExecutorError(.unavailable, "the token realm \(realm) is not a URL") }
+        guard let url = components.string else {
+            throw ExecutorError(.unavailable, "the token realm \(realm) is not a URL")
+        }
         var request = CurlRequest(url: url)
         request.download = .memory(limit: 1 << 20)
         if let login { request.headers.append("Authorization: \(login.basicAuthorization)") }
         requests += 1
         let response = try session.perform(request)
         guard response.status == 200 else {
-            if response.status >= 500 { throw CurlFailure(code: 0, message: "the token server \(realm) answered \(response.status)", kind: .temporary) }
-            throw ExecutorError(.unavailable, "the token server of \(registry.host) refused the login of \(login?.user ?? "nobody") (\(response.status) \(RegistryErrors.summary(response.body)))")
+            if response.status >= 500 {
+                throw CurlFailure(
+                    code: 0, message: "the token server \(realm) answered \(response.status)", kind: .temporary)
+            }
+            throw ExecutorError(
+                .unavailable,
+                "the token server of \(registry.host) refused the login of \(login?.user ?? "nobody") (\(response.status) \(RegistryErrors.summary(response.body)))"
+            )
         }
         guard let body = try? JSONParser.parse(String(decoding: response.body, as: UTF8.self)),
-              let token = body["token"]?.stringValue ?? body["access_token"]?.stringValue, !token.isEmpty else {
+            let token = body["token"]?.stringValue ?? body["access_token"]?.stringValue, !token.isEmpty
+        else {
             throw ExecutorError(.unavailable, "the token server \(realm) answered without a token")
         }
         tokens[scope] = token
@@ -136,14 +163,16 @@ final class RegistryClient {
     }
 
     /// A manifest's bytes, media type and digest (computed from the bytes); nil when absent.
-    func manifest(_ repository: String, _ reference: String) throws -> (data: Data, mediaType: String, digest: String)? {
+    func manifest(_ repository: String, _ reference: String) throws -> (data: Data, mediaType: String, digest: String)?
+    {
         var request = CurlRequest(url: url("\(repository)/manifests/\(reference)"))
         request.headers = ["Accept: " + Self.manifestTypes.joined(separator: ", ")]
         request.download = .memory(limit: 4 << 20)
         let response = try send(request, repository: repository)
         switch response.status {
         case 200:
-            let mediaType = response.headers["content-type"].map { String($0.split(separator: ";")[0]) } ?? Self.manifestTypes[0]
+            let mediaType =
+                response.headers["content-type"].map { String($0.split(separator: ";")[0]) } ?? Self.manifestTypes[0]
             return (response.body, mediaType, "sha256:" + Hex.encode(SHA256.hash(data: response.body)))
         case 404: return nil
         default: throw failure(response, "reading \(repository):\(reference)")
@@ -170,7 +199,9 @@ final class RegistryClient {
         let response = try send(request, repository: repository)
         switch response.status {
         case 202, 200, 404: return nil
-        case 405: return "the registry does not allow deleting manifests (\(RegistryErrors.summary(response.body))); remove it there by hand"
+        case 405:
+            return
+                "the registry does not allow deleting manifests (\(RegistryErrors.summary(response.body))); remove it there by hand"
         default: throw failure(response, "deleting \(repository)@\(digest)")
         }
     }
@@ -186,7 +217,9 @@ final class RegistryClient {
             if response.status == 404 { return all }
             guard response.status == 200 else { throw failure(response, "listing the tags of \(repository)") }
             guard let body = try? JSONParser.parse(String(decoding: response.body, as: UTF8.self)) else {
-                throw ExecutorError(.stepFailed, "\(registry.host) answered the tag list of \(repository) with something that is not JSON")
+                throw ExecutorError(
+                    .stepFailed,
+                    "\(registry.host) answered the tag list of \(repository) with something that is not JSON")
             }
             if case .array(let tags)? = body["tags"] { all += tags.compactMap(\.stringValue) }
             next = response.headers["link"].flatMap(Self.nextPage).map(absolute)
@@ -196,7 +229,9 @@ final class RegistryClient {
 
     /// `<…>; rel="next"` of a `Link` header.
     static func nextPage(_ link: String) -> String? {
-        guard link.contains("rel=\"next\""), let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"), open < close else { return nil }
+        guard link.contains("rel=\"next\""), let open = link.firstIndex(of: "<"), let close = link.firstIndex(of: ">"),
+            open < close
+        else { return nil }
         return String(link[link.index(after: open)..<close])
     }
 
@@ -205,7 +240,10 @@ final class RegistryClient {
         let detail = "\(response.status) \(RegistryErrors.summary(response.body))"
         switch response.status {
         case 401: return ExecutorError(.unavailable, "\(what): \(registry.host) refused the login (\(detail))")
-        case 403: return ExecutorError(.cannotCreate, "\(what): \(registry.host) denies it to \(login?.user ?? "an anonymous client") (\(detail))")
+        case 403:
+            return ExecutorError(
+                .cannotCreate,
+                "\(what): \(registry.host) denies it to \(login?.user ?? "an anonymous client") (\(detail))")
         case 404: return ExecutorError(.badInput, "\(what): \(registry.host) does not know it (\(detail))")
         default: return ExecutorError(.stepFailed, "\(what): \(registry.host) answered \(detail)")
         }
@@ -215,14 +253,19 @@ final class RegistryClient {
 /// The distribution API's error body: `{"errors":[{"code":…,"message":…}]}`.
 enum RegistryErrors {
     static func codes(_ body: Data) -> [String] {
-        guard let value = try? JSONParser.parse(String(decoding: body, as: UTF8.self)), case .array(let errors)? = value["errors"] else { return [] }
+        guard let value = try? JSONParser.parse(String(decoding: body, as: UTF8.self)),
+            case .array(let errors)? = value["errors"]
+        else { return [] }
         return errors.compactMap { $0["code"]?.stringValue }
     }
 
     /// `CODE: message` of each error, or the start of a body that is not one.
     static func summary(_ body: Data) -> String {
-        if let value = try? JSONParser.parse(String(decoding: body, as: UTF8.self)), case .array(let errors)? = value["errors"] {
-            return errors.map { "\($0["code"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }.joined(separator: "; ")
+        if let value = try? JSONParser.parse(String(decoding: body, as: UTF8.self)),
+            case .array(let errors)? = value["errors"]
+        {
+            return errors.map { "\($0["code"]?.stringValue ?? "?"): \($0["message"]?.stringValue ?? "")" }.joined(
+                separator: "; ")
         }
         return String(String(decoding: body.prefix(200), as: UTF8.self).split(whereSeparator: \.isNewline).first ?? "")
     }

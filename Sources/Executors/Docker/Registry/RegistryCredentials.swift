@@ -33,10 +33,12 @@ public struct RegistryLogin: Sendable {
             guard let entry = auths.first(where: { $0.key == key || $0.key == key + "/" })?.value else { continue }
             if let encoded = entry["auth"]?.stringValue, !encoded.isEmpty {
                 guard let decoded = Data(base64Encoded: encoded).map({ String(decoding: $0, as: UTF8.self) }),
-                      let colon = decoded.firstIndex(of: ":") else {
+                    let colon = decoded.firstIndex(of: ":")
+                else {
                     throw ExecutorError(.badInput, "the login for \(key) in \(path) is not base64 of user:password")
                 }
-                return RegistryLogin(user: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
+                return RegistryLogin(
+                    user: String(decoded[..<colon]), password: String(decoded[decoded.index(after: colon)...]))
             }
             if let user = entry["username"]?.stringValue, let password = entry["password"]?.stringValue {
                 return RegistryLogin(user: user, password: password)
@@ -47,7 +49,10 @@ public struct RegistryLogin: Sendable {
     }
 
     private static func credentialHelper(_ path: String) -> ExecutorError {
-        ExecutorError(.unavailable, "\(path) keeps its logins in a credential helper, which casa-release does not call: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD")
+        ExecutorError(
+            .unavailable,
+            "\(path) keeps its logins in a credential helper, which casa-release does not call: set CASA_RELEASE_REGISTRY_USER and CASA_RELEASE_REGISTRY_PASSWORD"
+        )
     }
 
     /// `Basic <base64 user:password>`.

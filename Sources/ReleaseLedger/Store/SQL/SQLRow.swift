@@ -27,7 +27,9 @@ public struct SQLRow: Sendable {
     /// `column` as `T`. A value that cannot be a `T` (NULL for a non-optional type) is a
     /// programming error, as in GRDB: the ledger's own schema says what each column holds.
     public subscript<T: SQLReadable>(_ column: String) -> T {
-        guard let index = columns.firstIndex(of: column) else { preconditionFailure("no column \(column) in the answer") }
+        guard let index = columns.firstIndex(of: column) else {
+            preconditionFailure("no column \(column) in the answer")
+        }
         return Self.read(values[index], as: T.self, column: column)
     }
 
@@ -36,7 +38,9 @@ public struct SQLRow: Sendable {
     }
 
     private static func read<T: SQLReadable>(_ value: SQLValue, as type: T.Type, column: String) -> T {
-        guard let read = T.fromSQL(value) else { preconditionFailure("column \(column) holds \(value), not a \(T.self)") }
+        guard let read = T.fromSQL(value) else {
+            preconditionFailure("column \(column) holds \(value), not a \(T.self)")
+        }
         return read
     }
 }

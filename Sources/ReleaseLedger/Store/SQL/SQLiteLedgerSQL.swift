@@ -44,16 +44,17 @@ final class SQLiteLedgerSQL: LedgerSQL {
     }
 
     static func arguments(_ arguments: SQLArguments) -> StatementArguments {
-        StatementArguments(arguments.map { argument -> DatabaseValue in
-            switch argument?.sqlValue ?? .null {
-            case .null: return .null
-            case .integer(let number): return number.databaseValue
-            case .real(let number): return number.databaseValue
-            case .text(let text): return text.databaseValue
-            case .bool(let flag): return (flag ? 1 : 0).databaseValue
-            case .blob(let data): return data.databaseValue
-            }
-        })
+        StatementArguments(
+            arguments.map { argument -> DatabaseValue in
+                switch argument?.sqlValue ?? .null {
+                case .null: return .null
+                case .integer(let number): return number.databaseValue
+                case .real(let number): return number.databaseValue
+                case .text(let text): return text.databaseValue
+                case .bool(let flag): return (flag ? 1 : 0).databaseValue
+                case .blob(let data): return data.databaseValue
+                }
+            })
     }
 
     static func value(_ value: DatabaseValue) -> SQLValue {

@@ -11,6 +11,7 @@ public enum DockerDigest {
     /// Whether `text` is a well-formed `sha256:` digest.
     public static func isValid(_ text: String) -> Bool {
         let hex = hex(text)
-        return text.hasPrefix("sha256:") && hex.utf8.count == 64 && hex.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        return text.hasPrefix("sha256:") && hex.utf8.count == 64
+            && hex.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
     }
 }

@@ -20,7 +20,9 @@ public struct DockerImageSource: Codable, Equatable, Sendable {
     /// and the tags, on top of `casa_version`.
     public var templateParameters: [String: String]
 
-    public init(name: String, tags: [String], visibility: DockerVisibility = .public, templateParameters: [String: String] = [:]) {
+    public init(
+        name: String, tags: [String], visibility: DockerVisibility = .public, templateParameters: [String: String] = [:]
+    ) {
         self.name = name
         self.tags = tags
         self.visibility = visibility

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One image to build: a definition's image source with its parameters applied.
@@ -19,8 +19,10 @@ public struct PlannedDockerImage: Codable, Equatable, Sendable {
     /// The references of the images it is built on (its definition's dependencies'), in build order.
     public var dependencies: [String]
 
-    public init(definition: String, directory: String, reference: String, name: String, tags: [String],
-                visibility: DockerVisibility, parameters: [String: String], dependencies: [String]) {
+    public init(
+        definition: String, directory: String, reference: String, name: String, tags: [String],
+        visibility: DockerVisibility, parameters: [String: String], dependencies: [String]
+    ) {
         self.definition = definition
         self.directory = directory
         self.reference = reference
@@ -42,16 +44,20 @@ public struct PlannedDockerImage: Codable, Equatable, Sendable {
 public enum DockerImagePlanner {
     /// The plan, or the first mistake: a dependency that names no definition, a cycle, a pattern
     /// that matches nothing, two sources of one reference.
-    public static func plan(_ definitions: [DockerImageDefinition], patterns: [String], casaVersion: String?) throws -> [PlannedDockerImage] {
+    public static func plan(
+        _ definitions: [DockerImageDefinition], patterns: [String], casaVersion: String?
+    ) throws -> [PlannedDockerImage] {
         let byKey = Dictionary(definitions.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
         // What each definition needs: the definitions at or below each of its dependency paths.
         var needs: [String: [String]] = [:]
         for definition in definitions {
             var needed: [String] = []
             for dependency in definition.dependencies {
-                let below = definitions.map(\.key).filter { $0 == dependency || $0.hasPrefix(dependency + "/") }.sorted()
+                let below = definitions.map(\.key).filter { $0 == dependency || $0.hasPrefix(dependency + "/") }
+                    .sorted()
                 guard !below.isEmpty else {
-                    throw DockerDefinitionError(definition.file, "the dependency '\(dependency)' names no image definition in the search path")
+                    throw DockerDefinitionError(
+                        definition.file, "the dependency '\(dependency)' names no image definition in the search path")
                 }
                 needed += below.filter { $0 != definition.key }
             }
@@ -69,7 +75,8 @@ public enum DockerImagePlanner {
             for source in definition.sources {
                 var parameters = source.templateParameters
                 if parameters["casa_version"] == nil, let casaVersion { parameters["casa_version"] = casaVersion }
-                let name: String, tags: [String]
+                let name: String
+                let tags: [String]
                 do {
                     name = try PercentTemplate.expand(source.name, parameters, file: definition.file)
                     tags = try source.tags.map { try PercentTemplate.expand($0, parameters, file: definition.file) }
@@ -85,9 +92,11 @@ public enum DockerImagePlanner {
                     throw DockerDefinitionError(definition.file, "\(reference) is also defined by \(other)")
                 }
                 owner[reference] = definition.file
-                images[definition.key, default: []].append(PlannedDockerImage(
-                    definition: definition.key, directory: definition.directory, reference: reference, name: name, tags: tags,
-                    visibility: source.visibility, parameters: parameters, dependencies: []))
+                images[definition.key, default: []].append(
+                    PlannedDockerImage(
+                        definition: definition.key, directory: definition.directory, reference: reference, name: name,
+                        tags: tags,
+                        visibility: source.visibility, parameters: parameters, dependencies: []))
             }
             if unexpandable[definition.key] != nil { images[definition.key] = nil }
         }
@@ -98,12 +107,17 @@ public enum DockerImagePlanner {
                 image.tags.contains { tag in patterns.contains { pattern in matches(pattern, image.name + ":" + tag) } }
             }
         }
-        for pattern in patterns where !definitions.contains(where: { definition in
-            (images[definition.key] ?? []).contains { image in image.tags.contains { matches(pattern, image.name + ":" + $0) } }
+        for pattern in patterns
+        where !definitions.contains(where: { definition in
+            (images[definition.key] ?? []).contains { image in
+                image.tags.contains { matches(pattern, image.name + ":" + $0) }
+            }
         }) {
             if let first = unexpandable.keys.sorted().first, let error = unexpandable[first] { throw error }
             let known = images.values.flatMap { $0.map(\.reference) }.sorted()
-            throw DockerDefinitionError("image_names=\(pattern)", "no image definition matches (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw DockerDefinitionError(
+                "image_names=\(pattern)",
+                "no image definition matches (known: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
         }
         var chosen = Set<String>()
         var pending = matching.map(\.key)
@@ -146,7 +160,8 @@ public enum DockerImagePlanner {
             if marks[key] == .done { return }
             if marks[key] == .visiting {
                 let cycle = path.drop(while: { $0 != key }) + [key]
-                throw DockerDefinitionError(byKey[key]?.file ?? key, "the dependencies form a cycle: \(cycle.joined(separator: " -> "))")
+                throw DockerDefinitionError(
+                    byKey[key]?.file ?? key, "the dependencies form a cycle: \(cycle.joined(separator: " -> "))")
             }
             marks[key] = .visiting
             for next in needs[key] ?? [] { try visit(next, path + [key]) }

@@ -20,8 +20,11 @@ public struct DockerImagesParameters: Codable, Equatable, Sendable {
     /// an unchanged build is reported up to date instead of being made again.
     public var earlierBuilds: [String: BuiltDockerImage]
 
-    public init(baseDirectory: String, patterns: [String], casaVersion: String?, images: [PlannedDockerImage], storage: DockerStorage,
-                noHostNetwork: Bool, force: Bool, earlierBuilds: [String: BuiltDockerImage]) {
+    public init(
+        baseDirectory: String, patterns: [String], casaVersion: String?, images: [PlannedDockerImage],
+        storage: DockerStorage,
+        noHostNetwork: Bool, force: Bool, earlierBuilds: [String: BuiltDockerImage]
+    ) {
         self.baseDirectory = baseDirectory
         self.patterns = patterns
         self.casaVersion = casaVersion

@@ -40,8 +40,10 @@ public struct BuildDockerImage: Codable, Equatable, Sendable {
     public var earlier: BuiltDockerImage?
     public var force: Bool
 
-    public init(image: PlannedDockerImage, context: RenderedDockerContext, storage: DockerStorage, noHostNetwork: Bool,
-                earlier: BuiltDockerImage?, force: Bool) {
+    public init(
+        image: PlannedDockerImage, context: RenderedDockerContext, storage: DockerStorage, noHostNetwork: Bool,
+        earlier: BuiltDockerImage?, force: Bool
+    ) {
         self.image = image
         self.context = context
         self.storage = storage

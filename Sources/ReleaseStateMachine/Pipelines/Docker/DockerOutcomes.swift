@@ -18,7 +18,9 @@ public struct RenderedDockerContext: Codable, Equatable, Sendable {
     /// The images the Dockerfile's `FROM` lines name (`scratch` left out), in order.
     public var baseImages: [String]
 
-    public init(reference: String, directory: String, contextSHA256: String, dockerfileSHA256: String, baseImages: [String]) {
+    public init(
+        reference: String, directory: String, contextSHA256: String, dockerfileSHA256: String, baseImages: [String]
+    ) {
         self.reference = reference
         self.directory = directory
         self.contextSHA256 = contextSHA256
@@ -62,10 +64,12 @@ public struct BuiltDockerImage: Codable, Equatable, Sendable {
     /// The run that built it, when this run found it up to date (nothing was built).
     public var upToDateSince: String?
 
-    public init(reference: String, tags: [String], visibility: DockerVisibility, manifestDigest: String, configDigest: String,
-                layers: [String], size: Int64, definition: String, definitionDirectory: String, contextSHA256: String,
-                dockerfileSHA256: String, parameters: [String: String], baseImages: [DockerBaseImage], builder: String,
-                upToDateSince: String? = nil) {
+    public init(
+        reference: String, tags: [String], visibility: DockerVisibility, manifestDigest: String, configDigest: String,
+        layers: [String], size: Int64, definition: String, definitionDirectory: String, contextSHA256: String,
+        dockerfileSHA256: String, parameters: [String: String], baseImages: [DockerBaseImage], builder: String,
+        upToDateSince: String? = nil
+    ) {
         self.reference = reference
         self.tags = tags
         self.visibility = visibility
@@ -90,7 +94,9 @@ public struct BuiltDockerImage: Codable, Equatable, Sendable {
     public var name: String { String(reference.prefix(upTo: reference.lastIndex(of: ":") ?? reference.endIndex)) }
 
     /// The built tag.
-    public var tag: String { reference.lastIndex(of: ":").map { String(reference[reference.index(after: $0)...]) } ?? "" }
+    public var tag: String {
+        reference.lastIndex(of: ":").map { String(reference[reference.index(after: $0)...]) } ?? ""
+    }
 
     /// `cati/<name>`: the repository, in the layout and in a registry.
     public var repository: String { DockerReference.namespace + name }

@@ -7,8 +7,10 @@ extension IntentPlanner {
         let docker = try require(started.parameters.dockerImages, name, "docker image parameters")
         switch name {
         case .resolveDefinitions:
-            return .docker(.renderContexts(RenderDockerContexts(
-                images: docker.images, directory: docker.storage.contexts + "/" + token(started.runID))))
+            return .docker(
+                .renderContexts(
+                    RenderDockerContexts(
+                        images: docker.images, directory: docker.storage.contexts + "/" + token(started.runID))))
         case .tagImages, .describe:
             let built = try docker.images.map { image -> BuiltDockerImage in
                 guard case .docker(.built(let built))? = state.outcome(of: image.stepName) else {
@@ -19,14 +21,19 @@ extension IntentPlanner {
             let images = TagDockerImages(storage: docker.storage, images: built)
             return .docker(name == .tagImages ? .tag(images) : .describe(images))
         default:
-            guard let image = docker.images.first(where: { $0.stepName == name }) else { throw PlanningError.unknownStep(name) }
+            guard let image = docker.images.first(where: { $0.stepName == name }) else {
+                throw PlanningError.unknownStep(name)
+            }
             guard case .docker(.renderedContexts(let contexts))? = state.outcome(of: .resolveDefinitions),
-                  let context = contexts.first(where: { $0.reference == image.reference }) else {
+                let context = contexts.first(where: { $0.reference == image.reference })
+            else {
                 throw PlanningError.missingInput(step: name, needs: "the rendered context of \(image.reference)")
             }
-            return .docker(.build(BuildDockerImage(
-                image: image, context: context, storage: docker.storage, noHostNetwork: docker.noHostNetwork,
-                earlier: docker.earlierBuilds[image.reference], force: docker.force)))
+            return .docker(
+                .build(
+                    BuildDockerImage(
+                        image: image, context: context, storage: docker.storage, noHostNetwork: docker.noHostNetwork,
+                        earlier: docker.earlierBuilds[image.reference], force: docker.force)))
         }
     }
 }

@@ -31,12 +31,15 @@ public enum PercentTemplate {
                 result += "%%"
                 rest = after.dropFirst()
             } else if after.hasPrefix("("), let close = after.firstIndex(of: ")"),
-                      after[after.index(after: close)...].hasPrefix("s") {
+                after[after.index(after: close)...].hasPrefix("s")
+            {
                 let key = String(after[after.index(after: after.startIndex)..<close])
                 guard let value = parameters[key] else {
                     let known = parameters.keys.sorted().map { "\($0)=" }.joined(separator: ", ")
-                    throw DockerDefinitionError(file, "%(\(key))s has no value (known: \(known.isEmpty ? "none" : known))"
-                        + (key == "casa_version" ? "; give casa_version=" : ""))
+                    throw DockerDefinitionError(
+                        file,
+                        "%(\(key))s has no value (known: \(known.isEmpty ? "none" : known))"
+                            + (key == "casa_version" ? "; give casa_version=" : ""))
                 }
                 result += value
                 rest = after[after.index(close, offsetBy: 2)...]

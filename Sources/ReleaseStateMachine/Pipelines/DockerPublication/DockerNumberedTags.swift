@@ -15,7 +15,8 @@ public enum DockerNumberedTags {
             let digits = candidate.dropFirst(prefix.count)
             // `5.4-01` is not a number this scheme hands out; a tag of the definitions is not either.
             guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber),
-                  digits.first != "0" else { return nil }
+                digits.first != "0"
+            else { return nil }
             return Int(digits)
         }.max()
     }

@@ -45,7 +45,10 @@ public struct PushDockerImage: Codable, Equatable, Sendable {
     /// This push's upload records: `<uploadsDirectory>/<run token>/`.
     public var uploadsDirectory: String
 
-    public init(registry: DockerRegistry, layout: String, repository: String, manifestDigest: String, blobs: [String], uploadsDirectory: String) {
+    public init(
+        registry: DockerRegistry, layout: String, repository: String, manifestDigest: String, blobs: [String],
+        uploadsDirectory: String
+    ) {
         self.registry = registry
         self.layout = layout
         self.repository = repository

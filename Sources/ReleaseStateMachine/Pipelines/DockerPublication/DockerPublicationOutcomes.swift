@@ -36,8 +36,10 @@ public struct PushedDockerImage: Codable, Equatable, Sendable {
     /// HTTP requests the step made, token requests included.
     public var requests: Int
 
-    public init(repository: String, manifestDigest: String, blobsUploaded: [String], blobsPresent: [String], bytesSent: Int64,
-                bytesResumed: Int64, uploadsRestarted: Int, requests: Int) {
+    public init(
+        repository: String, manifestDigest: String, blobsUploaded: [String], blobsPresent: [String], bytesSent: Int64,
+        bytesResumed: Int64, uploadsRestarted: Int, requests: Int
+    ) {
         self.repository = repository
         self.manifestDigest = manifestDigest
         self.blobsUploaded = blobsUploaded
@@ -59,7 +61,8 @@ public struct MovedDockerTag: Codable, Equatable, Sendable {
     /// It already pointed at the digest (an earlier attempt, or the same image published again).
     public var alreadyThere: Bool
 
-    public init(repository: String, tag: String, digest: String, previous: String?, numbered: Bool, alreadyThere: Bool) {
+    public init(repository: String, tag: String, digest: String, previous: String?, numbered: Bool, alreadyThere: Bool)
+    {
         self.repository = repository
         self.tag = tag
         self.digest = digest
@@ -83,7 +86,10 @@ public struct DockerTagsRestored: Codable, Equatable, Sendable {
     public var by: String
     public var reason: String?
 
-    public init(registry: String, restored: [String: String], removed: [String], left: [String: String], by: String, reason: String?) {
+    public init(
+        registry: String, restored: [String: String], removed: [String], left: [String: String], by: String,
+        reason: String?
+    ) {
         self.registry = registry
         self.restored = restored
         self.removed = removed

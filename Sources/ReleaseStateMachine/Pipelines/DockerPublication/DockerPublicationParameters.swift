@@ -20,8 +20,10 @@ public struct DockerPublicationParameters: Codable, Equatable, Sendable {
     /// push goes on from the bytes the registry already has.
     public var uploadsDirectory: String
 
-    public init(registry: DockerRegistry, visibility: DockerVisibility, patterns: [String], layout: String,
-                images: [DockerImageToPush], ledgerNumbers: [String: Int], uploadsDirectory: String) {
+    public init(
+        registry: DockerRegistry, visibility: DockerVisibility, patterns: [String], layout: String,
+        images: [DockerImageToPush], ledgerNumbers: [String: Int], uploadsDirectory: String
+    ) {
         self.registry = registry
         self.visibility = visibility
         self.patterns = patterns
@@ -53,13 +55,17 @@ public struct DockerRegistry: Codable, Equatable, Sendable {
         let hadScheme = text.contains("://")
         while text.hasSuffix("/") { text.removeLast() }
         if hadScheme, !text.contains("://") { return nil }
-        if ["docker.io", "index.docker.io", "registry-1.docker.io", "https://registry-1.docker.io", "https://index.docker.io"].contains(text) {
+        if [
+            "docker.io", "index.docker.io", "registry-1.docker.io", "https://registry-1.docker.io",
+            "https://index.docker.io",
+        ].contains(text) {
             return .dockerHub
         }
         if !text.contains("://") { text = "https://" + text }
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
-              components.path.isEmpty, components.query == nil, components.user == nil else { return nil }
+            scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty,
+            components.path.isEmpty, components.query == nil, components.user == nil
+        else { return nil }
         if let port = components.port, !(1...65_535).contains(port) { return nil }
         let hostPort = host + (components.port.map { ":\($0)" } ?? "")
         return DockerRegistry(url: scheme + "://" + hostPort, host: hostPort)

@@ -54,8 +54,11 @@ public struct VerifyDownloadIntent: Codable, Equatable, Sendable {
     /// The partial file's digests as the fetch computed them, valid while it keeps that size and time.
     public var known: KnownDigests?
 
-    public init(partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String, replace: Bool,
-                outputAlreadyThere: Bool? = nil, known: KnownDigests? = nil) {
+    public init(
+        partial: String, output: String, size: Int64, md5: String, sha256: String?, sidecarContent: String,
+        replace: Bool,
+        outputAlreadyThere: Bool? = nil, known: KnownDigests? = nil
+    ) {
         self.known = known
         self.partial = partial
         self.output = output
@@ -82,8 +85,10 @@ public struct LocatedDownload: Codable, Equatable, Sendable {
     /// How the file was chosen ("given", or "highest build of casa-run-5.4 in the listing").
     public var choice: String
 
-    public init(filename: String, imageURL: String, sidecarURL: String, sidecarContent: String, size: Int64, md5: String,
-                sha256: String?, imageID: String?, validator: String?, choice: String) {
+    public init(
+        filename: String, imageURL: String, sidecarURL: String, sidecarContent: String, size: Int64, md5: String,
+        sha256: String?, imageID: String?, validator: String?, choice: String
+    ) {
         self.filename = filename
         self.imageURL = imageURL
         self.sidecarURL = sidecarURL
@@ -110,7 +115,9 @@ public struct FetchedImage: Codable, Equatable, Sendable {
     /// The partial file's digests, computed as its bytes arrived, with its size and time then.
     public var digests: KnownDigests?
 
-    public init(bytes: Int64, resumedFrom: Int64?, restarted: Bool, alreadyThere: Bool? = nil, digests: KnownDigests? = nil) {
+    public init(
+        bytes: Int64, resumedFrom: Int64?, restarted: Bool, alreadyThere: Bool? = nil, digests: KnownDigests? = nil
+    ) {
         self.bytes = bytes
         self.resumedFrom = resumedFrom
         self.restarted = restarted

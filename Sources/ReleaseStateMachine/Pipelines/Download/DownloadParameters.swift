@@ -16,8 +16,10 @@ public struct DownloadParameters: Codable, Equatable, Sendable {
     /// Replace an existing output.
     public var force: Bool
 
-    public init(url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
-                output: String?, baseDirectory: String, force: Bool) {
+    public init(
+        url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
+        output: String?, baseDirectory: String, force: Bool
+    ) {
         self.url = url
         self.filename = filename
         self.type = type
@@ -44,12 +46,16 @@ public enum DownloadChoice {
     }
 
     public static func candidates(_ names: [String], type: String, fileExtension: String) -> [Candidate] {
-        let prefix = "casa-\(type)-", suffix = ".\(fileExtension)"
+        let prefix = "casa-\(type)-"
+        let suffix = ".\(fileExtension)"
         return names.compactMap { name in
-            guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else { return nil }
+            guard name.hasPrefix(prefix), name.hasSuffix(suffix), name.count > prefix.count + suffix.count else {
+                return nil
+            }
             let middle = name.dropFirst(prefix.count).dropLast(suffix.count)
             guard let dash = middle.lastIndex(of: "-") else { return nil }
-            let version = middle[..<dash], digits = middle[middle.index(after: dash)...]
+            let version = middle[..<dash]
+            let digits = middle[middle.index(after: dash)...]
             guard isVersion(version), isBuildNumber(digits), let number = Int(digits) else { return nil }
             return Candidate(filename: name, version: String(version), buildNumber: number)
         }
@@ -61,7 +67,8 @@ public enum DownloadChoice {
     /// candidate: it was not published by casa-distro nor casa-release.
     static func isVersion(_ text: Substring) -> Bool {
         guard let first = text.first, let last = text.last, first.isASCII, first.isLetter || first.isNumber,
-              last.isASCII, last.isLetter || last.isNumber, !text.contains("--") else { return false }
+            last.isASCII, last.isLetter || last.isNumber, !text.contains("--")
+        else { return false }
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._+-".contains($0)) }
     }
 
@@ -81,7 +88,8 @@ infix operator <<< : ComparisonPrecedence
 
 /// Orders (version, N): versions by their numeric parts ("5.10" after "5.9"), then N.
 private func <<< (lhs: (String, Int), rhs: (String, Int)) -> Bool {
-    let left = VersionOrder.parts(lhs.0), right = VersionOrder.parts(rhs.0)
+    let left = VersionOrder.parts(lhs.0)
+    let right = VersionOrder.parts(rhs.0)
     if left != right { return VersionOrder.less(left, right) }
     return lhs.1 < rhs.1
 }

@@ -13,7 +13,10 @@ public struct ImportedImage: Codable, Equatable, Sendable {
     /// links, a published file's own name). Absent in imports recorded by earlier versions.
     public var publications: [ImportedPublication]?
 
-    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, file: FileDigests?, publications: [ImportedPublication] = []) {
+    public init(
+        image: String, sidecarPath: String, sidecar: ImageSidecar, file: FileDigests?,
+        publications: [ImportedPublication] = []
+    ) {
         self.image = image
         self.sidecarPath = sidecarPath
         self.sidecar = sidecar

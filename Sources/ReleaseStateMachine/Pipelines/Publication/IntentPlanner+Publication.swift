@@ -12,9 +12,10 @@ extension IntentPlanner {
         case .checkTarget:
             let publication = try require(parameters.publication, name, "publication parameters")
             let image = try require(state.image, name, "a described image")
-            return .checkTarget(CheckTargetIntent(
-                target: publication.target, names: names(of: image),
-                imageID: try require(image.imageID, name, "the image's image_id"), md5: image.md5))
+            return .checkTarget(
+                CheckTargetIntent(
+                    target: publication.target, names: names(of: image),
+                    imageID: try require(image.imageID, name, "the image's image_id"), md5: image.md5))
 
         case .claimBuildNumber:
             let publication = try require(parameters.publication, name, "publication parameters")
@@ -25,36 +26,45 @@ extension IntentPlanner {
                 JSONMember("claimed_by_run", .string(started.runID)),
                 JSONMember("image_id", image.imageID.map(JSONValue.string) ?? .null),
             ])
-            return .claimBuildNumber(ClaimBuildNumberIntent(
-                target: publication.target, names: names(of: image),
-                firstCandidate: (check.highestBuildNumber ?? 0) + 1, claimContent: claim.rendered, runID: started.runID))
+            return .claimBuildNumber(
+                ClaimBuildNumberIntent(
+                    target: publication.target, names: names(of: image),
+                    firstCandidate: (check.highestBuildNumber ?? 0) + 1, claimContent: claim.rendered,
+                    runID: started.runID))
 
         case .uploadImage:
             let (publication, image, number) = try publicationInputs(name, state)
-            return .uploadImage(UploadImageIntent(
-                target: publication.target, source: image.image,
-                temporaryName: names(of: image).temporaryImage(number, token: token(started.runID)),
-                size: image.size, sha256: image.sha256))
+            return .uploadImage(
+                UploadImageIntent(
+                    target: publication.target, source: image.image,
+                    temporaryName: names(of: image).temporaryImage(number, token: token(started.runID)),
+                    size: image.size, sha256: image.sha256))
 
         case .uploadSidecar:
             let (publication, image, number) = try publicationInputs(name, state)
-            return .uploadSidecar(UploadSidecarIntent(
-                target: publication.target, sidecarName: names(of: image).sidecar(number),
-                content: publishedSidecar(image, number)))
+            return .uploadSidecar(
+                UploadSidecarIntent(
+                    target: publication.target, sidecarName: names(of: image).sidecar(number),
+                    content: publishedSidecar(image, number)))
 
         case .verifyUpload:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)
-            return .verifyUpload(VerifyUploadIntent(
-                target: publication.target, temporaryName: names.temporaryImage(number, token: token(started.runID)),
-                size: image.size, sidecarName: names.sidecar(number), sidecarContent: publishedSidecar(image, number)))
+            return .verifyUpload(
+                VerifyUploadIntent(
+                    target: publication.target,
+                    temporaryName: names.temporaryImage(number, token: token(started.runID)),
+                    size: image.size, sidecarName: names.sidecar(number),
+                    sidecarContent: publishedSidecar(image, number)))
 
         case .makeVisible:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)
-            return .makeVisible(MakeVisibleIntent(
-                target: publication.target, temporaryName: names.temporaryImage(number, token: token(started.runID)),
-                finalName: names.image(number), size: image.size))
+            return .makeVisible(
+                MakeVisibleIntent(
+                    target: publication.target,
+                    temporaryName: names.temporaryImage(number, token: token(started.runID)),
+                    finalName: names.image(number), size: image.size))
 
         case .record:
             let (_, image, number) = try publicationInputs(name, state)
@@ -68,17 +78,23 @@ extension IntentPlanner {
                     LocalLink(path: directory + "/" + names.sidecar(number), destination: image.sidecarPath),
                 ]
             }
-            return .recordPublication(RecordPublicationIntent(
-                localSidecar: image.sidecarPath, localSidecarContent: publishedSidecar(image, number), links: links))
+            return .recordPublication(
+                RecordPublicationIntent(
+                    localSidecar: image.sidecarPath, localSidecarContent: publishedSidecar(image, number), links: links)
+            )
 
         default:
             return nil
         }
     }
 
-    private static func publicationInputs(_ name: StepName, _ state: RunState) throws -> (PublicationParameters, ImageDescription, Int) {
-        (try require(state.parameters?.publication, name, "publication parameters"),
-         try require(state.image, name, "a described image"),
-         try require(state.buildNumber, name, "a claimed build number"))
+    private static func publicationInputs(
+        _ name: StepName, _ state: RunState
+    ) throws -> (PublicationParameters, ImageDescription, Int) {
+        (
+            try require(state.parameters?.publication, name, "publication parameters"),
+            try require(state.image, name, "a described image"),
+            try require(state.buildNumber, name, "a claimed build number")
+        )
     }
 }

@@ -10,11 +10,16 @@ import Foundation
 /// target's own exclusive claim still guards those.
 public enum PublicationTargetIdentity {
     public static func of(_ address: String) -> String {
-        guard let components = URLComponents(string: address), let scheme = components.scheme?.lowercased() else { return address }
+        guard let components = URLComponents(string: address), let scheme = components.scheme?.lowercased() else {
+            return address
+        }
         let host = (components.host ?? "").lowercased()
         let defaultPorts = ["sftp": 22, "http": 80, "https": 443]
         let port = components.port.flatMap { $0 == defaultPorts[scheme] ? nil : ":\($0)" } ?? ""
-        let path = "/" + components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: true).map { $0 + "/" }.joined()
+        let path =
+            "/"
+            + components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: true).map { $0 + "/" }
+            .joined()
         return "\(scheme)://\(host)\(port)\(path)"
     }
 }

@@ -41,9 +41,11 @@ public struct PublishedNames: Codable, Equatable, Sendable {
     /// The N of a published sidecar name of this image, or nil for any other name. Names that look
     /// alike but are not numbered (`<stem>-foo.sif.json`) are ignored, not a crash as in casa-distro.
     public func buildNumber(ofSidecar fileName: String) -> Int? {
-        let prefix = stem + "-", suffix = dottedExtension + ".json"
+        let prefix = stem + "-"
+        let suffix = dottedExtension + ".json"
         guard fileName.hasPrefix(prefix), fileName.hasSuffix(suffix),
-              fileName.count > prefix.count + suffix.count else { return nil }
+            fileName.count > prefix.count + suffix.count
+        else { return nil }
         let digits = fileName.dropFirst(prefix.count).dropLast(suffix.count)
         guard digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), digits.first != "0" else { return nil }
         return Int(digits)

@@ -17,10 +17,13 @@ public enum ApptainerDefinition {
                 sections.add(operation, casaDistroSource: input.casaDistroSource)
             }
         }
-        sections.append("post", [
-            "mkdir -p /casa",
-            "echo " + shellQuoted(#"{"image_id": "\#(input.imageID)", "image_version": "\#(input.imageVersion)"}"#) + " > /casa/image_id",
-        ])
+        sections.append(
+            "post",
+            [
+                "mkdir -p /casa",
+                "echo " + shellQuoted(#"{"image_id": "\#(input.imageID)", "image_version": "\#(input.imageVersion)"}"#)
+                    + " > /casa/image_id",
+            ])
         let runscript = [
             "export CASA_SYSTEM=" + shellQuoted(input.system),
             "export CASA_TYPE=" + shellQuoted(input.imageType),
@@ -45,43 +48,52 @@ public enum ApptainerDefinition {
         let runscript: [String]
         if let pixi = input.pixi {
             runscript = pixiRunscript(input)
-            sections.append("post", [
-                "mkdir -p /casa/install",
-                "cd /casa/install",
-                "/usr/local/bin/pixi init -c pytorch -c nvidia -c conda-forge -c https://brainvisa.info/neuro-forge",
-                // casa-distro did this with a helper script at a fixed /tmp path, which raced
-                // between concurrent builds; two in-place edits need no helper.
-                #"sed -i -e '/^\[\(workspace\|project\)\]/a channel-priority = "disabled"' pixi.toml"#,
-                #"printf '\n[pypi-dependencies]\ndracopy = ">=1.4.2, <2"\n' >> pixi.toml"#,
-                "mkdir -p /casa",
-                imageIDLine,
-                // One `>` then `>>`: casa-distro's third `>` threw away the first two lines.
-                "echo '#!/bin/sh' > /casa/install/activate.sh",
-                #"echo 'eval "$(/usr/local/bin/pixi shell-hook --manifest-path /casa/install/pixi.toml)"' >> /casa/install/activate.sh"#,
-                "chmod a+rx /casa/install/activate.sh",
-            ])
-            if pixi.monolithic {
-                sections.append("post", [
-                    "/usr/local/bin/pixi add " + shellQuoted("\(input.distro)=\(input.version)"),
-                    "/usr/local/bin/pixi run bv_update_bin_links",
+            sections.append(
+                "post",
+                [
+                    "mkdir -p /casa/install",
+                    "cd /casa/install",
+                    "/usr/local/bin/pixi init -c pytorch -c nvidia -c conda-forge -c https://brainvisa.info/neuro-forge",
+                    // casa-distro did this with a helper script at a fixed /tmp path, which raced
+                    // between concurrent builds; two in-place edits need no helper.
+                    #"sed -i -e '/^\[\(workspace\|project\)\]/a channel-priority = "disabled"' pixi.toml"#,
+                    #"printf '\n[pypi-dependencies]\ndracopy = ">=1.4.2, <2"\n' >> pixi.toml"#,
+                    "mkdir -p /casa",
+                    imageIDLine,
+                    // One `>` then `>>`: casa-distro's third `>` threw away the first two lines.
+                    "echo '#!/bin/sh' > /casa/install/activate.sh",
+                    #"echo 'eval "$(/usr/local/bin/pixi shell-hook --manifest-path /casa/install/pixi.toml)"' >> /casa/install/activate.sh"#,
+                    "chmod a+rx /casa/install/activate.sh",
                 ])
+            if pixi.monolithic {
+                sections.append(
+                    "post",
+                    [
+                        "/usr/local/bin/pixi add " + shellQuoted("\(input.distro)=\(input.version)"),
+                        "/usr/local/bin/pixi run bv_update_bin_links",
+                    ])
             }
             sections.append("post", ["mkdir -p /casa/install/bin"])
             if let installer = pixi.installEnvironmentScript {
-                sections.add(.copyRoot(RecipeCopy(source: installer, destination: "/casa/install/bin")), casaDistroSource: nil)
+                sections.add(
+                    .copyRoot(RecipeCopy(source: installer, destination: "/casa/install/bin")), casaDistroSource: nil)
             }
         } else {
             runscript = userRunscript(input)
-            sections.append("setup", [
-                "mkdir -p ${SINGULARITY_ROOTFS}/casa",
-                "cp -a " + shellQuoted(input.installDirectory) + " ${SINGULARITY_ROOTFS}/casa/install",
-            ])
-            sections.append("post", [
-                // casa-distro refreshed the databases' time so that BrainVISA does not rebuild them.
-                "for f in /casa/install/share/brainvisa-share-*/database-*.sqlite; do if [ -e \"$f\" ]; then touch \"$f\"; fi; done",
-                "mkdir -p /casa",
-                imageIDLine,
-            ])
+            sections.append(
+                "setup",
+                [
+                    "mkdir -p ${SINGULARITY_ROOTFS}/casa",
+                    "cp -a " + shellQuoted(input.installDirectory) + " ${SINGULARITY_ROOTFS}/casa/install",
+                ])
+            sections.append(
+                "post",
+                [
+                    // casa-distro refreshed the databases' time so that BrainVISA does not rebuild them.
+                    "for f in /casa/install/share/brainvisa-share-*/database-*.sqlite; do if [ -e \"$f\" ]; then touch \"$f\"; fi; done",
+                    "mkdir -p /casa",
+                    imageIDLine,
+                ])
         }
         if let source = input.casaDistroSource {
             sections.add(.installCasaDistro(destination: "/casa/casa-distro"), casaDistroSource: source)
@@ -148,12 +160,15 @@ public enum ApptainerDefinition {
     }
 
     fileprivate static func section(_ name: String, _ lines: [String]) -> String {
-        "\n%\(name)\n" + lines.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }.map { "    " + $0 + "\n" }.joined()
+        "\n%\(name)\n"
+            + lines.flatMap { $0.split(separator: "\n", omittingEmptySubsequences: false) }.map { "    " + $0 + "\n" }
+            .joined()
     }
 
     /// A word for `sh`: unchanged when it is safe as it is, else in single quotes.
     public static func shellQuoted(_ word: String) -> String {
-        let safe = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-")
+        let safe = CharacterSet(
+            charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-")
         if !word.isEmpty, word.unicodeScalars.allSatisfy(safe.contains) { return word }
         return "'" + word.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
@@ -169,7 +184,10 @@ public struct BaseImageDefinitionInput: Equatable, Sendable {
     public var recipe: Recipe
     public var casaDistroSource: String?
 
-    public init(base: String, imageType: String, system: String, imageVersion: String, imageID: String, recipe: Recipe, casaDistroSource: String?) {
+    public init(
+        base: String, imageType: String, system: String, imageVersion: String, imageID: String, recipe: Recipe,
+        casaDistroSource: String?
+    ) {
         self.base = base
         self.imageType = imageType
         self.system = system
@@ -193,8 +211,10 @@ public struct UserImageDefinitionInput: Equatable, Sendable {
     /// Set for `apptainer_pixi` images.
     public var pixi: PixiVariant?
 
-    public init(runImage: String, system: String, distro: String, version: String, imageID: String,
-                installDirectory: String, casaDistroSource: String?, pixi: PixiVariant?) {
+    public init(
+        runImage: String, system: String, distro: String, version: String, imageID: String,
+        installDirectory: String, casaDistroSource: String?, pixi: PixiVariant?
+    ) {
         self.runImage = runImage
         self.system = system
         self.distro = distro
@@ -245,20 +265,24 @@ private struct SectionWriter {
             let directory = "${SINGULARITY_ROOTFS}" + q(copy.destination)
             let target = isRoot ? directory + "/" + q(name) : directory + "/"
             let tool = copy.preserveExternalSymlinks ? "cp -a" : "rsync -a --copy-unsafe-links"
-            append("setup", [
-                "if [ ! -d \(directory) ]; then mkdir -p \(directory); fi",
-                "\(tool) \(q(copy.source)) \(target)",
-            ])
+            append(
+                "setup",
+                [
+                    "if [ ! -d \(directory) ]; then mkdir -p \(directory); fi",
+                    "\(tool) \(q(copy.source)) \(target)",
+                ])
         case .symlink(let target, let link):
             append("setup", ["ln -s \(q(target)) ${SINGULARITY_ROOTFS}\(q(link))"])
         case .environment(let variables):
             append("environment", variables.map { "export \($0.name)=\"\($0.value)\"" })
         case .extractTar(let source, let destination):
             let directory = "${SINGULARITY_ROOTFS}" + q(destination)
-            append("setup", [
-                "if [ ! -d \(directory) ]; then mkdir -p \(directory); fi",
-                "tar -C \(directory) --no-same-owner -xf \(q(source))",
-            ])
+            append(
+                "setup",
+                [
+                    "if [ ! -d \(directory) ]; then mkdir -p \(directory); fi",
+                    "tar -C \(directory) --no-same-owner -xf \(q(source))",
+                ])
         case .installCasaDistro(let destination):
             let source = casaDistroSource ?? "<casa-distro sources>"
             for part in ApptainerDefinition.casaDistroParts {
@@ -266,7 +290,11 @@ private struct SectionWriter {
             }
             // casa-distro's `find -name A -o -name B -o -name C -exec` only deleted C (find's
             // precedence); the parentheses make it delete all three.
-            append("post", ["find \(q(destination)) \\( -name __pycache__ -o -name '*.pyc' -o -name '*~' \\) -prune -exec rm -rf '{}' +"])
+            append(
+                "post",
+                [
+                    "find \(q(destination)) \\( -name __pycache__ -o -name '*.pyc' -o -name '*~' \\) -prune -exec rm -rf '{}' +"
+                ])
         }
     }
 

@@ -39,8 +39,10 @@ public struct BuildImageIntent: Codable, Equatable, Sendable {
     /// For a user image: the install tree the definition copies, summarised for the record.
     public var copiedTree: String?
 
-    public init(definition: String, definitionSHA256: String, output: String, temporary: String, imageID: String,
-                force: Bool, fakeroot: Bool, cleanup: Bool, copiedTree: String? = nil) {
+    public init(
+        definition: String, definitionSHA256: String, output: String, temporary: String, imageID: String,
+        force: Bool, fakeroot: Bool, cleanup: Bool, copiedTree: String? = nil
+    ) {
         self.definition = definition
         self.definitionSHA256 = definitionSHA256
         self.output = output

@@ -32,7 +32,9 @@ public struct Recipe: Codable, Equatable, Sendable {
 
     /// Whether a step copies casa-distro's own sources into the image.
     public var installsCasaDistro: Bool {
-        steps.contains { $0.operations.contains { if case .installCasaDistro = $0 { return true } else { return false } } }
+        steps.contains {
+            $0.operations.contains { if case .installCasaDistro = $0 { return true } else { return false } }
+        }
     }
 }
 
@@ -56,7 +58,9 @@ public struct RecipeCopy: Codable, Equatable, Sendable {
     /// When false, links that point outside the copied tree are replaced by their targets (`rsync --copy-unsafe-links`).
     public var preserveExternalSymlinks: Bool
 
-    public init(source: String, destination: String, preserveSymlinks: Bool = true, preserveExternalSymlinks: Bool = true) {
+    public init(
+        source: String, destination: String, preserveSymlinks: Bool = true, preserveExternalSymlinks: Bool = true
+    ) {
         self.source = source
         self.destination = destination
         self.preserveSymlinks = preserveSymlinks
@@ -117,7 +121,8 @@ public enum RecipeOperation: Equatable, Sendable {
     }
 
     public static let operationNames = [
-        "run_root", "run_user", "copy_root", "copy_user", "symlink", "environment", "extract_tar", "install_casa_distro",
+        "run_root", "run_user", "copy_root", "copy_user", "symlink", "environment", "extract_tar",
+        "install_casa_distro",
     ]
 }
 
@@ -138,14 +143,19 @@ extension RecipeOperation: Codable {
         case "copy_root": self = .copyRoot(try RecipeCopy(from: decoder))
         case "copy_user": self = .copyUser(try RecipeCopy(from: decoder))
         case "symlink":
-            self = .symlink(target: try container.decode(String.self, forKey: .target), link: try container.decode(String.self, forKey: .link))
+            self = .symlink(
+                target: try container.decode(String.self, forKey: .target),
+                link: try container.decode(String.self, forKey: .link))
         case "environment": self = .environment(try container.decode([EnvironmentVariable].self, forKey: .variables))
         case "extract_tar":
-            self = .extractTar(source: try container.decode(String.self, forKey: .source),
-                               destination: try container.decode(String.self, forKey: .destination))
-        case "install_casa_distro": self = .installCasaDistro(destination: try container.decode(String.self, forKey: .destination))
+            self = .extractTar(
+                source: try container.decode(String.self, forKey: .source),
+                destination: try container.decode(String.self, forKey: .destination))
+        case "install_casa_distro":
+            self = .installCasaDistro(destination: try container.decode(String.self, forKey: .destination))
         default:
-            throw DecodingError.dataCorruptedError(forKey: .op, in: container, debugDescription: "unknown builder operation \(op)")
+            throw DecodingError.dataCorruptedError(
+                forKey: .op, in: container, debugDescription: "unknown builder operation \(op)")
         }
     }
 

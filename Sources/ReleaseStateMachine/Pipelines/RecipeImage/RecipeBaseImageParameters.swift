@@ -20,9 +20,11 @@ public struct RecipeBaseImageParameters: Codable, Equatable, Sendable {
     /// casa-distro's checkout, which `install_casa_distro` copies into the image.
     public var casaDistroSource: String?
 
-    public init(baseDirectory: String, imageType: String, imageVersion: String, recipeDirectory: String, base: String,
-                name: String, output: String, containerType: String, force: Bool, fakeroot: Bool, cleanup: Bool,
-                casaDistroSource: String?) {
+    public init(
+        baseDirectory: String, imageType: String, imageVersion: String, recipeDirectory: String, base: String,
+        name: String, output: String, containerType: String, force: Bool, fakeroot: Bool, cleanup: Bool,
+        casaDistroSource: String?
+    ) {
         self.baseDirectory = baseDirectory
         self.imageType = imageType
         self.imageVersion = imageVersion

@@ -19,8 +19,10 @@ public struct SingularityImagesParameters: Codable, Equatable, Sendable {
     /// `fakeroot=yes` (the default, as for the other apptainer builds): `apptainer build --fakeroot`.
     public var fakeroot: Bool
 
-    public init(baseDirectory: String, patterns: [String], layout: String, archives: String, images: [SingularityConversion],
-                force: Bool, fakeroot: Bool) {
+    public init(
+        baseDirectory: String, patterns: [String], layout: String, archives: String, images: [SingularityConversion],
+        force: Bool, fakeroot: Bool
+    ) {
         self.baseDirectory = baseDirectory
         self.patterns = patterns
         self.layout = layout

@@ -26,8 +26,10 @@ public struct ConvertToSingularity: Codable, Equatable, Sendable {
     /// `force=yes`: convert even when the `.sif` is up to date, and replace a file that is not ours.
     public var force: Bool
 
-    public init(conversion: SingularityConversion, layout: String, archive: String, definition: String, definitionText: String,
-                imageIDFile: String, temporary: String, fakeroot: Bool, force: Bool) {
+    public init(
+        conversion: SingularityConversion, layout: String, archive: String, definition: String, definitionText: String,
+        imageIDFile: String, temporary: String, fakeroot: Bool, force: Bool
+    ) {
         self.conversion = conversion
         self.layout = layout
         self.archive = archive
@@ -69,7 +71,8 @@ extension ImageSidecar {
     /// when that is one of casa-distro's types (`cati/casa-run` → `run`), else the docker name;
     /// `system` is the definition's directory (`casa-run/ubuntu-22.04` → `ubuntu-22.04`);
     /// `image_version` the built tag; `origin` the image by digest.
-    public static func singularityFromDocker(_ conversion: SingularityConversion, creationTime: String) -> ImageSidecar {
+    public static func singularityFromDocker(_ conversion: SingularityConversion, creationTime: String) -> ImageSidecar
+    {
         let image = conversion.image
         let short = image.name.hasPrefix("casa-") ? String(image.name.dropFirst(5)) : ""
         let type = ["system", "run", "dev", "pixi", "user"].contains(short) ? short : image.name

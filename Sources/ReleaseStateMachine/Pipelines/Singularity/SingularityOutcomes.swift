@@ -34,10 +34,12 @@ public struct SingularityImage: Codable, Equatable, Sendable {
     public var md5: String?
     public var sha256: String?
 
-    public init(dockerImage: String, manifestDigest: String, output: String, imageID: String, size: Int64, modified: Int64,
-                definition: String, definitionSHA256: String, command: [String], tool: String, environment: [String],
-                entrypoint: [String]?, cmd: [String]?, upToDateSince: String? = nil, sidecar: String? = nil, md5: String? = nil,
-                sha256: String? = nil) {
+    public init(
+        dockerImage: String, manifestDigest: String, output: String, imageID: String, size: Int64, modified: Int64,
+        definition: String, definitionSHA256: String, command: [String], tool: String, environment: [String],
+        entrypoint: [String]?, cmd: [String]?, upToDateSince: String? = nil, sidecar: String? = nil, md5: String? = nil,
+        sha256: String? = nil
+    ) {
         self.dockerImage = dockerImage
         self.manifestDigest = manifestDigest
         self.output = output

@@ -16,8 +16,10 @@ public struct SystemBaseImageParameters: Codable, Equatable, Sendable {
     public var output: String
     public var force: Bool
 
-    public init(baseDirectory: String, base: String?, basePattern: String, imageVersion: String,
-                containerType: String, name: String, output: String, force: Bool) {
+    public init(
+        baseDirectory: String, base: String?, basePattern: String, imageVersion: String,
+        containerType: String, name: String, output: String, force: Bool
+    ) {
         self.baseDirectory = baseDirectory
         self.base = base
         self.basePattern = basePattern

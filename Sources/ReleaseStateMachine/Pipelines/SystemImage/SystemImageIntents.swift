@@ -24,7 +24,9 @@ public struct CopyImageIntent: Codable, Equatable, Sendable {
     public var sourceSize: Int64
     public var sourceModified: Int64
 
-    public init(source: String, destination: String, temporary: String, replace: Bool, sourceSize: Int64, sourceModified: Int64) {
+    public init(
+        source: String, destination: String, temporary: String, replace: Bool, sourceSize: Int64, sourceModified: Int64
+    ) {
         self.source = source
         self.destination = destination
         self.temporary = temporary
@@ -45,7 +47,8 @@ public struct DescribeImageIntent: Codable, Equatable, Sendable {
     /// copy), valid while the file keeps that size and modification time.
     public var known: KnownDigests?
 
-    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, imageID: String, known: KnownDigests? = nil) {
+    public init(image: String, sidecarPath: String, sidecar: ImageSidecar, imageID: String, known: KnownDigests? = nil)
+    {
         self.image = image
         self.sidecarPath = sidecarPath
         self.sidecar = sidecar

@@ -15,7 +15,10 @@ public struct ResolvedBase: Codable, Equatable, Sendable {
     /// (`origin` above falls back to the base's file name, which only system images use).
     public var sidecarOrigin: String?
 
-    public init(base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?, sidecarOrigin: String? = nil) {
+    public init(
+        base: String, system: String, origin: String, size: Int64, modified: Int64, baseImageID: String?,
+        sidecarOrigin: String? = nil
+    ) {
         self.base = base
         self.system = system
         self.origin = origin

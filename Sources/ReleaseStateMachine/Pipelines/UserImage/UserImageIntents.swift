@@ -39,8 +39,10 @@ public struct InstallIntent: Codable, Equatable, Sendable {
     /// Written when both commands succeeded, with the tree's summary: how reconcile knows.
     public var markerPath: String
 
-    public init(environmentDirectory: String, installDirectory: String, commands: [[String]],
-                environment: [EnvironmentVariable], markerPath: String) {
+    public init(
+        environmentDirectory: String, installDirectory: String, commands: [[String]],
+        environment: [EnvironmentVariable], markerPath: String
+    ) {
         self.environmentDirectory = environmentDirectory
         self.installDirectory = installDirectory
         self.commands = commands
@@ -58,7 +60,8 @@ public struct ZipInstallIntent: Codable, Equatable, Sendable {
     /// The sidecar's keys after `md5` and `size`: distro, system, image_version, version, creation_time.
     public var fields: ImageSidecar
 
-    public init(installDirectory: String, zipPath: String, temporary: String, sidecarPath: String, fields: ImageSidecar) {
+    public init(installDirectory: String, zipPath: String, temporary: String, sidecarPath: String, fields: ImageSidecar)
+    {
         self.installDirectory = installDirectory
         self.zipPath = zipPath
         self.temporary = temporary

@@ -21,9 +21,11 @@ public struct SelectedEnvironment: Codable, Equatable, Sendable {
     /// `<env>/overlay.img`, mounted with `--overlay` when the environment has one.
     public var overlay: String?
 
-    public init(name: String, kind: EnvironmentKind, directory: String, configPath: String, config: ImageSidecar,
-                image: String, imageID: String?, imageSHA256: String, imageSize: Int64, originRun: String?,
-                distro: String, system: String, imageVersion: String, sources: [SourceRevision], overlay: String?) {
+    public init(
+        name: String, kind: EnvironmentKind, directory: String, configPath: String, config: ImageSidecar,
+        image: String, imageID: String?, imageSHA256: String, imageSize: Int64, originRun: String?,
+        distro: String, system: String, imageVersion: String, sources: [SourceRevision], overlay: String?
+    ) {
         self.overlay = overlay
         self.name = name
         self.kind = kind

@@ -31,11 +31,13 @@ public struct UserImageParameters: Codable, Equatable, Sendable {
     /// For `container_type=vbox`: the VM the image is made in.
     public var virtualMachine: VirtualMachineSettings?
 
-    public init(baseDirectory: String, environment: String, environmentKind: EnvironmentKind, distro: String?, version: String,
-                name: String, output: String, containerType: String, runImagePatterns: [String], install: Bool,
-                installDoc: Bool, installTest: Bool, generate: Bool, zip: Bool, force: Bool, fakeroot: Bool,
-                cleanup: Bool, casaDistroSource: String?, pixiInstallEnvironmentScript: String?,
-                virtualMachine: VirtualMachineSettings? = nil) {
+    public init(
+        baseDirectory: String, environment: String, environmentKind: EnvironmentKind, distro: String?, version: String,
+        name: String, output: String, containerType: String, runImagePatterns: [String], install: Bool,
+        installDoc: Bool, installTest: Bool, generate: Bool, zip: Bool, force: Bool, fakeroot: Bool,
+        cleanup: Bool, casaDistroSource: String?, pixiInstallEnvironmentScript: String?,
+        virtualMachine: VirtualMachineSettings? = nil
+    ) {
         self.virtualMachine = virtualMachine
         self.baseDirectory = baseDirectory
         self.environment = environment

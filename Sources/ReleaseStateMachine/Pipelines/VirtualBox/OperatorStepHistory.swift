@@ -58,7 +58,9 @@ public struct OperatorStepHistory: Codable, Equatable, Sendable {
     public var line: String {
         var parts = ["waiting since \(waitingSince ?? "-")"]
         if let confirmedBy {
-            parts.append("confirmed by \(confirmedBy) at \(confirmedAt ?? "-")" + (note.map { " (\"\($0)\")" } ?? "") + (check.map { ", check: \($0)" } ?? ""))
+            parts.append(
+                "confirmed by \(confirmedBy) at \(confirmedAt ?? "-")" + (note.map { " (\"\($0)\")" } ?? "")
+                    + (check.map { ", check: \($0)" } ?? ""))
         } else {
             parts.append("not confirmed yet")
         }

@@ -24,7 +24,8 @@ public enum VirtualBoxIntent: Codable, Equatable, Sendable {
     case start(machine: VirtualMachineSettings)
     /// Copy a host directory into the guest: tar it to `archive`, copy the archive in, unpack it
     /// into `guestDirectory`, and leave a marker there holding the tree's digest.
-    case copyTree(machine: VirtualMachineSettings, tree: String, archive: String, guestDirectory: String, profileLine: String?)
+    case copyTree(
+        machine: VirtualMachineSettings, tree: String, archive: String, guestDirectory: String, profileLine: String?)
     /// Write `content` to `path` in the guest, as root, through a temporary name.
     case writeGuestFile(machine: VirtualMachineSettings, path: String, content: String)
     /// `export NAME -o TEMPORARY --ovf20`, then rename into place; `evidence` records what the
@@ -43,7 +44,10 @@ public struct CreateMachine: Codable, Equatable, Sendable {
     public var diskSize: Int
     public var iso: String
 
-    public init(machine: VirtualMachineSettings, hardware: VirtualMachineHardware, uuid: String, osType: String, disk: String, diskSize: Int, iso: String) {
+    public init(
+        machine: VirtualMachineSettings, hardware: VirtualMachineHardware, uuid: String, osType: String, disk: String,
+        diskSize: Int, iso: String
+    ) {
         self.machine = machine
         self.hardware = hardware
         self.uuid = uuid
@@ -90,8 +94,10 @@ public struct VirtualBoxEffect: Codable, Equatable, Sendable {
     /// What a guest-side copy put there: the tree's digest, file count and bytes.
     public var tree: TreeFacts?
 
-    public init(machine: String? = nil, machineUUID: String? = nil, powerState: String? = nil, calls: [ToolCall] = [],
-                version: String? = nil, file: FileFacts? = nil, tree: TreeFacts? = nil) {
+    public init(
+        machine: String? = nil, machineUUID: String? = nil, powerState: String? = nil, calls: [ToolCall] = [],
+        version: String? = nil, file: FileFacts? = nil, tree: TreeFacts? = nil
+    ) {
         self.machine = machine
         self.machineUUID = machineUUID
         self.powerState = powerState

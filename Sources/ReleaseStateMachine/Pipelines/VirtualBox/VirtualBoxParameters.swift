@@ -35,8 +35,10 @@ public struct VirtualMachineHardware: Codable, Equatable, Sendable {
     /// The settings of the seed's step 10 (3D acceleration, processors, memory, video memory) and
     /// the RTC in UTC that casa-distro asks for: `VBoxManage modifyvm NAME` arguments, in order.
     public var finalSettings: [(option: String, value: String)] {
-        [("--accelerate3d", "on"), ("--cpus", String(cpus)), ("--memory", String(memory)),
-         ("--vram", String(videoMemory)), ("--rtcuseutc", "on")]
+        [
+            ("--accelerate3d", "on"), ("--cpus", String(cpus)), ("--memory", String(memory)),
+            ("--vram", String(videoMemory)), ("--rtcuseutc", "on"),
+        ]
     }
 }
 
@@ -62,9 +64,11 @@ public struct VirtualBoxBaseImageParameters: Codable, Equatable, Sendable {
     public var hardware: VirtualMachineHardware
     public var force: Bool
 
-    public init(baseDirectory: String, iso: String, isoURL: String?, isoSHA256: String?, imageVersion: String, system: String,
-                name: String, output: String, disk: String, diskSize: Int, machine: VirtualMachineSettings,
-                hardware: VirtualMachineHardware, force: Bool) {
+    public init(
+        baseDirectory: String, iso: String, isoURL: String?, isoSHA256: String?, imageVersion: String, system: String,
+        name: String, output: String, disk: String, diskSize: Int, machine: VirtualMachineSettings,
+        hardware: VirtualMachineHardware, force: Bool
+    ) {
         self.hardware = hardware
         self.baseDirectory = baseDirectory
         self.iso = iso

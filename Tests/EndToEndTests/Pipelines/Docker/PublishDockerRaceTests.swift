@@ -25,8 +25,10 @@ import ReleaseStateMachine
     static func printedAsPublished(_ stdout: String) -> [String] {
         stdout.split(separator: "\n").flatMap { line -> [String] in
             guard let range = line.range(of: "published ") else { return [] }
-            return line[range.upperBound...].split(separator: " ").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) }
-                .filter { !$0.hasPrefix("sha256:") && !$0.isEmpty }
+            return line[range.upperBound...].split(separator: " ").map {
+                $0.trimmingCharacters(in: CharacterSet(charactersIn: ","))
+            }
+            .filter { !$0.hasPrefix("sha256:") && !$0.isEmpty }
         }
     }
 
@@ -35,12 +37,19 @@ import ReleaseStateMachine
         let digests = try publishers.map { try $0.skopeoDigest("cati/casa-run:5.4") }
         #expect(digests[0] != digests[1])
         let registry = try RegistryServer(directory: publishers[0].root + "/registry")
-        var wins = [0, 0], failures = [0, 0]
+        var wins = [0, 0]
+        var failures = [0, 0]
         for round in 1...Self.rounds {
-            let processes = try publishers.map { try $0.start(["publish-docker", "registry=\(registry.url)", "force=yes"]) }
+            let processes = try publishers.map {
+                try $0.start(["publish-docker", "registry=\(registry.url)", "force=yes"])
+            }
             let outputs = processes.map { process -> (Int32, String, String) in
-                let stdout = String(decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                let stdout = String(
+                    decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(),
+                    as: UTF8.self)
+                let stderr = String(
+                    decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self
+                )
                 process.waitUntilExit()
                 return (process.terminationStatus, stdout, stderr)
             }
@@ -52,12 +61,16 @@ import ReleaseStateMachine
                     #expect(numbered.count == 1, "round \(round), publisher \(index): \(stdout)")
                     for reference in numbered {
                         let tag = String(reference.dropFirst(registry.host.count + 1))
-                        #expect(try publishers[0].registryDigest(registry, tag) == digests[index],
-                                "round \(round): publisher \(index) exited 0 and printed \(reference), which must show its image")
+                        #expect(
+                            try publishers[0].registryDigest(registry, tag) == digests[index],
+                            "round \(round): publisher \(index) exited 0 and printed \(reference), which must show its image"
+                        )
                     }
                 } else {
                     failures[index] += 1
-                    #expect(printed.isEmpty, "round \(round), publisher \(index) failed (\(status)) and printed \(printed): \(stderr)")
+                    #expect(
+                        printed.isEmpty,
+                        "round \(round), publisher \(index) failed (\(status)) and printed \(printed): \(stderr)")
                     #expect(status == 1 || status == 75, "round \(round), publisher \(index): \(stderr)")
                 }
             }

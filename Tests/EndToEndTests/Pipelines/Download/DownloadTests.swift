@@ -33,12 +33,15 @@ import ReleaseStateMachine
             try random.close()
             let computed = try workspace.shell("md5sum \(path) | cut -d' ' -f1")
             let md5 = md5Override ?? computed
-            let sidecar = "{\"name\": \"casa-run-5.4\", \"type\": \"run\", \"size\": \(bytes), \"md5\": \"\(md5)\", \"image_id\": \"id-\(name)\"}"
+            let sidecar =
+                "{\"name\": \"casa-run-5.4\", \"type\": \"run\", \"size\": \(bytes), \"md5\": \"\(md5)\", \"image_id\": \"id-\(name)\"}"
             try sidecar.write(toFile: path + ".json", atomically: true, encoding: .utf8)
         }
 
         func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Execution {
-            try workspace.run(["download-image", "url=\(url)"] + arguments, environment: ["CASA_RELEASE_RETRY_DELAY": "0.05"].merging(environment) { $1 })
+            try workspace.run(
+                ["download-image", "url=\(url)"] + arguments,
+                environment: ["CASA_RELEASE_RETRY_DELAY": "0.05"].merging(environment) { $1 })
         }
     }
 
@@ -47,8 +50,12 @@ import ReleaseStateMachine
         let downloaded = try mirror.run(["type=run", "image_version=5.4"])
         #expect(downloaded.status == 0, "\(downloaded.stderr)")
         let output = mirror.workspace.base + "/casa-run-5.4-3.sif"
-        #expect(try mirror.workspace.bytes(output) == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
-        #expect(try mirror.workspace.bytes(output + ".json") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif.json")))
+        #expect(
+            try mirror.workspace.bytes(output)
+                == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+        #expect(
+            try mirror.workspace.bytes(output + ".json")
+                == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif.json")))
         #expect(!FileManager.default.fileExists(atPath: output + ".part"))
         let state = try mirror.workspace.latestRun()
         #expect(state.locatedDownload?.imageURL == mirror.url + "casa-run-5.4-3.sif")
@@ -59,9 +66,13 @@ import ReleaseStateMachine
         let provenance = try mirror.workspace.run(["provenance", output, "--json"])
         #expect(provenance.status == 0, "\(provenance.stderr)")
         let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
-        #expect(graph.node(graph.subject)?.origin == .downloaded && graph.node(graph.subject)?.imageID == "id-casa-run-5.4-3.sif")
+        #expect(
+            graph.node(graph.subject)?.origin == .downloaded
+                && graph.node(graph.subject)?.imageID == "id-casa-run-5.4-3.sif")
         let source = graph.inputs(of: graph.subject).first { $0.role == "download" }.flatMap { graph.node($0.to) }
-        #expect(source?.kind == .download && source?.url == mirror.url + "casa-run-5.4-3.sif" && source?.md5 == state.locatedDownload?.md5)
+        #expect(
+            source?.kind == .download && source?.url == mirror.url + "casa-run-5.4-3.sif"
+                && source?.md5 == state.locatedDownload?.md5)
         let byImageID = try mirror.workspace.run(["provenance", "id-casa-run-5.4-3.sif", "--json"])
         #expect(byImageID.stdout == provenance.stdout, "an image_id that is not a UUID: \(byImageID.stderr)")
 
@@ -79,7 +90,10 @@ import ReleaseStateMachine
     /// dashed version, a padded N, a newline) are never chosen, however high their N.
     @Test func namesThatDoNotParseCleanlyAreNeverChosen() throws {
         let mirror = try Mirror()
-        for name in ["casa-run-5.4--9.sif", "casa-run--9.sif", "casa-run-5.4-09.sif", "casa-run-5.4-9\n.sif", "casa-run-5.4-\n9.sif", "casa-run-5.4-٩.sif"] {
+        for name in [
+            "casa-run-5.4--9.sif", "casa-run--9.sif", "casa-run-5.4-09.sif", "casa-run-5.4-9\n.sif",
+            "casa-run-5.4-\n9.sif", "casa-run-5.4-٩.sif",
+        ] {
             try mirror.put(name, bytes: 10)
         }
         let downloaded = try mirror.run([])
@@ -94,11 +108,14 @@ import ReleaseStateMachine
         let mirror = try Mirror()
         let output = mirror.workspace.base + "/casa-run-5.4-3.sif"
         #expect(try mirror.run(["type=run", "image_version=5.4"]).status == 0)
-        let requestsBefore = try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }.count
+        let requestsBefore = try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }
+            .count
         let again = try mirror.run(["type=run", "image_version=5.4"])
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("\(output) is up to date"), "\(again.stdout)")
-        #expect(try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }.count == requestsBefore, "not fetched again")
+        #expect(
+            try mirror.server.accessLog().filter { $0.contains("GET /download/casa-run-5.4-3.sif ") }.count
+                == requestsBefore, "not fetched again")
         #expect(try mirror.workspace.latestRun().verifiedDownload?.upToDate == true)
         let explicit = try mirror.run(["filename=casa-run-5.4-3.sif", "output=\(output)"])
         #expect(explicit.status == 0, "\(explicit.stderr)")
@@ -112,7 +129,9 @@ import ReleaseStateMachine
         #expect(other.stderr.contains("already exists and is not the server's file"))
         #expect(try mirror.workspace.bytes(output) == changed, "left alone")
 
-        let local = try mirror.workspace.run(["download-image", "url=\(mirror.directory)", "type=run", "output=\(mirror.workspace.root)/local.sif"])
+        let local = try mirror.workspace.run([
+            "download-image", "url=\(mirror.directory)", "type=run", "output=\(mirror.workspace.root)/local.sif",
+        ])
         #expect(local.status == 0, "\(local.stderr)")
         #expect(try mirror.workspace.bytes(mirror.workspace.root + "/local.sif") == bytes)
     }
@@ -123,9 +142,11 @@ import ReleaseStateMachine
         let mirror = try Mirror()
         let workspace = mirror.workspace
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        #expect(try workspace.run(["publish-base-image", "type=system", "target=file://\(mirror.directory)/"]).status == 0)
+        #expect(
+            try workspace.run(["publish-base-image", "type=system", "target=file://\(mirror.directory)/"]).status == 0)
         let output = workspace.root + "/elsewhere/casa-system.sif"
-        try FileManager.default.createDirectory(atPath: workspace.root + "/elsewhere", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: workspace.root + "/elsewhere", withIntermediateDirectories: true)
         let downloaded = try mirror.run(["filename=casa-system-ubuntu-24.04-1.sif", "output=\(output)"])
         #expect(downloaded.status == 0, "\(downloaded.stderr)")
         let provenance = try workspace.run(["provenance", output, "--json"])
@@ -133,7 +154,9 @@ import ReleaseStateMachine
         let graph = try JSONDecoder().decode(ProvenanceGraph.self, from: Data(provenance.stdout.utf8))
         #expect(graph.node(graph.subject)?.origin == .downloaded)
         let source = graph.inputs(of: graph.subject).first { $0.role == "download" }.flatMap { graph.node($0.to) }
-        #expect(source?.path == workspace.output && source?.run?.pipeline == .systemBaseImage, "the image it was published from")
+        #expect(
+            source?.path == workspace.output && source?.run?.pipeline == .systemBaseImage,
+            "the image it was published from")
     }
 
     /// Killed in the middle, then resumed: the second process asks for the rest (206) and the
@@ -141,7 +164,8 @@ import ReleaseStateMachine
     @Test func anInterruptedDownloadResumes() throws {
         let mirror = try Mirror(imageBytes: 16 << 20)
         let pause = try TransferPause(in: mirror.workspace, afterBytes: 6 << 20)
-        let process = try mirror.workspace.start(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
+        let process = try mirror.workspace.start(
+            ["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
         try pause.waitUntilPaused(process)
         kill(process.processIdentifier, SIGKILL)
         let killed = process.finish()
@@ -152,14 +176,19 @@ import ReleaseStateMachine
 
         let resumed = try mirror.workspace.run(["resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+        #expect(
+            try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif")
+                == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
         guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
             Issue.record("no fetch outcome")
             return
         }
         #expect(fetched.resumedFrom == Int64(kept))
         #expect(!fetched.restarted)
-        #expect(try mirror.server.accessLog().contains { $0.contains("GET /download/casa-run-5.4-3.sif ") && $0.contains("\" 206 ") })
+        #expect(
+            try mirror.server.accessLog().contains {
+                $0.contains("GET /download/casa-run-5.4-3.sif ") && $0.contains("\" 206 ")
+            })
     }
 
     /// The same command again after a kill takes the killed run over (the same output, the partial
@@ -184,7 +213,10 @@ import ReleaseStateMachine
 
         let again = try mirror.workspace.run(command)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(again.stderr.contains("taking over run \(runID), which downloads the same (casa-run-5.4-3.sif) and was interrupted"), "\(again.stderr)")
+        #expect(
+            again.stderr.contains(
+                "taking over run \(runID), which downloads the same (casa-run-5.4-3.sif) and was interrupted"),
+            "\(again.stderr)")
         let runs = try mirror.workspace.ledger().runs()
         #expect(runs.count == 1 && runs.first?.status == "completed", "one run, finished: \(runs)")
         guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
@@ -192,7 +224,9 @@ import ReleaseStateMachine
             return
         }
         #expect(fetched.resumedFrom == Int64(kept), "went on from the partial file")
-        #expect(try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif") == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
+        #expect(
+            try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif")
+                == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
 
         // Other parameters are another download: a run of its own.
         let other = try mirror.workspace.run(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-1.sif"])
@@ -206,7 +240,8 @@ import ReleaseStateMachine
         let mirror = try Mirror(imageBytes: 4 << 20)
         let partial = mirror.workspace.base + "/casa-run-5.4-3.sif.part"
         let pause = try TransferPause(in: mirror.workspace, afterBytes: 1 << 20)
-        let process = try mirror.workspace.start(["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
+        let process = try mirror.workspace.start(
+            ["download-image", "url=\(mirror.url)", "filename=casa-run-5.4-3.sif"], environment: pause.environment)
         try pause.waitUntilPaused(process)
         kill(process.processIdentifier, SIGKILL)
         _ = process.finish()
@@ -214,7 +249,8 @@ import ReleaseStateMachine
         // Republished under the same name with other bytes of the same size: only the validator tells.
         try mirror.put("casa-run-5.4-3.sif", bytes: 4 << 20)
         // A republication happens later: nginx's validators (ETag, Last-Modified) have a resolution of one second.
-        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: mirror.directory + "/casa-run-5.4-3.sif")
+        try FileManager.default.setAttributes(
+            [.modificationDate: Date().addingTimeInterval(60)], ofItemAtPath: mirror.directory + "/casa-run-5.4-3.sif")
         let run = try mirror.workspace.latestRun()
         let resumed = try mirror.workspace.run(["resume", try #require(run.runID)])
         // The sidecar recorded at the start no longer matches the new bytes: refused, .part deleted.
@@ -259,13 +295,18 @@ import ReleaseStateMachine
             let result = try mirror.run(arguments)
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
-            #expect(result.stderr.split(separator: "\n").filter { $0.hasPrefix("casa-release:") && !$0.contains("(download-image)") }.count == 1,
-                    "\(arguments): \(result.stderr)")
+            #expect(
+                result.stderr.split(separator: "\n").filter {
+                    $0.hasPrefix("casa-release:") && !$0.contains("(download-image)")
+                }.count == 1,
+                "\(arguments): \(result.stderr)")
         }
         let runs = try mirror.workspace.runIDs().count
         let badScheme = try mirror.workspace.run(["download-image", "url=ftp://127.0.0.1/download", "type=run"])
         #expect(badScheme.status == 64, "\(badScheme.stderr)")
-        #expect(badScheme.stderr.contains("url= takes http://, https://, sftp://, file:// or a directory path; ftp: URLs are not supported"))
+        #expect(
+            badScheme.stderr.contains(
+                "url= takes http://, https://, sftp://, file:// or a directory path; ftp: URLs are not supported"))
         #expect(try mirror.workspace.runIDs().count == runs, "refused before any run is recorded")
     }
 }

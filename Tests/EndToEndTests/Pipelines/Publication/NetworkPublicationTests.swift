@@ -23,7 +23,9 @@ import ReleaseStateMachine
         #expect(remote.buildNumber == 1)
         #expect(remote.md5 == (try workspace.sidecar(workspace.output + ".json")).md5)
         let attributes = try FileManager.default.attributesOfItem(atPath: server.directory + "/" + Self.image)
-        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o004 != 0 } == true, "published files are readable by the web server")
+        #expect(
+            (attributes[.posixPermissions] as? Int).map { $0 & 0o004 != 0 } == true,
+            "published files are readable by the web server")
 
         let before = try server.files().map { try server.bytes($0) }
         let again = try workspace.publish(to: server)
@@ -45,8 +47,11 @@ import ReleaseStateMachine
         let (a, b) = (one.finish(), two.finish())
         #expect(a.status == 0, "\(a.stderr)")
         #expect(b.status == 0, "\(b.stderr)")
-        #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                                       "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
+        #expect(
+            try server.files() == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+            ])
         let numbers = try [first, second].map { try $0.latestRun().publicationStatus?.buildNumber }
         #expect(Set(numbers.compactMap { $0 }) == [1, 2])
         // Each number holds the bytes of the image that claimed it.
@@ -65,7 +70,8 @@ import ReleaseStateMachine
         let server = try PublicationServer(kind, in: workspace)
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let pause = try TransferPause(in: workspace, afterBytes: 12 << 20)
-        let process = try workspace.startPublishing(to: server, environment: pause.environment.merging(["CASA_RELEASE_TRANSFER_ATTEMPTS": "3"]) { $1 })
+        let process = try workspace.startPublishing(
+            to: server, environment: pause.environment.merging(["CASA_RELEASE_TRANSFER_ATTEMPTS": "3"]) { $1 })
         try pause.waitUntilPaused(process)
         server.server.stop()
         pause.release()
@@ -73,7 +79,9 @@ import ReleaseStateMachine
         #expect(cut.status == 75, "\(cut.stderr)")
         #expect(cut.stderr.contains("failed 3 times"))
         #expect(cut.stderr.contains("resume"))
-        #expect(try server.files().filter { !$0.hasPrefix(".") } == [Self.image + ".json"], "only the claim, which clients ignore")
+        #expect(
+            try server.files().filter { !$0.hasPrefix(".") } == [Self.image + ".json"],
+            "only the claim, which clients ignore")
 
         try server.server.start()
         let resumed = try workspace.run(["resume"], environment: server.environment)
@@ -102,7 +110,8 @@ import ReleaseStateMachine
         let workspace = try Workspace(baseBytes: 4 << 20)
         let server = try PublicationServer(.webdav, in: workspace, diskSize: 1 << 20)
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        let full = try workspace.publish(to: server, environment: ["CASA_RELEASE_RETRY_DELAY": "0", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
+        let full = try workspace.publish(
+            to: server, environment: ["CASA_RELEASE_RETRY_DELAY": "0", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
         #expect(full.status == 75, "\(full.stderr)")
         #expect(full.stderr.contains("500"))
         let leftovers = server.allFiles().filter { $0.contains(".part.") }
@@ -185,8 +194,10 @@ import ReleaseStateMachine
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // known_hosts holds another key for this host and port: a server reinstalled, or someone in the middle.
         try Shell.run("/usr/bin/ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", workspace.root + "/other")
-        let other = try String(contentsOfFile: workspace.root + "/other.pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " ")
-        try "[127.0.0.1]:\(server.sftp!.port) \(other)\n".write(toFile: server.sftp!.home + "/.ssh/known_hosts", atomically: true, encoding: .utf8)
+        let other = try String(contentsOfFile: workspace.root + "/other.pub", encoding: .utf8).split(separator: " ")
+            .prefix(2).joined(separator: " ")
+        try "[127.0.0.1]:\(server.sftp!.port) \(other)\n".write(
+            toFile: server.sftp!.home + "/.ssh/known_hosts", atomically: true, encoding: .utf8)
         let refused = try workspace.publish(to: server, ["accept_new_host_key=yes"])
         #expect(refused.status == 69, "\(refused.stderr)")
         #expect(refused.stderr.contains("is NOT the one known_hosts has"))
@@ -196,15 +207,19 @@ import ReleaseStateMachine
     @Test func aMissingSSHKeyOrAnUnreachableServerIsOneLine() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        let noKey = try workspace.run(["publish-base-image", "type=system", "target=sftp://root@127.0.0.1:1/srv/", "ssh_key=/nonexistent/key"])
+        let noKey = try workspace.run([
+            "publish-base-image", "type=system", "target=sftp://root@127.0.0.1:1/srv/", "ssh_key=/nonexistent/key",
+        ])
         #expect(noKey.status == 65, "\(noKey.stderr)")
         #expect(noKey.stderr.contains("/nonexistent/key"))
         let closed = try FreePort.find()
-        let unreachable = try workspace.run(["publish-base-image", "type=system", "target=http://127.0.0.1:\(closed)/pub/"],
-                                            environment: ["CASA_RELEASE_RETRY_DELAY": "0.01", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
+        let unreachable = try workspace.run(
+            ["publish-base-image", "type=system", "target=http://127.0.0.1:\(closed)/pub/"],
+            environment: ["CASA_RELEASE_RETRY_DELAY": "0.01", "CASA_RELEASE_TRANSFER_ATTEMPTS": "2"])
         #expect(unreachable.status == 75, "\(unreachable.stderr)")
         // No run exists yet: the message says so, and does not send the user to `resume`.
-        #expect(unreachable.stderr.contains("nothing was recorded: run the same command again"), "\(unreachable.stderr)")
+        #expect(
+            unreachable.stderr.contains("nothing was recorded: run the same command again"), "\(unreachable.stderr)")
         #expect(!unreachable.stderr.contains("resume"), "\(unreachable.stderr)")
         #expect(unreachable.stderr.split(separator: "\n").filter { $0.hasPrefix("casa-release:") }.count == 1)
         #expect(try workspace.runIDs().count == 1, "only the create run: nothing recorded for the publication")

@@ -32,7 +32,9 @@ import ReleaseStateMachine
         #expect(retracted.status == 0, "\(retracted.stderr)")
         #expect(retracted.stdout.contains("retracted build 2 of run \(runID)"))
         #expect(try server.files() == [Self.image(1), Self.image(1) + ".json"], "N=1 is the highest again")
-        #expect(!FileManager.default.fileExists(atPath: workspace.base + "/" + Self.image(2)), "the local numbered link is gone")
+        #expect(
+            !FileManager.default.fileExists(atPath: workspace.base + "/" + Self.image(2)),
+            "the local numbered link is gone")
         let state = try workspace.ledger().state(of: runID)
         #expect(state.publicationStatus?.state == .retracted)
         #expect(state.retraction?.removed == [Self.image(2), Self.image(2) + ".json"])
@@ -56,9 +58,13 @@ import ReleaseStateMachine
         let retracted = try workspace.run(["rollback", runID, "keep=yes", "--yes"], environment: server.environment)
         #expect(retracted.status == 0, "\(retracted.stderr)")
         #expect(try server.files() == ["attic"])
-        #expect(try FileManager.default.contentsOfDirectory(atPath: server.directory + "/attic").sorted() == [Self.image(1), Self.image(1) + ".json"])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: server.directory + "/attic").sorted() == [
+                Self.image(1), Self.image(1) + ".json",
+            ])
         #expect(try Data(contentsOf: URL(fileURLWithPath: server.directory + "/attic/" + Self.image(1))) == published)
-        #expect(try workspace.ledger().state(of: runID).retraction?.movedToAttic[Self.image(1)] == "attic/" + Self.image(1))
+        #expect(
+            try workspace.ledger().state(of: runID).retraction?.movedToAttic[Self.image(1)] == "attic/" + Self.image(1))
     }
 
     /// A publication cut by a server that went away keeps its hidden claim; rollback takes it
@@ -68,7 +74,8 @@ import ReleaseStateMachine
         let server = try PublicationServer(.sftp, in: workspace)
         #expect(try workspace.run(workspace.createArguments).status == 0)
         let pause = try TransferPause(in: workspace, afterBytes: 4 << 20)
-        let process = try workspace.startPublishing(to: server, environment: pause.environment.merging(["CASA_RELEASE_TRANSFER_ATTEMPTS": "2"]) { $1 })
+        let process = try workspace.startPublishing(
+            to: server, environment: pause.environment.merging(["CASA_RELEASE_TRANSFER_ATTEMPTS": "2"]) { $1 })
         try pause.waitUntilPaused(process)
         server.server.stop()
         pause.release()

@@ -10,14 +10,18 @@ import ReleaseStateMachine
 @Suite struct SharedNumberingTests {
     /// `count` builds of one image name (`casa-system-ubuntu-24.04.sif`), each in a directory of
     /// its own, each with its own image_id.
-    static func builds(_ count: Int, in workspace: Workspace, host: (Int) -> [String: String] = { _ in [:] }) throws -> [String] {
+    static func builds(
+        _ count: Int, in workspace: Workspace, host: (Int) -> [String: String] = { _ in [:] }
+    ) throws -> [String] {
         try (1...count).map { index in
             let made = try workspace.run(workspace.createArguments + ["force=yes"], environment: host(index))
             #expect(made.status == 0, "\(made.stderr)")
             let directory = workspace.base + "/build-\(index)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let copy = directory + "/casa-system-ubuntu-24.04.sif"
-            for suffix in ["", ".json"] { try FileManager.default.copyItem(atPath: workspace.output + suffix, toPath: copy + suffix) }
+            for suffix in ["", ".json"] {
+                try FileManager.default.copyItem(atPath: workspace.output + suffix, toPath: copy + suffix)
+            }
             return copy
         }
     }
@@ -26,8 +30,10 @@ import ReleaseStateMachine
     static func moveWithoutOverwrite(_ server: PublicationServer, from: String, to: String) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        process.arguments = ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "MOVE",
-                             "-H", "Destination: \(server.url)\(to)", "-H", "Overwrite: F", server.url + from]
+        process.arguments = [
+            "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "MOVE",
+            "-H", "Destination: \(server.url)\(to)", "-H", "Overwrite: F", server.url + from,
+        ]
         let output = Pipe()
         process.standardOutput = output
         try process.run()
@@ -70,20 +76,36 @@ import ReleaseStateMachine
         // claim; then, claimed, before its upload.
         let failpoints = ["CASA_RELEASE_FAILPOINT": "claim-build-number:pause,upload-image:pause"]
         let publishers = try images.enumerated().map { index, image in
-            try workspace.start(["publish-user-image", "image=\(image)", "target=\(server.url)"],
-                                environment: server.environment.merging(failpoints) { $1 }.merging(["CASA_RELEASE_HOST": "host-\(index + 1)"]) { $1 })
+            try workspace.start(
+                ["publish-user-image", "image=\(image)", "target=\(server.url)"],
+                environment: server.environment.merging(failpoints) { $1 }.merging([
+                    "CASA_RELEASE_HOST": "host-\(index + 1)"
+                ]) { $1 })
         }
-        defer { for process in publishers where process.isRunning { kill(process.processIdentifier, SIGKILL); kill(process.processIdentifier, SIGCONT) } }
+        defer {
+            for process in publishers where process.isRunning {
+                kill(process.processIdentifier, SIGKILL); kill(process.processIdentifier, SIGCONT)
+            }
+        }
         for (process, image) in zip(publishers, images) {
-            #expect(try Self.waitUntilStopped(process) { try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .running },
-                    "\(image) stops before its claim")
+            #expect(
+                try Self.waitUntilStopped(process) {
+                    try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .running
+                },
+                "\(image) stops before its claim")
         }
-        #expect(Set(try images.map { try Self.publication(of: $0, in: workspace)?.targetCheck?.highestBuildNumber }) == [nil], "both saw no number")
+        #expect(
+            Set(try images.map { try Self.publication(of: $0, in: workspace)?.targetCheck?.highestBuildNumber }) == [
+                nil
+            ], "both saw no number")
         // One claims, then the other, while the first one's claim is still only a sidecar.
         for (process, image) in zip(publishers, images) {
             kill(process.processIdentifier, SIGCONT)
-            #expect(try Self.waitUntilStopped(process) { try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .succeeded },
-                    "\(image) claims and stops before its upload")
+            #expect(
+                try Self.waitUntilStopped(process) {
+                    try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .succeeded
+                },
+                "\(image) claims and stops before its upload")
         }
         let numbers = try images.map { try Self.publication(of: $0, in: workspace)?.buildNumber }
         #expect(numbers == [1, 2], "the second publisher is given the next number by the ledger")
@@ -92,8 +114,11 @@ import ReleaseStateMachine
             process.waitUntilExit()
             #expect(process.terminationStatus == 0, "\(SharedLedgerTests.standardError(process))")
         }
-        #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                                       "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
+        #expect(
+            try server.files() == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+            ])
         // Each number holds the build that claimed it: image and sidecar of one build.
         for (image, number) in zip(images, numbers) {
             let published = "casa-system-ubuntu-24.04-\(number ?? 0).sif"
@@ -117,7 +142,8 @@ import ReleaseStateMachine
             workspace = try Workspace(baseBytes: 64 << 10)
             server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
             images = try SharedNumberingTests.builds(2, in: workspace)
-            let killed = try Self.publish(images[0], in: workspace, to: server, failpoint: "claim-build-number:reserved")
+            let killed = try Self.publish(
+                images[0], in: workspace, to: server, failpoint: "claim-build-number:reserved")
             #expect(killed.killed, "\(killed.stderr)")
             let interrupted = try #require(try SharedNumberingTests.publication(of: images[0], in: workspace))
             runID = try #require(interrupted.runID)
@@ -126,9 +152,12 @@ import ReleaseStateMachine
             #expect(try server.files() == [], "killed before it asked the target")
         }
 
-        static func publish(_ image: String, in workspace: Workspace, to server: PublicationServer, failpoint: String? = nil) throws -> Execution {
-            try workspace.run(["publish-user-image", "image=\(image)", "target=\(server.url)"],
-                              environment: server.environment.merging(failpoint.map { ["CASA_RELEASE_FAILPOINT": $0] } ?? [:]) { $1 })
+        static func publish(
+            _ image: String, in workspace: Workspace, to server: PublicationServer, failpoint: String? = nil
+        ) throws -> Execution {
+            try workspace.run(
+                ["publish-user-image", "image=\(image)", "target=\(server.url)"],
+                environment: server.environment.merging(failpoint.map { ["CASA_RELEASE_FAILPOINT": $0] } ?? [:]) { $1 })
         }
 
         func publish(_ image: String) throws -> Execution {
@@ -152,9 +181,14 @@ import ReleaseStateMachine
         let resumed = try workspace.run(["resume", killed.runID], environment: server.environment)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try killed.buildNumber(of: images[0]) == 1)
-        #expect(try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [1], "the claim run again kept its number")
-        #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                                       "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
+        #expect(
+            try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [1],
+            "the claim run again kept its number")
+        #expect(
+            try server.files() == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+            ])
         for (image, number) in zip(images, [1, 2]) {
             #expect(try server.bytes("casa-system-ubuntu-24.04-\(number).sif") == workspace.bytes(image))
         }

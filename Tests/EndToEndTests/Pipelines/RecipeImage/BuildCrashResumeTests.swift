@@ -6,11 +6,14 @@ import ReleaseStateMachine
 /// SIGKILL just before or just after each effect of the recipe and user-image pipelines, then
 /// `resume`: the run completes with the image_id chosen at its start, and no build and no install
 /// runs twice.
-private let recipePoints: [CrashPoint] = [StepName.resolveBase, .loadRecipe, .renderDefinition, .build, .describe].flatMap { step in
-    ["before", "after"].map { CrashPoint(pipeline: .recipeBaseImage, step: step, moment: $0) }
-}
+private let recipePoints: [CrashPoint] = [StepName.resolveBase, .loadRecipe, .renderDefinition, .build, .describe]
+    .flatMap { step in
+        ["before", "after"].map { CrashPoint(pipeline: .recipeBaseImage, step: step, moment: $0) }
+    }
 
-private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe].flatMap { step in
+private let userPoints: [CrashPoint] = [
+    StepName.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
+].flatMap { step in
     ["before", "after"].map { CrashPoint(pipeline: .userImage, step: step, moment: $0) }
 }
 
@@ -20,8 +23,11 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
         let workspace = try Workspace(baseBytes: 4096)
         let (arguments, image) = try workspace.prepare(point.pipeline)
         let buildsBefore = try workspace.builds().count
-        let killed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
-        #expect(killed.killed && killed.status == SIGKILL, "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
+        let killed = try workspace.run(
+            arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
+        #expect(
+            killed.killed && killed.status == SIGKILL,
+            "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
 
         let resumed = try workspace.run(["resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -35,20 +41,30 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
             return nil
         }
         #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
-        if point.moment == "after", [.renderDefinition, .build, .generate, .install, .zip, .describe].contains(point.step) {
+        if point.moment == "after",
+            [.renderDefinition, .build, .generate, .install, .zip, .describe].contains(point.step)
+        {
             #expect(reconciled.first?.found != nil, "the effect was found, not redone")
         }
 
         // One build of this image, whatever the crash point; one install.
         #expect(try workspace.builds().count == buildsBefore + 1, "apptainer build ran exactly once")
         if point.pipeline == .userImage {
-            #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1, "make install-runtime ran exactly once")
-            #expect(FileManager.default.fileExists(atPath: workspace.base + "/brainvisa-master-5.4/brainvisa-5.4.0-ubuntu-24.04.zip"))
+            #expect(
+                try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1,
+                "make install-runtime ran exactly once")
+            #expect(
+                FileManager.default.fileExists(
+                    atPath: workspace.base + "/brainvisa-master-5.4/brainvisa-5.4.0-ubuntu-24.04.zip"))
         }
-        #expect(try workspace.sidecar(image + ".json").imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
+        #expect(
+            try workspace.sidecar(image + ".json").imageID == state.started?.chosen.imageID,
+            "the image_id chosen at the start")
         let content = try workspace.shell("\(Workspace.standIns)/apptainer exec '\(image)' cat /casa/image_id")
         #expect(content.contains(state.started!.chosen.imageID!))
-        #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty, "no temporary file left")
+        #expect(
+            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,
+            "no temporary file left")
     }
 }
 
@@ -63,7 +79,8 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
         let failed = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):fail"])
         #expect(failed.status == 1 && failed.stderr.contains("step \(point.step) failed"), "\(failed.stderr)")
         #expect(try workspace.lastRun().step(point.step)?.status == .failed)
-        #expect(!FileManager.default.fileExists(atPath: image + ".json"), "no sidecar for an image that was not finished")
+        #expect(
+            !FileManager.default.fileExists(atPath: image + ".json"), "no sidecar for an image that was not finished")
         if point.step != .describe {
             #expect(!FileManager.default.fileExists(atPath: image))
         }
@@ -79,11 +96,17 @@ private let userPoints: [CrashPoint] = [StepName.selectEnvironment, .checkRunIma
         try workspace.makeBaseImages()
         try workspace.makeDevEnvironment()
         let failed = try workspace.run(workspace.userImageArguments, environment: ["STANDIN_APPTAINER_FAIL_BUILD": "1"])
-        #expect(failed.status == 1 && failed.stderr.contains("step generate failed") && failed.stderr.contains("generate-1.log"))
-        #expect(!FileManager.default.fileExists(atPath: workspace.userImage) && !FileManager.default.fileExists(atPath: workspace.userImage + ".json"))
+        #expect(
+            failed.status == 1 && failed.stderr.contains("step generate failed")
+                && failed.stderr.contains("generate-1.log"))
+        #expect(
+            !FileManager.default.fileExists(atPath: workspace.userImage)
+                && !FileManager.default.fileExists(atPath: workspace.userImage + ".json"))
         #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") }.isEmpty)
         #expect(try workspace.run(["resume"]).status == 0)
-        #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1, "install is not redone")
+        #expect(
+            try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1,
+            "install is not redone")
     }
 }
 
@@ -141,7 +164,8 @@ extension Workspace {
         guard let text = try? String(contentsOfFile: workspace.standInLog, encoding: .utf8) else { return [] }
         return text.split(separator: "\n").compactMap { line in
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let argv = object["argv"] as? [String], argv.first == "build" else { return nil }
+                let argv = object["argv"] as? [String], argv.first == "build"
+            else { return nil }
             return (object["pid"] as? NSNumber)?.int32Value
         }
     }
@@ -149,7 +173,8 @@ extension Workspace {
     /// Running, and not a zombie waiting for its parent to read its status.
     static func isRunning(_ pid: Int32) -> Bool {
         guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = text.lastIndex(of: ")") else { return false }
+            let close = text.lastIndex(of: ")")
+        else { return false }
         return text[text.index(after: close)...].split(separator: " ").first != "Z"
     }
 }

@@ -11,10 +11,14 @@ import ReleaseStateMachine
         let workspace = try Workspace()
         try workspace.defineRunAndDev()
         #expect(try workspace.run(["create-docker", "image_names=casa-dev:*", "casa_version=5.4"]).status == 0)
-        let points = ["convert-casa-dev:5.4:before", "convert-casa-dev:5.4:after", "convert-casa-run:5.4:after", "describe:before", "describe:after"]
+        let points = [
+            "convert-casa-dev:5.4:before", "convert-casa-dev:5.4:after", "convert-casa-run:5.4:after",
+            "describe:before", "describe:after",
+        ]
         for point in points {
             let builds = try workspace.sifBuilds().count
-            let killed = try workspace.run(["create-singularity", "force=yes"], environment: ["CASA_RELEASE_FAILPOINT": point])
+            let killed = try workspace.run(
+                ["create-singularity", "force=yes"], environment: ["CASA_RELEASE_FAILPOINT": point])
             #expect(killed.killed, "\(point): \(killed.stderr)")
             let run = try workspace.lastRun()
             let imageIDs = try #require(run.parameters?.singularityImages?.images.map(\.imageID))
@@ -23,7 +27,9 @@ import ReleaseStateMachine
             #expect(try workspace.sifBuilds().count == builds + 2, "\(point): one build per image, none twice")
             for (reference, imageID) in zip(["casa-dev:5.4", "casa-run:5.4"], imageIDs) {
                 let sif = workspace.sif(reference)
-                #expect(try workspace.sidecar(sif + ".json").imageID == imageID, "\(point): the image_id chosen when the run started")
+                #expect(
+                    try workspace.sidecar(sif + ".json").imageID == imageID,
+                    "\(point): the image_id chosen when the run started")
                 #expect(try workspace.catInImage(sif, "/casa/image_id").contains(imageID))
             }
             #expect(try workspace.conversionLeftovers().isEmpty, "\(point)")
@@ -42,8 +48,12 @@ import ReleaseStateMachine
         // The build has started writing once its hidden output exists and holds bytes.
         var partial: String?
         while partial == nil, process.isRunning {
-            partial = try workspace.files(in: workspace.base).first { $0.hasPrefix(".cati_casa-test") && $0.hasSuffix(".part") }
-                .flatMap { name in (try? workspace.bytes(workspace.base + "/" + name)).map { $0.isEmpty ? nil : name } ?? nil }
+            partial = try workspace.files(in: workspace.base).first {
+                $0.hasPrefix(".cati_casa-test") && $0.hasSuffix(".part")
+            }
+            .flatMap { name in
+                (try? workspace.bytes(workspace.base + "/" + name)).map { $0.isEmpty ? nil : name } ?? nil
+            }
             if partial == nil { usleep(5_000) }  // polling for a condition, not waiting out a race
         }
         #expect(partial != nil, "the build never started")

@@ -10,8 +10,11 @@ import ReleaseStateMachine
         #expect(created.status == 0, "\(created.stderr)")
         #expect(try workspace.bytes(workspace.output) == workspace.bytes(workspace.upstream))
         let sidecar = try workspace.sidecar(workspace.output + ".json")
-        #expect(sidecar.members.map(\.key) == ["name", "type", "system", "container_type", "creation_time", "image_version",
-                                               "origin", "compatibility", "size", "md5", "image_id"])
+        #expect(
+            sidecar.members.map(\.key) == [
+                "name", "type", "system", "container_type", "creation_time", "image_version",
+                "origin", "compatibility", "size", "md5", "image_id",
+            ])
         #expect(sidecar["system"]?.stringValue == "ubuntu-24.04")
         #expect(sidecar["origin"]?.stringValue == "ubuntu-24.04.sif")
         #expect(sidecar.size == 1 << 20)
@@ -22,19 +25,30 @@ import ReleaseStateMachine
         let published = try workspace.run(workspace.publishArguments)
         #expect(published.status == 0, "\(published.stderr)")
         #expect(published.stdout.contains("published casa-system-ubuntu-24.04-1.sif"))
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
-        #expect(try workspace.bytes(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif") == workspace.bytes(workspace.upstream))
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
+        #expect(
+            try workspace.bytes(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif")
+                == workspace.bytes(workspace.upstream))
         let remote = try workspace.sidecar(workspace.mirror + "/casa-system-ubuntu-24.04-1.sif.json")
         #expect(remote == sidecar.setting("build_number", .integer(1)))
         #expect(try workspace.sidecar(workspace.output + ".json") == remote)
         #expect(FileManager.default.fileExists(atPath: workspace.base + "/casa-system-ubuntu-24.04-1.sif"))
-        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: workspace.base + "/casa-system-ubuntu-24.04-1.sif.json") == workspace.output + ".json")
+        #expect(
+            try FileManager.default.destinationOfSymbolicLink(
+                atPath: workspace.base + "/casa-system-ubuntu-24.04-1.sif.json") == workspace.output + ".json")
 
-        let mirrorBefore = try workspace.files(in: workspace.mirror).map { try workspace.bytes(workspace.mirror + "/" + $0) }
+        let mirrorBefore = try workspace.files(in: workspace.mirror).map {
+            try workspace.bytes(workspace.mirror + "/" + $0)
+        }
         let again = try workspace.run(workspace.publishArguments)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("casa-system-ubuntu-24.04-1.sif is up to date"))
-        #expect(try workspace.files(in: workspace.mirror).map { try workspace.bytes(workspace.mirror + "/" + $0) } == mirrorBefore)
+        #expect(
+            try workspace.files(in: workspace.mirror).map { try workspace.bytes(workspace.mirror + "/" + $0) }
+                == mirrorBefore)
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
@@ -44,8 +58,11 @@ import ReleaseStateMachine
         // Rebuild from the same base: a new image_id, so a new publication.
         let rebuilt = try workspace.run(workspace.createAndPublishArguments + ["force=yes"])
         #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                                                             "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+            ])
         #expect(try workspace.sidecar(workspace.mirror + "/casa-system-ubuntu-24.04-2.sif.json").buildNumber == 2)
     }
 
@@ -63,16 +80,27 @@ import ReleaseStateMachine
         other.waitUntilExit()
         #expect(first.terminationStatus == 0)
         #expect(other.terminationStatus == 0)
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                                                             "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json"])
-        let ids = try ["1", "2"].map { try workspace.sidecar(workspace.mirror + "/casa-system-ubuntu-24.04-\($0).sif.json").imageID }
-        #expect(Set(ids) == Set([try workspace.sidecar(workspace.output + ".json").imageID, try second.sidecar(second.output + ".json").imageID]))
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+            ])
+        let ids = try ["1", "2"].map {
+            try workspace.sidecar(workspace.mirror + "/casa-system-ubuntu-24.04-\($0).sif.json").imageID
+        }
+        #expect(
+            Set(ids)
+                == Set([
+                    try workspace.sidecar(workspace.output + ".json").imageID,
+                    try second.sidecar(second.output + ".json").imageID,
+                ]))
     }
 
     @Test func aFailedPublicationIsRolledBackAndResumes() throws {
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
-        let failed = try workspace.run(workspace.publishArguments, environment: ["CASA_RELEASE_FAILPOINT": "make-visible:fail"])
+        let failed = try workspace.run(
+            workspace.publishArguments, environment: ["CASA_RELEASE_FAILPOINT": "make-visible:fail"])
         #expect(failed.status == 1)
         #expect(failed.stderr.contains("step make-visible failed"))
         #expect(failed.stderr.contains("publication rolled back"))
@@ -85,7 +113,10 @@ import ReleaseStateMachine
 
         let resumed = try workspace.run(["resume"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try workspace.files(in: workspace.mirror) == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         #expect(try workspace.run(["verify"]).status == 0)
     }
 
@@ -103,7 +134,9 @@ import ReleaseStateMachine
         #expect(status.status == 0, "\(status.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         let steps = report?["steps"] as? [[String: Any]]
-        #expect(steps?.map { $0["step"] as? String } == Pipeline.definition(of: .systemBaseImage).steps.map(\.name.rawValue))
+        #expect(
+            steps?.map { $0["step"] as? String } == Pipeline.definition(of: .systemBaseImage).steps.map(\.name.rawValue)
+        )
         #expect(steps?.allSatisfy { $0["status"] as? String == "succeeded" } == true)
 
         let text = try workspace.run(["status", String(runID.prefix(6))])
@@ -125,7 +158,10 @@ import ReleaseStateMachine
         let workspace = try Workspace()
         #expect(try workspace.run(workspace.createArguments).status == 0)
         // Edit a recorded event behind the ledger's back, as someone with the database's tool would.
-        #expect(try workspace.behindTheLedgersBack("UPDATE events SET payload = replace(payload, 'ubuntu-24.04', 'ubuntu-99.04') WHERE sequence = 1;") == 0)
+        #expect(
+            try workspace.behindTheLedgersBack(
+                "UPDATE events SET payload = replace(payload, 'ubuntu-24.04', 'ubuntu-99.04') WHERE sequence = 1;") == 0
+        )
         let verify = try workspace.run(["verify"])
         #expect(verify.status == 65)
         #expect(verify.stderr.contains("event 1 "))
@@ -157,7 +193,10 @@ import ReleaseStateMachine
         _ = try workspace.shell("cp '\(Workspace.binary)' '\(lonely)/casa-release'")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: lonely + "/casa-release")
-        process.arguments = ["create_base_image", "type=system", "image_version=ubuntu-24.04", "--base-dir", workspace.base, "--ledger", lonely + "/ledger.sqlite"]
+        process.arguments = [
+            "create_base_image", "type=system", "image_version=ubuntu-24.04", "--base-dir", workspace.base, "--ledger",
+            lonely + "/ledger.sqlite",
+        ]
         process.currentDirectoryURL = URL(fileURLWithPath: lonely)
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice

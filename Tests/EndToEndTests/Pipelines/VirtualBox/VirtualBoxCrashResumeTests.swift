@@ -7,12 +7,18 @@ import ReleaseStateMachine
 /// and each VBoxManage call that changes something inside a step), then `resume` to the end: the
 /// image is made once, with the image_id chosen at the start, and no VM and no disk is ever
 /// created twice.
-private let baseSteps: [StepName] = [.checkVirtualBox, .provideISO, .createVM, .rebootVM, .shutDownVM, .configureVM, .export, .describe]
-private let basePoints = baseSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
-    + ["createvm", "modifyvm", "createmedium", "storagectl", "storageattach", "startvm", "controlvm", "export"].map { "vbox-\($0):after" }
+private let baseSteps: [StepName] = [
+    .checkVirtualBox, .provideISO, .createVM, .rebootVM, .shutDownVM, .configureVM, .export, .describe,
+]
+private let basePoints =
+    baseSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
+    + ["createvm", "modifyvm", "createmedium", "storagectl", "storageattach", "startvm", "controlvm", "export"].map {
+        "vbox-\($0):after"
+    }
 
 private let userSteps: [StepName] = [.importVM, .startVM, .copyInstall, .writeImageID, .shutDownVM, .export]
-private let userPoints = userSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
+private let userPoints =
+    userSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
     + ["import", "startvm", "guestcontrol", "export"].map { "vbox-\($0):after" }
 
 @Suite struct VirtualBoxCrashResumeTests {
@@ -24,7 +30,8 @@ private let userPoints = userSteps.flatMap { step in ["before", "after"].map { "
         let created = try workspace.run(workspace.vboxBaseArguments, environment: environment)
         #expect(created.killed || created.status == 2, "\(created.stderr)")
         let runID = try #require(try workspace.runIDs().first)
-        try workspace.driveToCompletion(runID, machine: workspace.vmName, environment: created.killed ? [:] : environment)
+        try workspace.driveToCompletion(
+            runID, machine: workspace.vmName, environment: created.killed ? [:] : environment)
         try expectKilledOnce(workspace, failpoint)
 
         #expect(try workspace.vboxCalls("createvm").count == 1, "one VM")
@@ -42,15 +49,19 @@ private let userPoints = userSteps.flatMap { step in ["before", "after"].map { "
         let created = try workspace.run(workspace.vboxUserImageArguments, environment: environment)
         #expect(created.killed || created.status == 2, "\(created.stderr)")
         let runID = try #require(try workspace.lastRun().runID)
-        try workspace.driveToCompletion(runID, machine: "brainvisa-5.4.0", environment: created.killed ? [:] : environment)
+        try workspace.driveToCompletion(
+            runID, machine: "brainvisa-5.4.0", environment: created.killed ? [:] : environment)
         try expectKilledOnce(workspace, failpoint)
 
         #expect(try workspace.vboxCalls("import").count == 1, "one VM")
         #expect(try workspace.virtualMachines().keys.sorted() == ["brainvisa-5.4.0"])
         #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1)
         let state = try workspace.ledger().state(of: runID)
-        try expectMadeOnce(workspace, state, appliance: workspace.userAppliance, failpoint, lastCalls: ["vbox-import:after"])
-        #expect(try workspace.applianceFile(workspace.userAppliance, "casa/image_id").contains(state.started!.chosen.imageID!))
+        try expectMadeOnce(
+            workspace, state, appliance: workspace.userAppliance, failpoint, lastCalls: ["vbox-import:after"])
+        #expect(
+            try workspace.applianceFile(workspace.userAppliance, "casa/image_id").contains(
+                state.started!.chosen.imageID!))
         #expect(try workspace.applianceFile(workspace.userAppliance, "casa/install/bin/bv_env").isEmpty == false)
     }
 
@@ -65,21 +76,29 @@ private let userPoints = userSteps.flatMap { step in ["before", "after"].map { "
     }
 
     /// `lastCalls`: the failpoints just after the last call of their step, whose effect is then whole.
-    private func expectMadeOnce(_ workspace: Workspace, _ state: RunState, appliance: String, _ failpoint: String, lastCalls: Set<String>) throws {
+    private func expectMadeOnce(
+        _ workspace: Workspace, _ state: RunState, appliance: String, _ failpoint: String, lastCalls: Set<String>
+    ) throws {
         #expect(state.status == .completed)
         #expect(try workspace.run(["verify"]).status == 0)
         // Killed between VBoxManage export and the record of what it wrote, the export cannot tell
         // a finished file from a cut one, so it exports again; at any other point, once.
         #expect(try workspace.vboxCalls("export").count == (failpoint == "vbox-export:after" ? 2 : 1))
-        #expect(try workspace.sidecar(appliance + ".json").imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
-        #expect(try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.contains(".part.") }.isEmpty, "no temporary file left")
+        #expect(
+            try workspace.sidecar(appliance + ".json").imageID == state.started?.chosen.imageID,
+            "the image_id chosen at the start")
+        #expect(
+            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.contains(".part.") }.isEmpty,
+            "no temporary file left")
         let reconciled = try workspace.events(state.runID!).compactMap { event -> StepReconciled? in
             if case .stepReconciled(let value) = event { return value }
             return nil
         }
         let parts = failpoint.split(separator: ":")
         if !parts[0].hasPrefix("vbox-") {
-            #expect(reconciled.map(\.step) == [StepName(String(parts[0]))], "the interrupted step, and only it, is reconciled")
+            #expect(
+                reconciled.map(\.step) == [StepName(String(parts[0]))],
+                "the interrupted step, and only it, is reconciled")
             if parts[1] == "after", parts[0] != StepName.checkVirtualBox.rawValue {
                 #expect(reconciled.first?.found != nil, "the effect was found, not redone")
             }

@@ -8,8 +8,12 @@ import Testing
     @Test func registryAddressesAreReadAsTyped() {
         #expect(DockerRegistry.parse("docker.io") == .dockerHub)
         #expect(DockerRegistry.parse("https://registry-1.docker.io/") == .dockerHub)
-        #expect(DockerRegistry.parse("http://127.0.0.1:5000") == DockerRegistry(url: "http://127.0.0.1:5000", host: "127.0.0.1:5000"))
-        #expect(DockerRegistry.parse("registry.example.org:8443") == DockerRegistry(url: "https://registry.example.org:8443", host: "registry.example.org:8443"))
+        #expect(
+            DockerRegistry.parse("http://127.0.0.1:5000")
+                == DockerRegistry(url: "http://127.0.0.1:5000", host: "127.0.0.1:5000"))
+        #expect(
+            DockerRegistry.parse("registry.example.org:8443")
+                == DockerRegistry(url: "https://registry.example.org:8443", host: "registry.example.org:8443"))
         for wrong in ["ftp://example.org", "http://", "https://host/path", "https://user@host", "http://host?x=1"] {
             #expect(DockerRegistry.parse(wrong) == nil, "\(wrong)")
         }
@@ -26,12 +30,19 @@ import Testing
     /// N is above both the registry's and the ledger's; numbered tags come first, with no previous
     /// digest; each moving tag carries the digest check-registry found.
     @Test func tagMovesNumberAboveTheRegistryAndTheLedger() throws {
-        let image = DockerImageToPush(image: BuiltDockerImage(
-            reference: "casa-dev:5.4", tags: ["latest", "5.4"], visibility: .public, manifestDigest: "sha256:new", configDigest: "sha256:c",
-            layers: [], size: 1, definition: "casa-dev/x", definitionDirectory: "/d", contextSHA256: "", dockerfileSHA256: "",
-            parameters: [:], baseImages: [], builder: "buildah"))
-        let found = [DockerRepositoryState(repository: "cati/casa-dev", tags: ["latest": "sha256:old"], highestNumbers: ["latest": 4, "5.4": 1])]
-        let moves = try IntentPlanner.tagMoves(image, found: found, ledgerNumbers: ["cati/casa-dev:5.4": 7], step: .tagImages)
+        let image = DockerImageToPush(
+            image: BuiltDockerImage(
+                reference: "casa-dev:5.4", tags: ["latest", "5.4"], visibility: .public, manifestDigest: "sha256:new",
+                configDigest: "sha256:c",
+                layers: [], size: 1, definition: "casa-dev/x", definitionDirectory: "/d", contextSHA256: "",
+                dockerfileSHA256: "",
+                parameters: [:], baseImages: [], builder: "buildah"))
+        let found = [
+            DockerRepositoryState(
+                repository: "cati/casa-dev", tags: ["latest": "sha256:old"], highestNumbers: ["latest": 4, "5.4": 1])
+        ]
+        let moves = try IntentPlanner.tagMoves(
+            image, found: found, ledgerNumbers: ["cati/casa-dev:5.4": 7], step: .tagImages)
         #expect(moves.map(\.tag) == ["latest-5", "5.4-8", "latest", "5.4"])
         #expect(moves.map(\.numbered) == [true, true, false, false])
         #expect(moves.map(\.previous) == [nil, nil, "sha256:old", nil])

@@ -4,9 +4,10 @@ import ReleaseStateMachine
 /// The build numbers a run keeps in the ledger before it claims them on a target: decided only
 /// for a running claim, by its lease holder, once per number, and given back by a rollback.
 @Suite struct BuildNumberReservationTests {
-    static let claim = StepIntent.claimBuildNumber(ClaimBuildNumberIntent(
-        target: "sftp://alice@BrainVISA.info:22/download", names: PublishedNames(imageFileName: "casa-run-5.4.sif"),
-        firstCandidate: 3, claimContent: "{}", runID: Fixture.runID))
+    static let claim = StepIntent.claimBuildNumber(
+        ClaimBuildNumberIntent(
+            target: "sftp://alice@BrainVISA.info:22/download", names: PublishedNames(imageFileName: "casa-run-5.4.sif"),
+            firstCandidate: 3, claimContent: "{}", runID: Fixture.runID))
 
     /// A publishing run whose claim step is running (every step before it skipped).
     static func claiming() -> [RunEvent] {
@@ -39,13 +40,22 @@ import ReleaseStateMachine
     @Test func aRunningClaimReservesANumberOnceUnderItsTargetsIdentity() throws {
         let state = Fixture.state(Self.claiming())
         let events = try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), state, by: Fixture.holder)
-        #expect(events == [.buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "sftp://brainvisa.info/download/",
-                                                                     imageName: "casa-run-5.4.sif", buildNumber: 4))])
+        #expect(
+            events == [
+                .buildNumberReserved(
+                    BuildNumberReserved(
+                        step: .claimBuildNumber, target: "sftp://brainvisa.info/download/",
+                        imageName: "casa-run-5.4.sif", buildNumber: 4))
+            ])
         let reserved = RunDecider.fold(events, from: state)
         #expect(reserved.buildNumberReservations == [4])
-        #expect(try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), reserved, by: Fixture.holder).isEmpty,
-                "a claim that asks again keeps its number")
-        #expect(try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 5), reserved, by: Fixture.holder).count == 1)
+        #expect(
+            try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), reserved, by: Fixture.holder)
+                .isEmpty,
+            "a claim that asks again keeps its number")
+        #expect(
+            try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 5), reserved, by: Fixture.holder).count
+                == 1)
     }
 
     @Test func onlyTheHolderOfARunningClaimReserves() throws {
@@ -53,7 +63,8 @@ import ReleaseStateMachine
         #expect(throws: DomainError.leaseHeld(Fixture.holder)) {
             try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), state, by: nil)
         }
-        let takenOver = RunDecider.evolve(state, .leaseAcquired(LeaseAcquired(holder: Fixture.otherHolder, takenOverFrom: Fixture.holder, epoch: 2)))
+        let takenOver = RunDecider.evolve(
+            state, .leaseAcquired(LeaseAcquired(holder: Fixture.otherHolder, takenOverFrom: Fixture.holder, epoch: 2)))
         #expect(throws: DomainError.fenced(writer: Fixture.holder, current: Fixture.otherHolder, epoch: 2)) {
             try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), takenOver, by: Fixture.holder)
         }
@@ -61,23 +72,33 @@ import ReleaseStateMachine
             try RunDecider.decide(.reserveBuildNumber(.claimBuildNumber, number: 4), takenOver, by: Fixture.otherHolder)
         }
         #expect(throws: DomainError.notAClaim(.checkTarget)) {
-            let checking = Fixture.state(Fixture.leased(publish: true) + Fixture.state(Fixture.leased(publish: true)).steps
-                .prefix { $0.name != .checkTarget }.map { .stepSkipped(StepSkipped(step: $0.name, reason: "test")) }
-                + [.stepStarted(StepStarted(step: .checkTarget, attempt: 1, intent: Fixture.intent))])
+            let checking = Fixture.state(
+                Fixture.leased(publish: true)
+                    + Fixture.state(Fixture.leased(publish: true)).steps
+                    .prefix { $0.name != .checkTarget }.map { .stepSkipped(StepSkipped(step: $0.name, reason: "test")) }
+                    + [.stepStarted(StepStarted(step: .checkTarget, attempt: 1, intent: Fixture.intent))])
             return try RunDecider.decide(.reserveBuildNumber(.checkTarget, number: 4), checking, by: Fixture.holder)
         }
     }
 
     @Test func aRollbackOrARetractionGivesTheRunsNumbersBack() {
-        let reserved = Fixture.state(Self.claiming() + [
-            .buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 3)),
-            .buildNumberReserved(BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 4)),
-        ])
+        let reserved = Fixture.state(
+            Self.claiming() + [
+                .buildNumberReserved(
+                    BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 3)),
+                .buildNumberReserved(
+                    BuildNumberReserved(step: .claimBuildNumber, target: "t", imageName: "i", buildNumber: 4)),
+            ])
         #expect(reserved.buildNumberReservations == [3, 4])
-        let rolledBack = RunDecider.evolve(reserved, .publicationRolledBack(PublicationRolledBack(target: "t", removed: [], reason: "r")))
+        let rolledBack = RunDecider.evolve(
+            reserved, .publicationRolledBack(PublicationRolledBack(target: "t", removed: [], reason: "r")))
         #expect(rolledBack.buildNumberReservations.isEmpty)
-        let retracted = RunDecider.evolve(reserved, .publicationRetracted(PublicationRetracted(
-            target: "t", buildNumber: 3, removed: [], movedToAttic: [:], localLinksRemoved: [], by: "u@h", reason: nil)))
+        let retracted = RunDecider.evolve(
+            reserved,
+            .publicationRetracted(
+                PublicationRetracted(
+                    target: "t", buildNumber: 3, removed: [], movedToAttic: [:], localLinksRemoved: [], by: "u@h",
+                    reason: nil)))
         #expect(retracted.buildNumberReservations.isEmpty)
     }
 }

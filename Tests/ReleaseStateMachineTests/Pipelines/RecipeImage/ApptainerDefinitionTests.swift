@@ -2,25 +2,35 @@ import Testing
 import ReleaseStateMachine
 
 @Suite struct ApptainerDefinitionTests {
-    let recipe = Recipe(name: "casa-run", base: "casa-system-ubuntu-24.04.{extension}", steps: [
-        RecipeStep(name: "first", operations: [
-            .runRoot("apt-get install -y git"),
-            .copyRoot(RecipeCopy(source: "/recipes/entrypoint", destination: "/usr/local/bin")),
-            .environment([EnvironmentVariable("A", "1")]),
-        ]),
-        RecipeStep(name: "second", operations: [
-            .copyRoot(RecipeCopy(source: "/recipes/my file", destination: "/opt", preserveSymlinks: false)),
-            .symlink(target: "/usr/bin/python3", link: "/usr/bin/python"),
-            .runUser("echo @IMAGE_ID@ > /casa/id"),
-        ]),
-    ])
+    let recipe = Recipe(
+        name: "casa-run", base: "casa-system-ubuntu-24.04.{extension}",
+        steps: [
+            RecipeStep(
+                name: "first",
+                operations: [
+                    .runRoot("apt-get install -y git"),
+                    .copyRoot(RecipeCopy(source: "/recipes/entrypoint", destination: "/usr/local/bin")),
+                    .environment([EnvironmentVariable("A", "1")]),
+                ]),
+            RecipeStep(
+                name: "second",
+                operations: [
+                    .copyRoot(RecipeCopy(source: "/recipes/my file", destination: "/opt", preserveSymlinks: false)),
+                    .symlink(target: "/usr/bin/python3", link: "/usr/bin/python"),
+                    .runUser("echo @IMAGE_ID@ > /casa/id"),
+                ]),
+        ])
 
     func render(_ casaDistro: String? = nil) -> String {
         var recipe = recipe
-        if casaDistro != nil { recipe.steps.append(RecipeStep(name: "cd", operations: [.installCasaDistro(destination: "/casa/casa-distro")])) }
-        return ApptainerDefinition.baseImage(BaseImageDefinitionInput(
-            base: "/b/casa-system-ubuntu-24.04.sif", imageType: "run", system: "ubuntu-24.04", imageVersion: "5.4",
-            imageID: "ID-1", recipe: recipe, casaDistroSource: casaDistro))
+        if casaDistro != nil {
+            recipe.steps.append(
+                RecipeStep(name: "cd", operations: [.installCasaDistro(destination: "/casa/casa-distro")]))
+        }
+        return ApptainerDefinition.baseImage(
+            BaseImageDefinitionInput(
+                base: "/b/casa-system-ubuntu-24.04.sif", imageType: "run", system: "ubuntu-24.04", imageVersion: "5.4",
+                imageID: "ID-1", recipe: recipe, casaDistroSource: casaDistro))
     }
 
     @Test func sectionsComeInFirstUseOrderAfterTheRunscript() {
@@ -34,7 +44,9 @@ import ReleaseStateMachine
         let text = render()
         #expect(text.contains("    cp -a /recipes/entrypoint ${SINGULARITY_ROOTFS}/usr/local/bin/entrypoint\n"))
         #expect(text.contains("    export A=\"1\"\n"))
-        #expect(text.contains("    '/recipes/my file' '/opt/my file'\n"), "paths are quoted for the shell when they need it")
+        #expect(
+            text.contains("    '/recipes/my file' '/opt/my file'\n"), "paths are quoted for the shell when they need it"
+        )
         #expect(text.contains("    ln -s /usr/bin/python3 ${SINGULARITY_ROOTFS}/usr/bin/python\n"))
         #expect(text.contains("    echo ID-1 > /casa/id\n"), "the image_id placeholder is replaced")
         #expect(text.hasSuffix("%post\n") == false)
@@ -46,7 +58,10 @@ import ReleaseStateMachine
         for part in ApptainerDefinition.casaDistroParts {
             #expect(text.contains("cp -a /src/casa-distro/\(part) ${SINGULARITY_ROOTFS}/casa/casa-distro/\(part)"))
         }
-        #expect(text.contains(#"find /casa/casa-distro \( -name __pycache__ -o -name '*.pyc' -o -name '*~' \) -prune -exec rm -rf '{}' +"#))
+        #expect(
+            text.contains(
+                #"find /casa/casa-distro \( -name __pycache__ -o -name '*.pyc' -o -name '*~' \) -prune -exec rm -rf '{}' +"#
+            ))
     }
 
     @Test func theSameInputsGiveTheSameBytes() {
@@ -55,13 +70,17 @@ import ReleaseStateMachine
 }
 
 @Suite struct UserImagePipelineTests {
-    func parameters(install: Bool = true, generate: Bool = true, zip: Bool = false, pixi: Bool = false, publish: Bool = false) -> RunParameters {
+    func parameters(
+        install: Bool = true, generate: Bool = true, zip: Bool = false, pixi: Bool = false, publish: Bool = false
+    ) -> RunParameters {
         RunParameters(
             userImage: UserImageParameters(
-                baseDirectory: "/b", environment: "/b/env", environmentKind: pixi ? .pixi : .dev, distro: nil, version: "5.4.0",
+                baseDirectory: "/b", environment: "/b/env", environmentKind: pixi ? .pixi : .dev, distro: nil,
+                version: "5.4.0",
                 name: "brainvisa-5.4.0", output: "/b/brainvisa-5.4.0.sif", containerType: "singularity",
                 runImagePatterns: ["/b/casa-run-5.4.sif"], install: install, installDoc: true, installTest: false,
-                generate: generate, zip: zip, force: false, fakeroot: true, cleanup: true, casaDistroSource: "/src", pixiInstallEnvironmentScript: nil),
+                generate: generate, zip: zip, force: false, fakeroot: true, cleanup: true, casaDistroSource: "/src",
+                pixiInstallEnvironmentScript: nil),
             publication: publish ? PublicationParameters(target: "file:///m/", image: "/b/brainvisa-5.4.0.sif") : nil)
     }
 
@@ -79,13 +98,17 @@ import ReleaseStateMachine
 
     @Test func theUserPipelineIsTheIssuesOrderThenPublication() {
         let steps = Pipeline.definition(of: .userImage).steps.map(\.name)
-        #expect(Array(steps.prefix(7)) == [.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe])
+        #expect(
+            Array(steps.prefix(7)) == [
+                .selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
+            ])
         #expect(Array(steps.dropFirst(7)) == Pipeline.publicationSteps)
     }
 
     @Test func buildArgumentsFollowTheReference() {
-        let intent = BuildImageIntent(definition: "/l/x.def", definitionSHA256: "", output: "/b/x.sif", temporary: "/b/.x.part",
-                                      imageID: "i", force: true, fakeroot: false, cleanup: false)
+        let intent = BuildImageIntent(
+            definition: "/l/x.def", definitionSHA256: "", output: "/b/x.sif", temporary: "/b/.x.part",
+            imageID: "i", force: true, fakeroot: false, cleanup: false)
         #expect(intent.arguments == ["build", "--disable-cache", "--force", "--no-cleanup", "/b/.x.part", "/l/x.def"])
     }
 }
