@@ -143,7 +143,8 @@ public enum DockerPublicationSteps {
             {
                 claim = try TransferRetry.run("claiming \(move.reference)", settings: transfers) { _ in
                     try NumberedTagClaim.claim(
-                        move, manifest: manifest.data, mediaType: manifest.mediaType, token: token, client: client)
+                        move, manifest: manifest.data, mediaType: manifest.mediaType, token: token, client: client,
+                        transfers: transfers)
                 }
             }
             let alreadyThere: Bool
@@ -166,16 +167,12 @@ public enum DockerPublicationSteps {
                     return false
                 }
             } catch {
-                if let claim { _ = try? claim.release(client) }
+                if let claim { _ = try? claim.release(client, transfers: transfers) }
                 throw error
             }
             // A claim the registry does not let this login remove (a token without delete) stays:
             // its number counts as taken (`DockerNumberedTags.highestTaken`), so nothing is lost.
-            if let claim {
-                _ = try? TransferRetry.run("removing the claim \(claim.tag)", settings: transfers) { _ in
-                    try claim.release(client)
-                }
-            }
+            if let claim { _ = try? claim.release(client, transfers: transfers) }
             moved.append(
                 MovedDockerTag(
                     repository: move.repository, tag: move.tag, digest: move.digest, previous: move.previous,

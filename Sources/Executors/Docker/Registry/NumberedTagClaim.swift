@@ -17,6 +17,9 @@ struct NumberedTagClaim {
     let repository: String
     let tag: String
     let digest: String
+    /// The claim's manifest, put again when a release left its tag behind.
+    let manifest: Data
+    let mediaType: String
 
     /// The claim's tag for `numbered` (nil when the name would be longer than a tag may be).
     static func claimTag(for numbered: String, token: String) -> String? {
@@ -29,7 +32,8 @@ struct NumberedTagClaim {
     /// is put unclaimed, as before claims. A claim that is not alone is removed, and the failure
     /// says who else claims the number.
     static func claim(
-        _ move: DockerTagMove, manifest: Data, mediaType: String, token: String, client: RegistryClient
+        _ move: DockerTagMove, manifest: Data, mediaType: String, token: String, client: RegistryClient,
+        transfers: TransferSettings
     ) throws -> NumberedTagClaim? {
         guard mediaType == "application/vnd.oci.image.manifest.v1+json",
             let claimTag = claimTag(for: move.tag, token: token),
@@ -40,11 +44,12 @@ struct NumberedTagClaim {
         object["annotations"] = annotations
         let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         let claim = NumberedTagClaim(
-            repository: move.repository, tag: claimTag, digest: "sha256:" + Hex.encode(SHA256.hash(data: data)))
+            repository: move.repository, tag: claimTag, digest: "sha256:" + Hex.encode(SHA256.hash(data: data)),
+            manifest: data, mediaType: mediaType)
         try client.putManifest(move.repository, claimTag, data: data, mediaType: mediaType)
         let claims = try client.tags(move.repository).filter { $0.hasPrefix(move.tag + ".claim-") }
         guard claims == [claimTag] else {
-            _ = try? claim.release(client)
+            _ = try? claim.release(client, transfers: transfers)
             let others = claims.filter { $0 != claimTag }
             throw ExecutorError(
                 .stepFailed,
@@ -54,8 +59,23 @@ struct NumberedTagClaim {
         return claim
     }
 
-    /// Removes the claim (its own manifest, and so its tag).
-    func release(_ client: RegistryClient) throws {
-        _ = try client.deleteManifest(repository, digest)
+    /// Removes the claim (its own manifest, and so its tag), and checks that its tag is gone from
+    /// the repository's list. The registry untags a deleted manifest by reading every tag of the
+    /// repository; when another publisher deletes its own claim at the same moment, that reading can
+    /// fail, or miss this tag, and the tag stays listed (once in 50 rounds of two publishers). Then
+    /// the claim is put back, so that the next DELETE finds its tag, and deleted again; retried as
+    /// every request is. A registry that does not allow deleting leaves it (the caller says so).
+    func release(_ client: RegistryClient, transfers: TransferSettings) throws {
+        try TransferRetry.run("removing the claim \(tag)", settings: transfers) { attempt in
+            if attempt > 1, try client.manifestDigest(repository, tag) == nil {
+                try client.putManifest(repository, tag, data: manifest, mediaType: mediaType)
+            }
+            if let refused = try client.deleteManifest(repository, digest) {
+                throw ExecutorError(.cannotCreate, refused)
+            }
+            guard try !client.tags(repository).contains(tag) else {
+                throw CurlFailure(code: 0, message: "\(tag) is still listed after its manifest was deleted", kind: .temporary)
+            }
+        }
     }
 }
