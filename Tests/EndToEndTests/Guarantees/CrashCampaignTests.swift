@@ -104,20 +104,10 @@ import ReleaseStateMachine
         _ workspace: Workspace, _ arguments: [String], point: String, context: String,
         figures: inout CampaignFigures
     ) throws -> Execution {
-        let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
-        defer {
-            if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) }
-        }
-        #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
-        guard LeaseTests.isStopped(holder.processIdentifier) else {
-            // The step was skipped: the run went on to its end.
-            holder.waitUntilExit()
-            let stderr = String(
-                decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            return Execution(
-                status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "",
-                stderr: stderr)
-        }
+        let holder = try startStoppedHolder(workspace, arguments, point: point, context: context)
+        defer { Self.reap(holder) }
+        // The step was skipped: the run went on to its end.
+        guard LeaseTests.isStopped(holder.processIdentifier) else { return Self.finish(holder) }
         figures.freezes += 1
         let other = ["CASA_RELEASE_HOST": "campaign-other-host", "CASA_RELEASE_LEASE_EXPIRY": "1"]
         var takeover = try workspace.run(["resume"], environment: other)
@@ -127,10 +117,8 @@ import ReleaseStateMachine
             "\(context): takeover: \(takeover.stderr)")
         let events = try workspace.ledger().eventCount()
         kill(holder.processIdentifier, SIGCONT)
-        holder.waitUntilExit()
-        let stderr = String(
-            decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(holder.terminationStatus == 75, "\(context): the woken holder: \(stderr)")
+        let woken = Self.finish(holder)
+        #expect(woken.status == 75, "\(context): the woken holder: \(woken.stderr)")
         #expect(try workspace.ledger().eventCount() == events, "\(context): the woken holder appended nothing")
         return takeover
     }
@@ -142,21 +130,39 @@ import ReleaseStateMachine
         _ workspace: Workspace, _ arguments: [String], point: String, server: PostgresServer, context: String,
         figures: inout CampaignFigures
     ) throws -> Execution {
-        let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
-        defer {
-            if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) }
-        }
-        #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
+        let holder = try startStoppedHolder(workspace, arguments, point: point, context: context)
+        defer { Self.reap(holder) }
         if LeaseTests.isStopped(holder.processIdentifier) {
             figures.serverRestarts += 1
             server.stop()
             try server.start()
             kill(holder.processIdentifier, SIGCONT)
         }
+        let result = Self.finish(holder)
+        #expect([0, 75].contains(result.status), "\(context): the holder after the restart: \(result.stderr)")
+        return result
+    }
+
+    /// Starts a run whose holder stops itself (SIGSTOP) at `point` (`<step>:pause`), and waits
+    /// until it has stopped there, or ended (the step skipped).
+    func startStoppedHolder(
+        _ workspace: Workspace, _ arguments: [String], point: String, context: String
+    ) throws -> Process {
+        let holder = try workspace.start(arguments, environment: ["CASA_RELEASE_FAILPOINT": point])
+        #expect(ConcurrentResumeTests.waitUntilSettled([holder]), "\(context): the holder neither stopped nor ended")
+        return holder
+    }
+
+    /// A holder left running by a failed expectation is killed (and woken, so that it dies).
+    static func reap(_ holder: Process) {
+        if holder.isRunning { kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT) }
+    }
+
+    /// Waits for the holder and says how it ended.
+    static func finish(_ holder: Process) -> Execution {
         holder.waitUntilExit()
         let stderr = String(
             decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect([0, 75].contains(holder.terminationStatus), "\(context): the holder after the restart: \(stderr)")
         return Execution(
             status: holder.terminationStatus, killed: holder.terminationReason == .uncaughtSignal, stdout: "",
             stderr: stderr)

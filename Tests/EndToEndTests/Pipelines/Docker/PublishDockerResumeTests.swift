@@ -111,11 +111,7 @@ import ReleaseStateMachine
         #expect(process.terminationStatus == 75, "\(stderr)")
         #expect(stderr.contains("failed 3 times"), "retried: \(stderr)")
         try registry.restart(newSecret: false)
-        let resumed = try workspace.run(
-            ["resume", try #require(try workspace.lastRun().runID)],
-            environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
+        try Self.resumeAndCheckPushed(workspace, registry)
     }
 
     /// A registry whose storage fills up in the middle of a blob answers 500: the registry does
@@ -141,11 +137,7 @@ import ReleaseStateMachine
         #expect(try workspace.registryTags(registry, "cati/casa-big") == [], "nothing tagged")
 
         try Shell.run("/bin/mount", "-o", "remount,size=\(64 << 20)", registry.storage)
-        let resumed = try workspace.run(
-            ["resume", try #require(try workspace.lastRun().runID)],
-            environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(Self.chunk)])
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
+        try Self.resumeAndCheckPushed(workspace, registry)
     }
 
     /// Another pusher moves a tag after check-registry recorded it: the tag step sees it, says
@@ -253,6 +245,15 @@ import ReleaseStateMachine
             ]) { $1 })
         try waitForFile(fifo + ".paused")
         return (process, fifo)
+    }
+
+    /// Resumes the last run, which must finish, leaving the registry serving the built image.
+    static func resumeAndCheckPushed(_ workspace: Workspace, _ registry: RegistryServer) throws {
+        let resumed = try workspace.run(
+            ["resume", try #require(try workspace.lastRun().runID)],
+            environment: ["CASA_RELEASE_DOCKER_CHUNK_BYTES": String(chunk)])
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        try #expect(workspace.registryDigest(registry, "cati/casa-big:1") == workspace.skopeoDigest("cati/casa-big:1"))
     }
 
     /// Readiness, not a timing guess: the file a paused transfer creates.
