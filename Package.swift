@@ -3,8 +3,9 @@ import PackageDescription
 
 /// casa-release: an event-sourced release ledger for BrainVISA's container and VM images.
 ///
-/// Arrows point one way (see ARCHITECTURE.md): the command line wires ReleaseLedger and
-/// Executors, both of which build on the pure ReleaseStateMachine and never import each other.
+/// Arrows point one way (see ARCHITECTURE.md): ReleaseLedger and Executors build on the pure
+/// ReleaseStateMachine and never import each other; ReleaseDriver (the step loop) wires them
+/// through protocols; the command line wires the driver to the real world.
 let package = Package(
     name: "casa-release",
     products: [
@@ -63,9 +64,16 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // The step loop, lease, reconcile and rollback: a library whose effects, clock and
+        // identity come through protocols, so that tests drive it in process.
+        .target(
+            name: "ReleaseDriver",
+            dependencies: ["ReleaseStateMachine", "ReleaseLedger", "Executors"]
+        ),
         .executableTarget(
             name: "casa-release",
             dependencies: [
+                "ReleaseDriver",
                 "ReleaseStateMachine",
                 "ReleaseLedger",
                 "Executors",
@@ -104,6 +112,10 @@ let package = Package(
         .testTarget(
             name: "ExecutorsTests",
             dependencies: ["Executors", "ReleaseStateMachine"]
+        ),
+        .testTarget(
+            name: "ReleaseDriverTests",
+            dependencies: ["ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 
 /// The `casa-release` command.
 struct CasaRelease: ParsableCommand {

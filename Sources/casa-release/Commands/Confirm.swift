@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
@@ -49,7 +50,7 @@ struct Confirm: ParsableCommand {
                 "step \(step) of run \(runID) is \(current.status.rawValue), not waiting for an operator"
                     + (waiting.map { "; the step that waits is \($0)" } ?? ""))
         }
-        let driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
+        let driver = RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers)
         let verdict = try driver.withLease { try $0.confirm(name, note: note) }
         if case .failed(let reason) = verdict {
             throw CommandFailure(.awaitingOperator, "the check of step \(step) failed: \(reason); the step waits again")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseStateMachine
 
 /// `create-base-image type=system container_type=vbox`: the seed's ten-step procedure as one run.

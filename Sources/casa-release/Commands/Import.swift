@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 
 /// `casa-release ledger …`: commands on the ledger as a whole.

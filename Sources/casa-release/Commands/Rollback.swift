@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
@@ -132,7 +133,7 @@ struct Rollback: ParsableCommand {
         }
         try confirm(
             "remove the hidden claim and upload of run \(runID) from \(state.parameters?.publication?.target ?? "?")")
-        try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
+        try RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers)
             .withLease { driver in
                 try driver.rollBack(try ledger.state(of: runID), reason: "rolled back by \(ProcessIdentity.actor)")
             }
@@ -161,7 +162,7 @@ struct Rollback: ParsableCommand {
             try ledger.execute(
                 .restoreDockerTags(restored), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         } else {
-            restored = try RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease {
+            restored = try RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease {
                 driver in
                 let restored = try DockerPublicationRetraction.restore(
                     intent, transfers: settings, by: ProcessIdentity.actor,

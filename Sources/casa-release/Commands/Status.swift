@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 

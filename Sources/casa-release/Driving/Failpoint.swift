@@ -1,5 +1,6 @@
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
@@ -11,15 +12,14 @@ import ReleaseStateMachine
 /// reservation, before the target is asked for it. `frozen` stops the process (SIGSTOP) inside
 /// the append that records the step's start, with the chain's lock held: a holder frozen in the
 /// middle of a transaction.
-enum Failpoint {
-    enum Moment: String { case before, after, pause, reserved, frozen }
-
-    /// Not a step: `lease:pause` stops the process just before it takes the run's lease (to
-    /// let another process finish the run first), `lease:before` kills it there.
-    static let lease = StepName("lease")
+///
+/// Not a step: `lease:pause` stops the process just before it takes the run's lease (to let
+/// another process finish the run first), `lease:before` kills it there (`RunDriver.leaseStep`).
+struct Failpoint: DriverHooks {
+    typealias Moment = StepMoment
 
     /// Arms `<step>:frozen` on `ledger`: its next write stops the process inside the transaction.
-    static func arm(_ step: StepName, on ledger: Ledger) {
+    func arm(_ step: StepName, on ledger: Ledger) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
             setting.split(separator: ",").contains(Substring("\(step.rawValue):\(Moment.frozen.rawValue)"))
         else { return }
@@ -31,14 +31,14 @@ enum Failpoint {
     }
 
     /// Whether `<step>:fail` is set: the step's effect is replaced by a failure.
-    static func failure(for step: StepName) -> ExecutorError? {
+    func failure(for step: StepName) -> ExecutorError? {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
             setting.split(separator: ",").contains(Substring("\(step.rawValue):fail"))
         else { return nil }
         return ExecutorError(.stepFailed, "failpoint \(step.rawValue):fail")
     }
 
-    static func hit(_ step: StepName, _ moment: Moment) {
+    func hit(_ step: StepName, _ moment: Moment) {
         guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"] else { return }
         for entry in setting.split(separator: ",") {
             // The moment is after the last colon: build steps are named build-<name>:<tag>.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
@@ -57,7 +58,7 @@ enum RunLauncher {
         _ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions,
         asksOperator: Bool = false
     ) throws -> RunDriver.Ending {
-        var driver = RunDriver(ledger: ledger, runID: runID, output: output, transfers: transfers)
+        var driver = RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers)
         driver.asksOperator = asksOperator
         do {
             return try driver.drive()

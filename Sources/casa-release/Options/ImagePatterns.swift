@@ -1,3 +1,4 @@
+import ReleaseDriver
 /// `image_names=` of the docker and singularity commands: comma-separated shell patterns over
 /// `<name>:<tag>`, at least one (casa-distro's default `*`).
 enum ImagePatterns {

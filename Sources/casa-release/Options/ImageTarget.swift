@@ -1,5 +1,6 @@
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 

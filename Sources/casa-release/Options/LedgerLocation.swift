@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 
 /// Where the ledger is, as `--ledger` (or `$CASA_RELEASE_LEDGER`) names it: a file (the SQLite

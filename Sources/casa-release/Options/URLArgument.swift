@@ -1,5 +1,6 @@
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseStateMachine
 
 /// A URL given on the command line (`target=`, `url=`, `iso_url=`), checked before anything is

@@ -12,12 +12,12 @@ struct CrashPoint: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(pipeline.rawValue) \(step):\(moment)" }
 }
 
+/// Create-and-publish covers every publication step too, killed for real. The publication
+/// pipeline alone (publish-base-image, whose first step is inspect-image) is crashed at the same
+/// points in process, with the driver's failpoints: ReleaseDriverTests/CrashPointTests.swift.
 private let crashPoints: [CrashPoint] =
     Pipeline.definition(of: .systemBaseImage).steps.flatMap { step in
         ["before", "after"].map { CrashPoint(pipeline: .systemBaseImage, step: step.name, moment: $0) }
-    }
-    + Pipeline.definition(of: .publication).steps.flatMap { step in
-        ["before", "after"].map { CrashPoint(pipeline: .publication, step: step.name, moment: $0) }
     }
 
 /// Steps whose effect lasts (a file made, a name claimed): after a kill "after" the effect, resume
@@ -30,15 +30,8 @@ private let stepsWithLastingEffects: Set<StepName> = [
     @Test(arguments: crashPoints)
     func killedThenResumed(_ point: CrashPoint) throws {
         let workspace = try Workspace()
-        let arguments: [String]
-        if point.pipeline == .publication {
-            #expect(try workspace.run(workspace.createArguments).status == 0)
-            arguments = workspace.publishArguments
-        } else {
-            arguments = workspace.createAndPublishArguments
-        }
         let killed = try workspace.run(
-            arguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
+            workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
         #expect(
             killed.killed && killed.status == SIGKILL,
             "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")
@@ -75,10 +68,7 @@ private let stepsWithLastingEffects: Set<StepName> = [
         }
 
         // The image is the one an uninterrupted run makes: the base's bytes, the recorded image_id.
-        let expectedID =
-            point.pipeline == .publication
-            ? try workspace.sidecar(workspace.output + ".json").imageID
-            : state.started?.chosen.imageID
+        let expectedID = state.started?.chosen.imageID
         #expect(try workspace.bytes(workspace.output) == workspace.bytes(workspace.upstream))
         #expect(try workspace.sidecar(workspace.output + ".json").imageID == expectedID)
         #expect(try workspace.files(in: workspace.base).filter { $0.hasPrefix(".") } == [], "no temporary file is left")

@@ -3,43 +3,20 @@ import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// casa-release's exit codes, after sysexits (docs/design.md, "The command line").
-enum ExitStatus: Int32 {
-    case done = 0
-    case stepFailed = 1
-    case awaitingOperator = 2
-    case usage = 64
-    case badInput = 65
-    case unavailable = 69
-    case internalError = 70
-    case cannotCreate = 73
-    case temporaryFailure = 75
-
-    init(_ kind: FailureKind) {
-        switch kind {
-        case .stepFailed: self = .stepFailed
-        case .badInput: self = .badInput
-        case .unavailable: self = .unavailable
-        case .cannotCreate: self = .cannotCreate
-        case .temporary: self = .temporaryFailure
-        }
-    }
-}
-
 /// An error that ends the command: one readable line and an exit status.
-struct CommandFailure: Error, CustomStringConvertible {
-    var status: ExitStatus
-    var message: String
+public struct CommandFailure: Error, CustomStringConvertible {
+    public var status: ExitStatus
+    public var message: String
 
-    init(_ status: ExitStatus, _ message: String) {
+    public init(_ status: ExitStatus, _ message: String) {
         self.status = status
         self.message = message
     }
 
-    var description: String { message }
+    public var description: String { message }
 
     /// The message and status for any error a command lets escape.
-    static func from(_ error: Error) -> CommandFailure {
+    public static func from(_ error: Error) -> CommandFailure {
         switch error {
         case let failure as CommandFailure:
             return failure

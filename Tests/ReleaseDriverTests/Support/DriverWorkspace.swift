@@ -1,0 +1,74 @@
+import Foundation
+import ReleaseDriver
+import ReleaseLedger
+import ReleaseStateMachine
+
+/// A publication run in process: a base directory with one described image, a `file://` mirror,
+/// and a SQLite ledger, all in a fresh directory removed afterwards. Drivers made here share the
+/// ledger file but each opens its own connection, as two processes would.
+final class DriverWorkspace {
+    let root: String
+    let processes = FakeProcesses()
+    var base: String { root + "/base" }
+    var mirror: String { root + "/mirror" }
+    var ledgerPath: String { root + "/ledger.sqlite" }
+    var image: String { base + "/casa-system-ubuntu-24.04.sif" }
+    let imageID = "11111111-2222-4333-8444-555555555555"
+
+    init() throws {
+        root = NSTemporaryDirectory() + "casa-release-driver-" + UUID().uuidString
+        for directory in [base, mirror] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        try Data("an image of 32 bytes, say ......\n".utf8).write(to: URL(fileURLWithPath: image))
+        try Data(
+            """
+            {"name": "casa-system-ubuntu-24.04", "image_id": "\(imageID)", "type": "system", \
+            "system": "ubuntu-24.04", "image_version": "ubuntu-24.04", "container_type": "singularity"}
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: image + ".json"))
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: root) }
+
+    func ledger() throws -> Ledger { try Ledger.open(path: ledgerPath) }
+
+    /// Records a new publication run of the image to the mirror, as `publish-base-image` does.
+    func startRun() throws -> String {
+        let runID = UUID().uuidString.lowercased()
+        let started = RunStarted(
+            runID: runID, pipeline: .publication, steps: Pipeline.steps(of: .publication, parameters),
+            parameters: parameters, chosen: ChosenValues(), host: FakeProcesses.host, user: "release", tools: [:])
+        try ledger().execute(.start(started), run: runID, by: nil, actor: "release@\(FakeProcesses.host)", at: Date())
+        return runID
+    }
+
+    var parameters: RunParameters {
+        RunParameters(publication: PublicationParameters(target: "file://\(mirror)/", image: image))
+    }
+
+    /// A driver of `runID` as a new process of its own, with `effects` and failpoints `hooks`.
+    func driver(
+        _ runID: String, effects: RecordingEffects, hooks: any DriverHooks = NoHooks(),
+        reporter: LinesReporter = LinesReporter()
+    ) throws -> RunDriver {
+        RunDriver(
+            ledger: try ledger(), runID: runID, effects: effects, reporter: reporter,
+            identity: processes.spawn(), hooks: hooks)
+    }
+
+    /// The names in a directory, hidden ones included, sorted.
+    func files(in directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    /// The kinds of the run's events, in order.
+    func eventKinds(_ runID: String) throws -> [String] {
+        try ledger().events(of: runID).map(\.type)
+    }
+
+    func events(_ runID: String) throws -> [RunEvent] {
+        try ledger().events(of: runID).map { try $0.decoded() }
+    }
+}
