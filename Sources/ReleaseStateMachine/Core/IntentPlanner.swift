@@ -6,33 +6,7 @@ import Foundation
 public enum IntentPlanner {
     public static func intent(for name: StepName, in state: RunState) throws -> StepIntent {
         guard let started = state.started else { throw PlanningError.missingInput(step: name, needs: "a started run") }
-        switch started.pipeline {
-        case .recipeBaseImage:
-            if let intent = try recipeBaseImageIntent(for: name, in: state, started: started) { return intent }
-        case .userImage:
-            if let intent = try userImageIntent(for: name, in: state, started: started) { return intent }
-        case .downloadImage:
-            return try downloadIntent(for: name, in: state, started: started)
-        case .dockerImages:
-            return try dockerImagesIntent(for: name, in: state, started: started)
-        case .dockerPublication:
-            return try dockerPublicationIntent(for: name, in: state, started: started)
-        case .singularityImages:
-            return try singularityImagesIntent(for: name, in: state, started: started)
-        case .virtualBoxBaseImage:
-            if let intent = try virtualBoxBaseImageIntent(for: name, in: state, started: started) { return intent }
-        case .virtualBoxUserImage:
-            if let intent = try virtualBoxUserImageIntent(for: name, in: state, started: started)
-                ?? userImageIntent(for: name, in: state, started: started)
-            {
-                return intent
-            }
-        case .systemBaseImage, .publication, .importImages:
-            break
-        }
-        if let intent = try systemImageIntent(for: name, in: state, started: started) { return intent }
-        if let intent = try publicationIntent(for: name, in: state, started: started) { return intent }
-        throw PlanningError.unknownStep(name)
+        return try started.pipeline.pipeline.intent(for: name, in: state, started: started)
     }
 
     /// Where a file is written before it is renamed into place: beside it, hidden, unique to the run.

@@ -30,6 +30,23 @@ public enum PipelineKind: String, Codable, Sendable, CaseIterable {
     /// `create-singularity`: docker images built by create-docker converted to `.sif` files by
     /// apptainer; the run's own steps list names one convert step per image.
     case singularityImages = "singularity-images"
+
+    /// The pipeline's unit: the one switch over pipelines in this module.
+    public var pipeline: any ReleasePipeline.Type {
+        switch self {
+        case .systemBaseImage: return SystemImagePipeline.self
+        case .publication: return PublicationPipeline.self
+        case .recipeBaseImage: return RecipeImagePipeline.self
+        case .userImage: return UserImagePipeline.self
+        case .downloadImage: return DownloadPipeline.self
+        case .virtualBoxBaseImage: return VirtualBoxBaseImagePipeline.self
+        case .virtualBoxUserImage: return VirtualBoxUserImagePipeline.self
+        case .importImages: return ImportPipeline.self
+        case .dockerImages: return DockerImagesPipeline.self
+        case .dockerPublication: return DockerPublicationPipeline.self
+        case .singularityImages: return SingularityImagesPipeline.self
+        }
+    }
 }
 
 /// Who carries a step out.
@@ -122,94 +139,20 @@ public struct Pipeline: Equatable, Sendable {
     }
 
     public static func definition(of kind: PipelineKind) -> Pipeline {
-        switch kind {
-        case .systemBaseImage:
-            return Pipeline(
-                kind: kind,
-                steps: [
-                    StepDefinition(.resolveBase), StepDefinition(.copy), StepDefinition(.describe),
-                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
-        case .publication:
-            return Pipeline(
-                kind: kind, steps: [StepDefinition(.inspectImage)] + publicationSteps.map { StepDefinition($0) })
-        case .recipeBaseImage:
-            return Pipeline(
-                kind: kind,
-                steps: [
-                    StepDefinition(.resolveBase), StepDefinition(.loadRecipe), StepDefinition(.renderDefinition),
-                    StepDefinition(.build), StepDefinition(.describe),
-                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
-        case .userImage:
-            return Pipeline(
-                kind: kind,
-                steps: [
-                    StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
-                    StepDefinition(.install, skipRule: .unlessInstalling),
-                    StepDefinition(.zip, skipRule: .unlessZipping),
-                    StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
-                    StepDefinition(.generate, skipRule: .unlessGenerating),
-                    StepDefinition(.describe, skipRule: .unlessGenerating),
-                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
-        case .downloadImage:
-            return Pipeline(
-                kind: kind, steps: [StepDefinition(.locate), StepDefinition(.fetch), StepDefinition(.verify)])
-        case .virtualBoxBaseImage:
-            // The seed's procedure, steps 1 to 10, in its order.
-            return Pipeline(
-                kind: kind,
-                steps: [
-                    StepDefinition(.checkVirtualBox), StepDefinition(.provideISO), StepDefinition(.createVM),
-                    .byOperator(.installUbuntu), .byOperator(.updateSystem), .byOperator(.setRootPassword),
-                    StepDefinition(.rebootVM), .byOperator(.installGuestAdditions, check: .guestAdditions),
-                    StepDefinition(.shutDownVM), StepDefinition(.configureVM),
-                    StepDefinition(.export), StepDefinition(.describe),
-                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
-        case .virtualBoxUserImage:
-            let vm: [StepName] = [.checkVirtualBox, .importVM, .startVM, .copyInstall, .writeImageID]
-            return Pipeline(
-                kind: kind,
-                steps: [
-                    StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
-                    StepDefinition(.install, skipRule: .unlessInstalling),
-                    StepDefinition(.zip, skipRule: .unlessZipping),
-                ] + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
-                    .byOperator(.setUpDesktop, skipRule: .unlessGenerating),
-                    StepDefinition(.shutDownVM, skipRule: .unlessGenerating),
-                    StepDefinition(.export, skipRule: .unlessGenerating),
-                    StepDefinition(.describe, skipRule: .unlessGenerating),
-                ] + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) })
-        case .importImages:
-            return Pipeline(kind: kind, steps: [StepDefinition(.recordImports)])
-        case .dockerImages:
-            // The steps every run has; `steps(of:)` puts one build step per image in between.
-            return Pipeline(
-                kind: kind,
-                steps: [StepDefinition(.resolveDefinitions), StepDefinition(.tagImages), StepDefinition(.describe)])
-        case .dockerPublication:
-            // The steps every run has; `steps(of:)` puts one push step per image in between.
-            return Pipeline(kind: kind, steps: [StepDefinition(.checkRegistry), StepDefinition(.tagImages)])
-        case .singularityImages:
-            // The step every run has; `steps(of:)` puts one convert step per image before it.
-            return Pipeline(kind: kind, steps: [StepDefinition(.describe)])
-        }
+        Pipeline(kind: kind, steps: kind.pipeline.definition)
     }
 
     /// The steps a run of `kind` with `parameters` records in `RunStarted`: the pipeline's, with
-    /// create-docker's build steps (one per planned image) after resolve-definitions, and
-    /// publish-docker's push steps (one per image) after check-registry, and
-    /// create-singularity's convert steps (one per image) before describe.
+    /// one step per image where the pipeline has them (create-docker's builds, publish-docker's
+    /// pushes, create-singularity's conversions).
     public static func steps(of kind: PipelineKind, _ parameters: RunParameters) -> [StepName] {
-        let names = definition(of: kind).steps.map(\.name)
-        if kind == .dockerImages, let docker = parameters.dockerImages {
-            return [.resolveDefinitions] + docker.images.map(\.stepName) + [.tagImages, .describe]
-        }
-        if kind == .dockerPublication, let publication = parameters.dockerPublication {
-            return [.checkRegistry] + publication.images.map(\.stepName) + [.tagImages]
-        }
-        if kind == .singularityImages, let singularity = parameters.singularityImages {
-            return singularity.images.map(\.stepName) + [.describe]
-        }
-        return names
+        kind.pipeline.steps(for: parameters)
+    }
+
+    /// The steps of an image pipeline that publishes when asked: its own, then the publication
+    /// protocol's, skipped with `publish=no`.
+    public static func publishingWhenAsked(_ steps: [StepDefinition]) -> [StepDefinition] {
+        steps + publicationSteps.map { StepDefinition($0, skipRule: .unlessPublishing) }
     }
 
     public func step(named name: StepName) -> StepDefinition? {

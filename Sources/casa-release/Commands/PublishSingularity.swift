@@ -78,7 +78,7 @@ struct PublishSingularity: ParsableCommand {
                 if !left.isEmpty { output.note("not started: \(left.joined(separator: ", "))") }
                 try RunLauncher.exit(runID, ending)
             }
-            if let summary = RunLauncher.summary(of: try ledger.state(of: runID)) {
+            if let summary = RunReport(of: try ledger.state(of: runID)) {
                 if !output.json { summary.lines.forEach(output.result) }
                 summaries.append(summary.json)
             }

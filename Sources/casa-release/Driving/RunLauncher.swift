@@ -87,80 +87,11 @@ enum RunLauncher {
 
     /// What a completed run made, in a sentence or two (or JSON).
     static func report(_ state: RunState, output: Output) {
-        guard let (lines, summary) = summary(of: state) else { return }
+        guard let summary = RunReport(of: state) else { return }
         if output.json {
-            try? output.emitJSON(summary)
+            try? output.emitJSON(summary.json)
         } else {
-            lines.forEach(output.result)
+            summary.lines.forEach(output.result)
         }
-    }
-
-    /// The lines `report` prints for a completed run, and its JSON summary.
-    static func summary(of state: RunState) -> (lines: [String], json: [String: String])? {
-        guard let runID = state.runID else { return nil }
-        var lines: [String] = []
-        var summary: [String: String] = ["run": runID, "status": state.status.rawValue]
-        if let image = state.image, state.step(.describe) != nil {
-            lines.append(
-                "created \(image.image) (image_id \(image.imageID ?? "?"), \(image.size) bytes, md5 \(image.md5))")
-            summary["image"] = image.image
-            summary["image_id"] = image.imageID
-            summary["md5"] = image.md5
-            summary["sha256"] = image.sha256
-        }
-        if let publication = state.publicationStatus, let image = state.image {
-            let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
-            let file = publication.buildNumber.map(names.image) ?? names.stem
-            switch publication.state {
-            case .upToDate: lines.append("\(file) is up to date on \(publication.target): nothing was copied")
-            case .published: lines.append("published \(file) to \(publication.target)")
-            default: lines.append("publication to \(publication.target): \(publication.state.rawValue)")
-            }
-            summary["target"] = publication.target
-            summary["published_file"] = file
-            summary["publication"] = publication.state.rawValue
-            summary["build_number"] = publication.buildNumber.map(String.init)
-        }
-        if let downloaded = state.verifiedDownload, let located = state.locatedDownload {
-            lines.append(
-                downloaded.upToDate == true
-                    ? "\(downloaded.output) is up to date: it is \(located.imageURL) (md5 \(downloaded.md5) checked); nothing was downloaded"
-                    : "downloaded \(located.imageURL) to \(downloaded.output) (\(downloaded.size) bytes, md5 \(downloaded.md5) checked)"
-            )
-            summary["output"] = downloaded.output
-            summary["url"] = located.imageURL
-            summary["md5"] = downloaded.md5
-            summary["sha256"] = downloaded.sha256
-            summary["image_id"] = located.imageID
-        }
-        if case .docker(.described(let images))? = state.outcome(of: .describe) {
-            for image in images {
-                lines.append(
-                    (image.upToDateSince.map { "\(image.fullReference) is up to date (built by run \($0))" }
-                        ?? "built \(image.fullReference)")
-                        + " \(image.manifestDigest), tags " + image.taggedReferences.joined(separator: ", "))
-                summary["image " + image.fullReference] = image.manifestDigest
-            }
-        }
-        if case .dockerPublication(.movedTags(let tags))? = state.outcome(of: .tagImages),
-            let registry = state.parameters?.dockerPublication?.registry
-        {
-            for (digest, group) in Dictionary(grouping: tags, by: \.digest).sorted(by: { $0.key < $1.key }) {
-                lines.append(
-                    "published \(group.map { registry.reference($0.repository, $0.tag) }.joined(separator: ", ")) \(digest)"
-                )
-                for tag in group { summary["tag " + registry.reference(tag.repository, tag.tag)] = digest }
-            }
-        }
-        for image in state.singularityImages ?? [] {
-            lines.append(
-                image.upToDateSince.map {
-                    "\(image.output) is up to date (made by run \($0) from \(image.dockerImage) \(image.manifestDigest))"
-                }
-                    ?? "created \(image.output) from \(image.dockerImage) \(image.manifestDigest) (image_id \(image.imageID), \(image.size) bytes, md5 \(image.md5 ?? "?"))"
-            )
-            summary["sif " + image.output] = image.imageID
-        }
-        return (lines, summary)
     }
 }
