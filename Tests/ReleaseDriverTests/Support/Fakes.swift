@@ -44,6 +44,11 @@ final class RecordingEffects: StepEffects {
     var performFailures: [String: [ExecutorError]] = [:]
     var reconcileFailures: [String: [ExecutorError]] = [:]
     var rollBackFailures: [ExecutorError] = []
+    /// Outcomes given instead of acting, for intents the real effects cannot carry out here
+    /// (VirtualBox's); nil acts for real.
+    var scripted: ((StepIntent) -> StepOutcome?)?
+    /// What the operator steps' checks find, in order.
+    var verdicts: [CheckVerdict] = []
 
     func begin(runID: String) { calls.append("begin") }
 
@@ -55,6 +60,7 @@ final class RecordingEffects: StepEffects {
             performFailures[intent.kind]?.removeFirst()
             throw failure
         }
+        if let outcome = scripted?(intent) { return outcome }
         return try live.perform(intent, logPath: logPath, state: state, reserve: reserve)
     }
 
@@ -90,7 +96,8 @@ final class RecordingEffects: StepEffects {
 
     func check(_ check: OperatorCheck) throws -> CheckVerdict {
         calls.append("check")
-        return try live.check(check)
+        guard !verdicts.isEmpty else { return try live.check(check) }
+        return verdicts.removeFirst()
     }
 
     func fileStatus(_ path: String) -> (size: Int64, modified: Int64)? { live.fileStatus(path) }

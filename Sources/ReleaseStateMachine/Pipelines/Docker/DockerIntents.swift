@@ -15,6 +15,47 @@ public enum DockerIntent: Codable, Equatable, Sendable {
     case describe(TagDockerImages)
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension DockerIntent {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case renderContexts = "renderContexts"
+        case build = "build"
+        case tag = "tag"
+        case describe = "describe"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .renderContexts: return .renderContexts
+        case .build: return .build
+        case .tag: return .tag
+        case .describe: return .describe
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "docker intent")
+        switch Kind(rawValue: name) {
+        case .renderContexts: self = .renderContexts(try values.decode(RenderDockerContexts.self, forKey: .value))
+        case .build: self = .build(try values.decode(BuildDockerImage.self, forKey: .value))
+        case .tag: self = .tag(try values.decode(TagDockerImages.self, forKey: .value))
+        case .describe: self = .describe(try values.decode(TagDockerImages.self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "docker intent", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .renderContexts(let value): try values.encode(value, forKey: .value)
+        case .build(let value): try values.encode(value, forKey: .value)
+        case .tag(let value): try values.encode(value, forKey: .value)
+        case .describe(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 public struct RenderDockerContexts: Codable, Equatable, Sendable {
     public var images: [PlannedDockerImage]
     /// This run's directory of contexts.

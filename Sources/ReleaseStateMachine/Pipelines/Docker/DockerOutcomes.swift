@@ -8,6 +8,47 @@ public enum DockerEffect: Codable, Equatable, Sendable {
     case described([BuiltDockerImage])
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension DockerEffect {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case renderedContexts = "renderedContexts"
+        case built = "built"
+        case tagged = "tagged"
+        case described = "described"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .renderedContexts: return .renderedContexts
+        case .built: return .built
+        case .tagged: return .tagged
+        case .described: return .described
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "docker outcome")
+        switch Kind(rawValue: name) {
+        case .renderedContexts: self = .renderedContexts(try values.decode([RenderedDockerContext].self, forKey: .value))
+        case .built: self = .built(try values.decode(BuiltDockerImage.self, forKey: .value))
+        case .tagged: self = .tagged(try values.decode([BuiltDockerImage].self, forKey: .value))
+        case .described: self = .described(try values.decode([BuiltDockerImage].self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "docker outcome", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .renderedContexts(let value): try values.encode(value, forKey: .value)
+        case .built(let value): try values.encode(value, forKey: .value)
+        case .tagged(let value): try values.encode(value, forKey: .value)
+        case .described(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 /// One image's build context, rendered.
 public struct RenderedDockerContext: Codable, Equatable, Sendable {
     public var reference: String

@@ -14,6 +14,43 @@ public enum DockerPublicationIntent: Codable, Equatable, Sendable {
     case moveTags(MoveDockerTags)
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension DockerPublicationIntent {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case checkRegistry = "checkRegistry"
+        case push = "push"
+        case moveTags = "moveTags"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .checkRegistry: return .checkRegistry
+        case .push: return .push
+        case .moveTags: return .moveTags
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "docker publication intent")
+        switch Kind(rawValue: name) {
+        case .checkRegistry: self = .checkRegistry(try values.decode(CheckDockerRegistry.self, forKey: .value))
+        case .push: self = .push(try values.decode(PushDockerImage.self, forKey: .value))
+        case .moveTags: self = .moveTags(try values.decode(MoveDockerTags.self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "docker publication intent", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .checkRegistry(let value): try values.encode(value, forKey: .value)
+        case .push(let value): try values.encode(value, forKey: .value)
+        case .moveTags(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 public struct CheckDockerRegistry: Codable, Equatable, Sendable {
     public var registry: DockerRegistry
     /// `cati/<name>` and the tags of each image.

@@ -7,6 +7,43 @@ public enum DockerPublicationEffect: Codable, Equatable, Sendable {
     case movedTags([MovedDockerTag])
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension DockerPublicationEffect {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case checkedRegistry = "checkedRegistry"
+        case pushed = "pushed"
+        case movedTags = "movedTags"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .checkedRegistry: return .checkedRegistry
+        case .pushed: return .pushed
+        case .movedTags: return .movedTags
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "docker publication outcome")
+        switch Kind(rawValue: name) {
+        case .checkedRegistry: self = .checkedRegistry(try values.decode([DockerRepositoryState].self, forKey: .value))
+        case .pushed: self = .pushed(try values.decode(PushedDockerImage.self, forKey: .value))
+        case .movedTags: self = .movedTags(try values.decode([MovedDockerTag].self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "docker publication outcome", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .checkedRegistry(let value): try values.encode(value, forKey: .value)
+        case .pushed(let value): try values.encode(value, forKey: .value)
+        case .movedTags(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 /// A repository as check-registry found it.
 public struct DockerRepositoryState: Codable, Equatable, Sendable {
     public var repository: String

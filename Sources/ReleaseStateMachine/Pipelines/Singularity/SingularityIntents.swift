@@ -9,6 +9,39 @@ public enum SingularityIntent: Codable, Equatable, Sendable {
     case describe(DescribeSingularityImages)
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension SingularityIntent {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case convert = "convert"
+        case describe = "describe"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .convert: return .convert
+        case .describe: return .describe
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "singularity intent")
+        switch Kind(rawValue: name) {
+        case .convert: self = .convert(try values.decode(ConvertToSingularity.self, forKey: .value))
+        case .describe: self = .describe(try values.decode(DescribeSingularityImages.self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "singularity intent", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .convert(let value): try values.encode(value, forKey: .value)
+        case .describe(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 public struct ConvertToSingularity: Codable, Equatable, Sendable {
     public var conversion: SingularityConversion
     /// The OCI layout the image is read from.

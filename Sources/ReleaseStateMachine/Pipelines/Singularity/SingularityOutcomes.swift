@@ -6,6 +6,39 @@ public enum SingularityEffect: Codable, Equatable, Sendable {
     case described([SingularityImage])
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
+extension SingularityEffect {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case converted = "converted"
+        case described = "described"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .converted: return .converted
+        case .described: return .described
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "singularity outcome")
+        switch Kind(rawValue: name) {
+        case .converted: self = .converted(try values.decode(SingularityImage.self, forKey: .value))
+        case .described: self = .described(try values.decode([SingularityImage].self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "singularity outcome", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .converted(let value): try values.encode(value, forKey: .value)
+        case .described(let value): try values.encode(value, forKey: .value)
+        }
+    }
+}
+
 /// A `.sif` made from a docker image (or found up to date), and, once described, its digests.
 public struct SingularityImage: Codable, Equatable, Sendable {
     /// `cati/<name>:<tag>` and the manifest it was made from.

@@ -33,6 +33,131 @@ public enum VirtualBoxIntent: Codable, Equatable, Sendable {
     case export(ExportAppliance)
 }
 
+// The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift. A case
+// with labelled values stores each under its label.
+extension VirtualBoxIntent {
+    /// The case names as the ledger stores them: never renamed.
+    public enum Kind: String, CaseIterable, Sendable {
+        case checkInstalled = "checkInstalled"
+        case provideISO = "provideISO"
+        case createMachine = "createMachine"
+        case reboot = "reboot"
+        case shutDown = "shutDown"
+        case configure = "configure"
+        case importAppliance = "importAppliance"
+        case start = "start"
+        case copyTree = "copyTree"
+        case writeGuestFile = "writeGuestFile"
+        case export = "export"
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .checkInstalled: return .checkInstalled
+        case .provideISO: return .provideISO
+        case .createMachine: return .createMachine
+        case .reboot: return .reboot
+        case .shutDown: return .shutDown
+        case .configure: return .configure
+        case .importAppliance: return .importAppliance
+        case .start: return .start
+        case .copyTree: return .copyTree
+        case .writeGuestFile: return .writeGuestFile
+        case .export: return .export
+        }
+    }
+
+    /// The labels of the labelled values, as stored.
+    private enum Label {
+        static let minimumMajorVersion = NestedCaseKey("minimumMajorVersion")
+        static let path = NestedCaseKey("path")
+        static let url = NestedCaseKey("url")
+        static let sha256 = NestedCaseKey("sha256")
+        static let machine = NestedCaseKey("machine")
+        static let marker = NestedCaseKey("marker")
+        static let hardware = NestedCaseKey("hardware")
+        static let appliance = NestedCaseKey("appliance")
+        static let tree = NestedCaseKey("tree")
+        static let archive = NestedCaseKey("archive")
+        static let guestDirectory = NestedCaseKey("guestDirectory")
+        static let profileLine = NestedCaseKey("profileLine")
+        static let content = NestedCaseKey("content")
+    }
+
+    public init(from decoder: Decoder) throws {
+        let (name, values) = try NestedCase.open(decoder, "VirtualBox intent")
+        func machine() throws -> VirtualMachineSettings {
+            try values.decode(VirtualMachineSettings.self, forKey: Label.machine)
+        }
+        switch Kind(rawValue: name) {
+        case .checkInstalled:
+            self = .checkInstalled(minimumMajorVersion: try values.decode(Int.self, forKey: Label.minimumMajorVersion))
+        case .provideISO:
+            self = .provideISO(
+                path: try values.decode(String.self, forKey: Label.path),
+                url: try values.decodeIfPresent(String.self, forKey: Label.url),
+                sha256: try values.decodeIfPresent(String.self, forKey: Label.sha256))
+        case .createMachine: self = .createMachine(try values.decode(CreateMachine.self, forKey: .value))
+        case .reboot: self = .reboot(machine: try machine(), marker: try values.decode(String.self, forKey: Label.marker))
+        case .shutDown: self = .shutDown(machine: try machine())
+        case .configure:
+            self = .configure(
+                machine: try machine(), hardware: try values.decode(VirtualMachineHardware.self, forKey: Label.hardware))
+        case .importAppliance:
+            self = .importAppliance(
+                appliance: try values.decode(String.self, forKey: Label.appliance), machine: try machine())
+        case .start: self = .start(machine: try machine())
+        case .copyTree:
+            self = .copyTree(
+                machine: try machine(), tree: try values.decode(String.self, forKey: Label.tree),
+                archive: try values.decode(String.self, forKey: Label.archive),
+                guestDirectory: try values.decode(String.self, forKey: Label.guestDirectory),
+                profileLine: try values.decodeIfPresent(String.self, forKey: Label.profileLine))
+        case .writeGuestFile:
+            self = .writeGuestFile(
+                machine: try machine(), path: try values.decode(String.self, forKey: Label.path),
+                content: try values.decode(String.self, forKey: Label.content))
+        case .export: self = .export(try values.decode(ExportAppliance.self, forKey: .value))
+        case nil: throw NestedCase.unknown(name, "VirtualBox intent", decoder)
+        }
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var values = NestedCase.values(encoder, kind.rawValue)
+        switch self {
+        case .checkInstalled(let minimumMajorVersion):
+            try values.encode(minimumMajorVersion, forKey: Label.minimumMajorVersion)
+        case .provideISO(let path, let url, let sha256):
+            try values.encode(path, forKey: Label.path)
+            try values.encodeIfPresent(url, forKey: Label.url)
+            try values.encodeIfPresent(sha256, forKey: Label.sha256)
+        case .createMachine(let create): try values.encode(create, forKey: .value)
+        case .reboot(let machine, let marker):
+            try values.encode(machine, forKey: Label.machine)
+            try values.encode(marker, forKey: Label.marker)
+        case .shutDown(let machine), .start(let machine):
+            try values.encode(machine, forKey: Label.machine)
+        case .configure(let machine, let hardware):
+            try values.encode(machine, forKey: Label.machine)
+            try values.encode(hardware, forKey: Label.hardware)
+        case .importAppliance(let appliance, let machine):
+            try values.encode(appliance, forKey: Label.appliance)
+            try values.encode(machine, forKey: Label.machine)
+        case .copyTree(let machine, let tree, let archive, let guestDirectory, let profileLine):
+            try values.encode(machine, forKey: Label.machine)
+            try values.encode(tree, forKey: Label.tree)
+            try values.encode(archive, forKey: Label.archive)
+            try values.encode(guestDirectory, forKey: Label.guestDirectory)
+            try values.encodeIfPresent(profileLine, forKey: Label.profileLine)
+        case .writeGuestFile(let machine, let path, let content):
+            try values.encode(machine, forKey: Label.machine)
+            try values.encode(path, forKey: Label.path)
+            try values.encode(content, forKey: Label.content)
+        case .export(let export): try values.encode(export, forKey: .value)
+        }
+    }
+}
+
 /// The VM the seed's step 3 makes.
 public struct CreateMachine: Codable, Equatable, Sendable {
     public var machine: VirtualMachineSettings
