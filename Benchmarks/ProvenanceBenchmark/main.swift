@@ -137,9 +137,9 @@ func systemRun(_ index: Int) -> (String, [RunEvent]) {
     let runID = nextRunID(), imageID = uuid("system-\(index)")
     let upstream = "\(base)/ubuntu-24.04-\(index).sif", output = "\(base)/casa-system-ubuntu-24.04-\(index).sif"
     let image = description(output, type: "system", imageID: imageID, extra: [JSONMember("origin", .string(FilePath.lastComponent(upstream)))])
-    let parameters = RunParameters(systemBaseImage: SystemBaseImageParameters(
+    let parameters = RunParameters(.systemBaseImage(SystemBaseImageParameters(
         baseDirectory: base, base: upstream, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04", containerType: "singularity",
-        name: "casa-system-ubuntu-24.04-\(index)", output: output, force: false), commandLine: ["casa-release", "create-base-image", "type=system"])
+        name: "casa-system-ubuntu-24.04-\(index)", output: output, force: false)), commandLine: ["casa-release", "create-base-image", "type=system"])
     systems.append(Image(path: output, imageID: imageID, sha256: image.sha256, size: image.size))
     return (runID, builder.events(started(runID, .systemBaseImage, parameters, imageID: imageID), outcomes: [
         .resolveBase: .resolvedBase(ResolvedBase(base: upstream, system: "ubuntu-24.04", origin: FilePath.lastComponent(upstream), size: image.size, modified: 1, baseImageID: nil)),
@@ -156,10 +156,10 @@ func recipeRun(_ index: Int, type: String, on parent: Image) -> (String, [RunEve
     let recipeFile = "\(base)/recipes/casa-\(type)/5.\(index)/recipe.yaml"
     let recipe = Recipe(name: "casa-\(type)", base: FilePath.lastComponent(parent.path),
                         steps: (1...6).map { RecipeStep(name: "step_\($0)", operations: [.runRoot("apt-get install -y package-\($0)-a package-\($0)-b")]) })
-    let parameters = RunParameters(recipeBaseImage: RecipeBaseImageParameters(
+    let parameters = RunParameters(.recipeBaseImage(RecipeBaseImageParameters(
         baseDirectory: base, imageType: type, imageVersion: "5.\(index)", recipeDirectory: "\(base)/recipes/casa-\(type)/5.\(index)",
         base: parent.path, name: "casa-\(type)-5.\(index)", output: output, containerType: "singularity", force: false, fakeroot: false,
-        cleanup: true, casaDistroSource: type == "dev" ? "\(base)/casa-distro" : nil), commandLine: ["casa-release", "create-base-image", "type=\(type)"])
+        cleanup: true, casaDistroSource: type == "dev" ? "\(base)/casa-distro" : nil)), commandLine: ["casa-release", "create-base-image", "type=\(type)"])
     let definition = "\(base)/casa-release-logs/\(runID)/casa-\(type)-5.\(index).def"
     let result = Image(path: output, imageID: imageID, sha256: image.sha256, size: image.size)
     if type == "run" { runImages.append(result) } else { devImages.append(result) }
@@ -183,11 +183,11 @@ func userRun(_ index: Int) -> (String, [RunEvent]) {
     let output = "\(base)/user/brainvisa-5.4.\(index).sif"
     let image = description(output, type: "user", imageID: imageID,
                             extra: [JSONMember("origin_dev", .string(dev.imageID)), JSONMember("origin_run", .string(run.imageID))])
-    let parameters = RunParameters(userImage: UserImageParameters(
+    let parameters = RunParameters(.userImage(UserImageParameters(
         baseDirectory: base, environment: directory, environmentKind: .dev, distro: "brainvisa", version: "5.4.\(index)",
         name: "brainvisa-5.4.\(index)", output: output, containerType: "singularity", runImagePatterns: [run.path], install: true,
         installDoc: true, installTest: true, generate: true, zip: false, force: false, fakeroot: false, cleanup: true,
-        casaDistroSource: "\(base)/casa-distro", pixiInstallEnvironmentScript: nil), commandLine: ["casa-release", "create-user-image"])
+        casaDistroSource: "\(base)/casa-distro", pixiInstallEnvironmentScript: nil)), commandLine: ["casa-release", "create-user-image"])
     let config = ImageSidecar(members: [JSONMember("name", .string(name)), JSONMember("image_id", .string(dev.imageID)), JSONMember("branch", .string("master"))])
     let sources = (1...4).map { SourceRevision(path: "\(directory)/src/project-\($0)/master", system: "git", revision: digest("\(name)-\($0)-\(index / 50)", length: 40)) }
     let tree = TreeSummary(fileCount: 120_000, totalSize: 9_000_000_000, sha256: digest("tree-\(index)"))

@@ -70,7 +70,7 @@ extension CreateBaseImage {
                 )
             }
             return RunParameters(
-                virtualBoxBaseImage: VirtualBoxBaseImageParameters(
+                .virtualBoxBaseImage(VirtualBoxBaseImageParameters(
                     baseDirectory: baseDirectory, iso: iso.base,
                     isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
                     imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
@@ -80,7 +80,7 @@ extension CreateBaseImage {
                     hardware: VirtualMachineHardware(
                         memory: memory ?? Self.defaultMemory, videoMemory: videoMemory ?? Self.defaultVideoMemory,
                         cpus: cpus ?? Self.defaultCPUs),
-                    force: force.value))
+                    force: force.value)))
         }
     }
 

@@ -142,9 +142,9 @@ struct CreateBaseImage: ParsableCommand {
             ResolveBaseIntent(baseDirectory: baseDirectory, explicitBase: explicitBase, pattern: pattern))
         try launch(.systemBaseImage, base: resolved, baseDirectory: baseDirectory) { imageName, outputPath in
             RunParameters(
-                systemBaseImage: SystemBaseImageParameters(
+                .systemBaseImage(SystemBaseImageParameters(
                     baseDirectory: baseDirectory, base: explicitBase, basePattern: pattern, imageVersion: imageVersion,
-                    containerType: "singularity", name: imageName, output: outputPath, force: force.value))
+                    containerType: "singularity", name: imageName, output: outputPath, force: force.value)))
         }
     }
 
@@ -182,13 +182,13 @@ struct CreateBaseImage: ParsableCommand {
         try launch(.recipeBaseImage, base: resolved, baseDirectory: baseDirectory, tools: ["apptainer": tool.version()])
         { imageName, outputPath in
             RunParameters(
-                recipeBaseImage: RecipeBaseImageParameters(
+                .recipeBaseImage(RecipeBaseImageParameters(
                     baseDirectory: baseDirectory, imageType: type, imageVersion: imageVersion,
                     recipeDirectory: recipeDirectory,
                     base: resolved.base, name: imageName, output: outputPath, containerType: "singularity",
                     force: force.value,
                     fakeroot: fakeroot.value, cleanup: cleanup.value,
-                    casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil))
+                    casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil)))
         }
     }
 

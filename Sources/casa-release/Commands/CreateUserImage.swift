@@ -234,7 +234,7 @@ struct CreateUserImage: ParsableCommand {
 
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
-            userImage: UserImageParameters(
+            .userImage(UserImageParameters(
                 baseDirectory: baseDirectory, environment: selected.location, environmentKind: kind, distro: distro,
                 version: version, name: imageName, output: outputPath,
                 containerType: containerType.map { $0 == "apptainer" ? "singularity" : $0 } ?? environment.config[
@@ -245,7 +245,7 @@ struct CreateUserImage: ParsableCommand {
                 cleanup: cleanup.value,
                 casaDistroSource: generate.value && !isVirtualBox ? casaDistroSource : nil,
                 pixiInstallEnvironmentScript: installer,
-                virtualMachine: virtualMachine),
+                virtualMachine: virtualMachine)),
             publication: publication,
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())

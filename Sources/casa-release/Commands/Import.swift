@@ -92,7 +92,7 @@ struct Import: ParsableCommand {
         let started = RunStarted(
             runID: runID, pipeline: .importImages, steps: Pipeline.definition(of: .importImages).steps.map(\.name),
             parameters: RunParameters(
-                importImages: ImportParameters(directory: path),
+                .importImages(ImportParameters(directory: path)),
                 commandLine: Redaction.commandLine(CommandLine.arguments)),
             chosen: ChosenValues(), host: ProcessIdentity.host, user: ProcessIdentity.user,
             tools: ["casa-release": CasaRelease.version])
