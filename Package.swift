@@ -113,14 +113,21 @@ let package = Package(
             name: "ExecutorsTests",
             dependencies: ["Executors", "ReleaseStateMachine"]
         ),
+        // What several test targets start: the PostgreSQL server of the tests and the store a test
+        // process keeps its ledgers in, free ports, process trees. Used by tests only.
+        .target(
+            name: "TestSupport",
+            // CProcessControl: the test servers are started with nothing of the test process.
+            dependencies: ["CProcessControl", "ReleaseLedger"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ReleaseDriverTests",
-            dependencies: ["ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors"]
+            dependencies: ["ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",
-            // CProcessControl: the test servers are started with nothing of the test process.
-            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl"]
+            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v5]

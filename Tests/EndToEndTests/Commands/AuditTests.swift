@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `casa-release audit`: every image from an environment, and everything built on an image,
 /// with what became of their publications.

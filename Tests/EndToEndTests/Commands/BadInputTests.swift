@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseLedger
+@testable import TestSupport
 
 /// Every wrong argument or bad file ends in one readable line, the right exit code, and a ledger
 /// that is untouched (or still consistent).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// The slips of a first hour, forgiven where the meaning is plain and named where it is not:
 /// global options before the command, yes/no options alone, typos with the nearest names, `help`

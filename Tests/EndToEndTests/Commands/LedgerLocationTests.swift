@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 
 /// `--ledger` and `$CASA_RELEASE_LEDGER`: a file, or a URL casa-release knows; any other URL is a
 /// usage error, never a file name (it once made a directory named after the scheme).

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 
 /// Long local work shows a live progress line on a terminal, ended with its final figures, and
 /// nothing of the kind when standard error is not a terminal or with --json.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `casa-release provenance`: the chain of an image, from its publications to the upstream image,
 /// named every way a release engineer names an image, in text, JSON, SLSA and DOT.

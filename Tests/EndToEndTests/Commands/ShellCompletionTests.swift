@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 
 /// The shell completes run ids from the ledger and the few words some options take, through the
 /// completion scripts swift-argument-parser generates.

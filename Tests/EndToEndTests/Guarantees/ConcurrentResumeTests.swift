@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// Two `resume` of one run at once: the lease is a fence decided inside the append transaction,
 /// so exactly one takes the run and the other exits 75 naming it, every time.

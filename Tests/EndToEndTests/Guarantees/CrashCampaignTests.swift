@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// A crash campaign: runs of four pipelines (a system image built and published, a publication
 /// alone, a recipe build published, a docker image pushed to a registry), each killed with SIGKILL at one to three random points

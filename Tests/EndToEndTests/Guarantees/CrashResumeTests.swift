@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// A SIGKILL just before or just after a step's effect, then `resume`: the result must be that of
 /// an uninterrupted run, and no effect may happen twice.

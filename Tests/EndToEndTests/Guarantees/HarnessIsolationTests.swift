@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import TestSupport
 
 /// The suite's own guarantee: a server a test starts holds none of the test process's
 /// descriptors. The tests run in parallel in one process, so a server started while another

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// The ledger defends its history: a ledger deleted under a run stops the run; a log cut at its
 /// end, an older copy, or a projection edited by hand is found by `verify`; a read-only ledger

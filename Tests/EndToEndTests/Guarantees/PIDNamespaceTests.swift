@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// One owner per run across pid namespaces: two containers that share a host name (`unshare
 /// --pid`, as `--network=host` containers do) cannot judge each other's pids, so a holder there

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// A ledger written before the provenance tables existed gets them, filled from its events, the
 /// first time a newer casa-release opens it to write; a command that only reads never changes

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// A casa-release frozen (SIGSTOP: a suspended laptop, a paused VM) inside an append, with the
 /// chain's lock held, on a PostgreSQL ledger shared by hosts: the server ends its transaction

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// The ledgers users already have. Each `Tests/Fixtures/ledger-<date>/` was written once, by the
 /// casa-release of that date (`Tests/Fixtures/make-ledger-fixture.sh`): a history holding a run of

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseLedger
+@testable import TestSupport
 
 /// What a PostgreSQL ledger refuses, through the binary: a database that is not a ledger (empty,
 /// or another application's, even where the release role cannot see that application's tables)

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ReleaseLedger
+@testable import TestSupport
 
 /// The PostgreSQL ledger's schema on a real server: made once in an empty database (also when two
 /// hosts open it at once), append-only whoever asks, and never laid over another application's

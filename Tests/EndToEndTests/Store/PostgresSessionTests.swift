@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseLedger
+@testable import TestSupport
 
 /// The PostgreSQL ledger's connection, against a real server: the login from the URL,
 /// PGPASSWORD or the password file, TLS as libpq's modes say, and each failure one clear

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// One PostgreSQL ledger shared by several release hosts (processes named as other hosts by
 /// `CASA_RELEASE_HOST`): one owner per run, a holder taken over is fenced, the server's failures

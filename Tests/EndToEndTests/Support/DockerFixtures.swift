@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 
 /// create-docker's world in a workspace: buildah's storage and the OCI layout under the base
 /// directory, a base image made from busybox-static (nothing is pulled), definitions in

@@ -1,6 +1,7 @@
 import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// What a run of the `casa-release` binary did.
 struct Execution {

@@ -1,6 +1,7 @@
 import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// What the Apptainer tests build on: recipes, casa-distro's sources, base images made by
 /// casa-release itself, dev environments, and the stand-ins' log.

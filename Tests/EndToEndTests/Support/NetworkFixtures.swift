@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// The two kinds of network target, for tests that run against both.
 enum ServerKind: String, CaseIterable, CustomTestStringConvertible {

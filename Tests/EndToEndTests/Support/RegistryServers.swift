@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 
 /// Debian's `docker-registry` (the CNCF distribution registry) on 127.0.0.1, on a free port, with
 /// its own configuration and storage under the test's directory: open, behind an htpasswd basic

@@ -1,4 +1,5 @@
 import Foundation
+@testable import TestSupport
 
 /// create-singularity's world in a workspace: the `.sif` files beside the base directory's
 /// other images, and what the apptainer stand-in recorded of them.

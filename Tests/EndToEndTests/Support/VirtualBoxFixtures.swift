@@ -1,6 +1,7 @@
 import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// What the VirtualBox tests build on: an Ubuntu ISO, the stand-in's VirtualBox, a base .ova, and
 /// an operator who does the steps asked of them.

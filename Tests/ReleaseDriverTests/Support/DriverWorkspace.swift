@@ -2,20 +2,26 @@ import Foundation
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// A publication run in process: a base directory with one described image, a `file://` mirror,
-/// and a SQLite ledger, all in a fresh directory removed afterwards. Drivers made here share the
-/// ledger file but each opens its own connection, as two processes would.
+/// and a ledger, all fresh and removed afterwards. The ledger is a SQLite file, or a database of
+/// its own on the tests' PostgreSQL server when `CASA_RELEASE_TEST_LEDGER=postgres` (the README's
+/// second pass). Drivers made here share the ledger but each opens its own connection, as two
+/// processes would.
 final class DriverWorkspace {
     let root: String
     let processes = FakeProcesses()
     var base: String { root + "/base" }
     var mirror: String { root + "/mirror" }
     var ledgerPath: String { root + "/ledger.sqlite" }
+    /// The PostgreSQL database of this workspace, on the PostgreSQL pass.
+    let postgresURL: String?
     var image: String { base + "/casa-system-ubuntu-24.04.sif" }
     let imageID = "11111111-2222-4333-8444-555555555555"
 
     init() throws {
+        postgresURL = TestLedger.isPostgres ? try TestLedger.newDatabase() : nil
         root = NSTemporaryDirectory() + "casa-release-driver-" + UUID().uuidString
         for directory in [base, mirror] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -32,7 +38,10 @@ final class DriverWorkspace {
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
-    func ledger() throws -> Ledger { try Ledger.open(path: ledgerPath) }
+    func ledger() throws -> Ledger {
+        if let postgresURL { return try Ledger.open(postgres: try PostgresAddress.parse(postgresURL)) }
+        return try Ledger.open(path: ledgerPath)
+    }
 
     /// Records a new publication run of the image to the mirror, as `publish-base-image` does.
     func startRun() throws -> String {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `create-docker` with the real buildah: definitions built dependencies first into an OCI
 /// layout, the same inputs giving the same digest, an unchanged image up to date, every mistake

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// Two publishers that share no ledger push different builds of one image to one registry at
 /// once, 50 times: whatever the interleaving, a publish-docker that exits 0 printed only numbered

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// publish-docker interrupted: killed between chunks, cut in the middle of one, the registry
 /// restarted under it, another pusher moving a tag, SIGKILL before and after every step; then

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `publish-docker` against the real distribution registry (Debian's docker-registry) on
 /// 127.0.0.1: blobs and manifest by digest, then the tags; skopeo, an independent client, says

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `download-image` against nginx on 127.0.0.1: resumable, verified, recorded.
 @Suite(.serialized) struct DownloadTests {

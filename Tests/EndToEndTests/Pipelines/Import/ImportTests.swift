@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `casa-release import DIR`: images made by casa-distro, recorded once, with their links, so
 /// that chains reach them; and `verify --artifacts` over what the ledger recorded.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `import` keeps casa-distro's publication identity: the `-N` links its publish_base_image makes
 /// after an upload, a published directory copied (mirror_of=), or a server's listing read over

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// Publication over the network, through libcurl, against real servers on 127.0.0.1: OpenSSH's
 /// sshd (sftp://) and nginx's WebDAV (http://), started by each test.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `casa-release rollback`: retracting completed publications, and taking back unfinished ones,
 /// on real servers.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// Build numbers claimed in the ledger as well as on the target: publishers that share a ledger
 /// get distinct numbers even from a target whose exclusive claim is not exclusive (a WebDAV

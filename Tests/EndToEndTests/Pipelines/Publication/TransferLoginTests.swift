@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// How casa-release logs in and what it trusts: a password in a WebDAV URL (used, never kept),
 /// `~/.netrc`, a user name in the URL (which must not reach WebDAV's `Destination`), host keys

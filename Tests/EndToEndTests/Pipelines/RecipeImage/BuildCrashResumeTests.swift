@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// SIGKILL just before or just after each effect of the recipe and user-image pipelines, then
 /// `resume`: the run completes with the image_id chosen at its start, and no build and no install

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// run, dev and pixi base images built from recipes with the stand-in apptainer.
 @Suite struct RecipeImageTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// create-singularity killed at every step boundary, and in the middle of apptainer's build, then
 /// resumed: the same image_ids, one build per image once its step is recorded, nothing

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `create-singularity`: each docker image create-docker built becomes a `.sif` made by apptainer
 /// (the stand-in) from an OCI archive of it, keeping its config, described by a sidecar whose

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `publish-singularity`: every `.sif` create-singularity made goes through the publication
 /// protocol as `<name>-<N>.sif`, one run each; a failure stops the rest, and each run is resumed

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 @Suite struct ReleaseFlowTests {
     @Test func createPublishAndPublishAgain() throws {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// User images from dev environments: selection, compatibility, install, zip, generate, describe, upload.
 @Suite struct UserImageTests {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `create-base-image type=system container_type=vbox`: the seed's ten steps, with their operator
 /// steps confirmed both ways, a failed after-the-fact check, export, describe and publication.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// SIGKILL just before or just after each automated effect of the VirtualBox pipelines (each step,
 /// and each VBoxManage call that changes something inside a step), then `resume` to the end: the

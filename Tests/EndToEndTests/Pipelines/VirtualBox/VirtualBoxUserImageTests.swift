@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import ReleaseLedger
 import ReleaseStateMachine
+@testable import TestSupport
 
 /// `create-user-image container_type=vbox`: the install tree copied into a VM imported from the
 /// run image's .ova, /casa/image_id written, the operator's step, shut down, export, describe.
