@@ -71,7 +71,8 @@ public struct RunDriver {
         let removed = effects.sweepLocal(
             runID: runID, intents: state.steps.compactMap(\.intent), keepingUploads: true)
         if !removed.isEmpty {
-            reporter.progress("removed what an interrupted process of this run left: \(removed.joined(separator: ", "))")
+            reporter.progress(
+                "removed what an interrupted process of this run left: \(removed.joined(separator: ", "))")
         }
     }
 

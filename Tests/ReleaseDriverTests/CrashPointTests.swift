@@ -60,9 +60,10 @@ private let stepsWithLastingEffects: Set<StepName> = [
         }
 
         // One publication, N=1, complete, and nothing else on the target.
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         #expect(
             try Data(contentsOf: URL(fileURLWithPath: workspace.mirror + "/casa-system-ubuntu-24.04-1.sif"))
                 == Data(contentsOf: URL(fileURLWithPath: workspace.image)))
@@ -78,9 +79,10 @@ private let stepsWithLastingEffects: Set<StepName> = [
         workspace.processes.kill(crashed.holder.pid)
 
         #expect(try workspace.driver(runID, effects: RecordingEffects()).drive() == .completed)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
     }
 
     @Test func severalCrashesInARowStillEndWithOnePublication() throws {
@@ -90,14 +92,16 @@ private let stepsWithLastingEffects: Set<StepName> = [
             (StepName.inspectImage, StepMoment.after), (.claimBuildNumber, .after), (.uploadImage, .after),
             (.makeVisible, .after),
         ] {
-            let crashed = try workspace.driver(runID, effects: RecordingEffects(), hooks: Failpoints(crashAt: step, moment))
+            let crashed = try workspace.driver(
+                runID, effects: RecordingEffects(), hooks: Failpoints(crashAt: step, moment))
             #expect(throws: SimulatedCrash(step, moment)) { try crashed.drive() }
             workspace.processes.kill(crashed.holder.pid)
         }
         #expect(try workspace.driver(runID, effects: RecordingEffects()).drive() == .completed)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         #expect(try workspace.ledger().state(of: runID).status == .completed)
     }
 }

@@ -51,9 +51,10 @@ import Testing
         #expect(stoppedEffects.count("perform upload-image") == 0, "the fenced holder never acts")
         #expect(takeover.count("reconcile upload-image") == 1)
         #expect(takeover.count("perform upload-image") == 1)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         let state = try workspace.ledger().state(of: runID)
         #expect(state.status == .completed)
         #expect(state.lease == nil, "the fenced holder's release does not touch the new holder's run")

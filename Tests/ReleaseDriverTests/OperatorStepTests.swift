@@ -12,12 +12,14 @@ import Testing
     func virtualBoxRun(_ workspace: DriverWorkspace) throws -> String {
         let runID = UUID().uuidString.lowercased()
         let parameters = RunParameters(
-            .virtualBoxBaseImage(VirtualBoxBaseImageParameters(
-                baseDirectory: workspace.base, iso: workspace.base + "/ubuntu.iso", isoURL: nil, isoSHA256: nil,
-                imageVersion: "ubuntu-24.04", system: "ubuntu-24.04", name: "casa-system-ubuntu-24.04",
-                output: workspace.base + "/casa-system-ubuntu-24.04.ova", disk: workspace.base + "/disk.vdi",
-                diskSize: 1024, machine: VirtualMachineSettings(name: "casa-system-ubuntu-24.04", gui: false, timeout: 1),
-                hardware: VirtualMachineHardware(memory: 1024, videoMemory: 16, cpus: 1), force: false)))
+            .virtualBoxBaseImage(
+                VirtualBoxBaseImageParameters(
+                    baseDirectory: workspace.base, iso: workspace.base + "/ubuntu.iso", isoURL: nil, isoSHA256: nil,
+                    imageVersion: "ubuntu-24.04", system: "ubuntu-24.04", name: "casa-system-ubuntu-24.04",
+                    output: workspace.base + "/casa-system-ubuntu-24.04.ova", disk: workspace.base + "/disk.vdi",
+                    diskSize: 1024,
+                    machine: VirtualMachineSettings(name: "casa-system-ubuntu-24.04", gui: false, timeout: 1),
+                    hardware: VirtualMachineHardware(memory: 1024, videoMemory: 16, cpus: 1), force: false)))
         let started = RunStarted(
             runID: runID, pipeline: .virtualBoxBaseImage, steps: Pipeline.steps(of: .virtualBoxBaseImage, parameters),
             parameters: parameters,
@@ -86,7 +88,8 @@ import Testing
         #expect(try driver.drive() == .awaitingOperator(.installGuestAdditions))
 
         #expect(effects.count("check") == 1)
-        #expect(reporter.notes.contains("the check of step install-guest-additions failed: no guest additions in the VM"))
+        #expect(
+            reporter.notes.contains("the check of step install-guest-additions failed: no guest additions in the VM"))
         let state = try workspace.ledger().state(of: runID)
         #expect(state.step(.installGuestAdditions)?.status == .awaitingOperator)
         #expect(state.step(.installGuestAdditions)?.lastCheckFailure == "no guest additions in the VM")

@@ -28,9 +28,10 @@ import Testing
         var expected = ["RunStarted", "LeaseAcquired"] + eachStep + ["RunCompleted", "LeaseReleased"]
         expected.insert("BuildNumberReserved", at: 2 + 2 * 2 + 1)  // inside claim-build-number
         #expect(kinds == expected)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
         #expect(reporter.progressLines.first == "inspect-image...")
         #expect(try workspace.ledger().verifyChain().firstMismatch == nil)
     }
@@ -62,9 +63,10 @@ import Testing
         #expect(try workspace.driver(runID, effects: resumed).drive() == .completed)
         #expect(resumed.stepCalls.first == "perform upload-image", "resume goes on from the failed step")
         #expect(resumed.count("perform claim-build-number") == 0)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
     }
 
     @Test func aPublicationThatFailsForGoodIsRolledBackAtOnceAndTheRollbackRecorded() throws {
@@ -109,9 +111,10 @@ import Testing
         #expect(try workspace.driver(runID, effects: reachable).drive() == .completed)
         #expect(Array(reachable.calls.prefix(4)) == ["begin", "sweep stale", "roll back", "perform check-target"])
         #expect(try workspace.eventKinds(runID).filter { $0 == "PublicationRolledBack" }.count == 1)
-        #expect(try workspace.files(in: workspace.mirror) == [
-            "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-        ])
+        #expect(
+            try workspace.files(in: workspace.mirror) == [
+                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+            ])
     }
 
     @Test func anInputChangedSinceTheRunRecordedItStopsTheResumeAndReleasesTheLease() throws {

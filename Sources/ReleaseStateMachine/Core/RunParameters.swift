@@ -16,7 +16,8 @@ public struct RunParameters: Equatable, Sendable {
     /// The arguments as the operator typed them (secrets removed), for the record.
     public var commandLine: [String]
 
-    public init(_ own: PipelineParameters? = nil, publication: PublicationParameters? = nil, commandLine: [String] = []) {
+    public init(_ own: PipelineParameters? = nil, publication: PublicationParameters? = nil, commandLine: [String] = [])
+    {
         self.own = own
         self.publication = publication
         self.commandLine = commandLine
@@ -88,14 +89,18 @@ extension RunParameters: Codable {
         }
         switch owns.first {
         case nil: own = nil
-        case .systemBaseImage?: own = .systemBaseImage(try container.decode(SystemBaseImageParameters.self, forKey: .systemBaseImage))
-        case .recipeBaseImage?: own = .recipeBaseImage(try container.decode(RecipeBaseImageParameters.self, forKey: .recipeBaseImage))
+        case .systemBaseImage?:
+            own = .systemBaseImage(try container.decode(SystemBaseImageParameters.self, forKey: .systemBaseImage))
+        case .recipeBaseImage?:
+            own = .recipeBaseImage(try container.decode(RecipeBaseImageParameters.self, forKey: .recipeBaseImage))
         case .userImage?: own = .userImage(try container.decode(UserImageParameters.self, forKey: .userImage))
         case .download?: own = .download(try container.decode(DownloadParameters.self, forKey: .download))
         case .virtualBoxBaseImage?:
-            own = .virtualBoxBaseImage(try container.decode(VirtualBoxBaseImageParameters.self, forKey: .virtualBoxBaseImage))
+            own = .virtualBoxBaseImage(
+                try container.decode(VirtualBoxBaseImageParameters.self, forKey: .virtualBoxBaseImage))
         case .importImages?: own = .importImages(try container.decode(ImportParameters.self, forKey: .importImages))
-        case .dockerImages?: own = .dockerImages(try container.decode(DockerImagesParameters.self, forKey: .dockerImages))
+        case .dockerImages?:
+            own = .dockerImages(try container.decode(DockerImagesParameters.self, forKey: .dockerImages))
         case .dockerPublication?:
             own = .dockerPublication(try container.decode(DockerPublicationParameters.self, forKey: .dockerPublication))
         case .singularityImages?:

@@ -70,17 +70,18 @@ extension CreateBaseImage {
                 )
             }
             return RunParameters(
-                .virtualBoxBaseImage(VirtualBoxBaseImageParameters(
-                    baseDirectory: baseDirectory, iso: iso.base,
-                    isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
-                    imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
-                    diskSize: diskSize ?? Self.defaultDiskSize,
-                    machine: VirtualMachineSettings(
-                        name: imageName, gui: gui?.value ?? true, timeout: timeout ?? Self.defaultTimeout),
-                    hardware: VirtualMachineHardware(
-                        memory: memory ?? Self.defaultMemory, videoMemory: videoMemory ?? Self.defaultVideoMemory,
-                        cpus: cpus ?? Self.defaultCPUs),
-                    force: force.value)))
+                .virtualBoxBaseImage(
+                    VirtualBoxBaseImageParameters(
+                        baseDirectory: baseDirectory, iso: iso.base,
+                        isoURL: isoURL.map(URLPasswords.rememberForThisProcess), isoSHA256: isoSHA256?.lowercased(),
+                        imageVersion: imageVersion, system: iso.system, name: imageName, output: outputPath, disk: disk,
+                        diskSize: diskSize ?? Self.defaultDiskSize,
+                        machine: VirtualMachineSettings(
+                            name: imageName, gui: gui?.value ?? true, timeout: timeout ?? Self.defaultTimeout),
+                        hardware: VirtualMachineHardware(
+                            memory: memory ?? Self.defaultMemory, videoMemory: videoMemory ?? Self.defaultVideoMemory,
+                            cpus: cpus ?? Self.defaultCPUs),
+                        force: force.value)))
         }
     }
 

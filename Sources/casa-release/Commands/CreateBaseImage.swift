@@ -142,9 +142,11 @@ struct CreateBaseImage: ParsableCommand {
             ResolveBaseIntent(baseDirectory: baseDirectory, explicitBase: explicitBase, pattern: pattern))
         try launch(.systemBaseImage, base: resolved, baseDirectory: baseDirectory) { imageName, outputPath in
             RunParameters(
-                .systemBaseImage(SystemBaseImageParameters(
-                    baseDirectory: baseDirectory, base: explicitBase, basePattern: pattern, imageVersion: imageVersion,
-                    containerType: "singularity", name: imageName, output: outputPath, force: force.value)))
+                .systemBaseImage(
+                    SystemBaseImageParameters(
+                        baseDirectory: baseDirectory, base: explicitBase, basePattern: pattern,
+                        imageVersion: imageVersion,
+                        containerType: "singularity", name: imageName, output: outputPath, force: force.value)))
         }
     }
 
@@ -182,13 +184,14 @@ struct CreateBaseImage: ParsableCommand {
         try launch(.recipeBaseImage, base: resolved, baseDirectory: baseDirectory, tools: ["apptainer": tool.version()])
         { imageName, outputPath in
             RunParameters(
-                .recipeBaseImage(RecipeBaseImageParameters(
-                    baseDirectory: baseDirectory, imageType: type, imageVersion: imageVersion,
-                    recipeDirectory: recipeDirectory,
-                    base: resolved.base, name: imageName, output: outputPath, containerType: "singularity",
-                    force: force.value,
-                    fakeroot: fakeroot.value, cleanup: cleanup.value,
-                    casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil)))
+                .recipeBaseImage(
+                    RecipeBaseImageParameters(
+                        baseDirectory: baseDirectory, imageType: type, imageVersion: imageVersion,
+                        recipeDirectory: recipeDirectory,
+                        base: resolved.base, name: imageName, output: outputPath, containerType: "singularity",
+                        force: force.value,
+                        fakeroot: fakeroot.value, cleanup: cleanup.value,
+                        casaDistroSource: recipe.installsCasaDistro ? casaDistroSource : nil)))
         }
     }
 

@@ -68,13 +68,14 @@ struct CreateDocker: ParsableCommand {
         let buildah = try DockerTool.buildahVersion(storage)
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
-            .dockerImages(DockerImagesParameters(
-                baseDirectory: baseDirectory, patterns: patterns, casaVersion: casaVersion, images: images,
-                storage: storage,
-                noHostNetwork: noHostNetwork.value, force: force.value,
-                earlierBuilds: try ledger.latestDockerBuilds(layout: storage.layout).filter { build in
-                    images.contains { $0.reference == build.key }
-                })),
+            .dockerImages(
+                DockerImagesParameters(
+                    baseDirectory: baseDirectory, patterns: patterns, casaVersion: casaVersion, images: images,
+                    storage: storage,
+                    noHostNetwork: noHostNetwork.value, force: force.value,
+                    earlierBuilds: try ledger.latestDockerBuilds(layout: storage.layout).filter { build in
+                        images.contains { $0.reference == build.key }
+                    })),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("building \(images.map(\.reference).joined(separator: ", "))")
         try RunLauncher.start(

@@ -83,10 +83,11 @@ struct CreateSingularity: ParsableCommand {
                     image: image, output: path, imageID: UUID().uuidString.lowercased(), earlier: earlier))
         }
         let parameters = RunParameters(
-            .singularityImages(SingularityImagesParameters(
-                baseDirectory: baseDirectory, patterns: patterns, layout: layout,
-                archives: baseDirectory + "/casa-release-docker/archives", images: conversions, force: force.value,
-                fakeroot: fakeroot.value)),
+            .singularityImages(
+                SingularityImagesParameters(
+                    baseDirectory: baseDirectory, patterns: patterns, layout: layout,
+                    archives: baseDirectory + "/casa-release-docker/archives", images: conversions, force: force.value,
+                    fakeroot: fakeroot.value)),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("converting \(builds.map(\.fullReference).joined(separator: ", "))")
         try RunLauncher.start(

@@ -234,18 +234,19 @@ struct CreateUserImage: ParsableCommand {
 
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
-            .userImage(UserImageParameters(
-                baseDirectory: baseDirectory, environment: selected.location, environmentKind: kind, distro: distro,
-                version: version, name: imageName, output: outputPath,
-                containerType: containerType.map { $0 == "apptainer" ? "singularity" : $0 } ?? environment.config[
-                    "container_type"]?.stringValue ?? "singularity",
-                runImagePatterns: patterns, install: install.value, installDoc: installDoc.value,
-                installTest: installTest.value,
-                generate: generate.value, zip: zip.value, force: force.value, fakeroot: fakeroot.value,
-                cleanup: cleanup.value,
-                casaDistroSource: generate.value && !isVirtualBox ? casaDistroSource : nil,
-                pixiInstallEnvironmentScript: installer,
-                virtualMachine: virtualMachine)),
+            .userImage(
+                UserImageParameters(
+                    baseDirectory: baseDirectory, environment: selected.location, environmentKind: kind, distro: distro,
+                    version: version, name: imageName, output: outputPath,
+                    containerType: containerType.map { $0 == "apptainer" ? "singularity" : $0 } ?? environment.config[
+                        "container_type"]?.stringValue ?? "singularity",
+                    runImagePatterns: patterns, install: install.value, installDoc: installDoc.value,
+                    installTest: installTest.value,
+                    generate: generate.value, zip: zip.value, force: force.value, fakeroot: fakeroot.value,
+                    cleanup: cleanup.value,
+                    casaDistroSource: generate.value && !isVirtualBox ? casaDistroSource : nil,
+                    pixiInstallEnvironmentScript: installer,
+                    virtualMachine: virtualMachine)),
             publication: publication,
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let chosen = ChosenValues(imageID: UUID().uuidString.lowercased(), creationTime: CreationTime.now())

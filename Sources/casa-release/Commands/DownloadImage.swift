@@ -71,11 +71,12 @@ struct DownloadImage: ParsableCommand {
         let outputPath = output.map(Paths.absolute)
         if let outputPath { try OutputFile.check(outputPath, force: force.value, existingIsChecked: true) }
         let parameters = RunParameters(
-            .download(DownloadParameters(
-                url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type,
-                imageVersion: imageVersion,
-                fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
-                baseDirectory: global.resolvedBaseDirectory, force: force.value)),
+            .download(
+                DownloadParameters(
+                    url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type,
+                    imageVersion: imageVersion,
+                    fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
+                    baseDirectory: global.resolvedBaseDirectory, force: force.value)),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let ledger = try global.openLedgerForWriting()
         // The same command run again after a kill takes its run over (the same output, the same

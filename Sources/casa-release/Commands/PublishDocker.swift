@@ -119,11 +119,12 @@ struct PublishDocker: ParsableCommand {
             return
         }
         let parameters = RunParameters(
-            .dockerPublication(DockerPublicationParameters(
-                registry: destination, visibility: visibility, patterns: patterns, layout: layout,
-                images: toPublish.map(DockerImageToPush.init(image:)),
-                ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
-                uploadsDirectory: baseDirectory + "/casa-release-docker/uploads")),
+            .dockerPublication(
+                DockerPublicationParameters(
+                    registry: destination, visibility: visibility, patterns: patterns, layout: layout,
+                    images: toPublish.map(DockerImageToPush.init(image:)),
+                    ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
+                    uploadsDirectory: baseDirectory + "/casa-release-docker/uploads")),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("publishing \(toPublish.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
         try RunLauncher.start(

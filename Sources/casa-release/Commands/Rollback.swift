@@ -162,7 +162,8 @@ struct Rollback: ParsableCommand {
             try ledger.execute(
                 .restoreDockerTags(restored), run: runID, by: nil, actor: ProcessIdentity.actor, at: Date())
         } else {
-            restored = try RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease {
+            restored = try RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers).withLease
+            {
                 driver in
                 let restored = try DockerPublicationRetraction.restore(
                     intent, transfers: settings, by: ProcessIdentity.actor,

@@ -32,7 +32,8 @@ private let stepsWithLastingEffects: Set<StepName> = [
     func killedThenResumed(_ point: CrashPoint) throws {
         let workspace = try Workspace()
         let killed = try workspace.run(
-            workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
+            workspace.createAndPublishArguments,
+            environment: ["CASA_RELEASE_FAILPOINT": "\(point.step):\(point.moment)"])
         #expect(
             killed.killed && killed.status == SIGKILL,
             "expected SIGKILL at \(point.step):\(point.moment): \(killed.stderr)")

@@ -9,7 +9,8 @@ import Testing
 /// by today's code and encoded again, and must give back the stored payload byte for byte. A
 /// renamed kind, case, field or key, or a changed encoding of any value, fails here.
 @Suite struct LedgerFormatTests {
-    static let fixturesDirectory = URL(fileURLWithPath: #filePath)
+    static let fixturesDirectory =
+        URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path + "/Tests/Fixtures"
 

@@ -11,10 +11,11 @@ enum Fixture {
             runID: runID, pipeline: .systemBaseImage,
             steps: Pipeline.definition(of: .systemBaseImage).steps.map(\.name),
             parameters: RunParameters(
-                .systemBaseImage(SystemBaseImageParameters(
-                    baseDirectory: "/casa", base: nil, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04",
-                    containerType: "singularity", name: "casa-system-ubuntu-24.04",
-                    output: "/casa/casa-system-ubuntu-24.04.sif", force: false)),
+                .systemBaseImage(
+                    SystemBaseImageParameters(
+                        baseDirectory: "/casa", base: nil, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04",
+                        containerType: "singularity", name: "casa-system-ubuntu-24.04",
+                        output: "/casa/casa-system-ubuntu-24.04.sif", force: false)),
                 publication: publish
                     ? PublicationParameters(target: "file:///mirror/", image: "/casa/casa-system-ubuntu-24.04.sif")
                     : nil),

@@ -30,7 +30,8 @@ extension DockerEffect {
     public init(from decoder: Decoder) throws {
         let (name, values) = try NestedCase.open(decoder, "docker outcome")
         switch Kind(rawValue: name) {
-        case .renderedContexts: self = .renderedContexts(try values.decode([RenderedDockerContext].self, forKey: .value))
+        case .renderedContexts:
+            self = .renderedContexts(try values.decode([RenderedDockerContext].self, forKey: .value))
         case .built: self = .built(try values.decode(BuiltDockerImage.self, forKey: .value))
         case .tagged: self = .tagged(try values.decode([BuiltDockerImage].self, forKey: .value))
         case .described: self = .described(try values.decode([BuiltDockerImage].self, forKey: .value))

@@ -33,7 +33,9 @@ public enum DockerPublicationPipeline: ReleasePipeline {
                 DockerDigest.hex($0.image.manifestDigest) == sha256
             })
         else { return [] }
-        return [ProvenanceInput(role: .pushed, name: pushed.image.fullReference, sha256: sha256, size: pushed.image.size)]
+        return [
+            ProvenanceInput(role: .pushed, name: pushed.image.fullReference, sha256: sha256, size: pushed.image.size)
+        ]
     }
 
     public static func summarize(_ state: RunState, into report: inout RunReport) {
@@ -42,7 +44,8 @@ public enum DockerPublicationPipeline: ReleasePipeline {
         else { return }
         for (digest, group) in Dictionary(grouping: tags, by: \.digest).sorted(by: { $0.key < $1.key }) {
             report.lines.append(
-                "published \(group.map { registry.reference($0.repository, $0.tag) }.joined(separator: ", ")) \(digest)")
+                "published \(group.map { registry.reference($0.repository, $0.tag) }.joined(separator: ", ")) \(digest)"
+            )
             for tag in group { report.json["tag " + registry.reference(tag.repository, tag.tag)] = digest }
         }
     }

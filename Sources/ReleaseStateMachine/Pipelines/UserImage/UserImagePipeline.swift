@@ -3,14 +3,20 @@ import Foundation
 /// `create-user-image`: install, [zip], generate and describe from a dev environment, then
 /// publish (upload) when asked.
 public enum UserImagePipeline: ReleasePipeline {
-    public static let definition = Pipeline.publishingWhenAsked([
+    /// What every user image does first, Apptainer or VirtualBox: choose the environment and the
+    /// run image, install, zip.
+    public static let environmentSteps = [
         StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
         StepDefinition(.install, skipRule: .unlessInstalling),
         StepDefinition(.zip, skipRule: .unlessZipping),
-        StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
-        StepDefinition(.generate, skipRule: .unlessGenerating),
-        StepDefinition(.describe, skipRule: .unlessGenerating),
-    ])
+    ]
+
+    public static let definition = Pipeline.publishingWhenAsked(
+        environmentSteps + [
+            StepDefinition(.renderDefinition, skipRule: .unlessGenerating),
+            StepDefinition(.generate, skipRule: .unlessGenerating),
+            StepDefinition(.describe, skipRule: .unlessGenerating),
+        ])
 
     public static func intent(for name: StepName, in state: RunState, started: RunStarted) throws -> StepIntent {
         try IntentPlanner.userImageIntent(for: name, in: state, started: started)

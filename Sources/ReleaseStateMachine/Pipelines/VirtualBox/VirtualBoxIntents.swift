@@ -98,11 +98,13 @@ extension VirtualBoxIntent {
                 url: try values.decodeIfPresent(String.self, forKey: Label.url),
                 sha256: try values.decodeIfPresent(String.self, forKey: Label.sha256))
         case .createMachine: self = .createMachine(try values.decode(CreateMachine.self, forKey: .value))
-        case .reboot: self = .reboot(machine: try machine(), marker: try values.decode(String.self, forKey: Label.marker))
+        case .reboot:
+            self = .reboot(machine: try machine(), marker: try values.decode(String.self, forKey: Label.marker))
         case .shutDown: self = .shutDown(machine: try machine())
         case .configure:
             self = .configure(
-                machine: try machine(), hardware: try values.decode(VirtualMachineHardware.self, forKey: Label.hardware))
+                machine: try machine(), hardware: try values.decode(VirtualMachineHardware.self, forKey: Label.hardware)
+            )
         case .importAppliance:
             self = .importAppliance(
                 appliance: try values.decode(String.self, forKey: Label.appliance), machine: try machine())

@@ -6,11 +6,7 @@ public enum VirtualBoxUserImagePipeline: ReleasePipeline {
     private static let vm: [StepName] = [.checkVirtualBox, .importVM, .startVM, .copyInstall, .writeImageID]
 
     public static let definition = Pipeline.publishingWhenAsked(
-        [
-            StepDefinition(.selectEnvironment), StepDefinition(.checkRunImage),
-            StepDefinition(.install, skipRule: .unlessInstalling),
-            StepDefinition(.zip, skipRule: .unlessZipping),
-        ] + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
+        UserImagePipeline.environmentSteps + vm.map { StepDefinition($0, skipRule: .unlessGenerating) } + [
             .byOperator(.setUpDesktop, skipRule: .unlessGenerating),
             StepDefinition(.shutDownVM, skipRule: .unlessGenerating),
             StepDefinition(.export, skipRule: .unlessGenerating),
@@ -18,11 +14,9 @@ public enum VirtualBoxUserImagePipeline: ReleasePipeline {
         ])
 
     public static func intent(for name: StepName, in state: RunState, started: RunStarted) throws -> StepIntent {
+        // Its VM steps, then every step it shares with an Apptainer user image.
         try IntentPlanner.virtualBoxUserImageIntent(for: name, in: state, started: started)
-            ?? IntentPlanner.userImageIntent(for: name, in: state, started: started)
-            ?? IntentPlanner.systemImageIntent(for: name, in: state, started: started)
-            ?? IntentPlanner.publicationIntent(for: name, in: state, started: started)
-            ?? IntentPlanner.unknown(name)
+            ?? UserImagePipeline.intent(for: name, in: state, started: started)
     }
 
     public static func inputs(of state: RunState, for output: ProducedImage) -> [ProvenanceInput] {

@@ -74,13 +74,14 @@ import ReleaseStateMachine
         install: Bool = true, generate: Bool = true, zip: Bool = false, pixi: Bool = false, publish: Bool = false
     ) -> RunParameters {
         RunParameters(
-            .userImage(UserImageParameters(
-                baseDirectory: "/b", environment: "/b/env", environmentKind: pixi ? .pixi : .dev, distro: nil,
-                version: "5.4.0",
-                name: "brainvisa-5.4.0", output: "/b/brainvisa-5.4.0.sif", containerType: "singularity",
-                runImagePatterns: ["/b/casa-run-5.4.sif"], install: install, installDoc: true, installTest: false,
-                generate: generate, zip: zip, force: false, fakeroot: true, cleanup: true, casaDistroSource: "/src",
-                pixiInstallEnvironmentScript: nil)),
+            .userImage(
+                UserImageParameters(
+                    baseDirectory: "/b", environment: "/b/env", environmentKind: pixi ? .pixi : .dev, distro: nil,
+                    version: "5.4.0",
+                    name: "brainvisa-5.4.0", output: "/b/brainvisa-5.4.0.sif", containerType: "singularity",
+                    runImagePatterns: ["/b/casa-run-5.4.sif"], install: install, installDoc: true, installTest: false,
+                    generate: generate, zip: zip, force: false, fakeroot: true, cleanup: true, casaDistroSource: "/src",
+                    pixiInstallEnvironmentScript: nil)),
             publication: publish ? PublicationParameters(target: "file:///m/", image: "/b/brainvisa-5.4.0.sif") : nil)
     }
 

@@ -69,9 +69,11 @@ import Testing
                 earlier: nil)
         }
         let parameters = RunParameters(
-            .singularityImages(SingularityImagesParameters(
-                baseDirectory: "/b", patterns: ["*"], layout: "/b/oci", archives: "/b/archives", images: conversions,
-                force: false, fakeroot: true)))
+            .singularityImages(
+                SingularityImagesParameters(
+                    baseDirectory: "/b", patterns: ["*"], layout: "/b/oci", archives: "/b/archives",
+                    images: conversions,
+                    force: false, fakeroot: true)))
         #expect(
             Pipeline.steps(of: .singularityImages, parameters).map(\.rawValue) == [
                 "convert-casa-dev:5.4", "convert-casa-run:5.4", "describe",

@@ -8,13 +8,14 @@ import ReleaseStateMachine
         runID: Fixture.runID, pipeline: .virtualBoxBaseImage,
         steps: Pipeline.definition(of: .virtualBoxBaseImage).steps.map(\.name),
         parameters: RunParameters(
-            .virtualBoxBaseImage(VirtualBoxBaseImageParameters(
-                baseDirectory: "/casa", iso: "/casa/lubuntu-22.04.1-desktop-amd64.iso", isoURL: nil, isoSHA256: nil,
-                imageVersion: "ubuntu-22.04", system: "ubuntu-22.04", name: "casa-system-ubuntu-22.04",
-                output: "/casa/casa-system-ubuntu-22.04.ova", disk: "/casa/casa-system-ubuntu-22.04.vdi",
-                diskSize: 131_072,
-                machine: VirtualMachineSettings(name: "casa-system-ubuntu-22.04", gui: true, timeout: 300),
-                hardware: VirtualMachineHardware(memory: 8192, videoMemory: 50, cpus: 2), force: false))),
+            .virtualBoxBaseImage(
+                VirtualBoxBaseImageParameters(
+                    baseDirectory: "/casa", iso: "/casa/lubuntu-22.04.1-desktop-amd64.iso", isoURL: nil, isoSHA256: nil,
+                    imageVersion: "ubuntu-22.04", system: "ubuntu-22.04", name: "casa-system-ubuntu-22.04",
+                    output: "/casa/casa-system-ubuntu-22.04.ova", disk: "/casa/casa-system-ubuntu-22.04.vdi",
+                    diskSize: 131_072,
+                    machine: VirtualMachineSettings(name: "casa-system-ubuntu-22.04", gui: true, timeout: 300),
+                    hardware: VirtualMachineHardware(memory: 8192, videoMemory: 50, cpus: 2), force: false))),
         chosen: ChosenValues(
             imageID: "11111111-2222-4333-8444-555555555555", creationTime: "2026-01-01T00:00:00.000000+00:00",
             logDirectory: "/casa/casa-release-logs/run", machineUUID: "99999999-2222-4333-8444-555555555555"),
