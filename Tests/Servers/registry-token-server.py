@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """The token server of the Bearer flow (distribution's token auth), for the tests: it checks an
 HTTP basic login and answers {"token": JWT}, the JWT signed RS256 with the test's key (by the
 openssl command line) and naming that key by its libtrust key id, which the registry computes
