@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The project's test command (README.md, .ci/run): every test with SQLite ledgers, then, with
+# PostgreSQL ledgers, the suites in which the store takes part (locks, leases, numbering,
+# reservations, projections read by a command, creation and refusals, secrets kept out of it) and
+# the in-process step loop. The other suites check tools and files (buildah, the stand-ins, image
+# bytes, the command line) through the same Ledger calls; they run once. docs/testing.md says why;
+# `CASA_RELEASE_TEST_LEDGER=postgres swift test --skip-build --filter EndToEndTests` runs them all
+# on PostgreSQL, for a change to the store itself.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift test
+postgres_suites=(
+    # Store/
+    FrozenHolderTests LedgerFixtureTests PostgresSessionTests PostgresSchemaTests PostgresRefusalsTests SharedLedgerTests
+    # Guarantees/
+    CrashResumeTests LeaseTests LeftoverTests PIDNamespaceTests ConcurrentResumeTests CrashCampaignTests
+    LedgerIntegrityTests ProjectionRebuildTests
+    # Commands/ that read or refuse a ledger
+    AuditTests ProvenanceTests BadInputTests LedgerContentTests LedgerLocationTests
+    # Publication, import, download and docker pushes: numbers, reservations, logins kept out of the ledger
+    SharedNumberingTests NetworkRollbackTests PublicationIdentityTests NetworkPublicationTests TransferLoginTests
+    ImportTests DownloadTests PublishDockerTests PublishDockerResumeTests
+)
+CASA_RELEASE_TEST_LEDGER=postgres swift test --skip-build \
+    --filter "EndToEndTests\.($(IFS='|'; echo "${postgres_suites[*]}"))/|ReleaseDriverTests"
