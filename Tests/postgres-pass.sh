@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command (README.md, .ci/run): every test with SQLite ledgers, then, with
+# The second half of the project's test command (README.md, .ci/run: `swift test && bash
+# Tests/postgres-pass.sh`). After `swift test` has run every test with SQLite ledgers, this runs, with
 # PostgreSQL ledgers, the suites in which the store takes part (locks, leases, numbering,
 # reservations, projections read by a command, creation and refusals, secrets kept out of it) and
 # the in-process step loop. The other suites check tools and files (buildah, the stand-ins, image
@@ -8,7 +9,6 @@
 # on PostgreSQL, for a change to the store itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift test
 postgres_suites=(
     # Store/
     FrozenHolderTests LedgerFixtureTests PostgresSessionTests PostgresSchemaTests PostgresRefusalsTests SharedLedgerTests
