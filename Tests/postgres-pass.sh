@@ -21,5 +21,9 @@ postgres_suites=(
     SharedNumberingTests NetworkRollbackTests PublicationIdentityTests NetworkPublicationTests TransferLoginTests
     ImportTests DownloadTests PublishDockerTests PublishDockerResumeTests
 )
+# A name that matches no suite would leave that suite out of this pass without a word: refuse it.
+for suite in "${postgres_suites[@]}"; do
+    grep -rqE "struct ${suite}\b" Tests/EndToEndTests || { echo "Tests/postgres-pass.sh: no suite ${suite} in Tests/EndToEndTests" >&2; exit 2; }
+done
 CASA_RELEASE_TEST_LEDGER=postgres swift test --skip-build \
     --filter "EndToEndTests\.($(IFS='|'; echo "${postgres_suites[*]}"))/|ReleaseDriverTests"
