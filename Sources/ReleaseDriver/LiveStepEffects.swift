@@ -7,8 +7,11 @@ public struct LiveStepEffects: StepEffects {
     /// How this process reaches servers for a run in a given state (the options given now, and
     /// what the run recorded, such as its ssh key).
     public let settings: (RunState) -> TransferSettings
+    /// Where the steps find their tools.
+    public let tools: ToolSettings
 
-    public init(settings: @escaping (RunState) -> TransferSettings) {
+    public init(tools: ToolSettings = ToolSettings(), settings: @escaping (RunState) -> TransferSettings) {
+        self.tools = tools
         self.settings = settings
     }
 
@@ -19,11 +22,12 @@ public struct LiveStepEffects: StepEffects {
     public func perform(
         _ intent: StepIntent, logPath: String?, state: RunState, reserve: BuildNumberReserver
     ) throws -> StepOutcome {
-        try StepExecutors.perform(intent, logPath: logPath, transfers: settings(state), reserve: reserve)
+        try StepExecutors.perform(
+            intent, logPath: logPath, transfers: settings(state), tools: tools, reserve: reserve)
     }
 
     public func reconcile(_ intent: StepIntent, state: RunState) throws -> StepOutcome? {
-        try StepExecutors.reconcile(intent, transfers: settings(state))
+        try StepExecutors.reconcile(intent, transfers: settings(state), tools: tools)
     }
 
     public func rollBack(
@@ -43,7 +47,7 @@ public struct LiveStepEffects: StepEffects {
     }
 
     public func check(_ check: OperatorCheck) throws -> CheckVerdict {
-        try OperatorChecks.run(check)
+        try OperatorChecks.run(check, tools: tools)
     }
 
     public func fileStatus(_ path: String) -> (size: Int64, modified: Int64)? {

@@ -4,8 +4,8 @@ import ReleaseStateMachine
 /// `apptainer build` into a hidden temporary file, renamed to the output only once the build
 /// succeeded: a failed build leaves nothing under the output's name, and no sidecar.
 public enum ApptainerBuildStep {
-    public static func build(_ intent: BuildImageIntent, logPath: String?) throws -> BuiltImage {
-        let tool = try ContainerTool.locate()
+    public static func build(_ intent: BuildImageIntent, logPath: String?, tools: ToolSettings) throws -> BuiltImage {
+        let tool = try ContainerTool.locate(tools)
         let definition = try FileDigests.compute(path: intent.definition)
         guard definition.sha256 == intent.definitionSHA256 else {
             throw ExecutorError(
@@ -43,10 +43,10 @@ public enum ApptainerBuildStep {
 
     /// Built when the output exists and `/casa/image_id` in it names this run's image_id (read with
     /// `apptainer exec`, which changes nothing); an output from another build is not this one.
-    public static func reconcile(_ intent: BuildImageIntent) throws -> BuiltImage? {
+    public static func reconcile(_ intent: BuildImageIntent, tools: ToolSettings) throws -> BuiltImage? {
         try LocalFiles.remove(intent.temporary)
         guard let status = LocalFiles.status(intent.output), status.isRegular else { return nil }
-        let tool = try ContainerTool.locate()
+        let tool = try ContainerTool.locate(tools)
         guard let content = tool.imageIDFile(in: intent.output), content.contains("\"\(intent.imageID)\"") else {
             return nil
         }

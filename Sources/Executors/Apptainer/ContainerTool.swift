@@ -7,16 +7,16 @@ public struct ContainerTool: Equatable, Sendable {
     public var path: String
 
     /// The tool to use: `$CASA_RELEASE_APPTAINER` when set, else `apptainer` on the PATH, else
-    /// `singularity`. Exit 69 when there is none.
-    public static func locate() throws -> ContainerTool {
-        if let named = ProcessInfo.processInfo.environment["CASA_RELEASE_APPTAINER"], !named.isEmpty {
-            guard let path = ProcessRunner.which(named) else {
+    /// `singularity`, in `tools`' environment. Exit 69 when there is none.
+    public static func locate(_ tools: ToolSettings) throws -> ContainerTool {
+        if let named = tools.environment["CASA_RELEASE_APPTAINER"], !named.isEmpty {
+            guard let path = tools.which(named) else {
                 throw ExecutorError(.unavailable, "CASA_RELEASE_APPTAINER names \(named), which is not an executable")
             }
             return ContainerTool(path: path)
         }
         for name in ["apptainer", "singularity"] {
-            if let path = ProcessRunner.which(name) { return ContainerTool(path: path) }
+            if let path = tools.which(name) { return ContainerTool(path: path) }
         }
         throw ExecutorError(
             .unavailable,

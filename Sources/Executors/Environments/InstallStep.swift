@@ -5,8 +5,8 @@ import ReleaseStateMachine
 /// `<env>/install`. A marker beside the run's logs records the finished tree, so that a crash
 /// between the install and its record does not cost a second install.
 public enum InstallStep {
-    public static func perform(_ intent: InstallIntent, logPath: String?) throws -> InstalledTree {
-        let tool = try ContainerTool.locate()
+    public static func perform(_ intent: InstallIntent, logPath: String?, tools: ToolSettings) throws -> InstalledTree {
+        let tool = try ContainerTool.locate(tools)
         try LocalFiles.remove(intent.markerPath)
         // casa-distro crashed when install/ did not exist yet; an absent tree is simply made.
         try LocalFiles.removeTree(intent.installDirectory)

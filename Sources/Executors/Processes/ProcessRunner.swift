@@ -65,9 +65,10 @@ public enum ProcessRunner {
     }
 
     /// The full path of `name` on `$PATH`, if it is there and executable.
-    public static func which(_ name: String) -> String? {
+    /// `path`: the directories to look in, this process's `$PATH` when nil.
+    public static func which(_ name: String, path: String? = nil) -> String? {
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        let path = path ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in path.split(separator: ":") where !directory.isEmpty {
             let candidate = directory + "/" + name
             if access(candidate, X_OK) == 0, !LocalFiles.isDirectory(candidate) { return candidate }

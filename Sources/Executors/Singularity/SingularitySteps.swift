@@ -7,14 +7,16 @@ import ReleaseStateMachine
 /// place (`ApptainerBuildStep`, as for every other image): nothing stands under the output's
 /// name unless it is complete. Reconcile asks the image for its `/casa/image_id`.
 public enum SingularitySteps {
-    public static func perform(_ intent: SingularityIntent, logPath: String?) throws -> SingularityEffect {
+    public static func perform(
+        _ intent: SingularityIntent, logPath: String?, tools: ToolSettings
+    ) throws -> SingularityEffect {
         switch intent {
-        case .convert(let intent): return .converted(try convert(intent, logPath: logPath))
+        case .convert(let intent): return .converted(try convert(intent, logPath: logPath, tools: tools))
         case .describe(let intent): return .described(try describe(intent))
         }
     }
 
-    static func convert(_ intent: ConvertToSingularity, logPath: String?) throws -> SingularityImage {
+    static func convert(_ intent: ConvertToSingularity, logPath: String?, tools: ToolSettings) throws -> SingularityImage {
         let conversion = intent.conversion
         let layout = OCILayout(directory: intent.layout)
         if !intent.force, let earlier = conversion.earlier, earlier.manifestDigest == conversion.image.manifestDigest,
@@ -31,7 +33,7 @@ public enum SingularitySteps {
                 "\(conversion.output) already exists and is not the .sif casa-release last made there; add force=yes to replace it"
             )
         }
-        let tool = try ContainerTool.locate()
+        let tool = try ContainerTool.locate(tools)
         let config = try DockerImageConfig.read(layout, manifest: conversion.image.manifestDigest)
         try LocalFiles.createDirectories(FilePath.directory(intent.archive))
         try LocalFiles.createDirectories(FilePath.directory(intent.definition))
@@ -42,7 +44,7 @@ public enum SingularitySteps {
         try OCIArchive.write(
             conversion.image.manifestDigest, reference: conversion.image.fullReference, from: layout,
             to: intent.archive, logPath: logPath)
-        let built = try ApptainerBuildStep.build(buildIntent(intent, mayReplace: mayReplace), logPath: logPath)
+        let built = try ApptainerBuildStep.build(buildIntent(intent, mayReplace: mayReplace), logPath: logPath, tools: tools)
         guard let status = LocalFiles.status(conversion.output) else {
             throw ExecutorError(.stepFailed, "\(conversion.output) is gone right after its build")
         }
@@ -53,16 +55,16 @@ public enum SingularitySteps {
 
     /// Converted when the output is there and its `/casa/image_id` names this run's image_id.
     /// The archive an interrupted conversion left is removed either way.
-    public static func reconcileConvert(_ intent: ConvertToSingularity) throws -> SingularityImage? {
+    public static func reconcileConvert(_ intent: ConvertToSingularity, tools: ToolSettings) throws -> SingularityImage? {
         removeArchive(intent)
-        guard let built = try ApptainerBuildStep.reconcile(buildIntent(intent, mayReplace: false)),
+        guard let built = try ApptainerBuildStep.reconcile(buildIntent(intent, mayReplace: false), tools: tools),
             let status = LocalFiles.status(intent.conversion.output)
         else { return nil }
         let config = try DockerImageConfig.read(
             OCILayout(directory: intent.layout), manifest: intent.conversion.image.manifestDigest)
         return image(
             intent, config: config, size: built.size, modified: status.modified, command: [],
-            tool: (try? ContainerTool.locate())?.version() ?? "unknown")
+            tool: (try? ContainerTool.locate(tools))?.version() ?? "unknown")
     }
 
     /// Hashes every converted image and writes its sidecar, atomically. An image found up to

@@ -5,10 +5,10 @@ import ReleaseStateMachine
 public enum OperatorChecks {
     /// The verdict; a check that cannot run at all (no VBoxManage) throws instead, and nothing is
     /// recorded.
-    public static func run(_ check: OperatorCheck) throws -> CheckVerdict {
+    public static func run(_ check: OperatorCheck, tools: ToolSettings) throws -> CheckVerdict {
         switch check {
         case .guestAdditions(let machine):
-            let vbox = try VirtualBoxManager.locate()
+            let vbox = try VirtualBoxManager.locate(tools)
             let property = "/VirtualBox/GuestAdd/Version"
             let result = try vbox.read(["guestproperty", "get", machine, property])
             let output = result.output.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -8,29 +8,38 @@ public final class VirtualBoxManager {
     public let path: String
     /// The step's log, where every call goes.
     let logPath: String?
+    /// Where it was found, and what a failpoint inside a step does.
+    let tools: ToolSettings
     /// The calls that changed something, in order, with passwords masked.
     public private(set) var changes: [ToolCall] = []
 
-    public init(path: String, logPath: String?) {
+    public init(path: String, logPath: String?, tools: ToolSettings) {
         self.path = path
         self.logPath = logPath
+        self.tools = tools
     }
 
-    /// `$CASA_RELEASE_VBOXMANAGE` when set, else `VBoxManage` on the PATH; exit 69 when there is none.
-    public static func locate(logPath: String? = nil) throws -> VirtualBoxManager {
-        if let named = ProcessInfo.processInfo.environment["CASA_RELEASE_VBOXMANAGE"], !named.isEmpty {
-            guard let path = ProcessRunner.which(named) else {
+    /// `$CASA_RELEASE_VBOXMANAGE` when set, else `VBoxManage` on the PATH, in `tools`' environment;
+    /// exit 69 when there is none.
+    public static func locate(_ tools: ToolSettings, logPath: String? = nil) throws -> VirtualBoxManager {
+        if let named = tools.environment["CASA_RELEASE_VBOXMANAGE"], !named.isEmpty {
+            guard let path = tools.which(named) else {
                 throw ExecutorError(.unavailable, "CASA_RELEASE_VBOXMANAGE names \(named), which is not an executable")
             }
-            return VirtualBoxManager(path: path, logPath: logPath)
+            return VirtualBoxManager(path: path, logPath: logPath, tools: tools)
         }
-        guard let path = ProcessRunner.which("VBoxManage") else {
+        guard let path = tools.which("VBoxManage") else {
             throw ExecutorError(
                 .unavailable,
                 "VBoxManage is not on the PATH: install VirtualBox 6 or later (https://www.virtualbox.org), or name the tool with CASA_RELEASE_VBOXMANAGE=PATH"
             )
         }
-        return VirtualBoxManager(path: path, logPath: logPath)
+        return VirtualBoxManager(path: path, logPath: logPath, tools: tools)
+    }
+
+    /// Seconds between two looks at a VM (`$CASA_RELEASE_VBOX_POLL_INTERVAL`, default 2).
+    var pollInterval: Double {
+        tools.environment["CASA_RELEASE_VBOX_POLL_INTERVAL"].flatMap(Double.init).map { max(0.01, $0) } ?? 2
     }
 
     /// What `--version` prints (`7.0.14r161095`).
@@ -52,9 +61,11 @@ public final class VirtualBoxManager {
     /// VirtualBox's own message.
     @discardableResult
     public func change(_ arguments: [String], what: String) throws -> String {
-        Self.failpoint(arguments.first ?? "", "before")
+        // Crash tests' failpoints inside a step (`vbox-createmedium:after`): just before or after
+        // the call that changes something.
+        try tools.hit("vbox-\(arguments.first ?? ""):before")
         let result = try call(arguments)
-        if result.status == 0 { Self.failpoint(arguments.first ?? "", "after") }
+        if result.status == 0 { try tools.hit("vbox-\(arguments.first ?? ""):after") }
         changes.append(
             ToolCall(arguments: [FilePath.lastComponent(path)] + Self.masked(arguments), status: result.status))
         guard result.status == 0 else {
@@ -135,15 +146,6 @@ public final class VirtualBoxManager {
         var result = arguments
         for index in result.indices.dropLast() where result[index] == "--password" { result[index + 1] = "***" }
         return result
-    }
-
-    /// Crash tests' failpoints inside a step: `CASA_RELEASE_FAILPOINT=vbox-<command>:<before|after>`
-    /// (`vbox-createmedium:after`) kills the process just before or after that VBoxManage call.
-    private static func failpoint(_ command: String, _ moment: String) {
-        guard let setting = ProcessInfo.processInfo.environment["CASA_RELEASE_FAILPOINT"],
-            setting.split(separator: ",").contains(Substring("vbox-\(command):\(moment)"))
-        else { return }
-        kill(getpid(), SIGKILL)
     }
 
     static func firstLine(_ text: String) -> String {

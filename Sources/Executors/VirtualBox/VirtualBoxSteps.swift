@@ -4,12 +4,12 @@ import ReleaseStateMachine
 /// Carries out the VirtualBox steps, or checks after a crash whether they were carried out.
 enum VirtualBoxSteps {
     static func perform(
-        _ intent: VirtualBoxIntent, logPath: String?, transfers: TransferSettings
+        _ intent: VirtualBoxIntent, logPath: String?, transfers: TransferSettings, tools: ToolSettings
     ) throws -> VirtualBoxEffect {
         if case .provideISO(let path, let url, let sha256) = intent {
             return try ISOProvision.provide(path: path, url: url, sha256: sha256, transfers: transfers)
         }
-        let vbox = try VirtualBoxManager.locate(logPath: logPath)
+        let vbox = try VirtualBoxManager.locate(tools, logPath: logPath)
         switch intent {
         case .checkInstalled(let minimum):
             let version = try vbox.version()
@@ -38,8 +38,8 @@ enum VirtualBoxSteps {
     }
 
     /// Reads only. Checks that have no lasting effect are simply done again.
-    static func reconcile(_ intent: VirtualBoxIntent) throws -> VirtualBoxEffect? {
-        let vbox = { try VirtualBoxManager.locate() }
+    static func reconcile(_ intent: VirtualBoxIntent, tools: ToolSettings) throws -> VirtualBoxEffect? {
+        let vbox = { try VirtualBoxManager.locate(tools) }
         switch intent {
         case .checkInstalled: return nil
         case .provideISO(let path, let url, let sha256):

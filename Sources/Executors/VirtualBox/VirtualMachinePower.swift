@@ -5,13 +5,6 @@ import ReleaseStateMachine
 /// ignored a guest that never answered (docs/casa-distro.md §5); here a timeout fails the step, which
 /// `resume` takes up again.
 enum VirtualMachinePower {
-    /// Seconds between two looks at the VM (`$CASA_RELEASE_VBOX_POLL_INTERVAL`, default 2).
-    static var pollInterval: Double {
-        ProcessInfo.processInfo.environment["CASA_RELEASE_VBOX_POLL_INTERVAL"].flatMap(Double.init).map {
-            max(0.01, $0)
-        } ?? 2
-    }
-
     static func start(_ name: String, gui: Bool, _ vbox: VirtualBoxManager) throws {
         try vbox.change(["startvm", name, "--type", gui ? "gui" : "headless"], what: "starting the VM")
     }
@@ -20,7 +13,7 @@ enum VirtualMachinePower {
     static func startAndWait(_ settings: VirtualMachineSettings, _ vbox: VirtualBoxManager) throws -> VirtualBoxEffect {
         guard let machine = try vbox.machine(settings.name) else { throw VirtualMachineSetup.missing(settings.name) }
         if !machine.isRunning { try start(settings.name, gui: settings.gui, vbox) }
-        let answered = try wait(settings.timeout) { try guestAnswers(settings.name, vbox) }
+        let answered = try wait(settings.timeout, every: vbox.pollInterval) { try guestAnswers(settings.name, vbox) }
         guard answered else {
             throw ExecutorError(
                 .stepFailed,
@@ -83,7 +76,7 @@ enum VirtualMachinePower {
         guard let machine = try vbox.machine(settings.name) else { throw VirtualMachineSetup.missing(settings.name) }
         if machine.isOff { return }
         try vbox.change(["controlvm", settings.name, "acpipowerbutton"], what: "pressing the VM's power button")
-        let off = try wait(settings.timeout) { try vbox.machine(settings.name)?.isOff ?? true }
+        let off = try wait(settings.timeout, every: vbox.pollInterval) { try vbox.machine(settings.name)?.isOff ?? true }
         guard off else {
             throw ExecutorError(
                 .stepFailed,
@@ -96,13 +89,13 @@ enum VirtualMachinePower {
         try vbox.guestRun(name, user: GuestAccount.user, password: GuestAccount.userPassword, "true").status == 0
     }
 
-    /// Looks until `condition` holds or `timeout` seconds have passed; whether it held.
-    private static func wait(_ timeout: Int, _ condition: () throws -> Bool) throws -> Bool {
+    /// Looks every `interval` seconds until `condition` holds or `timeout` seconds have passed; whether it held.
+    private static func wait(_ timeout: Int, every interval: Double, _ condition: () throws -> Bool) throws -> Bool {
         let deadline = Date().addingTimeInterval(Double(timeout))
         while true {
             if try condition() { return true }
             if Date() >= deadline { return false }
-            Thread.sleep(forTimeInterval: pollInterval)
+            Thread.sleep(forTimeInterval: interval)
         }
     }
 }

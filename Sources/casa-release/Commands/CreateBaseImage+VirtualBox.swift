@@ -46,7 +46,7 @@ extension CreateBaseImage {
     func runVirtualBox() throws {
         let baseDirectory = global.resolvedBaseDirectory
         // VirtualBox must be there before anything is recorded; its version is checked as step 1.
-        let vbox = try VirtualBoxManager.locate()
+        let vbox = try VirtualBoxManager.locate(ToolSettings())
         let version = try vbox.version()
         let iso = try resolveISO(baseDirectory)
         let chosen = ChosenValues(

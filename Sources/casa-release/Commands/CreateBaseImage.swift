@@ -156,7 +156,7 @@ struct CreateBaseImage: ParsableCommand {
         let casaDistroSource = try CasaDistroSource.resolve(casaDistro)
         let recipesRoot = try RecipeDirectory.root(recipes, casaDistroSource: casaDistroSource)
         let recipeDirectory = recipesRoot + "/casa-\(type)/\(imageVersion)"
-        let tool = try ContainerTool.locate()
+        let tool = try ContainerTool.locate(ToolSettings())
         let recipe = try RecipeLoader.load(
             LoadRecipeIntent(recipeDirectory: recipeDirectory, imageVersion: imageVersion)
         ).recipe

@@ -63,7 +63,7 @@ struct CreateSingularity: ParsableCommand {
             )
         }
         let tool: ContainerTool
-        do { tool = try ContainerTool.locate() } catch let error as ExecutorError {
+        do { tool = try ContainerTool.locate(ToolSettings()) } catch let error as ExecutorError {
             throw CommandFailure(ExitStatus(error.kind), error.message)
         }
         let made = try ledger.latestSingularityImages()

@@ -192,7 +192,7 @@ struct CreateUserImage: ParsableCommand {
 
         var tools: [String: String] = [:]
         if (generate.value && !isVirtualBox) || (install.value && !isPixi) {
-            tools["apptainer"] = try ContainerTool.locate().version()
+            tools["apptainer"] = try ContainerTool.locate(ToolSettings()).version()
         }
         let casaDistroSource = try CasaDistroSource.resolve(casaDistro)
         var installer: String?
@@ -265,7 +265,7 @@ enum VirtualBoxUserImage {
     static func preflight(
         output: String, force: Bool, gui: Bool, timeout: Int, tools: inout [String: String]
     ) throws -> VirtualMachineSettings {
-        let vbox = try VirtualBoxManager.locate()
+        let vbox = try VirtualBoxManager.locate(ToolSettings())
         tools["VBoxManage"] = try vbox.version()
         try OutputFile.check(output, force: force)
         let name = String(FilePath.lastComponent(output).dropLast(".ova".count))

@@ -43,20 +43,10 @@ final class Workspace {
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
 
-    /// The package's root directory.
-    /// The package's root: the nearest directory above this file that holds Package.swift, so
-    /// that the harness may live in any folder of the tests.
-    static var package: String {
-        var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        while directory.path != "/",
-            !FileManager.default.fileExists(atPath: directory.appendingPathComponent("Package.swift").path)
-        {
-            directory.deleteLastPathComponent()
-        }
-        return directory.path
-    }
+    /// The package's root (Package.swift's directory).
+    static var package: String { PackagePaths.root }
 
-    static var standIns: String { package + "/Tests/StandIns" }
+    static var standIns: String { PackagePaths.standIns }
 
     /// Where the VBoxManage stand-in keeps VirtualBox's state.
     var vboxHome: String { root + "/vbox" }

@@ -38,7 +38,7 @@ struct FakeProcess: HolderIdentity {
 /// in on demand. The global temporary-name token is left alone (`begin`), so tests that run
 /// beside these in the same process keep theirs.
 final class RecordingEffects: StepEffects {
-    private let live = LiveStepEffects { _ in TransferSettings() }
+    private let live: LiveStepEffects
     private(set) var calls: [String] = []
     /// Failures the next calls of an intent kind throw instead of acting, first in first out.
     var performFailures: [String: [ExecutorError]] = [:]
@@ -49,6 +49,12 @@ final class RecordingEffects: StepEffects {
     var scripted: ((StepIntent) -> StepOutcome?)?
     /// What the operator steps' checks find, in order.
     var verdicts: [CheckVerdict] = []
+
+    /// `tools`: where the steps find their tools (the stand-ins of a workspace); a failpoint
+    /// inside a step that they reach ends the drive as a crash there would.
+    init(tools: ToolSettings = ToolSettings(failpoints: .throwError)) {
+        live = LiveStepEffects(tools: tools) { _ in TransferSettings() }
+    }
 
     func begin(runID: String) { calls.append("begin") }
 
@@ -61,7 +67,13 @@ final class RecordingEffects: StepEffects {
             throw failure
         }
         if let outcome = scripted?(intent) { return outcome }
-        return try live.perform(intent, logPath: logPath, state: state, reserve: reserve)
+        do {
+            return try live.perform(intent, logPath: logPath, state: state, reserve: reserve)
+        } catch let reached as FailpointReached {
+            calls.append("crash at \(reached.name)")
+            let parts = reached.name.split(separator: ":", maxSplits: 1).map(String.init)
+            throw SimulatedCrash(StepName(parts[0]), StepMoment(rawValue: parts.count > 1 ? parts[1] : "") ?? .after)
+        }
     }
 
     func reconcile(_ intent: StepIntent, state: RunState) throws -> StepOutcome? {

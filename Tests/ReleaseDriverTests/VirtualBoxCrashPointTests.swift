@@ -1,0 +1,212 @@
+import Executors
+import Foundation
+import ReleaseDriver
+import ReleaseLedger
+import ReleaseStateMachine
+import Testing
+@testable import TestSupport
+
+/// A crash just before or just after each automated effect of a VirtualBox base image (each step,
+/// and each VBoxManage call that changes something inside a step), then resumes by other
+/// processes to the end, in process, against the VBoxManage stand-in: the image is made once, with
+/// the image_id chosen at the start, and no VM and no disk is ever created twice. The binary keeps
+/// a SIGKILL sample of these points (`VirtualBoxCrashResumeTests`).
+struct VirtualBoxCrashPoint: CustomTestStringConvertible, Sendable {
+    /// A step's moment (`create-vm:after`), or a VBoxManage call's failpoint (`vbox-createmedium:after`).
+    var name: String
+    var testDescription: String { name }
+
+    var isInsideAStep: Bool { name.hasPrefix("vbox-") }
+    var step: StepName { StepName(String(name.split(separator: ":")[0])) }
+    var moment: StepMoment { StepMoment(rawValue: String(name.split(separator: ":")[1]))! }
+}
+
+private let automatedSteps: [StepName] = [
+    .checkVirtualBox, .provideISO, .createVM, .rebootVM, .shutDownVM, .configureVM, .export, .describe,
+]
+let virtualBoxBaseCrashPoints: [VirtualBoxCrashPoint] =
+    (automatedSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
+    + ["createvm", "modifyvm", "createmedium", "storagectl", "storageattach", "startvm", "controlvm", "export"].map {
+        "vbox-\($0):after"
+    }).map(VirtualBoxCrashPoint.init)
+
+/// The failpoints just after the last VBoxManage call of their step, whose effect is then whole.
+private let lastCallsOfTheirStep: Set<String> = ["vbox-startvm:after"]
+
+@Suite struct VirtualBoxCrashPointTests {
+    @Test(arguments: virtualBoxBaseCrashPoints)
+    func baseImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) throws {
+        let machine = try VirtualBoxWorkspace()
+        let runID = try machine.startBaseImageRun()
+        try machine.driveToCompletion(runID, crashingAt: point)
+
+        let takeovers = try machine.workspace.events(runID).filter { event in
+            if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom != nil }
+            return false
+        }
+        #expect(takeovers.count == 1, "crashed once at \(point.name), then taken over")
+        #expect(try machine.vboxCalls("createvm").count == 1, "one VM")
+        #expect(try machine.vboxCalls("createmedium").count == 1, "one disk")
+        #expect(try machine.virtualMachines() == [machine.vmName])
+
+        let ledger = try machine.workspace.ledger()
+        let state = try ledger.state(of: runID)
+        #expect(state.status == .completed)
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        // Crashed between VBoxManage export and the record of what it wrote, the export cannot
+        // tell a finished file from a cut one, so it exports again; at any other point, once.
+        #expect(try machine.vboxCalls("export").count == (point.name == "vbox-export:after" ? 2 : 1))
+        let sidecar = try ImageSidecar.parse(try String(contentsOfFile: machine.ova + ".json", encoding: .utf8))
+        #expect(sidecar.imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
+        #expect(
+            try machine.workspace.files(in: machine.workspace.base).filter {
+                $0.hasSuffix(".part") || $0.contains(".part.")
+            }.isEmpty,
+            "no temporary file left")
+
+        let reconciled = try machine.workspace.events(runID).compactMap { event -> StepReconciled? in
+            if case .stepReconciled(let value) = event { return value }
+            return nil
+        }
+        if !point.isInsideAStep {
+            #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
+            if point.moment == .after, point.step != .checkVirtualBox {
+                #expect(reconciled.first?.found != nil, "the effect was found, not redone")
+            }
+        } else {
+            // The step's last call done, its effect is whole and found; otherwise the step runs
+            // again and goes on where it stopped.
+            let whole = lastCallsOfTheirStep.contains(point.name)
+            #expect(reconciled.count == 1 && (reconciled[0].found == nil) != whole, "\(reconciled)")
+        }
+    }
+}
+
+/// A driver workspace with the VBoxManage stand-in's VirtualBox of its own, an Ubuntu ISO, and an
+/// operator who does the steps asked of them.
+final class VirtualBoxWorkspace {
+    let workspace: DriverWorkspace
+    var vboxHome: String { workspace.root + "/vbox" }
+    var standInLog: String { workspace.root + "/standin.log" }
+    /// The stand-in with this workspace's state directory and log: what the steps run as VBoxManage.
+    var vboxManage: String { workspace.root + "/bin/VBoxManage" }
+    var iso: String { workspace.base + "/lubuntu-22.04.1-desktop-amd64.iso" }
+    let vmName = "casa-system-ubuntu-22.04"
+    var ova: String { workspace.base + "/casa-system-ubuntu-22.04.ova" }
+
+    init() throws {
+        workspace = try DriverWorkspace()
+        try FileManager.default.createDirectory(
+            atPath: FilePath.directory(vboxManage), withIntermediateDirectories: true)
+        try Data(
+            """
+            #!/bin/sh
+            export VBOX_STANDIN_HOME='\(vboxHome)' STANDIN_LOG='\(standInLog)'
+            exec '\(PackagePaths.standIns)/VBoxManage' "$@"
+
+            """.utf8
+        ).write(to: URL(fileURLWithPath: vboxManage))
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: vboxManage)
+        try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: iso))
+    }
+
+    /// The steps' tools: this workspace's VBoxManage, VMs looked at often, and `failpoint` armed.
+    func tools(failpoint: String?) -> ToolSettings {
+        var environment = [
+            "CASA_RELEASE_VBOXMANAGE": vboxManage, "CASA_RELEASE_VBOX_POLL_INTERVAL": "0.01",
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+        ]
+        environment["CASA_RELEASE_FAILPOINT"] = failpoint
+        return ToolSettings(environment: environment, failpoints: .throwError)
+    }
+
+    /// Records a new base image run, with what `create-base-image type=system container_type=vbox
+    /// image_version=ubuntu-22.04` records by default.
+    func startBaseImageRun() throws -> String {
+        let runID = UUID().uuidString.lowercased()
+        let parameters = RunParameters(
+            .virtualBoxBaseImage(
+                VirtualBoxBaseImageParameters(
+                    baseDirectory: workspace.base, iso: iso, isoURL: nil, isoSHA256: nil,
+                    imageVersion: "ubuntu-22.04", system: "ubuntu-22.04", name: vmName, output: ova,
+                    disk: workspace.base + "/casa-system-ubuntu-22.04.vdi", diskSize: 131_072,
+                    machine: VirtualMachineSettings(name: vmName, gui: true, timeout: 300),
+                    hardware: VirtualMachineHardware(memory: 8192, videoMemory: 50, cpus: 2), force: false)))
+        let started = RunStarted(
+            runID: runID, pipeline: .virtualBoxBaseImage, steps: Pipeline.steps(of: .virtualBoxBaseImage, parameters),
+            parameters: parameters,
+            chosen: ChosenValues(
+                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
+                logDirectory: workspace.root + "/logs/" + runID, machineUUID: UUID().uuidString.lowercased()),
+            host: FakeProcesses.host, user: "release", tools: [:])
+        try workspace.ledger().execute(.start(started), run: runID, by: nil, actor: "release@h", at: Date())
+        return runID
+    }
+
+    /// Drives the run until it completes, each driver a process of its own, doing and confirming
+    /// each operator step on the way. The first driver crashes at `point` when it gets there; a
+    /// crashed driver's process is dead, and the next one takes the run over.
+    func driveToCompletion(_ runID: String, crashingAt point: VirtualBoxCrashPoint, limit: Int = 20) throws {
+        var armed = true
+        for _ in 0..<limit {
+            if let step = try workspace.ledger().state(of: runID).steps.first(where: {
+                $0.status == .awaitingOperator
+            })?.name {
+                try doOperatorWork(step)
+                let confirming = try workspace.driver(runID, effects: RecordingEffects(tools: tools(failpoint: nil)))
+                let verdict = try confirming.withLease { try $0.confirm(step, note: "done by the test") }
+                if case .failed(let reason) = verdict { throw DriveError("confirm \(step): \(reason)") }
+            }
+            let effects = RecordingEffects(tools: tools(failpoint: armed && point.isInsideAStep ? point.name : nil))
+            let hooks = armed && !point.isInsideAStep ? Failpoints(crashAt: point.step, point.moment) : Failpoints()
+            let driver = try workspace.driver(runID, effects: effects, hooks: hooks)
+            do {
+                switch try driver.drive() {
+                case .completed: return
+                case .awaitingOperator: continue
+                case .failed(let step, _, let message): throw DriveError("step \(step) failed: \(message)")
+                }
+            } catch is SimulatedCrash {
+                workspace.processes.kill(driver.holder.pid)
+                armed = false
+            }
+        }
+        throw DriveError("run \(runID) did not complete in \(limit) drives")
+    }
+
+    /// What the operator does by hand, where the stand-in can see it: the guest additions make
+    /// the guest answer and set their version property.
+    func doOperatorWork(_ step: StepName) throws {
+        guard step == .installGuestAdditions else { return }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: vboxManage)
+        process.arguments = ["guestproperty", "set", vmName, "/VirtualBox/GuestAdd/Version", "7.0.14"]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw DriveError("VBoxManage guestproperty set failed") }
+    }
+
+    /// The stand-in's VBoxManage calls with `command` as their first argument.
+    func vboxCalls(_ command: String) throws -> [[String]] {
+        guard FileManager.default.fileExists(atPath: standInLog) else { return [] }
+        return try String(contentsOfFile: standInLog, encoding: .utf8).split(separator: "\n").compactMap { line in
+            let call = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let argv = call["argv"] as! [String]
+            return call["tool"] as? String == "VBoxManage" && argv.first == command ? argv : nil
+        }
+    }
+
+    /// The names of the stand-in's registered VMs, sorted.
+    func virtualMachines() throws -> [String] {
+        let path = vboxHome + "/registry.json"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        let registry = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path)))
+        return ((registry as! [String: Any])["vms"] as! [String: Any]).keys.sorted()
+    }
+}
+
+struct DriveError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
