@@ -97,17 +97,8 @@ final class VirtualBoxWorkspace {
 
     init() throws {
         workspace = try DriverWorkspace()
-        try FileManager.default.createDirectory(
-            atPath: FilePath.directory(vboxManage), withIntermediateDirectories: true)
-        try Data(
-            """
-            #!/bin/sh
-            export VBOX_STANDIN_HOME='\(vboxHome)' STANDIN_LOG='\(standInLog)'
-            exec '\(PackagePaths.standIns)/VBoxManage' "$@"
-
-            """.utf8
-        ).write(to: URL(fileURLWithPath: vboxManage))
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: vboxManage)
+        try StandInWrapper.write(
+            vboxManage, standIn: "VBoxManage", variables: ["VBOX_STANDIN_HOME": vboxHome, "STANDIN_LOG": standInLog])
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: iso))
     }
 
@@ -189,12 +180,7 @@ final class VirtualBoxWorkspace {
 
     /// The stand-in's VBoxManage calls with `command` as their first argument.
     func vboxCalls(_ command: String) throws -> [[String]] {
-        guard FileManager.default.fileExists(atPath: standInLog) else { return [] }
-        return try String(contentsOfFile: standInLog, encoding: .utf8).split(separator: "\n").compactMap { line in
-            let call = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            let argv = call["argv"] as! [String]
-            return call["tool"] as? String == "VBoxManage" && argv.first == command ? argv : nil
-        }
+        try StandInWrapper.calls(in: standInLog).filter { $0.tool == "VBoxManage" && $0.argv.first == command }.map(\.argv)
     }
 
     /// The names of the stand-in's registered VMs, sorted.

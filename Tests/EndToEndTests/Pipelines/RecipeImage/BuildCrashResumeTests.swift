@@ -4,13 +4,15 @@ import ReleaseLedger
 import ReleaseStateMachine
 @testable import TestSupport
 
-/// SIGKILL just before or just after each effect of the recipe and user-image pipelines, then
-/// `resume`: the run completes with the image_id chosen at its start, and no build and no install
-/// runs twice.
-private let recipePoints: [CrashPoint] = [StepName.resolveBase, .loadRecipe, .renderDefinition, .build, .describe]
-    .flatMap { step in
-        ["before", "after"].map { CrashPoint(pipeline: .recipeBaseImage, step: step, moment: $0) }
-    }
+/// SIGKILL just before or just after each effect of the user-image pipeline, and of a sample of
+/// the recipe pipeline's, then `resume`: the run completes with the image_id chosen at its start,
+/// and no build and no install runs twice. The recipe pipeline's every point is crashed (and
+/// failed) in process, with the same stand-in and expectations
+/// (Tests/ReleaseDriverTests/RecipeImageCrashPointTests.swift).
+private let recipePoints: [CrashPoint] = [
+    CrashPoint(pipeline: .recipeBaseImage, step: .build, moment: "before"),
+    CrashPoint(pipeline: .recipeBaseImage, step: .build, moment: "after"),
+]
 
 private let userPoints: [CrashPoint] = [
     StepName.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
