@@ -107,7 +107,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseLedgerTests",
-            dependencies: ["ReleaseLedger", "ReleaseStateMachine"]
+            dependencies: ["ReleaseLedger", "ReleaseStateMachine", "TestSupport"]
         ),
         .testTarget(
             name: "ExecutorsTests",

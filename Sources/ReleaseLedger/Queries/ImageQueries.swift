@@ -157,7 +157,7 @@ extension Ledger {
         guard groups.count == 1, let group = groups.first?.value else {
             throw LedgerError.ambiguousImage(
                 reference: reference.description,
-                matches: groups.values.compactMap { $0.first?.summary }.sorted().prefix(5).map { $0 })
+                matches: groups.values.compactMap { preferred($0)?.summary }.sorted().prefix(5).map { $0 })
         }
         return preferred(group)!
     }
@@ -175,9 +175,14 @@ extension Ledger {
     }
 
     static func fetchImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord] {
-        // `o` is the output, `r` its run: conditions may name both.
+        // `o` is the output, `r` its run: conditions may name both. The 50 most recent, in an
+        // order both stores give alike (a LIMIT without one takes whichever rows come first,
+        // which differs between a SQLite file and a PostgreSQL copy of it).
         try db.rows(
-            "SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) LIMIT 50", arguments
+            """
+            SELECT o.* FROM run_outputs o JOIN runs r ON r.run_id = o.run_id WHERE \(condition) \
+            ORDER BY o.recorded_at DESC, o.run_id, o.path LIMIT 50
+            """, arguments
         ).map(ImageRecord.init(row:))
     }
 
@@ -186,7 +191,9 @@ extension Ledger {
     /// before casa-release, and never imported).
     static func publishedImages(_ db: LedgerSQL, _ condition: String, _ arguments: SQLArguments) throws -> [ImageRecord]
     {
-        let rows = try db.rows("SELECT * FROM publications WHERE \(condition) LIMIT 50", arguments)
+        let rows = try db.rows(
+            "SELECT * FROM publications WHERE \(condition) ORDER BY updated_at DESC, run_id, target, image_file LIMIT 50",
+            arguments)
         var records: [ImageRecord] = []
         for row in rows {
             let sha256: String? = row["sha256"]
