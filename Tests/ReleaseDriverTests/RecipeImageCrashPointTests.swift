@@ -90,36 +90,37 @@ final class RecipeWorkspace {
         try StandInWrapper.write(apptainer, standIn: "apptainer", variables: ["STANDIN_LOG": standInLog])
     }
 
+    /// Where the steps find this workspace's apptainer.
+    var toolEnvironment: [String: String] {
+        ["CASA_RELEASE_APPTAINER": apptainer, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+    }
+
     /// Effects whose steps run this workspace's apptainer.
     func effects() -> RecordingEffects {
-        RecordingEffects(
-            tools: ToolSettings(
-                environment: [
-                    "CASA_RELEASE_APPTAINER": apptainer,
-                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                ], failpoints: .throwError))
+        RecordingEffects(tools: ToolSettings(environment: toolEnvironment, failpoints: .throwError))
+    }
+
+    /// The apptainer builds the stand-in logged.
+    func builds() throws -> Int {
+        try StandInWrapper.calls(in: standInLog).filter { $0.tool == "apptainer" && $0.argv.first == "build" }.count
     }
 
     /// Records a new run, with what `create-base-image type=run image_version=5.4 recipes=DIR`
     /// records by default (the DriverWorkspace's system image is the recipe's base).
     func startRunImageRun() throws -> String {
-        let runID = UUID().uuidString.lowercased()
+        try startRecipeRun(type: "run", base: workspace.image, output: image, casaDistroSource: nil)
+    }
+
+    /// Records a new recipe run of `casa-<type>/5.4`, as `create-base-image type=<type>` would.
+    func startRecipeRun(type: String, base: String, output: String, casaDistroSource: String?) throws -> String {
         let parameters = RunParameters(
             .recipeBaseImage(
                 RecipeBaseImageParameters(
-                    baseDirectory: workspace.base, imageType: "run", imageVersion: "5.4",
-                    recipeDirectory: recipes + "/casa-run/5.4", base: workspace.image, name: "casa-run-5.4",
-                    output: image, containerType: "singularity", force: false, fakeroot: true, cleanup: true,
-                    casaDistroSource: nil)))
-        let started = RunStarted(
-            runID: runID, pipeline: .recipeBaseImage, steps: Pipeline.steps(of: .recipeBaseImage, parameters),
-            parameters: parameters,
-            chosen: ChosenValues(
-                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
-                logDirectory: workspace.root + "/logs/" + runID),
-            host: FakeProcesses.host, user: "release", tools: [:])
-        try workspace.ledger().execute(.start(started), run: runID, by: nil, actor: "release@h", at: Date())
-        return runID
+                    baseDirectory: workspace.base, imageType: type, imageVersion: "5.4",
+                    recipeDirectory: recipes + "/casa-\(type)/5.4", base: base, name: "casa-\(type)-5.4",
+                    output: output, containerType: "singularity", force: false, fakeroot: true, cleanup: true,
+                    casaDistroSource: casaDistroSource)))
+        return try workspace.startRun(.recipeBaseImage, parameters)
     }
 
     /// The run completed; the image was built once, and it and its sidecar carry the image_id
@@ -130,8 +131,7 @@ final class RecipeWorkspace {
         #expect(state.status == .completed)
         #expect(try ledger.verifyChain().firstMismatch == nil)
         #expect(try ledger.checkProjections().isEmpty)
-        let builds = try StandInWrapper.calls(in: standInLog).filter { $0.tool == "apptainer" && $0.argv.first == "build" }
-        #expect(builds.count == 1, "apptainer build ran exactly once")
+        #expect(try builds() == 1, "apptainer build ran exactly once")
         let imageID = try #require(state.started?.chosen.imageID)
         let sidecar = try ImageSidecar.parse(try String(contentsOfFile: image + ".json", encoding: .utf8))
         #expect(sidecar.imageID == imageID, "the image_id chosen at the start")

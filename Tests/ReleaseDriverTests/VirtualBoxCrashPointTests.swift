@@ -30,8 +30,10 @@ let virtualBoxBaseCrashPoints: [VirtualBoxCrashPoint] =
         "vbox-\($0):after"
     }).map(VirtualBoxCrashPoint.init)
 
-/// The failpoints just after the last VBoxManage call of their step, whose effect is then whole.
-private let lastCallsOfTheirStep: Set<String> = ["vbox-startvm:after"]
+private let userSteps: [StepName] = [.importVM, .startVM, .copyInstall, .writeImageID, .shutDownVM, .export]
+let virtualBoxUserCrashPoints: [VirtualBoxCrashPoint] =
+    (userSteps.flatMap { step in ["before", "after"].map { "\(step):\($0)" } }
+    + ["import", "startvm", "guestcontrol", "export"].map { "vbox-\($0):after" }).map(VirtualBoxCrashPoint.init)
 
 @Suite struct VirtualBoxCrashPointTests {
     @Test(arguments: virtualBoxBaseCrashPoints)
@@ -40,46 +42,27 @@ private let lastCallsOfTheirStep: Set<String> = ["vbox-startvm:after"]
         let runID = try machine.startBaseImageRun()
         try machine.driveToCompletion(runID, crashingAt: point)
 
-        let takeovers = try machine.workspace.events(runID).filter { event in
-            if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom != nil }
-            return false
-        }
-        #expect(takeovers.count == 1, "crashed once at \(point.name), then taken over")
         #expect(try machine.vboxCalls("createvm").count == 1, "one VM")
         #expect(try machine.vboxCalls("createmedium").count == 1, "one disk")
         #expect(try machine.virtualMachines() == [machine.vmName])
+        try machine.expectMadeOnce(runID, point, appliance: machine.ova, lastCalls: ["vbox-startvm:after"])
+    }
 
-        let ledger = try machine.workspace.ledger()
-        let state = try ledger.state(of: runID)
-        #expect(state.status == .completed)
-        #expect(try ledger.verifyChain().firstMismatch == nil)
-        #expect(try ledger.checkProjections().isEmpty)
-        // Crashed between VBoxManage export and the record of what it wrote, the export cannot
-        // tell a finished file from a cut one, so it exports again; at any other point, once.
-        #expect(try machine.vboxCalls("export").count == (point.name == "vbox-export:after" ? 2 : 1))
-        let sidecar = try ImageSidecar.parse(try String(contentsOfFile: machine.ova + ".json", encoding: .utf8))
-        #expect(sidecar.imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
-        #expect(
-            try machine.workspace.files(in: machine.workspace.base).filter {
-                $0.hasSuffix(".part") || $0.contains(".part.")
-            }.isEmpty,
-            "no temporary file left")
+    @Test(arguments: virtualBoxUserCrashPoints)
+    func userImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) throws {
+        let user = try UserImageWorkspace()
+        let machine = try VirtualBoxWorkspace(on: user.workspace, alsoTools: user.recipe.toolEnvironment)
+        try user.makeBaseAppliance(machine)
+        let runID = try user.workspace.startRun(.virtualBoxUserImage, user.parameters(virtualBox: true))
+        try machine.driveToCompletion(runID, crashingAt: point)
 
-        let reconciled = try machine.workspace.events(runID).compactMap { event -> StepReconciled? in
-            if case .stepReconciled(let value) = event { return value }
-            return nil
-        }
-        if !point.isInsideAStep {
-            #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
-            if point.moment == .after, point.step != .checkVirtualBox {
-                #expect(reconciled.first?.found != nil, "the effect was found, not redone")
-            }
-        } else {
-            // The step's last call done, its effect is whole and found; otherwise the step runs
-            // again and goes on where it stopped.
-            let whole = lastCallsOfTheirStep.contains(point.name)
-            #expect(reconciled.count == 1 && (reconciled[0].found == nil) != whole, "\(reconciled)")
-        }
+        #expect(try machine.vboxCalls("import").count == 1, "one VM")
+        #expect(try machine.virtualMachines() == ["brainvisa-5.4.0"])
+        #expect(try user.installs() == 1, "make install-runtime ran once")
+        try machine.expectMadeOnce(runID, point, appliance: user.appliance, lastCalls: ["vbox-import:after"])
+        let imageID = try #require(try user.workspace.ledger().state(of: runID).started?.chosen.imageID)
+        #expect(try machine.applianceFile(user.appliance, "casa/image_id").contains(imageID))
+        #expect(try machine.applianceFile(user.appliance, "casa/install/bin/bv_env").isEmpty == false)
     }
 }
 
@@ -95,8 +78,16 @@ final class VirtualBoxWorkspace {
     let vmName = "casa-system-ubuntu-22.04"
     var ova: String { workspace.base + "/casa-system-ubuntu-22.04.ova" }
 
-    init() throws {
-        workspace = try DriverWorkspace()
+    /// What the steps find besides VBoxManage (apptainer, for a user image's install).
+    let alsoTools: [String: String]
+
+    convenience init() throws {
+        try self.init(on: DriverWorkspace())
+    }
+
+    init(on workspace: DriverWorkspace, alsoTools: [String: String] = [:]) throws {
+        self.workspace = workspace
+        self.alsoTools = alsoTools
         try StandInWrapper.write(
             vboxManage, standIn: "VBoxManage", variables: ["VBOX_STANDIN_HOME": vboxHome, "STANDIN_LOG": standInLog])
         try Data(repeating: 7, count: 4096).write(to: URL(fileURLWithPath: iso))
@@ -109,7 +100,7 @@ final class VirtualBoxWorkspace {
             "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
         ]
         environment["CASA_RELEASE_FAILPOINT"] = failpoint
-        return ToolSettings(environment: environment, failpoints: .throwError)
+        return ToolSettings(environment: environment.merging(alsoTools) { a, _ in a }, failpoints: .throwError)
     }
 
     /// Records a new base image run, with what `create-base-image type=system container_type=vbox
@@ -166,16 +157,82 @@ final class VirtualBoxWorkspace {
         throw DriveError("run \(runID) did not complete in \(limit) drives")
     }
 
+    /// The run completed once, taken over once after the crash at `point`: the chain and the
+    /// projections check out, the appliance was exported once (twice when the crash came between
+    /// the export and its record) with the image_id chosen at the start, no temporary file is
+    /// left, and only the interrupted step was reconciled. `lastCalls`: the failpoints just after
+    /// the last call of their step, whose effect is then whole.
+    func expectMadeOnce(
+        _ runID: String, _ point: VirtualBoxCrashPoint, appliance: String, lastCalls: Set<String>
+    ) throws {
+        let events = try workspace.events(runID)
+        let takeovers = events.filter { event in
+            if case .leaseAcquired(let acquired) = event { return acquired.takenOverFrom != nil }
+            return false
+        }
+        #expect(takeovers.count == 1, "crashed once at \(point.name), then taken over")
+        let ledger = try workspace.ledger()
+        let state = try ledger.state(of: runID)
+        #expect(state.status == .completed)
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        // Crashed between VBoxManage export and the record of what it wrote, the export cannot
+        // tell a finished file from a cut one, so it exports again; at any other point, once.
+        #expect(try vboxCalls("export").count == (point.name == "vbox-export:after" ? 2 : 1))
+        let sidecar = try ImageSidecar.parse(try String(contentsOfFile: appliance + ".json", encoding: .utf8))
+        #expect(sidecar.imageID == state.started?.chosen.imageID, "the image_id chosen at the start")
+        #expect(
+            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.contains(".part.") }.isEmpty,
+            "no temporary file left")
+
+        let reconciled = events.compactMap { event -> StepReconciled? in
+            if case .stepReconciled(let value) = event { return value }
+            return nil
+        }
+        if !point.isInsideAStep {
+            #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
+            if point.moment == .after, point.step != .checkVirtualBox {
+                #expect(reconciled.first?.found != nil, "the effect was found, not redone")
+            }
+        } else {
+            // The step's last call done, its effect is whole and found; otherwise the step runs
+            // again and goes on where it stopped.
+            let whole = lastCalls.contains(point.name)
+            #expect(reconciled.count == 1 && (reconciled[0].found == nil) != whole, "\(reconciled)")
+        }
+    }
+
+    /// A file of an appliance's guest disk (the stand-in's .vmdk is a tar of the guest).
+    func applianceFile(_ appliance: String, _ path: String) throws -> String {
+        let scratch = workspace.root + "/appliance-" + UUID().uuidString
+        try Shell.run(
+            "mkdir -p '\(scratch)/disk' && tar -xf '\(appliance)' -C '\(scratch)' && tar -xf '\(scratch)'/*.vmdk -C '\(scratch)/disk'"
+        )
+        return try String(contentsOfFile: scratch + "/disk/" + path, encoding: .utf8)
+    }
+
+    /// Runs the stand-in on this workspace's VirtualBox, as a person at the host would: not
+    /// logged, so that the log holds casa-release's calls only.
+    func vbox(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: PackagePaths.standIns + "/VBoxManage")
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.filter { $0.key != "STANDIN_LOG" }.merging([
+            "VBOX_STANDIN_HOME": vboxHome
+        ]) { _, new in new }
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DriveError("VBoxManage \(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
+        }
+    }
+
     /// What the operator does by hand, where the stand-in can see it: the guest additions make
     /// the guest answer and set their version property.
     func doOperatorWork(_ step: StepName) throws {
         guard step == .installGuestAdditions else { return }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: vboxManage)
-        process.arguments = ["guestproperty", "set", vmName, "/VirtualBox/GuestAdd/Version", "7.0.14"]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw DriveError("VBoxManage guestproperty set failed") }
+        try vbox(["guestproperty", "set", vmName, "/VirtualBox/GuestAdd/Version", "7.0.14"])
     }
 
     /// The stand-in's VBoxManage calls with `command` as their first argument.
@@ -195,4 +252,23 @@ final class VirtualBoxWorkspace {
 struct DriveError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A shell command of a test's own (fixtures, archives); its standard output, trimmed.
+enum Shell {
+    @discardableResult
+    static func run(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw DriveError("\(command) exited with \(process.terminationStatus)")
+        }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
 }

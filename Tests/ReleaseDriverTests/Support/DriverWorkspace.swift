@@ -53,6 +53,19 @@ final class DriverWorkspace {
         return runID
     }
 
+    /// Records a new run of `pipeline`, with a new image_id and the run's logs under the workspace.
+    func startRun(_ pipeline: PipelineKind, _ parameters: RunParameters) throws -> String {
+        let runID = UUID().uuidString.lowercased()
+        let started = RunStarted(
+            runID: runID, pipeline: pipeline, steps: Pipeline.steps(of: pipeline, parameters), parameters: parameters,
+            chosen: ChosenValues(
+                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
+                logDirectory: root + "/logs/" + runID),
+            host: FakeProcesses.host, user: "release", tools: [:])
+        try ledger().execute(.start(started), run: runID, by: nil, actor: "release@\(FakeProcesses.host)", at: Date())
+        return runID
+    }
+
     var parameters: RunParameters {
         RunParameters(publication: PublicationParameters(target: "file://\(mirror)/", image: image))
     }

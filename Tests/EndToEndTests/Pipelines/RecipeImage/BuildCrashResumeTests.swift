@@ -4,21 +4,21 @@ import ReleaseLedger
 import ReleaseStateMachine
 @testable import TestSupport
 
-/// SIGKILL just before or just after each effect of the user-image pipeline, and of a sample of
-/// the recipe pipeline's, then `resume`: the run completes with the image_id chosen at its start,
-/// and no build and no install runs twice. The recipe pipeline's every point is crashed (and
-/// failed) in process, with the same stand-in and expectations
-/// (Tests/ReleaseDriverTests/RecipeImageCrashPointTests.swift).
+/// SIGKILL just before or just after effects of the recipe and user-image pipelines, then
+/// `resume`: the run completes with the image_id chosen at its start, and no build and no install
+/// runs twice. A sample with the real kill (and the real exit status of a failed step): every
+/// step of both pipelines is crashed and failed in process, with the same stand-ins and
+/// expectations (Tests/ReleaseDriverTests/RecipeImageCrashPointTests.swift and
+/// UserImageCrashPointTests.swift).
 private let recipePoints: [CrashPoint] = [
     CrashPoint(pipeline: .recipeBaseImage, step: .build, moment: "before"),
     CrashPoint(pipeline: .recipeBaseImage, step: .build, moment: "after"),
 ]
 
 private let userPoints: [CrashPoint] = [
-    StepName.selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
-].flatMap { step in
-    ["before", "after"].map { CrashPoint(pipeline: .userImage, step: step, moment: $0) }
-}
+    CrashPoint(pipeline: .userImage, step: .install, moment: "after"),
+    CrashPoint(pipeline: .userImage, step: .generate, moment: "before"),
+]
 
 @Suite struct BuildCrashResumeTests {
     @Test(arguments: recipePoints + userPoints)

@@ -1,0 +1,205 @@
+import Executors
+import Foundation
+import ReleaseDriver
+import ReleaseLedger
+import ReleaseStateMachine
+import Testing
+@testable import TestSupport
+
+/// A user image made from a dev environment, in process, with the apptainer stand-in (and its
+/// `make`): crashed just before or just after each step's effect then resumed by another process,
+/// or failed at each step then resumed. The run completes with the image_id chosen at its start;
+/// nothing is installed or built twice. The binary keeps a SIGKILL sample of these
+/// (`BuildCrashResumeTests`, `BuildStepFailureTests`).
+let userImageSteps: [StepName] = [
+    .selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
+]
+
+@Suite struct UserImageCrashPointTests {
+    @Test(
+        arguments: userImageSteps.flatMap { step in
+            [StepMoment.before, .after].map { RecipeCrashPoint(step: step, moment: $0) }
+        })
+    func crashedThenResumedByAnotherProcess(_ point: RecipeCrashPoint) throws {
+        let user = try UserImageWorkspace()
+        let workspace = user.workspace
+        let buildsBefore = try user.recipe.builds()
+        let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
+        let crashed = try workspace.driver(
+            runID, effects: user.recipe.effects(), hooks: Failpoints(crashAt: point.step, point.moment))
+        #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }
+        workspace.processes.kill(crashed.holder.pid)
+
+        #expect(try workspace.driver(runID, effects: user.recipe.effects()).drive() == .completed)
+        let reconciled = try workspace.events(runID).compactMap { event -> StepReconciled? in
+            if case .stepReconciled(let value) = event { return value }
+            return nil
+        }
+        #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
+        if point.moment == .after, [.renderDefinition, .generate, .install, .zip, .describe].contains(point.step) {
+            #expect(reconciled.first?.found != nil, "the effect was found, not redone")
+        }
+        try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
+        #expect(
+            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,
+            "no temporary file left")
+    }
+
+    @Test(arguments: userImageSteps)
+    func aFailedStepIsRecordedAndResumeCompletes(_ step: StepName) throws {
+        let user = try UserImageWorkspace()
+        let workspace = user.workspace
+        let buildsBefore = try user.recipe.builds()
+        let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
+        let hooks = Failpoints()
+        hooks.failures[step] = ExecutorError(.stepFailed, "failpoint \(step):fail")
+        let ending = try workspace.driver(runID, effects: user.recipe.effects(), hooks: hooks).drive()
+
+        guard case .failed(let failed, let kind, _) = ending else {
+            Issue.record("the run did not fail: \(ending)")
+            return
+        }
+        #expect(failed == step && ExitStatus(kind).rawValue == 1, "a step failure is exit 1")
+        #expect(try workspace.ledger().state(of: runID).step(step)?.status == .failed)
+        #expect(!FileManager.default.fileExists(atPath: user.image + ".json"), "no sidecar for an unfinished image")
+        if step != .describe {
+            #expect(!FileManager.default.fileExists(atPath: user.image))
+        }
+
+        #expect(try workspace.driver(runID, effects: user.recipe.effects()).drive() == .completed)
+        try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
+    }
+}
+
+/// A base directory as a release engineer's: a system image, run and dev images built from the
+/// recipes by runs of this workspace (in process), casa-distro's sources, and a dev environment
+/// on the dev image, with a build directory and a git checkout.
+final class UserImageWorkspace {
+    let recipe: RecipeWorkspace
+    var workspace: DriverWorkspace { recipe.workspace }
+    var base: String { workspace.base }
+    var casaDistro: String { workspace.root + "/casa-distro" }
+    var runImage: String { base + "/casa-run-5.4.sif" }
+    var devImage: String { base + "/casa-dev-5.4.sif" }
+    var environment: String { base + "/brainvisa-master-5.4" }
+    var image: String { base + "/brainvisa-5.4.0.sif" }
+    var appliance: String { base + "/brainvisa-5.4.0.ova" }
+    var zip: String { environment + "/brainvisa-5.4.0-ubuntu-24.04.zip" }
+
+    init() throws {
+        recipe = try RecipeWorkspace()
+        try write(
+            recipe.recipes + "/casa-dev/5.4/recipe.yaml",
+            """
+            name: casa-dev
+            base: casa-run-5.4.{extension}
+            metadata: {hidden: true}
+            steps:
+              - name: apt_dev_dependencies
+                operations:
+                  - run_root: apt-get install -y cmake g++ git subversion
+              - name: install_casa_distro
+                operations:
+                  - install_casa_distro: /casa/casa-distro
+            """)
+        for part in ["bin", "cbin", "python", "etc", "share"] {
+            try write(casaDistro + "/\(part)/README", "casa-distro \(part)\n")
+        }
+        try build(recipe.startRunImageRun())
+        try build(
+            recipe.startRecipeRun(type: "dev", base: runImage, output: devImage, casaDistroSource: casaDistro))
+        try makeDevEnvironment()
+    }
+
+    private func build(_ runID: String) throws {
+        let ending = try workspace.driver(runID, effects: recipe.effects()).drive()
+        guard ending == .completed else { throw DriveError("run \(runID) did not complete: \(ending)") }
+    }
+
+    private func write(_ path: String, _ text: String) throws {
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    /// `<base>/brainvisa-master-5.4` on the dev image, as casa-distro's `setup_dev` leaves it.
+    private func makeDevEnvironment() throws {
+        let dev = try ImageSidecar.parse(try String(contentsOfFile: devImage + ".json", encoding: .utf8))
+        let config: [String: Any] = [
+            "casa_distro_compatibility": "3", "distro": "brainvisa", "type": "dev", "system": "ubuntu-24.04",
+            "image_version": "5.4", "branch": "master", "container_type": "singularity", "image": "../casa-dev-5.4.sif",
+            "name": "brainvisa-master-5.4", "image_id": dev.imageID ?? "",
+        ]
+        try write(
+            environment + "/conf/casa_distro.json",
+            String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
+        try write(environment + "/build/VERSION", "5.4.0\n")
+        try FileManager.default.createDirectory(
+            atPath: environment + "/src/soma-base/master", withIntermediateDirectories: true)
+        try Shell.run(
+            "cd '\(environment)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first"
+        )
+    }
+
+    /// What `create-user-image version=5.4.0 casa_distro=DIR upload=no zip=yes` records (with
+    /// `container_type=vbox` and no zip for a VirtualBox image).
+    func parameters(virtualBox: Bool) -> RunParameters {
+        let suffix = virtualBox ? ".ova" : ".sif"
+        // One parameters type for both pipelines: container_type=vbox says which.
+        return RunParameters(
+            .userImage(
+                UserImageParameters(
+            baseDirectory: base, environment: environment, environmentKind: .dev, distro: nil, version: "5.4.0",
+            name: "brainvisa-5.4.0", output: base + "/brainvisa-5.4.0" + suffix,
+            containerType: virtualBox ? "vbox" : "singularity",
+            runImagePatterns: [base + "/casa-run-5.4" + suffix, base + "/casa-run-5.4-*" + suffix], install: true,
+            installDoc: true, installTest: true, generate: true, zip: !virtualBox, force: false, fakeroot: true,
+            cleanup: true, casaDistroSource: virtualBox ? nil : casaDistro, pixiInstallEnvironmentScript: nil,
+            virtualMachine: virtualBox ? VirtualMachineSettings(name: "brainvisa-5.4.0", gui: false, timeout: 300) : nil)))
+    }
+
+    /// A run .ova made with the VBoxManage stand-in (guest additions, the brainvisa account), and
+    /// its sidecar: what a VirtualBox user image imports.
+    func makeBaseAppliance(_ machine: VirtualBoxWorkspace) throws {
+        let ova = base + "/casa-run-5.4.ova"
+        try machine.vbox(["createvm", "--name", "seed", "--ostype", "Ubuntu_64", "--register"])
+        try machine.vbox(["guestproperty", "set", "seed", "/VirtualBox/GuestAdd/Version", "7.0.14"])
+        let registry = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: machine.vboxHome + "/registry.json")))
+        let seed = ((registry as! [String: Any])["vms"] as! [String: Any])["seed"] as! [String: Any]
+        try FileManager.default.createDirectory(
+            atPath: machine.vboxHome + "/guests/" + (seed["uuid"] as! String) + "/home/brainvisa",
+            withIntermediateDirectories: true)
+        try machine.vbox(["export", "seed", "-o", ova, "--ovf20"])
+        try machine.vbox(["unregistervm", "seed", "--delete"])
+        try write(
+            ova + ".json",
+            """
+            {"name": "casa-run-5.4", "type": "run", "system": "ubuntu-24.04", "container_type": "vbox", "image_version": "5.4", "image_id": "\(UUID().uuidString.lowercased())"}
+            """)
+    }
+
+    /// `make install-runtime` calls the stand-in logged.
+    func installs() throws -> Int {
+        try StandInWrapper.calls(in: recipe.standInLog).filter { $0.tool == "make" && $0.argv.contains("install-runtime") }
+            .count
+    }
+
+    /// The run completed; one install, one build (after the `buildsBefore` of the base images),
+    /// the zip made, and the image and its sidecar carry the image_id chosen at the start.
+    func expectMadeOnce(_ runID: String, buildsBefore: Int) throws {
+        let ledger = try workspace.ledger()
+        let state = try ledger.state(of: runID)
+        #expect(state.status == .completed)
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        #expect(try recipe.builds() == buildsBefore + 1, "apptainer build ran exactly once")
+        #expect(try installs() == 1, "make install-runtime ran exactly once")
+        #expect(FileManager.default.fileExists(atPath: zip))
+        let imageID = try #require(state.started?.chosen.imageID)
+        let sidecar = try ImageSidecar.parse(try String(contentsOfFile: image + ".json", encoding: .utf8))
+        #expect(sidecar.imageID == imageID, "the image_id chosen at the start")
+        let inside = try ProcessRunner.capture([recipe.apptainer, "exec", image, "cat", "/casa/image_id"])
+        #expect(inside.status == 0 && inside.output.contains(imageID))
+    }
+}
