@@ -149,13 +149,15 @@ final class UserImageWorkspace {
         return RunParameters(
             .userImage(
                 UserImageParameters(
-            baseDirectory: base, environment: environment, environmentKind: .dev, distro: nil, version: "5.4.0",
-            name: "brainvisa-5.4.0", output: base + "/brainvisa-5.4.0" + suffix,
-            containerType: virtualBox ? "vbox" : "singularity",
-            runImagePatterns: [base + "/casa-run-5.4" + suffix, base + "/casa-run-5.4-*" + suffix], install: true,
-            installDoc: true, installTest: true, generate: true, zip: !virtualBox, force: false, fakeroot: true,
-            cleanup: true, casaDistroSource: virtualBox ? nil : casaDistro, pixiInstallEnvironmentScript: nil,
-            virtualMachine: virtualBox ? VirtualMachineSettings(name: "brainvisa-5.4.0", gui: false, timeout: 300) : nil)))
+                    baseDirectory: base, environment: environment, environmentKind: .dev, distro: nil, version: "5.4.0",
+                    name: "brainvisa-5.4.0", output: base + "/brainvisa-5.4.0" + suffix,
+                    containerType: virtualBox ? "vbox" : "singularity",
+                    runImagePatterns: [base + "/casa-run-5.4" + suffix, base + "/casa-run-5.4-*" + suffix],
+                    install: true,
+                    installDoc: true, installTest: true, generate: true, zip: !virtualBox, force: false, fakeroot: true,
+                    cleanup: true, casaDistroSource: virtualBox ? nil : casaDistro, pixiInstallEnvironmentScript: nil,
+                    virtualMachine: virtualBox
+                        ? VirtualMachineSettings(name: "brainvisa-5.4.0", gui: false, timeout: 300) : nil)))
     }
 
     /// A run .ova made with the VBoxManage stand-in (guest additions, the brainvisa account), and
@@ -181,8 +183,10 @@ final class UserImageWorkspace {
 
     /// `make install-runtime` calls the stand-in logged.
     func installs() throws -> Int {
-        try StandInWrapper.calls(in: recipe.standInLog).filter { $0.tool == "make" && $0.argv.contains("install-runtime") }
-            .count
+        try StandInWrapper.calls(in: recipe.standInLog).filter {
+            $0.tool == "make" && $0.argv.contains("install-runtime")
+        }
+        .count
     }
 
     /// The run completed; one install, one build (after the `buildsBefore` of the base images),

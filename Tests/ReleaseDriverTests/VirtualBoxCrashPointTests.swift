@@ -237,7 +237,8 @@ final class VirtualBoxWorkspace {
 
     /// The stand-in's VBoxManage calls with `command` as their first argument.
     func vboxCalls(_ command: String) throws -> [[String]] {
-        try StandInWrapper.calls(in: standInLog).filter { $0.tool == "VBoxManage" && $0.argv.first == command }.map(\.argv)
+        try StandInWrapper.calls(in: standInLog).filter { $0.tool == "VBoxManage" && $0.argv.first == command }.map(
+            \.argv)
     }
 
     /// The names of the stand-in's registered VMs, sorted.

@@ -14,7 +14,8 @@ public enum StepExecutors {
         switch intent {
         case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent))
         case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
-        case .buildImage(let intent): return .builtImage(try ApptainerBuildStep.build(intent, logPath: logPath, tools: tools))
+        case .buildImage(let intent):
+            return .builtImage(try ApptainerBuildStep.build(intent, logPath: logPath, tools: tools))
         case .selectEnvironment(let intent): return .selectedEnvironment(try EnvironmentReader.read(intent))
         case .checkRunImage(let intent): return .checkedRunImage(try RunImageSelector.check(intent))
         case .install(let intent): return .installed(try InstallStep.perform(intent, logPath: logPath, tools: tools))
@@ -53,14 +54,16 @@ public enum StepExecutors {
         case .fetchImage(let intent): return .fetchedImage(try ImageDownload.fetch(intent, transfers: transfers))
         case .verifyDownload(let intent): return .verifiedDownload(try ImageDownload.verify(intent))
         case .virtualBox(let intent):
-            return .virtualBox(try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers, tools: tools))
+            return .virtualBox(
+                try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers, tools: tools))
         // Recording is the whole effect of an import: the images were read before the run started.
         case .recordImports(let intent):
             return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath))
         case .dockerPublication(let intent):
             return .dockerPublication(try DockerPublicationSteps.perform(intent, transfers: transfers))
-        case .singularity(let intent): return .singularity(try SingularitySteps.perform(intent, logPath: logPath, tools: tools))
+        case .singularity(let intent):
+            return .singularity(try SingularitySteps.perform(intent, logPath: logPath, tools: tools))
         }
     }
 
@@ -91,7 +94,8 @@ public enum StepExecutors {
             return try ImageDownload.reconcileVerify(intent).map(StepOutcome.verifiedDownload)
         case .renderDefinition(let intent):
             return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)
-        case .buildImage(let intent): return try ApptainerBuildStep.reconcile(intent, tools: tools).map(StepOutcome.builtImage)
+        case .buildImage(let intent):
+            return try ApptainerBuildStep.reconcile(intent, tools: tools).map(StepOutcome.builtImage)
         case .install(let intent): return try InstallStep.reconcile(intent).map(StepOutcome.installed)
         case .zipInstall(let intent): return try ZipStep.reconcile(intent).map(StepOutcome.zipped)
         case .copyImage(let intent): return try ImageSteps.reconcileCopy(intent).map(StepOutcome.copiedImage)
@@ -114,7 +118,8 @@ public enum StepExecutors {
             ).map(StepOutcome.madeVisible)
         case .recordPublication(let intent):
             return try LocalRecordStep.reconcile(intent).map(StepOutcome.recordedPublication)
-        case .virtualBox(let intent): return try VirtualBoxSteps.reconcile(intent, tools: tools).map(StepOutcome.virtualBox)
+        case .virtualBox(let intent):
+            return try VirtualBoxSteps.reconcile(intent, tools: tools).map(StepOutcome.virtualBox)
         case .recordImports(let intent):
             return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
         }

@@ -16,7 +16,9 @@ public enum SingularitySteps {
         }
     }
 
-    static func convert(_ intent: ConvertToSingularity, logPath: String?, tools: ToolSettings) throws -> SingularityImage {
+    static func convert(
+        _ intent: ConvertToSingularity, logPath: String?, tools: ToolSettings
+    ) throws -> SingularityImage {
         let conversion = intent.conversion
         let layout = OCILayout(directory: intent.layout)
         if !intent.force, let earlier = conversion.earlier, earlier.manifestDigest == conversion.image.manifestDigest,
@@ -44,7 +46,8 @@ public enum SingularitySteps {
         try OCIArchive.write(
             conversion.image.manifestDigest, reference: conversion.image.fullReference, from: layout,
             to: intent.archive, logPath: logPath)
-        let built = try ApptainerBuildStep.build(buildIntent(intent, mayReplace: mayReplace), logPath: logPath, tools: tools)
+        let built = try ApptainerBuildStep.build(
+            buildIntent(intent, mayReplace: mayReplace), logPath: logPath, tools: tools)
         guard let status = LocalFiles.status(conversion.output) else {
             throw ExecutorError(.stepFailed, "\(conversion.output) is gone right after its build")
         }
@@ -55,7 +58,8 @@ public enum SingularitySteps {
 
     /// Converted when the output is there and its `/casa/image_id` names this run's image_id.
     /// The archive an interrupted conversion left is removed either way.
-    public static func reconcileConvert(_ intent: ConvertToSingularity, tools: ToolSettings) throws -> SingularityImage? {
+    public static func reconcileConvert(_ intent: ConvertToSingularity, tools: ToolSettings) throws -> SingularityImage?
+    {
         removeArchive(intent)
         guard let built = try ApptainerBuildStep.reconcile(buildIntent(intent, mayReplace: false), tools: tools),
             let status = LocalFiles.status(intent.conversion.output)

@@ -76,7 +76,9 @@ enum VirtualMachinePower {
         guard let machine = try vbox.machine(settings.name) else { throw VirtualMachineSetup.missing(settings.name) }
         if machine.isOff { return }
         try vbox.change(["controlvm", settings.name, "acpipowerbutton"], what: "pressing the VM's power button")
-        let off = try wait(settings.timeout, every: vbox.pollInterval) { try vbox.machine(settings.name)?.isOff ?? true }
+        let off = try wait(settings.timeout, every: vbox.pollInterval) {
+            try vbox.machine(settings.name)?.isOff ?? true
+        }
         guard off else {
             throw ExecutorError(
                 .stepFailed,

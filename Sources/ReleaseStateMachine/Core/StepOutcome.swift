@@ -192,3 +192,56 @@ extension StepOutcome: Codable {
         }
     }
 }
+
+extension StepOutcome {
+    /// One line for people (`status`): what the step made or found.
+    public var summary: String {
+        switch self {
+        case .resolvedBase(let base): return "\(base.base) (system \(base.system))"
+        case .copiedImage(let copy): return "\(copy.size) bytes, sha256 \(copy.sha256.prefix(12))…"
+        case .describedImage(let image):
+            return "\(FilePath.lastComponent(image.sidecarPath)), image_id \(image.imageID ?? "?"), md5 \(image.md5)"
+        case .checkedTarget(let check):
+            if let number = check.upToDateBuildNumber { return "up to date as N=\(number)" }
+            return "highest N: \(check.highestBuildNumber.map(String.init) ?? "none")"
+        case .claimedBuildNumber(let claim): return "N=\(claim.buildNumber)"
+        case .transferred(let transfer), .verifiedUpload(let transfer):
+            return "\(transfer.name) (\(transfer.bytes) bytes"
+                + (transfer.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + ")"
+        case .madeVisible(let file): return file.name
+        case .recordedPublication(let links):
+            return links.links.isEmpty
+                ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")
+        case .loadedRecipe(let recipe):
+            return "\(recipe.file) (\(recipe.recipe.steps.count) steps, sha256 \(recipe.sha256.prefix(12))…)"
+        case .renderedDefinition(let definition): return "\(definition.path) (sha256 \(definition.sha256.prefix(12))…)"
+        case .builtImage(let image):
+            return "\(FilePath.lastComponent(image.output)) (\(image.size) bytes)"
+                + (image.command.isEmpty ? ", found after an interruption" : "")
+        case .selectedEnvironment(let environment):
+            return
+                "\(environment.name) (\(environment.distro), \(environment.system), image_id \(environment.imageID ?? "none"), \(environment.sources.count) source checkouts)"
+        case .checkedRunImage(let image):
+            return
+                "\(FilePath.lastComponent(image.path)) (image_id \(image.imageID ?? "none"), accepted by \(image.acceptedBy))"
+        case .installed(let installed):
+            return
+                "\(installed.tree.fileCount) entries, \(installed.tree.totalSize) bytes, tree sha256 \(installed.tree.sha256.prefix(12))…"
+        case .zipped(let zip): return "\(FilePath.lastComponent(zip.zip)) (\(zip.size) bytes, md5 \(zip.md5))"
+        case .locatedDownload(let located):
+            return
+                "\(located.imageURL) (\(located.size) bytes, image_id \(located.imageID ?? "none"); \(located.choice))"
+        case .fetchedImage(let fetched):
+            return "\(fetched.bytes) bytes" + (fetched.resumedFrom.map { ", resumed from byte \($0)" } ?? "")
+                + (fetched.restarted ? ", started over: the server's file had changed" : "")
+        case .verifiedDownload(let verified):
+            return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
+        case .virtualBox(let effect): return effect.summary
+        case .importedImages(let imported):
+            return "\(imported.images.count) image\(imported.images.count == 1 ? "" : "s") from \(imported.directory)"
+        case .docker(let effect): return effect.summary
+        case .dockerPublication(let effect): return effect.summary
+        case .singularity(let effect): return effect.summary
+        }
+    }
+}

@@ -61,7 +61,7 @@ struct Status: ParsableCommand {
                     + report.steps.map {
                         [
                             $0.step, $0.status, String($0.attempts), $0.startedAt ?? "-", $0.finishedAt ?? "-",
-                            Describe.outcome($0.outcome) ?? $0.detail ?? "",
+                            $0.outcome?.summary ?? $0.detail ?? "",
                         ]
                     }))
         for publication in report.publications {

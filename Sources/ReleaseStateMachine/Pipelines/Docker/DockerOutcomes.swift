@@ -149,3 +149,20 @@ public struct BuiltDockerImage: Codable, Equatable, Sendable {
     /// `cati/<name>:<tag>` of every tag, the built one last.
     public var taggedReferences: [String] { tags.map { repository + ":" + $0 } }
 }
+
+extension DockerEffect {
+    /// One line for people (`status`): what the step made or found.
+    public var summary: String {
+        switch self {
+        case .renderedContexts(let contexts):
+            return contexts.map { "\($0.reference) (context sha256 \($0.contextSHA256.prefix(12))…)" }.joined(
+                separator: ", ")
+        case .built(let image):
+            return
+                "\(image.fullReference) \(image.manifestDigest.prefix(19))… (\(image.layers.count) layer\(image.layers.count == 1 ? "" : "s"), \(image.size) bytes)"
+                + (image.upToDateSince.map { ", up to date since run \($0.prefix(8))" } ?? "")
+        case .tagged(let images), .described(let images):
+            return images.map { $0.taggedReferences.joined(separator: ", ") }.joined(separator: "; ")
+        }
+    }
+}

@@ -135,3 +135,27 @@ public struct DockerTagsRestored: Codable, Equatable, Sendable {
         self.reason = reason
     }
 }
+
+extension DockerPublicationEffect {
+    /// One line for people (`status`): what the step made or found.
+    public var summary: String {
+        switch self {
+        case .checkedRegistry(let repositories):
+            return repositories.map { repository in
+                repository.repository + " ("
+                    + (repository.tags.isEmpty
+                        ? "no tag yet"
+                        : repository.tags.sorted { $0.key < $1.key }
+                            .map { "\($0.key) at \($0.value.prefix(19))…" }.joined(separator: ", ")) + ")"
+            }.joined(separator: "; ")
+        case .pushed(let image):
+            return
+                "\(image.repository)@\(image.manifestDigest.prefix(19))… (\(image.blobsUploaded.count) blob(s) sent, \(image.blobsPresent.count) already there, "
+                + "\(image.bytesSent) bytes" + (image.bytesResumed > 0 ? ", resumed after \(image.bytesResumed)" : "")
+                + ", \(image.requests) requests)"
+        case .movedTags(let tags):
+            return tags.map { $0.repository + ":" + $0.tag + ($0.alreadyThere ? " (already there)" : "") }.joined(
+                separator: ", ")
+        }
+    }
+}

@@ -100,3 +100,19 @@ extension RunState {
         return images
     }
 }
+
+extension SingularityEffect {
+    /// One line for people (`status`): what the step made or found.
+    public var summary: String {
+        switch self {
+        case .converted(let image):
+            return
+                "\(FilePath.lastComponent(image.output)) from \(image.dockerImage)@\(image.manifestDigest.prefix(19))… (\(image.size) bytes"
+                + (image.upToDateSince.map { ", up to date since run \($0.prefix(8))" }
+                    ?? (image.command.isEmpty ? ", found after an interruption" : "")) + ")"
+        case .described(let images):
+            return images.map { "\(FilePath.lastComponent($0.output)) (image_id \($0.imageID), md5 \($0.md5 ?? "?"))" }
+                .joined(separator: ", ")
+        }
+    }
+}

@@ -286,3 +286,27 @@ public enum CheckVerdict: Equatable, Sendable {
     case passed(String)
     case failed(String)
 }
+
+extension VirtualBoxEffect {
+    /// One line for people (`status`): what the step made or found.
+    public var summary: String {
+        var parts: [String] = []
+        if let version = self.version { parts.append("VirtualBox \(version)") }
+        if let file = self.file {
+            parts.append(
+                "\(FilePath.lastComponent(file.path)) (\(file.size) bytes"
+                    + (file.sha256.map { ", sha256 \($0.prefix(12))…" } ?? "")
+                    + (file.url.map { ", from \($0)" } ?? "") + ")")
+        }
+        if let tree = self.tree {
+            parts.append("\(tree.files) entries, \(tree.bytes) bytes, tree sha256 \(tree.digest.prefix(12))…")
+        }
+        if let machine = self.machine { parts.append("VM \(machine)" + (self.powerState.map { " \($0)" } ?? "")) }
+        if !self.calls.isEmpty {
+            parts.append(
+                "\(self.calls.count) VBoxManage call\(self.calls.count == 1 ? "" : "s"): "
+                    + self.calls.map { $0.arguments.dropFirst().first ?? "" }.joined(separator: ", "))
+        }
+        return parts.isEmpty ? "done" : parts.joined(separator: "; ")
+    }
+}
