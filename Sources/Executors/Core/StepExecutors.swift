@@ -12,47 +12,65 @@ public enum StepExecutors {
         tools: ToolSettings = ToolSettings(), reserve: BuildNumberReserver = { $0 }
     ) throws -> StepOutcome {
         switch intent {
-        case .loadRecipe(let intent): return .loadedRecipe(try RecipeLoader.load(intent))
-        case .renderDefinition(let intent): return .renderedDefinition(try DefinitionStep.render(intent))
-        case .buildImage(let intent):
-            return .builtImage(try ApptainerBuildStep.build(intent, logPath: logPath, tools: tools))
-        case .selectEnvironment(let intent): return .selectedEnvironment(try EnvironmentReader.read(intent))
-        case .checkRunImage(let intent): return .checkedRunImage(try RunImageSelector.check(intent))
-        case .install(let intent): return .installed(try InstallStep.perform(intent, logPath: logPath, tools: tools))
-        case .zipInstall(let intent): return .zipped(try ZipStep.perform(intent))
-        case .resolveBase(let intent): return .resolvedBase(try BaseResolver.resolve(intent))
-        case .copyImage(let intent): return .copiedImage(try ImageSteps.copy(intent))
-        case .describeImage(let intent): return .describedImage(try ImageSteps.describe(intent))
-        case .inspectImage(let intent): return .describedImage(try ImageSteps.inspect(intent))
-        case .checkTarget(let intent):
-            return .checkedTarget(
-                try PublicationSteps.check(intent, on: try PublicationTargets.open(intent.target, transfers: transfers))
+        case .recipeImage(.loadRecipe(let intent)): return .recipeImage(.loadedRecipe(try RecipeLoader.load(intent)))
+        case .recipeImage(.renderDefinition(let intent)):
+            return .recipeImage(.renderedDefinition(try DefinitionStep.render(intent)))
+        case .recipeImage(.buildImage(let intent)):
+            return .recipeImage(.builtImage(try ApptainerBuildStep.build(intent, logPath: logPath, tools: tools)))
+        case .userImage(.selectEnvironment(let intent)):
+            return .userImage(.selectedEnvironment(try EnvironmentReader.read(intent)))
+        case .userImage(.checkRunImage(let intent)):
+            return .userImage(.checkedRunImage(try RunImageSelector.check(intent)))
+        case .userImage(.install(let intent)):
+            return .userImage(.installed(try InstallStep.perform(intent, logPath: logPath, tools: tools)))
+        case .userImage(.zipInstall(let intent)): return .userImage(.zipped(try ZipStep.perform(intent)))
+        case .systemImage(.resolveBase(let intent)):
+            return .systemImage(.resolvedBase(try BaseResolver.resolve(intent)))
+        case .systemImage(.copyImage(let intent)): return .systemImage(.copiedImage(try ImageSteps.copy(intent)))
+        case .systemImage(.describeImage(let intent)):
+            return .systemImage(.describedImage(try ImageSteps.describe(intent)))
+        case .publication(.inspectImage(let intent)):
+            return .systemImage(.describedImage(try ImageSteps.inspect(intent)))
+        case .publication(.checkTarget(let intent)):
+            return .publication(
+                .checkedTarget(
+                    try PublicationSteps.check(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers))
+                ))
+        case .publication(.claimBuildNumber(let intent)):
+            return .publication(
+                .claimedBuildNumber(
+                    try PublicationSteps.claim(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers), reserve: reserve))
             )
-        case .claimBuildNumber(let intent):
-            return .claimedBuildNumber(
-                try PublicationSteps.claim(
-                    intent, on: try PublicationTargets.open(intent.target, transfers: transfers), reserve: reserve))
-        case .uploadImage(let intent):
-            return .transferred(
-                try PublicationSteps.uploadImage(
-                    intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
-        case .uploadSidecar(let intent):
-            return .transferred(
-                try PublicationSteps.uploadSidecar(
-                    intent, to: try PublicationTargets.open(intent.target, transfers: transfers)))
-        case .verifyUpload(let intent):
-            return .verifiedUpload(
-                try PublicationSteps.verify(
-                    intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
-        case .makeVisible(let intent):
-            return .madeVisible(
-                try PublicationSteps.makeVisible(
-                    intent, on: try PublicationTargets.open(intent.target, transfers: transfers)))
-        case .recordPublication(let intent): return .recordedPublication(try LocalRecordStep.perform(intent))
-        case .locateDownload(let intent):
-            return .locatedDownload(try ImageDownload.locate(intent, transfers: transfers))
-        case .fetchImage(let intent): return .fetchedImage(try ImageDownload.fetch(intent, transfers: transfers))
-        case .verifyDownload(let intent): return .verifiedDownload(try ImageDownload.verify(intent))
+        case .publication(.uploadImage(let intent)):
+            return .publication(
+                .transferred(
+                    try PublicationSteps.uploadImage(
+                        intent, to: try PublicationTargets.open(intent.target, transfers: transfers))))
+        case .publication(.uploadSidecar(let intent)):
+            return .publication(
+                .transferred(
+                    try PublicationSteps.uploadSidecar(
+                        intent, to: try PublicationTargets.open(intent.target, transfers: transfers))))
+        case .publication(.verifyUpload(let intent)):
+            return .publication(
+                .verifiedUpload(
+                    try PublicationSteps.verify(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers))))
+        case .publication(.makeVisible(let intent)):
+            return .publication(
+                .madeVisible(
+                    try PublicationSteps.makeVisible(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers))))
+        case .publication(.recordPublication(let intent)):
+            return .publication(.recordedPublication(try LocalRecordStep.perform(intent)))
+        case .download(.locateDownload(let intent)):
+            return .download(.locatedDownload(try ImageDownload.locate(intent, transfers: transfers)))
+        case .download(.fetchImage(let intent)):
+            return .download(.fetchedImage(try ImageDownload.fetch(intent, transfers: transfers)))
+        case .download(.verifyDownload(let intent)):
+            return .download(.verifiedDownload(try ImageDownload.verify(intent)))
         case .virtualBox(let intent):
             return .virtualBox(
                 try VirtualBoxSteps.perform(intent, logPath: logPath, transfers: transfers, tools: tools))
@@ -76,8 +94,9 @@ public enum StepExecutors {
         switch intent {
         // create-docker's steps other than a build are made again: rendering, tagging and
         // checking are idempotent.
-        case .resolveBase, .inspectImage, .checkTarget, .verifyUpload, .loadRecipe, .selectEnvironment, .checkRunImage,
-            .locateDownload,
+        case .systemImage(.resolveBase), .publication(.inspectImage), .publication(.checkTarget),
+            .publication(.verifyUpload), .recipeImage(.loadRecipe), .userImage(.selectEnvironment),
+            .userImage(.checkRunImage), .download(.locateDownload),
             .docker(.renderContexts), .docker(.tag), .docker(.describe):
             return nil
         // publish-docker's steps are made again: blobs and manifests are content-addressed (a
@@ -89,35 +108,42 @@ public enum StepExecutors {
         case .singularity(.describe): return nil
         case .singularity(.convert(let intent)):
             return try SingularitySteps.reconcileConvert(intent, tools: tools).map { .singularity(.converted($0)) }
-        case .fetchImage(let intent): return ImageDownload.reconcileFetch(intent).map(StepOutcome.fetchedImage)
-        case .verifyDownload(let intent):
-            return try ImageDownload.reconcileVerify(intent).map(StepOutcome.verifiedDownload)
-        case .renderDefinition(let intent):
-            return try DefinitionStep.reconcile(intent).map(StepOutcome.renderedDefinition)
-        case .buildImage(let intent):
-            return try ApptainerBuildStep.reconcile(intent, tools: tools).map(StepOutcome.builtImage)
-        case .install(let intent): return try InstallStep.reconcile(intent).map(StepOutcome.installed)
-        case .zipInstall(let intent): return try ZipStep.reconcile(intent).map(StepOutcome.zipped)
-        case .copyImage(let intent): return try ImageSteps.reconcileCopy(intent).map(StepOutcome.copiedImage)
-        case .describeImage(let intent): return try ImageSteps.reconcileDescribe(intent).map(StepOutcome.describedImage)
-        case .claimBuildNumber(let intent):
+        case .download(.fetchImage(let intent)):
+            return ImageDownload.reconcileFetch(intent).map({ StepOutcome.download(.fetchedImage($0)) })
+        case .download(.verifyDownload(let intent)):
+            return try ImageDownload.reconcileVerify(intent).map({ StepOutcome.download(.verifiedDownload($0)) })
+        case .recipeImage(.renderDefinition(let intent)):
+            return try DefinitionStep.reconcile(intent).map({ StepOutcome.recipeImage(.renderedDefinition($0)) })
+        case .recipeImage(.buildImage(let intent)):
+            return try ApptainerBuildStep.reconcile(intent, tools: tools).map({
+                StepOutcome.recipeImage(.builtImage($0))
+            })
+        case .userImage(.install(let intent)):
+            return try InstallStep.reconcile(intent).map({ StepOutcome.userImage(.installed($0)) })
+        case .userImage(.zipInstall(let intent)):
+            return try ZipStep.reconcile(intent).map({ StepOutcome.userImage(.zipped($0)) })
+        case .systemImage(.copyImage(let intent)):
+            return try ImageSteps.reconcileCopy(intent).map({ StepOutcome.systemImage(.copiedImage($0)) })
+        case .systemImage(.describeImage(let intent)):
+            return try ImageSteps.reconcileDescribe(intent).map({ StepOutcome.systemImage(.describedImage($0)) })
+        case .publication(.claimBuildNumber(let intent)):
             return try PublicationSteps.reconcileClaim(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map(StepOutcome.claimedBuildNumber)
-        case .uploadImage(let intent):
+            ).map({ StepOutcome.publication(.claimedBuildNumber($0)) })
+        case .publication(.uploadImage(let intent)):
             return try PublicationSteps.reconcileUploadImage(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map(StepOutcome.transferred)
-        case .uploadSidecar(let intent):
+            ).map({ StepOutcome.publication(.transferred($0)) })
+        case .publication(.uploadSidecar(let intent)):
             return try PublicationSteps.reconcileUploadSidecar(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map(StepOutcome.transferred)
-        case .makeVisible(let intent):
+            ).map({ StepOutcome.publication(.transferred($0)) })
+        case .publication(.makeVisible(let intent)):
             return try PublicationSteps.reconcileMakeVisible(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map(StepOutcome.madeVisible)
-        case .recordPublication(let intent):
-            return try LocalRecordStep.reconcile(intent).map(StepOutcome.recordedPublication)
+            ).map({ StepOutcome.publication(.madeVisible($0)) })
+        case .publication(.recordPublication(let intent)):
+            return try LocalRecordStep.reconcile(intent).map({ StepOutcome.publication(.recordedPublication($0)) })
         case .virtualBox(let intent):
             return try VirtualBoxSteps.reconcile(intent, tools: tools).map(StepOutcome.virtualBox)
         case .recordImports(let intent):

@@ -178,11 +178,11 @@ public enum PublicationSteps {
         var temporaryNames: [String] = []
         for intent in intents {
             switch intent {
-            case .uploadImage(let upload):
+            case .publication(.uploadImage(let upload)):
                 temporaryNames.append(upload.temporaryName)
-            case .uploadSidecar(let sidecar):
+            case .publication(.uploadSidecar(let sidecar)):
                 ownSidecarContents[sidecar.sidecarName, default: []].insert(Data(sidecar.content.utf8))
-            case .claimBuildNumber(let claim):
+            case .publication(.claimBuildNumber(let claim)):
                 if let claimed = try reconcileClaim(claim, on: target) {
                     ownSidecarContents[claim.names.sidecar(claimed.buildNumber), default: []].insert(
                         Data(claim.claimContent.utf8))

@@ -147,26 +147,26 @@ enum Projections {
         default: outcome = nil
         }
         switch outcome {
-        case .resolvedBase(let base)?:
+        case .systemImage(.resolvedBase(let base))?:
             try upsertArtifact(
                 run: run, path: base.base, role: "base", imageID: base.baseImageID, size: base.size, md5: nil,
                 sha256: nil, time: time, db: db)
-        case .copiedImage(let copy)?:
+        case .systemImage(.copiedImage(let copy))?:
             if let base = state.resolvedBase {
                 try upsertArtifact(
                     run: run, path: base.base, role: "base", imageID: base.baseImageID, size: copy.size, md5: nil,
                     sha256: copy.sha256, time: time, db: db)
             }
-        case .describedImage(let image)?:
+        case .systemImage(.describedImage(let image))?:
             try upsertArtifact(
                 run: run, path: image.image, role: "image", imageID: image.imageID, size: image.size, md5: image.md5,
                 sha256: image.sha256, time: time, db: db)
             try upsertArtifact(
                 run: run, path: image.sidecarPath, role: "sidecar", imageID: image.imageID, size: nil, md5: nil,
                 sha256: nil, time: time, db: db)
-        case .verifiedDownload(let download)?:
+        case .download(.verifiedDownload(let download))?:
             var imageID: String?
-            if case .locatedDownload(let located)? = state.outcome(of: .locate) { imageID = located.imageID }
+            if case .download(.locatedDownload(let located))? = state.outcome(of: .locate) { imageID = located.imageID }
             try upsertArtifact(
                 run: run, path: download.output, role: "image", imageID: imageID, size: download.size,
                 md5: download.md5, sha256: download.sha256, time: time, db: db)

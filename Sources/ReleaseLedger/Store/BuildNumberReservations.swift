@@ -13,7 +13,7 @@ extension Ledger {
     ) throws -> Int {
         try immediateTransaction { db in
             let state = try currentState(db, stream: run)
-            guard case .claimBuildNumber(let claim)? = state.step(step)?.intent else {
+            guard case .publication(.claimBuildNumber(let claim))? = state.step(step)?.intent else {
                 throw DomainError.notAClaim(step)
             }
             let key = BuildNumberReservation.key(of: claim)

@@ -62,7 +62,9 @@ public enum RunDecider {
             try requireWritable(state, by: writer)
             let step = try existingStep(name, in: state)
             guard step.status == .running else { throw DomainError.stepNotRunning(name, step.status) }
-            guard case .claimBuildNumber(let claim)? = step.intent else { throw DomainError.notAClaim(name) }
+            guard case .publication(.claimBuildNumber(let claim))? = step.intent else {
+                throw DomainError.notAClaim(name)
+            }
             // A claim tried again after an interruption finds its own number still kept.
             if state.buildNumberReservations.contains(number) { return [] }
             let key = BuildNumberReservation.key(of: claim)

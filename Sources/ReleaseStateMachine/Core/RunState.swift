@@ -106,50 +106,52 @@ public struct RunState: Equatable, Sendable {
     // Typed views of what earlier steps found, for the steps after them.
 
     public var resolvedBase: ResolvedBase? {
-        if case .resolvedBase(let value)? = outcome(of: .resolveBase) { return value }
+        if case .systemImage(.resolvedBase(let value))? = outcome(of: .resolveBase) { return value }
         return nil
     }
 
     /// The image this run made (describe) or was given (inspect-image).
     public var image: ImageDescription? {
         for name in [StepName.describe, .inspectImage] {
-            if case .describedImage(let value)? = outcome(of: name) { return value }
+            if case .systemImage(.describedImage(let value))? = outcome(of: name) { return value }
         }
         return nil
     }
 
     public var loadedRecipe: LoadedRecipe? {
-        if case .loadedRecipe(let value)? = outcome(of: .loadRecipe) { return value }
+        if case .recipeImage(.loadedRecipe(let value))? = outcome(of: .loadRecipe) { return value }
         return nil
     }
 
     public var renderedDefinition: RenderedDefinition? {
-        if case .renderedDefinition(let value)? = outcome(of: .renderDefinition) { return value }
+        if case .recipeImage(.renderedDefinition(let value))? = outcome(of: .renderDefinition) { return value }
         return nil
     }
 
     public var environment: SelectedEnvironment? {
-        if case .selectedEnvironment(let value)? = outcome(of: .selectEnvironment) { return value }
+        if case .userImage(.selectedEnvironment(let value))? = outcome(of: .selectEnvironment) { return value }
         return nil
     }
 
     public var runImage: RunImage? {
-        if case .checkedRunImage(let value)? = outcome(of: .checkRunImage) { return value }
+        if case .userImage(.checkedRunImage(let value))? = outcome(of: .checkRunImage) { return value }
         return nil
     }
 
     public var installedTree: InstalledTree? {
-        if case .installed(let value)? = outcome(of: .install) { return value }
+        if case .userImage(.installed(let value))? = outcome(of: .install) { return value }
         return nil
     }
 
     public var targetCheck: TargetCheck? {
-        if case .checkedTarget(let value)? = outcome(of: .checkTarget) { return value }
+        if case .publication(.checkedTarget(let value))? = outcome(of: .checkTarget) { return value }
         return nil
     }
 
     public var buildNumber: Int? {
-        if case .claimedBuildNumber(let value)? = outcome(of: .claimBuildNumber) { return value.buildNumber }
+        if case .publication(.claimedBuildNumber(let value))? = outcome(of: .claimBuildNumber) {
+            return value.buildNumber
+        }
         return nil
     }
 

@@ -2,28 +2,14 @@ import Foundation
 
 /// What a step is about to do, recorded in `StepStarted` before its effect: what it will produce,
 /// where, and with which chosen values. Resume hands the same intent to the executor's `reconcile`.
+/// One case per pipeline, holding that pipeline's own enum of steps (in its folder); a step that
+/// several pipelines run is its owner's (ARCHITECTURE.md, "Adding a pipeline").
 public enum StepIntent: Equatable, Sendable {
-    case resolveBase(ResolveBaseIntent)
-    case copyImage(CopyImageIntent)
-    case describeImage(DescribeImageIntent)
-    case inspectImage(InspectImageIntent)
-    case checkTarget(CheckTargetIntent)
-    case claimBuildNumber(ClaimBuildNumberIntent)
-    case uploadImage(UploadImageIntent)
-    case uploadSidecar(UploadSidecarIntent)
-    case verifyUpload(VerifyUploadIntent)
-    case makeVisible(MakeVisibleIntent)
-    case recordPublication(RecordPublicationIntent)
-    case loadRecipe(LoadRecipeIntent)
-    case renderDefinition(RenderDefinitionIntent)
-    case buildImage(BuildImageIntent)
-    case selectEnvironment(SelectEnvironmentIntent)
-    case checkRunImage(CheckRunImageIntent)
-    case install(InstallIntent)
-    case zipInstall(ZipInstallIntent)
-    case locateDownload(LocateDownloadIntent)
-    case fetchImage(FetchImageIntent)
-    case verifyDownload(VerifyDownloadIntent)
+    case systemImage(SystemImageIntent)
+    case publication(PublicationIntent)
+    case recipeImage(RecipeImageIntent)
+    case userImage(UserImageIntent)
+    case download(DownloadIntent)
     case virtualBox(VirtualBoxIntent)
     case recordImports(RecordImportsIntent)
     case docker(DockerIntent)
@@ -69,27 +55,27 @@ extension StepIntent: Codable {
     /// The intent's kind.
     public var kindCase: Kind {
         switch self {
-        case .resolveBase: return .resolveBase
-        case .copyImage: return .copyImage
-        case .describeImage: return .describeImage
-        case .inspectImage: return .inspectImage
-        case .checkTarget: return .checkTarget
-        case .claimBuildNumber: return .claimBuildNumber
-        case .uploadImage: return .uploadImage
-        case .uploadSidecar: return .uploadSidecar
-        case .verifyUpload: return .verifyUpload
-        case .makeVisible: return .makeVisible
-        case .recordPublication: return .recordPublication
-        case .loadRecipe: return .loadRecipe
-        case .renderDefinition: return .renderDefinition
-        case .buildImage: return .buildImage
-        case .selectEnvironment: return .selectEnvironment
-        case .checkRunImage: return .checkRunImage
-        case .install: return .install
-        case .zipInstall: return .zipInstall
-        case .locateDownload: return .locateDownload
-        case .fetchImage: return .fetchImage
-        case .verifyDownload: return .verifyDownload
+        case .systemImage(.resolveBase): return .resolveBase
+        case .systemImage(.copyImage): return .copyImage
+        case .systemImage(.describeImage): return .describeImage
+        case .publication(.inspectImage): return .inspectImage
+        case .publication(.checkTarget): return .checkTarget
+        case .publication(.claimBuildNumber): return .claimBuildNumber
+        case .publication(.uploadImage): return .uploadImage
+        case .publication(.uploadSidecar): return .uploadSidecar
+        case .publication(.verifyUpload): return .verifyUpload
+        case .publication(.makeVisible): return .makeVisible
+        case .publication(.recordPublication): return .recordPublication
+        case .recipeImage(.loadRecipe): return .loadRecipe
+        case .recipeImage(.renderDefinition): return .renderDefinition
+        case .recipeImage(.buildImage): return .buildImage
+        case .userImage(.selectEnvironment): return .selectEnvironment
+        case .userImage(.checkRunImage): return .checkRunImage
+        case .userImage(.install): return .install
+        case .userImage(.zipInstall): return .zipInstall
+        case .download(.locateDownload): return .locateDownload
+        case .download(.fetchImage): return .fetchImage
+        case .download(.verifyDownload): return .verifyDownload
         case .virtualBox: return .virtualBox
         case .recordImports: return .recordImports
         case .docker: return .docker
@@ -109,31 +95,42 @@ extension StepIntent: Codable {
                 forKey: .kind, in: container, debugDescription: "unknown intent kind \(kind)")
         }
         switch known {
-        case .resolveBase: self = .resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent))
-        case .copyImage: self = .copyImage(try container.decode(CopyImageIntent.self, forKey: .intent))
-        case .describeImage: self = .describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent))
-        case .inspectImage: self = .inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent))
-        case .checkTarget: self = .checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent))
+        case .resolveBase:
+            self = .systemImage(.resolveBase(try container.decode(ResolveBaseIntent.self, forKey: .intent)))
+        case .copyImage: self = .systemImage(.copyImage(try container.decode(CopyImageIntent.self, forKey: .intent)))
+        case .describeImage:
+            self = .systemImage(.describeImage(try container.decode(DescribeImageIntent.self, forKey: .intent)))
+        case .inspectImage:
+            self = .publication(.inspectImage(try container.decode(InspectImageIntent.self, forKey: .intent)))
+        case .checkTarget:
+            self = .publication(.checkTarget(try container.decode(CheckTargetIntent.self, forKey: .intent)))
         case .claimBuildNumber:
-            self = .claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent))
-        case .uploadImage: self = .uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent))
-        case .uploadSidecar: self = .uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent))
-        case .verifyUpload: self = .verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent))
-        case .makeVisible: self = .makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent))
+            self = .publication(.claimBuildNumber(try container.decode(ClaimBuildNumberIntent.self, forKey: .intent)))
+        case .uploadImage:
+            self = .publication(.uploadImage(try container.decode(UploadImageIntent.self, forKey: .intent)))
+        case .uploadSidecar:
+            self = .publication(.uploadSidecar(try container.decode(UploadSidecarIntent.self, forKey: .intent)))
+        case .verifyUpload:
+            self = .publication(.verifyUpload(try container.decode(VerifyUploadIntent.self, forKey: .intent)))
+        case .makeVisible:
+            self = .publication(.makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent)))
         case .recordPublication:
-            self = .recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent))
-        case .loadRecipe: self = .loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent))
+            self = .publication(.recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent)))
+        case .loadRecipe: self = .recipeImage(.loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent)))
         case .renderDefinition:
-            self = .renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent))
-        case .buildImage: self = .buildImage(try container.decode(BuildImageIntent.self, forKey: .intent))
+            self = .recipeImage(.renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent)))
+        case .buildImage: self = .recipeImage(.buildImage(try container.decode(BuildImageIntent.self, forKey: .intent)))
         case .selectEnvironment:
-            self = .selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent))
-        case .checkRunImage: self = .checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent))
-        case .install: self = .install(try container.decode(InstallIntent.self, forKey: .intent))
-        case .zipInstall: self = .zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent))
-        case .locateDownload: self = .locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent))
-        case .fetchImage: self = .fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent))
-        case .verifyDownload: self = .verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent))
+            self = .userImage(.selectEnvironment(try container.decode(SelectEnvironmentIntent.self, forKey: .intent)))
+        case .checkRunImage:
+            self = .userImage(.checkRunImage(try container.decode(CheckRunImageIntent.self, forKey: .intent)))
+        case .install: self = .userImage(.install(try container.decode(InstallIntent.self, forKey: .intent)))
+        case .zipInstall: self = .userImage(.zipInstall(try container.decode(ZipInstallIntent.self, forKey: .intent)))
+        case .locateDownload:
+            self = .download(.locateDownload(try container.decode(LocateDownloadIntent.self, forKey: .intent)))
+        case .fetchImage: self = .download(.fetchImage(try container.decode(FetchImageIntent.self, forKey: .intent)))
+        case .verifyDownload:
+            self = .download(.verifyDownload(try container.decode(VerifyDownloadIntent.self, forKey: .intent)))
         case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxIntent.self, forKey: .intent))
         case .recordImports: self = .recordImports(try container.decode(RecordImportsIntent.self, forKey: .intent))
         case .docker: self = .docker(try container.decode(DockerIntent.self, forKey: .intent))
@@ -147,32 +144,32 @@ extension StepIntent: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
         switch self {
-        case .resolveBase(let intent): try container.encode(intent, forKey: .intent)
-        case .copyImage(let intent): try container.encode(intent, forKey: .intent)
-        case .describeImage(let intent): try container.encode(intent, forKey: .intent)
-        case .inspectImage(let intent): try container.encode(intent, forKey: .intent)
-        case .checkTarget(let intent): try container.encode(intent, forKey: .intent)
-        case .claimBuildNumber(let intent): try container.encode(intent, forKey: .intent)
-        case .uploadImage(let intent): try container.encode(intent, forKey: .intent)
-        case .uploadSidecar(let intent): try container.encode(intent, forKey: .intent)
-        case .verifyUpload(let intent): try container.encode(intent, forKey: .intent)
-        case .makeVisible(let intent): try container.encode(intent, forKey: .intent)
-        case .recordPublication(let intent): try container.encode(intent, forKey: .intent)
-        case .loadRecipe(let intent): try container.encode(intent, forKey: .intent)
-        case .renderDefinition(let intent): try container.encode(intent, forKey: .intent)
-        case .buildImage(let intent): try container.encode(intent, forKey: .intent)
-        case .selectEnvironment(let intent): try container.encode(intent, forKey: .intent)
-        case .checkRunImage(let intent): try container.encode(intent, forKey: .intent)
-        case .install(let intent): try container.encode(intent, forKey: .intent)
-        case .zipInstall(let intent): try container.encode(intent, forKey: .intent)
-        case .locateDownload(let intent): try container.encode(intent, forKey: .intent)
-        case .fetchImage(let intent): try container.encode(intent, forKey: .intent)
-        case .verifyDownload(let intent): try container.encode(intent, forKey: .intent)
-        case .virtualBox(let intent): try container.encode(intent, forKey: .intent)
-        case .recordImports(let intent): try container.encode(intent, forKey: .intent)
-        case .docker(let intent): try container.encode(intent, forKey: .intent)
-        case .dockerPublication(let intent): try container.encode(intent, forKey: .intent)
-        case .singularity(let intent): try container.encode(intent, forKey: .intent)
+        case .systemImage(.resolveBase(let value)): try container.encode(value, forKey: .intent)
+        case .systemImage(.copyImage(let value)): try container.encode(value, forKey: .intent)
+        case .systemImage(.describeImage(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.inspectImage(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.checkTarget(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.claimBuildNumber(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.uploadImage(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.uploadSidecar(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.verifyUpload(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.makeVisible(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.recordPublication(let value)): try container.encode(value, forKey: .intent)
+        case .recipeImage(.loadRecipe(let value)): try container.encode(value, forKey: .intent)
+        case .recipeImage(.renderDefinition(let value)): try container.encode(value, forKey: .intent)
+        case .recipeImage(.buildImage(let value)): try container.encode(value, forKey: .intent)
+        case .userImage(.selectEnvironment(let value)): try container.encode(value, forKey: .intent)
+        case .userImage(.checkRunImage(let value)): try container.encode(value, forKey: .intent)
+        case .userImage(.install(let value)): try container.encode(value, forKey: .intent)
+        case .userImage(.zipInstall(let value)): try container.encode(value, forKey: .intent)
+        case .download(.locateDownload(let value)): try container.encode(value, forKey: .intent)
+        case .download(.fetchImage(let value)): try container.encode(value, forKey: .intent)
+        case .download(.verifyDownload(let value)): try container.encode(value, forKey: .intent)
+        case .virtualBox(let value): try container.encode(value, forKey: .intent)
+        case .recordImports(let value): try container.encode(value, forKey: .intent)
+        case .docker(let value): try container.encode(value, forKey: .intent)
+        case .dockerPublication(let value): try container.encode(value, forKey: .intent)
+        case .singularity(let value): try container.encode(value, forKey: .intent)
         }
     }
 }
@@ -181,7 +178,9 @@ extension StepIntent {
     /// Whether the step runs external processes, and so gets a log file of its own.
     public var runsProcesses: Bool {
         switch self {
-        case .buildImage, .install, .virtualBox, .docker(.build), .docker(.tag), .singularity(.convert): return true
+        case .recipeImage(.buildImage), .userImage(.install), .virtualBox, .docker(.build), .docker(.tag),
+            .singularity(.convert):
+            return true
         default: return false
         }
     }

@@ -1,27 +1,13 @@
 import Foundation
 
 /// What a step produced, recorded in `StepSucceeded` (or found by `reconcile` after a crash).
+/// One case per pipeline, holding that pipeline's own enum of outcomes (in its folder).
 public enum StepOutcome: Equatable, Sendable {
-    case resolvedBase(ResolvedBase)
-    case copiedImage(CopiedImage)
-    /// Both `describe` and `inspect-image` end with a described image.
-    case describedImage(ImageDescription)
-    case checkedTarget(TargetCheck)
-    case claimedBuildNumber(ClaimedBuildNumber)
-    case transferred(Transfer)
-    case verifiedUpload(Transfer)
-    case madeVisible(VisibleFile)
-    case recordedPublication(RecordedLinks)
-    case loadedRecipe(LoadedRecipe)
-    case renderedDefinition(RenderedDefinition)
-    case builtImage(BuiltImage)
-    case selectedEnvironment(SelectedEnvironment)
-    case checkedRunImage(RunImage)
-    case installed(InstalledTree)
-    case zipped(ZippedInstall)
-    case locatedDownload(LocatedDownload)
-    case fetchedImage(FetchedImage)
-    case verifiedDownload(VerifiedDownload)
+    case systemImage(SystemImageOutcome)
+    case publication(PublicationOutcome)
+    case recipeImage(RecipeImageOutcome)
+    case userImage(UserImageOutcome)
+    case download(DownloadOutcome)
     case virtualBox(VirtualBoxEffect)
     case importedImages(ImportedImages)
     case docker(DockerEffect)
@@ -91,25 +77,25 @@ extension StepOutcome: Codable {
     /// The outcome's kind.
     public var kindCase: Kind {
         switch self {
-        case .resolvedBase: return .resolvedBase
-        case .copiedImage: return .copiedImage
-        case .describedImage: return .describedImage
-        case .checkedTarget: return .checkedTarget
-        case .claimedBuildNumber: return .claimedBuildNumber
-        case .transferred: return .transferred
-        case .verifiedUpload: return .verifiedUpload
-        case .madeVisible: return .madeVisible
-        case .recordedPublication: return .recordedPublication
-        case .loadedRecipe: return .loadedRecipe
-        case .renderedDefinition: return .renderedDefinition
-        case .builtImage: return .builtImage
-        case .selectedEnvironment: return .selectedEnvironment
-        case .checkedRunImage: return .checkedRunImage
-        case .installed: return .installed
-        case .zipped: return .zipped
-        case .locatedDownload: return .locatedDownload
-        case .fetchedImage: return .fetchedImage
-        case .verifiedDownload: return .verifiedDownload
+        case .systemImage(.resolvedBase): return .resolvedBase
+        case .systemImage(.copiedImage): return .copiedImage
+        case .systemImage(.describedImage): return .describedImage
+        case .publication(.checkedTarget): return .checkedTarget
+        case .publication(.claimedBuildNumber): return .claimedBuildNumber
+        case .publication(.transferred): return .transferred
+        case .publication(.verifiedUpload): return .verifiedUpload
+        case .publication(.madeVisible): return .madeVisible
+        case .publication(.recordedPublication): return .recordedPublication
+        case .recipeImage(.loadedRecipe): return .loadedRecipe
+        case .recipeImage(.renderedDefinition): return .renderedDefinition
+        case .recipeImage(.builtImage): return .builtImage
+        case .userImage(.selectedEnvironment): return .selectedEnvironment
+        case .userImage(.checkedRunImage): return .checkedRunImage
+        case .userImage(.installed): return .installed
+        case .userImage(.zipped): return .zipped
+        case .download(.locatedDownload): return .locatedDownload
+        case .download(.fetchedImage): return .fetchedImage
+        case .download(.verifiedDownload): return .verifiedDownload
         case .virtualBox: return .virtualBox
         case .importedImages: return .importedImages
         case .docker: return .docker
@@ -129,29 +115,37 @@ extension StepOutcome: Codable {
                 forKey: .kind, in: container, debugDescription: "unknown outcome kind \(kind)")
         }
         switch known {
-        case .resolvedBase: self = .resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome))
-        case .copiedImage: self = .copiedImage(try container.decode(CopiedImage.self, forKey: .outcome))
-        case .describedImage: self = .describedImage(try container.decode(ImageDescription.self, forKey: .outcome))
-        case .checkedTarget: self = .checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome))
+        case .resolvedBase:
+            self = .systemImage(.resolvedBase(try container.decode(ResolvedBase.self, forKey: .outcome)))
+        case .copiedImage: self = .systemImage(.copiedImage(try container.decode(CopiedImage.self, forKey: .outcome)))
+        case .describedImage:
+            self = .systemImage(.describedImage(try container.decode(ImageDescription.self, forKey: .outcome)))
+        case .checkedTarget:
+            self = .publication(.checkedTarget(try container.decode(TargetCheck.self, forKey: .outcome)))
         case .claimedBuildNumber:
-            self = .claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome))
-        case .transferred: self = .transferred(try container.decode(Transfer.self, forKey: .outcome))
-        case .verifiedUpload: self = .verifiedUpload(try container.decode(Transfer.self, forKey: .outcome))
-        case .madeVisible: self = .madeVisible(try container.decode(VisibleFile.self, forKey: .outcome))
+            self = .publication(.claimedBuildNumber(try container.decode(ClaimedBuildNumber.self, forKey: .outcome)))
+        case .transferred: self = .publication(.transferred(try container.decode(Transfer.self, forKey: .outcome)))
+        case .verifiedUpload:
+            self = .publication(.verifiedUpload(try container.decode(Transfer.self, forKey: .outcome)))
+        case .madeVisible: self = .publication(.madeVisible(try container.decode(VisibleFile.self, forKey: .outcome)))
         case .recordedPublication:
-            self = .recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome))
-        case .loadedRecipe: self = .loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome))
+            self = .publication(.recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome)))
+        case .loadedRecipe:
+            self = .recipeImage(.loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome)))
         case .renderedDefinition:
-            self = .renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome))
-        case .builtImage: self = .builtImage(try container.decode(BuiltImage.self, forKey: .outcome))
+            self = .recipeImage(.renderedDefinition(try container.decode(RenderedDefinition.self, forKey: .outcome)))
+        case .builtImage: self = .recipeImage(.builtImage(try container.decode(BuiltImage.self, forKey: .outcome)))
         case .selectedEnvironment:
-            self = .selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome))
-        case .checkedRunImage: self = .checkedRunImage(try container.decode(RunImage.self, forKey: .outcome))
-        case .installed: self = .installed(try container.decode(InstalledTree.self, forKey: .outcome))
-        case .zipped: self = .zipped(try container.decode(ZippedInstall.self, forKey: .outcome))
-        case .locatedDownload: self = .locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome))
-        case .fetchedImage: self = .fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome))
-        case .verifiedDownload: self = .verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome))
+            self = .userImage(.selectedEnvironment(try container.decode(SelectedEnvironment.self, forKey: .outcome)))
+        case .checkedRunImage:
+            self = .userImage(.checkedRunImage(try container.decode(RunImage.self, forKey: .outcome)))
+        case .installed: self = .userImage(.installed(try container.decode(InstalledTree.self, forKey: .outcome)))
+        case .zipped: self = .userImage(.zipped(try container.decode(ZippedInstall.self, forKey: .outcome)))
+        case .locatedDownload:
+            self = .download(.locatedDownload(try container.decode(LocatedDownload.self, forKey: .outcome)))
+        case .fetchedImage: self = .download(.fetchedImage(try container.decode(FetchedImage.self, forKey: .outcome)))
+        case .verifiedDownload:
+            self = .download(.verifiedDownload(try container.decode(VerifiedDownload.self, forKey: .outcome)))
         case .virtualBox: self = .virtualBox(try container.decode(VirtualBoxEffect.self, forKey: .outcome))
         case .importedImages: self = .importedImages(try container.decode(ImportedImages.self, forKey: .outcome))
         case .docker: self = .docker(try container.decode(DockerEffect.self, forKey: .outcome))
@@ -165,25 +159,25 @@ extension StepOutcome: Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(kind, forKey: .kind)
         switch self {
-        case .resolvedBase(let value): try container.encode(value, forKey: .outcome)
-        case .copiedImage(let value): try container.encode(value, forKey: .outcome)
-        case .describedImage(let value): try container.encode(value, forKey: .outcome)
-        case .checkedTarget(let value): try container.encode(value, forKey: .outcome)
-        case .claimedBuildNumber(let value): try container.encode(value, forKey: .outcome)
-        case .transferred(let value): try container.encode(value, forKey: .outcome)
-        case .verifiedUpload(let value): try container.encode(value, forKey: .outcome)
-        case .madeVisible(let value): try container.encode(value, forKey: .outcome)
-        case .recordedPublication(let value): try container.encode(value, forKey: .outcome)
-        case .loadedRecipe(let value): try container.encode(value, forKey: .outcome)
-        case .renderedDefinition(let value): try container.encode(value, forKey: .outcome)
-        case .builtImage(let value): try container.encode(value, forKey: .outcome)
-        case .selectedEnvironment(let value): try container.encode(value, forKey: .outcome)
-        case .checkedRunImage(let value): try container.encode(value, forKey: .outcome)
-        case .installed(let value): try container.encode(value, forKey: .outcome)
-        case .zipped(let value): try container.encode(value, forKey: .outcome)
-        case .locatedDownload(let value): try container.encode(value, forKey: .outcome)
-        case .fetchedImage(let value): try container.encode(value, forKey: .outcome)
-        case .verifiedDownload(let value): try container.encode(value, forKey: .outcome)
+        case .systemImage(.resolvedBase(let value)): try container.encode(value, forKey: .outcome)
+        case .systemImage(.copiedImage(let value)): try container.encode(value, forKey: .outcome)
+        case .systemImage(.describedImage(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.checkedTarget(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.claimedBuildNumber(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.transferred(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.verifiedUpload(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.madeVisible(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.recordedPublication(let value)): try container.encode(value, forKey: .outcome)
+        case .recipeImage(.loadedRecipe(let value)): try container.encode(value, forKey: .outcome)
+        case .recipeImage(.renderedDefinition(let value)): try container.encode(value, forKey: .outcome)
+        case .recipeImage(.builtImage(let value)): try container.encode(value, forKey: .outcome)
+        case .userImage(.selectedEnvironment(let value)): try container.encode(value, forKey: .outcome)
+        case .userImage(.checkedRunImage(let value)): try container.encode(value, forKey: .outcome)
+        case .userImage(.installed(let value)): try container.encode(value, forKey: .outcome)
+        case .userImage(.zipped(let value)): try container.encode(value, forKey: .outcome)
+        case .download(.locatedDownload(let value)): try container.encode(value, forKey: .outcome)
+        case .download(.fetchedImage(let value)): try container.encode(value, forKey: .outcome)
+        case .download(.verifiedDownload(let value)): try container.encode(value, forKey: .outcome)
         case .virtualBox(let value): try container.encode(value, forKey: .outcome)
         case .importedImages(let value): try container.encode(value, forKey: .outcome)
         case .docker(let value): try container.encode(value, forKey: .outcome)
@@ -197,44 +191,46 @@ extension StepOutcome {
     /// One line for people (`status`): what the step made or found.
     public var summary: String {
         switch self {
-        case .resolvedBase(let base): return "\(base.base) (system \(base.system))"
-        case .copiedImage(let copy): return "\(copy.size) bytes, sha256 \(copy.sha256.prefix(12))…"
-        case .describedImage(let image):
+        case .systemImage(.resolvedBase(let base)): return "\(base.base) (system \(base.system))"
+        case .systemImage(.copiedImage(let copy)): return "\(copy.size) bytes, sha256 \(copy.sha256.prefix(12))…"
+        case .systemImage(.describedImage(let image)):
             return "\(FilePath.lastComponent(image.sidecarPath)), image_id \(image.imageID ?? "?"), md5 \(image.md5)"
-        case .checkedTarget(let check):
+        case .publication(.checkedTarget(let check)):
             if let number = check.upToDateBuildNumber { return "up to date as N=\(number)" }
             return "highest N: \(check.highestBuildNumber.map(String.init) ?? "none")"
-        case .claimedBuildNumber(let claim): return "N=\(claim.buildNumber)"
-        case .transferred(let transfer), .verifiedUpload(let transfer):
+        case .publication(.claimedBuildNumber(let claim)): return "N=\(claim.buildNumber)"
+        case .publication(.transferred(let transfer)), .publication(.verifiedUpload(let transfer)):
             return "\(transfer.name) (\(transfer.bytes) bytes"
                 + (transfer.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + ")"
-        case .madeVisible(let file): return file.name
-        case .recordedPublication(let links):
+        case .publication(.madeVisible(let file)): return file.name
+        case .publication(.recordedPublication(let links)):
             return links.links.isEmpty
                 ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")
-        case .loadedRecipe(let recipe):
+        case .recipeImage(.loadedRecipe(let recipe)):
             return "\(recipe.file) (\(recipe.recipe.steps.count) steps, sha256 \(recipe.sha256.prefix(12))…)"
-        case .renderedDefinition(let definition): return "\(definition.path) (sha256 \(definition.sha256.prefix(12))…)"
-        case .builtImage(let image):
+        case .recipeImage(.renderedDefinition(let definition)):
+            return "\(definition.path) (sha256 \(definition.sha256.prefix(12))…)"
+        case .recipeImage(.builtImage(let image)):
             return "\(FilePath.lastComponent(image.output)) (\(image.size) bytes)"
                 + (image.command.isEmpty ? ", found after an interruption" : "")
-        case .selectedEnvironment(let environment):
+        case .userImage(.selectedEnvironment(let environment)):
             return
                 "\(environment.name) (\(environment.distro), \(environment.system), image_id \(environment.imageID ?? "none"), \(environment.sources.count) source checkouts)"
-        case .checkedRunImage(let image):
+        case .userImage(.checkedRunImage(let image)):
             return
                 "\(FilePath.lastComponent(image.path)) (image_id \(image.imageID ?? "none"), accepted by \(image.acceptedBy))"
-        case .installed(let installed):
+        case .userImage(.installed(let installed)):
             return
                 "\(installed.tree.fileCount) entries, \(installed.tree.totalSize) bytes, tree sha256 \(installed.tree.sha256.prefix(12))…"
-        case .zipped(let zip): return "\(FilePath.lastComponent(zip.zip)) (\(zip.size) bytes, md5 \(zip.md5))"
-        case .locatedDownload(let located):
+        case .userImage(.zipped(let zip)):
+            return "\(FilePath.lastComponent(zip.zip)) (\(zip.size) bytes, md5 \(zip.md5))"
+        case .download(.locatedDownload(let located)):
             return
                 "\(located.imageURL) (\(located.size) bytes, image_id \(located.imageID ?? "none"); \(located.choice))"
-        case .fetchedImage(let fetched):
+        case .download(.fetchedImage(let fetched)):
             return "\(fetched.bytes) bytes" + (fetched.resumedFrom.map { ", resumed from byte \($0)" } ?? "")
                 + (fetched.restarted ? ", started over: the server's file had changed" : "")
-        case .verifiedDownload(let verified):
+        case .download(.verifiedDownload(let verified)):
             return "\(verified.output) (md5 \(verified.md5), sha256 \(verified.sha256.prefix(12))…)"
         case .virtualBox(let effect): return effect.summary
         case .importedImages(let imported):

@@ -136,7 +136,7 @@ public enum RunProvenance {
         var inputs: [ProvenanceInput] = []
         if let base = state.resolvedBase {
             var sha256: String?
-            if case .copiedImage(let copy)? = state.outcome(of: .copy) { sha256 = copy.sha256 }
+            if case .systemImage(.copiedImage(let copy))? = state.outcome(of: .copy) { sha256 = copy.sha256 }
             inputs.append(
                 ProvenanceInput(
                     role: .base, name: FilePath.lastComponent(base.base), path: base.base, imageID: base.baseImageID,

@@ -108,7 +108,7 @@ struct Rollback: ParsableCommand {
             size: image.size, keep: keep.value, runID: runID,
             on: try PublicationTargets.open(target, transfers: settings))
         var links: [LocalLink] = []
-        if case .recordPublication(let intent)? = state.step(.record)?.intent { links = intent.links }
+        if case .publication(.recordPublication(let intent))? = state.step(.record)?.intent { links = intent.links }
         let unlinked = try PublicationRetraction.removeLocalLinks(links)
         let retraction = PublicationRetracted(
             target: target, buildNumber: number, removed: result.removed, movedToAttic: result.movedToAttic,

@@ -55,7 +55,8 @@ import ReleaseStateMachine
             target: claim.target, source: "/x", temporaryName: ".tmp-image.part", size: 10, sha256: "s")
         try scratch.write(".tmp-image.part.Xy12ab", "a server's partial copy of it")
         let rollback = try PublicationSteps.rollBack(
-            [.claimBuildNumber(claim), .uploadImage(upload)], runID: "mine", on: scratch.target)
+            [.publication(.claimBuildNumber(claim)), .publication(.uploadImage(upload))], runID: "mine",
+            on: scratch.target)
         #expect(Set(rollback.removed) == [".tmp-image.part", ".tmp-image.part.Xy12ab", names.sidecar(2)])
         #expect(try scratch.target.list() == [names.sidecar(1)], "the other run's claim stays")
     }
@@ -69,7 +70,8 @@ import ReleaseStateMachine
         try scratch.write(names.sidecar(1), content)
         let sidecar = UploadSidecarIntent(
             target: "file://\(scratch.path)/", sidecarName: names.sidecar(1), content: content)
-        let rollback = try PublicationSteps.rollBack([.uploadSidecar(sidecar)], runID: "mine", on: scratch.target)
+        let rollback = try PublicationSteps.rollBack(
+            [.publication(.uploadSidecar(sidecar))], runID: "mine", on: scratch.target)
         #expect(rollback.removed == [])
         #expect(rollback.left.map(\.name) == [names.sidecar(1)])
         #expect(rollback.left.first?.reason.contains("visible") == true)

@@ -28,7 +28,8 @@ import ReleaseStateMachine
             target: target, names: PublishedNames(imageFileName: image), firstCandidate: 3, claimContent: "{}",
             runID: run)
         try ledger.execute(
-            .startStep(.claimBuildNumber, intent: .claimBuildNumber(intent), logPath: nil), run: run, by: holder,
+            .startStep(.claimBuildNumber, intent: .publication(.claimBuildNumber(intent)), logPath: nil), run: run,
+            by: holder,
             actor: "u@h", at: Date())
     }
 

@@ -254,7 +254,8 @@ private func started(_ runID: String) -> RunStarted {
         try ledger.execute(.start(started(run)), run: run, by: holder, actor: "u@h", at: Date())
         try ledger.execute(
             .acquireLease(holder, currentHolderIsAlive: false), run: run, by: holder, actor: "u@h", at: Date())
-        let intent = StepIntent.inspectImage(InspectImageIntent(image: "/i.sif", sidecarPath: "/i.sif.json"))
+        let intent = StepIntent.publication(
+            .inspectImage(InspectImageIntent(image: "/i.sif", sidecarPath: "/i.sif.json")))
         try ledger.execute(
             .startStep(.inspectImage, intent: intent, logPath: nil), run: run, by: holder, actor: "u@h", at: Date())
         let before = (try ledger.run(run), try ledger.steps(of: run))

@@ -9,7 +9,9 @@ import Testing
             action
                 == .start(
                     .resolveBase,
-                    .resolveBase(ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))
+                    .systemImage(
+                        .resolveBase(
+                            ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif")))
                 ))
     }
 
@@ -37,7 +39,7 @@ import Testing
             Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
         let first = try IntentPlanner.intent(for: .copy, in: state)
         #expect(first == (try IntentPlanner.intent(for: .copy, in: state)))
-        guard case .copyImage(let copy) = first else { Issue.record("not a copy"); return }
+        guard case .systemImage(.copyImage(let copy)) = first else { Issue.record("not a copy"); return }
         #expect(copy.destination == "/casa/casa-system-ubuntu-24.04.sif")
         #expect(copy.temporary == "/casa/.casa-system-ubuntu-24.04.sif.0c1d2e3f0000.part")
         #expect(copy.replace == false)
@@ -46,7 +48,8 @@ import Testing
     @Test func theDescribeIntentCarriesTheChosenImageID() throws {
         let state = Fixture.state(
             Fixture.leased() + [Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase)])
-        guard case .describeImage(let describe) = try IntentPlanner.intent(for: .describe, in: state) else {
+        guard case .systemImage(.describeImage(let describe)) = try IntentPlanner.intent(for: .describe, in: state)
+        else {
             Issue.record("not describe"); return
         }
         #expect(describe.imageID == "11111111-2222-4333-8444-555555555555")

@@ -24,12 +24,15 @@ enum Fixture {
             host: "build", user: "release", tools: [:])
     }
 
-    static let intent = StepIntent.resolveBase(
-        ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif"))
-    static let resolved = StepOutcome.resolvedBase(
-        ResolvedBase(
-            base: "/casa/ubuntu-24.04.sif", system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: 10, modified: 5,
-            baseImageID: nil))
+    static let intent = StepIntent.systemImage(
+        .resolveBase(
+            ResolveBaseIntent(baseDirectory: "/casa", explicitBase: nil, pattern: "*ubuntu-*.sif")))
+    static let resolved = StepOutcome.systemImage(
+        .resolvedBase(
+            ResolvedBase(
+                base: "/casa/ubuntu-24.04.sif", system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: 10,
+                modified: 5,
+                baseImageID: nil)))
 
     /// The events of a run started and leased.
     static func leased(publish: Bool = false) -> [RunEvent] {

@@ -143,3 +143,17 @@ public struct VerifiedDownload: Codable, Equatable, Sendable {
         self.upToDate = upToDate
     }
 }
+
+/// The download pipeline's steps, as `StepIntent.download` (stored flat).
+public enum DownloadIntent: Equatable, Sendable {
+    case locateDownload(LocateDownloadIntent)
+    case fetchImage(FetchImageIntent)
+    case verifyDownload(VerifyDownloadIntent)
+}
+
+/// What the download steps produce, as `StepOutcome.download` (stored flat).
+public enum DownloadOutcome: Equatable, Sendable {
+    case locatedDownload(LocatedDownload)
+    case fetchedImage(FetchedImage)
+    case verifiedDownload(VerifiedDownload)
+}

@@ -9,9 +9,9 @@ public enum DownloadPipeline: ReleasePipeline {
     }
 
     public static func outputs(of state: RunState) -> [ProducedImage] {
-        guard case .verifiedDownload(let verified)? = state.outcome(of: .verify) else { return [] }
+        guard case .download(.verifiedDownload(let verified))? = state.outcome(of: .verify) else { return [] }
         var imageID: String?
-        if case .locatedDownload(let located)? = state.outcome(of: .locate) { imageID = located.imageID }
+        if case .download(.locatedDownload(let located))? = state.outcome(of: .locate) { imageID = located.imageID }
         return [
             ProducedImage(
                 path: verified.output, imageID: imageID, sha256: verified.sha256, md5: verified.md5,
@@ -20,7 +20,7 @@ public enum DownloadPipeline: ReleasePipeline {
     }
 
     public static func inputs(of state: RunState, for output: ProducedImage) -> [ProvenanceInput] {
-        guard case .locatedDownload(let located)? = state.outcome(of: .locate) else { return [] }
+        guard case .download(.locatedDownload(let located))? = state.outcome(of: .locate) else { return [] }
         return [
             ProvenanceInput(
                 role: .download, name: located.filename, url: located.imageURL, imageID: located.imageID,

@@ -6,28 +6,31 @@ extension IntentPlanner {
         let download = try require(started.parameters.download, name, "download parameters")
         switch name {
         case .locate:
-            return .locateDownload(
-                LocateDownloadIntent(
-                    url: download.url, filename: download.filename, type: download.type,
-                    imageVersion: download.imageVersion, fileExtension: download.fileExtension))
+            return .download(
+                .locateDownload(
+                    LocateDownloadIntent(
+                        url: download.url, filename: download.filename, type: download.type,
+                        imageVersion: download.imageVersion, fileExtension: download.fileExtension)))
         case .fetch:
             let located = try require(state.locatedDownload, name, "the located image")
             let output = download.outputPath(for: located.filename)
-            return .fetchImage(
-                FetchImageIntent(
-                    url: located.imageURL, partial: output + ".part", output: output, size: located.size,
-                    validator: located.validator, replace: download.force))
+            return .download(
+                .fetchImage(
+                    FetchImageIntent(
+                        url: located.imageURL, partial: output + ".part", output: output, size: located.size,
+                        validator: located.validator, replace: download.force)))
         case .verify:
             let located = try require(state.locatedDownload, name, "the located image")
             let output = download.outputPath(for: located.filename)
             var fetched: FetchedImage?
-            if case .fetchedImage(let outcome)? = state.outcome(of: .fetch) { fetched = outcome }
-            return .verifyDownload(
-                VerifyDownloadIntent(
-                    partial: output + ".part", output: output, size: located.size, md5: located.md5,
-                    sha256: located.sha256,
-                    sidecarContent: located.sidecarContent, replace: download.force,
-                    outputAlreadyThere: fetched?.alreadyThere, known: fetched?.digests))
+            if case .download(.fetchedImage(let outcome))? = state.outcome(of: .fetch) { fetched = outcome }
+            return .download(
+                .verifyDownload(
+                    VerifyDownloadIntent(
+                        partial: output + ".part", output: output, size: located.size, md5: located.md5,
+                        sha256: located.sha256,
+                        sidecarContent: located.sidecarContent, replace: download.force,
+                        outputAlreadyThere: fetched?.alreadyThere, known: fetched?.digests)))
         default:
             throw PlanningError.unknownStep(name)
         }
@@ -36,12 +39,12 @@ extension IntentPlanner {
 
 extension RunState {
     public var locatedDownload: LocatedDownload? {
-        if case .locatedDownload(let value)? = step(.locate)?.outcome { return value }
+        if case .download(.locatedDownload(let value))? = step(.locate)?.outcome { return value }
         return nil
     }
 
     public var verifiedDownload: VerifiedDownload? {
-        if case .verifiedDownload(let value)? = step(.verify)?.outcome { return value }
+        if case .download(.verifiedDownload(let value))? = step(.verify)?.outcome { return value }
         return nil
     }
 }

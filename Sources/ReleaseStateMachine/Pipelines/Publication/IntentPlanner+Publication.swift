@@ -7,15 +7,17 @@ extension IntentPlanner {
         switch name {
         case .inspectImage:
             let publication = try require(parameters.publication, name, "publication parameters")
-            return .inspectImage(InspectImageIntent(image: publication.image, sidecarPath: publication.sidecar))
+            return .publication(
+                .inspectImage(InspectImageIntent(image: publication.image, sidecarPath: publication.sidecar)))
 
         case .checkTarget:
             let publication = try require(parameters.publication, name, "publication parameters")
             let image = try require(state.image, name, "a described image")
-            return .checkTarget(
-                CheckTargetIntent(
-                    target: publication.target, names: names(of: image),
-                    imageID: try require(image.imageID, name, "the image's image_id"), md5: image.md5))
+            return .publication(
+                .checkTarget(
+                    CheckTargetIntent(
+                        target: publication.target, names: names(of: image),
+                        imageID: try require(image.imageID, name, "the image's image_id"), md5: image.md5)))
 
         case .claimBuildNumber:
             let publication = try require(parameters.publication, name, "publication parameters")
@@ -26,45 +28,50 @@ extension IntentPlanner {
                 JSONMember("claimed_by_run", .string(started.runID)),
                 JSONMember("image_id", image.imageID.map(JSONValue.string) ?? .null),
             ])
-            return .claimBuildNumber(
-                ClaimBuildNumberIntent(
-                    target: publication.target, names: names(of: image),
-                    firstCandidate: (check.highestBuildNumber ?? 0) + 1, claimContent: claim.rendered,
-                    runID: started.runID))
+            return .publication(
+                .claimBuildNumber(
+                    ClaimBuildNumberIntent(
+                        target: publication.target, names: names(of: image),
+                        firstCandidate: (check.highestBuildNumber ?? 0) + 1, claimContent: claim.rendered,
+                        runID: started.runID)))
 
         case .uploadImage:
             let (publication, image, number) = try publicationInputs(name, state)
-            return .uploadImage(
-                UploadImageIntent(
-                    target: publication.target, source: image.image,
-                    temporaryName: names(of: image).temporaryImage(number, token: token(started.runID)),
-                    size: image.size, sha256: image.sha256))
+            return .publication(
+                .uploadImage(
+                    UploadImageIntent(
+                        target: publication.target, source: image.image,
+                        temporaryName: names(of: image).temporaryImage(number, token: token(started.runID)),
+                        size: image.size, sha256: image.sha256)))
 
         case .uploadSidecar:
             let (publication, image, number) = try publicationInputs(name, state)
-            return .uploadSidecar(
-                UploadSidecarIntent(
-                    target: publication.target, sidecarName: names(of: image).sidecar(number),
-                    content: publishedSidecar(image, number)))
+            return .publication(
+                .uploadSidecar(
+                    UploadSidecarIntent(
+                        target: publication.target, sidecarName: names(of: image).sidecar(number),
+                        content: publishedSidecar(image, number))))
 
         case .verifyUpload:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)
-            return .verifyUpload(
-                VerifyUploadIntent(
-                    target: publication.target,
-                    temporaryName: names.temporaryImage(number, token: token(started.runID)),
-                    size: image.size, sidecarName: names.sidecar(number),
-                    sidecarContent: publishedSidecar(image, number)))
+            return .publication(
+                .verifyUpload(
+                    VerifyUploadIntent(
+                        target: publication.target,
+                        temporaryName: names.temporaryImage(number, token: token(started.runID)),
+                        size: image.size, sidecarName: names.sidecar(number),
+                        sidecarContent: publishedSidecar(image, number))))
 
         case .makeVisible:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)
-            return .makeVisible(
-                MakeVisibleIntent(
-                    target: publication.target,
-                    temporaryName: names.temporaryImage(number, token: token(started.runID)),
-                    finalName: names.image(number), size: image.size))
+            return .publication(
+                .makeVisible(
+                    MakeVisibleIntent(
+                        target: publication.target,
+                        temporaryName: names.temporaryImage(number, token: token(started.runID)),
+                        finalName: names.image(number), size: image.size)))
 
         case .record:
             let (_, image, number) = try publicationInputs(name, state)
@@ -78,10 +85,12 @@ extension IntentPlanner {
                     LocalLink(path: directory + "/" + names.sidecar(number), destination: image.sidecarPath),
                 ]
             }
-            return .recordPublication(
-                RecordPublicationIntent(
-                    localSidecar: image.sidecarPath, localSidecarContent: publishedSidecar(image, number), links: links)
-            )
+            return .publication(
+                .recordPublication(
+                    RecordPublicationIntent(
+                        localSidecar: image.sidecarPath, localSidecarContent: publishedSidecar(image, number),
+                        links: links)
+                ))
 
         default:
             return nil

@@ -129,3 +129,15 @@ public struct LocalLink: Codable, Equatable, Sendable {
         self.destination = destination
     }
 }
+
+/// The publication pipeline's steps, as `StepIntent.publication` (stored flat: each step's kind in `StepIntent.Kind`).
+public enum PublicationIntent: Equatable, Sendable {
+    case inspectImage(InspectImageIntent)
+    case checkTarget(CheckTargetIntent)
+    case claimBuildNumber(ClaimBuildNumberIntent)
+    case uploadImage(UploadImageIntent)
+    case uploadSidecar(UploadSidecarIntent)
+    case verifyUpload(VerifyUploadIntent)
+    case makeVisible(MakeVisibleIntent)
+    case recordPublication(RecordPublicationIntent)
+}

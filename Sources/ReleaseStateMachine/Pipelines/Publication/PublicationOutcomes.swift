@@ -48,3 +48,13 @@ public struct RecordedLinks: Codable, Equatable, Sendable {
         self.leftAlone = leftAlone
     }
 }
+
+/// What the publication steps produce, as `StepOutcome.publication` (stored flat).
+public enum PublicationOutcome: Equatable, Sendable {
+    case checkedTarget(TargetCheck)
+    case claimedBuildNumber(ClaimedBuildNumber)
+    case transferred(Transfer)
+    case verifiedUpload(Transfer)
+    case madeVisible(VisibleFile)
+    case recordedPublication(RecordedLinks)
+}

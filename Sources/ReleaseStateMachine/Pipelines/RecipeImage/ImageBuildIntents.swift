@@ -60,3 +60,10 @@ public struct BuildImageIntent: Codable, Equatable, Sendable {
             + (cleanup ? [] : ["--no-cleanup"]) + [temporary, definition]
     }
 }
+
+/// The recipe image pipeline's steps (render and build also make user images), as `StepIntent.recipeImage` (stored flat).
+public enum RecipeImageIntent: Equatable, Sendable {
+    case loadRecipe(LoadRecipeIntent)
+    case renderDefinition(RenderDefinitionIntent)
+    case buildImage(BuildImageIntent)
+}

@@ -64,3 +64,10 @@ public struct TreeSummary: Codable, Equatable, Sendable {
         self.sha256 = sha256
     }
 }
+
+/// What the recipe image steps produce, as `StepOutcome.recipeImage` (stored flat).
+public enum RecipeImageOutcome: Equatable, Sendable {
+    case loadedRecipe(LoadedRecipe)
+    case renderedDefinition(RenderedDefinition)
+    case builtImage(BuiltImage)
+}

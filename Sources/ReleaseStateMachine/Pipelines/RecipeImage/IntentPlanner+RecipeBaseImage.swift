@@ -7,14 +7,16 @@ extension IntentPlanner {
         let build = try require(started.parameters.recipeBaseImage, name, "recipe image parameters")
         switch name {
         case .resolveBase:
-            return .resolveBase(
-                ResolveBaseIntent(
-                    baseDirectory: build.baseDirectory, explicitBase: build.base,
-                    pattern: FilePath.lastComponent(build.base)))
+            return .systemImage(
+                .resolveBase(
+                    ResolveBaseIntent(
+                        baseDirectory: build.baseDirectory, explicitBase: build.base,
+                        pattern: FilePath.lastComponent(build.base))))
 
         case .loadRecipe:
-            return .loadRecipe(
-                LoadRecipeIntent(recipeDirectory: build.recipeDirectory, imageVersion: build.imageVersion))
+            return .recipeImage(
+                .loadRecipe(
+                    LoadRecipeIntent(recipeDirectory: build.recipeDirectory, imageVersion: build.imageVersion)))
 
         case .renderDefinition:
             let base = try require(state.resolvedBase, name, "the resolved base")
@@ -24,17 +26,19 @@ extension IntentPlanner {
                     base: base.base, imageType: build.imageType, system: base.system, imageVersion: build.imageVersion,
                     imageID: try require(started.chosen.imageID, name, "a chosen image_id"),
                     recipe: recipe.recipe, casaDistroSource: build.casaDistroSource))
-            return .renderDefinition(
-                RenderDefinitionIntent(path: try definitionPath(for: build.output, started), text: text))
+            return .recipeImage(
+                .renderDefinition(
+                    RenderDefinitionIntent(path: try definitionPath(for: build.output, started), text: text)))
 
         case .build:
             let definition = try require(state.renderedDefinition, name, "the rendered definition")
-            return .buildImage(
-                BuildImageIntent(
-                    definition: definition.path, definitionSHA256: definition.sha256, output: build.output,
-                    temporary: temporaryPath(for: build.output, runID: started.runID),
-                    imageID: try require(started.chosen.imageID, name, "a chosen image_id"),
-                    force: build.force, fakeroot: build.fakeroot, cleanup: build.cleanup))
+            return .recipeImage(
+                .buildImage(
+                    BuildImageIntent(
+                        definition: definition.path, definitionSHA256: definition.sha256, output: build.output,
+                        temporary: temporaryPath(for: build.output, runID: started.runID),
+                        imageID: try require(started.chosen.imageID, name, "a chosen image_id"),
+                        force: build.force, fakeroot: build.fakeroot, cleanup: build.cleanup)))
 
         case .describe:
             let base = try require(state.resolvedBase, name, "the resolved base")
@@ -56,10 +60,11 @@ extension IntentPlanner {
             members.append(JSONMember("compatibility", .array([])))
             var sidecar = ImageSidecar(members: members)
             for member in recipe.recipe.metadata.members { sidecar = sidecar.setting(member.key, member.value) }
-            return .describeImage(
-                DescribeImageIntent(
-                    image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
-                    imageID: try require(started.chosen.imageID, name, "a chosen image_id")))
+            return .systemImage(
+                .describeImage(
+                    DescribeImageIntent(
+                        image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
+                        imageID: try require(started.chosen.imageID, name, "a chosen image_id"))))
 
         default:
             return nil

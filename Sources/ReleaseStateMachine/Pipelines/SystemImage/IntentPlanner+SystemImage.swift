@@ -7,18 +7,20 @@ extension IntentPlanner {
         switch name {
         case .resolveBase:
             let build = try require(parameters.systemBaseImage, name, "system image parameters")
-            return .resolveBase(
-                ResolveBaseIntent(
-                    baseDirectory: build.baseDirectory, explicitBase: build.base, pattern: build.basePattern))
+            return .systemImage(
+                .resolveBase(
+                    ResolveBaseIntent(
+                        baseDirectory: build.baseDirectory, explicitBase: build.base, pattern: build.basePattern)))
 
         case .copy:
             let build = try require(parameters.systemBaseImage, name, "system image parameters")
             let base = try require(state.resolvedBase, name, "the resolved base")
-            return .copyImage(
-                CopyImageIntent(
-                    source: base.base, destination: build.output,
-                    temporary: temporaryPath(for: build.output, runID: started.runID),
-                    replace: build.force, sourceSize: base.size, sourceModified: base.modified))
+            return .systemImage(
+                .copyImage(
+                    CopyImageIntent(
+                        source: base.base, destination: build.output,
+                        temporary: temporaryPath(for: build.output, runID: started.runID),
+                        replace: build.force, sourceSize: base.size, sourceModified: base.modified)))
 
         case .describe:
             let build = try require(parameters.systemBaseImage, name, "system image parameters")
@@ -29,14 +31,16 @@ extension IntentPlanner {
                 name: build.name, system: base.system, containerType: build.containerType,
                 creationTime: creationTime, imageVersion: build.imageVersion, origin: base.origin)
             var known: KnownDigests?
-            if case .copiedImage(let copy)? = state.outcome(of: .copy), let md5 = copy.md5, let modified = copy.modified
+            if case .systemImage(.copiedImage(let copy))? = state.outcome(of: .copy), let md5 = copy.md5,
+                let modified = copy.modified
             {
                 known = KnownDigests(size: copy.size, modified: modified, md5: md5, sha256: copy.sha256)
             }
-            return .describeImage(
-                DescribeImageIntent(
-                    image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
-                    imageID: imageID, known: known))
+            return .systemImage(
+                .describeImage(
+                    DescribeImageIntent(
+                        image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
+                        imageID: imageID, known: known)))
 
         default:
             return nil

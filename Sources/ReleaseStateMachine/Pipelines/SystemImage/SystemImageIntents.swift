@@ -56,3 +56,10 @@ public struct DescribeImageIntent: Codable, Equatable, Sendable {
         self.known = known
     }
 }
+
+/// The system image pipeline's steps, as `StepIntent.systemImage` (stored flat: each step's kind in `StepIntent.Kind`).
+public enum SystemImageIntent: Equatable, Sendable {
+    case resolveBase(ResolveBaseIntent)
+    case copyImage(CopyImageIntent)
+    case describeImage(DescribeImageIntent)
+}

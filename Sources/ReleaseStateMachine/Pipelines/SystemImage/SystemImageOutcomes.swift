@@ -46,3 +46,10 @@ public struct CopiedImage: Codable, Equatable, Sendable {
         self.modified = modified
     }
 }
+
+/// What the system image steps (and inspect-image) produce, as `StepOutcome.systemImage` (stored flat: each kind in `StepOutcome.Kind`).
+public enum SystemImageOutcome: Equatable, Sendable {
+    case resolvedBase(ResolvedBase)
+    case copiedImage(CopiedImage)
+    case describedImage(ImageDescription)
+}

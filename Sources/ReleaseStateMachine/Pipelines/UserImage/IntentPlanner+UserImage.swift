@@ -6,42 +6,48 @@ extension IntentPlanner {
         let user = try require(started.parameters.userImage, name, "user image parameters")
         switch name {
         case .selectEnvironment:
-            return .selectEnvironment(
-                SelectEnvironmentIntent(environment: user.environment, kind: user.environmentKind, distro: user.distro))
+            return .userImage(
+                .selectEnvironment(
+                    SelectEnvironmentIntent(
+                        environment: user.environment, kind: user.environmentKind, distro: user.distro)))
 
         case .checkRunImage:
             let environment = try require(state.environment, name, "the selected environment")
-            return .checkRunImage(
-                CheckRunImageIntent(
-                    patterns: user.runImagePatterns, devOriginRun: environment.originRun,
-                    // The dev image's origin_run names a .sif; casa-distro does not check VirtualBox run images.
-                    checkCompatibility: !user.isPixi && started.pipeline != .virtualBoxUserImage))
+            return .userImage(
+                .checkRunImage(
+                    CheckRunImageIntent(
+                        patterns: user.runImagePatterns, devOriginRun: environment.originRun,
+                        // The dev image's origin_run names a .sif; casa-distro does not check VirtualBox run images.
+                        checkCompatibility: !user.isPixi && started.pipeline != .virtualBoxUserImage)))
 
         case .install:
             let environment = try require(state.environment, name, "the selected environment")
             let logDirectory = try require(started.chosen.logDirectory, name, "a log directory")
-            return .install(
-                InstallIntent(
-                    environmentDirectory: environment.directory, installDirectory: environment.directory + "/install",
-                    commands: installCommands(user, environment), environment: containerEnvironment(environment),
-                    markerPath: logDirectory + "/install.done"))
+            return .userImage(
+                .install(
+                    InstallIntent(
+                        environmentDirectory: environment.directory,
+                        installDirectory: environment.directory + "/install",
+                        commands: installCommands(user, environment), environment: containerEnvironment(environment),
+                        markerPath: logDirectory + "/install.done")))
 
         case .zip:
             let environment = try require(state.environment, name, "the selected environment")
             let zipPath = environment.directory + "/\(environment.distro)-\(user.version)-\(environment.system).zip"
-            return .zipInstall(
-                ZipInstallIntent(
-                    installDirectory: environment.directory + "/install", zipPath: zipPath,
-                    temporary: temporaryPath(for: zipPath, runID: started.runID), sidecarPath: zipPath + ".json",
-                    fields: ImageSidecar(members: [
-                        JSONMember("distro", .string(environment.distro)),
-                        JSONMember("system", .string(environment.system)),
-                        JSONMember("image_version", .string(environment.imageVersion)),
-                        JSONMember("version", .string(user.version)),
-                        JSONMember(
-                            "creation_time",
-                            .string(try require(started.chosen.creationTime, name, "a chosen creation_time"))),
-                    ])))
+            return .userImage(
+                .zipInstall(
+                    ZipInstallIntent(
+                        installDirectory: environment.directory + "/install", zipPath: zipPath,
+                        temporary: temporaryPath(for: zipPath, runID: started.runID), sidecarPath: zipPath + ".json",
+                        fields: ImageSidecar(members: [
+                            JSONMember("distro", .string(environment.distro)),
+                            JSONMember("system", .string(environment.system)),
+                            JSONMember("image_version", .string(environment.imageVersion)),
+                            JSONMember("version", .string(user.version)),
+                            JSONMember(
+                                "creation_time",
+                                .string(try require(started.chosen.creationTime, name, "a chosen creation_time"))),
+                        ]))))
 
         case .renderDefinition:
             let environment = try require(state.environment, name, "the selected environment")
@@ -56,19 +62,21 @@ extension IntentPlanner {
                         ? PixiVariant(
                             monolithic: user.install, installEnvironmentScript: user.pixiInstallEnvironmentScript) : nil
                 ))
-            return .renderDefinition(
-                RenderDefinitionIntent(path: try definitionPath(for: user.output, started), text: text))
+            return .recipeImage(
+                .renderDefinition(
+                    RenderDefinitionIntent(path: try definitionPath(for: user.output, started), text: text)))
 
         case .generate:
             let environment = try require(state.environment, name, "the selected environment")
             let definition = try require(state.renderedDefinition, name, "the rendered definition")
-            return .buildImage(
-                BuildImageIntent(
-                    definition: definition.path, definitionSHA256: definition.sha256, output: user.output,
-                    temporary: temporaryPath(for: user.output, runID: started.runID),
-                    imageID: try require(started.chosen.imageID, name, "a chosen image_id"),
-                    force: user.force, fakeroot: user.fakeroot, cleanup: user.cleanup,
-                    copiedTree: user.isPixi ? nil : environment.directory + "/install"))
+            return .recipeImage(
+                .buildImage(
+                    BuildImageIntent(
+                        definition: definition.path, definitionSHA256: definition.sha256, output: user.output,
+                        temporary: temporaryPath(for: user.output, runID: started.runID),
+                        imageID: try require(started.chosen.imageID, name, "a chosen image_id"),
+                        force: user.force, fakeroot: user.fakeroot, cleanup: user.cleanup,
+                        copiedTree: user.isPixi ? nil : environment.directory + "/install")))
 
         case .describe:
             let environment = try require(state.environment, name, "the selected environment")
@@ -86,10 +94,11 @@ extension IntentPlanner {
                 JSONMember("origin_dev", environment.imageID.map(JSONValue.string) ?? .null),
                 JSONMember("origin_run", runImage.imageID.map(JSONValue.string) ?? .null),
             ])
-            return .describeImage(
-                DescribeImageIntent(
-                    image: user.output, sidecarPath: user.output + ".json", sidecar: sidecar,
-                    imageID: try require(started.chosen.imageID, name, "a chosen image_id")))
+            return .systemImage(
+                .describeImage(
+                    DescribeImageIntent(
+                        image: user.output, sidecarPath: user.output + ".json", sidecar: sidecar,
+                        imageID: try require(started.chosen.imageID, name, "a chosen image_id"))))
 
         default:
             return nil

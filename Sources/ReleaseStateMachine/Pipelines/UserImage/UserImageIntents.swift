@@ -69,3 +69,11 @@ public struct ZipInstallIntent: Codable, Equatable, Sendable {
         self.fields = fields
     }
 }
+
+/// The user image pipeline's own steps, as `StepIntent.userImage` (stored flat).
+public enum UserImageIntent: Equatable, Sendable {
+    case selectEnvironment(SelectEnvironmentIntent)
+    case checkRunImage(CheckRunImageIntent)
+    case install(InstallIntent)
+    case zipInstall(ZipInstallIntent)
+}

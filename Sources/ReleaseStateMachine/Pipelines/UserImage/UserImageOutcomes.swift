@@ -107,3 +107,11 @@ public struct ZippedInstall: Codable, Equatable, Sendable {
         self.sha256 = sha256
     }
 }
+
+/// What the user image's own steps produce, as `StepOutcome.userImage` (stored flat).
+public enum UserImageOutcome: Equatable, Sendable {
+    case selectedEnvironment(SelectedEnvironment)
+    case checkedRunImage(RunImage)
+    case installed(InstalledTree)
+    case zipped(ZippedInstall)
+}

@@ -37,10 +37,11 @@ extension IntentPlanner {
                 name: build.name, system: build.system, containerType: "vbox",
                 creationTime: try require(started.chosen.creationTime, name, "a chosen creation_time"),
                 imageVersion: build.imageVersion, origin: FilePath.lastComponent(build.iso))
-            return .describeImage(
-                DescribeImageIntent(
-                    image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
-                    imageID: try require(started.chosen.imageID, name, "a chosen image_id")))
+            return .systemImage(
+                .describeImage(
+                    DescribeImageIntent(
+                        image: build.output, sidecarPath: build.output + ".json", sidecar: sidecar,
+                        imageID: try require(started.chosen.imageID, name, "a chosen image_id"))))
         default:
             return nil
         }

@@ -180,7 +180,8 @@ import ReleaseStateMachine
         #expect(
             try mirror.workspace.bytes(mirror.workspace.base + "/casa-run-5.4-3.sif")
                 == Data(contentsOf: URL(fileURLWithPath: mirror.directory + "/casa-run-5.4-3.sif")))
-        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+        guard case .download(.fetchedImage(let fetched))? = try mirror.workspace.latestRun().step(.fetch)?.outcome
+        else {
             Issue.record("no fetch outcome")
             return
         }
@@ -220,7 +221,8 @@ import ReleaseStateMachine
             "\(again.stderr)")
         let runs = try mirror.workspace.ledger().runs()
         #expect(runs.count == 1 && runs.first?.status == "completed", "one run, finished: \(runs)")
-        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+        guard case .download(.fetchedImage(let fetched))? = try mirror.workspace.latestRun().step(.fetch)?.outcome
+        else {
             Issue.record("no fetch outcome")
             return
         }
@@ -256,7 +258,8 @@ import ReleaseStateMachine
         let resumed = try mirror.workspace.run(["resume", try #require(run.runID)])
         // The sidecar recorded at the start no longer matches the new bytes: refused, .part deleted.
         #expect(resumed.status == 65, "\(resumed.stderr)")
-        guard case .fetchedImage(let fetched)? = try mirror.workspace.latestRun().step(.fetch)?.outcome else {
+        guard case .download(.fetchedImage(let fetched))? = try mirror.workspace.latestRun().step(.fetch)?.outcome
+        else {
             Issue.record("no fetch outcome")
             return
         }

@@ -91,7 +91,7 @@ import ReleaseStateMachine
         #expect(try server.bytes(Self.image) == workspace.bytes(workspace.upstream))
         let state = try workspace.latestRun()
         #expect(state.publicationStatus?.buildNumber == 1)
-        guard case .transferred(let transfer)? = state.step(.uploadImage)?.outcome else {
+        guard case .publication(.transferred(let transfer))? = state.step(.uploadImage)?.outcome else {
             Issue.record("no upload outcome")
             return
         }

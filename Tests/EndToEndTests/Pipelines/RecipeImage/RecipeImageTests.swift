@@ -51,7 +51,7 @@ import ReleaseStateMachine
 
         // The definition is kept beside the build's log, and its digest is in the ledger.
         let state = try workspace.lastRun()
-        guard case .renderedDefinition(let rendered)? = state.outcome(of: .renderDefinition) else {
+        guard case .recipeImage(.renderedDefinition(let rendered))? = state.outcome(of: .renderDefinition) else {
             Issue.record("no definition"); return
         }
         let definition = try workspace.bytes(rendered.path)
@@ -61,7 +61,7 @@ import ReleaseStateMachine
         #expect(text.hasPrefix("Bootstrap: localimage\n    From: \(workspace.runImage)\n"))
         #expect(text.contains("cp -a \(workspace.casaDistro)/python ${SINGULARITY_ROOTFS}/casa/casa-distro/python"))
         #expect(state.started?.tools["apptainer"] == "apptainer version 1.3.6-standin")
-        guard case .loadedRecipe(let recipe)? = state.outcome(of: .loadRecipe) else {
+        guard case .recipeImage(.loadedRecipe(let recipe))? = state.outcome(of: .loadRecipe) else {
             Issue.record("no recipe"); return
         }
         #expect(

@@ -50,7 +50,7 @@ import ReleaseStateMachine
 
         // The image carries the install tree and its own image_id.
         let state = try workspace.lastRun()
-        guard case .renderedDefinition(let definition)? = state.outcome(of: .renderDefinition) else {
+        guard case .recipeImage(.renderedDefinition(let definition))? = state.outcome(of: .renderDefinition) else {
             Issue.record("no definition"); return
         }
         let text = String(decoding: try workspace.bytes(definition.path), as: UTF8.self)
@@ -73,7 +73,9 @@ import ReleaseStateMachine
                 && runImage.acceptedBy == "origin_run")
         let installed = try #require(state.installedTree)
         #expect(installed.tree.fileCount > 0 && installed.tree.sha256.count == 64)
-        guard case .builtImage(let built)? = state.outcome(of: .generate) else { Issue.record("no build"); return }
+        guard case .recipeImage(.builtImage(let built))? = state.outcome(of: .generate) else {
+            Issue.record("no build"); return
+        }
         #expect(built.copiedTree == installed.tree, "the image was made from the tree install left")
         #expect(
             state.started?.tools["apptainer"] != nil && state.started?.user.isEmpty == false
@@ -221,7 +223,7 @@ import ReleaseStateMachine
         #expect(result.status == 0, "\(result.stderr)")
         let state = try workspace.lastRun()
         #expect(state.step(.install)?.status == .skipped, "pixi images install inside the image")
-        guard case .renderedDefinition(let definition)? = state.outcome(of: .renderDefinition) else {
+        guard case .recipeImage(.renderedDefinition(let definition))? = state.outcome(of: .renderDefinition) else {
             Issue.record("no definition"); return
         }
         let text = String(decoding: try workspace.bytes(definition.path), as: UTF8.self)

@@ -4,10 +4,12 @@ import ReleaseStateMachine
 /// The build numbers a run keeps in the ledger before it claims them on a target: decided only
 /// for a running claim, by its lease holder, once per number, and given back by a rollback.
 @Suite struct BuildNumberReservationTests {
-    static let claim = StepIntent.claimBuildNumber(
-        ClaimBuildNumberIntent(
-            target: "sftp://alice@BrainVISA.info:22/download", names: PublishedNames(imageFileName: "casa-run-5.4.sif"),
-            firstCandidate: 3, claimContent: "{}", runID: Fixture.runID))
+    static let claim = StepIntent.publication(
+        .claimBuildNumber(
+            ClaimBuildNumberIntent(
+                target: "sftp://alice@BrainVISA.info:22/download",
+                names: PublishedNames(imageFileName: "casa-run-5.4.sif"),
+                firstCandidate: 3, claimContent: "{}", runID: Fixture.runID)))
 
     /// A publishing run whose claim step is running (every step before it skipped).
     static func claiming() -> [RunEvent] {
