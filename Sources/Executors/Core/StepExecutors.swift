@@ -77,7 +77,7 @@ public enum StepExecutors {
         // Recording is the whole effect of an import: the images were read before the run started.
         case .recordImports(let intent):
             return .importedImages(ImportedImages(directory: intent.directory, images: intent.images))
-        case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath))
+        case .docker(let intent): return .docker(try DockerImageSteps.perform(intent, logPath: logPath, tools: tools))
         case .dockerPublication(let intent):
             return .dockerPublication(try DockerPublicationSteps.perform(intent, transfers: transfers))
         case .singularity(let intent):

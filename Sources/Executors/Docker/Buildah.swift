@@ -8,14 +8,14 @@ struct Buildah {
     var path: String
     var storage: DockerStorage
 
-    static func locate(_ storage: DockerStorage) throws -> Buildah {
-        if let explicit = ProcessInfo.processInfo.environment["CASA_RELEASE_BUILDAH"], !explicit.isEmpty {
+    static func locate(_ storage: DockerStorage, _ tools: ToolSettings) throws -> Buildah {
+        if let explicit = tools.environment["CASA_RELEASE_BUILDAH"], !explicit.isEmpty {
             guard FileManager.default.isExecutableFile(atPath: explicit) else {
                 throw ExecutorError(.unavailable, "CASA_RELEASE_BUILDAH=\(explicit) is not an executable")
             }
             return Buildah(path: explicit, storage: storage)
         }
-        guard let path = ProcessRunner.which("buildah") else {
+        guard let path = tools.which("buildah") else {
             throw ExecutorError(.unavailable, "buildah is not installed (Debian: apt-get install buildah uidmap)")
         }
         return Buildah(path: path, storage: storage)
@@ -57,7 +57,7 @@ struct Buildah {
 /// The docker tools, as the commands see them before a run starts.
 public enum DockerTool {
     /// What `buildah --version` says; an error (exit 69) when buildah cannot be run.
-    public static func buildahVersion(_ storage: DockerStorage) throws -> String {
-        try Buildah.locate(storage).version()
+    public static func buildahVersion(_ storage: DockerStorage, _ tools: ToolSettings) throws -> String {
+        try Buildah.locate(storage, tools).version()
     }
 }

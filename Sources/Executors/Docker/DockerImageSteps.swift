@@ -6,11 +6,11 @@ import ReleaseStateMachine
 /// anew, a build with `--timestamp 0` gives the same digests, tagging and checking change
 /// nothing twice.
 public enum DockerImageSteps {
-    public static func perform(_ intent: DockerIntent, logPath: String?) throws -> DockerEffect {
+    public static func perform(_ intent: DockerIntent, logPath: String?, tools: ToolSettings) throws -> DockerEffect {
         switch intent {
         case .renderContexts(let intent): return .renderedContexts(try renderContexts(intent))
-        case .build(let intent): return .built(try build(intent, logPath: logPath))
-        case .tag(let intent): return .tagged(try tag(intent, logPath: logPath))
+        case .build(let intent): return .built(try build(intent, logPath: logPath, tools: tools))
+        case .tag(let intent): return .tagged(try tag(intent, logPath: logPath, tools: tools))
         case .describe(let intent): return .described(try describe(intent))
         }
     }
@@ -23,7 +23,7 @@ public enum DockerImageSteps {
         }
     }
 
-    static func build(_ intent: BuildDockerImage, logPath: String?) throws -> BuiltDockerImage {
+    static func build(_ intent: BuildDockerImage, logPath: String?, tools: ToolSettings) throws -> BuiltDockerImage {
         // The context must be what resolve-definitions rendered and recorded.
         guard LocalFiles.isDirectory(intent.context.directory),
             try DockerContext.digest(of: intent.context.directory) == intent.context.contextSHA256
@@ -32,7 +32,7 @@ public enum DockerImageSteps {
                 .badInput,
                 "the build context \(intent.context.directory) changed since it was rendered; start a new run")
         }
-        let buildah = try Buildah.locate(intent.storage)
+        let buildah = try Buildah.locate(intent.storage, tools)
         let layout = OCILayout(directory: intent.storage.layout)
         let reference = intent.fullReference
 
@@ -115,8 +115,8 @@ public enum DockerImageSteps {
         }
     }
 
-    static func tag(_ intent: TagDockerImages, logPath: String?) throws -> [BuiltDockerImage] {
-        let buildah = try Buildah.locate(intent.storage)
+    static func tag(_ intent: TagDockerImages, logPath: String?, tools: ToolSettings) throws -> [BuiltDockerImage] {
+        let buildah = try Buildah.locate(intent.storage, tools)
         let layout = OCILayout(directory: intent.storage.layout)
         for image in intent.images {
             for reference in image.taggedReferences {

@@ -65,7 +65,7 @@ struct CreateDocker: ParsableCommand {
             throw CommandFailure(.badInput, error.description)
         }
         let storage = DockerStorage(baseDirectory: baseDirectory)
-        let buildah = try DockerTool.buildahVersion(storage)
+        let buildah = try DockerTool.buildahVersion(storage, ToolSettings())
         let ledger = try global.openLedgerForWriting()
         let parameters = RunParameters(
             .dockerImages(

@@ -53,14 +53,19 @@ final class DriverWorkspace {
         return runID
     }
 
-    /// Records a new run of `pipeline`, with a new image_id and the run's logs under the workspace.
-    func startRun(_ pipeline: PipelineKind, _ parameters: RunParameters) throws -> String {
+    /// Records a new run of `pipeline`, with a new image_id (when `choosesImageID`, as the
+    /// commands that make one image do) and the run's logs under the workspace.
+    func startRun(_ pipeline: PipelineKind, _ parameters: RunParameters, choosesImageID: Bool = true) throws -> String {
         let runID = UUID().uuidString.lowercased()
+        let chosen =
+            choosesImageID
+            ? ChosenValues(
+                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
+                logDirectory: root + "/logs/" + runID)
+            : ChosenValues(logDirectory: root + "/logs/" + runID)
         let started = RunStarted(
             runID: runID, pipeline: pipeline, steps: Pipeline.steps(of: pipeline, parameters), parameters: parameters,
-            chosen: ChosenValues(
-                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
-                logDirectory: root + "/logs/" + runID),
+            chosen: chosen,
             host: FakeProcesses.host, user: "release", tools: [:])
         try ledger().execute(.start(started), run: runID, by: nil, actor: "release@\(FakeProcesses.host)", at: Date())
         return runID

@@ -200,13 +200,12 @@ import ReleaseStateMachine
     }
 }
 
-/// SIGKILL just before or just after each step of create-docker, then `resume`: the same digest
-/// as an uninterrupted build, and buildah bud ran exactly once.
+/// SIGKILL just before or just after steps of create-docker, then `resume`: the same digest as an
+/// uninterrupted build, and buildah bud ran exactly once. A sample with the real kill: every step
+/// is crashed before and after in process, with the same buildah and expectations
+/// (Tests/ReleaseDriverTests/DockerImageCrashPointTests.swift).
 @Suite struct CreateDockerCrashResumeTests {
-    static let points: [(String, String)] = ["resolve-definitions", "build-casa-test:5.4-scratch", "tag", "describe"]
-        .flatMap { step in
-            ["before", "after"].map { (step, $0) }
-        }
+    static let points: [(String, String)] = [("build-casa-test:5.4-scratch", "after"), ("tag", "before")]
 
     /// The digest of one uninterrupted build, made once for all the cases rather than once per case
     /// (eight buildah builds less per pass): buildah's output for the same definition and context is
