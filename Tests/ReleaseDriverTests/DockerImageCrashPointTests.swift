@@ -86,6 +86,6 @@ final class DockerWorkspace {
 
     /// What skopeo, an independent reader of OCI layouts, says `reference` is in the layout.
     func digest(_ reference: String) throws -> String {
-        try Shell.run("skopeo inspect --format '{{.Digest}}' 'oci:\(storage.layout):\(reference)'")
+        try Shell.script("skopeo inspect --format '{{.Digest}}' 'oci:\(storage.layout):\(reference)'")
     }
 }

@@ -88,23 +88,8 @@ final class UserImageWorkspace {
 
     init() throws {
         recipe = try RecipeWorkspace()
-        try write(
-            recipe.recipes + "/casa-dev/5.4/recipe.yaml",
-            """
-            name: casa-dev
-            base: casa-run-5.4.{extension}
-            metadata: {hidden: true}
-            steps:
-              - name: apt_dev_dependencies
-                operations:
-                  - run_root: apt-get install -y cmake g++ git subversion
-              - name: install_casa_distro
-                operations:
-                  - install_casa_distro: /casa/casa-distro
-            """)
-        for part in ["bin", "cbin", "python", "etc", "share"] {
-            try write(casaDistro + "/\(part)/README", "casa-distro \(part)\n")
-        }
+        try ReleaseAreaFixtures.write(recipe.recipes + "/casa-dev/5.4/recipe.yaml", ReleaseAreaFixtures.devRecipe)
+        try ReleaseAreaFixtures.writeCasaDistro(at: casaDistro)
         try build(recipe.startRunImageRun())
         try build(
             recipe.startRecipeRun(type: "dev", base: runImage, output: devImage, casaDistroSource: casaDistro))
@@ -116,29 +101,11 @@ final class UserImageWorkspace {
         guard ending == .completed else { throw DriveError("run \(runID) did not complete: \(ending)") }
     }
 
-    private func write(_ path: String, _ text: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
-    }
-
     /// `<base>/brainvisa-master-5.4` on the dev image, as casa-distro's `setup_dev` leaves it.
     private func makeDevEnvironment() throws {
         let dev = try ImageSidecar.parse(try String(contentsOfFile: devImage + ".json", encoding: .utf8))
-        let config: [String: Any] = [
-            "casa_distro_compatibility": "3", "distro": "brainvisa", "type": "dev", "system": "ubuntu-24.04",
-            "image_version": "5.4", "branch": "master", "container_type": "singularity", "image": "../casa-dev-5.4.sif",
-            "name": "brainvisa-master-5.4", "image_id": dev.imageID ?? "",
-        ]
-        try write(
-            environment + "/conf/casa_distro.json",
-            String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
-        try write(environment + "/build/VERSION", "5.4.0\n")
-        try FileManager.default.createDirectory(
-            atPath: environment + "/src/soma-base/master", withIntermediateDirectories: true)
-        try Shell.run(
-            "cd '\(environment)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first"
-        )
+        try ReleaseAreaFixtures.writeDevEnvironment(
+            at: environment, name: "brainvisa-master-5.4", devImageID: dev.imageID ?? "")
     }
 
     /// What `create-user-image version=5.4.0 casa_distro=DIR upload=no zip=yes` records (with
@@ -174,7 +141,7 @@ final class UserImageWorkspace {
             withIntermediateDirectories: true)
         try machine.vbox(["export", "seed", "-o", ova, "--ovf20"])
         try machine.vbox(["unregistervm", "seed", "--delete"])
-        try write(
+        try ReleaseAreaFixtures.write(
             ova + ".json",
             """
             {"name": "casa-run-5.4", "type": "run", "system": "ubuntu-24.04", "container_type": "vbox", "image_version": "5.4", "image_id": "\(UUID().uuidString.lowercased())"}

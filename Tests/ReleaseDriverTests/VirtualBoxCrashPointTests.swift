@@ -205,7 +205,7 @@ final class VirtualBoxWorkspace {
     /// A file of an appliance's guest disk (the stand-in's .vmdk is a tar of the guest).
     func applianceFile(_ appliance: String, _ path: String) throws -> String {
         let scratch = workspace.root + "/appliance-" + UUID().uuidString
-        try Shell.run(
+        try Shell.script(
             "mkdir -p '\(scratch)/disk' && tar -xf '\(appliance)' -C '\(scratch)' && tar -xf '\(scratch)'/*.vmdk -C '\(scratch)/disk'"
         )
         return try String(contentsOfFile: scratch + "/disk/" + path, encoding: .utf8)
@@ -253,23 +253,4 @@ final class VirtualBoxWorkspace {
 struct DriveError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// A shell command of a test's own (fixtures, archives); its standard output, trimmed.
-enum Shell {
-    @discardableResult
-    static func run(_ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DriveError("\(command) exited with \(process.terminationStatus)")
-        }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    }
 }

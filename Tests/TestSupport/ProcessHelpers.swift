@@ -81,6 +81,7 @@ enum ProcessTree {
 }
 
 enum Shell {
+    /// Runs a command line (executable first), its output discarded; an error when it fails.
     static func run(_ arguments: String...) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments[0])
@@ -92,5 +93,23 @@ enum Shell {
         guard process.terminationStatus == 0 else {
             throw TestServerError.failed("\(arguments.joined(separator: " ")) exited with \(process.terminationStatus)")
         }
+    }
+
+    /// A shell script of a test's own (fixtures, archives, an independent client), run by
+    /// `/bin/sh -c`; its standard output, trimmed. A script that fails is an error that names it.
+    @discardableResult
+    static func script(_ command: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TestServerError.failed("\(command) exited with \(process.terminationStatus)")
+        }
+        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

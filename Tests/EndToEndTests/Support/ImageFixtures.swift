@@ -20,24 +20,8 @@ extension Workspace {
     func makeRecipes() throws {
         try FileManager.default.createDirectory(atPath: recipes, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.exampleRecipes + "/casa-run", toPath: recipes + "/casa-run")
-        try write(
-            recipes + "/casa-dev/5.4/recipe.yaml",
-            """
-            name: casa-dev
-            base: casa-run-5.4.{extension}
-            metadata: {hidden: true}
-            steps:
-              - name: apt_dev_dependencies
-                operations:
-                  - run_root: apt-get install -y cmake g++ git subversion
-              - name: install_casa_distro
-                operations:
-                  - install_casa_distro: /casa/casa-distro
-            """)
-        for part in ["bin", "cbin", "python", "etc", "share"] {
-            try write(casaDistro + "/\(part)/README", "casa-distro \(part)\n")
-        }
-        try write(casaDistro + "/image-recipes/casa-pixi/5.4/bv_install_environment", "#!/bin/sh\n")
+        try write(recipes + "/casa-dev/5.4/recipe.yaml", ReleaseAreaFixtures.devRecipe)
+        try ReleaseAreaFixtures.writeCasaDistro(at: casaDistro)
     }
 
     /// System, run and dev images, made by casa-release from the recipes.
@@ -60,22 +44,9 @@ extension Workspace {
         originRun: String? = nil
     ) throws -> String {
         let directory = base + "/" + name
-        let devSidecar = try sidecar(devImage + ".json")
-        var config: [String: Any] = [
-            "casa_distro_compatibility": "3", "distro": distro, "type": "dev", "system": "ubuntu-24.04",
-            "image_version": "5.4", "branch": branch, "container_type": "singularity", "image": "../casa-dev-5.4.sif",
-            "name": name, "image_id": devSidecar.imageID ?? "",
-        ]
-        if let originRun { config["origin_run"] = originRun }
-        try write(
-            directory + "/conf/casa_distro.json",
-            String(decoding: try JSONSerialization.data(withJSONObject: config), as: UTF8.self))
-        try write(directory + "/build/VERSION", "5.4.0\n")
-        try FileManager.default.createDirectory(
-            atPath: directory + "/src/soma-base/master", withIntermediateDirectories: true)
-        try shell(
-            "cd '\(directory)/src/soma-base/master' && git init -q && git -c user.email=t@t -c user.name=t commit -q --allow-empty -m first"
-        )
+        try ReleaseAreaFixtures.writeDevEnvironment(
+            at: directory, name: name, devImageID: try sidecar(devImage + ".json").imageID ?? "", branch: branch,
+            distro: distro, originRun: originRun)
         return directory
     }
 
@@ -98,25 +69,12 @@ extension Workspace {
     }
 
     func write(_ path: String, _ text: String) throws {
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try ReleaseAreaFixtures.write(path, text)
     }
 
     @discardableResult
     func shell(_ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw FixtureError("\(command) exited with \(process.terminationStatus)")
-        }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try Shell.script(command)
     }
 
     /// The state of the most recent run.
