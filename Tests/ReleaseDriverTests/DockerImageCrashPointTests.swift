@@ -32,12 +32,7 @@ private let dockerSteps = ["resolve-definitions", "build-casa-test:5.4-scratch",
         let docker = try DockerWorkspace()
         let workspace = docker.workspace
         let runID = try docker.startRun()
-        let crashed = try workspace.driver(
-            runID, effects: docker.effects(), hooks: Failpoints(crashAt: point.step, point.moment))
-        #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }
-        workspace.processes.kill(crashed.holder.pid)
-
-        #expect(try workspace.driver(runID, effects: docker.effects()).drive() == .completed)
+        try workspace.crashThenResume(runID, at: point, lasting: [], effects: docker.effects)
         #expect(try docker.digest("cati/casa-test:5.4-scratch") == expected)
         let buds = try StandInWrapper.calls(in: docker.standInLog).filter { $0.argv.contains("bud") }
         #expect(buds.count == 1, "buildah bud ran once: \(buds.map(\.argv))")

@@ -28,20 +28,8 @@ struct RecipeCrashPoint: CustomTestStringConvertible, Sendable {
         let recipe = try RecipeWorkspace()
         let workspace = recipe.workspace
         let runID = try recipe.startRunImageRun()
-        let crashed = try workspace.driver(
-            runID, effects: recipe.effects(), hooks: Failpoints(crashAt: point.step, point.moment))
-        #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }
-        workspace.processes.kill(crashed.holder.pid)
-
-        #expect(try workspace.driver(runID, effects: recipe.effects()).drive() == .completed)
-        let reconciled = try workspace.events(runID).compactMap { event -> StepReconciled? in
-            if case .stepReconciled(let value) = event { return value }
-            return nil
-        }
-        #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
-        if point.moment == .after, [.renderDefinition, .build, .describe].contains(point.step) {
-            #expect(reconciled.first?.found != nil, "the effect was found, not redone")
-        }
+        try workspace.crashThenResume(
+            runID, at: point, lasting: [.renderDefinition, .build, .describe], effects: recipe.effects)
         try recipe.expectBuiltOnce(runID)
         #expect(
             try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,

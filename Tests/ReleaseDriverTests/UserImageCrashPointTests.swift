@@ -25,20 +25,9 @@ let userImageSteps: [StepName] = [
         let workspace = user.workspace
         let buildsBefore = try user.recipe.builds()
         let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
-        let crashed = try workspace.driver(
-            runID, effects: user.recipe.effects(), hooks: Failpoints(crashAt: point.step, point.moment))
-        #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }
-        workspace.processes.kill(crashed.holder.pid)
-
-        #expect(try workspace.driver(runID, effects: user.recipe.effects()).drive() == .completed)
-        let reconciled = try workspace.events(runID).compactMap { event -> StepReconciled? in
-            if case .stepReconciled(let value) = event { return value }
-            return nil
-        }
-        #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
-        if point.moment == .after, [.renderDefinition, .generate, .install, .zip, .describe].contains(point.step) {
-            #expect(reconciled.first?.found != nil, "the effect was found, not redone")
-        }
+        try workspace.crashThenResume(
+            runID, at: point, lasting: [.renderDefinition, .generate, .install, .zip, .describe],
+            effects: user.recipe.effects)
         try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
         #expect(
             try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,

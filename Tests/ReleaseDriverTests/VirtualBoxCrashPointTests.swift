@@ -185,10 +185,7 @@ final class VirtualBoxWorkspace {
             try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.contains(".part.") }.isEmpty,
             "no temporary file left")
 
-        let reconciled = events.compactMap { event -> StepReconciled? in
-            if case .stepReconciled(let value) = event { return value }
-            return nil
-        }
+        let reconciled = try workspace.reconciled(runID)
         if !point.isInsideAStep {
             #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
             if point.moment == .after, point.step != .checkVirtualBox {

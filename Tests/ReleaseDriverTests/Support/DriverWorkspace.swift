@@ -2,6 +2,7 @@ import Foundation
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
+import Testing
 @testable import TestSupport
 
 /// A publication run in process: a base directory with one described image, a `file://` mirror,
@@ -97,5 +98,31 @@ final class DriverWorkspace {
 
     func events(_ runID: String) throws -> [RunEvent] {
         try ledger().events(of: runID).map { try $0.decoded() }
+    }
+
+    /// The steps the run reconciled after its crashes, in order.
+    func reconciled(_ runID: String) throws -> [StepReconciled] {
+        try events(runID).compactMap { event -> StepReconciled? in
+            if case .stepReconciled(let value) = event { return value }
+            return nil
+        }
+    }
+
+    /// A drive of `runID` that crashes at `point`, then, its process dead, a drive to the end by
+    /// another process: that must complete, having reconciled the interrupted step and only it,
+    /// and found the effect of a step in `lasting` when the crash came after it.
+    func crashThenResume(
+        _ runID: String, at point: RecipeCrashPoint, lasting: Set<StepName>, effects: () -> RecordingEffects
+    ) throws {
+        let crashed = try driver(runID, effects: effects(), hooks: Failpoints(crashAt: point.step, point.moment))
+        #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }
+        processes.kill(crashed.holder.pid)
+
+        #expect(try driver(runID, effects: effects()).drive() == .completed)
+        let reconciled = try self.reconciled(runID)
+        #expect(reconciled.map(\.step) == [point.step], "the interrupted step, and only it, is reconciled")
+        if point.moment == .after, lasting.contains(point.step) {
+            #expect(reconciled.first?.found != nil, "the effect was found, not redone")
+        }
     }
 }
