@@ -28,8 +28,7 @@ let keep = givenLedger != nil
 let postgres = ledgerPath.hasPrefix("postgres://") || ledgerPath.hasPrefix("postgresql://")
 
 /// The ledger in what is printed: a server's URL without its password.
-let shownLedger =
-    postgres ? ((try? PostgresAddress.parse(ledgerPath))?.description ?? "a PostgreSQL ledger") : ledgerPath
+let shownLedger = postgres ? ((try? PostgresAddress.parse(ledgerPath))?.description ?? "a PostgreSQL ledger") : ledgerPath
 
 func openLedger() throws -> Ledger {
     postgres ? try Ledger.open(postgres: try PostgresAddress.parse(ledgerPath)) : try Ledger.open(path: ledgerPath)
@@ -40,17 +39,15 @@ func openLedger() throws -> Ledger {
 let base = "/srv/casa"
 let actor = "release@build"
 let holder = LeaseHolder(pid: 4242, host: "build", since: "2026-01-01T00:00:00.000Z", processStart: 1)
-let tools = [
-    "casa-release": "0.1.0", "apptainer": "apptainer version 1.3.6", "libcurl": "libcurl/7.88.1 OpenSSL/3.0.19",
-]
+let tools = ["casa-release": "0.1.0", "apptainer": "apptainer version 1.3.6", "libcurl": "libcurl/7.88.1 OpenSSL/3.0.19"]
 
 /// A deterministic fake digest (the benchmark measures queries, not hashing).
 func digest(_ seed: String, length: Int = 64) -> String {
-    var hasher = UInt64(1_469_598_103_934_665_603)
+    var hasher = UInt64(1469598103934665603)
     var text = ""
     var counter = 0
     while text.count < length {
-        for byte in "\(seed)#\(counter)".utf8 { hasher = (hasher ^ UInt64(byte)) &* 1_099_511_628_211 }
+        for byte in "\(seed)#\(counter)".utf8 { hasher = (hasher ^ UInt64(byte)) &* 1099511628211 }
         text += String(format: "%016llx", hasher)
         counter += 1
     }
@@ -60,34 +57,21 @@ func digest(_ seed: String, length: Int = 64) -> String {
 func uuid(_ seed: String) -> String {
     let hex = digest("uuid:" + seed, length: 32)
     let characters = Array(hex)
-    return
-        "\(String(characters[0..<8]))-\(String(characters[8..<12]))-4\(String(characters[13..<16]))-8\(String(characters[17..<20]))-\(String(characters[20..<32]))"
+    return "\(String(characters[0..<8]))-\(String(characters[8..<12]))-4\(String(characters[13..<16]))-8\(String(characters[17..<20]))-\(String(characters[20..<32]))"
 }
 
-func sidecar(
-    name: String, type: String, imageID: String, size: Int64, md5: String, extra: [JSONMember] = []
-) -> ImageSidecar {
-    ImageSidecar(
-        members: [
-            JSONMember("name", .string(name)), JSONMember("type", .string(type)),
-            JSONMember("system", .string("ubuntu-24.04")),
-            JSONMember("container_type", .string("singularity")),
-            JSONMember("creation_time", .string("2026-01-01T00:00:00")),
-        ]
-            + extra + [
-                JSONMember("size", .integer(size)), JSONMember("md5", .string(md5)),
-                JSONMember("image_id", .string(imageID)),
-            ])
+func sidecar(name: String, type: String, imageID: String, size: Int64, md5: String, extra: [JSONMember] = []) -> ImageSidecar {
+    ImageSidecar(members: [JSONMember("name", .string(name)), JSONMember("type", .string(type)), JSONMember("system", .string("ubuntu-24.04")),
+                           JSONMember("container_type", .string("singularity")), JSONMember("creation_time", .string("2026-01-01T00:00:00"))]
+                 + extra + [JSONMember("size", .integer(size)), JSONMember("md5", .string(md5)), JSONMember("image_id", .string(imageID))])
 }
 
 func description(_ path: String, type: String, imageID: String, extra: [JSONMember] = []) -> ImageDescription {
     let size = Int64(1_000_000_000 + path.count)
     let md5 = digest("md5:" + path, length: 32)
-    return ImageDescription(
-        image: path, sidecarPath: path + ".json",
-        sidecar: sidecar(
-            name: FilePath.lastComponent(path), type: type, imageID: imageID, size: size, md5: md5, extra: extra),
-        size: size, md5: md5, sha256: digest("sha:" + path + imageID), modified: 1_700_000_000_000_000_000)
+    return ImageDescription(image: path, sidecarPath: path + ".json",
+                            sidecar: sidecar(name: FilePath.lastComponent(path), type: type, imageID: imageID, size: size, md5: md5, extra: extra),
+                            size: size, md5: md5, sha256: digest("sha:" + path + imageID), modified: 1_700_000_000_000_000_000)
 }
 
 /// A run's events: started, leased, each step started and succeeded with `outcomes[step]` (or
@@ -111,13 +95,8 @@ struct RunBuilder {
                     intent = .systemImage(.resolveBase(ResolveBaseIntent(baseDirectory: base, pattern: "*")))
                     placeholders += 1
                 }
-                next = [
-                    .stepStarted(
-                        StepStarted(
-                            step: step, attempt: 1, intent: intent,
-                            logPath: "\(base)/casa-release-logs/\(started.runID)/\(step).log")),
-                    .stepSucceeded(StepSucceeded(step: step, attempt: 1, outcome: outcome)),
-                ]
+                next = [.stepStarted(StepStarted(step: step, attempt: 1, intent: intent, logPath: "\(base)/casa-release-logs/\(started.runID)/\(step).log")),
+                        .stepSucceeded(StepSucceeded(step: step, attempt: 1, outcome: outcome))]
             } else {
                 let reason = pipeline.step(named: step)?.skipRule?.reason(started.parameters) ?? "not needed"
                 next = [.stepSkipped(StepSkipped(step: step, reason: reason))]
@@ -130,13 +109,9 @@ struct RunBuilder {
 }
 
 func started(_ runID: String, _ pipeline: PipelineKind, _ parameters: RunParameters, imageID: String) -> RunStarted {
-    RunStarted(
-        runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name),
-        parameters: parameters,
-        chosen: ChosenValues(
-            imageID: imageID, creationTime: "2026-01-01T00:00:00.000000+00:00",
-            logDirectory: "\(base)/casa-release-logs/\(runID)"),
-        host: "build", user: "release", tools: tools)
+    RunStarted(runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name), parameters: parameters,
+               chosen: ChosenValues(imageID: imageID, creationTime: "2026-01-01T00:00:00.000000+00:00", logDirectory: "\(base)/casa-release-logs/\(runID)"),
+               host: "build", user: "release", tools: tools)
 }
 
 struct Image {
@@ -147,215 +122,114 @@ struct Image {
 }
 
 let systemCount = max(2, runCount / 5000)
-let recipeCount = max(2, runCount / 500)  // run images, and as many dev images
+let recipeCount = max(2, runCount / 500)   // run images, and as many dev images
 let environmentCount = max(2, runCount / 50)
 let userAndPublications = runCount - systemCount - 2 * recipeCount
 let publicationCount = userAndPublications * 13 / 100
 let userCount = userAndPublications - publicationCount
 
 var builder = RunBuilder()
-var systems: [Image] = []
-var runImages: [Image] = []
-var devImages: [Image] = []
-var userImages: [Image] = []
+var systems: [Image] = [], runImages: [Image] = [], devImages: [Image] = [], userImages: [Image] = []
 var runIndex = 0
 func nextRunID() -> String { runIndex += 1; return uuid("run-\(runIndex)") }
 
 func systemRun(_ index: Int) -> (String, [RunEvent]) {
-    let runID = nextRunID()
-    let imageID = uuid("system-\(index)")
-    let upstream = "\(base)/ubuntu-24.04-\(index).sif"
-    let output = "\(base)/casa-system-ubuntu-24.04-\(index).sif"
-    let image = description(
-        output, type: "system", imageID: imageID,
-        extra: [JSONMember("origin", .string(FilePath.lastComponent(upstream)))])
-    let parameters = RunParameters(
-        .systemBaseImage(
-            SystemBaseImageParameters(
-                baseDirectory: base, base: upstream, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04",
-                containerType: "singularity",
-                name: "casa-system-ubuntu-24.04-\(index)", output: output, force: false)),
-        commandLine: ["casa-release", "create-base-image", "type=system"])
+    let runID = nextRunID(), imageID = uuid("system-\(index)")
+    let upstream = "\(base)/ubuntu-24.04-\(index).sif", output = "\(base)/casa-system-ubuntu-24.04-\(index).sif"
+    let image = description(output, type: "system", imageID: imageID, extra: [JSONMember("origin", .string(FilePath.lastComponent(upstream)))])
+    let parameters = RunParameters(.systemBaseImage(SystemBaseImageParameters(
+        baseDirectory: base, base: upstream, basePattern: "*ubuntu-*.sif", imageVersion: "ubuntu-24.04", containerType: "singularity",
+        name: "casa-system-ubuntu-24.04-\(index)", output: output, force: false)), commandLine: ["casa-release", "create-base-image", "type=system"])
     systems.append(Image(path: output, imageID: imageID, sha256: image.sha256, size: image.size))
-    return (
-        runID,
-        builder.events(
-            started(runID, .systemBaseImage, parameters, imageID: imageID),
-            outcomes: [
-                .resolveBase: .systemImage(
-                    .resolvedBase(
-                        ResolvedBase(
-                            base: upstream, system: "ubuntu-24.04", origin: FilePath.lastComponent(upstream),
-                            size: image.size, modified: 1, baseImageID: nil))),
-                .copy: .systemImage(.copiedImage(CopiedImage(size: image.size, sha256: image.sha256))),
-                .describe: .systemImage(.describedImage(image)),
-            ])
-    )
+    return (runID, builder.events(started(runID, .systemBaseImage, parameters, imageID: imageID), outcomes: [
+        .resolveBase: .systemImage(.resolvedBase(ResolvedBase(base: upstream, system: "ubuntu-24.04", origin: FilePath.lastComponent(upstream), size: image.size, modified: 1, baseImageID: nil))),
+        .copy: .systemImage(.copiedImage(CopiedImage(size: image.size, sha256: image.sha256))),
+        .describe: .systemImage(.describedImage(image)),
+    ]))
 }
 
 func recipeRun(_ index: Int, type: String, on parent: Image) -> (String, [RunEvent]) {
-    let runID = nextRunID()
-    let imageID = uuid("\(type)-\(index)")
+    let runID = nextRunID(), imageID = uuid("\(type)-\(index)")
     let output = "\(base)/casa-\(type)-5.\(index).sif"
-    let extra =
-        [JSONMember("origin", .string("ubuntu-24.04.sif"))]
-        + (type == "dev" ? [JSONMember("origin_run", .string(parent.imageID))] : [])
+    let extra = [JSONMember("origin", .string("ubuntu-24.04.sif"))] + (type == "dev" ? [JSONMember("origin_run", .string(parent.imageID))] : [])
     let image = description(output, type: type, imageID: imageID, extra: extra)
     let recipeFile = "\(base)/recipes/casa-\(type)/5.\(index)/recipe.yaml"
-    let recipe = Recipe(
-        name: "casa-\(type)", base: FilePath.lastComponent(parent.path),
-        steps: (1...6).map {
-            RecipeStep(name: "step_\($0)", operations: [.runRoot("apt-get install -y package-\($0)-a package-\($0)-b")])
-        })
-    let parameters = RunParameters(
-        .recipeBaseImage(
-            RecipeBaseImageParameters(
-                baseDirectory: base, imageType: type, imageVersion: "5.\(index)",
-                recipeDirectory: "\(base)/recipes/casa-\(type)/5.\(index)",
-                base: parent.path, name: "casa-\(type)-5.\(index)", output: output, containerType: "singularity",
-                force: false, fakeroot: false,
-                cleanup: true, casaDistroSource: type == "dev" ? "\(base)/casa-distro" : nil)),
-        commandLine: ["casa-release", "create-base-image", "type=\(type)"])
+    let recipe = Recipe(name: "casa-\(type)", base: FilePath.lastComponent(parent.path),
+                        steps: (1...6).map { RecipeStep(name: "step_\($0)", operations: [.runRoot("apt-get install -y package-\($0)-a package-\($0)-b")]) })
+    let parameters = RunParameters(.recipeBaseImage(RecipeBaseImageParameters(
+        baseDirectory: base, imageType: type, imageVersion: "5.\(index)", recipeDirectory: "\(base)/recipes/casa-\(type)/5.\(index)",
+        base: parent.path, name: "casa-\(type)-5.\(index)", output: output, containerType: "singularity", force: false, fakeroot: false,
+        cleanup: true, casaDistroSource: type == "dev" ? "\(base)/casa-distro" : nil)), commandLine: ["casa-release", "create-base-image", "type=\(type)"])
     let definition = "\(base)/casa-release-logs/\(runID)/casa-\(type)-5.\(index).def"
     let result = Image(path: output, imageID: imageID, sha256: image.sha256, size: image.size)
     if type == "run" { runImages.append(result) } else { devImages.append(result) }
-    return (
-        runID,
-        builder.events(
-            started(runID, .recipeBaseImage, parameters, imageID: imageID),
-            outcomes: [
-                .resolveBase: .systemImage(
-                    .resolvedBase(
-                        ResolvedBase(
-                            base: parent.path, system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: parent.size,
-                            modified: 1,
-                            baseImageID: parent.imageID, sidecarOrigin: "ubuntu-24.04.sif"))),
-                .loadRecipe: .recipeImage(
-                    .loadedRecipe(
-                        LoadedRecipe(
-                            file: recipeFile, format: "recipe.yaml", sha256: digest(recipeFile), size: 2008,
-                            modified: 1, recipe: recipe))),
-                .renderDefinition: .recipeImage(
-                    .renderedDefinition(RenderedDefinition(path: definition, sha256: digest(definition), size: 2523))),
-                .build: .recipeImage(
-                    .builtImage(
-                        BuiltImage(
-                            output: output, command: ["/usr/bin/apptainer", "build", output, definition],
-                            size: image.size))),
-                .describe: .systemImage(.describedImage(image)),
-            ])
-    )
+    return (runID, builder.events(started(runID, .recipeBaseImage, parameters, imageID: imageID), outcomes: [
+        .resolveBase: .systemImage(.resolvedBase(ResolvedBase(base: parent.path, system: "ubuntu-24.04", origin: "ubuntu-24.04.sif", size: parent.size, modified: 1,
+                                                 baseImageID: parent.imageID, sidecarOrigin: "ubuntu-24.04.sif"))),
+        .loadRecipe: .recipeImage(.loadedRecipe(LoadedRecipe(file: recipeFile, format: "recipe.yaml", sha256: digest(recipeFile), size: 2008, modified: 1, recipe: recipe))),
+        .renderDefinition: .recipeImage(.renderedDefinition(RenderedDefinition(path: definition, sha256: digest(definition), size: 2523))),
+        .build: .recipeImage(.builtImage(BuiltImage(output: output, command: ["/usr/bin/apptainer", "build", output, definition], size: image.size))),
+        .describe: .systemImage(.describedImage(image)),
+    ]))
 }
 
 func environmentName(_ index: Int) -> String { "brainvisa-env-\(index)" }
 
 func userRun(_ index: Int) -> (String, [RunEvent]) {
-    let runID = nextRunID()
-    let imageID = uuid("user-\(index)")
+    let runID = nextRunID(), imageID = uuid("user-\(index)")
     let environmentIndex = index % environmentCount
-    let dev = devImages[environmentIndex % devImages.count]
-    let run = runImages[environmentIndex % runImages.count]
-    let name = environmentName(environmentIndex)
-    let directory = "\(base)/\(name)"
+    let dev = devImages[environmentIndex % devImages.count], run = runImages[environmentIndex % runImages.count]
+    let name = environmentName(environmentIndex), directory = "\(base)/\(name)"
     let output = "\(base)/user/brainvisa-5.4.\(index).sif"
-    let image = description(
-        output, type: "user", imageID: imageID,
-        extra: [JSONMember("origin_dev", .string(dev.imageID)), JSONMember("origin_run", .string(run.imageID))])
-    let parameters = RunParameters(
-        .userImage(
-            UserImageParameters(
-                baseDirectory: base, environment: directory, environmentKind: .dev, distro: "brainvisa",
-                version: "5.4.\(index)",
-                name: "brainvisa-5.4.\(index)", output: output, containerType: "singularity",
-                runImagePatterns: [run.path], install: true,
-                installDoc: true, installTest: true, generate: true, zip: false, force: false, fakeroot: false,
-                cleanup: true,
-                casaDistroSource: "\(base)/casa-distro", pixiInstallEnvironmentScript: nil)),
-        commandLine: ["casa-release", "create-user-image"])
-    let config = ImageSidecar(members: [
-        JSONMember("name", .string(name)), JSONMember("image_id", .string(dev.imageID)),
-        JSONMember("branch", .string("master")),
-    ])
-    let sources = (1...4).map {
-        SourceRevision(
-            path: "\(directory)/src/project-\($0)/master", system: "git",
-            revision: digest("\(name)-\($0)-\(index / 50)", length: 40))
-    }
+    let image = description(output, type: "user", imageID: imageID,
+                            extra: [JSONMember("origin_dev", .string(dev.imageID)), JSONMember("origin_run", .string(run.imageID))])
+    let parameters = RunParameters(.userImage(UserImageParameters(
+        baseDirectory: base, environment: directory, environmentKind: .dev, distro: "brainvisa", version: "5.4.\(index)",
+        name: "brainvisa-5.4.\(index)", output: output, containerType: "singularity", runImagePatterns: [run.path], install: true,
+        installDoc: true, installTest: true, generate: true, zip: false, force: false, fakeroot: false, cleanup: true,
+        casaDistroSource: "\(base)/casa-distro", pixiInstallEnvironmentScript: nil)), commandLine: ["casa-release", "create-user-image"])
+    let config = ImageSidecar(members: [JSONMember("name", .string(name)), JSONMember("image_id", .string(dev.imageID)), JSONMember("branch", .string("master"))])
+    let sources = (1...4).map { SourceRevision(path: "\(directory)/src/project-\($0)/master", system: "git", revision: digest("\(name)-\($0)-\(index / 50)", length: 40)) }
     let tree = TreeSummary(fileCount: 120_000, totalSize: 9_000_000_000, sha256: digest("tree-\(index)"))
     let definition = "\(base)/casa-release-logs/\(runID)/brainvisa-5.4.\(index).def"
     userImages.append(Image(path: output, imageID: imageID, sha256: image.sha256, size: image.size))
-    return (
-        runID,
-        builder.events(
-            started(runID, .userImage, parameters, imageID: imageID),
-            outcomes: [
-                .selectEnvironment: .userImage(
-                    .selectedEnvironment(
-                        SelectedEnvironment(
-                            name: name, kind: .dev, directory: directory,
-                            configPath: "\(directory)/conf/casa_distro.json", config: config, image: dev.path,
-                            imageID: dev.imageID, imageSHA256: dev.sha256, imageSize: dev.size, originRun: run.imageID,
-                            distro: "brainvisa",
-                            system: "ubuntu-24.04", imageVersion: "5.4", sources: sources, overlay: nil))),
-                .checkRunImage: .userImage(
-                    .checkedRunImage(
-                        RunImage(
-                            path: run.path, imageID: run.imageID, sha256: run.sha256, size: run.size, modified: 1,
-                            acceptedBy: "origin_run"))),
-                .install: .userImage(
-                    .installed(
-                        InstalledTree(
-                            commands: [["/usr/bin/apptainer", "run", dev.path, "make", "install-runtime"]], tree: tree))
-                ),
-                .renderDefinition: .recipeImage(
-                    .renderedDefinition(RenderedDefinition(path: definition, sha256: digest(definition), size: 2602))),
-                .generate: .recipeImage(
-                    .builtImage(
-                        BuiltImage(
-                            output: output, command: ["/usr/bin/apptainer", "build", output, definition],
-                            size: image.size, copiedTree: tree))),
-                .describe: .systemImage(.describedImage(image)),
-            ])
-    )
+    return (runID, builder.events(started(runID, .userImage, parameters, imageID: imageID), outcomes: [
+        .selectEnvironment: .userImage(.selectedEnvironment(SelectedEnvironment(
+            name: name, kind: .dev, directory: directory, configPath: "\(directory)/conf/casa_distro.json", config: config, image: dev.path,
+            imageID: dev.imageID, imageSHA256: dev.sha256, imageSize: dev.size, originRun: run.imageID, distro: "brainvisa",
+            system: "ubuntu-24.04", imageVersion: "5.4", sources: sources, overlay: nil))),
+        .checkRunImage: .userImage(.checkedRunImage(RunImage(path: run.path, imageID: run.imageID, sha256: run.sha256, size: run.size, modified: 1, acceptedBy: "origin_run"))),
+        .install: .userImage(.installed(InstalledTree(commands: [["/usr/bin/apptainer", "run", dev.path, "make", "install-runtime"]], tree: tree))),
+        .renderDefinition: .recipeImage(.renderedDefinition(RenderedDefinition(path: definition, sha256: digest(definition), size: 2602))),
+        .generate: .recipeImage(.builtImage(BuiltImage(output: output, command: ["/usr/bin/apptainer", "build", output, definition], size: image.size, copiedTree: tree))),
+        .describe: .systemImage(.describedImage(image)),
+    ]))
 }
 
 func publicationRun(_ index: Int) -> (String, [RunEvent]) {
     let runID = nextRunID()
     let user = userImages[(index * 7) % userImages.count]
     let target = "sftp://brainvisa.info/var/www/download/"
-    let parameters = RunParameters(
-        publication: PublicationParameters(target: target, image: user.path),
-        commandLine: ["casa-release", "publish-user-image"])
+    let parameters = RunParameters(publication: PublicationParameters(target: target, image: user.path), commandLine: ["casa-release", "publish-user-image"])
     let image = description(user.path, type: "user", imageID: user.imageID)
     let names = PublishedNames(imageFileName: FilePath.lastComponent(user.path))
-    return (
-        runID,
-        builder.events(
-            started(runID, .publication, parameters, imageID: user.imageID),
-            outcomes: [
-                .inspectImage: .systemImage(
-                    .describedImage(
-                        ImageDescription(
-                            image: user.path, sidecarPath: user.path + ".json", sidecar: image.sidecar, size: user.size,
-                            md5: image.md5, sha256: user.sha256, modified: 1))),
-                .checkTarget: .publication(
-                    .checkedTarget(TargetCheck(upToDateBuildNumber: nil, highestBuildNumber: nil))),
-                .claimBuildNumber: .publication(.claimedBuildNumber(ClaimedBuildNumber(buildNumber: 1))),
-                .uploadImage: .publication(
-                    .transferred(Transfer(name: names.image(1), bytes: user.size, seconds: 12.5))),
-                .uploadSidecar: .publication(.transferred(Transfer(name: names.sidecar(1), bytes: 420))),
-                .verifyUpload: .publication(.verifiedUpload(Transfer(name: names.image(1), bytes: user.size))),
-                .makeVisible: .publication(.madeVisible(VisibleFile(name: names.image(1)))),
-                .record: .publication(.recordedPublication(RecordedLinks(links: [], leftAlone: []))),
-            ])
-    )
+    return (runID, builder.events(started(runID, .publication, parameters, imageID: user.imageID), outcomes: [
+        .inspectImage: .systemImage(.describedImage(ImageDescription(image: user.path, sidecarPath: user.path + ".json", sidecar: image.sidecar, size: user.size,
+                                                        md5: image.md5, sha256: user.sha256, modified: 1))),
+        .checkTarget: .publication(.checkedTarget(TargetCheck(upToDateBuildNumber: nil, highestBuildNumber: nil))),
+        .claimBuildNumber: .publication(.claimedBuildNumber(ClaimedBuildNumber(buildNumber: 1))),
+        .uploadImage: .publication(.transferred(Transfer(name: names.image(1), bytes: user.size, seconds: 12.5))),
+        .uploadSidecar: .publication(.transferred(Transfer(name: names.sidecar(1), bytes: 420))),
+        .verifyUpload: .publication(.verifiedUpload(Transfer(name: names.image(1), bytes: user.size))),
+        .makeVisible: .publication(.madeVisible(VisibleFile(name: names.image(1)))),
+        .record: .publication(.recordedPublication(RecordedLinks(links: [], leftAlone: []))),
+    ]))
 }
 
 func build() throws {
     let ledger = try openLedger()
-    print(
-        "building \(runCount) runs into \(shownLedger): \(systemCount) system, \(recipeCount) run and \(recipeCount) dev images, "
-            + "\(userCount) user images from \(environmentCount) environments, \(publicationCount) publications")
+    print("building \(runCount) runs into \(shownLedger): \(systemCount) system, \(recipeCount) run and \(recipeCount) dev images, "
+          + "\(userCount) user images from \(environmentCount) environments, \(publicationCount) publications")
     let start = Date()
     var batch: [(stream: String, expectedVersion: Int, events: [RunEvent])] = []
     var events = 0
@@ -368,10 +242,7 @@ func build() throws {
         }
         if runIndex % 10_000 == 0 {
             let seconds = Date().timeIntervalSince(start)
-            print(
-                String(
-                    format: "  %7d runs, %9d events, %6.1f s, %8.0f events/s", runIndex, events, seconds,
-                    Double(events) / seconds))
+            print(String(format: "  %7d runs, %9d events, %6.1f s, %8.0f events/s", runIndex, events, seconds, Double(events) / seconds))
         }
     }
     for index in 0..<systemCount { try add(systemRun(index)) }
@@ -389,10 +260,8 @@ func build() throws {
     while published < publicationCount { try add(publicationRun(published)); published += 1 }
     if !batch.isEmpty { try ledger.appendBatch(batch, actor: actor, at: Date()) }
     let seconds = Date().timeIntervalSince(start)
-    print(
-        String(
-            format: "built %d runs, %d events in %.1f s (%.0f events/s); intents: %d planned, %d placeholders",
-            runIndex, events, seconds, Double(events) / seconds, builder.planned, builder.placeholders))
+    print(String(format: "built %d runs, %d events in %.1f s (%.0f events/s); intents: %d planned, %d placeholders",
+                 runIndex, events, seconds, Double(events) / seconds, builder.planned, builder.placeholders))
 }
 
 // MARK: - Measuring
@@ -404,11 +273,8 @@ func percentile(_ values: [Double], _ fraction: Double) -> Double {
 
 func report(_ label: String, _ milliseconds: [Double], _ detail: String) {
     let padded = label.padding(toLength: 44, withPad: " ", startingAt: 0)
-    print(
-        padded
-            + String(
-                format: " median %7.2f ms  p95 %7.2f ms  max %7.2f ms  ", percentile(milliseconds, 0.5),
-                percentile(milliseconds, 0.95), milliseconds.max() ?? 0) + detail)
+    print(padded + String(format: " median %7.2f ms  p95 %7.2f ms  max %7.2f ms  ", percentile(milliseconds, 0.5),
+                          percentile(milliseconds, 0.95), milliseconds.max() ?? 0) + detail)
 }
 
 func time(_ repetitions: Int, _ body: (Int) throws -> Void) rethrows -> [Double] {
@@ -434,9 +300,7 @@ func command(_ binary: String, _ arguments: [String]) throws -> Double {
     defer { cArguments.forEach { free($0) } }
     var pid: pid_t = 0
     let start = DispatchTime.now().uptimeNanoseconds
-    guard posix_spawn(&pid, binary, &actions, nil, cArguments, environ) == 0 else {
-        throw NSError(domain: "cannot start \(binary)", code: 1)
-    }
+    guard posix_spawn(&pid, binary, &actions, nil, cArguments, environ) == 0 else { throw NSError(domain: "cannot start \(binary)", code: 1) }
     var status: Int32 = 0
     waitpid(pid, &status, 0)
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
@@ -445,11 +309,7 @@ func command(_ binary: String, _ arguments: [String]) throws -> Double {
 }
 
 if postgres ? try openLedger().eventCount() == 0 : !FileManager.default.fileExists(atPath: ledgerPath) { try build() }
-defer {
-    if !keep {
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) }
-    }
-}
+defer { if !keep { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: ledgerPath + suffix) } } }
 
 let ledger = try openLedger()
 let eventCount = try ledger.eventCount()
@@ -466,65 +326,36 @@ let images = try users.prefix(100).map { try ledger.state(of: $0).image! }
 let repetitions = 50
 print("in process (\(repetitions) repetitions, different images each time):")
 var nodes = 0
-report(
-    "provenance (resolve by path + chain)",
-    try time(repetitions) { index in
-        let graph = try ledger.provenance(of: try ledger.image(.path(images[index % images.count].image)))
-        nodes = graph.nodes.count
-    }, "\(nodes) nodes")
-report(
-    "provenance (resolve by sha256 prefix)",
-    try time(repetitions) { index in
-        _ = try ledger.provenance(
-            of: try ledger.image(.sha256Prefix(String(images[index % images.count].sha256.prefix(12)))))
-    }, "")
+report("provenance (resolve by path + chain)", try time(repetitions) { index in
+    let graph = try ledger.provenance(of: try ledger.image(.path(images[index % images.count].image)))
+    nodes = graph.nodes.count
+}, "\(nodes) nodes")
+report("provenance (resolve by sha256 prefix)", try time(repetitions) { index in
+    _ = try ledger.provenance(of: try ledger.image(.sha256Prefix(String(images[index % images.count].sha256.prefix(12)))))
+}, "")
 var entries = 0
-report(
-    "audit environment=NAME",
-    try time(repetitions) { index in
-        entries = try ledger.audit(environment: environmentName(index * 37 % environmentCount)).count
-    }, "\(entries) images")
+report("audit environment=NAME", try time(repetitions) { index in
+    entries = try ledger.audit(environment: environmentName(index * 37 % environmentCount)).count
+}, "\(entries) images")
 let runImagePath = try ledger.state(of: users[0]).runImage!.path
-report(
-    "audit image=<run image>",
-    try time(10) { _ in
-        entries = try ledger.audit(dependentsOf: try ledger.image(.path(runImagePath))).count
-    }, "\(entries) images")
-report(
-    "status (run, steps, publications)",
-    try time(repetitions) { index in
-        let run = users[index % users.count]
-        _ = (
-            try ledger.run(run), try ledger.steps(of: run), try ledger.publications(of: run), try ledger.state(of: run)
-        )
-    }, "")
+report("audit image=<run image>", try time(10) { _ in
+    entries = try ledger.audit(dependentsOf: try ledger.image(.path(runImagePath))).count
+}, "\(entries) images")
+report("status (run, steps, publications)", try time(repetitions) { index in
+    let run = users[index % users.count]
+    _ = (try ledger.run(run), try ledger.steps(of: run), try ledger.publications(of: run), try ledger.state(of: run))
+}, "")
 
-let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-    .appendingPathComponent("casa-release").path
+let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("casa-release").path
 if FileManager.default.isExecutableFile(atPath: binary) {
     print("casa-release commands (\(binary), 20 repetitions, process start to exit):")
-    report(
-        "casa-release --version (process start alone)",
-        try (0..<20).map { _ in try command(binary, ["--version"]) }.map { $0 }, "")
+    report("casa-release --version (process start alone)", try (0..<20).map { _ in try command(binary, ["--version"]) }.map { $0 }, "")
     report("casa-release status RUN", try (0..<20).map { try command(binary, ["status", users[$0]]) }, "")
     report("casa-release status (latest run)", try (0..<20).map { _ in try command(binary, ["status"]) }, "")
-    report(
-        "casa-release provenance PATH", try (0..<20).map { try command(binary, ["provenance", images[$0].image]) }, "")
-    report(
-        "casa-release provenance SHA --format slsa",
-        try (0..<20).map {
-            try command(binary, ["provenance", String(images[$0].sha256.prefix(16)), "--format", "slsa"])
-        }, "")
-    report(
-        "casa-release audit environment=NAME",
-        try (0..<20).map {
-            try command(binary, ["audit", "environment=\(environmentName($0 * 37 % environmentCount))"])
-        }, "")
-    report(
-        "casa-release audit image=<run image>",
-        try (0..<5).map { _ in try command(binary, ["audit", "image=\(runImagePath)"]) }, "")
+    report("casa-release provenance PATH", try (0..<20).map { try command(binary, ["provenance", images[$0].image]) }, "")
+    report("casa-release provenance SHA --format slsa", try (0..<20).map { try command(binary, ["provenance", String(images[$0].sha256.prefix(16)), "--format", "slsa"]) }, "")
+    report("casa-release audit environment=NAME", try (0..<20).map { try command(binary, ["audit", "environment=\(environmentName($0 * 37 % environmentCount))"]) }, "")
+    report("casa-release audit image=<run image>", try (0..<5).map { _ in try command(binary, ["audit", "image=\(runImagePath)"]) }, "")
 } else {
-    print(
-        "no casa-release binary at \(binary): build it (swift build -c release --static-swift-stdlib) to time the commands"
-    )
+    print("no casa-release binary at \(binary): build it (swift build -c release --static-swift-stdlib) to time the commands")
 }

@@ -7,15 +7,7 @@ import Testing
 /// A crash just before or just after each step's effect, then a resume by another process: the
 /// result is that of an uninterrupted run, and no lasting effect happens twice. The binary's
 /// SIGKILL version of these (`CrashResumeTests`, create-and-publish) keeps the real kill.
-struct DriverCrashPoint: CustomTestStringConvertible, Sendable {
-    var step: StepName
-    var moment: StepMoment
-    var testDescription: String { "\(step):\(moment.rawValue)" }
-}
-
-private let crashPoints: [DriverCrashPoint] = Pipeline.definition(of: .publication).steps.flatMap { step in
-    [StepMoment.before, .after].map { DriverCrashPoint(step: step.name, moment: $0) }
-}
+private let crashPoints = DriverCrashPoint.beforeAndAfter(Pipeline.definition(of: .publication).steps.map(\.name))
 
 /// Steps whose effect lasts (a name claimed, a file put): after a crash "after" the effect, the
 /// resume must find it and not make it again.

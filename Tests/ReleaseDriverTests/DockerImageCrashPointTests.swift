@@ -23,11 +23,8 @@ private let dockerSteps = ["resolve-definitions", "build-casa-test:5.4-scratch",
         return try docker.digest("cati/casa-test:5.4-scratch")
     }
 
-    @Test(
-        arguments: dockerSteps.flatMap { step in
-            [StepMoment.before, .after].map { RecipeCrashPoint(step: StepName(step), moment: $0) }
-        })
-    func crashedThenResumedByAnotherProcess(_ point: RecipeCrashPoint) throws {
+    @Test(arguments: DriverCrashPoint.beforeAndAfter(dockerSteps.map { StepName($0) }))
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
         let expected = try Self.uninterrupted.get()
         let docker = try DockerWorkspace()
         let workspace = docker.workspace
@@ -56,12 +53,7 @@ final class DockerWorkspace {
     }
 
     func effects() -> RecordingEffects {
-        RecordingEffects(
-            tools: ToolSettings(
-                environment: [
-                    "CASA_RELEASE_BUILDAH": buildah,
-                    "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                ], failpoints: .throwError))
+        RecordingEffects(tools: .inProcess(["CASA_RELEASE_BUILDAH": buildah]))
     }
 
     /// Records a run of what `create-docker casa_version=5.4` records: the plan of every shipped

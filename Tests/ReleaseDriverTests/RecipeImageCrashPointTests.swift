@@ -13,18 +13,9 @@ import Testing
 /// sample of these (`BuildCrashResumeTests`, `BuildStepFailureTests`).
 let recipeImageSteps: [StepName] = [.resolveBase, .loadRecipe, .renderDefinition, .build, .describe]
 
-struct RecipeCrashPoint: CustomTestStringConvertible, Sendable {
-    var step: StepName
-    var moment: StepMoment
-    var testDescription: String { "\(step):\(moment.rawValue)" }
-}
-
 @Suite struct RecipeImageCrashPointTests {
-    @Test(
-        arguments: recipeImageSteps.flatMap { step in
-            [StepMoment.before, .after].map { RecipeCrashPoint(step: step, moment: $0) }
-        })
-    func crashedThenResumedByAnotherProcess(_ point: RecipeCrashPoint) throws {
+    @Test(arguments: DriverCrashPoint.beforeAndAfter(recipeImageSteps))
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
         let recipe = try RecipeWorkspace()
         let workspace = recipe.workspace
         let runID = try recipe.startRunImageRun()
@@ -79,13 +70,11 @@ final class RecipeWorkspace {
     }
 
     /// Where the steps find this workspace's apptainer.
-    var toolEnvironment: [String: String] {
-        ["CASA_RELEASE_APPTAINER": apptainer, "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-    }
+    var toolVariables: [String: String] { ["CASA_RELEASE_APPTAINER": apptainer] }
 
     /// Effects whose steps run this workspace's apptainer.
     func effects() -> RecordingEffects {
-        RecordingEffects(tools: ToolSettings(environment: toolEnvironment, failpoints: .throwError))
+        RecordingEffects(tools: .inProcess(toolVariables))
     }
 
     /// The apptainer builds the stand-in logged.

@@ -16,11 +16,8 @@ let userImageSteps: [StepName] = [
 ]
 
 @Suite struct UserImageCrashPointTests {
-    @Test(
-        arguments: userImageSteps.flatMap { step in
-            [StepMoment.before, .after].map { RecipeCrashPoint(step: step, moment: $0) }
-        })
-    func crashedThenResumedByAnotherProcess(_ point: RecipeCrashPoint) throws {
+    @Test(arguments: DriverCrashPoint.beforeAndAfter(userImageSteps))
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
         let user = try UserImageWorkspace()
         let workspace = user.workspace
         let buildsBefore = try user.recipe.builds()

@@ -6,7 +6,7 @@ import ReleaseStateMachine
 import Testing
 @testable import TestSupport
 
-/// A crash just before or just after each automated effect of a VirtualBox base image (each step,
+/// A crash just before or just after each automated effect of a VirtualBox base or user image (each step,
 /// and each VBoxManage call that changes something inside a step), then resumes by other
 /// processes to the end, in process, against the VBoxManage stand-in: the image is made once, with
 /// the image_id chosen at the start, and no VM and no disk is ever created twice. The binary keeps
@@ -51,7 +51,7 @@ let virtualBoxUserCrashPoints: [VirtualBoxCrashPoint] =
     @Test(arguments: virtualBoxUserCrashPoints)
     func userImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) throws {
         let user = try UserImageWorkspace()
-        let machine = try VirtualBoxWorkspace(on: user.workspace, alsoTools: user.recipe.toolEnvironment)
+        let machine = try VirtualBoxWorkspace(on: user.workspace, alsoTools: user.recipe.toolVariables)
         try user.makeBaseAppliance(machine)
         let runID = try user.workspace.startRun(.virtualBoxUserImage, user.parameters(virtualBox: true))
         try machine.driveToCompletion(runID, crashingAt: point)
@@ -95,18 +95,14 @@ final class VirtualBoxWorkspace {
 
     /// The steps' tools: this workspace's VBoxManage, VMs looked at often, and `failpoint` armed.
     func tools(failpoint: String?) -> ToolSettings {
-        var environment = [
-            "CASA_RELEASE_VBOXMANAGE": vboxManage, "CASA_RELEASE_VBOX_POLL_INTERVAL": "0.01",
-            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-        ]
-        environment["CASA_RELEASE_FAILPOINT"] = failpoint
-        return ToolSettings(environment: environment.merging(alsoTools) { a, _ in a }, failpoints: .throwError)
+        var variables = ["CASA_RELEASE_VBOXMANAGE": vboxManage, "CASA_RELEASE_VBOX_POLL_INTERVAL": "0.01"]
+        variables["CASA_RELEASE_FAILPOINT"] = failpoint
+        return .inProcess(variables.merging(alsoTools) { mine, _ in mine })
     }
 
     /// Records a new base image run, with what `create-base-image type=system container_type=vbox
     /// image_version=ubuntu-22.04` records by default.
     func startBaseImageRun() throws -> String {
-        let runID = UUID().uuidString.lowercased()
         let parameters = RunParameters(
             .virtualBoxBaseImage(
                 VirtualBoxBaseImageParameters(
@@ -115,15 +111,7 @@ final class VirtualBoxWorkspace {
                     disk: workspace.base + "/casa-system-ubuntu-22.04.vdi", diskSize: 131_072,
                     machine: VirtualMachineSettings(name: vmName, gui: true, timeout: 300),
                     hardware: VirtualMachineHardware(memory: 8192, videoMemory: 50, cpus: 2), force: false)))
-        let started = RunStarted(
-            runID: runID, pipeline: .virtualBoxBaseImage, steps: Pipeline.steps(of: .virtualBoxBaseImage, parameters),
-            parameters: parameters,
-            chosen: ChosenValues(
-                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
-                logDirectory: workspace.root + "/logs/" + runID, machineUUID: UUID().uuidString.lowercased()),
-            host: FakeProcesses.host, user: "release", tools: [:])
-        try workspace.ledger().execute(.start(started), run: runID, by: nil, actor: "release@h", at: Date())
-        return runID
+        return try workspace.startRun(.virtualBoxBaseImage, parameters, machineUUID: UUID().uuidString.lowercased())
     }
 
     /// Drives the run until it completes, each driver a process of its own, doing and confirming

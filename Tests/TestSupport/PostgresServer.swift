@@ -110,21 +110,9 @@ final class PostgresServer: TestServer {
         return "\(root)/\(newest)/bin"
     }
 
+    /// A shell line with its standard error in what it returns (psql's refusals are read there).
     @discardableResult
     static func shell(_ command: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard process.terminationStatus == 0 else {
-            throw TestServerError.failed("\(command) exited with \(process.terminationStatus): \(text)")
-        }
-        return text
+        try Shell.script(command, mergingErrors: true)
     }
 }

@@ -96,20 +96,23 @@ enum Shell {
     }
 
     /// A shell script of a test's own (fixtures, archives, an independent client), run by
-    /// `/bin/sh -c`; its standard output, trimmed. A script that fails is an error that names it.
+    /// `/bin/sh -c`; its standard output (with its standard error when `mergingErrors`), trimmed.
+    /// A script that fails is an error that names it and quotes that output.
     @discardableResult
-    static func script(_ command: String) throws -> String {
+    static func script(_ command: String, mergingErrors: Bool = false) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
-        let pipe = Pipe()
-        process.standardOutput = pipe
+        let output = Pipe()
+        process.standardOutput = output
+        if mergingErrors { process.standardError = output }
         try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard process.terminationStatus == 0 else {
-            throw TestServerError.failed("\(command) exited with \(process.terminationStatus)")
+            throw TestServerError.failed("\(command) exited with \(process.terminationStatus): \(text)")
         }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text
     }
 }

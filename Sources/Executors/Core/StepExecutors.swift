@@ -92,8 +92,8 @@ public enum StepExecutors {
         _ intent: StepIntent, transfers: TransferSettings = TransferSettings(), tools: ToolSettings = ToolSettings()
     ) throws -> StepOutcome? {
         switch intent {
-        // create-docker's steps other than a build are made again: rendering, tagging and
-        // checking are idempotent.
+        // Steps that only read, and create-docker's other than a build, are made again: reading,
+        // rendering, tagging and checking are idempotent.
         case .systemImage(.resolveBase), .publication(.inspectImage), .publication(.checkTarget),
             .publication(.verifyUpload), .recipeImage(.loadRecipe), .userImage(.selectEnvironment),
             .userImage(.checkRunImage), .download(.locateDownload),
@@ -109,41 +109,39 @@ public enum StepExecutors {
         case .singularity(.convert(let intent)):
             return try SingularitySteps.reconcileConvert(intent, tools: tools).map { .singularity(.converted($0)) }
         case .download(.fetchImage(let intent)):
-            return ImageDownload.reconcileFetch(intent).map({ StepOutcome.download(.fetchedImage($0)) })
+            return ImageDownload.reconcileFetch(intent).map { .download(.fetchedImage($0)) }
         case .download(.verifyDownload(let intent)):
-            return try ImageDownload.reconcileVerify(intent).map({ StepOutcome.download(.verifiedDownload($0)) })
+            return try ImageDownload.reconcileVerify(intent).map { .download(.verifiedDownload($0)) }
         case .recipeImage(.renderDefinition(let intent)):
-            return try DefinitionStep.reconcile(intent).map({ StepOutcome.recipeImage(.renderedDefinition($0)) })
+            return try DefinitionStep.reconcile(intent).map { .recipeImage(.renderedDefinition($0)) }
         case .recipeImage(.buildImage(let intent)):
-            return try ApptainerBuildStep.reconcile(intent, tools: tools).map({
-                StepOutcome.recipeImage(.builtImage($0))
-            })
+            return try ApptainerBuildStep.reconcile(intent, tools: tools).map { .recipeImage(.builtImage($0)) }
         case .userImage(.install(let intent)):
-            return try InstallStep.reconcile(intent).map({ StepOutcome.userImage(.installed($0)) })
+            return try InstallStep.reconcile(intent).map { .userImage(.installed($0)) }
         case .userImage(.zipInstall(let intent)):
-            return try ZipStep.reconcile(intent).map({ StepOutcome.userImage(.zipped($0)) })
+            return try ZipStep.reconcile(intent).map { .userImage(.zipped($0)) }
         case .systemImage(.copyImage(let intent)):
-            return try ImageSteps.reconcileCopy(intent).map({ StepOutcome.systemImage(.copiedImage($0)) })
+            return try ImageSteps.reconcileCopy(intent).map { .systemImage(.copiedImage($0)) }
         case .systemImage(.describeImage(let intent)):
-            return try ImageSteps.reconcileDescribe(intent).map({ StepOutcome.systemImage(.describedImage($0)) })
+            return try ImageSteps.reconcileDescribe(intent).map { .systemImage(.describedImage($0)) }
         case .publication(.claimBuildNumber(let intent)):
             return try PublicationSteps.reconcileClaim(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map({ StepOutcome.publication(.claimedBuildNumber($0)) })
+            ).map { .publication(.claimedBuildNumber($0)) }
         case .publication(.uploadImage(let intent)):
             return try PublicationSteps.reconcileUploadImage(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map({ StepOutcome.publication(.transferred($0)) })
+            ).map { .publication(.transferred($0)) }
         case .publication(.uploadSidecar(let intent)):
             return try PublicationSteps.reconcileUploadSidecar(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map({ StepOutcome.publication(.transferred($0)) })
+            ).map { .publication(.transferred($0)) }
         case .publication(.makeVisible(let intent)):
             return try PublicationSteps.reconcileMakeVisible(
                 intent, on: try PublicationTargets.open(intent.target, transfers: transfers)
-            ).map({ StepOutcome.publication(.madeVisible($0)) })
+            ).map { .publication(.madeVisible($0)) }
         case .publication(.recordPublication(let intent)):
-            return try LocalRecordStep.reconcile(intent).map({ StepOutcome.publication(.recordedPublication($0)) })
+            return try LocalRecordStep.reconcile(intent).map { .publication(.recordedPublication($0)) }
         case .virtualBox(let intent):
             return try VirtualBoxSteps.reconcile(intent, tools: tools).map(StepOutcome.virtualBox)
         case .recordImports(let intent):

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Where the steps find their tools (`CASA_RELEASE_APPTAINER`, `CASA_RELEASE_VBOXMANAGE`,
-/// `CASA_RELEASE_BUILDAH`, the PATH), how often they look at a VM, and what a failpoint inside a step does. The binary makes
-/// one from its own environment; tests that drive runs in process give each run its own, so that
-/// runs side by side in one process use their own stand-ins.
+/// `CASA_RELEASE_BUILDAH`, the PATH), how often they look at a VM, and what a failpoint inside a
+/// step does. The binary makes one from its own environment; tests that drive runs in process give
+/// each run its own, so that runs side by side in one process use their own stand-ins.
 public struct ToolSettings: Sendable {
     /// The variables tools are located by (the tools themselves inherit this process's environment).
     public var environment: [String: String]
@@ -25,7 +25,7 @@ public struct ToolSettings: Sendable {
     }
 
     /// `CASA_RELEASE_FAILPOINT`: failpoints by name, comma-separated (`vbox-createmedium:after`).
-    func armed(_ failpoint: String) -> Bool {
+    private func armed(_ failpoint: String) -> Bool {
         environment["CASA_RELEASE_FAILPOINT"]?.split(separator: ",").contains(Substring(failpoint)) == true
     }
 

@@ -55,15 +55,17 @@ final class DriverWorkspace {
     }
 
     /// Records a new run of `pipeline`, with a new image_id (when `choosesImageID`, as the
-    /// commands that make one image do) and the run's logs under the workspace.
-    func startRun(_ pipeline: PipelineKind, _ parameters: RunParameters, choosesImageID: Bool = true) throws -> String {
+    /// commands that make one image do), the run's logs under the workspace, and the VM's UUID
+    /// a VirtualBox base image chooses.
+    func startRun(
+        _ pipeline: PipelineKind, _ parameters: RunParameters, choosesImageID: Bool = true, machineUUID: String? = nil
+    ) throws -> String {
         let runID = UUID().uuidString.lowercased()
-        let chosen =
-            choosesImageID
-            ? ChosenValues(
-                imageID: UUID().uuidString.lowercased(), creationTime: "2026-12-05T00:00:00.000000+00:00",
-                logDirectory: root + "/logs/" + runID)
-            : ChosenValues(logDirectory: root + "/logs/" + runID)
+        var chosen = ChosenValues(logDirectory: root + "/logs/" + runID, machineUUID: machineUUID)
+        if choosesImageID {
+            chosen.imageID = UUID().uuidString.lowercased()
+            chosen.creationTime = "2026-12-05T00:00:00.000000+00:00"
+        }
         let started = RunStarted(
             runID: runID, pipeline: pipeline, steps: Pipeline.steps(of: pipeline, parameters), parameters: parameters,
             chosen: chosen,
@@ -112,7 +114,7 @@ final class DriverWorkspace {
     /// another process: that must complete, having reconciled the interrupted step and only it,
     /// and found the effect of a step in `lasting` when the crash came after it.
     func crashThenResume(
-        _ runID: String, at point: RecipeCrashPoint, lasting: Set<StepName>, effects: () -> RecordingEffects
+        _ runID: String, at point: DriverCrashPoint, lasting: Set<StepName>, effects: () -> RecordingEffects
     ) throws {
         let crashed = try driver(runID, effects: effects(), hooks: Failpoints(crashAt: point.step, point.moment))
         #expect(throws: SimulatedCrash(point.step, point.moment)) { try crashed.drive() }

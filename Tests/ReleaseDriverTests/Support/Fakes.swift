@@ -3,6 +3,7 @@ import Foundation
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
+import Testing
 
 /// The processes of a test: each driver is one, on one host, alive until the test says it died.
 /// The ledger asks `isAlive` about holders of the same host, as it asks the kernel in the binary.
@@ -165,4 +166,27 @@ final class Failpoints: DriverHooks {
     }
 
     func failure(for step: StepName) -> ExecutorError? { failures[step] }
+}
+
+/// A step's moment at which a drive crashes.
+struct DriverCrashPoint: CustomTestStringConvertible, Sendable {
+    var step: StepName
+    var moment: StepMoment
+    var testDescription: String { "\(step):\(moment.rawValue)" }
+
+    /// Each step just before and just after its effect.
+    static func beforeAndAfter(_ steps: [StepName]) -> [DriverCrashPoint] {
+        steps.flatMap { step in [StepMoment.before, .after].map { DriverCrashPoint(step: step, moment: $0) } }
+    }
+}
+
+extension ToolSettings {
+    /// Steps driven in process: the tools `variables` name (a workspace's stand-ins), found on
+    /// this process's PATH otherwise; a failpoint inside a step throws.
+    static func inProcess(_ variables: [String: String]) -> ToolSettings {
+        ToolSettings(
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(variables) {
+                $1
+            }, failpoints: .throwError)
+    }
 }
