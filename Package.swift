@@ -17,11 +17,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
-        // The PostgreSQL ledger's client (the wire protocol, SCRAM, TLS through swift-nio-ssl).
-        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
-        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // libcurl, the system library, through a module map (Debian: libcurl4-openssl-dev).
@@ -29,6 +24,12 @@ let package = Package(
             name: "CCurl",
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // libpq, PostgreSQL's own client library, for the PostgreSQL ledger (Debian: libpq-dev).
+        .systemLibrary(
+            name: "CLibpq",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
         ),
         // Starts tools as children that die with casa-release (own process group, PR_SET_PDEATHSIG):
         // fork and prctl are not reachable from Swift, and Foundation's Process sets neither.
@@ -46,10 +47,7 @@ let package = Package(
                 // The C API, for what GRDB does not wrap (SQLITE_FCNTL_HAS_MOVED).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "CLibpq",
             ],
             plugins: ["EmbedMigrations"]
         ),

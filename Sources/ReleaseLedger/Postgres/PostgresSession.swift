@@ -1,23 +1,19 @@
+import CLibpq
 import Foundation
-import Logging
-import NIOCore
-import NIOSSL
-import PostgresNIO
 
 /// One connection to a PostgreSQL ledger, for synchronous code: every call waits for its answer.
 ///
-/// casa-release is a command-line tool whose ledger calls are sequential; postgres-nio is
-/// asynchronous. Each call here is a future on the connection's event loop, and the calling
-/// thread waits for it (it is never an event loop thread). Futures, not tasks: a task would need
-/// a thread of Swift's cooperative pool, which the waiting caller may be holding.
+/// casa-release talks to the server through libpq, PostgreSQL's own client library (the one psql
+/// uses): the login (SCRAM, md5), TLS as `sslmode` says, the wire protocol. The calls are libpq's
+/// asynchronous ones waited for here with a deadline, so that a server that stops answering is
+/// told as unreachable instead of holding the release for ever.
+///
+/// One session is used by one thread at a time (libpq's rule for a connection).
 public final class PostgresSession {
     public let address: PostgresAddress
-    private let connection: PostgresConnection
-    /// postgres-nio logs through swift-log; its background notes would land on standard error,
-    /// where casa-release writes only its own messages.
-    private static let logger = Logger(label: "casa-release.ledger", factory: { _ in SwiftLogNoOpLogHandler() })
+    private var connection: OpaquePointer?
 
-    private init(address: PostgresAddress, connection: PostgresConnection) {
+    private init(address: PostgresAddress, connection: OpaquePointer) {
         self.address = address
         self.connection = connection
     }
@@ -27,155 +23,178 @@ public final class PostgresSession {
     /// Connects and logs in as `address` says; a failure is a `LedgerError` that says which of
     /// the server, the login or TLS is at fault, never with the password.
     public static func connect(_ address: PostgresAddress) throws -> PostgresSession {
-        var configuration = PostgresConnection.Configuration(
-            host: address.host, port: address.port, username: address.user, password: address.password,
-            database: address.database, tls: try tls(address))
-        configuration.options.connectTimeout = .seconds(Int64(address.connectTimeout))
-        configuration.options.additionalStartupParameters = PostgresSessionSettings.startupParameters(address)
-        if address.tls == .verifyFull { configuration.options.tlsServerName = address.host }
-        do {
-            let connection = try PostgresConnection.connect(
-                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: configuration,
-                id: 1, logger: logger
-            ).wait()
-            return PostgresSession(address: address, connection: connection)
-        } catch {
-            throw PostgresFailure.classify(error, address: address, during: "connecting")
+        try checkRootCertificate(address)
+        let parameters = PostgresConnectionParameters.of(address)
+        let started = withCStrings(parameters.map(\.0)) { keywords in
+            withCStrings(parameters.map(\.1)) { values in PQconnectStartParams(keywords, values, 0) }
         }
+        guard let connection = started else {
+            throw LedgerError.unreachable(address: address.description, reason: "libpq could not allocate a connection")
+        }
+        // The SQLSTATE of a refusal during the login is in libpq's message only when it is verbose.
+        PQsetErrorVerbosity(connection, PQERRORS_VERBOSE)
+        let session = PostgresSession(address: address, connection: connection)
+        let deadline = Date().addingTimeInterval(TimeInterval(address.connectTimeout))
+        var state = PGRES_POLLING_WRITING
+        while PQstatus(connection) != CONNECTION_BAD {
+            switch state {
+            case PGRES_POLLING_OK:
+                PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
+                return session
+            case PGRES_POLLING_FAILED:
+                break
+            default:
+                guard session.wait(for: state == PGRES_POLLING_READING ? .reading : .writing, until: deadline) else {
+                    throw LedgerError.unreachable(
+                        address: address.description,
+                        reason: "no answer from \(address.host):\(address.port) within \(address.connectTimeout) s")
+                }
+                state = PQconnectPoll(connection)
+                continue
+            }
+            break
+        }
+        throw PostgresFailure.login(
+            message: session.errorMessage, needsPassword: PQconnectionNeedsPassword(connection) == 1, address: address)
     }
 
     /// Runs `sql` with `binds` (`$1`, `$2`, … in the text) and returns every row, each column as
     /// text (nil for NULL), as psql prints them: integers in decimal, booleans `t`/`f`.
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresBindValue] = []) throws -> [[String?]] {
-        try run(sql, bindings(binds.map(\.sqlValue))).rows.map { row in try row.map(Self.text) }
+        let result = try run(sql, binds.map(\.sqlValue))
+        defer { PQclear(result) }
+        return (0..<PQntuples(result)).map { row in
+            (0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
     }
 
     /// Runs `sql` with `values` bound to `$1`, `$2`, … and returns the columns' names and every
     /// row's values (integers, floats, booleans, text; NULL).
     func fetch(_ sql: String, _ values: [SQLValue]) throws -> (columns: [String], rows: [[SQLValue]]) {
-        let result = try run(sql, bindings(values))
-        var columns: [String] = []
-        var rows: [[SQLValue]] = []
-        rows.reserveCapacity(result.rows.count)
-        for row in result.rows {
-            var values: [SQLValue] = []
-            values.reserveCapacity(columns.count)
-            for cell in row {
-                if rows.isEmpty { columns.append(cell.columnName) }
-                values.append(try Self.value(cell))
+        let result = try run(sql, values)
+        defer { PQclear(result) }
+        let columnCount = PQnfields(result)
+        let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
+        let types = (0..<columnCount).map { PQftype(result, $0) }
+        let rows = (0..<PQntuples(result)).map { row in
+            (0..<columnCount).map { column in
+                PQgetisnull(result, row, column) == 1
+                    ? SQLValue.null
+                    : PostgresText.value(String(cString: PQgetvalue(result, row, column)), type: types[Int(column)])
             }
-            rows.append(values)
         }
         return (columns, rows)
     }
 
-    private func bindings(_ values: [SQLValue]) -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: values.count)
-        for value in values {
-            switch value {
-            case .text(let text): bindings.append(text)
-            case .integer(let number): bindings.append(number)
-            case .real(let number): bindings.append(number)
-            case .bool(let flag): bindings.append(flag)
-            case .blob(let data): bindings.append(ByteBuffer(bytes: data))
-            case .null: bindings.appendNull()
-            }
-        }
-        return bindings
-    }
-
-    private func run(_ sql: String, _ bindings: PostgresBindings) throws -> PostgresQueryResult {
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        // A connection the server dropped between two statements: said at once, since
-        // postgres-nio may leave a query sent on it without an answer.
-        guard !connection.isClosed else {
-            throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
-        }
-        do {
-            return try answer(connection.query(query, logger: Self.logger), within: Self.statementDeadline).wait()
-        } catch {
-            throw PostgresFailure.classify(error, address: address, during: "a query")
-        }
-    }
-
     /// The longest a statement is waited for: far above any of the ledger's (an append is a few
     /// rows), so that only a server that stopped answering reaches it.
-    static let statementDeadline: TimeAmount = .seconds(120)
+    static let statementDeadline: TimeInterval = 120
 
-    /// `future`, or a failure once `deadline` has passed without an answer.
-    private func answer<T>(_ future: EventLoopFuture<T>, within deadline: TimeAmount) -> EventLoopFuture<T> {
-        let promise = future.eventLoop.makePromise(of: T.self)
-        let failure = LedgerError.unreachable(
-            address: address.description,
-            reason: "no answer to a statement for \(deadline.nanoseconds / 1_000_000_000) s")
-        let timeout = future.eventLoop.scheduleTask(in: deadline) { promise.fail(failure) }
-        future.whenComplete { result in
-            timeout.cancel()
-            promise.completeWith(result)
+    /// Sends one statement and waits for its one result, which the caller clears.
+    private func run(_ sql: String, _ values: [SQLValue]) throws -> OpaquePointer {
+        // A connection the server dropped between two statements: said at once.
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
         }
-        return promise.futureResult
-    }
-
-    /// A cell as text, whatever format the server sent it in (postgres-nio asks for binary):
-    /// integers in decimal, booleans as `t`/`f` (as psql prints them), NULL as nil.
-    private static func text(_ cell: PostgresCell) throws -> String? {
-        switch try value(cell) {
-        case .null: return nil
-        case .bool(let flag): return flag ? "t" : "f"
-        case let other: return other.plain
+        let parameters = PostgresParameters(values)
+        let sent = parameters.withUnsafeArguments { types, values, lengths, formats in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), types, values, lengths, formats, 0)
         }
-    }
-
-    /// A cell as the ledger reads values. NUMERIC (a SUM of integers) comes as its decimal text.
-    private static func value(_ cell: PostgresCell) throws -> SQLValue {
-        guard cell.bytes != nil else { return .null }
-        switch cell.dataType {
-        case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
-        case .bool: return .bool(try cell.decode(Bool.self))
-        case .float4, .float8: return .real(try cell.decode(Double.self))
-        case .bytea: return .blob(Data(try cell.decode(ByteBuffer.self).readableBytesView))
-        default: return .text(try cell.decode(String.self))
-        }
-    }
-
-    /// Closes the connection, without waiting: the close of a connection whose server went away
-    /// may never complete, and nothing is owed to the server at this point. The connection is
-    /// kept until its close completes (postgres-nio requires it closed before it goes).
-    public func close() {
-        let connection = self.connection
-        guard !connection.isClosed else { return }
-        let closing: EventLoopFuture<Void> = connection.close()
-        closing.whenComplete { _ in withExtendedLifetime(connection) {} }
-    }
-
-    /// The TLS a mode asks for, as libpq does: `prefer` and `allow` try it without checking,
-    /// `require` insists without checking, `verify-ca` checks the chain against the root
-    /// certificate, `verify-full` the host name too.
-    private static func tls(_ address: PostgresAddress) throws -> PostgresConnection.Configuration.TLS {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        switch address.tls {
-        case .disable: return .disable
-        case .allow, .prefer, .require:
-            configuration.certificateVerification = .none
-        case .verifyCA, .verifyFull:
-            guard let root = address.rootCertificate, FileManager.default.isReadableFile(atPath: root) else {
-                throw LedgerError.refused(
+        guard sent == 1 else { throw lostConnection(during: "a query") }
+        let deadline = Date().addingTimeInterval(Self.statementDeadline)
+        while PQisBusy(connection) == 1 {
+            guard wait(for: .reading, until: deadline) else {
+                throw LedgerError.unreachable(
                     address: address.description,
-                    reason:
-                        "sslmode=\(address.tls.rawValue) needs the server's CA certificate, and \(address.rootCertificate ?? "~/.postgresql/root.crt") cannot be read (give sslrootcert=PATH)"
-                )
+                    reason: "no answer to a statement for \(Int(Self.statementDeadline)) s")
             }
-            configuration.trustRoots = .file(root)
-            configuration.certificateVerification =
-                address.tls == .verifyFull ? .fullVerification : .noHostnameVerification
+            guard PQconsumeInput(connection) == 1 else { throw lostConnection(during: "a query") }
         }
-        let context: NIOSSLContext
-        do { context = try NIOSSLContext(configuration: configuration) } catch {
-            throw LedgerError.refused(address: address.description, reason: "the TLS settings cannot be used: \(error)")
+        var answer: OpaquePointer?
+        while let result = PQgetResult(connection) {
+            if answer == nil { answer = result } else { PQclear(result) }
         }
-        return address.tls == .allow || address.tls == .prefer ? .prefer(context) : .require(context)
+        guard let answer else { throw lostConnection(during: "a query") }
+        switch PQresultStatus(answer) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
+            return answer
+        default:
+            defer { PQclear(answer) }
+            guard let state = Self.field(answer, "C") else { throw lostConnection(during: "a query") }
+            throw PostgresFailure.server(
+                state: state, message: Self.field(answer, "M") ?? "the server refused", address: address,
+                during: "a query")
+        }
     }
+
+    /// A field of an error result: `C` its SQLSTATE, `M` its primary message (libpq's
+    /// `PG_DIAG_SQLSTATE`, `PG_DIAG_MESSAGE_PRIMARY`, character constants Swift does not import).
+    private static func field(_ result: OpaquePointer, _ code: Unicode.Scalar) -> String? {
+        PQresultErrorField(result, Int32(code.value)).map { String(cString: $0) }
+    }
+
+    /// The connection went away (or never answered) during `during`.
+    private func lostConnection(during: String) -> LedgerError {
+        let detail = errorMessage.split(separator: "\n").first.map(String.init) ?? ""
+        let reason =
+            detail.contains("terminating connection due to idle-in-transaction timeout")
+            ? "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)"
+            : "the server closed the connection during \(during)"
+        return LedgerError.unreachable(address: address.description, reason: reason)
+    }
+
+    private var errorMessage: String {
+        connection.flatMap { PQerrorMessage($0) }.map { String(cString: $0) } ?? ""
+    }
+
+    private enum Readiness { case reading, writing }
+
+    /// Waits until the connection's socket is ready for `readiness`; false once `deadline` passed.
+    private func wait(for readiness: Readiness, until deadline: Date) -> Bool {
+        guard let connection else { return false }
+        var descriptor = pollfd(
+            fd: PQsocket(connection), events: Int16(readiness == .reading ? POLLIN : POLLOUT), revents: 0)
+        while true {
+            let left = deadline.timeIntervalSinceNow
+            guard left > 0 else { return false }
+            let ready = poll(&descriptor, 1, Int32(min(left * 1000, 60_000).rounded(.up)))
+            if ready > 0 { return true }
+            if ready < 0 && errno != EINTR { return true }  // libpq's next call says what is wrong.
+        }
+    }
+
+    /// Closes the connection, without waiting for the server: nothing is owed to it at this
+    /// point, and a server that went away must not hold the process.
+    public func close() {
+        guard let connection else { return }
+        self.connection = nil
+        PQfinish(connection)
+    }
+
+    /// `verify-ca` and `verify-full` check the server against a root certificate: one that cannot
+    /// be read is said before connecting, with the parameter that names it.
+    private static func checkRootCertificate(_ address: PostgresAddress) throws {
+        guard address.tls == .verifyCA || address.tls == .verifyFull else { return }
+        guard let root = address.rootCertificate, FileManager.default.isReadableFile(atPath: root) else {
+            throw LedgerError.refused(
+                address: address.description,
+                reason:
+                    "sslmode=\(address.tls.rawValue) needs the server's CA certificate, and \(address.rootCertificate ?? "~/.postgresql/root.crt") cannot be read (give sslrootcert=PATH)"
+            )
+        }
+    }
+}
+
+/// Calls `body` with `strings` as a NULL-terminated array of C strings, as libpq's
+/// `keywords`/`values` are given.
+private func withCStrings<T>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> T) -> T {
+    let copies = strings.map { strdup($0) }
+    defer { copies.forEach { free($0) } }
+    let pointers = copies.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// A value bound to a query's `$n`.
@@ -190,101 +209,5 @@ public enum PostgresBindValue: Equatable, Sendable {
         case .integer(let number): return .integer(number)
         case .null: return .null
         }
-    }
-}
-
-/// What went wrong talking to the server, in the ledger's terms.
-enum PostgresFailure {
-    static func classify(_ error: Error, address: PostgresAddress, during: String) -> Error {
-        if error is LedgerError { return error }
-        let place = address.description
-        if let error = error as? PSQLError {
-            switch error.code {
-            case .server:
-                let state = error.serverInfo?[.sqlState] ?? ""
-                let message = error.serverInfo?[.message] ?? "the server refused"
-                switch state {
-                case "28P01", "28000":
-                    return LedgerError.refused(
-                        address: place,
-                        reason:
-                            "the login was refused (\(message)); the password comes from the URL, PGPASSWORD or ~/.pgpass"
-                    )
-                case "3D000":
-                    return LedgerError.refused(
-                        address: place, reason: "\(message): create it (createdb) or name another")
-                case "42501":
-                    return LedgerError.refused(address: place, reason: "permission denied: \(message)")
-                case _ where during == "connecting" && (state == "42704" || state == "22023"):
-                    return LedgerError.refused(
-                        address: place,
-                        reason: "a session setting was refused (\(message)); see options= in the URL, or PGOPTIONS")
-                case "55P03":
-                    return LedgerError.busy(
-                        address: place, reason: "a lock was not granted within lock_timeout (\(message))")
-                case "57014":
-                    return LedgerError.busy(
-                        address: place, reason: "a statement was cancelled (\(message): statement_timeout)")
-                case "25P03":
-                    return LedgerError.unreachable(
-                        address: place,
-                        reason:
-                            "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)"
-                    )
-                case _ where state.hasPrefix("08") || state.hasPrefix("57P") || state == "53300":
-                    return LedgerError.unreachable(address: place, reason: "\(message) (SQLSTATE \(state))")
-                default:
-                    return LedgerError.serverError(address: place, state: state, message: message)
-                }
-            case .authMechanismRequiresPassword:
-                return LedgerError.refused(
-                    address: place,
-                    reason:
-                        "the server asks \(address.user) for a password and none was given (in the URL, PGPASSWORD or ~/.pgpass)"
-                )
-            case .unsupportedAuthMechanism, .saslError:
-                // A login that cannot be done as asked will not succeed on a second try either.
-                return LedgerError.refused(
-                    address: place,
-                    reason:
-                        "the login as \(address.user) failed (\(error.code)); the password comes from the URL, PGPASSWORD or ~/.pgpass"
-                )
-            case .sslUnsupported:
-                return LedgerError.refused(
-                    address: place,
-                    reason: "the server does not offer TLS, which sslmode=\(address.tls.rawValue) requires")
-            case .connectionError:
-                return connectionFailure(error.underlying, address: address)
-            case .serverClosedConnection, .uncleanShutdown, .clientClosedConnection:
-                return LedgerError.unreachable(
-                    address: place, reason: "the server closed the connection during \(during)")
-            case .failedToAddSSLHandler:
-                return LedgerError.refused(address: place, reason: "TLS could not be set up")
-            default:
-                if let underlying = error.underlying { return connectionFailure(underlying, address: address) }
-                return LedgerError.unreachable(address: place, reason: "\(error.code) during \(during)")
-            }
-        }
-        return connectionFailure(error, address: address)
-    }
-
-    private static func connectionFailure(_ error: Error?, address: PostgresAddress) -> Error {
-        let place = address.description
-        if let tls = error as? NIOSSLError {
-            return LedgerError.refused(address: place, reason: "the TLS handshake failed: \(tls)")
-        }
-        if let tls = error as? BoringSSLError {
-            return LedgerError.refused(
-                address: place, reason: "the server's certificate was refused (sslmode=\(address.tls.rawValue)): \(tls)"
-            )
-        }
-        let text = error.map { String(describing: $0) } ?? "no answer"
-        if text.contains("NXDOMAIN") || text.lowercased().contains("resolve")
-            || text.contains("Name or service not known")
-        {
-            return LedgerError.refused(address: place, reason: "the host \(address.host) does not resolve")
-        }
-        return LedgerError.unreachable(
-            address: place, reason: "no answer from \(address.host):\(address.port) (\(text))")
     }
 }

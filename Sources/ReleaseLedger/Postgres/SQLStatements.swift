@@ -1,7 +1,7 @@
 import Foundation
 
-/// A migration file cut into its statements: postgres-nio speaks PostgreSQL's extended query
-/// protocol only, which takes one statement at a time. A `;` ends a statement unless it is in a
+/// A migration file cut into its statements: the session sends every statement through
+/// PostgreSQL's extended query protocol (`PQsendQueryParams`), which takes one at a time. A `;` ends a statement unless it is in a
 /// quoted string, a quoted name, a dollar-quoted body (`$$ … $$`, `$tag$ … $tag$`) or a comment.
 enum SQLStatements {
     static func split(_ text: String) -> [String] {
