@@ -13,13 +13,15 @@ struct CrashPoint: CustomTestStringConvertible, Sendable {
     var testDescription: String { "\(pipeline.rawValue) \(step):\(moment)" }
 }
 
-/// Create-and-publish covers every publication step too, killed for real. The publication
-/// pipeline alone (publish-base-image, whose first step is inspect-image) is crashed at the same
-/// points in process, with the driver's failpoints: ReleaseDriverTests/CrashPointTests.swift.
-private let crashPoints: [CrashPoint] =
-    Pipeline.definition(of: .systemBaseImage).steps.flatMap { step in
-        ["before", "after"].map { CrashPoint(pipeline: .systemBaseImage, step: step.name, moment: $0) }
-    }
+/// A sample of create-and-publish killed for real: a local file made, an upload cut before it
+/// began, a publication made visible. Every step, before and after its effect, of this pipeline
+/// (ReleaseDriverTests/SystemImageCrashPointTests.swift) and of the publication pipeline alone
+/// (ReleaseDriverTests/CrashPointTests.swift) is crashed in process, with the driver's failpoints.
+private let crashPoints: [CrashPoint] = [
+    CrashPoint(pipeline: .systemBaseImage, step: .copy, moment: "after"),
+    CrashPoint(pipeline: .systemBaseImage, step: .uploadImage, moment: "before"),
+    CrashPoint(pipeline: .systemBaseImage, step: .makeVisible, moment: "after"),
+]
 
 /// Steps whose effect lasts (a file made, a name claimed): after a kill "after" the effect, resume
 /// must find it and not do it again.
