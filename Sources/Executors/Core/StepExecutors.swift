@@ -12,7 +12,8 @@ public enum StepExecutors {
         tools: ToolSettings = ToolSettings(), reserve: BuildNumberReserver = { $0 }
     ) throws -> StepOutcome {
         switch intent {
-        case .recipeImage(.loadRecipe(let intent)): return .recipeImage(.loadedRecipe(try RecipeLoader.load(intent)))
+        case .recipeImage(.loadRecipe(let intent)):
+            return .recipeImage(.loadedRecipe(try RecipeLoader.load(intent, tools: tools)))
         case .recipeImage(.renderDefinition(let intent)):
             return .recipeImage(.renderedDefinition(try DefinitionStep.render(intent)))
         case .recipeImage(.buildImage(let intent)):

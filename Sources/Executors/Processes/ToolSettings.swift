@@ -1,7 +1,7 @@
 import Foundation
 
 /// Where the steps find their tools (`CASA_RELEASE_APPTAINER`, `CASA_RELEASE_VBOXMANAGE`,
-/// `CASA_RELEASE_BUILDAH`, the PATH), how often they look at a VM, and what a failpoint inside a
+/// `CASA_RELEASE_BUILDAH`, `CASA_RELEASE_PYTHON`, the PATH), how often they look at a VM, and what a failpoint inside a
 /// step does. The binary makes one from its own environment; tests that drive runs in process give
 /// each run its own, so that runs side by side in one process use their own stand-ins.
 public struct ToolSettings: Sendable {

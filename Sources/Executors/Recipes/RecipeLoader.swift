@@ -9,7 +9,9 @@ public enum RecipeLoader {
     public static let yamlFileName = "recipe.yaml"
     public static let pythonFileName = "build_image.py"
 
-    public static func load(_ intent: LoadRecipeIntent) throws -> LoadedRecipe {
+    /// `tools` says where python3 is (`CASA_RELEASE_PYTHON`, else `python3` on its PATH), for a
+    /// `build_image.py`.
+    public static func load(_ intent: LoadRecipeIntent, tools: ToolSettings = ToolSettings()) throws -> LoadedRecipe {
         let directory = intent.recipeDirectory
         guard LocalFiles.isDirectory(directory) else {
             throw ExecutorError(
@@ -26,7 +28,7 @@ public enum RecipeLoader {
             located = try RecipeYAML.parse(try readText(yaml), file: yaml)
         } else if LocalFiles.exists(python) {
             (file, format) = (python, pythonFileName)
-            located = try record(python, directory: directory, imageVersion: intent.imageVersion)
+            located = try record(python, directory: directory, imageVersion: intent.imageVersion, tools: tools)
         } else {
             throw ExecutorError(
                 .badInput, "the recipe directory \(directory) has neither \(yamlFileName) nor \(pythonFileName)")
@@ -40,10 +42,11 @@ public enum RecipeLoader {
     }
 
     /// Runs `build_image.py` against the recording builder.
-    static func record(_ file: String, directory: String, imageVersion: String) throws -> LocatedRecipe {
-        let pythonName =
-            ProcessInfo.processInfo.environment["CASA_RELEASE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
-        guard let python = ProcessRunner.which(pythonName) else {
+    static func record(_ file: String, directory: String, imageVersion: String, tools: ToolSettings) throws
+        -> LocatedRecipe
+    {
+        let pythonName = tools.environment["CASA_RELEASE_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
+        guard let python = tools.which(pythonName) else {
             throw ExecutorError(
                 .unavailable,
                 "\(pythonName) is needed to read \(file) (a casa-distro recipe) and is not on the PATH; install python3, or write the recipe as \(yamlFileName)"

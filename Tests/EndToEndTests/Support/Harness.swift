@@ -125,6 +125,9 @@ final class Workspace {
         // The VBoxManage stand-in keeps its VirtualBox in the workspace; VM waits look often.
         environment["VBOX_STANDIN_HOME"] = vboxHome
         environment["CASA_RELEASE_VBOX_POLL_INTERVAL"] = "0.01"
+        // Debian's python3 (.ci/run installs it) reads build_image.py recipes: a python3 found
+        // first on a developer's PATH may be a version manager's shim, ten times slower to start.
+        environment["CASA_RELEASE_PYTHON"] = "/usr/bin/python3"
         for (key, value) in extra { environment[key] = value }
         return environment
     }

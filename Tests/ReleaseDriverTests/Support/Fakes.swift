@@ -185,7 +185,11 @@ extension ToolSettings {
     /// this process's PATH otherwise; a failpoint inside a step throws.
     static func inProcess(_ variables: [String: String]) -> ToolSettings {
         ToolSettings(
-            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(variables) {
+            environment: [
+                "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                // Debian's python3 for build_image.py recipes, as the binary's tests (Harness.swift).
+                "CASA_RELEASE_PYTHON": "/usr/bin/python3",
+            ].merging(variables) {
                 $1
             }, failpoints: .throwError)
     }
