@@ -3,7 +3,8 @@ import Foundation
 /// The keywords and values libpq connects with, all from a `PostgresAddress`, which already read
 /// the URL and the environment (PGUSER, PGPASSWORD, the password file, …) the caller gave it.
 enum PostgresConnectionParameters {
-    /// `(keyword, value)` pairs for `PQconnectStartParams`.
+    /// `(keyword, value)` pairs for `PQconnectStartParams`. No `connect_timeout`: libpq's
+    /// asynchronous login does not read it; `PostgresSession.connect` keeps the deadline.
     static func of(_ address: PostgresAddress) -> [(String, String)] {
         var parameters: [(String, String)] = [
             ("host", address.host),
@@ -11,7 +12,6 @@ enum PostgresConnectionParameters {
             ("user", address.user),
             ("dbname", address.database),
             ("sslmode", address.tls.rawValue),
-            ("connect_timeout", String(address.connectTimeout)),
             ("client_encoding", "UTF8"),
             // Not tried by casa-release: a Kerberos cache on the host must not change how a ledger is reached.
             ("gssencmode", "disable"),

@@ -45,36 +45,30 @@ struct PostgresParameters {
         return String(number)
     }
 
-    /// Calls `body` with the four arrays `PQsendQueryParams` takes, valid during the call.
+    /// Calls `body` with the four arrays `PQsendQueryParams` takes, valid during the call. Each
+    /// value is copied to memory of its own (an empty bytea too: a NULL pointer is SQL's NULL).
     func withUnsafeArguments<T>(
         _ body: (
             UnsafePointer<UInt32>?, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
         ) -> T
     ) -> T {
-        var pointers: [UnsafePointer<CChar>?] = []
-        func pin(_ index: Int) -> T {
-            guard index < bytes.count else {
-                return types.withUnsafeBufferPointer { types in
-                    pointers.withUnsafeBufferPointer { values in
-                        lengths.withUnsafeBufferPointer { lengths in
-                            formats.withUnsafeBufferPointer { formats in
-                                body(types.baseAddress, values.baseAddress, lengths.baseAddress, formats.baseAddress)
-                            }
-                        }
+        let copies = bytes.map { value -> UnsafeMutablePointer<CChar>? in
+            guard let value else { return nil }
+            let copy = UnsafeMutablePointer<CChar>.allocate(capacity: max(value.count, 1))
+            copy.initialize(from: value, count: value.count)
+            return copy
+        }
+        defer { copies.forEach { $0?.deallocate() } }
+        let pointers = copies.map { $0.map { UnsafePointer($0) } }
+        return types.withUnsafeBufferPointer { types in
+            pointers.withUnsafeBufferPointer { values in
+                lengths.withUnsafeBufferPointer { lengths in
+                    formats.withUnsafeBufferPointer { formats in
+                        body(types.baseAddress, values.baseAddress, lengths.baseAddress, formats.baseAddress)
                     }
                 }
             }
-            guard let value = bytes[index] else {
-                pointers.append(nil)
-                return pin(index + 1)
-            }
-            return value.withUnsafeBufferPointer { buffer in
-                // An empty bytea still needs a pointer that is not NULL (NULL would be SQL's NULL).
-                pointers.append(buffer.baseAddress ?? UnsafePointer(bitPattern: 1))
-                return pin(index + 1)
-            }
         }
-        return pin(0)
     }
 }
 

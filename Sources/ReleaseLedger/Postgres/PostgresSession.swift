@@ -35,27 +35,24 @@ public final class PostgresSession {
         PQsetErrorVerbosity(connection, PQERRORS_VERBOSE)
         let session = PostgresSession(address: address, connection: connection)
         let deadline = Date().addingTimeInterval(TimeInterval(address.connectTimeout))
-        var state = PGRES_POLLING_WRITING
-        while PQstatus(connection) != CONNECTION_BAD {
-            switch state {
-            case PGRES_POLLING_OK:
-                PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
-                return session
-            case PGRES_POLLING_FAILED:
-                break
-            default:
-                guard session.wait(for: state == PGRES_POLLING_READING ? .reading : .writing, until: deadline) else {
-                    throw LedgerError.unreachable(
-                        address: address.description,
-                        reason: "no answer from \(address.host):\(address.port) within \(address.connectTimeout) s")
-                }
-                state = PQconnectPoll(connection)
-                continue
+        // libpq's asynchronous login: wait for the socket as PQconnectPoll asks, until it is done.
+        // A start that already failed (a host that does not resolve) has no socket to wait for.
+        var state = PQstatus(connection) == CONNECTION_BAD ? PGRES_POLLING_FAILED : PGRES_POLLING_WRITING
+        while state != PGRES_POLLING_OK && state != PGRES_POLLING_FAILED {
+            guard session.wait(for: state == PGRES_POLLING_READING ? .reading : .writing, until: deadline) else {
+                throw LedgerError.unreachable(
+                    address: address.description,
+                    reason: "no answer from \(address.host):\(address.port) within \(address.connectTimeout) s")
             }
-            break
+            state = PQconnectPoll(connection)
         }
-        throw PostgresFailure.login(
-            message: session.errorMessage, needsPassword: PQconnectionNeedsPassword(connection) == 1, address: address)
+        guard state == PGRES_POLLING_OK else {
+            throw PostgresFailure.login(
+                message: session.errorMessage, needsPassword: PQconnectionNeedsPassword(connection) == 1,
+                address: address)
+        }
+        PQsetErrorVerbosity(connection, PQERRORS_DEFAULT)
+        return session
     }
 
     /// Runs `sql` with `binds` (`$1`, `$2`, … in the text) and returns every row, each column as
@@ -137,13 +134,15 @@ public final class PostgresSession {
     }
 
     /// The connection went away (or never answered) during `during`.
+    /// A session the server ended while idle in its transaction says so before it closes; libpq
+    /// keeps that in its message when the next statement finds the connection gone.
     private func lostConnection(during: String) -> LedgerError {
-        let detail = errorMessage.split(separator: "\n").first.map(String.init) ?? ""
-        let reason =
-            detail.contains("terminating connection due to idle-in-transaction timeout")
-            ? "the server ended this session, whose transaction sat idle longer than idle_in_transaction_session_timeout (was this process stopped?)"
-            : "the server closed the connection during \(during)"
-        return LedgerError.unreachable(address: address.description, reason: reason)
+        if errorMessage.contains("terminating connection due to idle-in-transaction timeout") {
+            return PostgresFailure.server(
+                state: "25P03", message: "idle-in-transaction timeout", address: address, during: during)
+        }
+        return LedgerError.unreachable(
+            address: address.description, reason: "the server closed the connection during \(during)")
     }
 
     private var errorMessage: String {

@@ -110,10 +110,18 @@ final class SQLiteHeartbeatWriter: HeartbeatWriter {
 public final class LeaseHeartbeat: @unchecked Sendable {
     private let condition = NSCondition()
     private var stopped = false
+    /// Whether the thread may still touch its connection: `stop` waits until it no longer does.
+    private var running = true
 
     init(writer: HeartbeatWriter, run: String, epoch: Int, interval: TimeInterval) {
         let thread = Thread { [self] in
-            defer { writer.reset() }
+            defer {
+                writer.reset()
+                condition.lock()
+                running = false
+                condition.broadcast()
+                condition.unlock()
+            }
             while wait(interval) {
                 do {
                     if try !writer.beat(run: run, epoch: epoch) { return }
@@ -137,11 +145,16 @@ public final class LeaseHeartbeat: @unchecked Sendable {
         return !stopped
     }
 
-    /// Stops beating (the lease is released, or the process ends).
+    /// Stops beating (the lease is released, or the process ends), and returns once the thread
+    /// has closed its connection. A process must not exit under a beat in flight: libpq's login
+    /// and TLS use OpenSSL, whose exit handler frees its locks under that thread (a SIGSEGV at the
+    /// end of a completed run, seen once in the PostgreSQL crash campaign). A beat in flight is
+    /// bounded by the session's own deadlines (connect_timeout, 120 s a statement).
     public func stop() {
         condition.lock()
         stopped = true
         condition.broadcast()
+        while running { condition.wait() }
         condition.unlock()
     }
 }

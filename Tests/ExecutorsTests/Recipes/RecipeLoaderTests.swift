@@ -109,6 +109,21 @@ import ReleaseStateMachine
         }
     }
 
+    @Test func aBuildImagePyWithoutPythonIsAToolUnavailable() throws {
+        let scratch = Scratch()
+        try scratch.write("build_image.py", Self.buildImagePy)
+        let file = scratch.path + "/build_image.py"
+        let tools = ToolSettings(environment: ["PATH": "/usr/bin:/bin", "CASA_RELEASE_PYTHON": "/nonexistent/python3"])
+        #expect(
+            throws: ExecutorError(
+                .unavailable,
+                "/nonexistent/python3 is needed to read \(file) (a casa-distro recipe) and is not on the PATH; install python3, or write the recipe as recipe.yaml"
+            )
+        ) {
+            try RecipeLoader.load(LoadRecipeIntent(recipeDirectory: scratch.path, imageVersion: "5.4"), tools: tools)
+        }
+    }
+
     @Test func unknownKeysAreReportedWithTheirLine() throws {
         let scratch = Scratch()
         try scratch.write("recipe.yaml", "base: b.{extension}\nstep:\n  - name: a\n")
