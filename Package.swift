@@ -123,6 +123,14 @@ let package = Package(
             name: "ReleaseDriverTests",
             dependencies: ["ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors", "TestSupport"]
         ),
+        // The command line's own parts (its parsing, its catalog) in process.
+        .testTarget(
+            name: "CommandLineTests",
+            dependencies: [
+                "casa-release",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "TestSupport"]

@@ -49,14 +49,8 @@ enum Main {
             print(KeyValueCompletion.bashScript(catalog: catalog), terminator: "")
             exit(0)
         }
-        // Global options are described only when one comes before the command.
-        #if DEBUG
-            // The tests run the debug build: a global option added without its name here fails them all.
-            let described = catalog.globalOptions.mapValues(\.takesValue)
-            precondition(
-                described == GlobalOptions.knownNames,
-                "GlobalOptions.knownNames is not what the parser says: \(described)")
-        #endif
+        // Global options are described only when one comes before the command (GlobalOptionsTests
+        // checks that `GlobalOptions.knownNames` is what the parser says).
         let valuesBeforeCommand = Set(GlobalOptions.knownNames.filter(\.value).keys)
         let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
         func usable(_ verdict: CommandLineRepair.Verdict) -> [String] {
@@ -79,7 +73,7 @@ enum Main {
         var command: ParsableCommand
         do {
             do {
-                command = try CasaRelease.parseAsRoot(arguments)
+                command = try DirectParse.command(arguments) ?? CasaRelease.parseAsRoot(arguments)
             } catch  where CasaRelease.exitCode(for: error) != .success {
                 let repaired = usable(CommandLineRepair.repair(normalized, catalog: catalog))
                 guard repaired != arguments else { throw error }

@@ -26,8 +26,7 @@ struct GlobalOptions: ParsableArguments {
     var verbose = false
 
     /// The global options by name, and whether each takes a value: what the parser's own
-    /// description of this type says (checked at every start of a debug build, so the tests
-    /// check it), known here so that a start need not describe the type (a JSON dump, ms).
+    /// description of this type says (GlobalOptionsTests checks it in process), known here so that a start need not describe the type (a JSON dump, ms).
     static let knownNames: [String: Bool] = [
         "base-dir": true, "base-directory": true, "ledger": true, "json": false, "v": false, "verbose": false,
     ]

@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// Parses a command line that names a command first by that command alone, as its own root.
+///
+/// swift-argument-parser parses `casa-release COMMAND ARGS` from the root: it builds the root's
+/// argument set, then the command's several times over (to learn whether it takes passthrough or
+/// unrecognized arguments, then to parse), and in a debug build checks each command's definition
+/// every time it builds its set; about half of a start of the debug binary the tests run (perf,
+/// docs/benchmarks.md). Parsing `ARGS` with the command as root builds only the command's own set.
+///
+/// Only a command line that parses cleanly this way is taken: anything the command alone refuses
+/// or answers itself (help, a completion script, an unknown option such as the root's
+/// `--version`) is parsed again from the root, so messages, help and exit codes stay exactly
+/// those of the root's parse.
+enum DirectParse {
+    /// The command `arguments` name and their values, or nil when the root must parse them.
+    static func command(
+        _ arguments: [String], among commands: [ParsableCommand.Type] = CasaRelease.configuration.subcommands
+    ) -> ParsableCommand? {
+        guard let name = arguments.first,
+            let command = commands.first(where: { $0._commandName == name }),
+            // A group of commands (`ledger copy`) is parsed from the root.
+            command.configuration.subcommands.isEmpty
+        else { return nil }
+        // (`COMMAND --help` parses as the parser's help command, which the root must answer.)
+        guard let parsed = try? command.parseAsRoot(Array(arguments.dropFirst())), type(of: parsed) == command
+        else { return nil }
+        return parsed
+    }
+}
