@@ -34,8 +34,9 @@ struct CasaRelease: ParsableCommand {
     )
 }
 
-/// Entry point: normalizes casa-distro style arguments, runs the command, and turns every error
-/// into one line on standard error and a sysexits code.
+/// Entry point: reads the command line (`CommandLineReading`: casa-distro style arguments
+/// normalized, refusals decided), runs the command, and ends as `ProcessEnding` says: every error
+/// one line on standard error and a sysexits code.
 @main
 enum Main {
     static func main() {
@@ -43,70 +44,16 @@ enum Main {
         // cannot be printed is dropped (`StandardStreams`), and the run goes on to its recorded end.
         signal(SIGPIPE, SIG_IGN)
         signal(SIGHUP, SIG_IGN)
-        let catalog = CommandCatalog.current
-        let given = Array(CommandLine.arguments.dropFirst())
-        if KeyValueCompletion.asksForBashScript(given) {
-            print(KeyValueCompletion.bashScript(catalog: catalog), terminator: "")
-            exit(0)
-        }
-        // Global options are described only when one comes before the command (GlobalOptionsTests
-        // checks that `GlobalOptions.knownNames` is what the parser says).
-        let valuesBeforeCommand = Set(GlobalOptions.knownNames.filter(\.value).keys)
-        let normalized = ArgumentNormalizer.normalize(given, valuesBeforeCommand: valuesBeforeCommand)
-        func usable(_ verdict: CommandLineRepair.Verdict) -> [String] {
-            switch verdict {
-            case .arguments(let repaired):
-                if let problem = ArgumentChecks.problem(in: repaired) {
-                    StandardStreams.error("casa-release: \(problem)\n")
-                    exit(ExitStatus.usage.rawValue)
-                }
-                return repaired
-            case .problem(let problem):
-                StandardStreams.error("casa-release: \(problem)\n")
-                exit(ExitStatus.usage.rawValue)
-            }
-        }
-        // A correct command line is parsed as it is; only one the parser refuses is repaired
-        // with the command's description (a yes/no option alone, a typo named with the nearest
-        // names), which costs a few milliseconds of every start otherwise.
-        var arguments = usable(CommandLineRepair.repair(normalized, catalog: catalog, describing: false))
-        var command: ParsableCommand
-        do {
+        switch CommandLineReading.read(Array(CommandLine.arguments.dropFirst())) {
+        case .ending(let ending):
+            ending.end()
+        case .command(var command):
             do {
-                command = try DirectParse.command(arguments) ?? CasaRelease.parseAsRoot(arguments)
-            } catch  where CasaRelease.exitCode(for: error) != .success {
-                let repaired = usable(CommandLineRepair.repair(normalized, catalog: catalog))
-                guard repaired != arguments else { throw error }
-                arguments = repaired
-                command = try CasaRelease.parseAsRoot(arguments)
-            }
-        } catch {
-            let code = CasaRelease.exitCode(for: error)
-            if code == .success {
-                print(CasaRelease.fullMessage(for: error))
+                try command.run()
                 exit(0)
+            } catch {
+                ProcessEnding.after(error).end()
             }
-            let message =
-                CasaRelease.message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid arguments"
-            StandardStreams.error("casa-release: \(message) (see 'casa-release help')\n")
-            exit(ExitStatus.usage.rawValue)
-        }
-        do {
-            try command.run()
-            exit(0)
-        } catch let exit as ExitCode {
-            Foundation.exit(exit.rawValue)
-        } catch  where CasaRelease.exitCode(for: error) == .success {
-            // `casa-release help [COMMAND]` runs a help command whose "error" is the help text.
-            print(CasaRelease.fullMessage(for: error))
-            exit(0)
-        } catch let error as ValidationError {
-            StandardStreams.error("casa-release: \(error.message)\n")
-            exit(ExitStatus.usage.rawValue)
-        } catch {
-            let failure = CommandFailure.from(error)
-            StandardStreams.error("casa-release: \(failure.message)\n")
-            exit(failure.status.rawValue)
         }
     }
 }

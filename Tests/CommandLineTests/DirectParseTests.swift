@@ -8,7 +8,10 @@ import Testing
 @Suite struct DirectParseTests {
     @Test(arguments: [
         ["create-base-image", "--type", "system", "--image-version", "ubuntu-24.04"],
-        ["create-base-image", "--type", "system", "--image-version", "ubuntu-24.04", "--publish", "yes", "--target", "file:///m/"],
+        [
+            "create-base-image", "--type", "system", "--image-version", "ubuntu-24.04", "--publish", "yes", "--target",
+            "file:///m/",
+        ],
         ["publish-base-image", "--type", "system", "--target", "sftp://u@h:22/x/"],
         ["status", "--json", "--ledger", "/tmp/l.sqlite"],
         ["resume", "--base-dir", "/tmp/b"],

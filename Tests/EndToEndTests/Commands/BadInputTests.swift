@@ -4,87 +4,9 @@ import ReleaseLedger
 @testable import TestSupport
 
 /// Every wrong argument or bad file ends in one readable line, the right exit code, and a ledger
-/// that is untouched (or still consistent).
+/// that is untouched (or still consistent). A command line refused as such, before any ledger is
+/// found, is in ArgumentRefusalTests.
 @Suite struct BadInputTests {
-    /// The error messages point at `casa-release help`: it must print help, not an internal error.
-    @Test(arguments: [["help"], ["--help"], ["help", "rollback"], ["download-image", "--help"]])
-    func helpIsPrintedWithExitZero(_ arguments: [String]) throws {
-        let workspace = try Workspace(baseBytes: 16)
-        let help = try workspace.run(arguments)
-        #expect(help.status == 0, "\(help.stderr)")
-        #expect(help.stdout.contains("OVERVIEW:") || help.stdout.contains("USAGE:"), "\(help.stdout)")
-        #expect(!help.stderr.contains("internal error"))
-    }
-
-    /// Runs, expects `status`, a single line on stderr containing `message`, and no run recorded.
-    func expectRefusal(
-        _ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) throws {
-        let runsBefore = try workspace.runIDs()
-        let result = try workspace.run(arguments)
-        #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
-        let lines = result.stderr.split(separator: "\n")
-        #expect(lines.count == 1, "one line, not: \(result.stderr)", sourceLocation: sourceLocation)
-        #expect(result.stderr.contains(message), "\(result.stderr)", sourceLocation: sourceLocation)
-        #expect(try workspace.runIDs() == runsBefore, "no run recorded", sourceLocation: sourceLocation)
-    }
-
-    @Test func repeatedOptionsAndControlCharactersAreRefusedUpFront() throws {
-        let workspace = try Workspace()
-        try expectRefusal(
-            workspace, workspace.createArguments + ["image_version=b"], status: 64,
-            message: "image_version is given twice")
-        try expectRefusal(
-            workspace, ["create-base-image", "type=system", "--image-version=a", "--image_version", "b"], status: 64,
-            message: "image_version is given twice")
-        try expectRefusal(
-            workspace, ["create_base_image", "type=system", "image_version=ubuntu\n24.04"], status: 64,
-            message: "the value of image_version contains a control character (a newline)")
-        try expectRefusal(
-            workspace, ["create-base-image", "type=system", "--image-version", "ubuntu\t24.04"], status: 64,
-            message: "control character (a tab)")
-        try expectRefusal(
-            workspace, workspace.createArguments + ["output=\(workspace.base)/a\u{1b}b.sif"], status: 64,
-            message: "control character (U+1B)")
-        try expectRefusal(
-            workspace, ["publish-user-image", "image=x\ry.sif"], status: 64, message: "a carriage return")
-        #expect(
-            try workspace.files(in: workspace.base).allSatisfy {
-                !$0.unicodeScalars.contains { $0.properties.generalCategory == .control }
-            })
-        #expect(!workspace.hasLedger, "nothing was opened or recorded")
-    }
-
-    @Test func unknownOption() throws {
-        let workspace = try Workspace()
-        try expectRefusal(workspace, workspace.createArguments + ["colour=red"], status: 64, message: "colour")
-    }
-
-    @Test func badBoolean() throws {
-        let workspace = try Workspace()
-        try expectRefusal(workspace, workspace.createArguments + ["force=maybe"], status: 64, message: "maybe")
-    }
-
-    @Test func badType() throws {
-        let workspace = try Workspace()
-        try expectRefusal(
-            workspace, ["create_base_image", "type=sytem", "image_version=ubuntu-24.04"], status: 64,
-            message: "type must be")
-        try expectRefusal(workspace, ["publish_base_image", "type=sytem"], status: 64, message: "type must be")
-    }
-
-    @Test func badContainerType() throws {
-        let workspace = try Workspace()
-        try expectRefusal(
-            workspace, workspace.createArguments + ["container_type=docker"], status: 64, message: "container_type")
-    }
-
-    @Test func missingRequiredOption() throws {
-        let workspace = try Workspace()
-        try expectRefusal(workspace, ["create-base-image", "type=system"], status: 64, message: "image-version")
-    }
-
     @Test func missingBase() throws {
         let workspace = try Workspace()
         try FileManager.default.removeItem(atPath: workspace.upstream)
