@@ -14,7 +14,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
@@ -31,6 +30,17 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        // OpenSSL's libcrypto, the system library, through a module map (Debian: libssl-dev).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // SHA-256 and MD5 as Swift values, over COpenSSL.
+        .target(
+            name: "Hashing",
+            dependencies: ["COpenSSL"]
+        ),
         // Starts tools as children that die with casa-release (own process group, PR_SET_PDEATHSIG):
         // fork and prctl are not reachable from Swift, and Foundation's Process sets neither.
         .target(
@@ -46,7 +56,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The C API, for what GRDB does not wrap (SQLITE_FCNTL_HAS_MOVED).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Hashing",
                 "CLibpq",
             ],
             plugins: ["EmbedMigrations"]
@@ -57,7 +67,7 @@ let package = Package(
                 "ReleaseStateMachine",
                 "CCurl",
                 "CProcessControl",
-                .product(name: "Crypto", package: "swift-crypto"),
+                "Hashing",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
@@ -108,8 +118,12 @@ let package = Package(
             dependencies: ["ReleaseLedger", "ReleaseStateMachine", "TestSupport"]
         ),
         .testTarget(
+            name: "HashingTests",
+            dependencies: ["Hashing"]
+        ),
+        .testTarget(
             name: "ExecutorsTests",
-            dependencies: ["Executors", "ReleaseStateMachine"]
+            dependencies: ["Executors", "ReleaseStateMachine", "Hashing"]
         ),
         // What several test targets start: the PostgreSQL server of the tests and the store a test
         // process keeps its ledgers in, free ports, process trees. Used by tests only.
@@ -133,7 +147,9 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "TestSupport"]
+            dependencies: [
+                "casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "Hashing", "TestSupport",
+            ]
         ),
     ],
     swiftLanguageModes: [.v5]

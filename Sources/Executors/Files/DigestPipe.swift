@@ -1,4 +1,4 @@
-import Crypto
+import Hashing
 import Foundation
 import ReleaseStateMachine
 
@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// the slower) and SHA-256 run side by side. At most `limit` bytes wait for each: a receiver
 /// faster than the hashing waits for it rather than filling memory.
 final class DigestPipe: @unchecked Sendable {
-    private let md5: HashWorker<Insecure.MD5>
+    private let md5: HashWorker<MD5>
     private let sha256: HashWorker<SHA256>
 
     init(limit: Int = 64 << 20) {

@@ -1,5 +1,5 @@
 import CProcessControl
-import Crypto
+import Hashing
 import Foundation
 
 import ReleaseStateMachine
@@ -21,7 +21,7 @@ extension FileDigests {
             ? TransferProgress(label: label ?? (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path))
             : nil
         defer { progress?.finish() }
-        var md5 = Insecure.MD5()
+        var md5 = MD5()
         var sha256 = SHA256()
         var size: Int64 = 0
         let bufferSize = 1 << 20

@@ -1,5 +1,5 @@
 import CCurl
-import Crypto
+import Hashing
 import Foundation
 import ReleaseStateMachine
 

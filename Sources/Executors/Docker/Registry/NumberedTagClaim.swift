@@ -1,5 +1,5 @@
 import Foundation
-import Crypto
+import Hashing
 import ReleaseStateMachine
 
 /// A claim on a numbered tag (`<tag>-<N>`) before it is put: publishers that do not share a
