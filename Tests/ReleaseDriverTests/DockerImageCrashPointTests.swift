@@ -24,18 +24,20 @@ private let dockerSteps = ["resolve-definitions", "build-casa-test:5.4-scratch",
     }
 
     @Test(arguments: DriverCrashPoint.beforeAndAfter(dockerSteps.map { StepName($0) }))
-    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
-        let expected = try Self.uninterrupted.get()
-        let docker = try DockerWorkspace()
-        let workspace = docker.workspace
-        let runID = try docker.startRun()
-        try workspace.crashThenResume(runID, at: point, lasting: [], effects: docker.effects)
-        #expect(try docker.digest("cati/casa-test:5.4-scratch") == expected)
-        let buds = try StandInWrapper.calls(in: docker.standInLog).filter { $0.argv.contains("bud") }
-        #expect(buds.count == 1, "buildah bud ran once: \(buds.map(\.argv))")
-        let ledger = try workspace.ledger()
-        #expect(try ledger.verifyChain().firstMismatch == nil)
-        #expect(try ledger.checkProjections().isEmpty)
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) async throws {
+        try await onItsOwnThread {
+            let expected = try Self.uninterrupted.get()
+            let docker = try DockerWorkspace()
+            let workspace = docker.workspace
+            let runID = try docker.startRun()
+            try workspace.crashThenResume(runID, at: point, lasting: [], effects: docker.effects)
+            #expect(try docker.digest("cati/casa-test:5.4-scratch") == expected)
+            let buds = try StandInWrapper.calls(in: docker.standInLog).filter { $0.argv.contains("bud") }
+            #expect(buds.count == 1, "buildah bud ran once: \(buds.map(\.argv))")
+            let ledger = try workspace.ledger()
+            #expect(try ledger.verifyChain().firstMismatch == nil)
+            #expect(try ledger.checkProjections().isEmpty)
+        }
     }
 }
 

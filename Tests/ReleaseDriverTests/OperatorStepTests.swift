@@ -3,6 +3,7 @@ import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 import Testing
+import TestSupport
 
 /// The seed's VirtualBox procedure stops at each step done by hand: the driver records that the
 /// step waits and says how to confirm it; `resume` on a terminal asks instead, and a check that
@@ -40,59 +41,67 @@ import Testing
         return effects
     }
 
-    @Test func anOperatorStepIsRecordedAsWaitingAndItsConfirmCommandSaid() throws {
-        let workspace = try DriverWorkspace()
-        let runID = try virtualBoxRun(workspace)
-        let effects = scriptedVirtualBox()
-        let reporter = LinesReporter()
+    @Test func anOperatorStepIsRecordedAsWaitingAndItsConfirmCommandSaid() async throws {
+        try await onItsOwnThread {
+            let workspace = try DriverWorkspace()
+            let runID = try virtualBoxRun(workspace)
+            let effects = scriptedVirtualBox()
+            let reporter = LinesReporter()
 
-        let ending = try workspace.driver(runID, effects: effects, reporter: reporter).drive()
+            let ending = try workspace.driver(runID, effects: effects, reporter: reporter).drive()
 
-        #expect(ending == .awaitingOperator(.installUbuntu))
-        #expect(effects.stepCalls == ["perform virtualbox", "perform virtualbox", "perform virtualbox"])
-        #expect(try workspace.ledger().state(of: runID).step(.installUbuntu)?.status == .awaitingOperator)
-        #expect(reporter.notes.last?.hasSuffix("when it is done: casa-release confirm \(runID) install-ubuntu") == true)
-        #expect(reporter.questions == [], "nobody is asked by the command that starts the run")
+            #expect(ending == .awaitingOperator(.installUbuntu))
+            #expect(effects.stepCalls == ["perform virtualbox", "perform virtualbox", "perform virtualbox"])
+            #expect(try workspace.ledger().state(of: runID).step(.installUbuntu)?.status == .awaitingOperator)
+            #expect(
+                reporter.notes.last?.hasSuffix("when it is done: casa-release confirm \(runID) install-ubuntu") == true)
+            #expect(reporter.questions == [], "nobody is asked by the command that starts the run")
+        }
     }
 
-    @Test func resumeAtATerminalAsksAndGoesOnUntilTheAnswerIsNo() throws {
-        let workspace = try DriverWorkspace()
-        let runID = try virtualBoxRun(workspace)
-        _ = try workspace.driver(runID, effects: scriptedVirtualBox()).drive()
+    @Test func resumeAtATerminalAsksAndGoesOnUntilTheAnswerIsNo() async throws {
+        try await onItsOwnThread {
+            let workspace = try DriverWorkspace()
+            let runID = try virtualBoxRun(workspace)
+            _ = try workspace.driver(runID, effects: scriptedVirtualBox()).drive()
 
-        let reporter = LinesReporter()
-        reporter.answers = [true, false]
-        var driver = try workspace.driver(runID, effects: scriptedVirtualBox(), reporter: reporter)
-        driver.asksOperator = true
-        #expect(try driver.drive() == .awaitingOperator(.updateSystem))
+            let reporter = LinesReporter()
+            reporter.answers = [true, false]
+            var driver = try workspace.driver(runID, effects: scriptedVirtualBox(), reporter: reporter)
+            driver.asksOperator = true
+            #expect(try driver.drive() == .awaitingOperator(.updateSystem))
 
-        #expect(
-            reporter.questions == ["Is step install-ubuntu done? [y/N] ", "Is step update-system done? [y/N] "])
-        let state = try workspace.ledger().state(of: runID)
-        #expect(state.step(.installUbuntu)?.status == .succeeded)
-        #expect(state.step(.installUbuntu)?.confirmation?.by == "release@\(FakeProcesses.host)")
-        #expect(state.step(.updateSystem)?.status == .awaitingOperator)
+            #expect(
+                reporter.questions == ["Is step install-ubuntu done? [y/N] ", "Is step update-system done? [y/N] "])
+            let state = try workspace.ledger().state(of: runID)
+            #expect(state.step(.installUbuntu)?.status == .succeeded)
+            #expect(state.step(.installUbuntu)?.confirmation?.by == "release@\(FakeProcesses.host)")
+            #expect(state.step(.updateSystem)?.status == .awaitingOperator)
+        }
     }
 
-    @Test func aFailedCheckPutsTheStepBackToWaitingWithTheReason() throws {
-        let workspace = try DriverWorkspace()
-        let runID = try virtualBoxRun(workspace)
-        let reporter = LinesReporter()
-        // Every operator step is confirmed at the terminal; the guest additions' check fails.
-        reporter.answers = [true, true, true, true]
-        let effects = scriptedVirtualBox()
-        effects.verdicts = [.failed("no guest additions in the VM")]
-        var driver = try workspace.driver(runID, effects: effects, reporter: reporter)
-        driver.asksOperator = true
+    @Test func aFailedCheckPutsTheStepBackToWaitingWithTheReason() async throws {
+        try await onItsOwnThread {
+            let workspace = try DriverWorkspace()
+            let runID = try virtualBoxRun(workspace)
+            let reporter = LinesReporter()
+            // Every operator step is confirmed at the terminal; the guest additions' check fails.
+            reporter.answers = [true, true, true, true]
+            let effects = scriptedVirtualBox()
+            effects.verdicts = [.failed("no guest additions in the VM")]
+            var driver = try workspace.driver(runID, effects: effects, reporter: reporter)
+            driver.asksOperator = true
 
-        #expect(try driver.drive() == .awaitingOperator(.installGuestAdditions))
+            #expect(try driver.drive() == .awaitingOperator(.installGuestAdditions))
 
-        #expect(effects.count("check") == 1)
-        #expect(
-            reporter.notes.contains("the check of step install-guest-additions failed: no guest additions in the VM"))
-        let state = try workspace.ledger().state(of: runID)
-        #expect(state.step(.installGuestAdditions)?.status == .awaitingOperator)
-        #expect(state.step(.installGuestAdditions)?.lastCheckFailure == "no guest additions in the VM")
-        #expect(try workspace.eventKinds(runID).contains("OperatorCheckFailed"))
+            #expect(effects.count("check") == 1)
+            #expect(
+                reporter.notes.contains(
+                    "the check of step install-guest-additions failed: no guest additions in the VM"))
+            let state = try workspace.ledger().state(of: runID)
+            #expect(state.step(.installGuestAdditions)?.status == .awaitingOperator)
+            #expect(state.step(.installGuestAdditions)?.lastCheckFailure == "no guest additions in the VM")
+            #expect(try workspace.eventKinds(runID).contains("OperatorCheckFailed"))
+        }
     }
 }

@@ -15,40 +15,46 @@ let recipeImageSteps: [StepName] = [.resolveBase, .loadRecipe, .renderDefinition
 
 @Suite struct RecipeImageCrashPointTests {
     @Test(arguments: DriverCrashPoint.beforeAndAfter(recipeImageSteps))
-    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
-        let recipe = try RecipeWorkspace()
-        let workspace = recipe.workspace
-        let runID = try recipe.startRunImageRun()
-        try workspace.crashThenResume(
-            runID, at: point, lasting: [.renderDefinition, .build, .describe], effects: recipe.effects)
-        try recipe.expectBuiltOnce(runID)
-        #expect(
-            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,
-            "no temporary file left")
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) async throws {
+        try await onItsOwnThread {
+            let recipe = try RecipeWorkspace()
+            let workspace = recipe.workspace
+            let runID = try recipe.startRunImageRun()
+            try workspace.crashThenResume(
+                runID, at: point, lasting: [.renderDefinition, .build, .describe], effects: recipe.effects)
+            try recipe.expectBuiltOnce(runID)
+            #expect(
+                try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }
+                    .isEmpty,
+                "no temporary file left")
+        }
     }
 
     @Test(arguments: recipeImageSteps)
-    func aFailedStepIsRecordedAndResumeCompletes(_ step: StepName) throws {
-        let recipe = try RecipeWorkspace()
-        let workspace = recipe.workspace
-        let runID = try recipe.startRunImageRun()
-        let hooks = Failpoints()
-        hooks.failures[step] = ExecutorError(.stepFailed, "failpoint \(step):fail")
-        let ending = try workspace.driver(runID, effects: recipe.effects(), hooks: hooks).drive()
+    func aFailedStepIsRecordedAndResumeCompletes(_ step: StepName) async throws {
+        try await onItsOwnThread {
+            let recipe = try RecipeWorkspace()
+            let workspace = recipe.workspace
+            let runID = try recipe.startRunImageRun()
+            let hooks = Failpoints()
+            hooks.failures[step] = ExecutorError(.stepFailed, "failpoint \(step):fail")
+            let ending = try workspace.driver(runID, effects: recipe.effects(), hooks: hooks).drive()
 
-        guard case .failed(let failed, let kind, _) = ending else {
-            Issue.record("the run did not fail: \(ending)")
-            return
-        }
-        #expect(failed == step && ExitStatus(kind).rawValue == 1, "a step failure is exit 1")
-        #expect(try workspace.ledger().state(of: runID).step(step)?.status == .failed)
-        #expect(!FileManager.default.fileExists(atPath: recipe.image + ".json"), "no sidecar for an unfinished image")
-        if step != .describe {
-            #expect(!FileManager.default.fileExists(atPath: recipe.image))
-        }
+            guard case .failed(let failed, let kind, _) = ending else {
+                Issue.record("the run did not fail: \(ending)")
+                return
+            }
+            #expect(failed == step && ExitStatus(kind).rawValue == 1, "a step failure is exit 1")
+            #expect(try workspace.ledger().state(of: runID).step(step)?.status == .failed)
+            #expect(
+                !FileManager.default.fileExists(atPath: recipe.image + ".json"), "no sidecar for an unfinished image")
+            if step != .describe {
+                #expect(!FileManager.default.fileExists(atPath: recipe.image))
+            }
 
-        #expect(try workspace.driver(runID, effects: recipe.effects()).drive() == .completed)
-        try recipe.expectBuiltOnce(runID)
+            #expect(try workspace.driver(runID, effects: recipe.effects()).drive() == .completed)
+            try recipe.expectBuiltOnce(runID)
+        }
     }
 }
 

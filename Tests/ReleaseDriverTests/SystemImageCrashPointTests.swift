@@ -3,6 +3,7 @@ import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 import Testing
+import TestSupport
 
 /// `create_base_image type=system publish=yes` in process: crashed just before or just after each
 /// step's effect (the system image's steps and the publication's), then resumed by another
@@ -19,22 +20,24 @@ private let stepsWithLastingEffects: Set<StepName> = [
 
 @Suite struct SystemImageCrashPointTests {
     @Test(arguments: DriverCrashPoint.beforeAndAfter(createAndPublishSteps))
-    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
-        let area = try SystemImageArea()
-        let workspace = area.workspace
-        let runID = try area.startCreateAndPublishRun()
-        let first = RecordingEffects()
-        let second = RecordingEffects()
-        var effects = [first, second].makeIterator()
-        try workspace.crashThenResume(runID, at: point, lasting: stepsWithLastingEffects) { effects.next()! }
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) async throws {
+        try await onItsOwnThread {
+            let area = try SystemImageArea()
+            let workspace = area.workspace
+            let runID = try area.startCreateAndPublishRun()
+            let first = RecordingEffects()
+            let second = RecordingEffects()
+            var effects = [first, second].makeIterator()
+            try workspace.crashThenResume(runID, at: point, lasting: stepsWithLastingEffects) { effects.next()! }
 
-        let kind = try #require(try workspace.ledger().state(of: runID).step(point.step)?.intent?.kind)
-        if point.moment == .after, stepsWithLastingEffects.contains(point.step) {
-            #expect(first.count("perform \(kind)") + second.count("perform \(kind)") == 1, "made once")
-        } else if point.moment == .before {
-            #expect(first.count("perform \(kind)") == 0 && second.count("perform \(kind)") == 1)
+            let kind = try #require(try workspace.ledger().state(of: runID).step(point.step)?.intent?.kind)
+            if point.moment == .after, stepsWithLastingEffects.contains(point.step) {
+                #expect(first.count("perform \(kind)") + second.count("perform \(kind)") == 1, "made once")
+            } else if point.moment == .before {
+                #expect(first.count("perform \(kind)") == 0 && second.count("perform \(kind)") == 1)
+            }
+            try area.expectOnePublication(runID)
         }
-        try area.expectOnePublication(runID)
     }
 }
 

@@ -17,43 +17,48 @@ let userImageSteps: [StepName] = [
 
 @Suite struct UserImageCrashPointTests {
     @Test(arguments: DriverCrashPoint.beforeAndAfter(userImageSteps))
-    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) throws {
-        let user = try UserImageWorkspace()
-        let workspace = user.workspace
-        let buildsBefore = try user.recipe.builds()
-        let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
-        try workspace.crashThenResume(
-            runID, at: point, lasting: [.renderDefinition, .generate, .install, .zip, .describe],
-            effects: user.recipe.effects)
-        try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
-        #expect(
-            try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }.isEmpty,
-            "no temporary file left")
+    func crashedThenResumedByAnotherProcess(_ point: DriverCrashPoint) async throws {
+        try await onItsOwnThread {
+            let user = try UserImageWorkspace()
+            let workspace = user.workspace
+            let buildsBefore = try user.recipe.builds()
+            let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
+            try workspace.crashThenResume(
+                runID, at: point, lasting: [.renderDefinition, .generate, .install, .zip, .describe],
+                effects: user.recipe.effects)
+            try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
+            #expect(
+                try workspace.files(in: workspace.base).filter { $0.hasSuffix(".part") || $0.hasSuffix(".tmp") }
+                    .isEmpty,
+                "no temporary file left")
+        }
     }
 
     @Test(arguments: userImageSteps)
-    func aFailedStepIsRecordedAndResumeCompletes(_ step: StepName) throws {
-        let user = try UserImageWorkspace()
-        let workspace = user.workspace
-        let buildsBefore = try user.recipe.builds()
-        let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
-        let hooks = Failpoints()
-        hooks.failures[step] = ExecutorError(.stepFailed, "failpoint \(step):fail")
-        let ending = try workspace.driver(runID, effects: user.recipe.effects(), hooks: hooks).drive()
+    func aFailedStepIsRecordedAndResumeCompletes(_ step: StepName) async throws {
+        try await onItsOwnThread {
+            let user = try UserImageWorkspace()
+            let workspace = user.workspace
+            let buildsBefore = try user.recipe.builds()
+            let runID = try workspace.startRun(.userImage, user.parameters(virtualBox: false))
+            let hooks = Failpoints()
+            hooks.failures[step] = ExecutorError(.stepFailed, "failpoint \(step):fail")
+            let ending = try workspace.driver(runID, effects: user.recipe.effects(), hooks: hooks).drive()
 
-        guard case .failed(let failed, let kind, _) = ending else {
-            Issue.record("the run did not fail: \(ending)")
-            return
-        }
-        #expect(failed == step && ExitStatus(kind).rawValue == 1, "a step failure is exit 1")
-        #expect(try workspace.ledger().state(of: runID).step(step)?.status == .failed)
-        #expect(!FileManager.default.fileExists(atPath: user.image + ".json"), "no sidecar for an unfinished image")
-        if step != .describe {
-            #expect(!FileManager.default.fileExists(atPath: user.image))
-        }
+            guard case .failed(let failed, let kind, _) = ending else {
+                Issue.record("the run did not fail: \(ending)")
+                return
+            }
+            #expect(failed == step && ExitStatus(kind).rawValue == 1, "a step failure is exit 1")
+            #expect(try workspace.ledger().state(of: runID).step(step)?.status == .failed)
+            #expect(!FileManager.default.fileExists(atPath: user.image + ".json"), "no sidecar for an unfinished image")
+            if step != .describe {
+                #expect(!FileManager.default.fileExists(atPath: user.image))
+            }
 
-        #expect(try workspace.driver(runID, effects: user.recipe.effects()).drive() == .completed)
-        try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
+            #expect(try workspace.driver(runID, effects: user.recipe.effects()).drive() == .completed)
+            try user.expectMadeOnce(runID, buildsBefore: buildsBefore)
+        }
     }
 }
 

@@ -37,32 +37,36 @@ let virtualBoxUserCrashPoints: [VirtualBoxCrashPoint] =
 
 @Suite struct VirtualBoxCrashPointTests {
     @Test(arguments: virtualBoxBaseCrashPoints)
-    func baseImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) throws {
-        let machine = try VirtualBoxWorkspace()
-        let runID = try machine.startBaseImageRun()
-        try machine.driveToCompletion(runID, crashingAt: point)
+    func baseImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) async throws {
+        try await onItsOwnThread {
+            let machine = try VirtualBoxWorkspace()
+            let runID = try machine.startBaseImageRun()
+            try machine.driveToCompletion(runID, crashingAt: point)
 
-        #expect(try machine.vboxCalls("createvm").count == 1, "one VM")
-        #expect(try machine.vboxCalls("createmedium").count == 1, "one disk")
-        #expect(try machine.virtualMachines() == [machine.vmName])
-        try machine.expectMadeOnce(runID, point, appliance: machine.ova, lastCalls: ["vbox-startvm:after"])
+            #expect(try machine.vboxCalls("createvm").count == 1, "one VM")
+            #expect(try machine.vboxCalls("createmedium").count == 1, "one disk")
+            #expect(try machine.virtualMachines() == [machine.vmName])
+            try machine.expectMadeOnce(runID, point, appliance: machine.ova, lastCalls: ["vbox-startvm:after"])
+        }
     }
 
     @Test(arguments: virtualBoxUserCrashPoints)
-    func userImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) throws {
-        let user = try UserImageWorkspace()
-        let machine = try VirtualBoxWorkspace(on: user.workspace, alsoTools: user.recipe.toolVariables)
-        try user.makeBaseAppliance(machine)
-        let runID = try user.workspace.startRun(.virtualBoxUserImage, user.parameters(virtualBox: true))
-        try machine.driveToCompletion(runID, crashingAt: point)
+    func userImageCrashedThenResumed(_ point: VirtualBoxCrashPoint) async throws {
+        try await onItsOwnThread {
+            let user = try UserImageWorkspace()
+            let machine = try VirtualBoxWorkspace(on: user.workspace, alsoTools: user.recipe.toolVariables)
+            try user.makeBaseAppliance(machine)
+            let runID = try user.workspace.startRun(.virtualBoxUserImage, user.parameters(virtualBox: true))
+            try machine.driveToCompletion(runID, crashingAt: point)
 
-        #expect(try machine.vboxCalls("import").count == 1, "one VM")
-        #expect(try machine.virtualMachines() == ["brainvisa-5.4.0"])
-        #expect(try user.installs() == 1, "make install-runtime ran once")
-        try machine.expectMadeOnce(runID, point, appliance: user.appliance, lastCalls: ["vbox-import:after"])
-        let imageID = try #require(try user.workspace.ledger().state(of: runID).started?.chosen.imageID)
-        #expect(try machine.applianceFile(user.appliance, "casa/image_id").contains(imageID))
-        #expect(try machine.applianceFile(user.appliance, "casa/install/bin/bv_env").isEmpty == false)
+            #expect(try machine.vboxCalls("import").count == 1, "one VM")
+            #expect(try machine.virtualMachines() == ["brainvisa-5.4.0"])
+            #expect(try user.installs() == 1, "make install-runtime ran once")
+            try machine.expectMadeOnce(runID, point, appliance: user.appliance, lastCalls: ["vbox-import:after"])
+            let imageID = try #require(try user.workspace.ledger().state(of: runID).started?.chosen.imageID)
+            #expect(try machine.applianceFile(user.appliance, "casa/image_id").contains(imageID))
+            #expect(try machine.applianceFile(user.appliance, "casa/install/bin/bv_env").isEmpty == false)
+        }
     }
 }
 

@@ -13,89 +13,92 @@ import ReleaseStateMachine
 /// target. The seed and the size are fixed for CI; `Benchmarks/crash-campaign.sh` runs a larger
 /// one (CASA_RELEASE_CAMPAIGN_ITERATIONS, CASA_RELEASE_CAMPAIGN_SEED).
 @Suite struct CrashCampaignTests {
-    @Test func randomKillsThenResumeKeepEveryGuarantee() throws {
-        let environment = ProcessInfo.processInfo.environment
-        let iterations = environment["CASA_RELEASE_CAMPAIGN_ITERATIONS"].flatMap(Int.init) ?? 40
-        let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20_261_126
-        var random = SplitMix64(seed: seed)
-        // On PostgreSQL the campaign has a server of its own, which it restarts mid-run.
-        let postgres = TestLedger.isPostgres ? try PostgresServer() : nil
-        let ledger = try postgres.map { server -> TestLedger.Choice in
-            try server.psql("CREATE DATABASE campaign")
-            return .postgres(server.url(database: "campaign"))
-        }
-        let workspace = try Workspace(baseBytes: 64 << 10, ledger: ledger ?? .suitesStore)
-        try workspace.makeRecipes()
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        // The docker image every publish-docker of the campaign pushes again (force=yes), and its registry.
-        try workspace.makeBusyboxBase()
-        try workspace.defineRun()
-        #expect(try workspace.run(["create-docker", "image_names=casa-run:*", "casa_version=5.4"]).status == 0)
-        let registry = try RegistryServer(directory: workspace.root + "/registry")
-        var figures = CampaignFigures()
-        let started = Date()
+    @Test func randomKillsThenResumeKeepEveryGuarantee() async throws {
+        try await onItsOwnThread {
+            let environment = ProcessInfo.processInfo.environment
+            let iterations = environment["CASA_RELEASE_CAMPAIGN_ITERATIONS"].flatMap(Int.init) ?? 40
+            let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20_261_126
+            var random = SplitMix64(seed: seed)
+            // On PostgreSQL the campaign has a server of its own, which it restarts mid-run.
+            let postgres = TestLedger.isPostgres ? try PostgresServer() : nil
+            let ledger = try postgres.map { server -> TestLedger.Choice in
+                try server.psql("CREATE DATABASE campaign")
+                return .postgres(server.url(database: "campaign"))
+            }
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: ledger ?? .suitesStore)
+            try workspace.makeRecipes()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            // The docker image every publish-docker of the campaign pushes again (force=yes), and its registry.
+            try workspace.makeBusyboxBase()
+            try workspace.defineRun()
+            #expect(try workspace.run(["create-docker", "image_names=casa-run:*", "casa_version=5.4"]).status == 0)
+            let registry = try RegistryServer(directory: workspace.root + "/registry")
+            var figures = CampaignFigures()
+            let started = Date()
 
-        for iteration in 1...iterations {
-            let kind = CampaignRun.allCases[Int(random.next() % UInt64(CampaignRun.allCases.count))]
-            let arguments = kind.arguments(workspace, registry: registry)
-            let steps = kind.steps
-            let kills = 1 + Int(random.next() % 3)
-            var points: [String] = []
-            for _ in 0..<kills {
-                let step = steps[Int(random.next() % UInt64(steps.count))]
-                points.append("\(step):\(random.next() % 2 == 0 ? "before" : "after")")
-            }
-            // One iteration in four, the first holder is stopped (SIGSTOP) before a step's effect
-            // instead, its run taken over by another host once its heartbeat aged, and then woken.
-            let frozen = random.next() % 4 == 0
-            // On PostgreSQL, one other iteration in five, the holder is stopped there while the
-            // server is killed and started again, then woken.
-            let restartsServer = random.next() % 5 == 0 && !frozen && postgres != nil
-            if frozen || restartsServer {
-                points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause"
-            }
-            let how = frozen ? "stopped" : restartsServer ? "stopped while the server restarted" : "killed"
-            let context = "iteration \(iteration) (seed \(seed)): \(kind) \(how) at \(points.joined(separator: ", "))"
-            var result: Execution
-            if frozen {
-                result = try freezeAndTakeOver(
-                    workspace, arguments, point: points[0], context: context, figures: &figures)
-                points = [points[0]]
-            } else if let postgres, restartsServer {
-                result = try restartServerUnder(
-                    workspace, arguments, point: points[0], server: postgres, context: context, figures: &figures)
-                points = [points[0]]
-                if result.status == 75 {
+            for iteration in 1...iterations {
+                let kind = CampaignRun.allCases[Int(random.next() % UInt64(CampaignRun.allCases.count))]
+                let arguments = kind.arguments(workspace, registry: registry)
+                let steps = kind.steps
+                let kills = 1 + Int(random.next() % 3)
+                var points: [String] = []
+                for _ in 0..<kills {
+                    let step = steps[Int(random.next() % UInt64(steps.count))]
+                    points.append("\(step):\(random.next() % 2 == 0 ? "before" : "after")")
+                }
+                // One iteration in four, the first holder is stopped (SIGSTOP) before a step's effect
+                // instead, its run taken over by another host once its heartbeat aged, and then woken.
+                let frozen = random.next() % 4 == 0
+                // On PostgreSQL, one other iteration in five, the holder is stopped there while the
+                // server is killed and started again, then woken.
+                let restartsServer = random.next() % 5 == 0 && !frozen && postgres != nil
+                if frozen || restartsServer {
+                    points[0] = points[0].split(separator: ":").dropLast().joined(separator: ":") + ":pause"
+                }
+                let how = frozen ? "stopped" : restartsServer ? "stopped while the server restarted" : "killed"
+                let context =
+                    "iteration \(iteration) (seed \(seed)): \(kind) \(how) at \(points.joined(separator: ", "))"
+                var result: Execution
+                if frozen {
+                    result = try freezeAndTakeOver(
+                        workspace, arguments, point: points[0], context: context, figures: &figures)
+                    points = [points[0]]
+                } else if let postgres, restartsServer {
+                    result = try restartServerUnder(
+                        workspace, arguments, point: points[0], server: postgres, context: context, figures: &figures)
+                    points = [points[0]]
+                    if result.status == 75 {
+                        result = try workspace.run(["resume"])
+                        figures.resumes += 1
+                    }
+                } else {
+                    result = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": points[0]])
+                }
+                figures.runs += 1
+                for point in points.dropFirst() where result.killed {
+                    figures.kills += 1
+                    result = try workspace.run(["resume"], environment: ["CASA_RELEASE_FAILPOINT": point])
+                    figures.resumes += 1
+                }
+                if result.killed {
+                    figures.kills += 1
                     result = try workspace.run(["resume"])
                     figures.resumes += 1
                 }
-            } else {
-                result = try workspace.run(arguments, environment: ["CASA_RELEASE_FAILPOINT": points[0]])
+                #expect(result.status == 0, "\(context): \(result.stderr)")
+                try checkGuarantees(workspace, context: context, figures: &figures)
+                try checkRegistry(workspace, registry, context: context, figures: &figures)
+                if result.status != 0 { break }
             }
-            figures.runs += 1
-            for point in points.dropFirst() where result.killed {
-                figures.kills += 1
-                result = try workspace.run(["resume"], environment: ["CASA_RELEASE_FAILPOINT": point])
-                figures.resumes += 1
-            }
-            if result.killed {
-                figures.kills += 1
-                result = try workspace.run(["resume"])
-                figures.resumes += 1
-            }
-            #expect(result.status == 0, "\(context): \(result.stderr)")
-            try checkGuarantees(workspace, context: context, figures: &figures)
-            try checkRegistry(workspace, registry, context: context, figures: &figures)
-            if result.status != 0 { break }
+            try checkRegistry(
+                workspace, registry, context: "after the campaign (seed \(seed))", figures: &figures, all: true)
+            let seconds = Date().timeIntervalSince(started)
+            print(
+                "crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, "
+                    + "\(figures.serverRestarts) server restarts under a holder, \(figures.resumes) resumes, "
+                    + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
+                    + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
         }
-        try checkRegistry(
-            workspace, registry, context: "after the campaign (seed \(seed))", figures: &figures, all: true)
-        let seconds = Date().timeIntervalSince(started)
-        print(
-            "crash campaign: seed \(seed), \(iterations) iterations, \(figures.runs) runs, \(figures.kills) SIGKILLs, \(figures.freezes) holders stopped and taken over, "
-                + "\(figures.serverRestarts) server restarts under a holder, \(figures.resumes) resumes, "
-                + "\(figures.publications) publications checked, \(figures.dockerTags) docker tags checked, \(figures.builds) builds, "
-                + "\(TestLedger.isPostgres ? "PostgreSQL" : "SQLite") ledger, \(String(format: "%.1f", seconds)) s")
     }
 
     /// Starts a run whose holder stops itself at `point` (`<step>:pause`), lets another host take

@@ -11,156 +11,171 @@ import ReleaseStateMachine
     // MARK: a ledger deleted while a run goes on
 
     /// A ledger file deleted: the SQLite store's own failure, so a SQLite ledger in both passes.
-    @Test func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() throws {
-        let workspace = try Workspace(ledger: .sqliteFile)
-        let holder = try workspace.start(
-            workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
-        #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
-        }
-        kill(holder.processIdentifier, SIGCONT)
-        holder.waitUntilExit()
-        let stderr = String(
-            decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(holder.terminationStatus == 73, "\(stderr)")
-        #expect(stderr.contains("history of this run is in danger"), "\(stderr)")
-        #expect(stderr.split(separator: "\n").filter { $0.contains("in danger") }.count == 1, "said once: \(stderr)")
-        // The copy that was under way finished; nothing after it happened.
-        #expect(!FileManager.default.fileExists(atPath: workspace.output + ".json"), "describe never ran")
-        #expect(try workspace.files(in: workspace.mirror) == [], "nothing was published")
+    @Test func aLedgerDeletedDuringARunStopsItBeforeAnyFurtherEffect() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(ledger: .sqliteFile)
+            let holder = try workspace.start(
+                workspace.createAndPublishArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+            #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+            }
+            kill(holder.processIdentifier, SIGCONT)
+            holder.waitUntilExit()
+            let stderr = String(
+                decoding: (holder.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            #expect(holder.terminationStatus == 73, "\(stderr)")
+            #expect(stderr.contains("history of this run is in danger"), "\(stderr)")
+            #expect(
+                stderr.split(separator: "\n").filter { $0.contains("in danger") }.count == 1, "said once: \(stderr)")
+            // The copy that was under way finished; nothing after it happened.
+            #expect(!FileManager.default.fileExists(atPath: workspace.output + ".json"), "describe never ran")
+            #expect(try workspace.files(in: workspace.mirror) == [], "nothing was published")
 
-        // A new ledger is not quietly started where the anchor says one was.
-        let again = try workspace.run(workspace.createArguments + ["force=yes"])
-        #expect(again.status == 65, "\(again.stderr)")
-        #expect(again.stderr.contains("head anchor"), "\(again.stderr)")
-        #expect(!workspace.hasLedger)
+            // A new ledger is not quietly started where the anchor says one was.
+            let again = try workspace.run(workspace.createArguments + ["force=yes"])
+            #expect(again.status == 65, "\(again.stderr)")
+            #expect(again.stderr.contains("head anchor"), "\(again.stderr)")
+            #expect(!workspace.hasLedger)
+        }
     }
 
     /// Readers too: a ledger deleted with its anchor left is a lost history, never "nothing
     /// recorded". A SQLite file's own failure, so a SQLite ledger in both passes.
-    @Test func everyCommandThatFindsAnAnchorButNoLedgerSaysTheLedgerIsMissing() throws {
-        let workspace = try Workspace(ledger: .sqliteFile)
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        let runID = try workspace.runIDs()[0]
-        let events = try workspace.ledger().events(of: runID).count
-        for suffix in ["", "-wal", "-shm"] {
-            try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+    @Test func everyCommandThatFindsAnAnchorButNoLedgerSaysTheLedgerIsMissing() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(ledger: .sqliteFile)
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let runID = try workspace.runIDs()[0]
+            let events = try workspace.ledger().events(of: runID).count
+            for suffix in ["", "-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+            }
+            let anchor = workspace.ledgerPath + ".head"
+            for arguments in [
+                ["runs"], ["runs", "--json"], ["status"], ["status", runID], ["verify"], ["log", runID],
+                ["provenance", workspace.output],
+                ["audit", "image=\(workspace.output)"], ["resume", runID], ["rollback", runID],
+                workspace.createArguments + ["force=yes"],
+                ["ledger", "copy", "--from", workspace.ledgerPath, "--to", workspace.root + "/copy.sqlite"],
+            ] {
+                let result = try workspace.run(arguments)
+                #expect(result.status == 65, "\(arguments): \(result.stdout)\(result.stderr)")
+                #expect(
+                    result.stderr.contains("is missing") && result.stderr.contains(anchor)
+                        && result.stderr.contains("held \(events) events"),
+                    "\(arguments): \(result.stderr)")
+                #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+            }
+            #expect(!workspace.hasLedger && !FileManager.default.fileExists(atPath: workspace.root + "/copy.sqlite"))
         }
-        let anchor = workspace.ledgerPath + ".head"
-        for arguments in [
-            ["runs"], ["runs", "--json"], ["status"], ["status", runID], ["verify"], ["log", runID],
-            ["provenance", workspace.output],
-            ["audit", "image=\(workspace.output)"], ["resume", runID], ["rollback", runID],
-            workspace.createArguments + ["force=yes"],
-            ["ledger", "copy", "--from", workspace.ledgerPath, "--to", workspace.root + "/copy.sqlite"],
-        ] {
-            let result = try workspace.run(arguments)
-            #expect(result.status == 65, "\(arguments): \(result.stdout)\(result.stderr)")
-            #expect(
-                result.stderr.contains("is missing") && result.stderr.contains(anchor)
-                    && result.stderr.contains("held \(events) events"),
-                "\(arguments): \(result.stderr)")
-            #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
-        }
-        #expect(!workspace.hasLedger && !FileManager.default.fileExists(atPath: workspace.root + "/copy.sqlite"))
     }
 
     // MARK: verify: the end of the log, and the projections
 
-    @Test func verifyFindsALogCutAtItsEnd() throws {
-        let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
-        #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
-        #expect(try workspace.run(["verify"]).status == 0)
-        let lastRun = try workspace.runIDs()[0]
-        // Someone removes the last run, events and rows, so that the chain and the projections agree.
-        let cut = """
-            DELETE FROM events WHERE stream_id = '\(lastRun)';
-            DELETE FROM run_inputs WHERE run_id = '\(lastRun)'; DELETE FROM run_outputs WHERE run_id = '\(lastRun)';
-            DELETE FROM artifacts WHERE run_id = '\(lastRun)'; DELETE FROM steps WHERE run_id = '\(lastRun)';
-            DELETE FROM runs WHERE run_id = '\(lastRun)';
-            """
-        #expect(try workspace.behindTheLedgersBack(cut) == 0)
-        let verified = try workspace.run(["verify"])
-        #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
-        #expect(verified.stderr.contains("are missing"), "\(verified.stderr)")
-        let json = try workspace.run(["verify", "--json"])
-        #expect(json.status == 65)
-        #expect(
-            json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""),
-            "\(json.stdout)")
+    @Test func verifyFindsALogCutAtItsEnd() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            #expect(try workspace.run(["verify"]).status == 0)
+            let lastRun = try workspace.runIDs()[0]
+            // Someone removes the last run, events and rows, so that the chain and the projections agree.
+            let cut = """
+                DELETE FROM events WHERE stream_id = '\(lastRun)';
+                DELETE FROM run_inputs WHERE run_id = '\(lastRun)'; DELETE FROM run_outputs WHERE run_id = '\(lastRun)';
+                DELETE FROM artifacts WHERE run_id = '\(lastRun)'; DELETE FROM steps WHERE run_id = '\(lastRun)';
+                DELETE FROM runs WHERE run_id = '\(lastRun)';
+                """
+            #expect(try workspace.behindTheLedgersBack(cut) == 0)
+            let verified = try workspace.run(["verify"])
+            #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
+            #expect(verified.stderr.contains("are missing"), "\(verified.stderr)")
+            let json = try workspace.run(["verify", "--json"])
+            #expect(json.status == 65)
+            #expect(
+                json.stdout.contains("\"anchor\" : \"mismatch\"") || json.stdout.contains("\"anchor\":\"mismatch\""),
+                "\(json.stdout)")
+        }
     }
 
     /// A ledger file replaced by a copy: the SQLite store's own failure, so a SQLite ledger in
     /// both passes.
-    @Test func verifyFindsAnOlderCopyPutInTheLedgersPlace() throws {
-        let workspace = try Workspace(ledger: .sqliteFile)
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        let copy = workspace.root + "/old.sqlite"
-        #expect(try workspace.sqlite3(".backup '\(copy)'") == 0)
-        #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix) }
-        try FileManager.default.removeItem(atPath: workspace.ledgerPath)
-        try FileManager.default.copyItem(atPath: copy, toPath: workspace.ledgerPath)
-        let verified = try workspace.run(["verify"])
-        #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
-        #expect(verified.stderr.contains("head anchor"), "\(verified.stderr)")
+    @Test func verifyFindsAnOlderCopyPutInTheLedgersPlace() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(ledger: .sqliteFile)
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let copy = workspace.root + "/old.sqlite"
+            #expect(try workspace.sqlite3(".backup '\(copy)'") == 0)
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            for suffix in ["-wal", "-shm"] {
+                try? FileManager.default.removeItem(atPath: workspace.ledgerPath + suffix)
+            }
+            try FileManager.default.removeItem(atPath: workspace.ledgerPath)
+            try FileManager.default.copyItem(atPath: copy, toPath: workspace.ledgerPath)
+            let verified = try workspace.run(["verify"])
+            #expect(verified.status == 65, "\(verified.stdout)\(verified.stderr)")
+            #expect(verified.stderr.contains("head anchor"), "\(verified.stderr)")
+        }
     }
 
-    @Test func verifyFindsAProjectionEditedByHandAndRebuildRepairsIt() throws {
-        let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
-        let runID = try workspace.runIDs()[0]
-        #expect(
-            try workspace.behindTheLedgersBack(
-                "UPDATE publications SET build_number = 7, image_file = 'casa-system-ubuntu-24.04-7.sif'") == 0)
-        let forged = try workspace.run(["verify"])
-        #expect(forged.status == 65, "\(forged.stdout)\(forged.stderr)")
-        #expect(forged.stdout.contains("publications row run_id=\(runID)"), "\(forged.stdout)")
-        #expect(forged.stdout.contains("build_number is 7, the events say 1"), "\(forged.stdout)")
-        #expect(forged.stderr.contains("rebuild-projections"))
-        // --chain-only walks the chain alone, and says what it did not check.
-        let chainOnly = try workspace.run(["verify", "--chain-only"])
-        #expect(
-            chainOnly.status == 0
-                && chainOnly.stdout.contains(
-                    "the hash chain is intact (the projections were not checked: --chain-only)"),
-            "\(chainOnly.stdout)\(chainOnly.stderr)")
+    @Test func verifyFindsAProjectionEditedByHandAndRebuildRepairsIt() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createAndPublishArguments).status == 0)
+            let runID = try workspace.runIDs()[0]
+            #expect(
+                try workspace.behindTheLedgersBack(
+                    "UPDATE publications SET build_number = 7, image_file = 'casa-system-ubuntu-24.04-7.sif'") == 0)
+            let forged = try workspace.run(["verify"])
+            #expect(forged.status == 65, "\(forged.stdout)\(forged.stderr)")
+            #expect(forged.stdout.contains("publications row run_id=\(runID)"), "\(forged.stdout)")
+            #expect(forged.stdout.contains("build_number is 7, the events say 1"), "\(forged.stdout)")
+            #expect(forged.stderr.contains("rebuild-projections"))
+            // --chain-only walks the chain alone, and says what it did not check.
+            let chainOnly = try workspace.run(["verify", "--chain-only"])
+            #expect(
+                chainOnly.status == 0
+                    && chainOnly.stdout.contains(
+                        "the hash chain is intact (the projections were not checked: --chain-only)"),
+                "\(chainOnly.stdout)\(chainOnly.stderr)")
 
-        #expect(
-            try workspace.behindTheLedgersBack(
-                "UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
-        #expect(
-            try workspace.behindTheLedgersBack(
-                "UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
-        #expect(
-            try workspace.behindTheLedgersBack(
-                "INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, parameters, last_sequence) VALUES ('ghost', 'publication', 'completed', 'x', 'x', '{}', 1)"
-            ) == 0)
-        let edited = try workspace.run(["verify", "--json"])
-        #expect(edited.status == 65)
-        #expect(edited.stdout.contains("artifacts row run_id=\(runID)"), "\(edited.stdout)")
-        #expect(edited.stdout.contains("runs row run_id=ghost: present, but no event makes it"), "\(edited.stdout)")
+            #expect(
+                try workspace.behindTheLedgersBack(
+                    "UPDATE publications SET build_number = 1, image_file = 'casa-system-ubuntu-24.04-1.sif'") == 0)
+            #expect(
+                try workspace.behindTheLedgersBack(
+                    "UPDATE artifacts SET md5 = '00000000000000000000000000000000' WHERE role = 'image'") == 0)
+            #expect(
+                try workspace.behindTheLedgersBack(
+                    "INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, parameters, last_sequence) VALUES ('ghost', 'publication', 'completed', 'x', 'x', '{}', 1)"
+                ) == 0)
+            let edited = try workspace.run(["verify", "--json"])
+            #expect(edited.status == 65)
+            #expect(edited.stdout.contains("artifacts row run_id=\(runID)"), "\(edited.stdout)")
+            #expect(edited.stdout.contains("runs row run_id=ghost: present, but no event makes it"), "\(edited.stdout)")
 
-        let events = try workspace.ledger().eventCount()
-        let rebuilt = try workspace.run(["rebuild-projections"])
-        #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
-        #expect(rebuilt.stdout.contains("differences repaired"))
-        #expect(try workspace.run(["verify"]).status == 0)
-        #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
-        #expect(
-            try workspace.run(["provenance", workspace.output, "--json"]).stdout.contains(
-                "casa-system-ubuntu-24.04-1.sif"))
+            let events = try workspace.ledger().eventCount()
+            let rebuilt = try workspace.run(["rebuild-projections"])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            #expect(rebuilt.stdout.contains("differences repaired"))
+            #expect(try workspace.run(["verify"]).status == 0)
+            #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
+            #expect(
+                try workspace.run(["provenance", workspace.output, "--json"]).stdout.contains(
+                    "casa-system-ubuntu-24.04-1.sif"))
+        }
     }
 
-    @Test func rebuildIsRefusedOnABrokenChain() throws {
-        let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        #expect(try workspace.behindTheLedgersBack("UPDATE events SET actor = 'mallory@x' WHERE sequence = 2") == 0)
-        let rebuilt = try workspace.run(["rebuild-projections"])
-        #expect(rebuilt.status == 65)
-        #expect(rebuilt.stderr.contains("event 2"))
+    @Test func rebuildIsRefusedOnABrokenChain() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            #expect(try workspace.behindTheLedgersBack("UPDATE events SET actor = 'mallory@x' WHERE sequence = 2") == 0)
+            let rebuilt = try workspace.run(["rebuild-projections"])
+            #expect(rebuilt.status == 65)
+            #expect(rebuilt.stderr.contains("event 2"))
+        }
     }
 
     // MARK: a ledger that can only be read
@@ -169,129 +184,144 @@ import ReleaseStateMachine
         ["runs"], ["status"], ["verify"], ["log", "RUN"], ["provenance", "IMAGE"], ["audit", "image=IMAGE"],
         ["verify", "--artifacts"],
     ])
-    func aReadOnlyLedgerCanBeRead(_ command: [String]) throws {
-        let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        let runID = try workspace.runIDs()[0]
-        let arguments = command.map {
-            $0.replacingOccurrences(of: "RUN", with: runID).replacingOccurrences(of: "IMAGE", with: workspace.output)
+    func aReadOnlyLedgerCanBeRead(_ command: [String]) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let runID = try workspace.runIDs()[0]
+            let arguments = command.map {
+                $0.replacingOccurrences(of: "RUN", with: runID).replacingOccurrences(
+                    of: "IMAGE", with: workspace.output)
+            }
+            let before = try Self.listing(workspace.base)
+            // As an unprivileged user, for whom the base directory and the ledger are read-only.
+            let result = try workspace.runAsNobody(arguments)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("unable to open"), "\(result.stderr)")
+            #expect(try Self.listing(workspace.base) == before, "nothing was created or changed")
         }
-        let before = try Self.listing(workspace.base)
-        // As an unprivileged user, for whom the base directory and the ledger are read-only.
-        let result = try workspace.runAsNobody(arguments)
-        #expect(result.status == 0, "\(arguments): \(result.stderr)")
-        #expect(!result.stderr.contains("unable to open"), "\(result.stderr)")
-        #expect(try Self.listing(workspace.base) == before, "nothing was created or changed")
     }
 
-    @Test func aLedgerWithAWriteAheadLogIsReadWhereNothingCanBeWritten() throws {
-        let workspace = try Workspace()
-        #expect(try workspace.run(workspace.createArguments).status == 0)
-        // A writer stopped mid-run keeps the WAL open, with its last events in it.
-        let holder = try workspace.start(
-            workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
-        defer {
-            kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT); holder.waitUntilExit()
+    @Test func aLedgerWithAWriteAheadLogIsReadWhereNothingCanBeWritten() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            // A writer stopped mid-run keeps the WAL open, with its last events in it.
+            let holder = try workspace.start(
+                workspace.createArguments + ["force=yes"], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"])
+            defer {
+                kill(holder.processIdentifier, SIGKILL); kill(holder.processIdentifier, SIGCONT); holder.waitUntilExit()
+            }
+            #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
+            let result = try workspace.runAsNobody(["runs"])
+            #expect(result.status == 0, "\(result.stderr)")
+            // Either the WAL is read (both runs listed) or the note says once what is not shown.
+            let listed = result.stdout.split(separator: "\n").count - 1
+            let noted = result.stderr.components(separatedBy: "write-ahead log").count - 1
+            #expect(listed == 2 || noted == 1, "\(result.stdout)\(result.stderr)")
         }
-        #expect(ConcurrentResumeTests.waitUntilSettled([holder]) && LeaseTests.isStopped(holder.processIdentifier))
-        let result = try workspace.runAsNobody(["runs"])
-        #expect(result.status == 0, "\(result.stderr)")
-        // Either the WAL is read (both runs listed) or the note says once what is not shown.
-        let listed = result.stdout.split(separator: "\n").count - 1
-        let noted = result.stderr.components(separatedBy: "write-ahead log").count - 1
-        #expect(listed == 2 || noted == 1, "\(result.stdout)\(result.stderr)")
     }
 
     // MARK: files that are not ledgers
 
-    @Test func anotherApplicationsDatabaseIsNeverChanged() throws {
-        let workspace = try Workspace()
-        let other = workspace.root + "/other.sqlite"
-        let make = Process()
-        make.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        make.arguments = [
-            other, "CREATE TABLE patients (id INTEGER, name TEXT); INSERT INTO patients VALUES (1, 'x');",
-        ]
-        try make.run()
-        make.waitUntilExit()
-        let before = try workspace.bytes(other)
-        for arguments in [["runs"], ["verify"], ["status"], workspace.createArguments, ["resume"]] {
-            let result = try workspace.run(arguments + ["--ledger", other])
-            #expect(result.status == 65, "\(arguments): \(result.stderr)")
-            #expect(result.stderr.contains("is not a casa-release ledger"), "\(result.stderr)")
-            #expect(try workspace.bytes(other) == before, "\(arguments) changed the file")
-            #expect(!FileManager.default.fileExists(atPath: other + "-wal"))
+    @Test func anotherApplicationsDatabaseIsNeverChanged() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let other = workspace.root + "/other.sqlite"
+            let make = Process()
+            make.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            make.arguments = [
+                other, "CREATE TABLE patients (id INTEGER, name TEXT); INSERT INTO patients VALUES (1, 'x');",
+            ]
+            try make.run()
+            make.waitUntilExit()
+            let before = try workspace.bytes(other)
+            for arguments in [["runs"], ["verify"], ["status"], workspace.createArguments, ["resume"]] {
+                let result = try workspace.run(arguments + ["--ledger", other])
+                #expect(result.status == 65, "\(arguments): \(result.stderr)")
+                #expect(result.stderr.contains("is not a casa-release ledger"), "\(result.stderr)")
+                #expect(try workspace.bytes(other) == before, "\(arguments) changed the file")
+                #expect(!FileManager.default.fileExists(atPath: other + "-wal"))
+            }
         }
     }
 
     /// An empty file where the ledger belongs is what an interrupted first command of an earlier
     /// version left: it holds nothing; readers say so and leave it, the next writer replaces it
     /// and says so once.
-    @Test func anEmptyFileIsNothingAndTheNextWriterReplacesIt() throws {
-        let workspace = try Workspace(ledger: .sqliteFile)
-        let empty = workspace.root + "/empty.sqlite"
-        #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
-        let runs = try workspace.run(["runs", "--ledger", empty])
-        #expect(runs.status == 0 && runs.stdout.contains("no runs recorded"), "\(runs.stdout)\(runs.stderr)")
-        let status = try workspace.run(["status", "--ledger", empty])
-        #expect(status.status == 65 && status.stderr.contains("no ledger at"), "\(status.stderr)")
-        #expect(try workspace.bytes(empty).isEmpty, "readers leave it")
-        let created = try workspace.run(workspace.createArguments + ["--ledger", empty])
-        #expect(created.status == 0, "\(created.stderr)")
-        #expect(
-            created.stderr.contains("was an empty file") && created.stderr.contains("a new ledger took its place"),
-            "\(created.stderr)")
-        let again = try workspace.run(["runs", "--ledger", empty])
-        #expect(
-            again.status == 0 && again.stdout.contains("system-base-image") && !again.stderr.contains("took its place"),
-            "\(again.stdout)\(again.stderr)")
+    @Test func anEmptyFileIsNothingAndTheNextWriterReplacesIt() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(ledger: .sqliteFile)
+            let empty = workspace.root + "/empty.sqlite"
+            #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
+            let runs = try workspace.run(["runs", "--ledger", empty])
+            #expect(runs.status == 0 && runs.stdout.contains("no runs recorded"), "\(runs.stdout)\(runs.stderr)")
+            let status = try workspace.run(["status", "--ledger", empty])
+            #expect(status.status == 65 && status.stderr.contains("no ledger at"), "\(status.stderr)")
+            #expect(try workspace.bytes(empty).isEmpty, "readers leave it")
+            let created = try workspace.run(workspace.createArguments + ["--ledger", empty])
+            #expect(created.status == 0, "\(created.stderr)")
+            #expect(
+                created.stderr.contains("was an empty file") && created.stderr.contains("a new ledger took its place"),
+                "\(created.stderr)")
+            let again = try workspace.run(["runs", "--ledger", empty])
+            #expect(
+                again.status == 0 && again.stdout.contains("system-base-image")
+                    && !again.stderr.contains("took its place"),
+                "\(again.stdout)\(again.stderr)")
+        }
     }
 
     /// The first command killed the moment anything of the ledger appears in its directory (its
     /// file, or the hidden file it is built in), and at every millisecond of a sweep around it:
     /// whatever it left, the next commands accept it. Before creations were atomic, such a kill
     /// left a 0-byte file (or one with GRDB's table only) that every command refused.
-    @Test func theFirstCommandKilledWhileItCreatesTheLedgerLeavesOneTheNextAccepts() throws {
-        let workspace = try Workspace(ledger: .sqliteFile)
-        var killedBeforeTheEnd = 0
-        for round in 0..<24 {
-            let directory = workspace.root + "/sweep-\(round)"
-            let ledger = directory + "/casa-release.sqlite"
-            let first = try workspace.start(workspace.createArguments + ["force=yes", "--ledger", ledger])
-            // Even rounds: on first sight of anything named after the ledger; odd rounds: up to
-            // 3 ms later, in steps of 0.25 ms.
-            while first.isRunning, ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty {}
-            if !round.isMultiple(of: 2) { usleep(useconds_t(round / 2 * 250)) }
-            kill(first.processIdentifier, SIGKILL)
-            first.waitUntilExit()
-            if first.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
-            let runs = try workspace.run(["runs", "--ledger", ledger])
-            #expect(runs.status == 0, "round \(round): \(runs.stderr)")
-            let next = try workspace.run(workspace.createArguments + ["force=yes", "--ledger", ledger])
-            #expect(next.status == 0, "round \(round): \(next.stderr)")
-            let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
-                $0.contains(".creating")
+    @Test func theFirstCommandKilledWhileItCreatesTheLedgerLeavesOneTheNextAccepts() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(ledger: .sqliteFile)
+            var killedBeforeTheEnd = 0
+            for round in 0..<24 {
+                let directory = workspace.root + "/sweep-\(round)"
+                let ledger = directory + "/casa-release.sqlite"
+                let first = try workspace.start(workspace.createArguments + ["force=yes", "--ledger", ledger])
+                // Even rounds: on first sight of anything named after the ledger; odd rounds: up to
+                // 3 ms later, in steps of 0.25 ms.
+                while first.isRunning, ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).isEmpty
+                {}
+                if !round.isMultiple(of: 2) { usleep(useconds_t(round / 2 * 250)) }
+                kill(first.processIdentifier, SIGKILL)
+                first.waitUntilExit()
+                if first.terminationReason == .uncaughtSignal { killedBeforeTheEnd += 1 }
+                let runs = try workspace.run(["runs", "--ledger", ledger])
+                #expect(runs.status == 0, "round \(round): \(runs.stderr)")
+                let next = try workspace.run(workspace.createArguments + ["force=yes", "--ledger", ledger])
+                #expect(next.status == 0, "round \(round): \(next.stderr)")
+                let hidden = try FileManager.default.contentsOfDirectory(atPath: directory).filter {
+                    $0.contains(".creating")
+                }
+                #expect(hidden.isEmpty, "round \(round): \(hidden)")
             }
-            #expect(hidden.isEmpty, "round \(round): \(hidden)")
+            #expect(killedBeforeTheEnd > 0, "the sweep killed no command")
         }
-        #expect(killedBeforeTheEnd > 0, "the sweep killed no command")
     }
 
-    @Test func aLedgerPathThatIsALinkLoopIsAnError() throws {
-        let workspace = try Workspace()
-        let loop = workspace.root + "/loop.sqlite"
-        try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
-        for arguments in [["runs"], ["status"], workspace.createArguments] {
-            let result = try workspace.run(arguments + ["--ledger", loop])
-            #expect(result.status == 73, "\(arguments): \(result.stdout) \(result.stderr)")
-            #expect(result.stderr.contains("symbolic links"), "\(result.stderr)")
+    @Test func aLedgerPathThatIsALinkLoopIsAnError() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let loop = workspace.root + "/loop.sqlite"
+            try FileManager.default.createSymbolicLink(atPath: loop, withDestinationPath: loop)
+            for arguments in [["runs"], ["status"], workspace.createArguments] {
+                let result = try workspace.run(arguments + ["--ledger", loop])
+                #expect(result.status == 73, "\(arguments): \(result.stdout) \(result.stderr)")
+                #expect(result.stderr.contains("symbolic links"), "\(result.stderr)")
+            }
+            let dangling = workspace.root + "/dangling.sqlite"
+            try FileManager.default.createSymbolicLink(
+                atPath: dangling, withDestinationPath: workspace.root + "/nowhere/l.sqlite")
+            let result = try workspace.run(workspace.createArguments + ["--ledger", dangling])
+            #expect(result.status == 73, "\(result.stderr)")
+            #expect(result.stderr.contains("does not exist"))
         }
-        let dangling = workspace.root + "/dangling.sqlite"
-        try FileManager.default.createSymbolicLink(
-            atPath: dangling, withDestinationPath: workspace.root + "/nowhere/l.sqlite")
-        let result = try workspace.run(workspace.createArguments + ["--ledger", dangling])
-        #expect(result.status == 73, "\(result.stderr)")
-        #expect(result.stderr.contains("does not exist"))
     }
 
     static func listing(_ directory: String) throws -> [String] {

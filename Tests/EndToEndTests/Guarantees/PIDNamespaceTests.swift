@@ -45,49 +45,53 @@ import ReleaseStateMachine
 
     /// The holder runs in one namespace, the resume in the other; `holderInside` says which.
     @Test(arguments: [false, true])
-    func aLiveHolderInAnotherPIDNamespaceIsNotTakenOver(holderInside: Bool) throws {
-        let workspace = try Workspace(baseBytes: 64 << 10)
-        let failed = try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:fail"])
-        #expect(failed.status != 0 && !failed.killed, "\(failed.stderr)")
-        let runID = try workspace.runIDs()[0]
-        let holder = try workspace.start(
-            ["resume", runID], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"],
-            launcher: holderInside ? Self.unshare : [])
-        let holderPID = holderInside ? Self.casaRelease(under: holder) : holder.processIdentifier
-        defer {
-            for pid in [holderPID, holder.processIdentifier].compactMap({ $0 }) {
-                kill(pid, SIGKILL); kill(pid, SIGCONT)
+    func aLiveHolderInAnotherPIDNamespaceIsNotTakenOver(holderInside: Bool) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 64 << 10)
+            let failed = try workspace.run(
+                workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:fail"])
+            #expect(failed.status != 0 && !failed.killed, "\(failed.stderr)")
+            let runID = try workspace.runIDs()[0]
+            let holder = try workspace.start(
+                ["resume", runID], environment: ["CASA_RELEASE_FAILPOINT": "copy:pause"],
+                launcher: holderInside ? Self.unshare : [])
+            let holderPID = holderInside ? Self.casaRelease(under: holder) : holder.processIdentifier
+            defer {
+                for pid in [holderPID, holder.processIdentifier].compactMap({ $0 }) {
+                    kill(pid, SIGKILL); kill(pid, SIGCONT)
+                }
             }
-        }
-        #expect(Self.waitUntilStopped(try #require(holderPID)), "the holder took the run and stopped before its copy")
-        let events = try workspace.ledger().events(of: runID).count
+            #expect(
+                Self.waitUntilStopped(try #require(holderPID)), "the holder took the run and stopped before its copy")
+            let events = try workspace.ledger().events(of: runID).count
 
-        // Its heartbeat is younger than the expiry: it is alive, whatever its pid says here.
-        let resumed = try workspace.run(
-            ["resume", runID], environment: ["CASA_RELEASE_LEASE_EXPIRY": "600"],
-            launcher: holderInside ? [] : Self.unshare)
-        #expect(resumed.status == 75, "\(resumed.stdout)\(resumed.stderr)")
-        // The holder as recorded: its pid in its own namespace (2 under unshare's shell).
-        let recorded = try #require(try workspace.ledger().state(of: runID).lease)
-        #expect(holderInside == (recorded.pid != holderPID), "\(recorded)")
-        #expect(resumed.stderr.contains("is being worked on by pid \(recorded.pid) on"), "\(resumed.stderr)")
-        #expect(try workspace.ledger().events(of: runID).count == events, "nothing recorded by the refused resume")
+            // Its heartbeat is younger than the expiry: it is alive, whatever its pid says here.
+            let resumed = try workspace.run(
+                ["resume", runID], environment: ["CASA_RELEASE_LEASE_EXPIRY": "600"],
+                launcher: holderInside ? [] : Self.unshare)
+            #expect(resumed.status == 75, "\(resumed.stdout)\(resumed.stderr)")
+            // The holder as recorded: its pid in its own namespace (2 under unshare's shell).
+            let recorded = try #require(try workspace.ledger().state(of: runID).lease)
+            #expect(holderInside == (recorded.pid != holderPID), "\(recorded)")
+            #expect(resumed.stderr.contains("is being worked on by pid \(recorded.pid) on"), "\(resumed.stderr)")
+            #expect(try workspace.ledger().events(of: runID).count == events, "nothing recorded by the refused resume")
 
-        // Once the holder is dead, its heartbeat ages and the run is taken over from there.
-        kill(try #require(holderPID), SIGKILL)
-        kill(try #require(holderPID), SIGCONT)
-        holder.waitUntilExit()
-        var takeover = try workspace.run(
-            ["resume", runID], environment: ["CASA_RELEASE_LEASE_EXPIRY": "1"],
-            launcher: holderInside ? [] : Self.unshare)
-        for _ in 0..<100 where takeover.status == 75 {
-            takeover = try workspace.run(
+            // Once the holder is dead, its heartbeat ages and the run is taken over from there.
+            kill(try #require(holderPID), SIGKILL)
+            kill(try #require(holderPID), SIGCONT)
+            holder.waitUntilExit()
+            var takeover = try workspace.run(
                 ["resume", runID], environment: ["CASA_RELEASE_LEASE_EXPIRY": "1"],
                 launcher: holderInside ? [] : Self.unshare)
+            for _ in 0..<100 where takeover.status == 75 {
+                takeover = try workspace.run(
+                    ["resume", runID], environment: ["CASA_RELEASE_LEASE_EXPIRY": "1"],
+                    launcher: holderInside ? [] : Self.unshare)
+            }
+            #expect(takeover.status == 0, "\(takeover.stderr)")
+            #expect(takeover.stderr.contains("whose heartbeat is older than 1 s"), "\(takeover.stderr)")
+            #expect(try workspace.ledger().state(of: runID).status == .completed)
+            #expect(try workspace.run(["verify"]).status == 0)
         }
-        #expect(takeover.status == 0, "\(takeover.stderr)")
-        #expect(takeover.stderr.contains("whose heartbeat is older than 1 s"), "\(takeover.stderr)")
-        #expect(try workspace.ledger().state(of: runID).status == .completed)
-        #expect(try workspace.run(["verify"]).status == 0)
     }
 }

@@ -43,84 +43,90 @@ import ReleaseStateMachine
         return frozen
     }
 
-    @Test func aHolderFrozenInsideAnAppendStopsNoOneAndIsFencedWhenItWakes() throws {
-        let workspace = try Shared.sharedWorkspace()
-        let runID = try Shared.failedRun(workspace)
-        let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=2s")
-        defer {
-            if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
-        }
-        let eventsWhenFrozen = try workspace.ledger().events(of: runID).count
+    @Test func aHolderFrozenInsideAnAppendStopsNoOneAndIsFencedWhenItWakes() async throws {
+        try await onItsOwnThread {
+            let workspace = try Shared.sharedWorkspace()
+            let runID = try Shared.failedRun(workspace)
+            let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=2s")
+            defer {
+                if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
+            }
+            let eventsWhenFrozen = try workspace.ledger().events(of: runID).count
 
-        // A third host starts an unrelated release on the same ledger, from its own base directory.
-        let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
-        let unrelated = try neighbour.start(neighbour.createArguments, environment: Shared.host("host-c"))
-        // Host B takes host A's run over once A's heartbeat is older than the expiry.
-        guard try Shared.heartbeatAged(workspace, runID, seconds: 2) else {
-            Issue.record("the frozen holder's heartbeat never aged"); return
-        }
-        let takeover = try workspace.start(
-            ["resume", runID], environment: Shared.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "2"]))
-        #expect(Self.exited(takeover, within: 60), "host B's takeover waited for the frozen process")
-        let takeoverError = Shared.standardError(takeover)
-        #expect(takeover.terminationStatus == 0 && takeoverError.contains("took over run"), "\(takeoverError)")
-        #expect(Self.exited(unrelated, within: 60), "host C's release waited for the frozen process")
-        #expect(unrelated.terminationStatus == 0, "\(Shared.standardError(unrelated))")
-        #expect(try workspace.ledger().state(of: runID).status == .completed)
-        let eventsAfterTakeover = try workspace.ledger().events(of: runID)
-        #expect(eventsAfterTakeover.count > eventsWhenFrozen)
-        let output = try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date
+            // A third host starts an unrelated release on the same ledger, from its own base directory.
+            let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
+            let unrelated = try neighbour.start(neighbour.createArguments, environment: Shared.host("host-c"))
+            // Host B takes host A's run over once A's heartbeat is older than the expiry.
+            guard try Shared.heartbeatAged(workspace, runID, seconds: 2) else {
+                Issue.record("the frozen holder's heartbeat never aged"); return
+            }
+            let takeover = try workspace.start(
+                ["resume", runID], environment: Shared.host("host-b", ["CASA_RELEASE_LEASE_EXPIRY": "2"]))
+            #expect(Self.exited(takeover, within: 60), "host B's takeover waited for the frozen process")
+            let takeoverError = Shared.standardError(takeover)
+            #expect(takeover.terminationStatus == 0 && takeoverError.contains("took over run"), "\(takeoverError)")
+            #expect(Self.exited(unrelated, within: 60), "host C's release waited for the frozen process")
+            #expect(unrelated.terminationStatus == 0, "\(Shared.standardError(unrelated))")
+            #expect(try workspace.ledger().state(of: runID).status == .completed)
+            let eventsAfterTakeover = try workspace.ledger().events(of: runID)
+            #expect(eventsAfterTakeover.count > eventsWhenFrozen)
+            let output = try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date
 
-        // Host A wakes: its transaction is gone; it records nothing and does nothing.
-        kill(frozen.processIdentifier, SIGCONT)
-        #expect(Self.exited(frozen, within: 60))
-        let frozenError = Shared.standardError(frozen)
-        #expect(frozen.terminationStatus == 75, "\(frozenError)")
-        let complaints = frozenError.split(separator: "\n").filter {
-            $0.hasPrefix("casa-release: ") && !$0.contains("failpoint") && !$0.contains("resuming run")
+            // Host A wakes: its transaction is gone; it records nothing and does nothing.
+            kill(frozen.processIdentifier, SIGCONT)
+            #expect(Self.exited(frozen, within: 60))
+            let frozenError = Shared.standardError(frozen)
+            #expect(frozen.terminationStatus == 75, "\(frozenError)")
+            let complaints = frozenError.split(separator: "\n").filter {
+                $0.hasPrefix("casa-release: ") && !$0.contains("failpoint") && !$0.contains("resuming run")
+            }
+            #expect(complaints.count == 1, "one line: \(frozenError)")
+            #expect(
+                try workspace.ledger().events(of: runID) == eventsAfterTakeover, "the woken holder appended nothing")
+            #expect(
+                try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date
+                    == output,
+                "nor copied anything")
+            let copies = eventsAfterTakeover.filter { event in
+                if case .stepSucceeded(let succeeded)? = try? event.decoded() { return succeeded.step == .copy }
+                return false
+            }
+            #expect(copies.count == 1, "the copy was done once")
+            #expect(try workspace.run(["verify"]).status == 0)
         }
-        #expect(complaints.count == 1, "one line: \(frozenError)")
-        #expect(try workspace.ledger().events(of: runID) == eventsAfterTakeover, "the woken holder appended nothing")
-        #expect(
-            try FileManager.default.attributesOfItem(atPath: workspace.output)[.modificationDate] as? Date == output,
-            "nor copied anything")
-        let copies = eventsAfterTakeover.filter { event in
-            if case .stepSucceeded(let succeeded)? = try? event.decoded() { return succeeded.step == .copy }
-            return false
-        }
-        #expect(copies.count == 1, "the copy was done once")
-        #expect(try workspace.run(["verify"]).status == 0)
     }
 
-    @Test func aWriterThatWaitsLongerThanLockTimeoutGivesUpNamingTheHolder() throws {
-        let workspace = try Shared.sharedWorkspace()
-        let runID = try Shared.failedRun(workspace)
-        // The server keeps this frozen holder's transaction: only lock_timeout bounds the others.
-        let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=0")
-        defer {
-            if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
-        }
-        let runs = try workspace.ledger().runs().count
-        let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
-        let waiter = try neighbour.start(
-            neighbour.createArguments, environment: Shared.host("host-c", ["PGOPTIONS": "-c lock_timeout=1s"]))
-        #expect(Self.exited(waiter, within: 60), "the writer waited without end")
-        let waiterError = Shared.standardError(waiter)
-        #expect(waiter.terminationStatus == 75, "\(waiterError)")
-        #expect(
-            waiterError.contains("is busy") && waiterError.contains("lock_timeout (1s)")
-                && waiterError.contains("casa-release pid \(frozen.processIdentifier) on host-a")
-                && waiterError.contains("idle in transaction")
-                && waiterError.contains("in its transaction since"), "\(waiterError)")
-        #expect(waiterError.split(separator: "\n").count == 1, "one line: \(waiterError)")
+    @Test func aWriterThatWaitsLongerThanLockTimeoutGivesUpNamingTheHolder() async throws {
+        try await onItsOwnThread {
+            let workspace = try Shared.sharedWorkspace()
+            let runID = try Shared.failedRun(workspace)
+            // The server keeps this frozen holder's transaction: only lock_timeout bounds the others.
+            let frozen = try Self.frozenHolder(workspace, runID, options: "-c idle_in_transaction_session_timeout=0")
+            defer {
+                if frozen.isRunning { kill(frozen.processIdentifier, SIGKILL); kill(frozen.processIdentifier, SIGCONT) }
+            }
+            let runs = try workspace.ledger().runs().count
+            let neighbour = try Workspace(baseBytes: 64 << 10, ledger: .postgres(workspace.ledgerURL!))
+            let waiter = try neighbour.start(
+                neighbour.createArguments, environment: Shared.host("host-c", ["PGOPTIONS": "-c lock_timeout=1s"]))
+            #expect(Self.exited(waiter, within: 60), "the writer waited without end")
+            let waiterError = Shared.standardError(waiter)
+            #expect(waiter.terminationStatus == 75, "\(waiterError)")
+            #expect(
+                waiterError.contains("is busy") && waiterError.contains("lock_timeout (1s)")
+                    && waiterError.contains("casa-release pid \(frozen.processIdentifier) on host-a")
+                    && waiterError.contains("idle in transaction")
+                    && waiterError.contains("in its transaction since"), "\(waiterError)")
+            #expect(waiterError.split(separator: "\n").count == 1, "one line: \(waiterError)")
 
-        // The frozen holder is gone for good: its lock goes with it, and the ledger is whole.
-        kill(frozen.processIdentifier, SIGKILL)
-        kill(frozen.processIdentifier, SIGCONT)
-        frozen.waitUntilExit()
-        #expect(try workspace.ledger().runs().count == runs, "the waiter recorded nothing")
-        let again = try neighbour.run(neighbour.createArguments, environment: Shared.host("host-c"))
-        #expect(again.status == 0, "\(again.stderr)")
-        #expect(try workspace.run(["verify"]).status == 0)
+            // The frozen holder is gone for good: its lock goes with it, and the ledger is whole.
+            kill(frozen.processIdentifier, SIGKILL)
+            kill(frozen.processIdentifier, SIGCONT)
+            frozen.waitUntilExit()
+            #expect(try workspace.ledger().runs().count == runs, "the waiter recorded nothing")
+            let again = try neighbour.run(neighbour.createArguments, environment: Shared.host("host-c"))
+            #expect(again.status == 0, "\(again.stderr)")
+            #expect(try workspace.run(["verify"]).status == 0)
+        }
     }
 }

@@ -21,38 +21,46 @@ import ReleaseStateMachine
     /// Where the fixture's runs lived: the base directory is gone, as on an auditor's machine.
     static let recordedBase = "/tmp/casa-release-fixture/casa"
 
-    @Test func thereIsAFixture() {
-        #expect(!Self.fixtures.isEmpty, "no ledger fixture under Tests/Fixtures")
+    @Test func thereIsAFixture() async throws {
+        try await onItsOwnThread {
+            #expect(!Self.fixtures.isEmpty, "no ledger fixture under Tests/Fixtures")
+        }
     }
 
     @Test(arguments: fixtures)
-    func aSQLiteFixturePrintsWhatItPrintedWhenWritten(_ fixture: String) throws {
-        let workspace = try Workspace(baseBytes: 16, ledger: .sqliteFile)
-        let ledger = try Self.copySQLite(fixture, into: workspace)
-        try Self.compareOutputs(fixture, workspace: workspace, ledger: ledger, shownAs: ledger)
+    func aSQLiteFixturePrintsWhatItPrintedWhenWritten(_ fixture: String) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 16, ledger: .sqliteFile)
+            let ledger = try Self.copySQLite(fixture, into: workspace)
+            try Self.compareOutputs(fixture, workspace: workspace, ledger: ledger, shownAs: ledger)
+        }
     }
 
     @Test(arguments: fixtures)
-    func aPostgreSQLFixturePrintsWhatItPrintedWhenWritten(_ fixture: String) throws {
-        let workspace = try Workspace(baseBytes: 16, ledger: .sqliteFile)
-        let url = try Self.restorePostgres(fixture)
-        try Self.compareOutputs(fixture, workspace: workspace, ledger: url, shownAs: URLRedaction.url(url))
+    func aPostgreSQLFixturePrintsWhatItPrintedWhenWritten(_ fixture: String) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 16, ledger: .sqliteFile)
+            let url = try Self.restorePostgres(fixture)
+            try Self.compareOutputs(fixture, workspace: workspace, ledger: url, shownAs: URLRedaction.url(url))
+        }
     }
 
     /// A writer of this version takes an old ledger as it is (upgrading it when its schema is older)
     /// and appends a new run to it, on both stores; the chain then verifies to its new head.
     @Test(arguments: fixtures)
-    func aWriterAppendsToAFixture(_ fixture: String) throws {
-        let workspace = try Workspace(baseBytes: 4096, ledger: .sqliteFile)
-        let sqlite = try Self.copySQLite(fixture, into: workspace)
-        let postgres = try Self.restorePostgres(fixture)
-        for ledger in [sqlite, postgres] {
-            let before = try Self.eventCount(workspace, ledger)
-            let created = try workspace.run(["--ledger", ledger] + workspace.createArguments + ["force=yes"])
-            #expect(created.status == 0, "\(fixture): \(created.stderr)")
-            let verified = try workspace.run(["--ledger", ledger, "verify"])
-            #expect(verified.status == 0, "\(fixture): \(verified.stderr)")
-            #expect(try Self.eventCount(workspace, ledger) > before, "\(fixture): appended")
+    func aWriterAppendsToAFixture(_ fixture: String) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 4096, ledger: .sqliteFile)
+            let sqlite = try Self.copySQLite(fixture, into: workspace)
+            let postgres = try Self.restorePostgres(fixture)
+            for ledger in [sqlite, postgres] {
+                let before = try Self.eventCount(workspace, ledger)
+                let created = try workspace.run(["--ledger", ledger] + workspace.createArguments + ["force=yes"])
+                #expect(created.status == 0, "\(fixture): \(created.stderr)")
+                let verified = try workspace.run(["--ledger", ledger, "verify"])
+                #expect(verified.status == 0, "\(fixture): \(verified.stderr)")
+                #expect(try Self.eventCount(workspace, ledger) > before, "\(fixture): appended")
+            }
         }
     }
 

@@ -30,65 +30,72 @@ import ReleaseLedger
             database: database)
     }
 
-    @Test func anotherApplicationsTablesAreSeenEvenWhereTheReleaseRoleCannotReadThem() throws {
-        let server = try TestLedger.server()
-        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
-        for tables in [["orders"], ["events"], ["runs", "orders"]] {
-            let (url, database) = try Self.foreignDatabase(server, tables: tables)
-            for arguments in [["runs"], ["status"], ["verify"], workspace.createArguments] {
-                let result = try workspace.run(arguments + ["--ledger", url], environment: ["HOME": workspace.root])
-                #expect(result.status == 65, "\(tables) \(arguments): \(result.stderr)")
-                #expect(
-                    result.stderr.contains("is not a casa-release ledger") && result.stderr.contains(tables[0]),
-                    "\(result.stderr)")
-                #expect(!result.stderr.contains("SQLSTATE") && !result.stderr.contains("rel-"), "\(result.stderr)")
-                #expect(
-                    try Self.publicTables(server, database) == tables.sorted().joined(separator: ","),
-                    "\(arguments) left it as it was")
+    @Test func anotherApplicationsTablesAreSeenEvenWhereTheReleaseRoleCannotReadThem() async throws {
+        try await onItsOwnThread {
+            let server = try TestLedger.server()
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+            for tables in [["orders"], ["events"], ["runs", "orders"]] {
+                let (url, database) = try Self.foreignDatabase(server, tables: tables)
+                for arguments in [["runs"], ["status"], ["verify"], workspace.createArguments] {
+                    let result = try workspace.run(
+                        arguments + ["--ledger", url], environment: ["HOME": workspace.root])
+                    #expect(result.status == 65, "\(tables) \(arguments): \(result.stderr)")
+                    #expect(
+                        result.stderr.contains("is not a casa-release ledger") && result.stderr.contains(tables[0]),
+                        "\(result.stderr)")
+                    #expect(!result.stderr.contains("SQLSTATE") && !result.stderr.contains("rel-"), "\(result.stderr)")
+                    #expect(
+                        try Self.publicTables(server, database) == tables.sorted().joined(separator: ","),
+                        "\(arguments) left it as it was")
+                }
             }
         }
     }
 
-    @Test func anEmptyDatabaseHasNoLedgerForACommandThatOnlyReads() throws {
-        let server = try TestLedger.server()
-        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
-        let url = try TestLedger.newDatabase()
-        for arguments in [["runs"], ["runs", "--json"], ["status"], ["verify"]] {
-            let result = try workspace.run(arguments + ["--ledger", url])
-            #expect(
-                result.status == 65 && result.stderr.contains("no ledger at postgres://casa@"),
-                "\(arguments): \(result.stdout)\(result.stderr)")
+    @Test func anEmptyDatabaseHasNoLedgerForACommandThatOnlyReads() async throws {
+        try await onItsOwnThread {
+            let server = try TestLedger.server()
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+            let url = try TestLedger.newDatabase()
+            for arguments in [["runs"], ["runs", "--json"], ["status"], ["verify"]] {
+                let result = try workspace.run(arguments + ["--ledger", url])
+                #expect(
+                    result.status == 65 && result.stderr.contains("no ledger at postgres://casa@"),
+                    "\(arguments): \(result.stdout)\(result.stderr)")
+            }
+            let database = String(url.split(separator: "/").last!)
+            #expect(try Self.publicTables(server, database).isEmpty, "reads created nothing")
         }
-        let database = String(url.split(separator: "/").last!)
-        #expect(try Self.publicTables(server, database).isEmpty, "reads created nothing")
     }
 
-    @Test func aLoginThatCannotSucceedIs69AndABrokenURLIs64() throws {
-        let server = try TestLedger.server()
-        let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
-        let home = ["HOME": workspace.root]
-        let base = "postgres://casa@127.0.0.1:\(server.port)/postgres"
-        for (url, status, message) in [
-            (base, Int32(69), "asks casa for a password and none was given"),
-            (
-                "postgres://casa:\(server.password.dropLast())@127.0.0.1:\(server.port)/postgres", 69,
-                "login was refused"
-            ),
-            (
-                "postgres://casa:%zz\(server.password)@127.0.0.1:\(server.port)/postgres", 64,
-                "a % that is not followed by two hexadecimal digits"
-            ),
-            ("postgres://ca%zzsa@127.0.0.1:\(server.port)/postgres", 64, "its user name has a %"),
-            ("postgres://casa@127.0.0.1:\(server.port)/led%zger", 64, "its database name has a %"),
-        ] {
-            for arguments in [["runs"], workspace.createArguments] {
-                let result = try workspace.run(arguments + ["--ledger", url], environment: home)
-                #expect(result.status == status, "\(url) \(arguments): \(result.stderr)")
-                #expect(result.stderr.contains(message), "\(url): \(result.stderr)")
-                #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
-                #expect(!result.stderr.contains(server.password.dropLast()), "no password: \(result.stderr)")
+    @Test func aLoginThatCannotSucceedIs69AndABrokenURLIs64() async throws {
+        try await onItsOwnThread {
+            let server = try TestLedger.server()
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+            let home = ["HOME": workspace.root]
+            let base = "postgres://casa@127.0.0.1:\(server.port)/postgres"
+            for (url, status, message) in [
+                (base, Int32(69), "asks casa for a password and none was given"),
+                (
+                    "postgres://casa:\(server.password.dropLast())@127.0.0.1:\(server.port)/postgres", 69,
+                    "login was refused"
+                ),
+                (
+                    "postgres://casa:%zz\(server.password)@127.0.0.1:\(server.port)/postgres", 64,
+                    "a % that is not followed by two hexadecimal digits"
+                ),
+                ("postgres://ca%zzsa@127.0.0.1:\(server.port)/postgres", 64, "its user name has a %"),
+                ("postgres://casa@127.0.0.1:\(server.port)/led%zger", 64, "its database name has a %"),
+            ] {
+                for arguments in [["runs"], workspace.createArguments] {
+                    let result = try workspace.run(arguments + ["--ledger", url], environment: home)
+                    #expect(result.status == status, "\(url) \(arguments): \(result.stderr)")
+                    #expect(result.stderr.contains(message), "\(url): \(result.stderr)")
+                    #expect(result.stderr.split(separator: "\n").count == 1, "one line: \(result.stderr)")
+                    #expect(!result.stderr.contains(server.password.dropLast()), "no password: \(result.stderr)")
+                }
             }
+            #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "no ledger fell back to the file")
         }
-        #expect(!FileManager.default.fileExists(atPath: workspace.ledgerPath), "no ledger fell back to the file")
     }
 }

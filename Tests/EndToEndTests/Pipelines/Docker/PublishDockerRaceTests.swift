@@ -33,51 +33,54 @@ import ReleaseStateMachine
         }
     }
 
-    @Test func twoPublishersAtOnceNeverShowEachOthersImageUnderTheirNumber() throws {
-        let publishers = [try Self.publisher("first"), try Self.publisher("second")]
-        let digests = try publishers.map { try $0.skopeoDigest("cati/casa-run:5.4") }
-        #expect(digests[0] != digests[1])
-        let registry = try RegistryServer(directory: publishers[0].root + "/registry")
-        var wins = [0, 0]
-        var failures = [0, 0]
-        for round in 1...Self.rounds {
-            let processes = try publishers.map {
-                try $0.start(["publish-docker", "registry=\(registry.url)", "force=yes"])
-            }
-            let outputs = processes.map { process -> (Int32, String, String) in
-                let stdout = String(
-                    decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(),
-                    as: UTF8.self)
-                let stderr = String(
-                    decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self
-                )
-                process.waitUntilExit()
-                return (process.terminationStatus, stdout, stderr)
-            }
-            for (index, (status, stdout, stderr)) in outputs.enumerated() {
-                let printed = Self.printedAsPublished(stdout)
-                if status == 0 {
-                    wins[index] += 1
-                    let numbered = printed.filter { $0.hasPrefix(registry.host + "/cati/casa-run:5.4-") }
-                    #expect(numbered.count == 1, "round \(round), publisher \(index): \(stdout)")
-                    for reference in numbered {
-                        let tag = String(reference.dropFirst(registry.host.count + 1))
-                        #expect(
-                            try publishers[0].registryDigest(registry, tag) == digests[index],
-                            "round \(round): publisher \(index) exited 0 and printed \(reference), which must show its image"
-                        )
-                    }
-                } else {
-                    failures[index] += 1
-                    #expect(
-                        printed.isEmpty,
-                        "round \(round), publisher \(index) failed (\(status)) and printed \(printed): \(stderr)")
-                    #expect(status == 1 || status == 75, "round \(round), publisher \(index): \(stderr)")
+    @Test func twoPublishersAtOnceNeverShowEachOthersImageUnderTheirNumber() async throws {
+        try await onItsOwnThread {
+            let publishers = [try Self.publisher("first"), try Self.publisher("second")]
+            let digests = try publishers.map { try $0.skopeoDigest("cati/casa-run:5.4") }
+            #expect(digests[0] != digests[1])
+            let registry = try RegistryServer(directory: publishers[0].root + "/registry")
+            var wins = [0, 0]
+            var failures = [0, 0]
+            for round in 1...Self.rounds {
+                let processes = try publishers.map {
+                    try $0.start(["publish-docker", "registry=\(registry.url)", "force=yes"])
                 }
+                let outputs = processes.map { process -> (Int32, String, String) in
+                    let stdout = String(
+                        decoding: (process.standardOutput as! Pipe).fileHandleForReading.readDataToEndOfFile(),
+                        as: UTF8.self)
+                    let stderr = String(
+                        decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(),
+                        as: UTF8.self
+                    )
+                    process.waitUntilExit()
+                    return (process.terminationStatus, stdout, stderr)
+                }
+                for (index, (status, stdout, stderr)) in outputs.enumerated() {
+                    let printed = Self.printedAsPublished(stdout)
+                    if status == 0 {
+                        wins[index] += 1
+                        let numbered = printed.filter { $0.hasPrefix(registry.host + "/cati/casa-run:5.4-") }
+                        #expect(numbered.count == 1, "round \(round), publisher \(index): \(stdout)")
+                        for reference in numbered {
+                            let tag = String(reference.dropFirst(registry.host.count + 1))
+                            #expect(
+                                try publishers[0].registryDigest(registry, tag) == digests[index],
+                                "round \(round): publisher \(index) exited 0 and printed \(reference), which must show its image"
+                            )
+                        }
+                    } else {
+                        failures[index] += 1
+                        #expect(
+                            printed.isEmpty,
+                            "round \(round), publisher \(index) failed (\(status)) and printed \(printed): \(stderr)")
+                        #expect(status == 1 || status == 75, "round \(round), publisher \(index): \(stderr)")
+                    }
+                }
+                let claims = try publishers[0].registryTags(registry, "cati/casa-run").filter { $0.contains(".claim-") }
+                #expect(claims.isEmpty, "round \(round): claims left: \(claims)")
             }
-            let claims = try publishers[0].registryTags(registry, "cati/casa-run").filter { $0.contains(".claim-") }
-            #expect(claims.isEmpty, "round \(round): claims left: \(claims)")
+            print("publish-docker race: \(Self.rounds) rounds, wins \(wins), failures \(failures)")
         }
-        print("publish-docker race: \(Self.rounds) rounds, wins \(wins), failures \(failures)")
     }
 }

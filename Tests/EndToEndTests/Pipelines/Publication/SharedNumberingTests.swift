@@ -61,73 +61,77 @@ import ReleaseStateMachine
         return false
     }
 
-    @Test func twoPublishersThatLookedAtOnceAndClaimOneAfterTheOtherOnAWeakTargetGetTwoNumbers() throws {
-        let workspace = try Workspace(baseBytes: 64 << 10)
-        let server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
-        // The premise: this server lets a claim replace another one, so only the ledger can keep
-        // two claims of one number apart.
-        try Data("first".utf8).write(to: URL(fileURLWithPath: server.directory + "/taken.json"))
-        try Data("second".utf8).write(to: URL(fileURLWithPath: server.directory + "/.claim"))
-        #expect(["201", "204"].contains(try Self.moveWithoutOverwrite(server, from: ".claim", to: "taken.json")))
-        #expect(try server.bytes("taken.json") == Data("second".utf8), "the MOVE replaced the existing name")
-        try FileManager.default.removeItem(atPath: server.directory + "/taken.json")
+    @Test func twoPublishersThatLookedAtOnceAndClaimOneAfterTheOtherOnAWeakTargetGetTwoNumbers() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 64 << 10)
+            let server = try PublicationServer(.webdav, in: workspace, ignoresOverwrite: true)
+            // The premise: this server lets a claim replace another one, so only the ledger can keep
+            // two claims of one number apart.
+            try Data("first".utf8).write(to: URL(fileURLWithPath: server.directory + "/taken.json"))
+            try Data("second".utf8).write(to: URL(fileURLWithPath: server.directory + "/.claim"))
+            #expect(["201", "204"].contains(try Self.moveWithoutOverwrite(server, from: ".claim", to: "taken.json")))
+            #expect(try server.bytes("taken.json") == Data("second".utf8), "the MOVE replaced the existing name")
+            try FileManager.default.removeItem(atPath: server.directory + "/taken.json")
 
-        let images = try Self.builds(2, in: workspace)
-        // Each looks at the target (no number yet: both would claim 1), and stops before its
-        // claim; then, claimed, before its upload.
-        let failpoints = ["CASA_RELEASE_FAILPOINT": "claim-build-number:pause,upload-image:pause"]
-        let publishers = try images.enumerated().map { index, image in
-            try workspace.start(
-                ["publish-user-image", "image=\(image)", "target=\(server.url)"],
-                environment: server.environment.merging(failpoints) { $1 }.merging([
-                    "CASA_RELEASE_HOST": "host-\(index + 1)"
-                ]) { $1 })
-        }
-        defer {
-            for process in publishers where process.isRunning {
-                kill(process.processIdentifier, SIGKILL); kill(process.processIdentifier, SIGCONT)
+            let images = try Self.builds(2, in: workspace)
+            // Each looks at the target (no number yet: both would claim 1), and stops before its
+            // claim; then, claimed, before its upload.
+            let failpoints = ["CASA_RELEASE_FAILPOINT": "claim-build-number:pause,upload-image:pause"]
+            let publishers = try images.enumerated().map { index, image in
+                try workspace.start(
+                    ["publish-user-image", "image=\(image)", "target=\(server.url)"],
+                    environment: server.environment.merging(failpoints) { $1 }.merging([
+                        "CASA_RELEASE_HOST": "host-\(index + 1)"
+                    ]) { $1 })
             }
-        }
-        for (process, image) in zip(publishers, images) {
+            defer {
+                for process in publishers where process.isRunning {
+                    kill(process.processIdentifier, SIGKILL); kill(process.processIdentifier, SIGCONT)
+                }
+            }
+            for (process, image) in zip(publishers, images) {
+                #expect(
+                    try Self.waitUntilStopped(process) {
+                        try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .running
+                    },
+                    "\(image) stops before its claim")
+            }
             #expect(
-                try Self.waitUntilStopped(process) {
-                    try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .running
-                },
-                "\(image) stops before its claim")
-        }
-        #expect(
-            Set(try images.map { try Self.publication(of: $0, in: workspace)?.targetCheck?.highestBuildNumber }) == [
-                nil
-            ], "both saw no number")
-        // One claims, then the other, while the first one's claim is still only a sidecar.
-        for (process, image) in zip(publishers, images) {
-            kill(process.processIdentifier, SIGCONT)
+                Set(try images.map { try Self.publication(of: $0, in: workspace)?.targetCheck?.highestBuildNumber })
+                    == [
+                        nil
+                    ], "both saw no number")
+            // One claims, then the other, while the first one's claim is still only a sidecar.
+            for (process, image) in zip(publishers, images) {
+                kill(process.processIdentifier, SIGCONT)
+                #expect(
+                    try Self.waitUntilStopped(process) {
+                        try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .succeeded
+                    },
+                    "\(image) claims and stops before its upload")
+            }
+            let numbers = try images.map { try Self.publication(of: $0, in: workspace)?.buildNumber }
+            #expect(numbers == [1, 2], "the second publisher is given the next number by the ledger")
+            for process in publishers {
+                kill(process.processIdentifier, SIGCONT)
+                process.waitUntilExit()
+                #expect(process.terminationStatus == 0, "\(SharedLedgerTests.standardError(process))")
+            }
             #expect(
-                try Self.waitUntilStopped(process) {
-                    try Self.publication(of: image, in: workspace)?.step(.claimBuildNumber)?.status == .succeeded
-                },
-                "\(image) claims and stops before its upload")
+                try server.files() == [
+                    "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                    "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+                ])
+            // Each number holds the build that claimed it: image and sidecar of one build.
+            for (image, number) in zip(images, numbers) {
+                let published = "casa-system-ubuntu-24.04-\(number ?? 0).sif"
+                #expect(try server.bytes(published) == workspace.bytes(image))
+                let sidecar = try ImageSidecar.parse(
+                    String(decoding: try server.bytes(published + ".json"), as: UTF8.self))
+                #expect(sidecar.imageID == (try workspace.sidecar(image + ".json")).imageID, "\(published)")
+            }
+            #expect(try workspace.run(["verify"]).status == 0)
         }
-        let numbers = try images.map { try Self.publication(of: $0, in: workspace)?.buildNumber }
-        #expect(numbers == [1, 2], "the second publisher is given the next number by the ledger")
-        for process in publishers {
-            kill(process.processIdentifier, SIGCONT)
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "\(SharedLedgerTests.standardError(process))")
-        }
-        #expect(
-            try server.files() == [
-                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
-            ])
-        // Each number holds the build that claimed it: image and sidecar of one build.
-        for (image, number) in zip(images, numbers) {
-            let published = "casa-system-ubuntu-24.04-\(number ?? 0).sif"
-            #expect(try server.bytes(published) == workspace.bytes(image))
-            let sidecar = try ImageSidecar.parse(String(decoding: try server.bytes(published + ".json"), as: UTF8.self))
-            #expect(sidecar.imageID == (try workspace.sidecar(image + ".json")).imageID, "\(published)")
-        }
-        #expect(try workspace.run(["verify"]).status == 0)
     }
 
     /// A weak WebDAV target, two builds of one image name, and the publisher of the first
@@ -172,43 +176,47 @@ import ReleaseStateMachine
 
     /// After that kill, another publisher of the name is given the next number; the killed run,
     /// resumed, claims the number it had reserved and reserves nothing more.
-    @Test func aPublisherKilledBetweenItsReservationAndItsClaimKeepsItsNumber() throws {
-        let killed = try KilledAfterItsReservation()
-        let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
-        let other = try killed.publish(images[1])
-        #expect(other.status == 0, "\(other.stderr)")
-        #expect(try killed.buildNumber(of: images[1]) == 2, "1 is the killed run's")
+    @Test func aPublisherKilledBetweenItsReservationAndItsClaimKeepsItsNumber() async throws {
+        try await onItsOwnThread {
+            let killed = try KilledAfterItsReservation()
+            let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
+            let other = try killed.publish(images[1])
+            #expect(other.status == 0, "\(other.stderr)")
+            #expect(try killed.buildNumber(of: images[1]) == 2, "1 is the killed run's")
 
-        let resumed = try workspace.run(["resume", killed.runID], environment: server.environment)
-        #expect(resumed.status == 0, "\(resumed.stderr)")
-        #expect(try killed.buildNumber(of: images[0]) == 1)
-        #expect(
-            try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [1],
-            "the claim run again kept its number")
-        #expect(
-            try server.files() == [
-                "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
-                "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
-            ])
-        for (image, number) in zip(images, [1, 2]) {
-            #expect(try server.bytes("casa-system-ubuntu-24.04-\(number).sif") == workspace.bytes(image))
+            let resumed = try workspace.run(["resume", killed.runID], environment: server.environment)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try killed.buildNumber(of: images[0]) == 1)
+            #expect(
+                try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [1],
+                "the claim run again kept its number")
+            #expect(
+                try server.files() == [
+                    "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json",
+                    "casa-system-ubuntu-24.04-2.sif", "casa-system-ubuntu-24.04-2.sif.json",
+                ])
+            for (image, number) in zip(images, [1, 2]) {
+                #expect(try server.bytes("casa-system-ubuntu-24.04-\(number).sif") == workspace.bytes(image))
+            }
+            #expect(try workspace.run(["verify"]).status == 0)
         }
-        #expect(try workspace.run(["verify"]).status == 0)
     }
 
     /// After that kill, a rollback instead of a resume: the number goes back, and the next
     /// publisher of the name takes it.
-    @Test func theRollbackOfAPublisherKilledAfterItsReservationGivesTheNumberBack() throws {
-        let killed = try KilledAfterItsReservation()
-        let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
-        let rolledBack = try workspace.run(["rollback", killed.runID, "--yes"], environment: server.environment)
-        #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
-        #expect(try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [])
+    @Test func theRollbackOfAPublisherKilledAfterItsReservationGivesTheNumberBack() async throws {
+        try await onItsOwnThread {
+            let killed = try KilledAfterItsReservation()
+            let (workspace, server, images) = (killed.workspace, killed.server, killed.images)
+            let rolledBack = try workspace.run(["rollback", killed.runID, "--yes"], environment: server.environment)
+            #expect(rolledBack.status == 0, "\(rolledBack.stderr)")
+            #expect(try Self.publication(of: images[0], in: workspace)?.buildNumberReservations == [])
 
-        let next = try killed.publish(images[1])
-        #expect(next.status == 0, "\(next.stderr)")
-        #expect(try killed.buildNumber(of: images[1]) == 1)
-        #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
-        #expect(try workspace.run(["verify"]).status == 0)
+            let next = try killed.publish(images[1])
+            #expect(next.status == 0, "\(next.stderr)")
+            #expect(try killed.buildNumber(of: images[1]) == 1)
+            #expect(try server.files() == ["casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.json"])
+            #expect(try workspace.run(["verify"]).status == 0)
+        }
     }
 }

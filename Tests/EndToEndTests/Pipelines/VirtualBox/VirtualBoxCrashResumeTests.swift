@@ -16,46 +16,50 @@ private let userPoints = ["copy-install:after", "vbox-guestcontrol:after", "vbox
 
 @Suite struct VirtualBoxCrashResumeTests {
     @Test(arguments: basePoints)
-    func baseImageKilledThenResumed(_ failpoint: String) throws {
-        let workspace = try Workspace(baseBytes: 4096)
-        try workspace.makeISO()
-        let environment = ["CASA_RELEASE_FAILPOINT": failpoint]
-        let created = try workspace.run(workspace.vboxBaseArguments, environment: environment)
-        #expect(created.killed || created.status == 2, "\(created.stderr)")
-        let runID = try #require(try workspace.runIDs().first)
-        try workspace.driveToCompletion(
-            runID, machine: workspace.vmName, environment: created.killed ? [:] : environment)
-        try expectKilledOnce(workspace, failpoint)
+    func baseImageKilledThenResumed(_ failpoint: String) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 4096)
+            try workspace.makeISO()
+            let environment = ["CASA_RELEASE_FAILPOINT": failpoint]
+            let created = try workspace.run(workspace.vboxBaseArguments, environment: environment)
+            #expect(created.killed || created.status == 2, "\(created.stderr)")
+            let runID = try #require(try workspace.runIDs().first)
+            try workspace.driveToCompletion(
+                runID, machine: workspace.vmName, environment: created.killed ? [:] : environment)
+            try expectKilledOnce(workspace, failpoint)
 
-        #expect(try workspace.vboxCalls("createvm").count == 1, "one VM")
-        #expect(try workspace.vboxCalls("createmedium").count == 1, "one disk")
-        #expect(try workspace.virtualMachines().keys.sorted() == [workspace.vmName])
-        let state = try workspace.ledger().state(of: runID)
-        try expectMadeOnce(workspace, state, appliance: workspace.ova, failpoint, lastCalls: ["vbox-startvm:after"])
+            #expect(try workspace.vboxCalls("createvm").count == 1, "one VM")
+            #expect(try workspace.vboxCalls("createmedium").count == 1, "one disk")
+            #expect(try workspace.virtualMachines().keys.sorted() == [workspace.vmName])
+            let state = try workspace.ledger().state(of: runID)
+            try expectMadeOnce(workspace, state, appliance: workspace.ova, failpoint, lastCalls: ["vbox-startvm:after"])
+        }
     }
 
     @Test(arguments: userPoints)
-    func userImageKilledThenResumed(_ failpoint: String) throws {
-        let workspace = try Workspace(baseBytes: 4096)
-        try workspace.prepareVirtualBoxUserImage()
-        let environment = ["CASA_RELEASE_FAILPOINT": failpoint]
-        let created = try workspace.run(workspace.vboxUserImageArguments, environment: environment)
-        #expect(created.killed || created.status == 2, "\(created.stderr)")
-        let runID = try #require(try workspace.lastRun().runID)
-        try workspace.driveToCompletion(
-            runID, machine: "brainvisa-5.4.0", environment: created.killed ? [:] : environment)
-        try expectKilledOnce(workspace, failpoint)
+    func userImageKilledThenResumed(_ failpoint: String) async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 4096)
+            try workspace.prepareVirtualBoxUserImage()
+            let environment = ["CASA_RELEASE_FAILPOINT": failpoint]
+            let created = try workspace.run(workspace.vboxUserImageArguments, environment: environment)
+            #expect(created.killed || created.status == 2, "\(created.stderr)")
+            let runID = try #require(try workspace.lastRun().runID)
+            try workspace.driveToCompletion(
+                runID, machine: "brainvisa-5.4.0", environment: created.killed ? [:] : environment)
+            try expectKilledOnce(workspace, failpoint)
 
-        #expect(try workspace.vboxCalls("import").count == 1, "one VM")
-        #expect(try workspace.virtualMachines().keys.sorted() == ["brainvisa-5.4.0"])
-        #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1)
-        let state = try workspace.ledger().state(of: runID)
-        try expectMadeOnce(
-            workspace, state, appliance: workspace.userAppliance, failpoint, lastCalls: ["vbox-import:after"])
-        #expect(
-            try workspace.applianceFile(workspace.userAppliance, "casa/image_id").contains(
-                state.started!.chosen.imageID!))
-        #expect(try workspace.applianceFile(workspace.userAppliance, "casa/install/bin/bv_env").isEmpty == false)
+            #expect(try workspace.vboxCalls("import").count == 1, "one VM")
+            #expect(try workspace.virtualMachines().keys.sorted() == ["brainvisa-5.4.0"])
+            #expect(try workspace.standInCalls("make").filter { $0.argv.contains("install-runtime") }.count == 1)
+            let state = try workspace.ledger().state(of: runID)
+            try expectMadeOnce(
+                workspace, state, appliance: workspace.userAppliance, failpoint, lastCalls: ["vbox-import:after"])
+            #expect(
+                try workspace.applianceFile(workspace.userAppliance, "casa/image_id").contains(
+                    state.started!.chosen.imageID!))
+            #expect(try workspace.applianceFile(workspace.userAppliance, "casa/install/bin/bv_env").isEmpty == false)
+        }
     }
 
     /// The failpoint fired: the ledger shows a takeover from a dead process.
