@@ -10,7 +10,7 @@ import ReleaseStateMachine
     static let rounds = 100
 
     @Test func twoResumesAtOnceEndWithOneOwnerEveryTime() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 64 << 10)
             var outcomes: [String] = []
             for round in 1...Self.rounds {
@@ -72,7 +72,7 @@ import ReleaseStateMachine
     /// time it takes the lease (held just before it, at the failpoint `lease:pause`): the run is
     /// done, exit 0, nothing appended; the race once ended 65 "the run is already completed".
     @Test func aResumeThatFindsTheRunCompletedMeanwhileIsDone() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 64 << 10)
             let killed = try workspace.run(
                 workspace.createArguments, environment: ["CASA_RELEASE_FAILPOINT": "copy:before"])

@@ -14,7 +14,7 @@ import ReleaseStateMachine
 /// one (CASA_RELEASE_CAMPAIGN_ITERATIONS, CASA_RELEASE_CAMPAIGN_SEED).
 @Suite struct CrashCampaignTests {
     @Test func randomKillsThenResumeKeepEveryGuarantee() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let environment = ProcessInfo.processInfo.environment
             let iterations = environment["CASA_RELEASE_CAMPAIGN_ITERATIONS"].flatMap(Int.init) ?? 40
             let seed = environment["CASA_RELEASE_CAMPAIGN_SEED"].flatMap(UInt64.init) ?? 20_261_126

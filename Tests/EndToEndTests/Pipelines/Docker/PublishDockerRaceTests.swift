@@ -34,7 +34,7 @@ import ReleaseStateMachine
     }
 
     @Test func twoPublishersAtOnceNeverShowEachOthersImageUnderTheirNumber() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let publishers = [try Self.publisher("first"), try Self.publisher("second")]
             let digests = try publishers.map { try $0.skopeoDigest("cati/casa-run:5.4") }
             #expect(digests[0] != digests[1])

@@ -47,7 +47,7 @@ import ReleaseStateMachine
     }
 
     @Test func takesTheHighestBuildOfTheVersionAndRecordsIt() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             let downloaded = try mirror.run(["type=run", "image_version=5.4"])
             #expect(downloaded.status == 0, "\(downloaded.stderr)")
@@ -92,7 +92,7 @@ import ReleaseStateMachine
     /// Names in the listing that only look like `casa-<type>-<version>-<N>.<ext>` (an empty or
     /// dashed version, a padded N, a newline) are never chosen, however high their N.
     @Test func namesThatDoNotParseCleanlyAreNeverChosen() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             for name in [
                 "casa-run-5.4--9.sif", "casa-run--9.sif", "casa-run-5.4-09.sif", "casa-run-5.4-9\n.sif",
@@ -110,7 +110,7 @@ import ReleaseStateMachine
     /// casa-distro says); another file under that name is left alone (73). Also from a file://
     /// directory, which libcurl does not list.
     @Test func aFileAlreadyThereIsUpToDate() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             let output = mirror.workspace.base + "/casa-run-5.4-3.sif"
             #expect(try mirror.run(["type=run", "image_version=5.4"]).status == 0)
@@ -148,7 +148,7 @@ import ReleaseStateMachine
     /// An image this ledger made and published, downloaded elsewhere: the download's chain goes on
     /// to the image it was published from.
     @Test func aDownloadOfAnImageMadeHereLeadsToItsRun() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             let workspace = mirror.workspace
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -174,7 +174,7 @@ import ReleaseStateMachine
     /// Killed in the middle, then resumed: the second process asks for the rest (206) and the
     /// file is whole and verified.
     @Test func anInterruptedDownloadResumes() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror(imageBytes: 16 << 20)
             let pause = try TransferPause(in: mirror.workspace, afterBytes: 6 << 20)
             let process = try mirror.workspace.start(
@@ -210,7 +210,7 @@ import ReleaseStateMachine
     /// file kept) instead of starting a second run beside a dead one; while the first process
     /// still lives, the second is refused and records nothing.
     @Test func theSameCommandAgainTakesTheKilledRunOver() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror(imageBytes: 8 << 20)
             let command = ["download-image", "url=\(mirror.url)", "type=run", "image_version=5.4"]
             let pause = try TransferPause(in: mirror.workspace, afterBytes: 2 << 20)
@@ -255,7 +255,7 @@ import ReleaseStateMachine
     /// The server's file changed between the two attempts: If-Range makes it send the whole new
     /// file (200), and the partial file is started over rather than spliced.
     @Test func aChangedFileOnTheServerStartsOver() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror(imageBytes: 4 << 20)
             let partial = mirror.workspace.base + "/casa-run-5.4-3.sif.part"
             let pause = try TransferPause(in: mirror.workspace, afterBytes: 1 << 20)
@@ -289,7 +289,7 @@ import ReleaseStateMachine
     }
 
     @Test func anMD5MismatchDeletesThePartialFile() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             try mirror.put("casa-run-5.4-4.sif", bytes: 5000, md5Override: String(repeating: "0", count: 32))
             let refused = try mirror.run(["type=run", "image_version=5.4"])
@@ -305,7 +305,7 @@ import ReleaseStateMachine
     }
 
     @Test func badDownloadsAreOneLine() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let mirror = try Mirror()
             let cases: [([String], Int32, String)] = [
                 (["filename=casa-run-9.9-1.sif"], 65, "does not exist"),

@@ -46,7 +46,7 @@ import ReleaseStateMachine
     }
 
     @Test func casaDistroLinksAreRecordedAsPublicationsNotAsImages() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let directory = try casaDistroBaseDirectory(workspace)
             let imported = try workspace.run(["import", directory])
@@ -107,7 +107,7 @@ import ReleaseStateMachine
     /// casa-distro's base directory after a rebuild (every link at the newest image) and a copy
     /// of its published directory: each N names exactly one image, the one published under it.
     @Test func aDirectoryAndItsMirrorNameOneImageForEveryNumber() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let directory = try casaDistroBaseDirectory(workspace)
             let mirror = workspace.root + "/mirror-copy"
@@ -135,7 +135,7 @@ import ReleaseStateMachine
     }
 
     @Test func targetNamesWhereTheLinksSayTheImagesWent() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let directory = try casaDistroBaseDirectory(workspace)
             let fromEnvironment = try workspace.run(
@@ -172,7 +172,7 @@ import ReleaseStateMachine
     }
 
     @Test func aMirrorCopyRecordsEachImageUnderItsOwnName() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let mirror = workspace.root + "/mirror"
             try image(
@@ -209,7 +209,7 @@ import ReleaseStateMachine
     }
 
     @Test func aServerListingRecordsWhereEachImageWasPublished() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let directory = try casaDistroBaseDirectory(workspace)
             let www = workspace.root + "/www/download"
@@ -269,7 +269,7 @@ import ReleaseStateMachine
     /// A server that is not there, or a directory it does not have: one line, the right exit
     /// code, and no ledger made for nothing.
     @Test func aListingThatCannotBeReadRecordsNothing() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let unreachable = try workspace.run(
                 ["import", "http://127.0.0.1:1/download/"], environment: ["CASA_RELEASE_RETRY_DELAY": "0.01"])

@@ -11,7 +11,7 @@ import ReleaseStateMachine
 
     @Test(arguments: ServerKind.allCases)
     func publishThenUpToDate(_ kind: ServerKind) async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(kind, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -40,7 +40,7 @@ import ReleaseStateMachine
 
     @Test(arguments: ServerKind.allCases)
     func twoPublishersOfDifferentImagesGetDistinctNumbers(_ kind: ServerKind) async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let first = try Workspace()
             let second = try Workspace()
             let server = try PublicationServer(kind, in: first)
@@ -72,7 +72,7 @@ import ReleaseStateMachine
     /// SFTP the upload goes on from the bytes the server kept.
     @Test(arguments: ServerKind.allCases)
     func serverStoppedDuringTheUploadThenResume(_ kind: ServerKind) async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 24 << 20)
             let server = try PublicationServer(kind, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -115,7 +115,7 @@ import ReleaseStateMachine
     /// (`.<temporary>.0000000002`), which its index never shows. Once there is room again, the
     /// resumed run publishes, and nothing of the failed tries is left on the server.
     @Test func aFullDiskOnAWebDAVServerLeavesNothingOnceResumed() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 4 << 20)
             let server = try PublicationServer(.webdav, in: workspace, diskSize: 1 << 20)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -138,7 +138,7 @@ import ReleaseStateMachine
     /// A server that takes the claim but refuses the image (413): the publication is rolled back,
     /// nothing of it stays on the server, the exit is clear, and the ledger says what was removed.
     @Test func aServerThatRefusesTheImageIsRolledBack() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.webdav, in: workspace, maximumBodySize: "64k")
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -156,7 +156,7 @@ import ReleaseStateMachine
 
     /// An SFTP server that refuses renames: the claim cannot be made; nothing stays behind.
     @Test func anSFTPServerThatRefusesRenames() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.sftp, in: workspace, deniedRequests: ["rename", "posix-rename"])
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -170,7 +170,7 @@ import ReleaseStateMachine
 
     /// A server that refuses every write is found before anything is recorded.
     @Test func aReadOnlyServerIsRefusedBeforeTheRun() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.webdav, in: workspace, readOnly: true)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -184,7 +184,7 @@ import ReleaseStateMachine
     }
 
     @Test func anUnknownHostKeyIsRefusedUnlessAccepted() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.sftp, in: workspace, knownToClient: false)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -207,7 +207,7 @@ import ReleaseStateMachine
     }
 
     @Test func aChangedHostKeyIsRefusedEvenWhenNewKeysAreAccepted() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.sftp, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -225,7 +225,7 @@ import ReleaseStateMachine
     }
 
     @Test func aMissingSSHKeyOrAnUnreachableServerIsOneLine() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             #expect(try workspace.run(workspace.createArguments).status == 0)
             let noKey = try workspace.run([

@@ -13,7 +13,7 @@ import ReleaseStateMachine
     /// removes the second's local links, records it, and a second rollback says there is nothing to do.
     @Test(arguments: ServerKind.allCases)
     func retractTheLatestPublication(_ kind: ServerKind) async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(kind, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -54,7 +54,7 @@ import ReleaseStateMachine
 
     @Test(arguments: ServerKind.allCases)
     func retractIntoTheAttic(_ kind: ServerKind) async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(kind, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -80,7 +80,7 @@ import ReleaseStateMachine
     /// A publication cut by a server that went away keeps its hidden claim; rollback takes it
     /// back once the server is there again, and resume then publishes from the start.
     @Test func rollBackAnUnfinishedPublicationThenResume() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 8 << 20)
             let server = try PublicationServer(.sftp, in: workspace)
             #expect(try workspace.run(workspace.createArguments).status == 0)
@@ -111,7 +111,7 @@ import ReleaseStateMachine
     }
 
     @Test func rollbackOfSomethingUnknownIsAUsageError() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             #expect(try workspace.run(workspace.createArguments).status == 0)
             let unknownFile = try workspace.run(["rollback", "casa-run-9.9-1.sif", "--yes"])

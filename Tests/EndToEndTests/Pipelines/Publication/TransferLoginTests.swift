@@ -13,7 +13,7 @@ import ReleaseStateMachine
     /// request, never written to the ledger nor printed; without it the publication is refused
     /// up front with one line; a later run logs in from ~/.netrc with only the user in the URL.
     @Test func aPasswordInTheURLOrInNetrcLogsIn() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.webdav, in: workspace, login: ("casa", "s3cret-Pa55"))
             let port = server.webdav!.port
@@ -64,7 +64,7 @@ import ReleaseStateMachine
     /// its HostName, Port, User and IdentityFile are used (the key under a name ssh would not
     /// try by itself).
     @Test func anSSHHostAliasIsReadFromTheSSHConfig() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let server = try PublicationServer(.sftp, in: workspace)
             let sftp = try #require(server.sftp)
@@ -115,7 +115,7 @@ import ReleaseStateMachine
     }
 
     @Test func newHostKeysAreWrittenWithTheirPort() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace()
             let first = try PublicationServer(.sftp, in: workspace, knownToClient: false)
             let second = try SFTPServer(directory: workspace.root + "/sshd-2", knownToClient: false)
@@ -157,7 +157,7 @@ import ReleaseStateMachine
     /// An sftp server whose disk cannot hold the image: the refused write is a failure for good
     /// (exit 73), not retried, and the publication is rolled back at once, leaving nothing.
     @Test func aFullDiskOnAnSFTPServerIsFinalAndRolledBack() async throws {
-        try await onItsOwnThread {
+        try await onItsOwnThread(.early) {
             let workspace = try Workspace(baseBytes: 4 << 20)
             let server = try PublicationServer(.sftp, in: workspace, diskSize: 1 << 20)
             #expect(try workspace.run(workspace.createArguments).status == 0)
