@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The second half of the project's test command (README.md, .ci/run: `swift test && bash
+# The second half of the project's test command (README.md, .ci/run: `swift test -debug-info-format none && bash
 # Tests/postgres-pass.sh`). After `swift test` has run every test with SQLite ledgers, this runs, with
 # PostgreSQL ledgers, the suites in which the store takes part (locks, leases, numbering,
 # reservations, projections read by a command, creation and refusals, secrets kept out of it) and
@@ -31,5 +31,5 @@ done
 for suite in "${driver_suites[@]}"; do
     grep -rqE "struct ${suite}\b" Tests/ReleaseDriverTests || { echo "Tests/postgres-pass.sh: no suite ${suite} in Tests/ReleaseDriverTests" >&2; exit 2; }
 done
-CASA_RELEASE_TEST_LEDGER=postgres swift test --skip-build \
+CASA_RELEASE_TEST_LEDGER=postgres swift test -debug-info-format none --skip-build \
     --filter "EndToEndTests\.($(IFS='|'; echo "${postgres_suites[*]}"))/|ReleaseDriverTests\.($(IFS='|'; echo "${driver_suites[*]}"))/"
