@@ -145,6 +145,13 @@ public final class LeaseHeartbeat: @unchecked Sendable {
         return !stopped
     }
 
+    /// Whether `stop` was asked (its thread may still be in a beat).
+    var isStopping: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
     /// Stops beating (the lease is released, or the process ends), and returns once the thread
     /// has closed its connection. A process must not exit under a beat in flight: libpq's login
     /// and TLS use OpenSSL, whose exit handler frees its locks under that thread (a SIGSEGV at the

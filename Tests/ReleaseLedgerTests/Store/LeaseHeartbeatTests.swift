@@ -30,14 +30,14 @@ import Testing
         let heartbeat = LeaseHeartbeat(writer: writer, run: "r", epoch: 1, interval: 0.001)
         writer.entered.wait()
         let stopped = DispatchSemaphore(value: 0)
-        let stopping = DispatchSemaphore(value: 0)
         Thread.detachNewThread {
-            stopping.signal()
             heartbeat.stop()
             writer.note("stop returned")
             stopped.signal()
         }
-        stopping.wait()
+        // Readiness, not a timing guess: the beat is let go only once stop was asked, so stop is
+        // waiting for it and no second beat starts (a second beat would hold for ever).
+        while !heartbeat.isStopping { usleep(1_000) }
         writer.release.signal()
         stopped.wait()
         #expect(writer.log == ["beat ended", "connection closed", "stop returned"])
