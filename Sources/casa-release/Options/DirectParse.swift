@@ -5,8 +5,9 @@ import ArgumentParser
 /// swift-argument-parser parses `casa-release COMMAND ARGS` from the root: it builds the root's
 /// argument set, then the command's several times over (to learn whether it takes passthrough or
 /// unrecognized arguments, then to parse), and in a debug build checks each command's definition
-/// every time it builds its set; about half of a start of the debug binary the tests run (perf,
-/// docs/benchmarks.md). Parsing `ARGS` with the command as root builds only the command's own set.
+/// every time it builds its set; about half of a start of the debug binary the tests run (perf;
+/// docs/testing.md, "The binary's start in the tests"). Parsing `ARGS` with the command as root
+/// builds only the command's own set.
 ///
 /// Only a command line that parses cleanly this way is taken: anything the command alone refuses
 /// or answers itself (help, a completion script, an unknown option such as the root's
