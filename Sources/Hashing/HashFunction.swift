@@ -3,8 +3,6 @@ import Foundation
 /// A hash function fed in pieces: a value, so that a copy goes on hashing on its own and
 /// `finalize()` leaves the hasher as it was (the digest of what it was given so far).
 public protocol HashFunction {
-    /// The digest's length in bytes.
-    static var byteCount: Int { get }
     init()
     mutating func update(bufferPointer: UnsafeRawBufferPointer)
     /// The digest of everything given so far.

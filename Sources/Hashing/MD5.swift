@@ -3,7 +3,7 @@ import COpenSSL
 /// MD5, by OpenSSL's libcrypto: casa-distro's sidecars and download checks name images by it; it
 /// proves nothing against someone who chooses the bytes (SHA-256 does, beside it everywhere).
 public struct MD5: HashFunction, @unchecked Sendable {
-    public static let byteCount = Int(MD5_DIGEST_LENGTH)
+    private static let byteCount = Int(MD5_DIGEST_LENGTH)
     private var context = MD5_CTX()
 
     public init() { MD5_Init(&context) }

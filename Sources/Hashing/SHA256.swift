@@ -2,7 +2,7 @@ import COpenSSL
 
 /// SHA-256, by OpenSSL's libcrypto.
 public struct SHA256: HashFunction, @unchecked Sendable {
-    public static let byteCount = Int(SHA256_DIGEST_LENGTH)
+    private static let byteCount = Int(SHA256_DIGEST_LENGTH)
     private var context = SHA256_CTX()
 
     public init() { SHA256_Init(&context) }

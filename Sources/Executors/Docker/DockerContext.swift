@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// An image's build context, made from its definition directory: every file copied but the

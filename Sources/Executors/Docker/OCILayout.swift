@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// An OCI image layout directory (`oci-layout`, `index.json`, `blobs/sha256/`): the images

@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// Summarises a directory tree for the record: entry count, total size of regular files, and a

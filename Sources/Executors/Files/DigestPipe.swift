@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// MD5 and SHA-256 of a stream of bytes, each computed on a thread of its own while the bytes

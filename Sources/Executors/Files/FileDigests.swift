@@ -1,6 +1,6 @@
 import CProcessControl
-import Hashing
 import Foundation
+import Hashing
 
 import ReleaseStateMachine
 

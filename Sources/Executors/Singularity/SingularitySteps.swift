@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// create-singularity's steps. A conversion writes an OCI archive of the docker image and a

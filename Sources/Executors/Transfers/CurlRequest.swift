@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// One libcurl transfer, described as data: what to send, where what comes back goes, and the

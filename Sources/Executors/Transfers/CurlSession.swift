@@ -1,6 +1,6 @@
 import CCurl
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// One libcurl easy handle, reused for every request to one server, so that an SSH or HTTP

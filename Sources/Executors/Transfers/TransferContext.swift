@@ -1,6 +1,6 @@
 import CCurl
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// The state libcurl's callbacks work on during one transfer: the file being read or written,

@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// The ledger's hash chain: `hash = SHA-256(prev_hash || canonical bytes of the event)`.

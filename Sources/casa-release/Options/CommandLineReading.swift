@@ -25,14 +25,13 @@ enum CommandLineReading {
             // A correct command line is parsed as it is; only one the parser refuses is repaired
             // with the command's description (a yes/no option alone, a typo named with the nearest
             // names), which costs a few milliseconds of every start otherwise.
-            var arguments = try usable(CommandLineRepair.repair(normalized, catalog: catalog, describing: false))
+            let arguments = try usable(CommandLineRepair.repair(normalized, catalog: catalog, describing: false))
             do {
                 return .command(try DirectParse.command(arguments) ?? CasaRelease.parseAsRoot(arguments))
             } catch  where CasaRelease.exitCode(for: error) != .success {
                 let repaired = try usable(CommandLineRepair.repair(normalized, catalog: catalog))
                 guard repaired != arguments else { throw error }
-                arguments = repaired
-                return .command(try CasaRelease.parseAsRoot(arguments))
+                return .command(try CasaRelease.parseAsRoot(repaired))
             }
         } catch let refusal as Refusal {
             return .ending(.refusal(refusal.message, status: ExitStatus.usage.rawValue))

@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// One blob sent to a registry the way the distribution API allows it to survive an interruption:

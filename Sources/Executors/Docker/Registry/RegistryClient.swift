@@ -1,5 +1,5 @@
-import Hashing
 import Foundation
+import Hashing
 import ReleaseStateMachine
 
 /// One registry, spoken to through libcurl in the OCI distribution API's terms: requests are
