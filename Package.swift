@@ -41,6 +41,11 @@ let package = Package(
             name: "Hashing",
             dependencies: ["COpenSSL"]
         ),
+        // Release keys (ECDSA P-256), their files, and DSSE envelopes, over COpenSSL's EVP.
+        .target(
+            name: "Signing",
+            dependencies: ["COpenSSL", "Hashing", "ReleaseStateMachine"]
+        ),
         // Starts tools as children that die with casa-release (own process group, PR_SET_PDEATHSIG):
         // fork and prctl are not reachable from Swift, and Foundation's Process sets neither.
         .target(
@@ -120,6 +125,10 @@ let package = Package(
         .testTarget(
             name: "HashingTests",
             dependencies: ["Hashing"]
+        ),
+        .testTarget(
+            name: "SigningTests",
+            dependencies: ["Signing", "Hashing", "TestSupport"]
         ),
         .testTarget(
             name: "ExecutorsTests",
