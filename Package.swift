@@ -73,6 +73,7 @@ let package = Package(
                 "CCurl",
                 "CProcessControl",
                 "Hashing",
+                "Signing",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
@@ -81,7 +82,7 @@ let package = Package(
         // identity come through protocols, so that tests drive it in process.
         .target(
             name: "ReleaseDriver",
-            dependencies: ["ReleaseStateMachine", "ReleaseLedger", "Executors"]
+            dependencies: ["ReleaseStateMachine", "ReleaseLedger", "Executors", "Signing"]
         ),
         .executableTarget(
             name: "casa-release",
@@ -90,6 +91,7 @@ let package = Package(
                 "ReleaseStateMachine",
                 "ReleaseLedger",
                 "Executors",
+                "Signing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

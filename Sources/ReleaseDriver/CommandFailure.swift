@@ -2,6 +2,7 @@ import Executors
 import Foundation
 import ReleaseLedger
 import ReleaseStateMachine
+import Signing
 
 /// An error that ends the command: one readable line and an exit status.
 public struct CommandFailure: Error, CustomStringConvertible {
@@ -37,6 +38,12 @@ public struct CommandFailure: Error, CustomStringConvertible {
             if case .leaseHeld = error { return CommandFailure(.temporaryFailure, error.description) }
             if case .fenced = error { return CommandFailure(.temporaryFailure, error.description) }
             return CommandFailure(.badInput, error.description)
+        case let error as SigningError:
+            switch error.kind {
+            case .unusableKey, .passphrase: return CommandFailure(.unavailable, error.message)
+            case .cannotWrite: return CommandFailure(.cannotCreate, error.message)
+            case .library: return CommandFailure(.internalError, "internal error: \(error.message)")
+            }
         case let error as PlanningError:
             return CommandFailure(.internalError, "internal error: \(error)")
         case let error as DecodingError:

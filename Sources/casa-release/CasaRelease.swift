@@ -30,6 +30,7 @@ struct CasaRelease: ParsableCommand {
             CreateSingularity.self,
             PublishSingularity.self,
             LedgerCommands.self,
+            KeysCommands.self,
         ]
     )
 }

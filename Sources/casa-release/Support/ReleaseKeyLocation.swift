@@ -1,0 +1,27 @@
+import Foundation
+import Signing
+
+/// Where the release key is and what opens it: `signing_key=` / `key=`, else
+/// `$CASA_RELEASE_SIGNING_KEY`; its passphrase only ever from `$CASA_RELEASE_KEY_PASSPHRASE`,
+/// never from the command line (where `ps` and shell histories would show it) nor the ledger.
+enum ReleaseKeyLocation {
+    static let keyVariable = "CASA_RELEASE_SIGNING_KEY"
+    static let passphraseVariable = "CASA_RELEASE_KEY_PASSPHRASE"
+
+    /// The key given, else the environment's, else nil (nothing to sign with).
+    static func configured(_ given: String?) -> String? {
+        if let given, !given.isEmpty { return Paths.absolute(given) }
+        guard let path = ProcessInfo.processInfo.environment[keyVariable], !path.isEmpty else { return nil }
+        return Paths.absolute(path)
+    }
+
+    /// The key given, else the environment's, else `<base dir>/keys/casa-release.key`.
+    static func resolve(_ given: String?, baseDirectory: String) -> String {
+        configured(given) ?? (baseDirectory as NSString).appendingPathComponent("keys/casa-release.key")
+    }
+
+    /// The passphrase, when one is set (an empty one is none).
+    static var passphrase: String? {
+        ProcessInfo.processInfo.environment[passphraseVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+}
