@@ -146,7 +146,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ReleaseDriverTests",
-            dependencies: ["ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors", "TestSupport"]
+            dependencies: [
+                "ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors", "Signing", "Hashing", "TestSupport",
+            ]
         ),
         // The command line's own parts (its parsing, its catalog) in process.
         .testTarget(

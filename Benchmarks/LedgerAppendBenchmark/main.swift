@@ -26,7 +26,7 @@ defer { try? FileManager.default.removeItem(atPath: directory) }
 let eventsPerRun = 30
 
 func runStarted(_ runID: String) -> RunEvent {
-    .runStarted(RunStarted(runID: runID, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+    .runStarted(RunStarted(runID: runID, pipeline: .publication, steps: Pipeline.steps(of: .publication, RunParameters()),
                            parameters: RunParameters(publication: PublicationParameters(target: "file:///mirror/", image: "/casa/image.sif")),
                            chosen: ChosenValues(), host: "bench", user: "bench", tools: [:]))
 }

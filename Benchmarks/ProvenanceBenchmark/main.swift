@@ -109,7 +109,7 @@ struct RunBuilder {
 }
 
 func started(_ runID: String, _ pipeline: PipelineKind, _ parameters: RunParameters, imageID: String) -> RunStarted {
-    RunStarted(runID: runID, pipeline: pipeline, steps: Pipeline.definition(of: pipeline).steps.map(\.name), parameters: parameters,
+    RunStarted(runID: runID, pipeline: pipeline, steps: Pipeline.steps(of: pipeline, parameters), parameters: parameters,
                chosen: ChosenValues(imageID: imageID, creationTime: "2026-01-01T00:00:00.000000+00:00", logDirectory: "\(base)/casa-release-logs/\(runID)"),
                host: "build", user: "release", tools: tools)
 }

@@ -80,6 +80,9 @@ public struct DSSEEnvelope: Codable, Equatable, Sendable {
         return nil
     }
 
+    /// The envelope's payload bytes, unverified (for telling which statement an envelope carries).
+    public static func payloadBytes(_ envelope: DSSEEnvelope) -> Data? { base64(envelope.payload) }
+
     /// DSSE allows standard or URL-safe base64, padded or not.
     static func base64(_ text: String) -> Data? {
         var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -3,6 +3,15 @@ import Foundation
 /// Release keys on disk: `<path>` holds the private key (mode 0600, made exclusively, never
 /// replaced), `<path>.pub` the public key that clients are given.
 public enum KeyFiles {
+    /// The one place a key's passphrase comes from: never the command line (where `ps` and
+    /// shell histories show it), never the ledger.
+    public static let passphraseVariable = "CASA_RELEASE_KEY_PASSPHRASE"
+
+    /// The passphrase `environment` sets, if any (an empty one is none).
+    public static func passphrase(in environment: [String: String]) -> String? {
+        environment[passphraseVariable].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
     /// The public key's file beside a private key's.
     public static func publicKeyPath(_ privateKeyPath: String) -> String { privateKeyPath + ".pub" }
 

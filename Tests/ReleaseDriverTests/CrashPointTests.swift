@@ -8,7 +8,7 @@ import TestSupport
 /// A crash just before or just after each step's effect, then a resume by another process: the
 /// result is that of an uninterrupted run, and no lasting effect happens twice. The binary's
 /// SIGKILL version of these (`CrashResumeTests`, create-and-publish) keeps the real kill.
-private let crashPoints = DriverCrashPoint.beforeAndAfter(Pipeline.definition(of: .publication).steps.map(\.name))
+private let crashPoints = DriverCrashPoint.beforeAndAfter(Pipeline.steps(of: .publication, RunParameters()))
 
 /// Steps whose effect lasts (a name claimed, a file put): after a crash "after" the effect, the
 /// resume must find it and not make it again.

@@ -10,7 +10,7 @@ import TestSupport
 /// process. The result is that of an uninterrupted run: the base's bytes under the image_id chosen
 /// at the start, published once as N=1, no temporary left. The binary keeps a SIGKILL sample of
 /// these (`CrashResumeTests`).
-private let createAndPublishSteps = Pipeline.definition(of: .systemBaseImage).steps.map(\.name)
+private let createAndPublishSteps = Pipeline.steps(of: .systemBaseImage, RunParameters())
 
 /// Steps whose effect lasts (a file made, a name claimed): after a crash "after" the effect, the
 /// resume must find it and not make it again.

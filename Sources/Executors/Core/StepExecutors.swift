@@ -66,6 +66,12 @@ public enum StepExecutors {
                         intent, on: try PublicationTargets.open(intent.target, transfers: transfers))))
         case .publication(.recordPublication(let intent)):
             return .publication(.recordedPublication(try LocalRecordStep.perform(intent)))
+        case .publication(.attestProvenance(let intent)):
+            return .publication(
+                .attestedProvenance(
+                    try ProvenanceAttestation.attest(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers),
+                        environment: transfers.environment)))
         case .download(.locateDownload(let intent)):
             return .download(.locatedDownload(try ImageDownload.locate(intent, transfers: transfers)))
         case .download(.fetchImage(let intent)):
@@ -143,6 +149,11 @@ public enum StepExecutors {
             ).map { .publication(.madeVisible($0)) }
         case .publication(.recordPublication(let intent)):
             return try LocalRecordStep.reconcile(intent).map { .publication(.recordedPublication($0)) }
+        case .publication(.attestProvenance(let intent)):
+            return try ProvenanceAttestation.reconcile(
+                intent, on: try PublicationTargets.open(intent.target, transfers: transfers),
+                environment: transfers.environment
+            ).map { .publication(.attestedProvenance($0)) }
         case .virtualBox(let intent):
             return try VirtualBoxSteps.reconcile(intent, tools: tools).map(StepOutcome.virtualBox)
         case .recordImports(let intent):

@@ -17,8 +17,8 @@ public enum PublicationRetraction {
     /// left, and the error says which and why. An interrupted retraction (image gone, sidecar
     /// still there) finishes: the sidecar alone is checked.
     public static func retract(
-        image: String, sidecar: String, imageID: String?, md5: String, size: Int64, keep: Bool, runID: String,
-        on target: PublicationTarget
+        image: String, sidecar: String, attestation: String? = nil, imageID: String?, md5: String, size: Int64,
+        keep: Bool, runID: String, on target: PublicationTarget
     ) throws -> Result {
         let imageSize = try target.size(image)
         if let data = try target.read(sidecar) {
@@ -48,7 +48,8 @@ public enum PublicationRetraction {
         }
         var result = Result()
         if keep { try target.makeDirectory("attic") }
-        for name in [image, sidecar] where try target.size(name) != nil {
+        // The signed provenance goes last: it belongs to the image, which clients choose by name.
+        for name in [image, sidecar] + (attestation.map { [$0] } ?? []) where try target.size(name) != nil {
             if keep {
                 var destination = "attic/" + name
                 if try !target.renameExclusively(name, to: destination) {

@@ -176,8 +176,11 @@ public enum PublicationSteps {
         var result = Rollback()
         var ownSidecarContents: [String: Set<Data>] = [:]
         var temporaryNames: [String] = []
+        var attestations: [String: String] = [:]
         for intent in intents {
             switch intent {
+            case .publication(.attestProvenance(let attestation)):
+                attestations[attestation.attestationName] = attestation.statement
             case .publication(.uploadImage(let upload)):
                 temporaryNames.append(upload.temporaryName)
             case .publication(.uploadSidecar(let sidecar)):
@@ -203,6 +206,20 @@ public enum PublicationSteps {
             result.removed.append(name)
         }
         try target.discardTemporaryArea(token: token)
+        // The signed provenance beside a hidden image: this run's when it signs this run's statement.
+        for (name, statement) in attestations.sorted(by: { $0.key < $1.key }) where present.contains(name) {
+            let image = String(name.dropLast(".intoto.jsonl".count))
+            if present.contains(image) {
+                result.left.append((name, "\(image) is visible on the target: its provenance stays beside it"))
+                continue
+            }
+            guard let data = try target.read(name), ProvenanceAttestation.carries(statement, data) else {
+                result.left.append((name, "it does not sign this run's provenance"))
+                continue
+            }
+            try target.remove(name)
+            result.removed.append(name)
+        }
         for (name, contents) in ownSidecarContents.sorted(by: { $0.key < $1.key }) where present.contains(name) {
             let image = String(name.dropLast(".json".count))
             if present.contains(image) {

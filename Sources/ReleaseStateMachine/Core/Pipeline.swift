@@ -123,12 +123,13 @@ public struct Pipeline: Equatable, Sendable {
 
     /// The publication protocol of docs/design.md, shared by every pipeline that publishes.
     public static let publicationSteps: [StepName] = [
-        .checkTarget, .claimBuildNumber, .uploadImage, .uploadSidecar, .verifyUpload, .makeVisible, .record,
+        .checkTarget, .claimBuildNumber, .uploadImage, .uploadSidecar, .attestProvenance, .verifyUpload, .makeVisible,
+        .record,
     ]
 
     /// The steps that put something on the target, and which a failed publication takes back.
     public static let stepsWithRemoteEffects: Set<StepName> = [
-        .claimBuildNumber, .uploadImage, .uploadSidecar, .makeVisible,
+        .claimBuildNumber, .uploadImage, .uploadSidecar, .attestProvenance, .makeVisible,
     ]
 
     /// Whether a failure of `step` of kind `kind` calls for taking the publication back. A

@@ -28,7 +28,11 @@ public protocol ReleasePipeline {
 }
 
 extension ReleasePipeline {
-    public static func steps(for parameters: RunParameters) -> [StepName] { definition.map(\.name) }
+    /// The definition's steps; `attest-provenance` only in a publication with a signing key, so
+    /// that an unsigned publication records the steps it always had.
+    public static func steps(for parameters: RunParameters) -> [StepName] {
+        definition.map(\.name).filter { $0 != .attestProvenance || parameters.publication?.signingKey != nil }
+    }
 
     /// The image the run described, made by it: the output of the pipelines that make one image.
     public static func outputs(of state: RunState) -> [ProducedImage] { RunProvenance.describedImage(state) }

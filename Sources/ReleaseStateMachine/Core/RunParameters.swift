@@ -138,10 +138,15 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     /// The UUID a new VirtualBox VM is created with (`createvm --uuid`), so that a resumed run
     /// recognises its own VM and never makes a second one.
     public var machineUUID: String?
+    /// The in-toto statement (SLSA provenance) a signed publication signs, as the ledger gave it
+    /// when the run started, byte for byte.
+    public var provenanceStatement: String?
 
     public init(
-        imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil
+        imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil,
+        provenanceStatement: String? = nil
     ) {
+        self.provenanceStatement = provenanceStatement
         self.machineUUID = machineUUID
         self.imageID = imageID
         self.creationTime = creationTime

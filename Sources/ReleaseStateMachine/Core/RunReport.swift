@@ -31,6 +31,11 @@ public struct RunReport: Equatable, Sendable {
             json["published_file"] = file
             json["publication"] = publication.state.rawValue
             json["build_number"] = publication.buildNumber.map(String.init)
+            if let attestation = state.attestation, publication.state == .published {
+                lines.append("signed its provenance: \(attestation.name) (key \(attestation.keyID))")
+                json["attestation"] = attestation.name
+                json["signing_key_id"] = attestation.keyID
+            }
         }
         state.started?.pipeline.pipeline.summarize(state, into: &self)
     }

@@ -148,6 +148,12 @@ public struct RunState: Equatable, Sendable {
         return nil
     }
 
+    /// The signed provenance the run put beside its publication.
+    public var attestation: SignedAttestation? {
+        if case .publication(.attestedProvenance(let value))? = outcome(of: .attestProvenance) { return value }
+        return nil
+    }
+
     public var buildNumber: Int? {
         if case .publication(.claimedBuildNumber(let value))? = outcome(of: .claimBuildNumber) {
             return value.buildNumber

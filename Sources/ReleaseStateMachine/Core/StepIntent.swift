@@ -33,6 +33,7 @@ extension StepIntent: Codable {
         case uploadImage = "upload-image"
         case uploadSidecar = "upload-sidecar"
         case verifyUpload = "verify-upload"
+        case attestProvenance = "attest-provenance"
         case makeVisible = "make-visible"
         case recordPublication = "record-publication"
         case loadRecipe = "load-recipe"
@@ -64,6 +65,7 @@ extension StepIntent: Codable {
         case .publication(.uploadImage): return .uploadImage
         case .publication(.uploadSidecar): return .uploadSidecar
         case .publication(.verifyUpload): return .verifyUpload
+        case .publication(.attestProvenance): return .attestProvenance
         case .publication(.makeVisible): return .makeVisible
         case .publication(.recordPublication): return .recordPublication
         case .recipeImage(.loadRecipe): return .loadRecipe
@@ -116,6 +118,8 @@ extension StepIntent: Codable {
             self = .publication(.makeVisible(try container.decode(MakeVisibleIntent.self, forKey: .intent)))
         case .recordPublication:
             self = .publication(.recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent)))
+        case .attestProvenance:
+            self = .publication(.attestProvenance(try container.decode(AttestProvenanceIntent.self, forKey: .intent)))
         case .loadRecipe: self = .recipeImage(.loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent)))
         case .renderDefinition:
             self = .recipeImage(.renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent)))
@@ -155,6 +159,7 @@ extension StepIntent: Codable {
         case .publication(.verifyUpload(let value)): try container.encode(value, forKey: .intent)
         case .publication(.makeVisible(let value)): try container.encode(value, forKey: .intent)
         case .publication(.recordPublication(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.attestProvenance(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.loadRecipe(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.renderDefinition(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.buildImage(let value)): try container.encode(value, forKey: .intent)

@@ -28,6 +28,9 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let claimBuildNumber = StepName("claim-build-number")
     public static let uploadImage = StepName("upload-image")
     public static let uploadSidecar = StepName("upload-sidecar")
+    /// Signs the image's provenance (a DSSE envelope of its in-toto statement) and puts it beside
+    /// the image; only in a publication with a signing key.
+    public static let attestProvenance = StepName("attest-provenance")
     public static let verifyUpload = StepName("verify-upload")
     public static let makeVisible = StepName("make-visible")
     public static let record = StepName("record")

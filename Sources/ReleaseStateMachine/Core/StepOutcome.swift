@@ -57,6 +57,7 @@ extension StepOutcome: Codable {
         case verifiedUpload = "verified-upload"
         case madeVisible = "made-visible"
         case recordedPublication = "recorded-publication"
+        case attestedProvenance = "attested-provenance"
         case loadedRecipe = "loaded-recipe"
         case renderedDefinition = "rendered-definition"
         case builtImage = "built-image"
@@ -86,6 +87,7 @@ extension StepOutcome: Codable {
         case .publication(.verifiedUpload): return .verifiedUpload
         case .publication(.madeVisible): return .madeVisible
         case .publication(.recordedPublication): return .recordedPublication
+        case .publication(.attestedProvenance): return .attestedProvenance
         case .recipeImage(.loadedRecipe): return .loadedRecipe
         case .recipeImage(.renderedDefinition): return .renderedDefinition
         case .recipeImage(.builtImage): return .builtImage
@@ -130,6 +132,8 @@ extension StepOutcome: Codable {
         case .madeVisible: self = .publication(.madeVisible(try container.decode(VisibleFile.self, forKey: .outcome)))
         case .recordedPublication:
             self = .publication(.recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome)))
+        case .attestedProvenance:
+            self = .publication(.attestedProvenance(try container.decode(SignedAttestation.self, forKey: .outcome)))
         case .loadedRecipe:
             self = .recipeImage(.loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome)))
         case .renderedDefinition:
@@ -168,6 +172,7 @@ extension StepOutcome: Codable {
         case .publication(.verifiedUpload(let value)): try container.encode(value, forKey: .outcome)
         case .publication(.madeVisible(let value)): try container.encode(value, forKey: .outcome)
         case .publication(.recordedPublication(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.attestedProvenance(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.loadedRecipe(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.renderedDefinition(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.builtImage(let value)): try container.encode(value, forKey: .outcome)
@@ -203,6 +208,8 @@ extension StepOutcome {
             return "\(transfer.name) (\(transfer.bytes) bytes"
                 + (transfer.resumedFrom.map { ", resumed from byte \($0)" } ?? "") + ")"
         case .publication(.madeVisible(let file)): return file.name
+        case .publication(.attestedProvenance(let attestation)):
+            return "\(attestation.name), signed by key \(attestation.keyID.prefix(12))…"
         case .publication(.recordedPublication(let links)):
             return links.links.isEmpty
                 ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")

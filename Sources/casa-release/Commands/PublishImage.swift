@@ -15,6 +15,7 @@ struct PublishBaseImage: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(
         help: "Image type (system, run, dev, pixi): selects the default image casa-{type}-*.sif.",
@@ -50,7 +51,7 @@ struct PublishBaseImage: ParsableCommand {
             image.map(Paths.absolute)
             ?? (global.resolvedBaseDirectory as NSString).appendingPathComponent("casa-\(type ?? "")-*.sif")
         let path = try ImageSelection.single(pattern)
-        try Publication.start(image: path, target: target, global: global, transfers: transfers)
+        try Publication.start(image: path, target: target, global: global, transfers: transfers, signing: signing)
     }
 }
 
@@ -64,6 +65,7 @@ struct PublishUserImage: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(help: "The image to publish; its sidecar is <image>.json.")
     var image: String
@@ -77,22 +79,30 @@ struct PublishUserImage: ParsableCommand {
     func run() throws {
         try Publication.start(
             image: try ImageSelection.single(Paths.absolute(image)), target: target, global: global,
-            transfers: transfers)
+            transfers: transfers, signing: signing)
     }
 }
 
 /// Starting a publication run, after checking what can be checked first.
 enum Publication {
-    static func start(image: String, target: String?, global: GlobalOptions, transfers: TransferOptions) throws {
+    static func start(
+        image: String, target: String?, global: GlobalOptions, transfers: TransferOptions, signing: SigningOptions
+    ) throws {
         _ = try ImageSteps.readPublishableSidecar(image + ".json")
         let address = try TargetAddress.resolve(target)
+        // A publication that should be signed and cannot be stops here, before anything is recorded.
+        let key = try signing.openKey()
         try TargetAddress.preflight(address, transfers: transfers)
         let ledger = try global.openLedgerForWriting()
+        var chosen = ChosenValues()
+        if key != nil { chosen.provenanceStatement = try SignedProvenance.statement(of: image, in: ledger) }
         let parameters = RunParameters(
-            publication: PublicationParameters(target: address, image: image, sshKey: transfers.sshKeyPath),
+            publication: PublicationParameters(
+                target: address, image: image, sshKey: transfers.sshKeyPath, signingKey: key?.path,
+                signingKeyID: key?.key.verifyingKey.keyID),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         try RunLauncher.start(
-            .publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+            .publication, parameters: parameters, chosen: chosen, ledger: ledger,
             output: global.output, transfers: transfers)
     }
 }

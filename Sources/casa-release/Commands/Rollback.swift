@@ -100,11 +100,13 @@ struct Rollback: ParsableCommand {
                 .internalError, "run \(runID) is published but its image or build number is not recorded")
         }
         let names = PublishedNames(imageFileName: FilePath.lastComponent(image.image))
-        let what = "\(names.image(number)) and \(names.sidecar(number)) on \(target)"
+        let files = [names.image(number), names.sidecar(number)] + (state.attestation.map { [$0.name] } ?? [])
+        let what = files.dropLast().joined(separator: ", ") + " and \(files.last ?? "") on \(target)"
         try confirm(keep.value ? "move \(what) into attic/ there" : "remove \(what)")
         let settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
         let result = try PublicationRetraction.retract(
-            image: names.image(number), sidecar: names.sidecar(number), imageID: image.imageID, md5: image.md5,
+            image: names.image(number), sidecar: names.sidecar(number), attestation: state.attestation?.name,
+            imageID: image.imageID, md5: image.md5,
             size: image.size, keep: keep.value, runID: runID,
             on: try PublicationTargets.open(target, transfers: settings))
         var links: [LocalLink] = []

@@ -6,7 +6,7 @@ import Signing
 /// never from the command line (where `ps` and shell histories would show it) nor the ledger.
 enum ReleaseKeyLocation {
     static let keyVariable = "CASA_RELEASE_SIGNING_KEY"
-    static let passphraseVariable = "CASA_RELEASE_KEY_PASSPHRASE"
+    static let passphraseVariable = KeyFiles.passphraseVariable
 
     /// The key given, else the environment's, else nil (nothing to sign with).
     static func configured(_ given: String?) -> String? {
@@ -22,6 +22,6 @@ enum ReleaseKeyLocation {
 
     /// The passphrase, when one is set (an empty one is none).
     static var passphrase: String? {
-        ProcessInfo.processInfo.environment[passphraseVariable].flatMap { $0.isEmpty ? nil : $0 }
+        KeyFiles.passphrase(in: ProcessInfo.processInfo.environment)
     }
 }

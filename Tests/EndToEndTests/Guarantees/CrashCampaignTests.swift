@@ -271,9 +271,9 @@ enum CampaignRun: CaseIterable, CustomStringConvertible {
     /// The steps a kill may land before or after.
     var steps: [StepName] {
         switch self {
-        case .systemImagePublished: return Pipeline.definition(of: .systemBaseImage).steps.map(\.name)
-        case .publicationAlone: return Pipeline.definition(of: .publication).steps.map(\.name)
-        case .recipeImagePublished: return Pipeline.definition(of: .recipeBaseImage).steps.map(\.name)
+        case .systemImagePublished: return Pipeline.steps(of: .systemBaseImage, RunParameters())
+        case .publicationAlone: return Pipeline.steps(of: .publication, RunParameters())
+        case .recipeImagePublished: return Pipeline.steps(of: .recipeBaseImage, RunParameters())
         case .dockerPublished: return [.checkRegistry, StepName("push-casa-run:5.4"), .tagImages]
         }
     }

@@ -1,4 +1,6 @@
 import Foundation
+import Hashing
+import Signing
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
@@ -76,6 +78,29 @@ final class DriverWorkspace {
 
     var parameters: RunParameters {
         RunParameters(publication: PublicationParameters(target: "file://\(mirror)/", image: image))
+    }
+
+    /// Where `startSignedRun` keeps its release key (in the clear: no passphrase to set).
+    var signingKey: String { root + "/keys/release.key" }
+
+    /// Records a new publication run of the image, signed with a new key at `signingKey`, as
+    /// `publish-base-image signing_key=` does: the statement signed is about the image's bytes.
+    func startSignedRun() throws -> String {
+        let key = try SigningKey.generate()
+        try KeyFiles.write(key, to: signingKey, passphrase: nil)
+        var parameters = parameters
+        parameters.publication?.signingKey = signingKey
+        parameters.publication?.signingKeyID = key.verifyingKey.keyID
+        let sha256 = Hex.encode(SHA256.hash(data: try Data(contentsOf: URL(fileURLWithPath: image))))
+        let statement =
+            #"{"_type":"https://in-toto.io/Statement/v1","predicate":{},"predicateType":"https://slsa.dev/provenance/v1","subject":[{"digest":{"sha256":"\#(sha256)"},"name":"casa-system-ubuntu-24.04.sif"}]}"#
+        let runID = UUID().uuidString.lowercased()
+        let started = RunStarted(
+            runID: runID, pipeline: .publication, steps: Pipeline.steps(of: .publication, parameters),
+            parameters: parameters, chosen: ChosenValues(provenanceStatement: statement), host: FakeProcesses.host,
+            user: "release", tools: [:])
+        try ledger().execute(.start(started), run: runID, by: nil, actor: "release@\(FakeProcesses.host)", at: Date())
+        return runID
     }
 
     /// A driver of `runID` as a new process of its own, with `effects` and failpoints `hooks`.

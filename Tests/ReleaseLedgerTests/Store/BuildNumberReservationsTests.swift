@@ -11,7 +11,7 @@ import ReleaseStateMachine
 
     /// A publication run of `image` to `target` whose claim step is running.
     func claiming(_ run: String, target: String, image: String = "casa-run-5.4.sif", in ledger: Ledger) throws {
-        let steps = Pipeline.definition(of: .publication).steps.map(\.name)
+        let steps = Pipeline.steps(of: .publication, RunParameters())
         try ledger.execute(
             .start(
                 RunStarted(

@@ -17,7 +17,7 @@ import ReleaseStateMachine
         try ledger.execute(
             .start(
                 RunStarted(
-                    runID: run, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+                    runID: run, pipeline: .publication, steps: Pipeline.steps(of: .publication, RunParameters()),
                     parameters: RunParameters(
                         publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
                     chosen: ChosenValues(), host: "h", user: "u", tools: [:])),

@@ -20,7 +20,7 @@ private let holder = LeaseHolder(pid: 1, host: "h", since: "2026-01-01T00:00:00.
 
 private func started(_ runID: String) -> RunStarted {
     RunStarted(
-        runID: runID, pipeline: .publication, steps: Pipeline.definition(of: .publication).steps.map(\.name),
+        runID: runID, pipeline: .publication, steps: Pipeline.steps(of: .publication, RunParameters()),
         parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
         chosen: ChosenValues(), host: "h", user: "u", tools: [:])
 }

@@ -9,7 +9,7 @@ enum Fixture {
     static func started(publish: Bool = false) -> RunStarted {
         RunStarted(
             runID: runID, pipeline: .systemBaseImage,
-            steps: Pipeline.definition(of: .systemBaseImage).steps.map(\.name),
+            steps: Pipeline.steps(of: .systemBaseImage, RunParameters()),
             parameters: RunParameters(
                 .systemBaseImage(
                     SystemBaseImageParameters(

@@ -52,6 +52,18 @@ extension IntentPlanner {
                         target: publication.target, sidecarName: names(of: image).sidecar(number),
                         content: publishedSidecar(image, number))))
 
+        case .attestProvenance:
+            let (publication, image, number) = try publicationInputs(name, state)
+            return .publication(
+                .attestProvenance(
+                    AttestProvenanceIntent(
+                        target: publication.target, attestationName: names(of: image).attestation(number),
+                        statement: try require(
+                            started.chosen.provenanceStatement, name, "the provenance statement to sign"),
+                        imageSHA256: image.sha256,
+                        signingKey: try require(publication.signingKey, name, "a signing key"),
+                        keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
+
         case .verifyUpload:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)

@@ -74,6 +74,35 @@ public struct UploadSidecarIntent: Codable, Equatable, Sendable {
     }
 }
 
+/// Sign the image's provenance and put it beside the image, under its final name
+/// (`<name>-<N>.<ext>.intoto.jsonl`), before the image becomes visible: a client that sees the
+/// image can always fetch its signed provenance.
+public struct AttestProvenanceIntent: Codable, Equatable, Sendable {
+    public var target: String
+    /// The attestation's name on the target.
+    public var attestationName: String
+    /// The in-toto statement to sign, byte for byte (the DSSE payload).
+    public var statement: String
+    /// The image's SHA-256 as inspected: the statement's subject must be these bytes.
+    public var imageSHA256: String
+    /// The private key's path (never the key), and the id the run started with: a key changed
+    /// since is refused, not silently used.
+    public var signingKey: String
+    public var keyID: String
+
+    public init(
+        target: String, attestationName: String, statement: String, imageSHA256: String, signingKey: String,
+        keyID: String
+    ) {
+        self.target = target
+        self.attestationName = attestationName
+        self.statement = statement
+        self.imageSHA256 = imageSHA256
+        self.signingKey = signingKey
+        self.keyID = keyID
+    }
+}
+
 /// Check what is on the server: the temporary image's size and the sidecar's bytes.
 public struct VerifyUploadIntent: Codable, Equatable, Sendable {
     public var target: String
@@ -138,6 +167,7 @@ public enum PublicationIntent: Equatable, Sendable {
     case uploadImage(UploadImageIntent)
     case uploadSidecar(UploadSidecarIntent)
     case verifyUpload(VerifyUploadIntent)
+    case attestProvenance(AttestProvenanceIntent)
     case makeVisible(MakeVisibleIntent)
     case recordPublication(RecordPublicationIntent)
 }

@@ -49,6 +49,21 @@ public struct RecordedLinks: Codable, Equatable, Sendable {
     }
 }
 
+/// A signed provenance put beside a published image: its name, the key that signed it, and the
+/// signature (the payload is the intent's statement, so the envelope is the two together).
+public struct SignedAttestation: Codable, Equatable, Sendable {
+    public var name: String
+    public var keyID: String
+    /// The base64 of the DER ECDSA signature over DSSE's encoding of the statement.
+    public var signature: String
+
+    public init(name: String, keyID: String, signature: String) {
+        self.name = name
+        self.keyID = keyID
+        self.signature = signature
+    }
+}
+
 /// What the publication steps produce, as `StepOutcome.publication` (stored flat).
 public enum PublicationOutcome: Equatable, Sendable {
     case checkedTarget(TargetCheck)
@@ -57,4 +72,5 @@ public enum PublicationOutcome: Equatable, Sendable {
     case verifiedUpload(Transfer)
     case madeVisible(VisibleFile)
     case recordedPublication(RecordedLinks)
+    case attestedProvenance(SignedAttestation)
 }

@@ -31,6 +31,8 @@ public struct PublishedNames: Codable, Equatable, Sendable {
 
     public func image(_ buildNumber: Int) -> String { "\(stem)-\(buildNumber)\(dottedExtension)" }
     public func sidecar(_ buildNumber: Int) -> String { image(buildNumber) + ".json" }
+    /// The signed provenance beside the image (in-toto's attestation bundle: one DSSE envelope a line).
+    public func attestation(_ buildNumber: Int) -> String { image(buildNumber) + ".intoto.jsonl" }
 
     /// Where the image is uploaded before it is renamed into place: hidden (leading dot) and
     /// outside the pattern clients list, and unique to the run.

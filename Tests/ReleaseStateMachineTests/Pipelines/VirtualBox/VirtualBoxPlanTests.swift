@@ -6,7 +6,7 @@ import ReleaseStateMachine
 @Suite struct VirtualBoxPlanTests {
     static let started = RunStarted(
         runID: Fixture.runID, pipeline: .virtualBoxBaseImage,
-        steps: Pipeline.definition(of: .virtualBoxBaseImage).steps.map(\.name),
+        steps: Pipeline.steps(of: .virtualBoxBaseImage, RunParameters()),
         parameters: RunParameters(
             .virtualBoxBaseImage(
                 VirtualBoxBaseImageParameters(
