@@ -23,7 +23,7 @@ postgres_suites=(
     ImportTests PublishDockerTests PublishDockerResumeTests
 )
 # The step loop in process, on the store (the pipelines' tool sweeps in process run once, on SQLite).
-driver_suites=(CrashPointTests SystemImageCrashPointTests DriverLeaseTests OperatorStepTests StepLoopTests)
+driver_suites=(CrashPointTests SignedPublicationCrashPointTests SystemImageCrashPointTests DriverLeaseTests OperatorStepTests StepLoopTests)
 # A name that matches no suite would leave that suite out of this pass without a word: refuse it.
 for suite in "${postgres_suites[@]}"; do
     grep -rqE "struct ${suite}\b" Tests/EndToEndTests || { echo "Tests/postgres-pass.sh: no suite ${suite} in Tests/EndToEndTests" >&2; exit 2; }

@@ -29,8 +29,10 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
         #expect(attest < (signedSteps.firstIndex(of: .makeVisible) ?? -1))
         // An unsigned publication records the steps it always had.
         #expect(
-            !Pipeline.steps(of: .publication, RunParameters(publication: PublicationParameters(target: "file:///", image: "/x.sif")))
-                .contains(.attestProvenance))
+            !Pipeline.steps(
+                of: .publication, RunParameters(publication: PublicationParameters(target: "file:///", image: "/x.sif"))
+            )
+            .contains(.attestProvenance))
     }
 
     @Test(arguments: crashPoints)
@@ -84,7 +86,9 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
             }
             #expect(step == .attestProvenance && kind == .temporary)
             #expect(message.contains("chmod 600 \(workspace.signingKey)"))
-            #expect(try workspace.files(in: workspace.mirror).contains("casa-system-ubuntu-24.04-1.sif.json"), "the claim is kept")
+            #expect(
+                try workspace.files(in: workspace.mirror).contains("casa-system-ubuntu-24.04-1.sif.json"),
+                "the claim is kept")
             chmod(workspace.signingKey, 0o600)
             #expect(try workspace.driver(runID, effects: RecordingEffects()).drive() == .completed)
             #expect(try workspace.files(in: workspace.mirror) == Self.published)

@@ -33,7 +33,14 @@ struct SigningOptions: ParsableArguments {
 /// `provenance IMAGE --format slsa` prints it, in the bytes that are signed.
 enum SignedProvenance {
     static func statement(of image: String, in ledger: Ledger) throws -> String {
-        let graph = try ledger.provenance(of: try ImageTarget.resolve(image, in: ledger))
+        let record: ImageRecord
+        do {
+            record = try ImageTarget.resolve(image, in: ledger)
+        } catch {
+            // The image is the command's input, not a name to look up: bad input data (65).
+            throw CommandFailure(.badInput, "cannot sign the publication: \(CommandFailure.from(error).message)")
+        }
+        let graph = try ledger.provenance(of: record)
         do {
             return try encode(try SLSAStatement(graph))
         } catch let error as SLSAProvenanceError {
