@@ -67,4 +67,67 @@ public enum PythonClients {
             sys.exit("subject: the statement is not about sha256 %s" % digest)
         print(key.keyid, statement["predicateType"])
         """
+
+    /// A cosign signature check written from cosign's signature specification and
+    /// containers/image's reading of it (its payload fields exact, as
+    /// `signature/internal/sigstore_payload.go` parses them), with Python's `cryptography` and
+    /// `urllib`: Debian 12's skopeo and podman have sigstore disabled at the source ("Debian-local
+    /// change: sigstore disabled"), so no Debian client can. Arguments: registry URL, repository,
+    /// tag, PEM public key. Resolves the tag to its manifest digest, reads `sha256-<hex>.sig`,
+    /// and accepts when one layer's payload verifies under the key and names that digest and
+    /// repository; prints the digest, or exits 1 with the reason.
+    public static let cosignVerifier = """
+        import base64, hashlib, json, sys, urllib.request, urllib.error
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+        from cryptography.exceptions import InvalidSignature
+        registry, repository, tag, public = sys.argv[1:5]
+        host = registry.split("://", 1)[1]
+        key = load_pem_public_key(open(public, "rb").read())
+        accept = ", ".join(["application/vnd.oci.image.manifest.v1+json", "application/vnd.oci.image.index.v1+json",
+            "application/vnd.docker.distribution.manifest.v2+json", "application/vnd.docker.distribution.manifest.list.v2+json"])
+        def get(path):
+            request = urllib.request.Request(registry + "/v2/" + repository + path, headers={"Accept": accept})
+            with urllib.request.urlopen(request) as response:
+                return response.read()
+        digest = "sha256:" + hashlib.sha256(get("/manifests/" + tag)).hexdigest()
+        try:
+            attachment = json.loads(get("/manifests/" + digest.replace(":", "-") + ".sig"))
+        except urllib.error.HTTPError as error:
+            sys.exit("unsigned: no %s.sig (%d)" % (digest.replace(":", "-"), error.code))
+        def exact(value, fields):
+            if not isinstance(value, dict) or set(value) != set(fields):
+                raise ValueError("fields %s, not %s" % (sorted(value) if isinstance(value, dict) else value, sorted(fields)))
+        reasons = []
+        for layer in attachment.get("layers", []):
+            if layer.get("mediaType") != "application/vnd.dev.cosign.simplesigning.v1+json":
+                continue
+            payload = get("/blobs/" + layer["digest"])
+            if "sha256:" + hashlib.sha256(payload).hexdigest() != layer["digest"]:
+                reasons.append("a payload blob does not match its digest"); continue
+            try:
+                signature = base64.b64decode(layer["annotations"]["dev.cosignproject.cosign/signature"], validate=True)
+                key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
+            except (KeyError, ValueError, InvalidSignature):
+                reasons.append("a signature does not verify under the key"); continue
+            try:
+                body = json.loads(payload)
+                exact(body, ["critical", "optional"])
+                exact(body["critical"], ["type", "image", "identity"])
+                exact(body["critical"]["image"], ["docker-manifest-digest"])
+                exact(body["critical"]["identity"], ["docker-reference"])
+            except ValueError as error:
+                reasons.append("a payload is not simple signing: %s" % error); continue
+            critical = body["critical"]
+            if critical["type"] != "cosign container image signature":
+                reasons.append("type %s" % critical["type"]); continue
+            if critical["image"]["docker-manifest-digest"] != digest:
+                reasons.append("signed digest %s, not %s" % (critical["image"]["docker-manifest-digest"], digest)); continue
+            if critical["identity"]["docker-reference"] != host + "/" + repository:
+                reasons.append("signed for %s" % critical["identity"]["docker-reference"]); continue
+            print(digest)
+            sys.exit(0)
+        sys.exit("refused: " + ("; ".join(reasons) or "no signature layer"))
+        """
 }

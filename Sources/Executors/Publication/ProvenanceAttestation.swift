@@ -10,7 +10,7 @@ public enum ProvenanceAttestation {
         _ intent: AttestProvenanceIntent, on target: PublicationTarget, environment: [String: String]
     ) throws -> SignedAttestation {
         try requireSubject(intent)
-        let key = try signingKey(intent, environment: environment)
+        let key = try RunSigningKey.open(intent.signingKey, keyID: intent.keyID, environment: environment)
         let envelope: DSSEEnvelope
         do {
             envelope = try DSSEEnvelope.sign(
@@ -33,7 +33,7 @@ public enum ProvenanceAttestation {
             let envelope = (try? DSSEEnvelope.parseLines(data))?.first,
             let signature = envelope.signatures.first
         else { return nil }
-        let key = try signingKey(intent, environment: environment)
+        let key = try RunSigningKey.open(intent.signingKey, keyID: intent.keyID, environment: environment)
         guard envelope.payloadType == DSSEEnvelope.inTotoPayloadType,
             envelope.verifiedPayload(with: key.verifyingKey) == Data(intent.statement.utf8)
         else { return nil }
@@ -58,24 +58,5 @@ public enum ProvenanceAttestation {
                 "the provenance to sign is of other bytes (sha256 \(digests.first ?? "none")) than the image published (sha256 \(intent.imageSHA256))"
             )
         }
-    }
-
-    /// The run's key: a key that cannot be opened now is a temporary failure (the claim and the
-    /// upload are kept: set the passphrase, or put the key back, and resume); a key that is not
-    /// the one the run started with is refused.
-    static func signingKey(_ intent: AttestProvenanceIntent, environment: [String: String]) throws -> SigningKey {
-        let key: SigningKey
-        do {
-            key = try KeyFiles.readSigningKey(intent.signingKey, passphrase: KeyFiles.passphrase(in: environment))
-        } catch let error as SigningError {
-            throw ExecutorError(.temporary, "the signing key cannot be used: \(error.message); resume once it can")
-        }
-        guard key.verifyingKey.keyID == intent.keyID else {
-            throw ExecutorError(
-                .badInput,
-                "\(intent.signingKey) is now key \(key.verifyingKey.keyID), not the key \(intent.keyID) this run started with"
-            )
-        }
-        return key
     }
 }

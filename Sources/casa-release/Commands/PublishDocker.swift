@@ -38,6 +38,7 @@ struct PublishDocker: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(name: .customLong("image-names"), help: "Comma-separated shell patterns over <name>:<tag> (default *).")
     var imageNames: String = "*"
@@ -66,6 +67,8 @@ struct PublishDocker: ParsableCommand {
         }
         let destination = try Self.registry(
             visibility: visibility, registry: registry, privateRegistry: privateRegistry)
+        // Images that should be signed and cannot be are not pushed: stop before anything is recorded.
+        let key = try signing.openKey()
         let ledger = try global.openLedgerForWriting()
         let layout = DockerStorage(baseDirectory: baseDirectory).layout
         let builds = try ledger.latestDockerBuilds(layout: layout)
@@ -124,7 +127,8 @@ struct PublishDocker: ParsableCommand {
                     registry: destination, visibility: visibility, patterns: patterns, layout: layout,
                     images: toPublish.map(DockerImageToPush.init(image:)),
                     ledgerNumbers: try ledger.dockerNumbersHandedOut(registryHost: destination.host),
-                    uploadsDirectory: baseDirectory + "/casa-release-docker/uploads")),
+                    uploadsDirectory: baseDirectory + "/casa-release-docker/uploads", signingKey: key?.path,
+                    signingKeyID: key?.key.verifyingKey.keyID)),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("publishing \(toPublish.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
         try RunLauncher.start(

@@ -12,6 +12,7 @@ public enum DockerPublicationSteps {
         case .checkRegistry(let intent): return .checkedRegistry(try check(intent, transfers: transfers))
         case .push(let intent): return .pushed(try push(intent, transfers: transfers))
         case .moveTags(let intent): return .movedTags(try moveTags(intent, transfers: transfers))
+        case .sign(let intent): return .signed(try CosignSignatures.sign(intent, transfers: transfers))
         }
     }
 

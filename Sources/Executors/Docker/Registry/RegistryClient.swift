@@ -179,6 +179,33 @@ final class RegistryClient {
         }
     }
 
+    /// A small blob sent in one request (POST, then PUT with the bytes and their digest), unless
+    /// the repository has it; its digest.
+    @discardableResult
+    func putBlob(_ repository: String, _ data: Data) throws -> String {
+        let digest = "sha256:" + Hex.encode(SHA256.hash(data: data))
+        var head = CurlRequest(url: url("\(repository)/blobs/\(digest)"))
+        head.headOnly = true
+        if try send(head, repository: repository).status == 200 { return digest }
+        var start = CurlRequest(url: url("\(repository)/blobs/uploads/"))
+        start.method = "POST"
+        start.upload = .data(Data())
+        start.download = .memory(limit: 1 << 20)
+        let started = try send(start, repository: repository)
+        guard started.status == 202, let location = started.headers["location"].map(absolute) else {
+            throw failure(started, "starting the upload of \(digest) to \(repository)")
+        }
+        var put = CurlRequest(url: location + (location.contains("?") ? "&" : "?") + "digest=" + digest)
+        put.upload = .data(data)
+        put.headers = ["Content-Type: application/octet-stream"]
+        put.download = .memory(limit: 1 << 20)
+        let response = try send(put, repository: repository)
+        guard response.status == 201 || response.status == 204 else {
+            throw failure(response, "uploading \(digest) to \(repository)")
+        }
+        return digest
+    }
+
     /// PUT a manifest under `reference` (its digest, or a tag).
     func putManifest(_ repository: String, _ reference: String, data: Data, mediaType: String) throws {
         var request = CurlRequest(url: url("\(repository)/manifests/\(reference)"))

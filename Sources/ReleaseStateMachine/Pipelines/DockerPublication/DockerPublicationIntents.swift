@@ -9,6 +9,9 @@ public enum DockerPublicationIntent: Codable, Equatable, Sendable {
     /// Every blob the registry lacks, then the manifest by digest, then a check of both: nothing
     /// is visible by a tag yet.
     case push(PushDockerImage)
+    /// A signature of the pushed manifest, stored as cosign stores it: an OCI manifest tagged
+    /// `sha256-<hex>.sig` in the image's repository; only with a signing key.
+    case sign(SignDockerImage)
     /// The numbered tags, then the moving ones, each only while it still points where the check
     /// found it: the moment the images become visible.
     case moveTags(MoveDockerTags)
@@ -21,6 +24,7 @@ extension DockerPublicationIntent {
         case checkRegistry = "checkRegistry"
         case push = "push"
         case moveTags = "moveTags"
+        case sign = "sign"
     }
 
     public var kind: Kind {
@@ -28,6 +32,7 @@ extension DockerPublicationIntent {
         case .checkRegistry: return .checkRegistry
         case .push: return .push
         case .moveTags: return .moveTags
+        case .sign: return .sign
         }
     }
 
@@ -37,6 +42,7 @@ extension DockerPublicationIntent {
         case .checkRegistry: self = .checkRegistry(try values.decode(CheckDockerRegistry.self, forKey: .value))
         case .push: self = .push(try values.decode(PushDockerImage.self, forKey: .value))
         case .moveTags: self = .moveTags(try values.decode(MoveDockerTags.self, forKey: .value))
+        case .sign: self = .sign(try values.decode(SignDockerImage.self, forKey: .value))
         case nil: throw NestedCase.unknown(name, "docker publication intent", decoder)
         }
     }
@@ -47,6 +53,7 @@ extension DockerPublicationIntent {
         case .checkRegistry(let value): try values.encode(value, forKey: .value)
         case .push(let value): try values.encode(value, forKey: .value)
         case .moveTags(let value): try values.encode(value, forKey: .value)
+        case .sign(let value): try values.encode(value, forKey: .value)
         }
     }
 }
@@ -93,6 +100,27 @@ public struct PushDockerImage: Codable, Equatable, Sendable {
         self.blobs = blobs
         self.uploadsDirectory = uploadsDirectory
     }
+}
+
+public struct SignDockerImage: Codable, Equatable, Sendable {
+    public var registry: DockerRegistry
+    public var repository: String
+    public var manifestDigest: String
+    /// The private key's path (never the key), and the id the run started with.
+    public var signingKey: String
+    public var keyID: String
+
+    public init(registry: DockerRegistry, repository: String, manifestDigest: String, signingKey: String, keyID: String)
+    {
+        self.registry = registry
+        self.repository = repository
+        self.manifestDigest = manifestDigest
+        self.signingKey = signingKey
+        self.keyID = keyID
+    }
+
+    /// What the signature says the image is: `<registry host>/<repository>`, as cosign writes it.
+    public var identity: String { registry.host + "/" + repository }
 }
 
 public struct MoveDockerTags: Codable, Equatable, Sendable {

@@ -5,6 +5,7 @@ public enum DockerPublicationEffect: Codable, Equatable, Sendable {
     case checkedRegistry([DockerRepositoryState])
     case pushed(PushedDockerImage)
     case movedTags([MovedDockerTag])
+    case signed(SignedDockerImage)
 }
 
 // The ledger's format of this enum, written out: see Formats/NestedCaseCoding.swift.
@@ -14,6 +15,7 @@ extension DockerPublicationEffect {
         case checkedRegistry = "checkedRegistry"
         case pushed = "pushed"
         case movedTags = "movedTags"
+        case signed = "signed"
     }
 
     public var kind: Kind {
@@ -21,6 +23,7 @@ extension DockerPublicationEffect {
         case .checkedRegistry: return .checkedRegistry
         case .pushed: return .pushed
         case .movedTags: return .movedTags
+        case .signed: return .signed
         }
     }
 
@@ -30,6 +33,7 @@ extension DockerPublicationEffect {
         case .checkedRegistry: self = .checkedRegistry(try values.decode([DockerRepositoryState].self, forKey: .value))
         case .pushed: self = .pushed(try values.decode(PushedDockerImage.self, forKey: .value))
         case .movedTags: self = .movedTags(try values.decode([MovedDockerTag].self, forKey: .value))
+        case .signed: self = .signed(try values.decode(SignedDockerImage.self, forKey: .value))
         case nil: throw NestedCase.unknown(name, "docker publication outcome", decoder)
         }
     }
@@ -40,7 +44,33 @@ extension DockerPublicationEffect {
         case .checkedRegistry(let value): try values.encode(value, forKey: .value)
         case .pushed(let value): try values.encode(value, forKey: .value)
         case .movedTags(let value): try values.encode(value, forKey: .value)
+        case .signed(let value): try values.encode(value, forKey: .value)
         }
+    }
+}
+
+/// A pushed manifest's signature, where cosign keeps it.
+public struct SignedDockerImage: Codable, Equatable, Sendable {
+    public var repository: String
+    public var manifestDigest: String
+    /// `sha256-<hex>.sig`.
+    public var signatureTag: String
+    public var keyID: String
+    /// The base64 of the DER ECDSA signature of the simple-signing payload.
+    public var signature: String
+    /// The registry already held a signature of this digest by this key (a run again, a resume).
+    public var alreadyThere: Bool
+
+    public init(
+        repository: String, manifestDigest: String, signatureTag: String, keyID: String, signature: String,
+        alreadyThere: Bool
+    ) {
+        self.repository = repository
+        self.manifestDigest = manifestDigest
+        self.signatureTag = signatureTag
+        self.keyID = keyID
+        self.signature = signature
+        self.alreadyThere = alreadyThere
     }
 }
 
@@ -153,6 +183,10 @@ extension DockerPublicationEffect {
                 "\(image.repository)@\(image.manifestDigest.prefix(19))… (\(image.blobsUploaded.count) blob(s) sent, \(image.blobsPresent.count) already there, "
                 + "\(image.bytesSent) bytes" + (image.bytesResumed > 0 ? ", resumed after \(image.bytesResumed)" : "")
                 + ", \(image.requests) requests)"
+        case .signed(let signed):
+            return
+                "\(signed.repository):\(signed.signatureTag) (key \(signed.keyID.prefix(12))…"
+                + (signed.alreadyThere ? ", already there)" : ")")
         case .movedTags(let tags):
             return tags.map { $0.repository + ":" + $0.tag + ($0.alreadyThere ? " (already there)" : "") }.joined(
                 separator: ", ")

@@ -19,11 +19,18 @@ public struct DockerPublicationParameters: Codable, Equatable, Sendable {
     /// Where each push keeps, per blob, the upload location the registry gave, so that a killed
     /// push goes on from the bytes the registry already has.
     public var uploadsDirectory: String
+    /// `signing_key=`: the release key that signs each pushed manifest (a path, never the key),
+    /// and its id when the run started; nil for unsigned pushes.
+    public var signingKey: String?
+    public var signingKeyID: String?
 
     public init(
         registry: DockerRegistry, visibility: DockerVisibility, patterns: [String], layout: String,
-        images: [DockerImageToPush], ledgerNumbers: [String: Int], uploadsDirectory: String
+        images: [DockerImageToPush], ledgerNumbers: [String: Int], uploadsDirectory: String,
+        signingKey: String? = nil, signingKeyID: String? = nil
     ) {
+        self.signingKey = signingKey
+        self.signingKeyID = signingKeyID
         self.registry = registry
         self.visibility = visibility
         self.patterns = patterns
@@ -89,4 +96,7 @@ public struct DockerImageToPush: Codable, Equatable, Sendable {
 
     /// `push-<name>:<tag>`.
     public var stepName: StepName { StepName("push-" + image.reference) }
+
+    /// `sign-<name>:<tag>`, right after the push: a manifest is signed before any tag shows it.
+    public var signStepName: StepName { StepName("sign-" + image.reference) }
 }

@@ -7,7 +7,10 @@ public enum DockerPublicationPipeline: ReleasePipeline {
 
     public static func steps(for parameters: RunParameters) -> [StepName] {
         guard let publication = parameters.dockerPublication else { return definition.map(\.name) }
-        return [.checkRegistry] + publication.images.map(\.stepName) + [.tagImages]
+        let signing = publication.signingKey != nil
+        return [.checkRegistry]
+            + publication.images.flatMap { signing ? [$0.stepName, $0.signStepName] : [$0.stepName] }
+            + [.tagImages]
     }
 
     public static func intent(for name: StepName, in state: RunState, started: RunStarted) throws -> StepIntent {

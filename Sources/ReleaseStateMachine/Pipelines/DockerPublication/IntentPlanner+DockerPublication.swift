@@ -27,6 +27,15 @@ extension IntentPlanner {
                             try tagMoves($0, found: found, ledgerNumbers: publication.ledgerNumbers, step: name)
                         })))
         default:
+            if let image = publication.images.first(where: { $0.signStepName == name }) {
+                return .dockerPublication(
+                    .sign(
+                        SignDockerImage(
+                            registry: publication.registry, repository: image.repository,
+                            manifestDigest: image.image.manifestDigest,
+                            signingKey: try require(publication.signingKey, name, "a signing key"),
+                            keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
+            }
             guard let image = publication.images.first(where: { $0.stepName == name }) else {
                 throw PlanningError.unknownStep(name)
             }
