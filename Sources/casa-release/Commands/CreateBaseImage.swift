@@ -238,6 +238,7 @@ struct CreateBaseImage: ParsableCommand {
             if target != nil { out.note("target= is ignored without publish=yes") }
             return nil
         }
+        try SigningOptions.refuseUnsignedPublication("create-base-image publish=yes", publishing: "publish=no")
         let address = try TargetAddress.resolve(target)
         try TargetAddress.preflight(address, transfers: transfers)
         return PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)

@@ -227,6 +227,7 @@ struct CreateUserImage: ParsableCommand {
         }
         var publication: PublicationParameters?
         if upload.value, generate.value {
+            try SigningOptions.refuseUnsignedPublication("create-user-image upload=yes", publishing: "upload=no")
             let address = try TargetAddress.resolve(target)
             try TargetAddress.preflight(address, transfers: transfers)
             publication = PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)

@@ -25,6 +25,7 @@ struct PublishSingularity: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(
         name: .customLong("image-names"),
@@ -41,6 +42,7 @@ struct PublishSingularity: ParsableCommand {
         let output = global.output
         let patterns = try ImagePatterns.parse(imageNames)
         let address = try TargetAddress.resolve(target)
+        let key = try signing.openKey()
         let ledger = try global.openLedgerForWriting()
         let images = try ledger.latestSingularityImages().values.filter { image in
             let reference = String(image.dockerImage.dropFirst(DockerReference.namespace.count))
@@ -64,12 +66,19 @@ struct PublishSingularity: ParsableCommand {
             "publishing \(images.map { FilePath.lastComponent($0.output) }.joined(separator: ", ")) to \(address)")
 
         var summaries: [[String: String]] = []
+        // Every statement is read before the first run starts: an image without provenance stops nothing half-way.
+        let statements = try images.map { image in
+            try key.map { _ in try SignedProvenance.statement(of: image.output, in: ledger) }
+        }
         for (position, image) in images.enumerated() {
             let parameters = RunParameters(
-                publication: PublicationParameters(target: address, image: image.output, sshKey: transfers.sshKeyPath),
+                publication: PublicationParameters(
+                    target: address, image: image.output, sshKey: transfers.sshKeyPath, signingKey: key?.path,
+                    signingKeyID: key?.key.verifyingKey.keyID),
                 commandLine: Redaction.commandLine(CommandLine.arguments))
             let runID = try RunLauncher.record(
-                .publication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
+                .publication, parameters: parameters, chosen: ChosenValues(provenanceStatement: statements[position]),
+                ledger: ledger, output: output,
                 runID: position == 0 ? RunLauncher.pendingRunID : UUID().uuidString.lowercased())
             let ending = try RunLauncher.driveToEnd(runID, ledger: ledger, output: output, transfers: transfers)
             guard ending == .completed else {

@@ -4,10 +4,10 @@ import Testing
 /// `message`, and no run recorded.
 func expectRefusal(
     _ workspace: Workspace, _ arguments: [String], status: Int32, message: String,
-    sourceLocation: SourceLocation = #_sourceLocation
+    environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
 ) throws {
     let runsBefore = try workspace.runIDs()
-    let result = try workspace.run(arguments)
+    let result = try workspace.run(arguments, environment: environment)
     #expect(result.status == status, "\(arguments): \(result.stderr)", sourceLocation: sourceLocation)
     let lines = result.stderr.split(separator: "\n")
     #expect(lines.count == 1, "one line, not: \(result.stderr)", sourceLocation: sourceLocation)

@@ -102,6 +102,12 @@ import Testing
             try expectRefusal(workspace, publish + ["signing_key=\(key)"], status: 69, message: "chmod 600 \(key)")
             #expect(try workspace.files(in: workspace.mirror) == [], "nothing reached the target")
 
+            // create-base-image publish=yes does not sign: with a key configured it is refused.
+            try expectRefusal(
+                workspace, workspace.createAndPublishArguments + ["force=yes"], status: 64,
+                message: "create-base-image publish=yes does not sign what it publishes",
+                environment: ["CASA_RELEASE_SIGNING_KEY": key])
+
             // An image no run of the ledger made has no provenance to sign: bad input.
             let clear = workspace.root + "/clear.key"
             #expect(try workspace.run(["keys", "generate", clear]).status == 0)

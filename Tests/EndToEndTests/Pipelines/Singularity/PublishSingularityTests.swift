@@ -17,6 +17,37 @@ import ReleaseStateMachine
         return workspace
     }
 
+    /// With a release key, each `.sif` gets its signed provenance beside it, which names the
+    /// docker image it was converted from.
+    @Test func eachSifIsPublishedWithItsSignedProvenance() async throws {
+        try await onItsOwnThread {
+            let workspace = try converted()
+            let key = workspace.root + "/release.key"
+            #expect(try workspace.run(["keys", "generate", key]).status == 0)
+            let published = try workspace.run(
+                ["publish-singularity", "target=file://\(workspace.mirror)/", "image_names=casa-run:*"],
+                environment: ["CASA_RELEASE_SIGNING_KEY": key])
+            #expect(published.status == 0, "\(published.stderr)")
+            let image = workspace.mirror + "/cati_casa-run_5.4-1.sif"
+            #expect(
+                try workspace.files(in: workspace.mirror) == [
+                    "cati_casa-run_5.4-1.sif", "cati_casa-run_5.4-1.sif.intoto.jsonl", "cati_casa-run_5.4-1.sif.json",
+                ])
+            let verified = try workspace.run(["provenance", image, "--verify", "key=\(key).pub", "--json"])
+            #expect(verified.status == 0, "\(verified.stderr)")
+            let checked = try PythonClients.run(
+                PythonClients.dsseVerifier, [image, image + ".intoto.jsonl", key + ".pub"])
+            #expect(checked.status == 0, "\(checked.output)")
+            let bundle = try String(contentsOfFile: image + ".intoto.jsonl", encoding: .utf8)
+            let envelope = try JSONSerialization.jsonObject(with: Data(bundle.utf8)) as? [String: Any]
+            let statement = Data(base64Encoded: envelope?["payload"] as? String ?? "").map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            #expect(
+                statement?.contains("singularity-images") == true, "built by create-singularity: \(statement ?? "")")
+        }
+    }
+
     @Test func eachSifIsPublishedAsNumberOneThenUpToDate() async throws {
         try await onItsOwnThread {
             let workspace = try converted()
