@@ -12,7 +12,7 @@ public enum RunSigningKey {
         do {
             key = try KeyFiles.readSigningKey(path, passphrase: KeyFiles.passphrase(in: environment))
         } catch let error as SigningError {
-            throw ExecutorError(.temporary, "the signing key cannot be used: \(error.message); resume once it can")
+            throw ExecutorError(.temporary, "the signing key cannot be used: \(error.message)")
         }
         guard key.verifyingKey.keyID == keyID else {
             throw ExecutorError(

@@ -79,6 +79,40 @@ import Testing
         }
     }
 
+    /// Killed right after the envelope was written; resumed first without the passphrase (75,
+    /// nothing visible, nothing lost), then with it: the envelope found, not signed again.
+    @Test func killedAfterSigningThenResumed() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let key = workspace.root + "/release.key"
+            let secret = ["CASA_RELEASE_KEY_PASSPHRASE": "pw-\(UUID().uuidString)"]
+            #expect(try workspace.run(["keys", "generate", key], environment: secret).status == 0)
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let killed = try workspace.run(
+                workspace.publishArguments + ["signing_key=\(key)"],
+                environment: secret.merging(["CASA_RELEASE_FAILPOINT": "attest-provenance:after"]) { $1 })
+            #expect(killed.killed && killed.status == SIGKILL, "\(killed.stderr)")
+            let envelope = try workspace.bytes(workspace.mirror + "/" + Self.published + ".intoto.jsonl")
+
+            let locked = try workspace.run(["resume"])
+            #expect(
+                locked.status == 75 && locked.stderr.contains("set CASA_RELEASE_KEY_PASSPHRASE"), "\(locked.stderr)")
+            #expect(!(try workspace.files(in: workspace.mirror)).contains(Self.published), "nothing visible")
+
+            let resumed = try workspace.run(["resume"], environment: secret)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(
+                resumed.stderr.contains("step attest-provenance was interrupted after its effect: found it, not redone")
+            )
+            #expect(try workspace.bytes(workspace.mirror + "/" + Self.published + ".intoto.jsonl") == envelope)
+            let image = workspace.mirror + "/" + Self.published
+            let checked = try PythonClients.run(
+                PythonClients.dsseVerifier, [image, image + ".intoto.jsonl", key + ".pub"])
+            #expect(checked.status == 0, "\(checked.output)")
+            #expect(try workspace.run(["verify"]).status == 0)
+        }
+    }
+
     @Test func aPublicationThatCannotBeSignedStopsBeforeAnythingIsRecorded() async throws {
         try await onItsOwnThread {
             let workspace = try Workspace()
