@@ -130,4 +130,42 @@ public enum PythonClients {
             sys.exit(0)
         sys.exit("refused: " + ("; ".join(reasons) or "no signature layer"))
         """
+
+    /// securesystemslib's check of an image's provenance attached the cosign way: the DSSE
+    /// envelopes in the layers of `sha256-<hex>.att` (the digest the tag names now), one of which
+    /// must verify under the key and be about that digest. Arguments: registry URL, repository,
+    /// tag, PEM public key. Prints the key id and the predicate type, or exits 1 with the reason.
+    public static let cosignAttestationVerifier = """
+        import hashlib, json, sys, urllib.request, urllib.error
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+        from securesystemslib.dsse import Envelope
+        from securesystemslib.signer import SSlibKey
+        registry, repository, tag, public = sys.argv[1:5]
+        key = SSlibKey.from_crypto(load_pem_public_key(open(public, "rb").read()))
+        accept = "application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json"
+        def get(path):
+            request = urllib.request.Request(registry + "/v2/" + repository + path, headers={"Accept": accept})
+            with urllib.request.urlopen(request) as response:
+                return response.read()
+        digest = hashlib.sha256(get("/manifests/" + tag)).hexdigest()
+        try:
+            attachment = json.loads(get("/manifests/sha256-" + digest + ".att"))
+        except urllib.error.HTTPError as error:
+            sys.exit("no attestation: sha256-%s.att (%d)" % (digest, error.code))
+        reasons = []
+        for layer in attachment.get("layers", []):
+            if layer.get("mediaType") != "application/vnd.dsse.envelope.v1+json":
+                continue
+            envelope = Envelope.from_dict(json.loads(get("/blobs/" + layer["digest"])))
+            try:
+                envelope.verify([key], 1)
+            except Exception as error:
+                reasons.append("signature: %s" % error); continue
+            statement = json.loads(envelope.payload)
+            if not any(subject.get("digest", {}).get("sha256") == digest for subject in statement["subject"]):
+                reasons.append("subject: not sha256:%s" % digest); continue
+            print(key.keyid, statement["predicateType"])
+            sys.exit(0)
+        sys.exit("refused: " + ("; ".join(reasons) or "no envelope"))
+        """
 }

@@ -141,6 +141,8 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     /// The in-toto statement (SLSA provenance) a signed publication signs, as the ledger gave it
     /// when the run started, byte for byte.
     public var provenanceStatement: String?
+    /// publish-docker's: the in-toto statement of each image it signs, by manifest digest.
+    public var provenanceStatements: [String: String]?
 
     public init(
         imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil,

@@ -4,6 +4,7 @@ import Foundation
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
+import Signing
 
 /// `casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL] [force=yes]`
 struct PublishDocker: ParsableCommand {
@@ -121,6 +122,10 @@ struct PublishDocker: ParsableCommand {
             }
             return
         }
+        var chosenValues = ChosenValues()
+        if key != nil {
+            chosenValues.provenanceStatements = try Self.statements(of: toPublish, in: ledger)
+        }
         let parameters = RunParameters(
             .dockerPublication(
                 DockerPublicationParameters(
@@ -132,8 +137,26 @@ struct PublishDocker: ParsableCommand {
             commandLine: Redaction.commandLine(CommandLine.arguments))
         output.note("publishing \(toPublish.map(\.fullReference).joined(separator: ", ")) to \(destination.url)")
         try RunLauncher.start(
-            .dockerPublication, parameters: parameters, chosen: ChosenValues(), ledger: ledger, output: output,
+            .dockerPublication, parameters: parameters, chosen: chosenValues, ledger: ledger, output: output,
             transfers: transfers, logRoot: RunLogs.root(baseDirectory))
+    }
+
+    /// The provenance each image is attached with, by manifest digest: its build's statement,
+    /// which must be about that digest.
+    static func statements(of images: [BuiltDockerImage], in ledger: Ledger) throws -> [String: String] {
+        var statements: [String: String] = [:]
+        for image in images {
+            let statement = try SignedProvenance.statement(of: image.fullReference, in: ledger)
+            guard InTotoStatement.subjectSHA256s(Data(statement.utf8)).contains(DockerDigest.hex(image.manifestDigest))
+            else {
+                throw CommandFailure(
+                    .badInput,
+                    "cannot sign the publication: the ledger's provenance of \(image.fullReference) is not of its manifest \(image.manifestDigest)"
+                )
+            }
+            statements[image.manifestDigest] = statement
+        }
+        return statements
     }
 
     /// What `--json` says of an image the registry already serves as published.

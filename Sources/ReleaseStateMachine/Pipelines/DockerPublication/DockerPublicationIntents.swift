@@ -109,14 +109,19 @@ public struct SignDockerImage: Codable, Equatable, Sendable {
     /// The private key's path (never the key), and the id the run started with.
     public var signingKey: String
     public var keyID: String
+    /// The image's provenance (an in-toto statement), attached signed as `sha256-<hex>.att`.
+    public var statement: String?
 
-    public init(registry: DockerRegistry, repository: String, manifestDigest: String, signingKey: String, keyID: String)
-    {
+    public init(
+        registry: DockerRegistry, repository: String, manifestDigest: String, signingKey: String, keyID: String,
+        statement: String? = nil
+    ) {
         self.registry = registry
         self.repository = repository
         self.manifestDigest = manifestDigest
         self.signingKey = signingKey
         self.keyID = keyID
+        self.statement = statement
     }
 
     /// What the signature says the image is: `<registry host>/<repository>`, as cosign writes it.

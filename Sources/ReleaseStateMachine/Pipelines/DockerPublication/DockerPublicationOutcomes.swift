@@ -60,11 +60,14 @@ public struct SignedDockerImage: Codable, Equatable, Sendable {
     public var signature: String
     /// The registry already held a signature of this digest by this key (a run again, a resume).
     public var alreadyThere: Bool
+    /// `sha256-<hex>.att`, where the signed provenance is, when the run attached one.
+    public var attestationTag: String?
 
     public init(
         repository: String, manifestDigest: String, signatureTag: String, keyID: String, signature: String,
-        alreadyThere: Bool
+        alreadyThere: Bool, attestationTag: String? = nil
     ) {
+        self.attestationTag = attestationTag
         self.repository = repository
         self.manifestDigest = manifestDigest
         self.signatureTag = signatureTag

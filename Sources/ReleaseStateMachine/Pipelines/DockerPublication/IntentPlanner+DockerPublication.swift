@@ -34,7 +34,8 @@ extension IntentPlanner {
                             registry: publication.registry, repository: image.repository,
                             manifestDigest: image.image.manifestDigest,
                             signingKey: try require(publication.signingKey, name, "a signing key"),
-                            keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
+                            keyID: try require(publication.signingKeyID, name, "the signing key's id"),
+                            statement: started.chosen.provenanceStatements?[image.image.manifestDigest])))
             }
             guard let image = publication.images.first(where: { $0.stepName == name }) else {
                 throw PlanningError.unknownStep(name)

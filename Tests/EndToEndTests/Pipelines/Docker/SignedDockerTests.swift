@@ -34,6 +34,13 @@ import Testing
             let runDigest = try workspace.registryDigest(registry, "cati/casa-run:5.4")
             #expect(signature.manifestDigest == runDigest)
             #expect(try workspace.registryTags(registry, "cati/casa-run").contains(signature.signatureTag))
+            #expect(signature.attestationTag == "sha256-\(runDigest.dropFirst(7)).att")
+            let attested = try PythonClients.run(
+                PythonClients.cosignAttestationVerifier, [registry.url, "cati/casa-run", "5.4", key + ".pub"])
+            #expect(
+                attested.status == 0 && attested.output.hasPrefix("\(signature.keyID) https://slsa.dev/provenance/v1"),
+                "the provenance attached: \(attested.output)")
+
             // casa-dev unsigned, in the same registry.
             let unsigned = try workspace.run(["publish-docker", "registry=\(registry.url)", "image_names=casa-dev:*"])
             #expect(unsigned.status == 0, "\(unsigned.stderr)")
@@ -56,6 +63,9 @@ import Testing
             #expect(try workspace.run(["keys", "generate", other]).status == 0)
             let otherKey = try check("cati/casa-run:5.4", other + ".pub")
             #expect(otherKey.status != 0 && otherKey.output.contains("does not verify"), "\(otherKey.output)")
+            let otherAttestation = try PythonClients.run(
+                PythonClients.cosignAttestationVerifier, [registry.url, "cati/casa-run", "5.4", other + ".pub"])
+            #expect(otherAttestation.status != 0, "\(otherAttestation.output)")
 
             // Debian's skopeo would be the check, with a sigstoreSigned policy: it cannot verify
             // sigstore signatures at all (when this fails, skopeo can, and should take the check over).
