@@ -147,7 +147,7 @@ import ReleaseStateMachine
             let steps = report?["steps"] as? [[String: Any]]
             #expect(
                 steps?.map { $0["step"] as? String }
-                    == Pipeline.definition(of: .systemBaseImage).steps.map(\.name.rawValue)
+                    == Pipeline.steps(of: .systemBaseImage, RunParameters()).map(\.rawValue)
             )
             #expect(steps?.allSatisfy { $0["status"] as? String == "succeeded" } == true)
 
