@@ -168,4 +168,51 @@ public enum PythonClients {
             sys.exit(0)
         sys.exit("refused: " + ("; ".join(reasons) or "no envelope"))
         """
+
+    /// python-tuf's client (`ngclient.Updater`): refreshes the metadata of the mirror at
+    /// `metadata URL` (`http://…/tuf/`, or `file://` read by a fetcher of its own), trusting
+    /// `root` on its first use of `state` (a directory that keeps what it trusted since, as a
+    /// client's does), and with a target name downloads it from `targets URL` and verifies it.
+    /// Arguments: metadata URL, targets URL, root file, state directory, [target]. Prints the
+    /// trusted root's version and, for a target, its length, sha256 and custom fields as JSON;
+    /// exits 1 with the exception's class and message when the client refuses.
+    public static let tufClient = """
+        import json, os, sys
+        from tuf.ngclient import FetcherInterface, Updater
+        from tuf.api.exceptions import DownloadHTTPError
+        class FileFetcher(FetcherInterface):
+            def _fetch(self, url):
+                try:
+                    with open(url[len("file://"):], "rb") as file:
+                        return iter([file.read()])
+                except FileNotFoundError:
+                    raise DownloadHTTPError("not found: " + url, 404)
+        metadata_url, targets_url, root, state = sys.argv[1:5]
+        target = sys.argv[5] if len(sys.argv) > 5 else None
+        metadata = os.path.join(state, "metadata")
+        first = not os.path.exists(os.path.join(metadata, "root.json"))
+        os.makedirs(metadata, exist_ok=True)
+        os.makedirs(os.path.join(state, "downloads"), exist_ok=True)
+        try:
+            updater = Updater(metadata, metadata_url, os.path.join(state, "downloads"), targets_url,
+                fetcher=FileFetcher() if metadata_url.startswith("file://") else None,
+                bootstrap=open(root, "rb").read() if first else None)
+            updater.refresh()
+            print("root", updater._trusted_set.root.version)
+            if target:
+                info = updater.get_targetinfo(target)
+                if info is None:
+                    sys.exit("UnknownTarget: %s is not in the mirror's targets" % target)
+                path = updater.download_target(info, os.path.join(state, "downloads", os.path.basename(target)))
+                print("target", info.length, info.hashes["sha256"], json.dumps(info.custom, sort_keys=True))
+        except Exception as error:
+            sys.exit("%s: %s" % (type(error).__name__, error))
+        """
+
+    /// securesystemslib's canonical JSON of the JSON document in the file named by the argument.
+    public static let canonicalJSON = """
+        import json, sys
+        from securesystemslib.formats import encode_canonical
+        sys.stdout.buffer.write(encode_canonical(json.load(open(sys.argv[1], encoding="utf-8"))).encode("utf-8"))
+        """
 }

@@ -12,4 +12,28 @@ public enum Hex {
         }
         return String(decoding: ascii, as: UTF8.self)
     }
+
+    /// The bytes of a hexadecimal string (either case); nil for anything else.
+    public static func decode(_ text: String) -> [UInt8]? {
+        let ascii = Array(text.utf8)
+        guard ascii.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ascii.count / 2)
+        var index = 0
+        while index < ascii.count {
+            guard let high = value(ascii[index]), let low = value(ascii[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func value(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return digit - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
 }

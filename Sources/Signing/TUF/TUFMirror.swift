@@ -1,0 +1,177 @@
+import Foundation
+import Hashing
+import ReleaseStateMachine
+
+/// A mirror's TUF metadata as read from it, each file with its bytes.
+public struct TUFMirrorFiles: Sendable {
+    /// `1.root.json`, `2.root.json`, … in order.
+    public var roots: [TUFFile] = []
+    public var targets: TUFFile?
+    public var snapshot: TUFFile?
+    public var timestamp: TUFFile?
+
+    public init() {}
+}
+
+/// A metadata file: what it says and its bytes as stored (which other roles hash).
+public struct TUFFile: Sendable {
+    public var metadata: TUFMetadata
+    public var bytes: Data
+
+    public init(_ bytes: Data, role: TUFRole) throws {
+        self.bytes = bytes
+        metadata = try TUFMetadata.parse(bytes, role: role)
+    }
+
+    init(_ metadata: TUFMetadata) throws {
+        self.metadata = metadata
+        bytes = try metadata.bytes
+    }
+
+    var sha256: String { Hex.encode(SHA256.hash(data: bytes)) }
+}
+
+/// How long what casa-release signs stays valid. The timestamp is short, as TUF means it to be:
+/// `casa-release mirror refresh` (cron) signs it again before it expires.
+public struct TUFExpiries: Equatable, Sendable {
+    public var root: TimeInterval = 365 * 86_400
+    public var targets: TimeInterval = 365 * 86_400
+    public var snapshot: TimeInterval = 365 * 86_400
+    public var timestamp: TimeInterval = 7 * 86_400
+
+    public init() {}
+}
+
+/// What a mirror's metadata becomes: the changes to its targets, signed, as the files to write in
+/// the order a client must never see them out of (root, targets, snapshot, then timestamp). Each
+/// role is written only when it must change, so a second update with the same change (after a
+/// crash between two writes) completes the first without a version skipped or reused.
+public enum TUFMirror {
+    public struct Write: Equatable, Sendable {
+        public var name: String
+        public var data: Data
+        public var version: Int
+    }
+
+    /// The metadata after `adding` (a file listed again replaces its entry) and `removing`, signed
+    /// with `key`, which must hold the targets, snapshot and timestamp roles of the mirror's root
+    /// (a mirror without metadata gets a first root that gives it all four). `refreshingTimestamp`
+    /// signs a new timestamp even when nothing else changes.
+    public static func update(
+        _ files: TUFMirrorFiles, adding: [TUFTargetFile], removing: Set<String> = [], key: SigningKey, now: Date,
+        expiries: TUFExpiries = TUFExpiries(), refreshingTimestamp: Bool = false
+    ) throws -> [Write] {
+        var writes: [Write] = []
+        let root: TUFMetadata
+        if files.roots.isEmpty {
+            let first = try TUFMetadata.signing(
+                TUFRoles.root(version: 1, expires: now + expiries.root, keys: [key.verifyingKey]), with: [key])
+            writes.append(Write(name: "1.root.json", data: try first.bytes, version: 1))
+            root = first
+        } else {
+            root = try trustedRoot(files.roots)
+        }
+        for role in [TUFRole.targets, .snapshot, .timestamp] {
+            let holders = try TUFRoles.keys(of: role, in: root)
+            guard holders.keys.contains(where: { $0.keyID == key.verifyingKey.keyID }) else {
+                throw TUFError.unsigned(
+                    role,
+                    "the mirror's root gives the \(role.rawValue) role to \(holders.keys.map(\.keyID).joined(separator: ", ")), not to key \(key.verifyingKey.keyID)"
+                )
+            }
+        }
+        let current = try verified(files, under: root)
+
+        // targets
+        var listed = current.targets.map { TUFRoles.files(in: $0.metadata) } ?? []
+        let before = listed
+        listed.removeAll { removing.contains($0.name) || adding.map(\.name).contains($0.name) }
+        listed += adding
+        listed.sort { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) }
+        var targets = current.targets
+        if targets == nil
+            || listed != before.sorted(by: { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) })
+        {
+            let version = (targets?.metadata.version ?? 0) + 1
+            let signed = try TUFFile(
+                TUFMetadata.signing(
+                    TUFRoles.targets(version: version, expires: now + expiries.targets, files: listed), with: [key]))
+            writes.append(Write(name: TUFRole.targets.fileName, data: signed.bytes, version: version))
+            targets = signed
+        }
+        guard let targets, let targetsVersion = targets.metadata.version else { return writes }
+
+        // snapshot
+        var snapshot = current.snapshot
+        if let existing = snapshot?.metadata, TUFRoles.metaVersion(existing, "targets.json") == targetsVersion,
+            existing.signed["meta"]?["targets.json"]?["hashes"]?["sha256"]?.stringValue == targets.sha256
+        {
+        } else {
+            let version = (snapshot?.metadata.version ?? 0) + 1
+            let signed = try TUFFile(
+                TUFMetadata.signing(
+                    TUFRoles.snapshot(
+                        version: version, expires: now + expiries.snapshot,
+                        targets: .init(version: targetsVersion, bytes: targets.bytes, sha256: targets.sha256)),
+                    with: [key]))
+            writes.append(Write(name: TUFRole.snapshot.fileName, data: signed.bytes, version: version))
+            snapshot = signed
+        }
+        guard let snapshot, let snapshotVersion = snapshot.metadata.version else { return writes }
+
+        // timestamp
+        if !refreshingTimestamp, let existing = current.timestamp?.metadata,
+            TUFRoles.metaVersion(existing, "snapshot.json") == snapshotVersion,
+            existing.signed["meta"]?["snapshot.json"]?["hashes"]?["sha256"]?.stringValue == snapshot.sha256
+        {
+            return writes
+        }
+        let version = (current.timestamp?.metadata.version ?? 0) + 1
+        let signed = try TUFFile(
+            TUFMetadata.signing(
+                TUFRoles.timestamp(
+                    version: version, expires: now + expiries.timestamp,
+                    snapshot: .init(version: snapshotVersion, bytes: snapshot.bytes, sha256: snapshot.sha256)),
+                with: [key]))
+        writes.append(Write(name: TUFRole.timestamp.fileName, data: signed.bytes, version: version))
+        return writes
+    }
+
+    /// The last root of the chain, each signed by its predecessor's root keys and its own, with
+    /// versions 1, 2, 3… (the client's own walk of `N.root.json`).
+    public static func trustedRoot(_ roots: [TUFFile]) throws -> TUFMetadata {
+        guard var trusted = roots.first?.metadata else { throw TUFError.malformed(.root, "there is no root") }
+        let own = try TUFRoles.keys(of: .root, in: trusted)
+        guard trusted.version == 1, trusted.isSigned(byThreshold: own.threshold, of: own.keys) else {
+            throw TUFError.unsigned(.root, "1.root.json is not version 1 signed by its own root keys")
+        }
+        for (index, next) in roots.dropFirst().enumerated() {
+            let previous = try TUFRoles.keys(of: .root, in: trusted)
+            let itself = try TUFRoles.keys(of: .root, in: next.metadata)
+            guard next.metadata.version == index + 2,
+                next.metadata.isSigned(byThreshold: previous.threshold, of: previous.keys),
+                next.metadata.isSigned(byThreshold: itself.threshold, of: itself.keys)
+            else {
+                throw TUFError.unsigned(
+                    .root, "\(index + 2).root.json is not signed by the keys of root \(index + 1) and its own")
+            }
+            trusted = next.metadata
+        }
+        return trusted
+    }
+
+    /// The mirror's targets, snapshot and timestamp, each checked against `root`.
+    static func verified(_ files: TUFMirrorFiles, under root: TUFMetadata) throws -> TUFMirrorFiles {
+        for (role, file) in [
+            (TUFRole.targets, files.targets), (.snapshot, files.snapshot), (.timestamp, files.timestamp),
+        ] {
+            guard let file else { continue }
+            let holders = try TUFRoles.keys(of: role, in: root)
+            guard file.metadata.isSigned(byThreshold: holders.threshold, of: holders.keys) else {
+                throw TUFError.unsigned(
+                    role, "no valid signature by \(holders.keys.map(\.keyID).joined(separator: ", "))")
+            }
+        }
+        return files
+    }
+}
