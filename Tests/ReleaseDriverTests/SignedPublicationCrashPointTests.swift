@@ -19,7 +19,7 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
 @Suite struct SignedPublicationCrashPointTests {
     static let published = [
         "casa-system-ubuntu-24.04-1.sif", "casa-system-ubuntu-24.04-1.sif.intoto.jsonl",
-        "casa-system-ubuntu-24.04-1.sif.json",
+        "casa-system-ubuntu-24.04-1.sif.json", "tuf",
     ]
 
     @Test func aSignedPublicationHasTheAttestStepBeforeTheImageIsVisible() {
@@ -56,6 +56,7 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
 
             #expect(try workspace.files(in: workspace.mirror) == Self.published)
             try expectVerifiedAttestation(workspace, runID)
+            try expectListedOnce(workspace)
             #expect(try workspace.ledger().verifyChain().firstMismatch == nil)
         }
     }
@@ -112,6 +113,29 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
             #expect(message.contains("not the key") && message.contains("this run started with"))
             #expect(!(try workspace.files(in: workspace.mirror)).contains("casa-system-ubuntu-24.04-1.sif"))
         }
+    }
+
+    /// The mirror's TUF metadata lists the publication's three files once, each role at version 1
+    /// (none skipped or reused by the crash), and python-tuf's client downloads the image by it.
+    private func expectListedOnce(_ workspace: DriverWorkspace) throws {
+        let tuf = workspace.mirror + "/tuf"
+        #expect(
+            try workspace.files(in: tuf) == ["1.root.json", "snapshot.json", "targets.json", "timestamp.json"])
+        for role in [TUFRole.targets, .snapshot, .timestamp] {
+            let metadata = try TUFMetadata.parse(
+                try Data(contentsOf: URL(fileURLWithPath: tuf + "/" + role.fileName)), role: role)
+            #expect(metadata.version == 1, "\(role) at version \(metadata.version ?? -1)")
+        }
+        let targets = try TUFMetadata.parse(
+            try Data(contentsOf: URL(fileURLWithPath: tuf + "/targets.json")), role: .targets)
+        #expect(TUFRoles.files(in: targets).map(\.name) == Self.published.filter { $0 != "tuf" })
+        let client = try PythonClients.run(
+            PythonClients.tufClient,
+            [
+                "file://\(tuf)/", "file://\(workspace.mirror)/", tuf + "/1.root.json", workspace.root + "/tuf-client",
+                "casa-system-ubuntu-24.04-1.sif",
+            ])
+        #expect(client.status == 0, "\(client.output)")
     }
 
     /// The attestation on the mirror verifies with the public key alone, is about the published

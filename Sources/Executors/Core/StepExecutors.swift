@@ -66,6 +66,12 @@ public enum StepExecutors {
                         intent, on: try PublicationTargets.open(intent.target, transfers: transfers))))
         case .publication(.recordPublication(let intent)):
             return .publication(.recordedPublication(try LocalRecordStep.perform(intent)))
+        case .publication(.updateMirror(let intent)):
+            return .publication(
+                .updatedMirror(
+                    try MirrorMetadataStep.update(
+                        intent, on: try PublicationTargets.open(intent.target, transfers: transfers),
+                        environment: transfers.environment)))
         case .publication(.attestProvenance(let intent)):
             return .publication(
                 .attestedProvenance(
@@ -102,7 +108,9 @@ public enum StepExecutors {
         // Steps that only read, and create-docker's other than a build, are made again: reading,
         // rendering, tagging and checking are idempotent.
         case .systemImage(.resolveBase), .publication(.inspectImage), .publication(.checkTarget),
-            .publication(.verifyUpload), .recipeImage(.loadRecipe), .userImage(.selectEnvironment),
+            .publication(.verifyUpload),
+            // Listing the files again writes only what the interrupted step had not written.
+            .publication(.updateMirror), .recipeImage(.loadRecipe), .userImage(.selectEnvironment),
             .userImage(.checkRunImage), .download(.locateDownload),
             .docker(.renderContexts), .docker(.tag), .docker(.describe):
             return nil

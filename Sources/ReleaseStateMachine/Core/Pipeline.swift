@@ -124,7 +124,7 @@ public struct Pipeline: Equatable, Sendable {
     /// The publication protocol of docs/design.md, shared by every pipeline that publishes.
     public static let publicationSteps: [StepName] = [
         .checkTarget, .claimBuildNumber, .uploadImage, .uploadSidecar, .attestProvenance, .verifyUpload, .makeVisible,
-        .record,
+        .updateMirror, .record,
     ]
 
     /// The steps that put something on the target, and which a failed publication takes back.

@@ -28,10 +28,12 @@ public protocol ReleasePipeline {
 }
 
 extension ReleasePipeline {
-    /// The definition's steps; `attest-provenance` only in a publication with a signing key, so
-    /// that an unsigned publication records the steps it always had.
+    /// The definition's steps; `attest-provenance` and `update-mirror` only in a publication with
+    /// a signing key, so that an unsigned publication records the steps it always had.
     public static func steps(for parameters: RunParameters) -> [StepName] {
-        definition.map(\.name).filter { $0 != .attestProvenance || parameters.publication?.signingKey != nil }
+        definition.map(\.name).filter {
+            ![.attestProvenance, .updateMirror].contains($0) || parameters.publication?.signingKey != nil
+        }
     }
 
     /// The image the run described, made by it: the output of the pipelines that make one image.

@@ -34,6 +34,7 @@ extension StepIntent: Codable {
         case uploadSidecar = "upload-sidecar"
         case verifyUpload = "verify-upload"
         case attestProvenance = "attest-provenance"
+        case updateMirror = "update-mirror"
         case makeVisible = "make-visible"
         case recordPublication = "record-publication"
         case loadRecipe = "load-recipe"
@@ -66,6 +67,7 @@ extension StepIntent: Codable {
         case .publication(.uploadSidecar): return .uploadSidecar
         case .publication(.verifyUpload): return .verifyUpload
         case .publication(.attestProvenance): return .attestProvenance
+        case .publication(.updateMirror): return .updateMirror
         case .publication(.makeVisible): return .makeVisible
         case .publication(.recordPublication): return .recordPublication
         case .recipeImage(.loadRecipe): return .loadRecipe
@@ -120,6 +122,8 @@ extension StepIntent: Codable {
             self = .publication(.recordPublication(try container.decode(RecordPublicationIntent.self, forKey: .intent)))
         case .attestProvenance:
             self = .publication(.attestProvenance(try container.decode(AttestProvenanceIntent.self, forKey: .intent)))
+        case .updateMirror:
+            self = .publication(.updateMirror(try container.decode(UpdateMirrorIntent.self, forKey: .intent)))
         case .loadRecipe: self = .recipeImage(.loadRecipe(try container.decode(LoadRecipeIntent.self, forKey: .intent)))
         case .renderDefinition:
             self = .recipeImage(.renderDefinition(try container.decode(RenderDefinitionIntent.self, forKey: .intent)))
@@ -160,6 +164,7 @@ extension StepIntent: Codable {
         case .publication(.makeVisible(let value)): try container.encode(value, forKey: .intent)
         case .publication(.recordPublication(let value)): try container.encode(value, forKey: .intent)
         case .publication(.attestProvenance(let value)): try container.encode(value, forKey: .intent)
+        case .publication(.updateMirror(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.loadRecipe(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.renderDefinition(let value)): try container.encode(value, forKey: .intent)
         case .recipeImage(.buildImage(let value)): try container.encode(value, forKey: .intent)

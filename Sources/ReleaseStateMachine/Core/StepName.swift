@@ -33,5 +33,7 @@ public struct StepName: RawRepresentable, Hashable, Codable, Sendable, CustomStr
     public static let attestProvenance = StepName("attest-provenance")
     public static let verifyUpload = StepName("verify-upload")
     public static let makeVisible = StepName("make-visible")
+    /// Lists the published files in the target's TUF metadata, signed; only in a signed publication.
+    public static let updateMirror = StepName("update-mirror")
     public static let record = StepName("record")
 }

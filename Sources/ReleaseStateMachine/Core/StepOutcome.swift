@@ -58,6 +58,7 @@ extension StepOutcome: Codable {
         case madeVisible = "made-visible"
         case recordedPublication = "recorded-publication"
         case attestedProvenance = "attested-provenance"
+        case updatedMirror = "updated-mirror"
         case loadedRecipe = "loaded-recipe"
         case renderedDefinition = "rendered-definition"
         case builtImage = "built-image"
@@ -88,6 +89,7 @@ extension StepOutcome: Codable {
         case .publication(.madeVisible): return .madeVisible
         case .publication(.recordedPublication): return .recordedPublication
         case .publication(.attestedProvenance): return .attestedProvenance
+        case .publication(.updatedMirror): return .updatedMirror
         case .recipeImage(.loadedRecipe): return .loadedRecipe
         case .recipeImage(.renderedDefinition): return .renderedDefinition
         case .recipeImage(.builtImage): return .builtImage
@@ -134,6 +136,8 @@ extension StepOutcome: Codable {
             self = .publication(.recordedPublication(try container.decode(RecordedLinks.self, forKey: .outcome)))
         case .attestedProvenance:
             self = .publication(.attestedProvenance(try container.decode(SignedAttestation.self, forKey: .outcome)))
+        case .updatedMirror:
+            self = .publication(.updatedMirror(try container.decode(UpdatedMirror.self, forKey: .outcome)))
         case .loadedRecipe:
             self = .recipeImage(.loadedRecipe(try container.decode(LoadedRecipe.self, forKey: .outcome)))
         case .renderedDefinition:
@@ -173,6 +177,7 @@ extension StepOutcome: Codable {
         case .publication(.madeVisible(let value)): try container.encode(value, forKey: .outcome)
         case .publication(.recordedPublication(let value)): try container.encode(value, forKey: .outcome)
         case .publication(.attestedProvenance(let value)): try container.encode(value, forKey: .outcome)
+        case .publication(.updatedMirror(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.loadedRecipe(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.renderedDefinition(let value)): try container.encode(value, forKey: .outcome)
         case .recipeImage(.builtImage(let value)): try container.encode(value, forKey: .outcome)
@@ -210,6 +215,7 @@ extension StepOutcome {
         case .publication(.madeVisible(let file)): return file.name
         case .publication(.attestedProvenance(let attestation)):
             return "\(attestation.name), signed by key \(attestation.keyID.prefix(12))…"
+        case .publication(.updatedMirror(let mirror)): return mirror.summary
         case .publication(.recordedPublication(let links)):
             return links.links.isEmpty
                 ? "sidecar updated" : links.links.map(FilePath.lastComponent).joined(separator: ", ")

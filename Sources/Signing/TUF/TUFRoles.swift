@@ -129,7 +129,8 @@ public struct TUFTargetFile: Equatable, Sendable {
         self.name = name
         self.length = length
         self.sha256 = sha256
-        self.custom = custom
+        // In the order canonical JSON writes them, so that an entry read back equals the one made.
+        self.custom = custom.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
     }
 
     init?(name: String, info: JSONValue) {

@@ -104,6 +104,26 @@ struct Rollback: ParsableCommand {
         let what = files.dropLast().joined(separator: ", ") + " and \(files.last ?? "") on \(target)"
         try confirm(keep.value ? "move \(what) into attic/ there" : "remove \(what)")
         let settings = transfers.settings(recordedSSHKey: state.parameters?.publication?.sshKey)
+        // TUF clients stop seeing the files before they go: the metadata first, re-signed.
+        if case .publication(.updateMirror(let listed))? = state.step(.updateMirror)?.intent,
+            state.step(.updateMirror)?.status == .succeeded
+        {
+            do {
+                let rewritten = try MirrorMetadataStep.remove(
+                    Set([listed.image] + listed.companions),
+                    on: try PublicationTargets.open(target, transfers: settings),
+                    signingKey: listed.signingKey, keyID: listed.keyID, owner: runID,
+                    environment: ProcessInfo.processInfo.environment)
+                if !rewritten.isEmpty {
+                    output.progress("took the files out of the TUF metadata: \(rewritten.joined(separator: ", "))")
+                }
+            } catch let error as ExecutorError where error.kind == .temporary {
+                throw CommandFailure(
+                    .unavailable,
+                    "cannot take run \(runID)'s files out of the TUF metadata on \(target): \(error.message); nothing was retracted"
+                )
+            }
+        }
         let result = try PublicationRetraction.retract(
             image: names.image(number), sidecar: names.sidecar(number), attestation: state.attestation?.name,
             imageID: image.imageID, md5: image.md5,

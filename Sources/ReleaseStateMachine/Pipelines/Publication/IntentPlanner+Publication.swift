@@ -64,6 +64,19 @@ extension IntentPlanner {
                         signingKey: try require(publication.signingKey, name, "a signing key"),
                         keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
 
+        case .updateMirror:
+            let (publication, image, number) = try publicationInputs(name, state)
+            let names = names(of: image)
+            return .publication(
+                .updateMirror(
+                    UpdateMirrorIntent(
+                        target: publication.target, image: names.image(number), imageSize: image.size,
+                        imageSHA256: image.sha256,
+                        companions: [names.sidecar(number)] + (state.attestation.map { [$0.name] } ?? []),
+                        buildNumber: number, imageID: image.imageID, runID: started.runID,
+                        signingKey: try require(publication.signingKey, name, "a signing key"),
+                        keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
+
         case .verifyUpload:
             let (publication, image, number) = try publicationInputs(name, state)
             let names = names(of: image)

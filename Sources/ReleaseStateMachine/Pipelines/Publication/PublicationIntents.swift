@@ -103,6 +103,40 @@ public struct AttestProvenanceIntent: Codable, Equatable, Sendable {
     }
 }
 
+/// Lists the published files in the target's TUF metadata (`tuf/` there), signed with the
+/// release key, under the target's lock: targets, snapshot, then timestamp.
+public struct UpdateMirrorIntent: Codable, Equatable, Sendable {
+    public var target: String
+    /// The image, with the size and SHA-256 it was published with.
+    public var image: String
+    public var imageSize: Int64
+    public var imageSHA256: String
+    /// The sidecar and the signed provenance: small, hashed as the target holds them.
+    public var companions: [String]
+    /// The custom fields of each entry: the build number, the image_id, the publishing run.
+    public var buildNumber: Int
+    public var imageID: String?
+    public var runID: String
+    public var signingKey: String
+    public var keyID: String
+
+    public init(
+        target: String, image: String, imageSize: Int64, imageSHA256: String, companions: [String], buildNumber: Int,
+        imageID: String?, runID: String, signingKey: String, keyID: String
+    ) {
+        self.target = target
+        self.image = image
+        self.imageSize = imageSize
+        self.imageSHA256 = imageSHA256
+        self.companions = companions
+        self.buildNumber = buildNumber
+        self.imageID = imageID
+        self.runID = runID
+        self.signingKey = signingKey
+        self.keyID = keyID
+    }
+}
+
 /// Check what is on the server: the temporary image's size and the sidecar's bytes.
 public struct VerifyUploadIntent: Codable, Equatable, Sendable {
     public var target: String
@@ -168,6 +202,7 @@ public enum PublicationIntent: Equatable, Sendable {
     case uploadSidecar(UploadSidecarIntent)
     case verifyUpload(VerifyUploadIntent)
     case attestProvenance(AttestProvenanceIntent)
+    case updateMirror(UpdateMirrorIntent)
     case makeVisible(MakeVisibleIntent)
     case recordPublication(RecordPublicationIntent)
 }

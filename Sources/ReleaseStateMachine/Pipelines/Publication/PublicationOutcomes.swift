@@ -64,6 +64,35 @@ public struct SignedAttestation: Codable, Equatable, Sendable {
     }
 }
 
+/// The target's TUF metadata after a publication listed its files: the version of each role
+/// (written by this step, or already listing them when it ran again), and the key that signed.
+public struct UpdatedMirror: Codable, Equatable, Sendable {
+    public var rootVersion: Int
+    public var targetsVersion: Int
+    public var snapshotVersion: Int
+    public var timestampVersion: Int
+    /// The files this step wrote, in order (`1.root.json`, `targets.json`, ...).
+    public var written: [String]
+    public var keyID: String
+
+    public init(
+        rootVersion: Int, targetsVersion: Int, snapshotVersion: Int, timestampVersion: Int, written: [String],
+        keyID: String
+    ) {
+        self.rootVersion = rootVersion
+        self.targetsVersion = targetsVersion
+        self.snapshotVersion = snapshotVersion
+        self.timestampVersion = timestampVersion
+        self.written = written
+        self.keyID = keyID
+    }
+
+    public var summary: String {
+        "targets v\(targetsVersion), snapshot v\(snapshotVersion), timestamp v\(timestampVersion) (root v\(rootVersion))"
+            + (written.isEmpty ? ", already listed" : "")
+    }
+}
+
 /// What the publication steps produce, as `StepOutcome.publication` (stored flat).
 public enum PublicationOutcome: Equatable, Sendable {
     case checkedTarget(TargetCheck)
@@ -73,4 +102,5 @@ public enum PublicationOutcome: Equatable, Sendable {
     case madeVisible(VisibleFile)
     case recordedPublication(RecordedLinks)
     case attestedProvenance(SignedAttestation)
+    case updatedMirror(UpdatedMirror)
 }

@@ -27,7 +27,7 @@ import Testing
             let attestation = image + ".intoto.jsonl"
             #expect(
                 try workspace.files(in: workspace.mirror) == [
-                    Self.published, Self.published + ".intoto.jsonl", Self.published + ".json",
+                    Self.published, Self.published + ".intoto.jsonl", Self.published + ".json", "tuf",
                 ])
             let keyID = try #require(try workspace.latestRun().parameters?.publication?.signingKeyID)
             #expect(publication.stdout.contains("signed its provenance: \(Self.published).intoto.jsonl (key \(keyID))"))
@@ -72,10 +72,18 @@ import Testing
             }
             #expect(!(publication.stdout + publication.stderr).contains(passphrase))
 
-            // Retracting the publication takes its signed provenance too.
-            let retracted = try workspace.run(["rollback", try workspace.latestRun().runID ?? "?", "--yes"])
+            // Retracting the publication takes its signed provenance too, and its TUF entries.
+            let retracted = try workspace.run(
+                ["rollback", try workspace.latestRun().runID ?? "?", "--yes"], environment: secret)
             #expect(retracted.status == 0, "\(retracted.stderr)")
-            #expect(try workspace.files(in: workspace.mirror) == [])
+            #expect(try workspace.files(in: workspace.mirror) == ["tuf"])
+            let gone = try PythonClients.run(
+                PythonClients.tufClient,
+                [
+                    "file://\(workspace.mirror)/tuf/", "file://\(workspace.mirror)/",
+                    workspace.mirror + "/tuf/1.root.json", workspace.root + "/tuf-client", Self.published,
+                ])
+            #expect(gone.status != 0 && gone.output.contains("UnknownTarget"), "\(gone.output)")
         }
     }
 

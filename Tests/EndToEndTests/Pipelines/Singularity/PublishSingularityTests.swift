@@ -32,6 +32,7 @@ import ReleaseStateMachine
             #expect(
                 try workspace.files(in: workspace.mirror) == [
                     "cati_casa-run_5.4-1.sif", "cati_casa-run_5.4-1.sif.intoto.jsonl", "cati_casa-run_5.4-1.sif.json",
+                    "tuf",
                 ])
             let verified = try workspace.run(["provenance", image, "--verify", "key=\(key).pub", "--json"])
             #expect(verified.status == 0, "\(verified.stderr)")

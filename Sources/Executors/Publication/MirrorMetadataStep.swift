@@ -1,0 +1,113 @@
+import Foundation
+import Hashing
+import ReleaseStateMachine
+import Signing
+
+/// The `update-mirror` step: the publication's files listed in the target's TUF metadata
+/// (`tuf/` at the target), under the target's lock. Running it again is safe: it writes only the
+/// roles that do not list the files yet, so after a crash it completes what it began, and a
+/// publication already listed writes nothing.
+public enum MirrorMetadataStep {
+    /// Where the metadata lives at a target.
+    public static let directory = "tuf"
+
+    public static func update(
+        _ intent: UpdateMirrorIntent, on target: PublicationTarget, environment: [String: String], now: Date = Date()
+    ) throws -> UpdatedMirror {
+        let key = try RunSigningKey.open(intent.signingKey, keyID: intent.keyID, environment: environment)
+        guard try target.size(intent.image) == intent.imageSize else {
+            throw ExecutorError(
+                .stepFailed, "\(intent.image) is not on \(target.address) as published: its files cannot be listed")
+        }
+        var custom = [
+            JSONMember("build_number", .integer(Int64(intent.buildNumber))), JSONMember("run", .string(intent.runID)),
+        ]
+        if let imageID = intent.imageID { custom.append(JSONMember("image_id", .string(imageID))) }
+        var entries = [
+            TUFTargetFile(name: intent.image, length: intent.imageSize, sha256: intent.imageSHA256, custom: custom)
+        ]
+        for name in intent.companions {
+            guard let data = try target.read(name) else {
+                throw ExecutorError(
+                    .stepFailed, "\(name) is not on \(target.address): the publication cannot be listed")
+            }
+            entries.append(
+                TUFTargetFile(
+                    name: name, length: Int64(data.count), sha256: Hex.encode(SHA256.hash(data: data)), custom: custom))
+        }
+        try target.makeDirectory(directory)
+        let lock = MirrorLock(target: target, owner: intent.runID)
+        try lock.acquire()
+        defer { lock.release() }
+        let files = try read(target)
+        let writes: [TUFMirror.Write]
+        do {
+            writes = try TUFMirror.update(files, adding: entries, key: key, now: now)
+        } catch let error as TUFError {
+            throw ExecutorError(
+                .badInput, "the TUF metadata on \(target.address) cannot be extended: \(error.description)")
+        }
+        for write in writes {
+            try lock.check()
+            try target.replace(directory + "/" + write.name, data: write.data)
+        }
+        func version(_ name: String, _ current: TUFFile?) -> Int {
+            writes.last { $0.name == name }?.version ?? current?.metadata.version ?? 0
+        }
+        return UpdatedMirror(
+            rootVersion: max(files.roots.count, writes.contains { $0.name.hasSuffix(".root.json") } ? 1 : 0),
+            targetsVersion: version("targets.json", files.targets),
+            snapshotVersion: version("snapshot.json", files.snapshot),
+            timestampVersion: version("timestamp.json", files.timestamp), written: writes.map(\.name),
+            keyID: key.verifyingKey.keyID)
+    }
+
+    /// Takes `names` out of the target's TUF metadata, re-signed with the key a publication run
+    /// recorded (`casa-release rollback` of that publication), under the target's lock; the files
+    /// written, none when no role listed them.
+    public static func remove(
+        _ names: Set<String>, on target: PublicationTarget, signingKey: String, keyID: String, owner: String,
+        environment: [String: String], now: Date = Date()
+    ) throws -> [String] {
+        let key = try RunSigningKey.open(signingKey, keyID: keyID, environment: environment)
+        let lock = MirrorLock(target: target, owner: owner)
+        try lock.acquire()
+        defer { lock.release() }
+        let files = try read(target)
+        let listed = Set(files.targets.map { TUFRoles.files(in: $0.metadata).map(\.name) } ?? [])
+        guard !listed.isDisjoint(with: names) else { return [] }
+        let writes: [TUFMirror.Write]
+        do {
+            writes = try TUFMirror.update(files, adding: [], removing: names, key: key, now: now)
+        } catch let error as TUFError {
+            throw ExecutorError(
+                .badInput, "the TUF metadata on \(target.address) cannot be changed: \(error.description)")
+        }
+        for write in writes {
+            try lock.check()
+            try target.replace(directory + "/" + write.name, data: write.data)
+        }
+        return writes.map(\.name)
+    }
+
+    /// The target's metadata: `1.root.json`, `2.root.json`, … while they exist, then the roles.
+    public static func read(_ target: PublicationTarget) throws -> TUFMirrorFiles {
+        var files = TUFMirrorFiles()
+        do {
+            var version = 1
+            while let data = try target.read("\(directory)/\(version).root.json") {
+                files.roots.append(try TUFFile(data, role: .root))
+                version += 1
+            }
+            func role(_ role: TUFRole) throws -> TUFFile? {
+                try target.read(directory + "/" + role.fileName).map { try TUFFile($0, role: role) }
+            }
+            files.targets = try role(.targets)
+            files.snapshot = try role(.snapshot)
+            files.timestamp = try role(.timestamp)
+        } catch let error as TUFError {
+            throw ExecutorError(.badInput, "the TUF metadata on \(target.address) is unreadable: \(error.description)")
+        }
+        return files
+    }
+}
