@@ -36,6 +36,14 @@ public struct RunReport: Equatable, Sendable {
                 json["attestation"] = attestation.name
                 json["signing_key_id"] = attestation.keyID
             }
+            if case .publication(.updatedMirror(let mirror))? = state.outcome(of: .updateMirror),
+                publication.state == .published
+            {
+                lines.append(
+                    "listed in the TUF metadata of \(publication.target): targets version \(mirror.targetsVersion), timestamp version \(mirror.timestampVersion)"
+                )
+                json["tuf_targets_version"] = String(mirror.targetsVersion)
+            }
         }
         state.started?.pipeline.pipeline.summarize(state, into: &self)
     }

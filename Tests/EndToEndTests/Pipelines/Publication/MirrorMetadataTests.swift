@@ -1,0 +1,103 @@
+import Foundation
+import ReleaseStateMachine
+import Testing
+
+@testable import TestSupport
+
+/// The TUF metadata signed publications keep at their target, read by python-tuf's own client
+/// (ngclient, from PyPI) over HTTP from nginx, with the first root as its only trust.
+@Suite struct MirrorMetadataTests {
+    static let image = "casa-system-ubuntu-24.04"
+
+    /// A publication over WebDAV, then a second one: the client fetches and verifies each from
+    /// nginx, following the metadata from version 1 to 2.
+    @Test func pythonTUFFetchesEachPublicationFromNginx() async throws {
+        try await onItsOwnThread(.early) {
+            let workspace = try Workspace()
+            let server = try PublicationServer(.webdav, in: workspace)
+            let key = workspace.root + "/release.key"
+            #expect(try workspace.run(["keys", "generate", key]).status == 0)
+            let signing = ["CASA_RELEASE_SIGNING_KEY": key]
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let first = try workspace.publish(to: server, environment: signing)
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(try server.files().contains("tuf"))
+            #expect(!server.allFiles().contains { $0.contains("mirror.lock") }, "the lock is let go")
+
+            let root = workspace.root + "/trusted-root.json"
+            try server.bytes("tuf/1.root.json").write(to: URL(fileURLWithPath: root))
+            let client = { (target: String) throws -> (status: Int32, output: String) in
+                try PythonClients.run(
+                    PythonClients.tufClient,
+                    [server.url + "tuf/", server.url, root, workspace.root + "/client", target])
+            }
+            let fetched = try client("\(Self.image)-1.sif")
+            #expect(fetched.status == 0, "\(fetched.output)")
+            let runID = try workspace.latestRun().runID ?? "?"
+            #expect(
+                fetched.output.contains(#""build_number": 1"#) && fetched.output.contains(runID), "\(fetched.output)")
+            #expect(
+                try workspace.bytes(workspace.root + "/client/downloads/\(Self.image)-1.sif")
+                    == server.bytes("\(Self.image)-1.sif"))
+
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            let second = try workspace.publish(to: server, environment: signing)
+            #expect(second.status == 0, "\(second.stderr)")
+            guard case .publication(.updatedMirror(let mirror))? = try workspace.latestRun().outcome(of: .updateMirror)
+            else {
+                Issue.record("no update-mirror outcome")
+                return
+            }
+            #expect(mirror.targetsVersion == 2 && mirror.snapshotVersion == 2 && mirror.timestampVersion == 2)
+            #expect(mirror.written == ["targets.json", "snapshot.json", "timestamp.json"])
+            let next = try client("\(Self.image)-2.sif")
+            #expect(next.status == 0, "\(next.output)")
+            #expect(try client("\(Self.image)-1.sif").status == 0, "the first is still listed")
+        }
+    }
+
+    /// Six publishers of six images at once on one target: each gets its N, and the metadata ends
+    /// at one version that lists all of them, each role's versions used once each.
+    @Test func sixPublishersAtOnceEndWithOneVersionListingThemAll() async throws {
+        try await onItsOwnThread(.early) {
+            let workspaces = try (0..<6).map { _ in try Workspace() }
+            let target = workspaces[0].mirror
+            let key = workspaces[0].root + "/release.key"
+            #expect(try workspaces[0].run(["keys", "generate", key]).status == 0)
+            for workspace in workspaces { #expect(try workspace.run(workspace.createArguments).status == 0) }
+            let processes = try workspaces.map {
+                try $0.start(
+                    ["publish-base-image", "type=system", "target=file://\(target)/", "signing_key=\(key)"])
+            }
+            for (process, workspace) in zip(processes, workspaces) {
+                let ended = process.finish()
+                #expect(ended.status == 0, "\(workspace.root): \(ended.stderr)")
+            }
+            let numbers = Set(try workspaces.compactMap { try $0.latestRun().publicationStatus?.buildNumber })
+            #expect(numbers == Set(1...6))
+            let versions = try workspaces.compactMap { workspace -> Int? in
+                guard
+                    case .publication(.updatedMirror(let mirror))? = try workspace.latestRun().outcome(
+                        of: .updateMirror)
+                else { return nil }
+                return mirror.targetsVersion
+            }
+            #expect(versions.sorted() == Array(1...6), "each publisher wrote its own version of targets: \(versions)")
+            #expect(!FileManager.default.fileExists(atPath: target + "/.casa-release-mirror.lock"))
+
+            let root = target + "/tuf/1.root.json"
+            for number in 1...6 {
+                let name = "\(Self.image)-\(number).sif"
+                let fetched = try PythonClients.run(
+                    PythonClients.tufClient,
+                    ["file://\(target)/tuf/", "file://\(target)/", root, workspaces[0].root + "/client", name])
+                #expect(fetched.status == 0, "\(name): \(fetched.output)")
+                #expect(fetched.output.contains(#""build_number": \#(number)"#), "\(fetched.output)")
+            }
+            let listed = try String(contentsOfFile: target + "/tuf/targets.json", encoding: .utf8)
+            #expect(
+                listed.components(separatedBy: #""length":"#).count - 1 == 18, "6 images, 6 sidecars, 6 provenances")
+            #expect(listed.contains(#""version":6"#))
+        }
+    }
+}
