@@ -31,6 +31,7 @@ struct CasaRelease: ParsableCommand {
             PublishSingularity.self,
             LedgerCommands.self,
             KeysCommands.self,
+            MirrorCommands.self,
         ]
     )
 }

@@ -163,4 +163,38 @@ import Testing
         let refused = try client("client")
         #expect(refused.status != 0, "\(refused.output)")
     }
+
+    /// A key rotation: root 2 signed by the old and the new key; clients that trust root 1 follow
+    /// it; the old key no longer signs anything clients accept, the new one does.
+    @Test func aRotationIsFollowedAndTheOldKeyIsNoLongerTrusted() throws {
+        try publish("casa-run-5.4-1.sif", Data("one".utf8))
+        #expect(try client("client", "casa-run-5.4-1.sif").status == 0)
+        let new = try SigningKey.generate()
+        let writes = try TUFMirror.rotate(try read(), from: key, to: new, now: Date())
+        #expect(writes.map(\.name) == ["2.root.json", "targets.json", "snapshot.json", "timestamp.json"])
+        #expect(writes.map(\.version) == [2, 2, 2, 2])
+        try write(writes)
+
+        let followed = try client("client", "casa-run-5.4-1.sif")
+        #expect(followed.status == 0 && followed.output.hasPrefix("root 2"), "\(followed.output)")
+        let fresh = try client("fresh", "casa-run-5.4-1.sif")
+        #expect(fresh.status == 0 && fresh.output.hasPrefix("root 2"), "a client new to the mirror walks 1 then 2")
+
+        #expect(throws: TUFError.self) { try publish("casa-run-5.4-2.sif", Data("two".utf8)) }
+        try publish("casa-run-5.4-2.sif", Data("two".utf8), key: new)
+        #expect(try client("client", "casa-run-5.4-2.sif").status == 0)
+
+        // Whoever still has the old key signs a newer timestamp: clients refuse it.
+        let forged = try TUFMetadata.signing(
+            TUFRoles.timestamp(
+                version: 99, expires: Date() + 86_400,
+                snapshot: .init(version: 1, bytes: Data("x".utf8), sha256: String(repeating: "0", count: 64))),
+            with: [key])
+        try forged.bytes.write(to: URL(fileURLWithPath: mirror + "/tuf/timestamp.json"))
+        let refused = try client("client")
+        #expect(refused.status != 0 && refused.output.contains("UnsignedMetadataError"), "\(refused.output)")
+        #expect(throws: TUFError.self) {
+            try TUFMirror.rotate(try read(), from: key, to: try SigningKey.generate(), now: Date())
+        }
+    }
 }

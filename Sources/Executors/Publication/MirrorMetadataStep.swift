@@ -90,6 +90,72 @@ public enum MirrorMetadataStep {
         return writes.map(\.name)
     }
 
+    /// Before a signed publication is recorded: the target's TUF root (if it has one) must give
+    /// its roles to `key`, else the image would be published and its listing refused.
+    public static func checkKey(_ key: SigningKey, on target: PublicationTarget) throws {
+        let files = try read(target)
+        guard !files.roots.isEmpty else { return }
+        do {
+            let root = try TUFMirror.trustedRoot(files.roots)
+            let holders = try TUFRoles.keys(of: .targets, in: root)
+            guard holders.keys.contains(where: { $0.keyID == key.verifyingKey.keyID }) else {
+                throw ExecutorError(
+                    .unavailable,
+                    "the TUF root on \(target.address) trusts key \(holders.keys.map(\.keyID).joined(separator: ", ")), not key \(key.verifyingKey.keyID): sign with that key, or hand the roles over with 'casa-release keys rotate'"
+                )
+            }
+        } catch let error as TUFError {
+            throw ExecutorError(.badInput, "the TUF metadata on \(target.address) is refused: \(error.description)")
+        }
+    }
+
+    /// `mirror refresh`: a new timestamp, signed with `key` (which must hold the role), so that
+    /// clients keep accepting the mirror; what was written.
+    public static func refresh(
+        on target: PublicationTarget, key: SigningKey, now: Date = Date(), expiries: TUFExpiries = TUFExpiries()
+    ) throws -> [TUFMirror.Write] {
+        try locked(target) { files in
+            guard !files.roots.isEmpty else {
+                throw ExecutorError(
+                    .badInput, "\(target.address) has no TUF metadata: a signed publication there makes it")
+            }
+            return try TUFMirror.update(
+                files, adding: [], key: key, now: now, expiries: expiries, refreshingTimestamp: true)
+        }
+    }
+
+    /// `keys rotate`: the next root, signed by `old` and `new`, then every role again under `new`.
+    public static func rotate(
+        on target: PublicationTarget, from old: SigningKey, to new: SigningKey, now: Date = Date()
+    ) throws -> [TUFMirror.Write] {
+        try locked(target) { files in
+            guard !files.roots.isEmpty else {
+                throw ExecutorError(.badInput, "\(target.address) has no TUF metadata: there is no root to rotate")
+            }
+            return try TUFMirror.rotate(files, from: old, to: new, now: now)
+        }
+    }
+
+    /// Reads the metadata under the target's lock, and writes what `change` makes of it.
+    private static func locked(
+        _ target: PublicationTarget, _ change: (TUFMirrorFiles) throws -> [TUFMirror.Write]
+    ) throws -> [TUFMirror.Write] {
+        let lock = MirrorLock(target: target, owner: "casa-release-" + UUID().uuidString.lowercased())
+        try lock.acquire()
+        defer { lock.release() }
+        let writes: [TUFMirror.Write]
+        do {
+            writes = try change(try read(target))
+        } catch let error as TUFError {
+            throw ExecutorError(.badInput, "the TUF metadata on \(target.address): \(error.description)")
+        }
+        for write in writes {
+            try lock.check()
+            try target.replace(directory + "/" + write.name, data: write.data)
+        }
+        return writes
+    }
+
     /// The target's metadata: `1.root.json`, `2.root.json`, … while they exist, then the roles.
     public static func read(_ target: PublicationTarget) throws -> TUFMirrorFiles {
         var files = TUFMirrorFiles()

@@ -137,6 +137,54 @@ public enum TUFMirror {
         return writes
     }
 
+    /// A key rotation: the next root gives every role to `new` alone, signed by the keys of the
+    /// current root (`old` holds them) and by `new`, so that a client that trusts the current root
+    /// follows it; then targets, snapshot and timestamp, signed again by `new`, one version up.
+    public static func rotate(
+        _ files: TUFMirrorFiles, from old: SigningKey, to new: SigningKey, now: Date,
+        expiries: TUFExpiries = TUFExpiries()
+    ) throws -> [Write] {
+        let root = try trustedRoot(files.roots)
+        let holders = try TUFRoles.keys(of: .root, in: root)
+        guard holders.keys.contains(where: { $0.keyID == old.verifyingKey.keyID }) else {
+            throw TUFError.unsigned(
+                .root,
+                "the mirror's root is held by \(holders.keys.map(\.keyID).joined(separator: ", ")), not by key \(old.verifyingKey.keyID)"
+            )
+        }
+        guard new.verifyingKey.keyID != old.verifyingKey.keyID else {
+            throw TUFError.malformed(.root, "the new key is the current one")
+        }
+        let current = try verified(files, under: root)
+        let version = files.roots.count + 1
+        let next = try TUFMetadata.signing(
+            TUFRoles.root(version: version, expires: now + expiries.root, keys: [new.verifyingKey]), with: [old, new])
+        var writes = [Write(name: "\(version).root.json", data: try next.bytes, version: version)]
+        // Every role again under the new key: a client that updated its root checks them against it.
+        let listed = current.targets.map { TUFRoles.files(in: $0.metadata) } ?? []
+        let targetsVersion = (current.targets?.metadata.version ?? 0) + 1
+        let targets = try TUFFile(
+            TUFMetadata.signing(
+                TUFRoles.targets(version: targetsVersion, expires: now + expiries.targets, files: listed), with: [new]))
+        writes.append(Write(name: TUFRole.targets.fileName, data: targets.bytes, version: targetsVersion))
+        let snapshotVersion = (current.snapshot?.metadata.version ?? 0) + 1
+        let snapshot = try TUFFile(
+            TUFMetadata.signing(
+                TUFRoles.snapshot(
+                    version: snapshotVersion, expires: now + expiries.snapshot,
+                    targets: .init(version: targetsVersion, bytes: targets.bytes, sha256: targets.sha256)),
+                with: [new]))
+        writes.append(Write(name: TUFRole.snapshot.fileName, data: snapshot.bytes, version: snapshotVersion))
+        let timestampVersion = (current.timestamp?.metadata.version ?? 0) + 1
+        let timestamp = try TUFMetadata.signing(
+            TUFRoles.timestamp(
+                version: timestampVersion, expires: now + expiries.timestamp,
+                snapshot: .init(version: snapshotVersion, bytes: snapshot.bytes, sha256: snapshot.sha256)),
+            with: [new])
+        writes.append(Write(name: TUFRole.timestamp.fileName, data: try timestamp.bytes, version: timestampVersion))
+        return writes
+    }
+
     /// The last root of the chain, each signed by its predecessor's root keys and its own, with
     /// versions 1, 2, 3… (the client's own walk of `N.root.json`).
     public static func trustedRoot(_ roots: [TUFFile]) throws -> TUFMetadata {

@@ -13,7 +13,7 @@ struct KeysCommands: ParsableCommand {
             whoever checks what you publish. KEY is the argument, else $CASA_RELEASE_SIGNING_KEY, \
             else <base dir>/keys/casa-release.key. See docs/signing.md.
             """,
-        subcommands: [KeysGenerate.self, KeysShow.self]
+        subcommands: [KeysGenerate.self, KeysShow.self, KeysRotate.self]
     )
 }
 

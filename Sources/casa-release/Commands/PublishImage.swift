@@ -93,6 +93,7 @@ enum Publication {
         // A publication that should be signed and cannot be stops here, before anything is recorded.
         let key = try signing.openKey()
         try TargetAddress.preflight(address, transfers: transfers)
+        if let key { try SigningOptions.checkMirror(address, key: key.key, transfers: transfers) }
         let ledger = try global.openLedgerForWriting()
         var chosen = ChosenValues()
         if key != nil { chosen.provenanceStatement = try SignedProvenance.statement(of: image, in: ledger) }

@@ -62,6 +62,7 @@ struct PublishSingularity: ParsableCommand {
             )
         }
         try TargetAddress.preflight(address, transfers: transfers)
+        if let key { try SigningOptions.checkMirror(address, key: key.key, transfers: transfers) }
         output.note(
             "publishing \(images.map { FilePath.lastComponent($0.output) }.joined(separator: ", ")) to \(address)")
 

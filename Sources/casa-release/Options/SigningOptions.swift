@@ -1,4 +1,5 @@
 import ArgumentParser
+import Executors
 import Foundation
 import ReleaseDriver
 import ReleaseLedger
@@ -30,6 +31,11 @@ struct SigningOptions: ParsableArguments {
 }
 
 extension SigningOptions {
+    /// The target's TUF root must trust the key that will sign: checked before anything is recorded.
+    static func checkMirror(_ address: String, key: SigningKey, transfers: TransferOptions) throws {
+        try MirrorMetadataStep.checkKey(key, on: try PublicationTargets.open(address, transfers: transfers.settings()))
+    }
+
     /// The commands that make an image and publish it in the same run do not sign yet (the
     /// statement of an image is read from the ledger once the run that made it is complete): with
     /// a release key configured, such a publication is refused rather than made unsigned.

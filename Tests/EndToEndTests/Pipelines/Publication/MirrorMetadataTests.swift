@@ -100,4 +100,52 @@ import Testing
             #expect(listed.contains(#""version":6"#))
         }
     }
+
+    /// The release engineer's routine through the binary: a refresh signs a new timestamp, a
+    /// rotation hands the roles to a new key that clients follow, and the old key is then refused
+    /// before anything is recorded.
+    @Test func refreshThenRotateThenPublishWithTheNewKey() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let target = "target=file://\(workspace.mirror)/"
+            let (old, new) = (workspace.root + "/old.key", workspace.root + "/new.key")
+            #expect(try workspace.run(["keys", "generate", old]).status == 0)
+            #expect(try workspace.run(["keys", "generate", new]).status == 0)
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            #expect(try workspace.run(workspace.publishArguments + ["signing_key=\(old)"]).status == 0)
+            let root = workspace.mirror + "/tuf/1.root.json"
+            let client = { (target: String?) throws -> (status: Int32, output: String) in
+                try PythonClients.run(
+                    PythonClients.tufClient,
+                    [
+                        "file://\(workspace.mirror)/tuf/", "file://\(workspace.mirror)/", root,
+                        workspace.root + "/client",
+                    ]
+                        + (target.map { [$0] } ?? []))
+            }
+            #expect(try client(nil).status == 0)
+
+            let refreshed = try workspace.run(["mirror", "refresh", target, "signing_key=\(old)"])
+            #expect(
+                refreshed.status == 0 && refreshed.stdout.contains("signed timestamp version 2"),
+                "\(refreshed.stdout)\(refreshed.stderr)")
+            let unsignedRefresh = try workspace.run(["mirror", "refresh", target])
+            #expect(unsignedRefresh.status == 64, "\(unsignedRefresh.stderr)")
+
+            let rotated = try workspace.run(["keys", "rotate", new, target, "signing_key=\(old)"])
+            #expect(rotated.status == 0 && rotated.stdout.contains("2.root.json"), "\(rotated.stdout)\(rotated.stderr)")
+            let followed = try client("\(Self.image)-1.sif")
+            #expect(followed.status == 0 && followed.output.hasPrefix("root 2"), "\(followed.output)")
+
+            // The old key: refused before anything is recorded (69), the image never published.
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            try expectRefusal(
+                workspace, workspace.publishArguments + ["signing_key=\(old)"], status: 69,
+                message: "hand the roles over with 'casa-release keys rotate'")
+            #expect(!(try workspace.files(in: workspace.mirror)).contains("\(Self.image)-2.sif"))
+            let withNew = try workspace.run(workspace.publishArguments + ["signing_key=\(new)"])
+            #expect(withNew.status == 0, "\(withNew.stderr)")
+            #expect(try client("\(Self.image)-2.sif").status == 0)
+        }
+    }
 }
