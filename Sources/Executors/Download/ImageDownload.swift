@@ -58,10 +58,21 @@ public enum ImageDownload {
         let validator =
             headResponse.headers["etag"].flatMap { $0.hasPrefix("W/") ? nil : $0 }
             ?? headResponse.headers["last-modified"]
+        var sha256 = sidecar["sha256"]?.stringValue
+        // A mirror with TUF metadata: the listed SHA-256 is what the bytes must be.
+        let verified = try MirrorVerification.check(intent, filename: filename, size: size, reads: reads)
+        if let verified {
+            if let declared = sha256, declared != verified.sha256 {
+                throw ExecutorError(
+                    .badInput,
+                    "\(sidecarURL) gives sha256 \(declared), but the mirror's signed targets list \(verified.sha256)")
+            }
+            sha256 = verified.sha256
+        }
         return LocatedDownload(
             filename: filename, imageURL: imageURL, sidecarURL: sidecarURL, sidecarContent: content, size: size,
-            md5: md5,
-            sha256: sidecar["sha256"]?.stringValue, imageID: sidecar.imageID, validator: validator, choice: choice)
+            md5: md5, sha256: sha256, imageID: sidecar.imageID, validator: validator, choice: choice,
+            mirror: verified?.mirror)
     }
 
     // MARK: fetch

@@ -185,6 +185,8 @@ public final class CurlSession {
     public static let quoteFailed = Int(CURLE_QUOTE_ERROR.rawValue)
     /// The code of a missing remote file.
     public static let remoteFileNotFound = Int(CURLE_REMOTE_FILE_NOT_FOUND.rawValue)
+    /// What libcurl says of a file:// URL that names no file.
+    public static let localFileNotFound = Int(CURLE_FILE_COULDNT_READ_FILE.rawValue)
 
     private func set(_ option: CURLoption, _ value: Int) {
         casa_curl_setopt_long(handle, option, value)

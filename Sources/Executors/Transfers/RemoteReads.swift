@@ -45,7 +45,10 @@ public struct RemoteReads {
                     throw HTTPStatus.failure(response.status, method: request.headOnly ? "HEAD" : "GET")
                 }
                 return response
-            } catch let failure as CurlFailure where failure.code == CurlSession.remoteFileNotFound {
+            } catch let failure as CurlFailure
+                where failure.code == CurlSession.remoteFileNotFound
+                || (failure.code == CurlSession.localFileNotFound && request.url.hasPrefix("file://"))
+            {
                 return nil
             }
         }

@@ -143,6 +143,9 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     public var provenanceStatement: String?
     /// publish-docker's: the in-toto statement of each image it signs, by manifest digest.
     public var provenanceStatements: [String: String]?
+    /// download-image's: the SHA-256 of the mirror's first TUF root, as an earlier download of this
+    /// ledger trusted it (nil: none did, the root is trusted on first use).
+    public var mirrorRootSHA256: String?
 
     public init(
         imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Executors
 import Foundation
+import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
@@ -49,6 +50,12 @@ struct DownloadImage: ParsableCommand {
     @Option(help: "yes: replace an existing output.")
     var force = StrictBool(false)
 
+    @Option(
+        help:
+            "The mirror's TUF root to trust (its 1.root.json, obtained from a trusted place). Default: the root this ledger pinned for the URL on an earlier download, else the mirror's own, trusted on first use and pinned."
+    )
+    var root: String?
+
     func validate() throws {
         if let type, !["system", "run", "dev", "pixi"].contains(type) {
             throw ValidationError("type must be system, run, dev or pixi, not '\(type)'")
@@ -69,6 +76,10 @@ struct DownloadImage: ParsableCommand {
             url.map { URLArgument.looksLikeURL($0) ? $0 : "file://" + Paths.absolute($0) }
             ?? "https://\(server)/download"
         let outputPath = output.map(Paths.absolute)
+        let rootPath = root.map(Paths.absolute)
+        if let rootPath, FileManager.default.contents(atPath: rootPath) == nil {
+            throw CommandFailure(.badInput, "cannot read the TUF root \(rootPath) (root=)")
+        }
         if let outputPath { try OutputFile.check(outputPath, force: force.value, existingIsChecked: true) }
         let parameters = RunParameters(
             .download(
@@ -76,7 +87,7 @@ struct DownloadImage: ParsableCommand {
                     url: URLPasswords.rememberForThisProcess(source), filename: filename, type: type,
                     imageVersion: imageVersion,
                     fileExtension: containerType == "vbox" ? "ova" : "sif", output: outputPath,
-                    baseDirectory: global.resolvedBaseDirectory, force: force.value)),
+                    baseDirectory: global.resolvedBaseDirectory, force: force.value, root: rootPath)),
             commandLine: Redaction.commandLine(CommandLine.arguments))
         let ledger = try global.openLedgerForWriting()
         // The same command run again after a kill takes its run over (the same output, the same
@@ -91,8 +102,24 @@ struct DownloadImage: ParsableCommand {
             output.note("taking over run \(unfinished.runID), which downloads the same\(chosen) and was interrupted")
             try RunLauncher.drive(unfinished.runID, ledger: ledger, output: output, transfers: transfers)
         }
+        var chosen = ChosenValues()
+        if rootPath == nil { chosen.mirrorRootSHA256 = try Self.pinnedRoot(for: parameters.download?.url, in: ledger) }
         try RunLauncher.start(
-            .downloadImage, parameters: parameters, chosen: ChosenValues(), ledger: ledger,
+            .downloadImage, parameters: parameters, chosen: chosen, ledger: ledger,
             output: global.output, transfers: transfers)
+    }
+
+    /// The first TUF root an earlier completed download of this ledger trusted for `url`: the
+    /// mirror is then held to it (trust on first use, then pinned).
+    static func pinnedRoot(for url: String?, in ledger: Ledger) throws -> String? {
+        guard let url else { return nil }
+        for run in try ledger.runs(limit: 10_000) where run.pipeline == PipelineKind.downloadImage.rawValue {
+            let state = try ledger.state(of: run.runID)
+            guard state.isCompleted, state.parameters?.download?.url == url,
+                let mirror = state.locatedDownload?.mirror
+            else { continue }
+            return mirror.rootSHA256
+        }
+        return nil
     }
 }

@@ -8,8 +8,17 @@ public struct LocateDownloadIntent: Codable, Equatable, Sendable {
     public var type: String?
     public var imageVersion: String?
     public var fileExtension: String
+    /// The TUF root to trust: a file the user gave (`root=`), else the SHA-256 of the first root
+    /// this ledger trusted for the mirror (pinned), else none (trusted on first use).
+    public var trustedRoot: String?
+    public var pinnedRootSHA256: String?
 
-    public init(url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String) {
+    public init(
+        url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
+        trustedRoot: String? = nil, pinnedRootSHA256: String? = nil
+    ) {
+        self.trustedRoot = trustedRoot
+        self.pinnedRootSHA256 = pinnedRootSHA256
         self.url = url
         self.filename = filename
         self.type = type
@@ -84,11 +93,15 @@ public struct LocatedDownload: Codable, Equatable, Sendable {
     public var validator: String?
     /// How the file was chosen ("given", or "highest build of casa-run-5.4 in the listing").
     public var choice: String
+    /// The mirror's TUF metadata, verified, that lists the file (its sha256 is then `sha256`); nil
+    /// for a mirror without metadata.
+    public var mirror: VerifiedMirror?
 
     public init(
         filename: String, imageURL: String, sidecarURL: String, sidecarContent: String, size: Int64, md5: String,
-        sha256: String?, imageID: String?, validator: String?, choice: String
+        sha256: String?, imageID: String?, validator: String?, choice: String, mirror: VerifiedMirror? = nil
     ) {
+        self.mirror = mirror
         self.filename = filename
         self.imageURL = imageURL
         self.sidecarURL = sidecarURL
@@ -99,6 +112,25 @@ public struct LocatedDownload: Codable, Equatable, Sendable {
         self.imageID = imageID
         self.validator = validator
         self.choice = choice
+    }
+}
+
+/// A mirror's TUF metadata as a download verified it.
+public struct VerifiedMirror: Codable, Equatable, Sendable {
+    /// The SHA-256 of its `1.root.json`: what the ledger pins for the mirror.
+    public var rootSHA256: String
+    public var rootVersion: Int
+    public var targetsVersion: Int
+    public var timestampVersion: Int
+    /// How the first root came to be trusted: `root=FILE`, pinned by this ledger, or on first use.
+    public var trust: String
+
+    public init(rootSHA256: String, rootVersion: Int, targetsVersion: Int, timestampVersion: Int, trust: String) {
+        self.rootSHA256 = rootSHA256
+        self.rootVersion = rootVersion
+        self.targetsVersion = targetsVersion
+        self.timestampVersion = timestampVersion
+        self.trust = trust
     }
 }
 

@@ -15,11 +15,14 @@ public struct DownloadParameters: Codable, Equatable, Sendable {
     public var baseDirectory: String
     /// Replace an existing output.
     public var force: Bool
+    /// `root=`: the mirror's TUF root to trust (a path), when the user has it from elsewhere.
+    public var root: String?
 
     public init(
         url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
-        output: String?, baseDirectory: String, force: Bool
+        output: String?, baseDirectory: String, force: Bool, root: String? = nil
     ) {
+        self.root = root
         self.url = url
         self.filename = filename
         self.type = type

@@ -40,6 +40,14 @@ public enum DownloadPipeline: ReleasePipeline {
         report.json["md5"] = downloaded.md5
         report.json["sha256"] = downloaded.sha256
         report.json["image_id"] = located.imageID
+        if let mirror = located.mirror {
+            report.lines.append(
+                "verified against the mirror's TUF metadata (root version \(mirror.rootVersion), targets version \(mirror.targetsVersion); its first root \(mirror.trust))"
+            )
+            report.json["tuf_root_sha256"] = mirror.rootSHA256
+        } else {
+            report.lines.append("the mirror is unsigned (no TUF metadata): checked against its sidecar's md5 only")
+        }
     }
 }
 

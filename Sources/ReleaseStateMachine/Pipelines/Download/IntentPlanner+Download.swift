@@ -10,7 +10,8 @@ extension IntentPlanner {
                 .locateDownload(
                     LocateDownloadIntent(
                         url: download.url, filename: download.filename, type: download.type,
-                        imageVersion: download.imageVersion, fileExtension: download.fileExtension)))
+                        imageVersion: download.imageVersion, fileExtension: download.fileExtension,
+                        trustedRoot: download.root, pinnedRootSHA256: started.chosen.mirrorRootSHA256)))
         case .fetch:
             let located = try require(state.locatedDownload, name, "the located image")
             let output = download.outputPath(for: located.filename)

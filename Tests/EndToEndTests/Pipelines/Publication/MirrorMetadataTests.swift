@@ -148,4 +148,71 @@ import Testing
             #expect(try client("\(Self.image)-2.sif").status == 0)
         }
     }
+
+    /// `download-image` from a mirror with TUF metadata: its root trusted on first use and pinned,
+    /// the bytes checked against the signed targets; a changed image and a replaced root refused
+    /// (65) with nothing left; a mirror without metadata said to be unsigned.
+    @Test func downloadsAreVerifiedAgainstTheMirrorsMetadata() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let key = workspace.root + "/release.key"
+            #expect(try workspace.run(["keys", "generate", key]).status == 0)
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            // Published unsigned first: the download says so, and checks the md5 as casa-distro does.
+            #expect(try workspace.run(workspace.publishArguments).status == 0)
+            let unsigned = try workspace.run(
+                ["download-image", "type=system", "url=\(workspace.mirror)", "output=\(workspace.root)/u.sif"])
+            #expect(unsigned.status == 0 && unsigned.stdout.contains("the mirror is unsigned"), "\(unsigned.stdout)")
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            #expect(try workspace.run(workspace.publishArguments + ["signing_key=\(key)"]).status == 0)
+            let download = { (name: String, extra: [String]) throws -> Execution in
+                try workspace.run(
+                    [
+                        "download-image", "type=system", "url=\(workspace.mirror)",
+                        "output=\(workspace.root)/\(name).sif",
+                    ]
+                        + extra)
+            }
+            let first = try download("first", [])
+            #expect(first.status == 0, "\(first.stderr)")
+            #expect(first.stdout.contains("verified against the mirror's TUF metadata"), "\(first.stdout)")
+            #expect(first.stdout.contains("trusted on first use"), "\(first.stdout)")
+            let second = try download("second", [])
+            #expect(
+                second.status == 0 && second.stdout.contains("its first root pinned by this ledger"), "\(second.stdout)"
+            )
+
+            // The image changed on the server, its sidecar with it (same size): refused, nothing left.
+            let image = workspace.mirror + "/\(Self.image)-2.sif"
+            let original = try workspace.bytes(image)
+            var changed = original
+            changed[0] ^= 0xff
+            try changed.write(to: URL(fileURLWithPath: image))
+            try workspace.shell(
+                "python3 -c 'import hashlib,json,sys; p=sys.argv[1]; d=json.load(open(p+\".json\")); d[\"md5\"]=hashlib.md5(open(p,\"rb\").read()).hexdigest(); json.dump(d, open(p+\".json\",\"w\"))' \(image)"
+            )
+            let refused = try download("changed", [])
+            #expect(refused.status == 65, "\(refused.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: workspace.root + "/changed.sif"))
+            #expect(!FileManager.default.fileExists(atPath: workspace.root + "/changed.sif.part"))
+            try original.write(to: URL(fileURLWithPath: image))
+
+            // The mirror's metadata replaced by someone else's (a new root 1, another key).
+            let pinnedRoot = workspace.root + "/pinned-root.json"
+            try workspace.bytes(workspace.mirror + "/tuf/1.root.json").write(to: URL(fileURLWithPath: pinnedRoot))
+            try FileManager.default.removeItem(atPath: workspace.mirror + "/tuf")
+            let other = workspace.root + "/other.key"
+            #expect(try workspace.run(["keys", "generate", other]).status == 0)
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            #expect(try workspace.run(workspace.publishArguments + ["signing_key=\(other)"]).status == 0)
+            let replaced = try download("replaced", [])
+            #expect(
+                replaced.status == 65 && replaced.stderr.contains("is not the root this ledger pinned"),
+                "\(replaced.stderr)")
+            let given = try download("given", ["root=\(pinnedRoot)"])
+            #expect(given.status == 65 && given.stderr.contains("is not the root given"), "\(given.stderr)")
+            let theirs = try download("theirs", ["root=\(workspace.mirror)/tuf/1.root.json"])
+            #expect(theirs.status == 0 && theirs.stdout.contains("given by root="), "\(theirs.stderr)")
+        }
+    }
 }

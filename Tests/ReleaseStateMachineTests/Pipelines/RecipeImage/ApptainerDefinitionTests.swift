@@ -103,8 +103,9 @@ import ReleaseStateMachine
             Array(steps.prefix(7)) == [
                 .selectEnvironment, .checkRunImage, .install, .zip, .renderDefinition, .generate, .describe,
             ])
-        // (attest-provenance only in a publication with a signing key.)
-        #expect(Array(steps.dropFirst(7)) == Pipeline.publicationSteps.filter { $0 != .attestProvenance })
+        // (attest-provenance and update-mirror only in a publication with a signing key.)
+        #expect(
+            Array(steps.dropFirst(7)) == Pipeline.publicationSteps.filter { ![.attestProvenance, .updateMirror].contains($0) })
     }
 
     @Test func buildArgumentsFollowTheReference() {
