@@ -95,6 +95,21 @@ enum Shell {
         }
     }
 
+    /// An independent client run as it is: its exit status and its output (standard error
+    /// included). A client's refusal is a status, not an error.
+    public static func capture(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
     /// A shell script of a test's own (fixtures, archives, an independent client), run by
     /// `/bin/sh -c`; its standard output (with its standard error when `mergingErrors`), trimmed.
     /// A script that fails is an error that names it and quotes that output.

@@ -33,16 +33,7 @@ public enum PythonClients {
     /// Runs `script` (Python source) with `arguments` in the environment; its standard output and
     /// error, and its exit status. A client's refusal is a status, not an error.
     public static func run(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try python)
-        process.arguments = ["-c", script] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Shell.capture(try python, ["-c", script] + arguments)
     }
 
     /// securesystemslib's check of a signed provenance: the DSSE envelope verifies under the PEM

@@ -99,42 +99,64 @@ public enum TUFMirror {
             writes.append(Write(name: TUFRole.targets.fileName, data: signed.bytes, version: version))
             targets = signed
         }
-        guard let targets, let targetsVersion = targets.metadata.version else { return writes }
+        guard let targets else { return writes }
 
         // snapshot
         var snapshot = current.snapshot
-        if let existing = snapshot?.metadata, TUFRoles.metaVersion(existing, "targets.json") == targetsVersion,
-            existing.signed["meta"]?["targets.json"]?["hashes"]?["sha256"]?.stringValue == targets.sha256
-        {
-        } else {
-            let version = (snapshot?.metadata.version ?? 0) + 1
-            let signed = try TUFFile(
-                TUFMetadata.signing(
-                    TUFRoles.snapshot(
-                        version: version, expires: now + expiries.snapshot,
-                        targets: .init(version: targetsVersion, bytes: targets.bytes, sha256: targets.sha256)),
-                    with: [key]))
-            writes.append(Write(name: TUFRole.snapshot.fileName, data: signed.bytes, version: version))
+        if snapshot.map({ !names(targets, in: $0.metadata, as: "targets.json") }) ?? true {
+            let signed = try signedSnapshot(
+                (snapshot?.metadata.version ?? 0) + 1, of: targets, key: key, expires: now + expiries.snapshot)
+            writes.append(
+                Write(name: TUFRole.snapshot.fileName, data: signed.bytes, version: signed.metadata.version ?? 0))
             snapshot = signed
         }
-        guard let snapshot, let snapshotVersion = snapshot.metadata.version else { return writes }
+        guard let snapshot else { return writes }
 
         // timestamp
-        if !refreshingTimestamp, let existing = current.timestamp?.metadata,
-            TUFRoles.metaVersion(existing, "snapshot.json") == snapshotVersion,
-            existing.signed["meta"]?["snapshot.json"]?["hashes"]?["sha256"]?.stringValue == snapshot.sha256
+        if !refreshingTimestamp, let existing = current.timestamp,
+            names(snapshot, in: existing.metadata, as: "snapshot.json")
         {
             return writes
         }
-        let version = (current.timestamp?.metadata.version ?? 0) + 1
-        let signed = try TUFFile(
+        let timestamp = try signedTimestamp(
+            (current.timestamp?.metadata.version ?? 0) + 1, of: snapshot, key: key, expires: now + expiries.timestamp)
+        writes.append(
+            Write(name: TUFRole.timestamp.fileName, data: timestamp.bytes, version: timestamp.metadata.version ?? 0))
+        return writes
+    }
+
+    /// Whether `parent`'s `meta` names `file` as `name`: its version and its SHA-256.
+    private static func names(_ file: TUFFile, in parent: TUFMetadata, as name: String) -> Bool {
+        TUFRoles.metaVersion(parent, name) == file.metadata.version
+            && parent.signed["meta"]?[name]?["hashes"]?["sha256"]?.stringValue == file.sha256
+    }
+
+    private static func signedSnapshot(
+        _ version: Int, of targets: TUFFile, key: SigningKey, expires: Date
+    ) throws
+        -> TUFFile
+    {
+        try TUFFile(
+            TUFMetadata.signing(
+                TUFRoles.snapshot(
+                    version: version, expires: expires,
+                    targets: .init(version: targets.metadata.version ?? 0, bytes: targets.bytes, sha256: targets.sha256)
+                ),
+                with: [key]))
+    }
+
+    private static func signedTimestamp(
+        _ version: Int, of snapshot: TUFFile, key: SigningKey, expires: Date
+    ) throws
+        -> TUFFile
+    {
+        try TUFFile(
             TUFMetadata.signing(
                 TUFRoles.timestamp(
-                    version: version, expires: now + expiries.timestamp,
-                    snapshot: .init(version: snapshotVersion, bytes: snapshot.bytes, sha256: snapshot.sha256)),
+                    version: version, expires: expires,
+                    snapshot: .init(
+                        version: snapshot.metadata.version ?? 0, bytes: snapshot.bytes, sha256: snapshot.sha256)),
                 with: [key]))
-        writes.append(Write(name: TUFRole.timestamp.fileName, data: signed.bytes, version: version))
-        return writes
     }
 
     /// A key rotation: the next root gives every role to `new` alone, signed by the keys of the
@@ -167,21 +189,14 @@ public enum TUFMirror {
             TUFMetadata.signing(
                 TUFRoles.targets(version: targetsVersion, expires: now + expiries.targets, files: listed), with: [new]))
         writes.append(Write(name: TUFRole.targets.fileName, data: targets.bytes, version: targetsVersion))
-        let snapshotVersion = (current.snapshot?.metadata.version ?? 0) + 1
-        let snapshot = try TUFFile(
-            TUFMetadata.signing(
-                TUFRoles.snapshot(
-                    version: snapshotVersion, expires: now + expiries.snapshot,
-                    targets: .init(version: targetsVersion, bytes: targets.bytes, sha256: targets.sha256)),
-                with: [new]))
-        writes.append(Write(name: TUFRole.snapshot.fileName, data: snapshot.bytes, version: snapshotVersion))
-        let timestampVersion = (current.timestamp?.metadata.version ?? 0) + 1
-        let timestamp = try TUFMetadata.signing(
-            TUFRoles.timestamp(
-                version: timestampVersion, expires: now + expiries.timestamp,
-                snapshot: .init(version: snapshotVersion, bytes: snapshot.bytes, sha256: snapshot.sha256)),
-            with: [new])
-        writes.append(Write(name: TUFRole.timestamp.fileName, data: try timestamp.bytes, version: timestampVersion))
+        let snapshot = try signedSnapshot(
+            (current.snapshot?.metadata.version ?? 0) + 1, of: targets, key: new, expires: now + expiries.snapshot)
+        writes.append(
+            Write(name: TUFRole.snapshot.fileName, data: snapshot.bytes, version: snapshot.metadata.version ?? 0))
+        let timestamp = try signedTimestamp(
+            (current.timestamp?.metadata.version ?? 0) + 1, of: snapshot, key: new, expires: now + expiries.timestamp)
+        writes.append(
+            Write(name: TUFRole.timestamp.fileName, data: timestamp.bytes, version: timestamp.metadata.version ?? 0))
         return writes
     }
 

@@ -133,19 +133,12 @@ struct SkopeoPolicy {
 
     /// `skopeo copy` of `reference` out of the registry under the policy: its status and output.
     func pull(_ reference: String) throws -> (status: Int32, output: String) {
-        let destination = directory + "/pulled-" + UUID().uuidString
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/skopeo")
-        process.arguments = [
-            "copy", "--policy", directory + "/policy.json", "--registries.d", directory + "/registries.d",
-            "--src-tls-verify=false", "docker://\(registry.host)/\(reference)", "dir:" + destination,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try Shell.capture(
+            "/usr/bin/skopeo",
+            [
+                "copy", "--policy", directory + "/policy.json", "--registries.d", directory + "/registries.d",
+                "--src-tls-verify=false", "docker://\(registry.host)/\(reference)",
+                "dir:" + directory + "/pulled-" + UUID().uuidString,
+            ])
     }
 }
