@@ -9,12 +9,13 @@ import Testing
 @Suite struct MirrorMetadataTests {
     static let image = "casa-system-ubuntu-24.04"
 
-    /// A publication over WebDAV, then a second one: the client fetches and verifies each from
-    /// nginx, following the metadata from version 1 to 2.
-    @Test func pythonTUFFetchesEachPublicationFromNginx() async throws {
+    /// A publication over WebDAV (or sftp), then a second one: the client fetches and verifies each
+    /// from nginx (from the sftp server's directory), following the metadata from version 1 to 2.
+    @Test(arguments: ServerKind.allCases)
+    func pythonTUFFetchesEachPublication(_ kind: ServerKind) async throws {
         try await onItsOwnThread(.early) {
             let workspace = try Workspace()
-            let server = try PublicationServer(.webdav, in: workspace)
+            let server = try PublicationServer(kind, in: workspace)
             let key = workspace.root + "/release.key"
             #expect(try workspace.run(["keys", "generate", key]).status == 0)
             let signing = ["CASA_RELEASE_SIGNING_KEY": key]
@@ -24,12 +25,14 @@ import Testing
             #expect(try server.files().contains("tuf"))
             #expect(!server.allFiles().contains { $0.contains("mirror.lock") }, "the lock is let go")
 
+            // nginx serves what it stores; the sftp server's files are read where it keeps them.
+            let base = kind == .webdav ? server.url : "file://\(server.directory)/"
             let root = workspace.root + "/trusted-root.json"
             try server.bytes("tuf/1.root.json").write(to: URL(fileURLWithPath: root))
             let client = { (target: String) throws -> (status: Int32, output: String) in
                 try PythonClients.run(
                     PythonClients.tufClient,
-                    [server.url + "tuf/", server.url, root, workspace.root + "/client", target])
+                    [base + "tuf/", base, root, workspace.root + "/client", target])
             }
             let fetched = try client("\(Self.image)-1.sif")
             #expect(fetched.status == 0, "\(fetched.output)")
