@@ -115,6 +115,38 @@ private let crashPoints = DriverCrashPoint.beforeAndAfter(signedSteps)
         }
     }
 
+    /// create_base_image publish=yes signing_key=: the run that made the image signs its own
+    /// statement; crashed around the signed steps, then resumed: the same envelope verifies.
+    @Test(arguments: [
+        DriverCrashPoint(step: .attestProvenance, moment: .before),
+        DriverCrashPoint(step: .attestProvenance, moment: .after),
+        DriverCrashPoint(step: .updateMirror, moment: .after),
+    ])
+    func anImageMadeAndPublishedInOneRunIsSignedAcrossACrash(_ point: DriverCrashPoint) async throws {
+        try await onItsOwnThread {
+            let area = try SystemImageArea()
+            let workspace = area.workspace
+            let key = try SigningKey.generate()
+            try KeyFiles.write(key, to: workspace.signingKey, passphrase: nil)
+            let runID = try workspace.startRun(
+                .systemBaseImage,
+                RunParameters(
+                    .systemBaseImage(
+                        SystemBaseImageParameters(
+                            baseDirectory: area.directory, base: nil, basePattern: "*ubuntu-*.sif",
+                            imageVersion: "ubuntu-24.04", containerType: "singularity",
+                            name: "casa-system-ubuntu-24.04", output: area.output, force: false)),
+                    publication: PublicationParameters(
+                        target: "file://\(workspace.mirror)/", image: area.output, signingKey: workspace.signingKey,
+                        signingKeyID: key.verifyingKey.keyID)))
+            var effects = [RecordingEffects(), RecordingEffects()].makeIterator()
+            try workspace.crashThenResume(runID, at: point, lasting: [.attestProvenance]) { effects.next()! }
+            #expect(try workspace.files(in: workspace.mirror) == Self.published)
+            try expectVerifiedAttestation(workspace, runID)
+            try expectListedOnce(workspace)
+        }
+    }
+
     /// The mirror's TUF metadata lists the publication's three files once, each role at version 1
     /// (none skipped or reused by the crash), and python-tuf's client downloads the image by it.
     private func expectListedOnce(_ workspace: DriverWorkspace) throws {

@@ -123,46 +123,26 @@ struct ProvenanceTracer {
         if input.role == .environment {
             // The environment is a node of its own (name, sources, install tree); the dev image
             // it runs in is its input.
-            let id = "environment:\(input.name):\(input.sha256 ?? input.imageID ?? input.path ?? "")"
+            let node = ProvenanceNode.environment(input)
+            let id = node.id
             guard known.insert(id).inserted else { return id }
-            graph.nodes.append(
-                ProvenanceNode(
-                    id: id, kind: .environment, name: input.name, path: input.path, imageID: input.imageID,
-                    environment: EnvironmentProvenance(
-                        kind: input.environmentKind, sources: input.sources ?? [], installTree: input.tree)))
+            graph.nodes.append(node)
             let devID: String
             if let producer {
                 devID = try add(producer, depth: depth + 1)
             } else {
-                devID = leaf(
-                    ProvenanceInput(
-                        role: .environment,
-                        name: "\(input.environmentKind == .pixi ? "pixi" : "dev") image of \(input.name)",
-                        imageID: input.imageID, sha256: input.sha256, size: input.size))
+                devID = leaf(ProvenanceNode.environmentImage(input))
             }
             graph.edges.append(ProvenanceEdge(from: id, to: devID, role: "image"))
             return id
         }
         if let producer { return try add(producer, depth: depth + 1) }
-        return leaf(input)
+        return leaf(ProvenanceNode.leaf(input))
     }
 
     /// An input no run of this ledger produced: what the consuming run recorded of it.
-    private mutating func leaf(_ input: ProvenanceInput) -> String {
-        let key = input.sha256 ?? input.imageID ?? input.url ?? input.path ?? input.name
-        let id = "input:\(input.role.rawValue):\(key)"
-        guard known.insert(id).inserted else { return id }
-        let kind: ProvenanceNode.Kind
-        switch input.role {
-        case .recipe: kind = .recipe
-        case .definition: kind = .definition
-        case .download: kind = .download
-        default: kind = .file
-        }
-        graph.nodes.append(
-            ProvenanceNode(
-                id: id, kind: kind, name: input.name, path: input.path, url: input.url, imageID: input.imageID,
-                sha256: input.sha256, md5: input.md5, size: input.size))
-        return id
+    private mutating func leaf(_ node: ProvenanceNode) -> String {
+        if known.insert(node.id).inserted { graph.nodes.append(node) }
+        return node.id
     }
 }

@@ -17,6 +17,7 @@ struct CreateBaseImage: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(help: "Image type: system, run, dev or pixi.", completion: ShellCompletion.imageTypes)
     var type: String
@@ -238,9 +239,12 @@ struct CreateBaseImage: ParsableCommand {
             if target != nil { out.note("target= is ignored without publish=yes") }
             return nil
         }
-        try SigningOptions.refuseUnsignedPublication("create-base-image publish=yes", publishing: "publish=no")
+        let key = try signing.openKey()
         let address = try TargetAddress.resolve(target)
         try TargetAddress.preflight(address, transfers: transfers)
-        return PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
+        if let key { try SigningOptions.checkMirror(address, key: key.key, transfers: transfers) }
+        return PublicationParameters(
+            target: address, image: outputPath, sshKey: transfers.sshKeyPath, signingKey: key?.path,
+            signingKeyID: key?.key.verifyingKey.keyID)
     }
 }

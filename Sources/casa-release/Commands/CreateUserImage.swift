@@ -21,6 +21,7 @@ struct CreateUserImage: ParsableCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var transfers: TransferOptions
+    @OptionGroup var signing: SigningOptions
 
     @Option(help: "The release version, e.g. 5.4.0.")
     var version: String
@@ -227,10 +228,13 @@ struct CreateUserImage: ParsableCommand {
         }
         var publication: PublicationParameters?
         if upload.value, generate.value {
-            try SigningOptions.refuseUnsignedPublication("create-user-image upload=yes", publishing: "upload=no")
+            let key = try signing.openKey()
             let address = try TargetAddress.resolve(target)
             try TargetAddress.preflight(address, transfers: transfers)
-            publication = PublicationParameters(target: address, image: outputPath, sshKey: transfers.sshKeyPath)
+            if let key { try SigningOptions.checkMirror(address, key: key.key, transfers: transfers) }
+            publication = PublicationParameters(
+                target: address, image: outputPath, sshKey: transfers.sshKeyPath, signingKey: key?.path,
+                signingKeyID: key?.key.verifyingKey.keyID)
         }
 
         let ledger = try global.openLedgerForWriting()

@@ -36,16 +36,6 @@ extension SigningOptions {
         try MirrorMetadataStep.checkKey(key, on: try PublicationTargets.open(address, transfers: transfers.settings()))
     }
 
-    /// The commands that make an image and publish it in the same run do not sign yet (the
-    /// statement of an image is read from the ledger once the run that made it is complete): with
-    /// a release key configured, such a publication is refused rather than made unsigned.
-    static func refuseUnsignedPublication(_ command: String, publishing: String) throws {
-        guard let key = ReleaseKeyLocation.configured(nil) else { return }
-        throw CommandFailure(
-            .usage,
-            "\(command) does not sign what it publishes, and \(ReleaseKeyLocation.keyVariable)=\(key) asks for signing: make the image with \(publishing), then publish it with a publish command, which signs it"
-        )
-    }
 }
 
 /// The provenance a signed publication signs: the ledger's SLSA statement of the image, as

@@ -58,8 +58,7 @@ extension IntentPlanner {
                 .attestProvenance(
                     AttestProvenanceIntent(
                         target: publication.target, attestationName: names(of: image).attestation(number),
-                        statement: try require(
-                            started.chosen.provenanceStatement, name, "the provenance statement to sign"),
+                        statement: try statementToSign(state, started, image, name),
                         imageSHA256: image.sha256,
                         signingKey: try require(publication.signingKey, name, "a signing key"),
                         keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
@@ -119,6 +118,21 @@ extension IntentPlanner {
 
         default:
             return nil
+        }
+    }
+
+    /// What a signed publication signs: the statement the ledger gave when the run started (an
+    /// image another run made), else the statement of the image this run made, from its record.
+    private static func statementToSign(
+        _ state: RunState, _ started: RunStarted, _ image: ImageDescription, _ name: StepName
+    ) throws -> String {
+        if let statement = started.chosen.provenanceStatement { return statement }
+        guard let output = started.pipeline.pipeline.outputs(of: state).first(where: { $0.path == image.image })
+        else { throw PlanningError.missingInput(step: name, needs: "the provenance statement to sign") }
+        do {
+            return try SLSAStatement(run: state, output: output).signedBytes
+        } catch {
+            throw PlanningError.missingInput(step: name, needs: "the provenance of \(image.image): \(error)")
         }
     }
 

@@ -87,6 +87,39 @@ import Testing
         }
     }
 
+    /// create-base-image publish=yes signs in the run that made the image: the statement is that
+    /// run's own, about the image's bytes, and the mirror lists the three files.
+    @Test func anImageMadeAndPublishedInOneRunIsSigned() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let key = workspace.root + "/release.key"
+            #expect(try workspace.run(["keys", "generate", key]).status == 0)
+            let made = try workspace.run(workspace.createAndPublishArguments + ["signing_key=\(key)"])
+            #expect(made.status == 0, "\(made.stderr)")
+            #expect(made.stdout.contains("signed its provenance: \(Self.published).intoto.jsonl"), "\(made.stdout)")
+            let image = workspace.mirror + "/" + Self.published
+            let checked = try PythonClients.run(
+                PythonClients.dsseVerifier, [image, image + ".intoto.jsonl", key + ".pub"])
+            #expect(checked.status == 0, "\(checked.output)")
+            let bundle = try String(contentsOfFile: image + ".intoto.jsonl", encoding: .utf8)
+            let envelope = try JSONSerialization.jsonObject(with: Data(bundle.utf8)) as? [String: Any]
+            let statement = Data(base64Encoded: envelope?["payload"] as? String ?? "").map {
+                String(decoding: $0, as: UTF8.self)
+            }
+            let runID = try workspace.latestRun().runID ?? "?"
+            #expect(statement?.contains("build-types/system-base-image/v1") == true, "\(statement ?? "")")
+            #expect(statement?.contains(#""invocationId":"\#(runID)""#) == true, "made by this very run")
+            #expect(statement?.contains(#""role":"base""#) == true, "its base among its dependencies")
+            let listed = try PythonClients.run(
+                PythonClients.tufClient,
+                [
+                    "file://\(workspace.mirror)/tuf/", "file://\(workspace.mirror)/",
+                    workspace.mirror + "/tuf/1.root.json", workspace.root + "/tuf-client", Self.published,
+                ])
+            #expect(listed.status == 0, "\(listed.output)")
+        }
+    }
+
     /// Killed right after the envelope was written; resumed first without the passphrase (75,
     /// nothing visible, nothing lost), then with it: the envelope found, not signed again.
     @Test func killedAfterSigningThenResumed() async throws {
@@ -143,12 +176,6 @@ import Testing
             chmod(key, 0o644)
             try expectRefusal(workspace, publish + ["signing_key=\(key)"], status: 69, message: "chmod 600 \(key)")
             #expect(try workspace.files(in: workspace.mirror) == [], "nothing reached the target")
-
-            // create-base-image publish=yes does not sign: with a key configured it is refused.
-            try expectRefusal(
-                workspace, workspace.createAndPublishArguments + ["force=yes"], status: 64,
-                message: "create-base-image publish=yes does not sign what it publishes",
-                environment: ["CASA_RELEASE_SIGNING_KEY": key])
 
             // An image no run of the ledger made has no provenance to sign: bad input.
             let clear = workspace.root + "/clear.key"
