@@ -98,14 +98,8 @@ import Testing
             #expect(made.status == 0, "\(made.stderr)")
             #expect(made.stdout.contains("signed its provenance: \(Self.published).intoto.jsonl"), "\(made.stdout)")
             let image = workspace.mirror + "/" + Self.published
-            let checked = try PythonClients.run(
-                PythonClients.dsseVerifier, [image, image + ".intoto.jsonl", key + ".pub"])
-            #expect(checked.status == 0, "\(checked.output)")
-            let bundle = try String(contentsOfFile: image + ".intoto.jsonl", encoding: .utf8)
-            let envelope = try JSONSerialization.jsonObject(with: Data(bundle.utf8)) as? [String: Any]
-            let statement = Data(base64Encoded: envelope?["payload"] as? String ?? "").map {
-                String(decoding: $0, as: UTF8.self)
-            }
+            let (statement, output) = try workspace.verifiedStatement(image, publicKey: key + ".pub")
+            #expect(statement != nil, "securesystemslib: \(output)")
             let runID = try workspace.latestRun().runID ?? "?"
             #expect(statement?.contains("build-types/system-base-image/v1") == true, "\(statement ?? "")")
             #expect(statement?.contains(#""invocationId":"\#(runID)""#) == true, "made by this very run")

@@ -36,14 +36,8 @@ import ReleaseStateMachine
                 ])
             let verified = try workspace.run(["provenance", image, "--verify", "key=\(key).pub", "--json"])
             #expect(verified.status == 0, "\(verified.stderr)")
-            let checked = try PythonClients.run(
-                PythonClients.dsseVerifier, [image, image + ".intoto.jsonl", key + ".pub"])
-            #expect(checked.status == 0, "\(checked.output)")
-            let bundle = try String(contentsOfFile: image + ".intoto.jsonl", encoding: .utf8)
-            let envelope = try JSONSerialization.jsonObject(with: Data(bundle.utf8)) as? [String: Any]
-            let statement = Data(base64Encoded: envelope?["payload"] as? String ?? "").map {
-                String(decoding: $0, as: UTF8.self)
-            }
+            let (statement, output) = try workspace.verifiedStatement(image, publicKey: key + ".pub")
+            #expect(statement != nil, "securesystemslib: \(output)")
             #expect(
                 statement?.contains("singularity-images") == true, "built by create-singularity: \(statement ?? "")")
         }
