@@ -60,6 +60,18 @@ enum MirrorVerification {
             let targets = try signed(
                 named(try fetch("targets.json"), "targets.json", .targets, by: snapshot.metadata), .targets, by: root,
                 now)
+            if let seen = intent.versionsSeen, seen.rootSHA256 == firstSHA256 {
+                for (role, version, before) in [
+                    ("root", root.version ?? 0, seen.root),
+                    ("timestamp", timestamp.metadata.version ?? 0, seen.timestamp),
+                    ("targets", targets.metadata.version ?? 0, seen.targets),
+                ] where version < before {
+                    throw ExecutorError(
+                        .badInput,
+                        "the mirror \(intent.url) serves \(role) version \(version), older than the version \(before) an earlier download of this ledger verified: a rollback or a freeze, refused"
+                    )
+                }
+            }
             guard let entry = TUFRoles.files(in: targets.metadata).first(where: { $0.name == filename }) else {
                 throw ExecutorError(
                     .badInput, "\(filename) is not listed in the signed targets of \(intent.url): it is not trusted")

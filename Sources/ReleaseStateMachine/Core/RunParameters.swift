@@ -146,6 +146,9 @@ public struct ChosenValues: Codable, Equatable, Sendable {
     /// download-image's: the SHA-256 of the mirror's first TUF root, as an earlier download of this
     /// ledger trusted it (nil: none did, the root is trusted on first use).
     public var mirrorRootSHA256: String?
+    /// download-image's: the highest TUF versions earlier downloads of this ledger verified on the
+    /// mirror; older ones are a rollback or a freeze, refused.
+    public var mirrorVersionsSeen: MirrorVersions?
 
     public init(
         imageID: String? = nil, creationTime: String? = nil, logDirectory: String? = nil, machineUUID: String? = nil,

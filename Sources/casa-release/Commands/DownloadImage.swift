@@ -103,23 +103,37 @@ struct DownloadImage: ParsableCommand {
             try RunLauncher.drive(unfinished.runID, ledger: ledger, output: output, transfers: transfers)
         }
         var chosen = ChosenValues()
-        if rootPath == nil { chosen.mirrorRootSHA256 = try Self.pinnedRoot(for: parameters.download?.url, in: ledger) }
+        let seen = try Self.mirrorSeen(for: parameters.download?.url, in: ledger)
+        if rootPath == nil { chosen.mirrorRootSHA256 = seen.pinnedRoot }
+        chosen.mirrorVersionsSeen = seen.versions
         try RunLauncher.start(
             .downloadImage, parameters: parameters, chosen: chosen, ledger: ledger,
             output: global.output, transfers: transfers)
     }
 
-    /// The first TUF root an earlier completed download of this ledger trusted for `url`: the
-    /// mirror is then held to it (trust on first use, then pinned).
-    static func pinnedRoot(for url: String?, in ledger: Ledger) throws -> String? {
-        guard let url else { return nil }
+    /// What earlier completed downloads of this ledger verified of the mirror at `url`: the TUF
+    /// root the latest trusted (the mirror is then held to it: trust on first use, then pinned),
+    /// and the highest version of each role seen under that root (none may go back).
+    static func mirrorSeen(
+        for url: String?, in ledger: Ledger
+    ) throws -> (pinnedRoot: String?, versions: MirrorVersions?) {
+        guard let url else { return (nil, nil) }
+        var pinned: String?
+        var versions: MirrorVersions?
         for run in try ledger.runs(limit: 10_000) where run.pipeline == PipelineKind.downloadImage.rawValue {
             let state = try ledger.state(of: run.runID)
             guard state.isCompleted, state.parameters?.download?.url == url,
                 let mirror = state.locatedDownload?.mirror
             else { continue }
-            return mirror.rootSHA256
+            // Most recent first: the pin is the root the latest download trusted (a root= given
+            // since replaces the one trusted before), and versions count under that root only.
+            if pinned == nil { pinned = mirror.rootSHA256 }
+            guard mirror.rootSHA256 == pinned else { continue }
+            versions = MirrorVersions(
+                rootSHA256: mirror.rootSHA256, root: max(versions?.root ?? 0, mirror.rootVersion),
+                targets: max(versions?.targets ?? 0, mirror.targetsVersion),
+                timestamp: max(versions?.timestamp ?? 0, mirror.timestampVersion))
         }
-        return nil
+        return (pinned, versions)
     }
 }

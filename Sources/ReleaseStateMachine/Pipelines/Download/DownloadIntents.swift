@@ -12,11 +12,14 @@ public struct LocateDownloadIntent: Codable, Equatable, Sendable {
     /// this ledger trusted for the mirror (pinned), else none (trusted on first use).
     public var trustedRoot: String?
     public var pinnedRootSHA256: String?
+    /// The highest versions an earlier download of this ledger verified there.
+    public var versionsSeen: MirrorVersions?
 
     public init(
         url: String, filename: String?, type: String?, imageVersion: String?, fileExtension: String,
-        trustedRoot: String? = nil, pinnedRootSHA256: String? = nil
+        trustedRoot: String? = nil, pinnedRootSHA256: String? = nil, versionsSeen: MirrorVersions? = nil
     ) {
+        self.versionsSeen = versionsSeen
         self.trustedRoot = trustedRoot
         self.pinnedRootSHA256 = pinnedRootSHA256
         self.url = url
@@ -112,6 +115,22 @@ public struct LocatedDownload: Codable, Equatable, Sendable {
         self.imageID = imageID
         self.validator = validator
         self.choice = choice
+    }
+}
+
+/// The versions of a mirror's roles a client has seen under one first root: none may go back.
+public struct MirrorVersions: Codable, Equatable, Sendable {
+    /// The SHA-256 of the first root they were seen under: another root starts another history.
+    public var rootSHA256: String
+    public var root: Int
+    public var targets: Int
+    public var timestamp: Int
+
+    public init(rootSHA256: String, root: Int, targets: Int, timestamp: Int) {
+        self.rootSHA256 = rootSHA256
+        self.root = root
+        self.targets = targets
+        self.timestamp = timestamp
     }
 }
 

@@ -11,7 +11,8 @@ extension IntentPlanner {
                     LocateDownloadIntent(
                         url: download.url, filename: download.filename, type: download.type,
                         imageVersion: download.imageVersion, fileExtension: download.fileExtension,
-                        trustedRoot: download.root, pinnedRootSHA256: started.chosen.mirrorRootSHA256)))
+                        trustedRoot: download.root, pinnedRootSHA256: started.chosen.mirrorRootSHA256,
+                        versionsSeen: started.chosen.mirrorVersionsSeen)))
         case .fetch:
             let located = try require(state.locatedDownload, name, "the located image")
             let output = download.outputPath(for: located.filename)

@@ -185,6 +185,20 @@ import Testing
                 second.status == 0 && second.stdout.contains("its first root pinned by this ledger"), "\(second.stdout)"
             )
 
+            // An older timestamp put back after a refresh this ledger's download saw: a rollback.
+            let olderTimestamp = try workspace.bytes(workspace.mirror + "/tuf/timestamp.json")
+            let refresh = ["mirror", "refresh", "target=file://\(workspace.mirror)/", "signing_key=\(key)"]
+            #expect(try workspace.run(refresh).status == 0)
+            let newerTimestamp = try workspace.bytes(workspace.mirror + "/tuf/timestamp.json")
+            #expect(try download("refreshed", []).status == 0)
+            try olderTimestamp.write(to: URL(fileURLWithPath: workspace.mirror + "/tuf/timestamp.json"))
+            let rolledBack = try download("rolled-back", [])
+            #expect(
+                rolledBack.status == 65 && rolledBack.stderr.contains("a rollback or a freeze, refused"),
+                "\(rolledBack.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: workspace.root + "/rolled-back.sif"))
+            try newerTimestamp.write(to: URL(fileURLWithPath: workspace.mirror + "/tuf/timestamp.json"))
+
             // The image changed on the server, its sidecar with it (same size): refused, nothing left.
             let image = workspace.mirror + "/\(Self.image)-2.sif"
             let original = try workspace.bytes(image)
