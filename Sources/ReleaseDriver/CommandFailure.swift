@@ -42,6 +42,7 @@ public struct CommandFailure: Error, CustomStringConvertible {
             switch error.kind {
             case .unusableKey, .passphrase: return CommandFailure(.unavailable, error.message)
             case .cannotWrite: return CommandFailure(.cannotCreate, error.message)
+            case .malformed: return CommandFailure(.badInput, error.message)
             case .library: return CommandFailure(.internalError, "internal error: \(error.message)")
             }
         case let error as PlanningError:

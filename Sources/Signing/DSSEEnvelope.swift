@@ -62,7 +62,7 @@ public struct DSSEEnvelope: Codable, Equatable, Sendable {
             do {
                 envelopes.append(try JSONDecoder().decode(DSSEEnvelope.self, from: Data(line)))
             } catch {
-                throw SigningError(.unusableKey, "line \(index + 1) is not a DSSE envelope")
+                throw SigningError(.malformed, "line \(index + 1) is not a DSSE envelope")
             }
         }
         return envelopes

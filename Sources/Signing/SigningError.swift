@@ -9,6 +9,8 @@ public struct SigningError: Error, Equatable, CustomStringConvertible {
         case passphrase
         /// A file could not be written (the key's directory, an existing key in the way).
         case cannotWrite
+        /// A signed document (a DSSE envelope) that is not one.
+        case malformed
         /// libcrypto refused an operation it should not refuse.
         case library
     }

@@ -36,26 +36,14 @@ public enum MirrorMetadataStep {
                     name: name, length: Int64(data.count), sha256: Hex.encode(SHA256.hash(data: data)), custom: custom))
         }
         try target.makeDirectory(directory)
-        let lock = MirrorLock(target: target, owner: intent.runID)
-        try lock.acquire()
-        defer { lock.release() }
-        let files = try read(target)
-        let writes: [TUFMirror.Write]
-        do {
-            writes = try TUFMirror.update(files, adding: entries, key: key, now: now)
-        } catch let error as TUFError {
-            throw ExecutorError(
-                .badInput, "the TUF metadata on \(target.address) cannot be extended: \(error.description)")
-        }
-        for write in writes {
-            try lock.check()
-            try target.replace(directory + "/" + write.name, data: write.data)
+        let (files, writes) = try locked(target, owner: intent.runID) { files in
+            try TUFMirror.update(files, adding: entries, key: key, now: now)
         }
         func version(_ name: String, _ current: TUFFile?) -> Int {
             writes.last { $0.name == name }?.version ?? current?.metadata.version ?? 0
         }
         return UpdatedMirror(
-            rootVersion: max(files.roots.count, writes.contains { $0.name.hasSuffix(".root.json") } ? 1 : 0),
+            rootVersion: files.roots.count + writes.filter { $0.name.hasSuffix(".root.json") }.count,
             targetsVersion: version("targets.json", files.targets),
             snapshotVersion: version("snapshot.json", files.snapshot),
             timestampVersion: version("timestamp.json", files.timestamp), written: writes.map(\.name),
@@ -70,24 +58,11 @@ public enum MirrorMetadataStep {
         environment: [String: String], now: Date = Date()
     ) throws -> [String] {
         let key = try RunSigningKey.open(signingKey, keyID: keyID, environment: environment)
-        let lock = MirrorLock(target: target, owner: owner)
-        try lock.acquire()
-        defer { lock.release() }
-        let files = try read(target)
-        let listed = Set(files.targets.map { TUFRoles.files(in: $0.metadata).map(\.name) } ?? [])
-        guard !listed.isDisjoint(with: names) else { return [] }
-        let writes: [TUFMirror.Write]
-        do {
-            writes = try TUFMirror.update(files, adding: [], removing: names, key: key, now: now)
-        } catch let error as TUFError {
-            throw ExecutorError(
-                .badInput, "the TUF metadata on \(target.address) cannot be changed: \(error.description)")
-        }
-        for write in writes {
-            try lock.check()
-            try target.replace(directory + "/" + write.name, data: write.data)
-        }
-        return writes.map(\.name)
+        return try locked(target, owner: owner) { files in
+            let listed = Set(files.targets.map { TUFRoles.files(in: $0.metadata).map(\.name) } ?? [])
+            guard !listed.isDisjoint(with: names) else { return [] }
+            return try TUFMirror.update(files, adding: [], removing: names, key: key, now: now)
+        }.writes.map(\.name)
     }
 
     /// Before a signed publication is recorded: the target's TUF root (if it has one) must give
@@ -121,7 +96,7 @@ public enum MirrorMetadataStep {
             }
             return try TUFMirror.update(
                 files, adding: [], key: key, now: now, expiries: expiries, refreshingTimestamp: true)
-        }
+        }.writes
     }
 
     /// `keys rotate`: the next root, signed by `old` and `new`, then every role again under `new`.
@@ -133,27 +108,31 @@ public enum MirrorMetadataStep {
                 throw ExecutorError(.badInput, "\(target.address) has no TUF metadata: there is no root to rotate")
             }
             return try TUFMirror.rotate(files, from: old, to: new, now: now)
-        }
+        }.writes
     }
 
-    /// Reads the metadata under the target's lock, and writes what `change` makes of it.
+    /// Reads the metadata under the target's lock (held as `owner`: a run's id, so that the run
+    /// goes on after a crash that left its lock), and writes what `change` makes of it, checking
+    /// before each write that the lock is still its own. The metadata as read, and what was written.
     private static func locked(
-        _ target: PublicationTarget, _ change: (TUFMirrorFiles) throws -> [TUFMirror.Write]
-    ) throws -> [TUFMirror.Write] {
-        let lock = MirrorLock(target: target, owner: "casa-release-" + UUID().uuidString.lowercased())
+        _ target: PublicationTarget, owner: String = "casa-release-" + UUID().uuidString.lowercased(),
+        _ change: (TUFMirrorFiles) throws -> [TUFMirror.Write]
+    ) throws -> (files: TUFMirrorFiles, writes: [TUFMirror.Write]) {
+        let lock = MirrorLock(target: target, owner: owner)
         try lock.acquire()
         defer { lock.release() }
+        let files = try read(target)
         let writes: [TUFMirror.Write]
         do {
-            writes = try change(try read(target))
+            writes = try change(files)
         } catch let error as TUFError {
-            throw ExecutorError(.badInput, "the TUF metadata on \(target.address): \(error.description)")
+            throw ExecutorError(.badInput, "the TUF metadata on \(target.address) is refused: \(error.description)")
         }
         for write in writes {
             try lock.check()
             try target.replace(directory + "/" + write.name, data: write.data)
         }
-        return writes
+        return (files, writes)
     }
 
     /// The target's metadata: `1.root.json`, `2.root.json`, … while they exist, then the roles.

@@ -63,4 +63,41 @@ import Testing
                 workspace, ["keys", "show", workspace.root + "/none.key"], status: 69, message: "cannot read the key")
         }
     }
+
+    /// The signing commands' bad input: one line, its status, nothing recorded.
+    @Test func signingCommandsRefuseBadInput() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let key = workspace.root + "/release.key"
+            let file = workspace.root + "/image.sif"
+            #expect(try workspace.run(["keys", "generate", key]).status == 0)
+            try Data("an image".utf8).write(to: URL(fileURLWithPath: file))
+            try expectRefusal(
+                workspace, ["provenance", file, "--verify"], status: 64,
+                message: "--verify needs the release's public key")
+            try expectRefusal(
+                workspace, ["provenance", file, "--verify", "key=\(key).pub"], status: 65,
+                message: "no signed provenance for \(file): cannot read \(file).intoto.jsonl")
+            try Data("not an envelope\n".utf8).write(to: URL(fileURLWithPath: file + ".intoto.jsonl"))
+            try expectRefusal(
+                workspace, ["provenance", file, "--verify", "key=\(key).pub"], status: 65,
+                message: "image.sif is NOT verified: the attestation is not DSSE envelopes")
+            let target = "target=file://\(workspace.mirror)/"
+            try expectRefusal(
+                workspace, ["keys", "rotate", key, target], status: 64,
+                message: "keys rotate signs with the current release key too")
+            let other = workspace.root + "/other.key"
+            #expect(try workspace.run(["keys", "generate", other]).status == 0)
+            try expectRefusal(
+                workspace, ["keys", "rotate", other, target, "signing_key=\(key)"], status: 65,
+                message: "has no TUF metadata: there is no root to rotate")
+            try expectRefusal(
+                workspace, ["mirror", "refresh", target, "signing_key=\(key)"], status: 65,
+                message: "has no TUF metadata: a signed publication there makes it")
+            try expectRefusal(
+                workspace,
+                ["download-image", "type=system", "url=\(workspace.mirror)", "root=\(workspace.root)/none.json"],
+                status: 65, message: "cannot read the TUF root \(workspace.root)/none.json (root=)")
+        }
+    }
 }
