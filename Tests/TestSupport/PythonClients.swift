@@ -206,4 +206,91 @@ public enum PythonClients {
         from securesystemslib.formats import encode_canonical
         sys.stdout.buffer.write(encode_canonical(json.load(open(sys.argv[1], encoding="utf-8"))).encode("utf-8"))
         """
+
+    /// casa-distro's own client (`casa_distro pull_image`), which cannot be installed here (it is
+    /// neither on PyPI nor in Debian), replayed by its documented rules (docs/casa-distro.md §8,
+    /// ../shared/REFERENCE-casa-distro.md §8) against a mirror served the way the BrainVISA server
+    /// serves it: Apache's autoindex table. The listing is the text of the links inside `<td>`,
+    /// the first (Parent Directory) dropped; a file is an image of the same name, version and
+    /// extension when its whole name reads `<name>-<version>-<patch>.<extension>` with a one-word
+    /// extension; the highest patch wins; its `.json` is fetched, then the image under `.part`,
+    /// renamed once its md5 is the sidecar's. Arguments: the mirror's directory, the local image
+    /// the user has (it need not exist). Prints the listing and the file pulled; exits 1 otherwise.
+    public static let casaDistroPull = """
+        import hashlib, html, http.server, json, os, re, shutil, sys, threading, urllib.parse, urllib.request
+        from html.parser import HTMLParser
+        mirror, image = sys.argv[1:3]
+
+        class ApacheIndex(http.server.SimpleHTTPRequestHandler):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, directory=mirror, **kwargs)
+            def log_message(self, *args):
+                pass
+            def list_directory(self, path):
+                rows = ['<tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th></tr>',
+                    '<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="../">Parent Directory</a></td></tr>']
+                for name in sorted(os.listdir(path)):
+                    if name.startswith("."):
+                        continue
+                    shown = name + "/" if os.path.isdir(os.path.join(path, name)) else name
+                    rows.append('<tr><td valign="top"><img src="/icons/unknown.gif" alt="[   ]"></td><td><a href="%s">%s</a></td><td align="right">-</td></tr>'
+                        % (urllib.parse.quote(shown), html.escape(shown)))
+                body = ("<html><body><h1>Index of %s</h1><table>%s</table></body></html>" % (html.escape(self.path), "".join(rows))).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html;charset=UTF-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                return __import__("io").BytesIO(body)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ApacheIndex)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = "http://127.0.0.1:%d" % server.server_address[1]
+
+        class Links(HTMLParser):
+            def __init__(self):
+                super().__init__()
+                self.in_cell, self.in_link, self.names = False, False, []
+            def handle_starttag(self, tag, attributes):
+                self.in_cell = self.in_cell or tag == "td"
+                self.in_link = self.in_link or (self.in_cell and tag == "a")
+            def handle_endtag(self, tag):
+                if tag == "td":
+                    self.in_cell = False
+                elif tag == "a":
+                    self.in_link = False
+            def handle_data(self, data):
+                if self.in_link:
+                    self.names.append(data)
+
+        links = Links()
+        links.feed(urllib.request.urlopen(url + "/").read().decode("utf8"))
+        listing = links.names[1:]
+        print("listing", " ".join(listing))
+        pattern = re.compile(r"^(?P<name>[\\w-]+)-(?P<version>\\d+\\.\\d+(?:\\.\\d+)?)(?:-(?P<patch>\\d+))?\\.(?P<extension>\\w+)$")
+        wanted = pattern.match(os.path.basename(image))
+        if wanted is None:
+            sys.exit("not an image name: " + image)
+        patch = int(wanted.group("patch") or 0)
+        best = patch
+        for name in listing:
+            found = pattern.match(name)
+            if found and all(found.group(part) == wanted.group(part) for part in ("name", "version", "extension")):
+                best = max(best, int(found.group("patch") or 0))
+        if best == patch and os.path.exists(image):
+            print("up to date", os.path.basename(image))
+            sys.exit(0)
+        chosen = "%s-%s-%d.%s" % (wanted.group("name"), wanted.group("version"), best, wanted.group("extension"))
+        local = os.path.join(os.path.dirname(image), chosen)
+        with urllib.request.urlopen(url + "/" + urllib.parse.quote(chosen) + ".json") as response:
+            sidecar = json.load(response)
+        with open(local + ".json", "w") as out:
+            json.dump(sidecar, out)
+        with urllib.request.urlopen(url + "/" + urllib.parse.quote(chosen)) as response, open(local + ".part", "wb") as out:
+            shutil.copyfileobj(response, out)
+        digest = hashlib.md5(open(local + ".part", "rb").read()).hexdigest()
+        if digest != sidecar.get("md5"):
+            sys.exit("mismatching md5 sum")
+        os.rename(local + ".part", local)
+        print("pulled", chosen)
+        """
 }

@@ -96,12 +96,20 @@ public final class SFTPTarget: PublicationTarget {
         }
     }
 
+    /// Written beside under a hidden name, then renamed over the old file, so that a reader
+    /// (a TUF client fetching `tuf/timestamp.json` while a publication re-signs it) gets the old
+    /// bytes or the new ones, never part of them. OpenSSH's server does not rename over a file,
+    /// so the old one is removed first, in the same request: the name is missing for that one
+    /// round trip, which a client sees as a failed fetch to try again, not as other content. A
+    /// crash between the upload and the rename leaves the hidden file, which no reader asks for.
     public func replace(_ name: String, data: Data) throws {
-        // Written in place: the sidecar being replaced belongs to this run's claim, and no
-        // client reads it before the image it describes is renamed into place.
+        let slash = name.lastIndex(of: "/").map { name.index(after: $0) } ?? name.startIndex
+        let temporary = String(name[..<slash]) + ".\(name[slash...]).\(UUID().uuidString.lowercased()).new"
         try retrying("writing \(name)") { _ in
-            var request = CurlRequest(url: url(name))
+            var request = CurlRequest(url: url(temporary))
             request.upload = .data(data)
+            // "*": the old file may not exist (the first write of the name).
+            request.postQuote = ["*rm \(quoted(name))", "rename \(quoted(temporary)) \(quoted(name))"]
             _ = try writing(request) { Int64(data.count) }
         }
     }

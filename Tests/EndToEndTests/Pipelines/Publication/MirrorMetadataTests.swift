@@ -44,8 +44,21 @@ import Testing
                     == server.bytes("\(Self.image)-1.sif"))
 
             #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            let inode = { (name: String) throws -> Int? in
+                try FileManager.default.attributesOfItem(atPath: server.directory + "/tuf/" + name)[.systemFileNumber]
+                    as? Int
+            }
+            let firstInodes = try ["targets.json", "snapshot.json", "timestamp.json"].map(inode)
             let second = try workspace.publish(to: server, environment: signing)
             #expect(second.status == 0, "\(second.stderr)")
+            // Each role replaced whole by a rename, never rewritten in place where a client could
+            // read half of it; nothing hidden left behind.
+            let secondInodes = try ["targets.json", "snapshot.json", "timestamp.json"].map(inode)
+            #expect(zip(firstInodes, secondInodes).allSatisfy { $0 != $1 }, "\(firstInodes) \(secondInodes)")
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: server.directory + "/tuf").allSatisfy {
+                    !$0.hasPrefix(".")
+                })
             guard case .publication(.updatedMirror(let mirror))? = try workspace.latestRun().outcome(of: .updateMirror)
             else {
                 Issue.record("no update-mirror outcome")
@@ -56,6 +69,17 @@ import Testing
             let next = try client("\(Self.image)-2.sif")
             #expect(next.status == 0, "\(next.output)")
             #expect(try client("\(Self.image)-1.sif").status == 0, "the first is still listed")
+
+            // casa-distro's client, on the same mirror behind an Apache listing: the TUF metadata
+            // and the signed provenances beside the images do not change what it pulls.
+            let user = workspace.root + "/casa-distro-user"
+            try FileManager.default.createDirectory(atPath: user, withIntermediateDirectories: true)
+            let pulled = try PythonClients.run(
+                PythonClients.casaDistroPull, [server.directory, user + "/\(Self.image)-1.sif"])
+            #expect(pulled.status == 0, "\(pulled.output)")
+            #expect(pulled.output.contains("tuf/") && pulled.output.contains(".sif.intoto.jsonl"), "\(pulled.output)")
+            #expect(pulled.output.contains("pulled \(Self.image)-2.sif"), "\(pulled.output)")
+            #expect(try workspace.bytes(user + "/\(Self.image)-2.sif") == server.bytes("\(Self.image)-2.sif"))
         }
     }
 
