@@ -23,6 +23,7 @@ public enum MirrorMetadataStep {
             JSONMember("build_number", .integer(Int64(intent.buildNumber))), JSONMember("run", .string(intent.runID)),
         ]
         if let imageID = intent.imageID { custom.append(JSONMember("image_id", .string(imageID))) }
+        if let event = intent.publishedEvent { custom.append(JSONMember("event", .integer(Int64(event)))) }
         var entries = [
             TUFTargetFile(name: intent.image, length: intent.imageSize, sha256: intent.imageSHA256, custom: custom)
         ]

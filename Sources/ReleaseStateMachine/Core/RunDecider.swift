@@ -160,6 +160,7 @@ public enum RunDecider {
     public static func evolve(_ state: RunState, _ event: RunEvent) -> RunState {
         var state = state
         state.version += 1
+        let version = state.version
         switch event {
         case .runStarted(let started):
             state.started = started
@@ -187,6 +188,7 @@ public enum RunDecider {
                 $0.outcome = nil
                 $0.detail = nil
                 $0.logPath = started.logPath
+                $0.settledAtVersion = nil
             }
 
         case .stepSucceeded(let succeeded):
@@ -194,6 +196,7 @@ public enum RunDecider {
                 $0.status = .succeeded
                 $0.outcome = succeeded.outcome
                 $0.detail = nil
+                $0.settledAtVersion = version
             }
 
         case .stepFailed(let failed):
@@ -209,6 +212,7 @@ public enum RunDecider {
                     $0.status = .succeeded
                     $0.outcome = found
                     $0.detail = "reconciled: its effect was found after an interruption"
+                    $0.settledAtVersion = version
                 } else {
                     $0.status = .pending
                     $0.detail = "reconciled: no effect found after an interruption, runs again"
@@ -219,6 +223,7 @@ public enum RunDecider {
             state.update(skipped.step) {
                 $0.status = .skipped
                 $0.detail = skipped.reason
+                $0.settledAtVersion = version
             }
 
         case .stepAwaitingOperator(let waiting):
@@ -233,6 +238,7 @@ public enum RunDecider {
                 $0.status = .succeeded
                 $0.confirmation = confirmed
                 $0.lastCheckFailure = nil
+                $0.settledAtVersion = version
                 $0.detail =
                     "confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
                     + (confirmed.check.map { " (checked: \($0))" } ?? "")

@@ -45,6 +45,10 @@ public struct StepState: Equatable, Sendable {
     public var confirmation: StepConfirmed?
     /// For an operator step waiting again: why its last confirmation's check failed.
     public var lastCheckFailure: String?
+    /// The version, in the run's stream, of the event that settled the step (it succeeded, was
+    /// found done, was confirmed or skipped): how a published file names the ledger event that
+    /// published it.
+    public var settledAtVersion: Int?
 
     public init(name: StepName, kind: StepKind) {
         self.name = name

@@ -249,6 +249,22 @@ let illegalTransitions: [DecisionCase] = [
         #expect(state.lease == Fixture.otherHolder)
     }
 
+    /// The version of the event that settled a step is kept (the TUF targets name the event
+    /// that published an image by it), and forgotten when the step starts again.
+    @Test func aStepKeepsTheVersionOfTheEventThatSettledIt() {
+        let events =
+            Fixture.leased() + [
+                Fixture.stepStarted(.resolveBase), Fixture.stepSucceeded(.resolveBase),
+                .stepSkipped(StepSkipped(step: .copy, reason: "given")),
+            ]
+        let state = Fixture.state(events)
+        #expect(state.step(.resolveBase)?.settledAtVersion == events.count - 1)
+        #expect(state.step(.copy)?.settledAtVersion == events.count)
+        let again = Fixture.state(events + [Fixture.stepStarted(.resolveBase, attempt: 2)])
+        #expect(again.step(.resolveBase)?.settledAtVersion == nil)
+        #expect(Fixture.state(Fixture.leased()).steps.allSatisfy { $0.settledAtVersion == nil })
+    }
+
     @Test func reconciliationWithoutEffectPutsTheStepBackToPending() {
         let state = Fixture.state(
             Fixture.leased() + [

@@ -73,6 +73,7 @@ extension IntentPlanner {
                         imageSHA256: image.sha256,
                         companions: [names.sidecar(number)] + (state.attestation.map { [$0.name] } ?? []),
                         buildNumber: number, imageID: image.imageID, runID: started.runID,
+                        publishedEvent: state.step(.makeVisible)?.settledAtVersion,
                         signingKey: try require(publication.signingKey, name, "a signing key"),
                         keyID: try require(publication.signingKeyID, name, "the signing key's id"))))
 

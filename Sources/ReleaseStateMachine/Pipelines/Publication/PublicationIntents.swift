@@ -113,16 +113,19 @@ public struct UpdateMirrorIntent: Codable, Equatable, Sendable {
     public var imageSHA256: String
     /// The sidecar and the signed provenance: small, hashed as the target holds them.
     public var companions: [String]
-    /// The custom fields of each entry: the build number, the image_id, the publishing run.
+    /// The custom fields of each entry: the build number, the image_id, the publishing run and
+    /// the ledger event that published the image (the version, in the run's stream, of the
+    /// event that recorded make-visible done; nil in intents recorded before it was listed).
     public var buildNumber: Int
     public var imageID: String?
     public var runID: String
+    public var publishedEvent: Int?
     public var signingKey: String
     public var keyID: String
 
     public init(
         target: String, image: String, imageSize: Int64, imageSHA256: String, companions: [String], buildNumber: Int,
-        imageID: String?, runID: String, signingKey: String, keyID: String
+        imageID: String?, runID: String, publishedEvent: Int?, signingKey: String, keyID: String
     ) {
         self.target = target
         self.image = image
@@ -132,6 +135,7 @@ public struct UpdateMirrorIntent: Codable, Equatable, Sendable {
         self.buildNumber = buildNumber
         self.imageID = imageID
         self.runID = runID
+        self.publishedEvent = publishedEvent
         self.signingKey = signingKey
         self.keyID = keyID
     }

@@ -39,6 +39,15 @@ import Testing
             let runID = try workspace.latestRun().runID ?? "?"
             #expect(
                 fetched.output.contains(#""build_number": 1"#) && fetched.output.contains(runID), "\(fetched.output)")
+            // The custom field "event" names the ledger event that published the image: in the
+            // run's log, at that version, make-visible recorded done.
+            let event = fetched.output.firstMatch(of: #/"event": (\d+)/#).flatMap { Int($0.1) }
+            let log = try workspace.run(["log", runID, "--json"])
+            let events = try JSONSerialization.jsonObject(with: Data(log.stdout.utf8)) as? [[String: Any]] ?? []
+            let published = events.first { $0["version"] as? Int == event }
+            #expect(published?["type"] as? String == "StepSucceeded", "\(fetched.output)")
+            #expect(
+                (published?["payload"] as? [String: Any])?["step"] as? String == "make-visible", "\(published ?? [:])")
             #expect(
                 try workspace.bytes(workspace.root + "/client/downloads/\(Self.image)-1.sif")
                     == server.bytes("\(Self.image)-1.sif"))
