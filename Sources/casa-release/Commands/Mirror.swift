@@ -34,7 +34,7 @@ struct MirrorRefresh: ParsableCommand {
     var target: String?
 
     func run() throws {
-        guard let key = try signing.openKey() else {
+        guard let key = try signing.openKey(for: "the mirror's timestamp") else {
             throw CommandFailure(
                 .usage, "mirror refresh signs with the release key: signing_key=KEY or CASA_RELEASE_SIGNING_KEY")
         }
@@ -71,7 +71,7 @@ struct KeysRotate: ParsableCommand {
     var target: String?
 
     func run() throws {
-        guard let old = try signing.openKey() else {
+        guard let old = try signing.openKey(for: "the next root") else {
             throw CommandFailure(
                 .usage,
                 "keys rotate signs with the current release key too: signing_key=KEY or CASA_RELEASE_SIGNING_KEY")

@@ -17,15 +17,14 @@ struct SigningOptions: ParsableArguments {
     var signingKey: String?
 
     /// The key to sign with, opened now so that a missing or locked key stops the command before
-    /// anything is recorded (69); nil when no key is configured.
-    func openKey() throws -> (path: String, key: SigningKey)? {
+    /// anything is recorded (69); nil when no key is configured. `purpose` ends "cannot sign …".
+    func openKey(for purpose: String = "the publication") throws -> (path: String, key: SigningKey)? {
         guard let path = ReleaseKeyLocation.configured(signingKey) else { return nil }
         do {
             return (path, try KeyFiles.readSigningKey(path, passphrase: ReleaseKeyLocation.passphrase))
         } catch let error as SigningError {
             throw CommandFailure(
-                error.kind == .library ? .internalError : .unavailable,
-                "cannot sign the publication: \(error.message)")
+                error.kind == .library ? .internalError : .unavailable, "cannot sign \(purpose): \(error.message)")
         }
     }
 }

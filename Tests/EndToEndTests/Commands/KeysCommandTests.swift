@@ -94,6 +94,14 @@ import Testing
             try expectRefusal(
                 workspace, ["mirror", "refresh", target, "signing_key=\(key)"], status: 65,
                 message: "has no TUF metadata: a signed publication there makes it")
+            // A key that does not open says what it could not sign.
+            let missing = "signing_key=\(workspace.root)/none.key"
+            try expectRefusal(
+                workspace, ["mirror", "refresh", target, missing], status: 69,
+                message: "cannot sign the mirror's timestamp: no signing key at")
+            try expectRefusal(
+                workspace, ["keys", "rotate", other, target, missing], status: 69,
+                message: "cannot sign the next root: no signing key at")
             try expectRefusal(
                 workspace,
                 ["download-image", "type=system", "url=\(workspace.mirror)", "root=\(workspace.root)/none.json"],
