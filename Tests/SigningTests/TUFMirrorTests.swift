@@ -197,4 +197,54 @@ import Testing
             try TUFMirror.rotate(try read(), from: key, to: try SigningKey.generate(), now: Date())
         }
     }
+
+    /// The root key apart (`mirror init`): root 1 gives the root role to a key that then signs
+    /// only roots, the others to the release key. Publications sign with the release key alone;
+    /// the root key is rotated offline (one file written, the online roles untouched); a lost
+    /// release key is replaced by the root key; clients follow each root.
+    @Test func aRootKeyApartSignsOnlyRootsAndHandsTheOnlineRolesOver() throws {
+        let root = try SigningKey.generate()
+        let first = try TUFMirror.initialize(try read(), rootKey: root, onlineKey: key, now: Date())
+        #expect(first.map(\.name) == ["1.root.json", "targets.json", "snapshot.json", "timestamp.json"])
+        try write(first)
+        let rootMetadata = try TUFMirror.trustedRoot(try read().roots)
+        #expect(try TUFRoles.keys(of: .root, in: rootMetadata).keys.map(\.keyID) == [root.verifyingKey.keyID])
+        #expect(try TUFRoles.keys(of: .timestamp, in: rootMetadata).keys.map(\.keyID) == [key.verifyingKey.keyID])
+        #expect(throws: TUFError.self) {
+            try TUFMirror.initialize(try read(), rootKey: root, onlineKey: key, now: Date())
+        }
+        try publish("casa-run-5.4-1.sif", Data("one".utf8))
+        #expect(try client("client", "casa-run-5.4-1.sif").status == 0)
+        // The root key does not sign publications.
+        #expect(throws: TUFError.self) { try publish("casa-run-5.4-2.sif", Data("two".utf8), key: root) }
+
+        // The root key rotated: only the next root is written, and clients follow it.
+        let nextRoot = try SigningKey.generate()
+        let rotated = try TUFMirror.rotate(try read(), from: root, to: nextRoot, now: Date())
+        #expect(rotated.map(\.name) == ["2.root.json"])
+        try write(rotated)
+        let followed = try client("client", "casa-run-5.4-1.sif")
+        #expect(followed.status == 0 && followed.output.hasPrefix("root 2"), "\(followed.output)")
+
+        // The release key replaced: without the root key it cannot be; with it, clients follow.
+        let newOnline = try SigningKey.generate()
+        let needed = #expect(throws: TUFError.self) {
+            try TUFMirror.rotate(try read(), from: key, to: newOnline, now: Date())
+        }
+        #expect(needed?.description.contains("give it with root_key=") == true, "\(String(describing: needed))")
+        #expect(throws: TUFError.self) {
+            try TUFMirror.rotate(try read(), from: key, to: newOnline, rootKey: root, now: Date())
+        }
+        let handedOver = try TUFMirror.rotate(try read(), from: key, to: newOnline, rootKey: nextRoot, now: Date())
+        #expect(handedOver.map(\.name) == ["3.root.json", "targets.json", "snapshot.json", "timestamp.json"])
+        try write(handedOver)
+        try publish("casa-run-5.4-2.sif", Data("two".utf8), key: newOnline)
+        let fresh = try client("fresh", "casa-run-5.4-2.sif")
+        #expect(fresh.status == 0 && fresh.output.hasPrefix("root 3"), "\(fresh.output)")
+        #expect(throws: TUFError.self) { try publish("casa-run-5.4-3.sif", Data("three".utf8)) }
+        // A key that holds no role: nothing to hand over.
+        #expect(throws: TUFError.self) {
+            try TUFMirror.rotate(try read(), from: key, to: try SigningKey.generate(), rootKey: nextRoot, now: Date())
+        }
+    }
 }

@@ -100,15 +100,29 @@ public enum MirrorMetadataStep {
         }.writes
     }
 
-    /// `keys rotate`: the next root, signed by `old` and `new`, then every role again under `new`.
+    /// `keys rotate`: the next root, in which `new` holds the roles `old` held, signed by the
+    /// current root key (`old`, else `rootKey`) and the next one; then the online roles again
+    /// under `new` if it took them.
     public static func rotate(
-        on target: PublicationTarget, from old: SigningKey, to new: SigningKey, now: Date = Date()
+        on target: PublicationTarget, from old: SigningKey, to new: SigningKey, rootKey: SigningKey? = nil,
+        now: Date = Date()
     ) throws -> [TUFMirror.Write] {
         try locked(target) { files in
             guard !files.roots.isEmpty else {
                 throw ExecutorError(.badInput, "\(target.address) has no TUF metadata: there is no root to rotate")
             }
-            return try TUFMirror.rotate(files, from: old, to: new, now: now)
+            return try TUFMirror.rotate(files, from: old, to: new, rootKey: rootKey, now: now)
+        }.writes
+    }
+
+    /// `mirror init`: the first metadata of a target, with the root role held by `rootKey`
+    /// (offline) and the other roles by `onlineKey`.
+    public static func initialize(
+        on target: PublicationTarget, rootKey: SigningKey, onlineKey: SigningKey, now: Date = Date()
+    ) throws -> [TUFMirror.Write] {
+        try target.makeDirectory(directory)
+        return try locked(target) { files in
+            try TUFMirror.initialize(files, rootKey: rootKey, onlineKey: onlineKey, now: now)
         }.writes
     }
 
@@ -126,6 +140,8 @@ public enum MirrorMetadataStep {
         let writes: [TUFMirror.Write]
         do {
             writes = try change(files)
+        } catch TUFError.keyNeeded(let reason) {
+            throw ExecutorError(.unavailable, "\(target.address)tuf/: \(reason)")
         } catch let error as TUFError {
             throw ExecutorError(.badInput, "the TUF metadata on \(target.address) is refused: \(error.description)")
         }

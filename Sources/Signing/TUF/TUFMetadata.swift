@@ -98,11 +98,14 @@ public enum TUFRole: String, CaseIterable, Sendable {
 public enum TUFError: Error, Equatable, CustomStringConvertible {
     case malformed(TUFRole, String)
     case unsigned(TUFRole, String)
+    /// The metadata is fine, the keys given cannot make the change: another key is needed.
+    case keyNeeded(String)
 
     public var description: String {
         switch self {
         case .malformed(let role, let reason): return "\(role.fileName) is malformed: \(reason)"
         case .unsigned(let role, let reason): return "\(role.fileName) is not signed as its root requires: \(reason)"
+        case .keyNeeded(let reason): return reason
         }
     }
 }

@@ -159,30 +159,80 @@ public enum TUFMirror {
                 with: [key]))
     }
 
-    /// A key rotation: the next root gives every role to `new` alone, signed by the keys of the
-    /// current root (`old` holds them) and by `new`, so that a client that trusts the current root
-    /// follows it; then targets, snapshot and timestamp, signed again by `new`, one version up.
+    /// A mirror's first metadata with the root role apart: `1.root.json` gives the root role to
+    /// `rootKey` (kept offline) and the targets, snapshot and timestamp roles to `onlineKey` (the
+    /// release key publications sign with), signed by `rootKey`; then an empty targets, its
+    /// snapshot and timestamp, signed by `onlineKey`. A mirror that has a root already is refused.
+    public static func initialize(
+        _ files: TUFMirrorFiles, rootKey: SigningKey, onlineKey: SigningKey, now: Date,
+        expiries: TUFExpiries = TUFExpiries()
+    ) throws -> [Write] {
+        guard files.roots.isEmpty else {
+            throw TUFError.malformed(
+                .root, "the mirror has metadata already (root \(files.roots.count)): 'keys rotate' changes its keys")
+        }
+        var holders: [TUFRole: [VerifyingKey]] = [.root: [rootKey.verifyingKey]]
+        for role in [TUFRole.targets, .snapshot, .timestamp] { holders[role] = [onlineKey.verifyingKey] }
+        let root = try TUFFile(
+            TUFMetadata.signing(
+                TUFRoles.root(version: 1, expires: now + expiries.root, holders: holders), with: [rootKey]))
+        var initialized = files
+        initialized.roots = [root]
+        return [Write(name: "1.root.json", data: root.bytes, version: 1)]
+            + (try update(initialized, adding: [], key: onlineKey, now: now, expiries: expiries))
+    }
+
+    /// A key rotation: the next root gives every role `old` holds to `new` instead, signed by the
+    /// current root's key and by the next root's, so that a client that trusts the current root
+    /// follows it. `rootKey` is the root role's key when `old` does not hold it (an online key
+    /// replaced under an offline root key). When `old` held the targets, snapshot or timestamp
+    /// role, those three are signed again by `new`, one version up; a rotation of the root key
+    /// alone writes only the next root.
     public static func rotate(
-        _ files: TUFMirrorFiles, from old: SigningKey, to new: SigningKey, now: Date,
+        _ files: TUFMirrorFiles, from old: SigningKey, to new: SigningKey, rootKey: SigningKey? = nil, now: Date,
         expiries: TUFExpiries = TUFExpiries()
     ) throws -> [Write] {
         let root = try trustedRoot(files.roots)
-        let holders = try TUFRoles.keys(of: .root, in: root)
-        guard holders.keys.contains(where: { $0.keyID == old.verifyingKey.keyID }) else {
-            throw TUFError.unsigned(
-                .root,
-                "the mirror's root is held by \(holders.keys.map(\.keyID).joined(separator: ", ")), not by key \(old.verifyingKey.keyID)"
+        var holders: [TUFRole: [VerifyingKey]] = [:]
+        for role in TUFRole.allCases { holders[role] = try TUFRoles.keys(of: role, in: root).keys }
+        let handedOver = TUFRole.allCases.filter { holders[$0]!.contains { $0.keyID == old.verifyingKey.keyID } }
+        guard !handedOver.isEmpty else {
+            throw TUFError.keyNeeded(
+                "key \(old.verifyingKey.keyID) holds no role of the mirror's root \(files.roots.count): rotate the key that does"
             )
         }
         guard new.verifyingKey.keyID != old.verifyingKey.keyID else {
             throw TUFError.malformed(.root, "the new key is the current one")
         }
+        let online = handedOver.filter { $0 != .root }
+        guard online.isEmpty || online.count == 3 else {
+            throw TUFError.keyNeeded(
+                "key \(old.verifyingKey.keyID) holds the \(online.map(\.rawValue).joined(separator: " and ")) roles only: casa-release hands the targets, snapshot and timestamp roles over together"
+            )
+        }
+        let rootHolders = holders[.root]!.map(\.keyID)
+        guard
+            let currentRootSigner = [old, rootKey].compactMap({ $0 }).first(where: {
+                rootHolders.contains($0.verifyingKey.keyID)
+            })
+        else {
+            throw TUFError.keyNeeded(
+                "the next root must be signed by the current root key \(rootHolders.joined(separator: ", ")): give it with root_key="
+            )
+        }
         let current = try verified(files, under: root)
+        for role in handedOver {
+            holders[role] = holders[role]!.map { $0.keyID == old.verifyingKey.keyID ? new.verifyingKey : $0 }
+        }
+        let nextRootSigner = handedOver.contains(.root) ? new : currentRootSigner
         let version = files.roots.count + 1
         let next = try TUFMetadata.signing(
-            TUFRoles.root(version: version, expires: now + expiries.root, keys: [new.verifyingKey]), with: [old, new])
+            TUFRoles.root(version: version, expires: now + expiries.root, holders: holders),
+            with: currentRootSigner.verifyingKey.keyID == nextRootSigner.verifyingKey.keyID
+                ? [currentRootSigner] : [currentRootSigner, nextRootSigner])
         var writes = [Write(name: "\(version).root.json", data: try next.bytes, version: version)]
-        // Every role again under the new key: a client that updated its root checks them against it.
+        guard !handedOver.allSatisfy({ $0 == .root }) else { return writes }
+        // The online roles again under the new key: a client that updated its root checks them against it.
         let listed = current.targets.map { TUFRoles.files(in: $0.metadata) } ?? []
         let targetsVersion = (current.targets?.metadata.version ?? 0) + 1
         let targets = try TUFFile(

@@ -9,15 +9,25 @@ public enum TUFRoles {
     /// A root whose four roles are each held by `keys` with `threshold`. Consistent snapshots are
     /// off: targets keep their plain names, which casa-distro's client reads.
     public static func root(version: Int, expires: Date, keys: [VerifyingKey], threshold: Int = 1) -> JSONValue {
-        let keyIDs = JSONValue.array(keys.map { .string($0.keyID) })
-        let role = JSONValue.object([JSONMember("keyids", keyIDs), JSONMember("threshold", .integer(Int64(threshold)))])
+        root(
+            version: version, expires: expires,
+            holders: Dictionary(uniqueKeysWithValues: TUFRole.allCases.map { ($0, keys) }), threshold: threshold)
+    }
+
+    /// A root that gives each role to its own keys (`holders`: every role, each with at least
+    /// one key), as when the root key is kept offline and the others sign publications.
+    public static func root(
+        version: Int, expires: Date, holders: [TUFRole: [VerifyingKey]], threshold: Int = 1
+    ) -> JSONValue {
+        var keys: [String: VerifyingKey] = [:]
+        for key in holders.values.joined() { keys[key.keyID] = key }
         return .object(
             common("root", version, expires) + [
                 JSONMember("consistent_snapshot", .bool(false)),
                 JSONMember(
                     "keys",
                     .object(
-                        keys.map {
+                        keys.values.sorted { $0.keyID < $1.keyID }.map {
                             JSONMember(
                                 $0.keyID,
                                 .object([
@@ -26,7 +36,17 @@ public enum TUFRoles {
                                     JSONMember("scheme", .string(VerifyingKey.scheme)),
                                 ]))
                         })),
-                JSONMember("roles", .object(TUFRole.allCases.map { JSONMember($0.rawValue, role) })),
+                JSONMember(
+                    "roles",
+                    .object(
+                        TUFRole.allCases.map { role in
+                            JSONMember(
+                                role.rawValue,
+                                .object([
+                                    JSONMember("keyids", .array((holders[role] ?? []).map { .string($0.keyID) })),
+                                    JSONMember("threshold", .integer(Int64(threshold))),
+                                ]))
+                        })),
             ])
     }
 

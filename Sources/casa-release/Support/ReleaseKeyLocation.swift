@@ -1,4 +1,5 @@
 import Foundation
+import ReleaseDriver
 import Signing
 
 /// Where the release key is and what opens it: `signing_key=` / `key=`, else
@@ -23,5 +24,22 @@ enum ReleaseKeyLocation {
     /// The passphrase, when one is set (an empty one is none).
     static var passphrase: String? {
         KeyFiles.passphrase(in: ProcessInfo.processInfo.environment)
+    }
+
+    /// The passphrase of a key other than the release key (`keys rotate`'s new key, the root
+    /// key): its own variable when set, else the release key's.
+    static func passphrase(_ variable: String) -> String? {
+        ProcessInfo.processInfo.environment[variable].flatMap { $0.isEmpty ? nil : $0 } ?? passphrase
+    }
+
+    /// Opens a key other than the release key (69 when it cannot be: missing, locked, readable by
+    /// others), the message starting "cannot sign `purpose`".
+    static func open(_ path: String, passphraseVariable variable: String, toSign purpose: String) throws -> SigningKey {
+        do {
+            return try KeyFiles.readSigningKey(Paths.absolute(path), passphrase: passphrase(variable))
+        } catch let error as SigningError {
+            throw CommandFailure(
+                error.kind == .library ? .internalError : .unavailable, "cannot sign \(purpose): \(error.message)")
+        }
     }
 }

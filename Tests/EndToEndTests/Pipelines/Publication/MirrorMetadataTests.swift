@@ -185,6 +185,59 @@ import Testing
         }
     }
 
+    /// A mirror started with its root key apart (`mirror init`): publications sign with the
+    /// release key alone, the root key never leaves the shelf but to hand the roles to a new key,
+    /// and python-tuf follows. Every wrong key is refused (69) before anything changes.
+    @Test func anOfflineRootKeyHandsTheReleaseKeysRolesOver() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let target = "target=file://\(workspace.mirror)/"
+            let (root, online, next) = (
+                workspace.root + "/root.key", workspace.root + "/online.key", workspace.root + "/next.key"
+            )
+            for key in [root, online, next] { #expect(try workspace.run(["keys", "generate", key]).status == 0) }
+            try expectRefusal(
+                workspace, ["mirror", "init", target, "root_key=\(online)", "signing_key=\(online)"], status: 64,
+                message: "root_key= is the release key")
+            let started = try workspace.run(["mirror", "init", target, "root_key=\(root)", "signing_key=\(online)"])
+            #expect(
+                started.status == 0 && started.stdout.contains("keep it offline"), "\(started.stdout)\(started.stderr)")
+            try expectRefusal(
+                workspace, ["mirror", "init", target, "root_key=\(root)", "signing_key=\(online)"], status: 65,
+                message: "the mirror has metadata already (root 1)")
+
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            try expectRefusal(
+                workspace, workspace.publishArguments + ["signing_key=\(root)"], status: 69,
+                message: "hand the roles over with 'casa-release keys rotate'")
+            #expect(try workspace.run(workspace.publishArguments + ["signing_key=\(online)"]).status == 0)
+            let client = { (target: String) throws -> (status: Int32, output: String) in
+                try PythonClients.run(
+                    PythonClients.tufClient,
+                    [
+                        "file://\(workspace.mirror)/tuf/", "file://\(workspace.mirror)/",
+                        workspace.mirror + "/tuf/1.root.json", workspace.root + "/client", target,
+                    ])
+            }
+            #expect(try client("\(Self.image)-1.sif").status == 0)
+
+            try expectRefusal(
+                workspace, ["keys", "rotate", next, target, "signing_key=\(online)"], status: 69,
+                message: "the next root must be signed by the current root key")
+            let rotated = try workspace.run([
+                "keys", "rotate", next, target, "signing_key=\(online)", "root_key=\(root)",
+            ])
+            #expect(rotated.status == 0 && rotated.stdout.contains("2.root.json"), "\(rotated.stdout)\(rotated.stderr)")
+            #expect(try workspace.run(workspace.createArguments + ["force=yes"]).status == 0)
+            try expectRefusal(
+                workspace, workspace.publishArguments + ["signing_key=\(online)"], status: 69,
+                message: "hand the roles over with 'casa-release keys rotate'")
+            #expect(try workspace.run(workspace.publishArguments + ["signing_key=\(next)"]).status == 0)
+            let followed = try client("\(Self.image)-2.sif")
+            #expect(followed.status == 0 && followed.output.hasPrefix("root 2"), "\(followed.output)")
+        }
+    }
+
     /// `download-image` from a mirror with TUF metadata: its root trusted on first use and pinned,
     /// the bytes checked against the signed targets; a changed image and a replaced root refused
     /// (65) with nothing left; a mirror without metadata said to be unsigned.
