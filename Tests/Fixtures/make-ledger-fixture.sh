@@ -2,7 +2,8 @@
 # Writes a ledger fixture: one history holding a run of every pipeline and every kind of event,
 # intent and outcome (imports, retractions, rollbacks, reservations, operator confirmations and a
 # failed operator check, a failed step and its resume, a reconciled step, docker pushes and a
-# docker rollback), as a SQLite ledger and as a PostgreSQL dump, with what `runs`, `status`, `log`,
+# docker rollback, signed publications: a signed provenance, a TUF mirror kept, a verified
+# download, a signed create-and-publish retracted, a signed docker push), as a SQLite ledger and as a PostgreSQL dump, with what `runs`, `status`, `log`,
 # `verify`, `provenance` and `audit` print of it. Tests/EndToEndTests/Store/LedgerFixtureTests
 # reads it with the current code and compares.
 #
@@ -91,6 +92,19 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && brea
 expect 0 "$cr" publish-docker registry="http://127.0.0.1:$port"
 expect 0 "$cr" publish-docker registry="http://127.0.0.1:$port" force=yes
 expect 0 "$cr" rollback "$(latest_run)" --yes
+
+# Signed releases: a release key (with a passphrase); a signed publication, which starts the
+# mirror's TUF metadata, and a download verified against it (its root pinned); a signed
+# create-and-publish, then retracted (its entries taken out of the metadata); a signed docker push.
+export CASA_RELEASE_KEY_PASSPHRASE=fixture
+mkdir -p "$root/keys"
+expect 0 "$cr" keys generate "$root/keys/release.key"
+expect 0 "$cr" publish_base_image type=run signing_key="$root/keys/release.key"
+expect 0 "$cr" download_image type=run image_version=5.4 url="$root/mirror" output="$root/downloads/run.sif"
+expect 0 "$cr" create_base_image type=system image_version=ubuntu-24.04 force=yes publish=yes signing_key="$root/keys/release.key"
+expect 0 "$cr" rollback "$(latest_run)" --yes
+expect 0 "$cr" publish-docker registry="http://127.0.0.1:$port" force=yes signing_key="$root/keys/release.key"
+unset CASA_RELEASE_KEY_PASSPHRASE
 
 # A VirtualBox base image: operator steps confirmed, one check failed first.
 head -c 100000 /dev/urandom > "$root/casa/ubuntu-22.04.4-desktop-amd64.iso"
