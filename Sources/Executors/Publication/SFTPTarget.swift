@@ -105,12 +105,18 @@ public final class SFTPTarget: PublicationTarget {
     public func replace(_ name: String, data: Data) throws {
         let slash = name.lastIndex(of: "/").map { name.index(after: $0) } ?? name.startIndex
         let temporary = String(name[..<slash]) + ".\(name[slash...]).\(UUID().uuidString.lowercased()).new"
-        try retrying("writing \(name)") { _ in
-            var request = CurlRequest(url: url(temporary))
-            request.upload = .data(data)
-            // "*": the old file may not exist (the first write of the name).
-            request.postQuote = ["*rm \(quoted(name))", "rename \(quoted(temporary)) \(quoted(name))"]
-            _ = try writing(request) { Int64(data.count) }
+        do {
+            try retrying("writing \(name)") { _ in
+                var request = CurlRequest(url: url(temporary))
+                request.upload = .data(data)
+                // "*": the old file may not exist (the first write of the name).
+                request.postQuote = ["*rm \(quoted(name))", "rename \(quoted(temporary)) \(quoted(name))"]
+                _ = try writing(request) { Int64(data.count) }
+            }
+        } catch {
+            // A server that refuses the rename keeps the upload: take it back.
+            try? remove(temporary)
+            throw error
         }
     }
 
