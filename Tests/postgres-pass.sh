@@ -31,5 +31,6 @@ done
 for suite in "${driver_suites[@]}"; do
     grep -rqE "struct ${suite}\b" Tests/ReleaseDriverTests || { echo "Tests/postgres-pass.sh: no suite ${suite} in Tests/ReleaseDriverTests" >&2; exit 2; }
 done
+# Extra arguments go to swift test (`--event-stream-output-path FILE` to time the pass's tests).
 CASA_RELEASE_TEST_LEDGER=postgres swift test -debug-info-format none --skip-build \
-    --filter "EndToEndTests\.($(IFS='|'; echo "${postgres_suites[*]}"))/|ReleaseDriverTests\.($(IFS='|'; echo "${driver_suites[*]}"))/"
+    "$@" --filter "EndToEndTests\.($(IFS='|'; echo "${postgres_suites[*]}"))/|ReleaseDriverTests\.($(IFS='|'; echo "${driver_suites[*]}"))/"
