@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // libcurl, the system library, through a module map (Debian: libcurl4-openssl-dev).
@@ -84,9 +85,20 @@ let package = Package(
             name: "ReleaseDriver",
             dependencies: ["ReleaseStateMachine", "ReleaseLedger", "Executors", "Signing"]
         ),
+        // The release dashboard (`casa-release serve`, `report --html`): pages read from the
+        // ledger, rendered with every value escaped, and served read-only.
+        .target(
+            name: "Dashboard",
+            dependencies: [
+                "ReleaseLedger", "ReleaseStateMachine",
+                .product(name: "FlyingFox", package: "FlyingFox"),
+                .product(name: "FlyingSocks", package: "FlyingFox"),
+            ]
+        ),
         .executableTarget(
             name: "casa-release",
             dependencies: [
+                "Dashboard",
                 "ReleaseDriver",
                 "ReleaseStateMachine",
                 "ReleaseLedger",

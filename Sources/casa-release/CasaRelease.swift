@@ -32,6 +32,8 @@ struct CasaRelease: ParsableCommand {
             LedgerCommands.self,
             KeysCommands.self,
             MirrorCommands.self,
+            Serve.self,
+            Report.self,
         ]
     )
 }

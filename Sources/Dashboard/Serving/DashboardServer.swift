@@ -1,0 +1,96 @@
+import FlyingFox
+import FlyingSocks
+import Foundation
+
+/// The dashboard's HTTP server (FlyingFox: a small server on the system's sockets, chosen over
+/// SwiftNIO-based servers for the minutes it saves every build; docs/dashboard.md). It answers GET
+/// and HEAD from the router, adds headers that keep the pages to themselves, and writes nothing.
+public enum DashboardServer {
+    /// Where to listen: an IPv4 address (default 127.0.0.1) or `[IPv6]`, and a port (0: any free one).
+    public struct Listen: Equatable, Sendable {
+        public var host: String
+        public var port: UInt16
+
+        /// `HOST:PORT`, `:PORT` or `PORT`; `localhost` is 127.0.0.1. Nil when it cannot be read.
+        public static func parse(_ text: String) -> Listen? {
+            var host = "127.0.0.1"
+            var portText = text
+            if let colon = text.lastIndex(of: ":") {
+                let given = String(text[..<colon])
+                portText = String(text[text.index(after: colon)...])
+                if !given.isEmpty { host = given == "localhost" ? "127.0.0.1" : given }
+            }
+            guard let port = UInt16(portText) else { return nil }
+            if host.hasPrefix("[") && host.hasSuffix("]") {
+                host = String(host.dropFirst().dropLast())
+                guard (try? sockaddr_in6.inet6(ip6: host, port: port)) != nil else { return nil }
+            } else {
+                guard (try? sockaddr_in.inet(ip4: host, port: port)) != nil else { return nil }
+            }
+            return Listen(host: host, port: port)
+        }
+    }
+
+    /// Serves until the task is cancelled; `ready` gets the URL once it listens.
+    public static func serve(
+        _ router: DashboardRouter, on listen: Listen, ready: @escaping @Sendable (String) -> Void
+    ) async throws {
+        let handler = Handler(router: router)
+        let server: HTTPServer
+        if listen.host.contains(":") {
+            server = HTTPServer(
+                address: try sockaddr_in6.inet6(ip6: listen.host, port: listen.port), logger: .disabled,
+                handler: handler)
+        } else {
+            server = HTTPServer(
+                address: try sockaddr_in.inet(ip4: listen.host, port: listen.port), logger: .disabled,
+                handler: handler)
+        }
+        let announce = Task {
+            try await server.waitUntilListening()
+            var port = listen.port
+            switch await server.listeningAddress {
+            case .ip4(_, let bound)?, .ip6(_, let bound)?: port = bound
+            default: break
+            }
+            let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
+            ready("http://\(host):\(port)/")
+        }
+        defer { announce.cancel() }
+        try await server.run()
+    }
+
+    struct Handler: HTTPHandler {
+        let router: DashboardRouter
+
+        func handleRequest(_ request: HTTPRequest) async throws -> HTTPResponse {
+            guard request.method == .GET || request.method == .HEAD else {
+                return HTTPResponse(
+                    statusCode: HTTPStatusCode(405, phrase: "Method Not Allowed"),
+                    headers: [HTTPHeader("Allow"): "GET, HEAD"], body: Data("read-only\n".utf8))
+            }
+            var query: [String: String] = [:]
+            for item in request.query { query[item.name] = item.value }
+            let response = router.respond(path: request.path, query: query)
+            let headers: HTTPHeaders = [
+                .contentType: response.contentType,
+                HTTPHeader("Cache-Control"): "no-store",
+                HTTPHeader("X-Content-Type-Options"): "nosniff",
+                HTTPHeader("Referrer-Policy"): "no-referrer",
+                HTTPHeader("Content-Security-Policy"):
+                    "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ]
+            return HTTPResponse(
+                statusCode: HTTPStatusCode(response.status, phrase: Self.phrase(response.status)), headers: headers,
+                body: request.method == .HEAD ? Data() : response.body)
+        }
+
+        static func phrase(_ status: Int) -> String {
+            switch status {
+            case 200: return "OK"
+            case 404: return "Not Found"
+            default: return "Internal Server Error"
+            }
+        }
+    }
+}
