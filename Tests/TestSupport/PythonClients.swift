@@ -6,7 +6,7 @@ import Foundation
 /// (`.ci/run`); PyPI is reached by pip.
 public enum PythonClients {
     /// What the environment holds, pinned to the major versions the tests were written against.
-    static let requirements = ["tuf>=7,<8", "securesystemslib[crypto]>=1,<2"]
+    static let requirements = ["tuf>=7,<8", "securesystemslib[crypto]>=1,<2", "selenium>=4,<5"]
 
     /// The environment's python3, made on first use (under a lock: two test processes may ask at once).
     public static var python: String {
@@ -22,7 +22,7 @@ public enum PythonClients {
         try Shell.script(
             """
             mkdir -p \(PackagePaths.root)/.build && exec 9>\(directory).lock && flock 9 && \
-            if ! \(python) -c 'import tuf.ngclient, securesystemslib.dsse, cryptography' 2>/dev/null; then \
+            if ! \(python) -c 'import tuf.ngclient, securesystemslib.dsse, cryptography, selenium' 2>/dev/null; then \
               rm -rf \(directory) && /usr/bin/python3 -m venv \(directory) && \
               \(python) -m pip install --quiet --disable-pip-version-check \(quoted); \
             fi
@@ -292,5 +292,55 @@ public enum PythonClients {
             sys.exit("mismatching md5 sum")
         os.rename(local + ".part", local)
         print("pulled", chosen)
+        """
+
+    /// Headless Chromium (Debian's chromium and chromium-driver) driven by Selenium, on the pages
+    /// a JSON spec (the first argument, a file) lists: `{"artifacts": DIR, "pages": [{"name",
+    /// "url", "then": {"argv", "env"}?, "wait": {"selector", "text", "seconds"}?}]}`. Each page is
+    /// loaded; `then` runs a command in another process once it is shown; `wait` waits (polling the
+    /// page, up to its seconds) until the selector's text holds the text. Prints one JSON object a
+    /// page: its console errors (SEVERE), its text, the step names of its timeline in order, what a
+    /// hostile value would have made of it (elements from a hostile value, `window.__xss`), whether
+    /// the wait was met; and keeps a screenshot, `<artifacts>/<name>.png`.
+    public static let dashboardBrowser = """
+        import json, os, subprocess, sys, time
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        spec = json.load(open(sys.argv[1]))
+        os.makedirs(spec["artifacts"], exist_ok=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = "/usr/bin/chromium"
+        for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000"]:
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        try:
+            for page in spec["pages"]:
+                driver.get(page["url"])
+                result = {"name": page["name"], "title": driver.title}
+                if "then" in page:
+                    done = subprocess.run(page["then"]["argv"], env=page["then"]["env"], capture_output=True, text=True)
+                    result["then"] = done.returncode
+                if "wait" in page:
+                    wait = page["wait"]
+                    deadline = time.monotonic() + wait.get("seconds", 60)
+                    met = False
+                    while time.monotonic() < deadline and not met:
+                        found = driver.find_elements(By.CSS_SELECTOR, wait["selector"])
+                        met = any(wait["text"] in element.text for element in found)
+                        if not met:
+                            time.sleep(0.2)
+                    result["waited"] = met
+                result["errors"] = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+                result["text"] = driver.find_element(By.TAG_NAME, "body").text
+                result["steps"] = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#timeline .step")]
+                result["hostile"] = driver.execute_script(
+                    "return document.querySelectorAll('img[src=\\"x\\"], script:not([src]), [onerror], [onload]').length")
+                result["xss"] = driver.execute_script("return window.__xss === undefined ? null : window.__xss")
+                driver.save_screenshot(os.path.join(spec["artifacts"], page["name"] + ".png"))
+                print(json.dumps(result), flush=True)
+        finally:
+            driver.quit()
         """
 }

@@ -35,6 +35,12 @@ public enum DashboardAssets {
         img.graph { max-width: 100%; background: #fff; border: 1px solid #dde2e6; }
         """
 
+    /// The pages' icon: a ledger's three lines.
+    public static let icon = """
+        <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><rect width="16" height="16" rx="3" fill="#23313f"/>\
+        <path d="M4 5h8M4 8h8M4 11h5" stroke="#fff" stroke-width="1.6"/></svg>
+        """
+
     /// Polls the run's live part while the run can still change, and puts in the new one when
     /// its version (the run's event count) differs. The part is HTML the server escaped.
     public static let liveScript = """

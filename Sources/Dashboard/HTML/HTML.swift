@@ -39,6 +39,7 @@ public enum HTML {
             <meta name="viewport" content="width=device-width, initial-scale=1">
             <title>\(escape(title))</title>
             <link rel="stylesheet" href="\(links.asset("dashboard.css"))">
+            <link rel="icon" href="\(links.asset("icon.svg"))">
             \(live ? "<script src=\"\(links.asset("live.js"))\" defer></script>" : "")
             </head><body>\(navigation)<main>
             \(body)

@@ -61,6 +61,8 @@ public struct DashboardRouter: Sendable {
             case "health": return .html(HealthPageHTML.render(try reader.health(), links: links))
             case "health.json": return try json(reader.health())
             case "head.json": return try json(["sequence": reader.headSequence()])
+            // Browsers ask for it whatever the page says.
+            case "favicon.ico": return DashboardResponse(200, "image/svg+xml", Data(DashboardAssets.icon.utf8))
             default: break
             }
         case 2:
@@ -69,6 +71,8 @@ public struct DashboardRouter: Sendable {
             switch kind {
             case "static" where name == "dashboard.css":
                 return DashboardResponse(200, "text/css; charset=utf-8", Data(DashboardAssets.styleSheet.utf8))
+            case "static" where name == "icon.svg":
+                return DashboardResponse(200, "image/svg+xml", Data(DashboardAssets.icon.utf8))
             case "static" where name == "live.js":
                 return DashboardResponse(200, "text/javascript; charset=utf-8", Data(DashboardAssets.liveScript.utf8))
             case "runs":

@@ -71,7 +71,8 @@ public enum DashboardServer {
             }
             var query: [String: String] = [:]
             for item in request.query { query[item.name] = item.value }
-            let response = router.respond(path: request.path, query: query)
+            // The path as sent, percent-encoded: a target's URL is one segment of it.
+            let response = router.respond(path: request.target.path(percentEncoded: true), query: query)
             let headers: HTTPHeaders = [
                 .contentType: response.contentType,
                 HTTPHeader("Cache-Control"): "no-store",

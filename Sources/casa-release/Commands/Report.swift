@@ -32,7 +32,9 @@ struct Report: ParsableCommand {
         let reader = DashboardReader(
             ledger: ledger, location: location.description, store: location.isFile ? "sqlite" : "postgresql")
         let directory = Paths.absolute(html)
-        var files: [(String, Data)] = [("dashboard.css", Data(DashboardAssets.styleSheet.utf8))]
+        var files: [(String, Data)] = [
+            ("dashboard.css", Data(DashboardAssets.styleSheet.utf8)), ("icon.svg", Data(DashboardAssets.icon.utf8)),
+        ]
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let what: String

@@ -27,6 +27,13 @@ struct Serve: ParsableCommand {
         guard let address = DashboardServer.Listen.parse(listen) else {
             throw CommandFailure(.usage, "--listen \(listen): give HOST:PORT, an IPv4 address or [IPv6] and a port")
         }
+        // SIGINT and SIGTERM stop the server: unblocked here, before any thread starts, since a
+        // parent may have started casa-release with them blocked (a blocked mask is inherited).
+        var stopping = sigset_t()
+        sigemptyset(&stopping)
+        sigaddset(&stopping, SIGINT)
+        sigaddset(&stopping, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &stopping, nil)
         let location = try global.resolvedLedger
         let ledger = try global.openLedgerForReading()
         let router = DashboardRouter(
