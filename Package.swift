@@ -162,6 +162,10 @@ let package = Package(
                 "ReleaseDriver", "ReleaseLedger", "ReleaseStateMachine", "Executors", "Signing", "Hashing", "TestSupport",
             ]
         ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "ReleaseLedger", "ReleaseStateMachine"]
+        ),
         // The command line's own parts (its parsing, its catalog) in process.
         .testTarget(
             name: "CommandLineTests",

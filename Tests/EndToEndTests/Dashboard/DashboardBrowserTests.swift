@@ -88,6 +88,14 @@ import ReleaseStateMachine
             let publication = try #require(try workspace.runIDs().first)
             let state = try workspace.ledger().state(of: publication)
             let image = try #require(state.image?.sha256)
+            // The same pages as static files, to publish beside the images.
+            let reports = workspace.root + "/reports"
+            let runReport = try workspace.run(["report", failedRun, "--html", reports + "/run"])
+            #expect(runReport.status == 0, "\(runReport.stderr)")
+            let imageReport = try workspace.run(["report", image, "--html", reports + "/image"])
+            #expect(imageReport.status == 0, "\(imageReport.stderr)")
+            #expect(FileManager.default.fileExists(atPath: reports + "/image/graph.svg"))
+            #expect(FileManager.default.fileExists(atPath: reports + "/run/index.json"))
             results = try Self.browse(
                 [
                     ["name": "resumed-run-\(store)", "url": served.url + "runs/\(failedRun)"],
@@ -95,6 +103,8 @@ import ReleaseStateMachine
                     ["name": "image-\(store)", "url": served.url + "images/\(image)"],
                     ["name": "runs-\(store)", "url": served.url + "runs"],
                     ["name": "health-\(store)", "url": served.url + "health"],
+                    ["name": "report-run-\(store)", "url": "file://\(reports)/run/index.html"],
+                    ["name": "report-image-\(store)", "url": "file://\(reports)/image/index.html"],
                     [
                         "name": "target-\(store)",
                         "url": served.url + "targets/"
@@ -118,6 +128,8 @@ import ReleaseStateMachine
             #expect(imagePage.text.contains(image) && imagePage.text.contains("Published"), "\(imagePage.text)")
             #expect(try #require(results["runs-\(store)"]).text.contains(String(failedRun.prefix(8))))
             #expect(try #require(results["health-\(store)"]).text.contains("intact"))
+            #expect(try #require(results["report-run-\(store)"]).steps == resumed.steps)
+            #expect(try #require(results["report-image-\(store)"]).text.contains(image))
             #expect(try #require(results["target-\(store)"]).text.contains("casa-system-ubuntu-24.04-1.sif"))
         }
     }
@@ -151,6 +163,25 @@ import ReleaseStateMachine
             #expect(live.waited == true, "the open page showed the confirmation: \(live.text)")
             #expect(live.errors.isEmpty, "\(live.errors)")
             #expect(live.text.contains("Waiting for an operator at update-system"), "\(live.text)")
+        }
+    }
+
+    /// What serve and report refuse, before serving or writing anything.
+    @Test func badArgumentsAreRefused() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            try expectRefusal(
+                workspace, ["serve", "--listen", "example.org:80"], status: 64, message: "give HOST:PORT")
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            try expectRefusal(
+                workspace, ["report", "no-such-thing", "--html", workspace.root + "/r"], status: 64,
+                message: "names no run and no image")
+            #expect(!FileManager.default.fileExists(atPath: workspace.root + "/r"))
+            let blocker = workspace.root + "/file"
+            try Data().write(to: URL(fileURLWithPath: blocker))
+            let runID = try #require(try workspace.runIDs().first)
+            try expectRefusal(
+                workspace, ["report", runID, "--html", blocker + "/r"], status: 73, message: "cannot write the report")
         }
     }
 
