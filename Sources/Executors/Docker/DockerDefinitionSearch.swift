@@ -17,29 +17,43 @@ public enum DockerDefinitionSearch {
         return roots
     }
 
-    /// The definitions casa-release ships: `share/docker` beside the installed binary
-    /// (`<prefix>/share/casa-release/docker` for `<prefix>/bin/casa-release`), or in the source
-    /// tree the binary was built in (`.build/release/casa-release` of a checkout); nil when neither
-    /// is there. `CASA_RELEASE_DOCKER_BUILTIN` names another directory.
+    /// The definitions casa-release ships, found from where the running binary really is (not
+    /// from its name on the command line, which is only `casa-release` when found on the PATH):
+    /// `<prefix>/share/casa-release/docker` for `<prefix>/bin/casa-release` (`/usr`, `/usr/local`,
+    /// a tarball unpacked anywhere), `share/casa-release/docker` beside the binary, or `share/docker`
+    /// of the checkout it was built in (`.build/<config>/casa-release`). Nil when none is there:
+    /// `builtinCandidates` says where it looked. `CASA_RELEASE_DOCKER_BUILTIN` names another directory.
     public static func builtinRoot(
-        executable: String = CommandLine.arguments[0],
+        executable: String = runningExecutable,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> String? {
         if let explicit = environment["CASA_RELEASE_DOCKER_BUILTIN"], !explicit.isEmpty { return explicit }
+        return builtinCandidates(executable: executable).first(where: LocalFiles.isDirectory)
+    }
+
+    /// Where the shipped definitions are looked for, in order, for the binary at `executable`.
+    public static func builtinCandidates(executable: String = runningExecutable) -> [String] {
         let binDirectory = URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent()
-        let installed = binDirectory.appendingPathComponent("../share/casa-release/docker").standardized.path
-        if LocalFiles.isDirectory(installed) { return installed }
+        var candidates = [
+            binDirectory.appendingPathComponent("../share/casa-release/docker").standardized.path,
+            binDirectory.appendingPathComponent("share/casa-release/docker").standardized.path,
+        ]
         // A checkout: the directory holding Package.swift, a few levels above .build/<config>/.
         var directory = binDirectory
         for _ in 0..<4 {
             directory = directory.deletingLastPathComponent()
-            if FileManager.default.fileExists(atPath: directory.path + "/Package.swift"),
-                LocalFiles.isDirectory(directory.path + "/share/docker")
-            {
-                return directory.path + "/share/docker"
+            if FileManager.default.fileExists(atPath: directory.path + "/Package.swift") {
+                candidates.append(directory.path + "/share/docker")
+                break
             }
         }
-        return nil
+        return candidates
+    }
+
+    /// The running binary's own path (Linux's `/proc/self/exe`), else the command line's first word.
+    public static var runningExecutable: String {
+        let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+        return link == "/proc/self/exe" ? CommandLine.arguments[0] : link
     }
 
     /// Every definition below the roots, the first root's winning, sorted by key; an error names

@@ -59,8 +59,20 @@ struct CreateDocker: ParsableCommand {
             builtin: DockerDefinitionSearch.builtinRoot())
         let images: [PlannedDockerImage]
         do {
-            images = try DockerImagePlanner.plan(
-                try DockerDefinitionSearch.load(roots: roots), patterns: patterns, casaVersion: casaVersion)
+            let definitions = try DockerDefinitionSearch.load(roots: roots)
+            guard !definitions.isEmpty else {
+                let environment = ProcessInfo.processInfo.environment["CASA_RELEASE_DOCKER_BUILTIN"] ?? ""
+                let shipped =
+                    environment.isEmpty
+                    ? "the ones shipped with casa-release, looked for in "
+                        + DockerDefinitionSearch.builtinCandidates().joined(separator: ", ")
+                    : "CASA_RELEASE_DOCKER_BUILTIN=\(environment)"
+                throw CommandFailure(
+                    .badInput,
+                    "no image definition found: none in \(roots.joined(separator: ", ")), nor \(shipped) (install casa-release's share/casa-release/docker, or set CASA_RELEASE_DOCKER_BUILTIN)"
+                )
+            }
+            images = try DockerImagePlanner.plan(definitions, patterns: patterns, casaVersion: casaVersion)
         } catch let error as DockerDefinitionError {
             throw CommandFailure(.badInput, error.description)
         }

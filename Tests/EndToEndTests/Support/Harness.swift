@@ -65,10 +65,11 @@ final class Workspace {
 
     /// Runs casa-release with `arguments`, in the workspace, with its own base directory.
     @discardableResult
+    /// `binary: false`: the launcher and arguments name the command themselves (a binary found on the PATH).
     func run(
-        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []
+        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = [], binary: Bool = true
     ) throws -> Execution {
-        let process = try start(arguments, environment: extra, launcher: launcher)
+        let process = try start(arguments, environment: extra, launcher: launcher, binary: binary)
         let stdout = process.standardOutput as! Pipe
         let stderr = process.standardError as! Pipe
         // Read both pipes to the end before waiting, so a chatty process never blocks on a full pipe.
@@ -90,10 +91,10 @@ final class Workspace {
 
     /// Starts casa-release; `launcher` (a command line) runs it, for `setpriv` and the like.
     func start(
-        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = []
+        _ arguments: [String], environment extra: [String: String] = [:], launcher: [String] = [], binary: Bool = true
     ) throws -> Process {
         let process = Process()
-        let command = launcher + [Self.binary] + arguments
+        let command = launcher + (binary ? [Self.binary] : []) + arguments
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         process.currentDirectoryURL = URL(fileURLWithPath: root)

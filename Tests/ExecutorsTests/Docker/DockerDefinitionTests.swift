@@ -34,6 +34,33 @@ import ReleaseStateMachine
         }
     }
 
+    /// The shipped definitions are found from where the binary is, through symlinks: an install
+    /// under any prefix, a tarball, a checkout; where nothing is, the places looked are said.
+    @Test func theShippedDefinitionsAreFoundBesideTheBinaryWhereverItIsInstalled() throws {
+        let scratch = Scratch()
+        let prefix = scratch.path + "/opt/casa"
+        try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+        try Data().write(to: URL(fileURLWithPath: prefix + "/bin/casa-release"))
+        try FileManager.default.createDirectory(atPath: scratch.path + "/links", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(
+            atPath: scratch.path + "/links/casa-release", withDestinationPath: prefix + "/bin/casa-release")
+        let candidates = DockerDefinitionSearch.builtinCandidates(executable: scratch.path + "/links/casa-release")
+        #expect(
+            candidates.prefix(2) == [prefix + "/share/casa-release/docker", prefix + "/bin/share/casa-release/docker"])
+        #expect(DockerDefinitionSearch.builtinRoot(executable: prefix + "/bin/casa-release", environment: [:]) == nil)
+        try FileManager.default.createDirectory(
+            atPath: prefix + "/share/casa-release/docker", withIntermediateDirectories: true)
+        #expect(
+            DockerDefinitionSearch.builtinRoot(executable: scratch.path + "/links/casa-release", environment: [:])
+                == prefix + "/share/casa-release/docker")
+        #expect(
+            DockerDefinitionSearch.builtinRoot(
+                executable: scratch.path + "/links/casa-release", environment: ["CASA_RELEASE_DOCKER_BUILTIN": "/x"])
+                == "/x")
+        // This test's own binary is in the checkout's .build: the checkout's share/docker.
+        #expect(DockerDefinitionSearch.builtinRoot(environment: [:]) == Self.shipped)
+    }
+
     @Test func anEarlierRootHidesTheSameDefinitionInALaterOne() throws {
         let scratch = Scratch()
         let base = scratch.path + "/base/share/docker"

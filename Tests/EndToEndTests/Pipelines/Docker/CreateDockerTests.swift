@@ -217,6 +217,34 @@ import ReleaseStateMachine
             #expect(version.status == 65 && version.stderr.contains("give casa_version="), "\(version.stderr)")
         }
     }
+
+    /// Installed by copying the binary elsewhere and found on the PATH (its command line says only
+    /// `casa-release`): with share/casa-release/docker beside its bin/, the shipped definitions
+    /// are found; without, create-docker says where it looked.
+    @Test func anInstalledBinaryFindsItsShippedDefinitionsOrSaysWhereItLooked() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            let prefix = workspace.root + "/prefix"
+            try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: Workspace.binary, toPath: prefix + "/bin/casa-release")
+            let command = { () throws -> Execution in
+                try workspace.run(
+                    ["casa-release", "create-docker", "image_names=nothing*", "casa_version=5.4"],
+                    environment: ["CASA_RELEASE_DOCKER_BUILTIN": ""],
+                    launcher: ["/usr/bin/env", "PATH=\(prefix)/bin:/usr/bin:/bin"], binary: false)
+            }
+            let lost = try command()
+            #expect(
+                lost.status == 65 && lost.stderr.contains("no image definition found")
+                    && lost.stderr.contains(prefix + "/share/casa-release/docker"), "\(lost.stderr)")
+            try FileManager.default.createDirectory(
+                atPath: prefix + "/share/casa-release", withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: Workspace.package + "/share/docker", toPath: prefix + "/share/casa-release/docker")
+            let found = try command()
+            #expect(found.status == 65 && found.stderr.contains("(known: casa-test:5.4-scratch)"), "\(found.stderr)")
+        }
+    }
 }
 
 /// SIGKILL just before or just after steps of create-docker, then `resume`: the same digest as an
