@@ -27,10 +27,7 @@ struct Report: ParsableCommand {
     var html: String
 
     func run() throws {
-        let location = try global.resolvedLedger
-        let ledger = try global.openLedgerForReading()
-        let reader = DashboardReader(
-            ledger: ledger, location: location.description, store: location.isFile ? "sqlite" : "postgresql")
+        let reader = try global.dashboardReader()
         let directory = Paths.absolute(html)
         var files: [(String, Data)] = [
             ("dashboard.css", Data(DashboardAssets.styleSheet.utf8)), ("icon.svg", Data(DashboardAssets.icon.utf8)),

@@ -34,18 +34,15 @@ struct Serve: ParsableCommand {
         sigaddset(&stopping, SIGINT)
         sigaddset(&stopping, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopping, nil)
-        let location = try global.resolvedLedger
-        let ledger = try global.openLedgerForReading()
-        let router = DashboardRouter(
-            reader: DashboardReader(
-                ledger: ledger, location: location.description, store: location.isFile ? "sqlite" : "postgresql"))
+        let reader = try global.dashboardReader()
+        let router = DashboardRouter(reader: reader)
         let output = global.output
         let done = DispatchSemaphore(value: 0)
         let failure = ServeFailure()
         Task.detached {
             do {
                 try await DashboardServer.serve(router, on: address) { url in
-                    output.result("serving the dashboard of \(location) at \(url)")
+                    output.result("serving the dashboard of \(reader.location) at \(url)")
                     // Whoever started the server (a script, a test) reads the URL now, not at exit.
                     fflush(stdout)
                 }
