@@ -55,6 +55,26 @@ import Testing
         #expect(rows[1].skipped == "given" && rows[1].attempts.isEmpty)
     }
 
+    /// An operator step waits from its request to its confirmation, not to the run's end.
+    @Test func anOperatorStepWaitsUntilItsConfirmation() {
+        let started = RunStarted(
+            runID: "r", pipeline: .virtualBoxBaseImage, steps: [.installUbuntu],
+            parameters: RunParameters(
+                .systemBaseImage(
+                    SystemBaseImageParameters(
+                        baseDirectory: "/casa", base: nil, basePattern: "*.sif", imageVersion: "ubuntu-22.04",
+                        containerType: "vbox", name: "n", output: "/casa/n.ova", force: false))),
+            chosen: ChosenValues(), host: "a", user: "release", tools: [:])
+        let events: [(event: RunEvent, at: String)] = [
+            (.runStarted(started), "t0"),
+            (.stepAwaitingOperator(StepAwaitingOperator(step: .installUbuntu, instructions: "install")), "t1"),
+            (.stepConfirmed(StepConfirmed(step: .installUbuntu, by: "op@host", note: "done")), "t2"),
+        ]
+        let row = RunTimeline.rows(events, state: RunDecider.fold(events.map(\.event)))[0]
+        #expect(row.waitingSince == "t1" && row.waitingUntil == "t2")
+        #expect(row.confirmations == ["t2: confirmed by op@host: done"])
+    }
+
     @Test func theRunsFiltersEachRestrictTheList() {
         let entry = RunListEntry(
             run: try! JSONDecoder().decode(

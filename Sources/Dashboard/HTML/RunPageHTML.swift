@@ -73,7 +73,7 @@ public enum RunPageHTML {
     /// Each step a row: its status, its attempts as bars on the run's time axis, what it gave.
     static func timeline(_ page: RunPage) -> String {
         let start = Self.date(page.start) ?? Date()
-        let end = max(Self.date(page.end) ?? start, start.addingTimeInterval(0.001))
+        let end = max(Self.date(page.axisEnd) ?? start, start.addingTimeInterval(0.001))
         let span = end.timeIntervalSince(start)
         func percent(_ time: String?) -> Double {
             guard let time, let date = Self.date(time) else { return 100 }
@@ -91,13 +91,15 @@ public enum RunPageHTML {
             for attempt in step.attempts {
                 let left = percent(attempt.start)
                 bar(
-                    attempt.result.rawValue, from: left, width: max(0.6, percent(attempt.end ?? page.end) - left),
+                    attempt.result.rawValue, from: left, width: max(0.6, percent(attempt.end ?? page.axisEnd) - left),
                     "attempt \(attempt.number): \(attempt.result.rawValue), \(attempt.start) → \(attempt.end ?? "now")"
                         + (attempt.detail.map { ": \($0)" } ?? ""))
             }
             if let since = step.waitingSince {
                 let left = percent(since)
-                bar("waiting", from: left, width: max(0.6, 100 - left), "waiting for an operator since \(since)")
+                bar(
+                    "waiting", from: left, width: max(0.6, percent(step.waitingUntil ?? page.axisEnd) - left),
+                    "waiting for an operator from \(since) to \(step.waitingUntil ?? "now")")
             }
             var notes: [String] = []
             if let output = step.output { notes.append(HTML.escape(output)) }

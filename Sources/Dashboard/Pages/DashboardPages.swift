@@ -52,7 +52,11 @@ public struct RunPage: Codable, Equatable, Sendable {
     /// How many events the run has: what a live page compares to know it changed.
     public var version: Int
     public var start: String
+    /// The last event's time.
     public var end: String
+    /// Where the timeline's axis ends: the last event of a settled run, the time of reading for
+    /// one that can still change (so a step waiting or running shows how long it has).
+    public var axisEnd: String
     public var steps: [StepTimelineRow]
     public var images: [ImageRecord]
     public var publications: [PublicationSummary]

@@ -65,13 +65,15 @@ public final class DashboardReader: @unchecked Sendable {
             for index in steps.indices where steps[index].status == "failed" {
                 steps[index].logTail = steps[index].logPath.flatMap { Self.tail(of: $0) }
             }
+            let isSettled = state.isCompleted || (state.lease == nil && state.status == .failed)
+            let end = recorded.last?.recordedAt ?? summary.updatedAt
             return RunPage(
                 run: summary, host: state.started?.host, user: state.started?.user, version: recorded.count,
                 start: recorded.first?.recordedAt ?? summary.startedAt,
-                end: recorded.last?.recordedAt ?? summary.updatedAt, steps: steps,
+                end: end, axisEnd: isSettled ? end : max(end, Timestamps.iso8601(Date())), steps: steps,
                 images: try ledger.images(ofRun: runID), publications: try ledger.publications(of: runID),
                 rollbacks: rollbacks,
-                isSettled: state.isCompleted || (state.lease == nil && state.status == .failed))
+                isSettled: isSettled)
         }
     }
 

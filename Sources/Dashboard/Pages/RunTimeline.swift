@@ -28,8 +28,10 @@ public struct StepTimelineRow: Codable, Equatable, Sendable {
     public var isOperatorStep: Bool
     public var attempts: [StepAttempt]
     public var skipped: String?
-    /// An operator step: since when it waits, and what the operator is asked.
+    /// An operator step: since when it waits (until its confirmation, when confirmed), and
+    /// what the operator is asked.
     public var waitingSince: String?
+    public var waitingUntil: String?
     public var instructions: String?
     public var confirmations: [String]
     public var failedChecks: [String]
@@ -49,7 +51,8 @@ public enum RunTimeline {
         for step in state.steps {
             rows[step.name.rawValue] = StepTimelineRow(
                 step: step.name.rawValue, status: step.status.rawValue, isOperatorStep: step.kind == .operatorStep,
-                attempts: [], skipped: nil, waitingSince: nil, instructions: step.instructions, confirmations: [],
+                attempts: [], skipped: nil, waitingSince: nil, waitingUntil: nil, instructions: step.instructions,
+                confirmations: [],
                 failedChecks: [], output: step.outcome?.summary, detail: step.detail, logPath: step.logPath,
                 logTail: nil)
         }
@@ -95,6 +98,7 @@ public enum RunTimeline {
                     rows[waiting.step.rawValue] = row
                 }
             case .stepConfirmed(let confirmed):
+                rows[confirmed.step.rawValue]?.waitingUntil = time
                 rows[confirmed.step.rawValue]?.confirmations.append(
                     "\(time): confirmed by \(confirmed.by)" + (confirmed.note.map { ": \($0)" } ?? "")
                         + (confirmed.check.map { " (checked: \($0))" } ?? ""))
