@@ -97,6 +97,36 @@ enum Shell {
 
     /// An independent client run as it is: its exit status and its output (standard error
     /// included). A client's refusal is a status, not an error.
+    /// Like `capture`, for a process that lives long (a browser session): started with
+    /// posix_spawn keeping nothing of the test process but its standard streams, so that it holds
+    /// no other test's pipe while it runs (HarnessIsolationTests); its output through a file.
+    public static func captureIsolated(
+        _ executable: String, _ arguments: [String]
+    ) throws -> (
+        status: Int32, output: String
+    ) {
+        let output = NSTemporaryDirectory() + "casa-release-output-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: output) }
+        var fileActions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&fileActions)
+        defer { posix_spawn_file_actions_destroy(&fileActions) }
+        posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&fileActions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
+        guard casa_spawn_file_actions_close_from(&fileActions, 3) == 0 else {
+            throw TestServerError.failed("cannot close the test's descriptors in \(executable)")
+        }
+        var argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        let result = posix_spawn(&child, executable, &fileActions, nil, &argv, environ)
+        guard result == 0 else { throw TestServerError.failed("cannot start \(executable): \(result)") }
+        var status: Int32 = 0
+        while waitpid(child, &status, 0) < 0 && errno == EINTR {}
+        let exit = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return (exit, (try? String(contentsOfFile: output, encoding: .utf8)) ?? "")
+    }
+
     public static func capture(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

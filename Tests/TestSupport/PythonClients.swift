@@ -36,6 +36,12 @@ public enum PythonClients {
         try Shell.capture(try python, ["-c", script] + arguments)
     }
 
+    /// `run` for a client that lives long (a browser session), isolated from the other tests'
+    /// descriptors (`Shell.captureIsolated`).
+    public static func runIsolated(_ script: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        try Shell.captureIsolated(try python, ["-c", script] + arguments)
+    }
+
     /// securesystemslib's check of a signed provenance: the DSSE envelope verifies under the PEM
     /// public key (its key id is securesystemslib's own), and the statement's subject has the
     /// file's SHA-256. Prints the key id; exits 1 with the reason otherwise.
@@ -326,15 +332,18 @@ public enum PythonClients {
                     wait = page["wait"]
                     deadline = time.monotonic() + wait.get("seconds", 60)
                     met = False
+                    # Read in the page, in one go: the live part may be swapped between two calls.
                     while time.monotonic() < deadline and not met:
-                        found = driver.find_elements(By.CSS_SELECTOR, wait["selector"])
-                        met = any(wait["text"] in element.text for element in found)
+                        met = driver.execute_script(
+                            "return Array.from(document.querySelectorAll(arguments[0])).some(e => e.innerText.includes(arguments[1]))",
+                            wait["selector"], wait["text"])
                         if not met:
                             time.sleep(0.2)
                     result["waited"] = met
                 result["errors"] = [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
-                result["text"] = driver.find_element(By.TAG_NAME, "body").text
-                result["steps"] = [element.text for element in driver.find_elements(By.CSS_SELECTOR, "#timeline .step")]
+                result["text"] = driver.execute_script("return document.body.innerText")
+                result["steps"] = driver.execute_script(
+                    "return Array.from(document.querySelectorAll('#timeline .step')).map(e => e.innerText)")
                 result["hostile"] = driver.execute_script(
                     "return document.querySelectorAll('img[src=\\"x\\"], script:not([src]), [onerror], [onload]').length")
                 result["xss"] = driver.execute_script("return window.__xss === undefined ? null : window.__xss")

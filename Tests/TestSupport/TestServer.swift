@@ -29,6 +29,8 @@ class TestServer {
     deinit { stop() }
 
     var command: [String] { [] }
+    /// The server's environment: the test process's own unless a server says otherwise.
+    var environment: [String: String]? { nil }
 
     /// Started with posix_spawn, not Foundation's Process: sshd closes every inherited descriptor,
     /// including the one Process watches to learn that a child ended, and Process then blocks
@@ -49,8 +51,13 @@ class TestServer {
         }
         var arguments = command.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
+        var variables = environment.map { $0.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+        defer { variables?.forEach { free($0) } }
         var child: pid_t = 0
-        let result = posix_spawn(&child, command[0], &fileActions, nil, &arguments, environ)
+        let result =
+            variables == nil
+            ? posix_spawn(&child, command[0], &fileActions, nil, &arguments, environ)
+            : posix_spawn(&child, command[0], &fileActions, nil, &arguments, &variables!)
         guard result == 0 else { throw TestServerError.failed("cannot start \(command[0]): \(result)") }
         pid = child
         try FreePort.waitUntilListening(port, isRunning: { [weak self] in self?.isRunning ?? false }, what: command[0])

@@ -11,25 +11,20 @@ import ReleaseStateMachine
 @Suite struct DashboardBrowserTests {
     static let artifacts = Workspace.package + "/.build/test-artifacts/dashboard"
 
-    /// A served dashboard of `workspace`'s ledger, stopped when the test is done with it.
-    final class Served {
-        let process: Process
-        let url: String
+    /// A served dashboard of `workspace`'s ledger, started as the test servers are (nothing of
+    /// the test process kept: it lives through the test), stopped when released.
+    final class Served: TestServer {
+        let workspace: Workspace
+        var url: String { "http://127.0.0.1:\(port)/" }
 
         init(_ workspace: Workspace) throws {
-            process = try workspace.start(["serve", "--listen", "127.0.0.1:0"])
-            let line = (process.standardOutput as! Pipe).fileHandleForReading.availableLine()
-            guard let found = line.firstMatch(of: #/http://127\.0\.0\.1:\d+//#) else {
-                process.terminate()
-                throw FixtureError("serve printed no URL: \(line)")
-            }
-            url = String(found.0)
+            self.workspace = workspace
+            try super.init(directory: workspace.root + "/serve")
+            try start()
         }
 
-        deinit {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        override var command: [String] { [Workspace.binary, "serve", "--listen", "127.0.0.1:\(port)"] }
+        override var environment: [String: String]? { workspace.commandEnvironment() }
     }
 
     struct PageResult: Decodable {
@@ -49,7 +44,7 @@ import ReleaseStateMachine
         let spec = workspace.root + "/browser.json"
         try JSONSerialization.data(withJSONObject: ["artifacts": artifacts, "pages": pages]).write(
             to: URL(fileURLWithPath: spec))
-        let run = try PythonClients.run(PythonClients.dashboardBrowser, [spec])
+        let run = try PythonClients.runIsolated(PythonClients.dashboardBrowser, [spec])
         guard run.status == 0 else { throw FixtureError("the browser failed: \(run.output)") }
         var results: [String: PageResult] = [:]
         for line in run.output.split(separator: "\n") where line.hasPrefix("{") {
@@ -225,16 +220,5 @@ import ReleaseStateMachine
             #expect(page.text.contains("<img src=x onerror=\"window.__xss=1\">"), "\(page.text)")
             #expect(try #require(results["hostile-runs-\(Self.store)"]).hostile == 0)
         }
-    }
-}
-
-extension FileHandle {
-    /// The bytes up to the first newline (or the end), read one at a time: what a server prints first.
-    func availableLine() -> String {
-        var line = Data()
-        while let byte = try? read(upToCount: 1), let first = byte.first, first != UInt8(ascii: "\n") {
-            line.append(first)
-        }
-        return String(decoding: line, as: UTF8.self)
     }
 }
