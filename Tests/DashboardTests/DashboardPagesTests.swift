@@ -23,19 +23,21 @@ import Testing
             ResolvedBase(
                 base: "/casa/u.sif", system: "ubuntu-24.04", origin: "u.sif", size: 1, modified: 0, baseImageID: nil)))
 
+    static let started = RunStarted(
+        runID: "r", pipeline: .systemBaseImage, steps: [.resolveBase, .copy],
+        parameters: RunParameters(
+            .systemBaseImage(
+                SystemBaseImageParameters(
+                    baseDirectory: "/casa", base: nil, basePattern: "*.sif", imageVersion: "ubuntu-24.04",
+                    containerType: "singularity", name: "n", output: "/casa/n.sif", force: false))),
+        chosen: ChosenValues(), host: "a", user: "release", tools: [:])
+
     /// A failed attempt, a second one cut short by a takeover and found done by the next holder,
     /// and a skipped step: each bar has its times and its result.
     @Test func theTimelineHasEachAttemptWithItsTimesAndResult() {
         let holder = LeaseHolder(pid: 1, host: "a", since: "t0", processStart: 1)
         let other = LeaseHolder(pid: 2, host: "b", since: "t5", processStart: 2)
-        let started = RunStarted(
-            runID: "r", pipeline: .systemBaseImage, steps: [.resolveBase, .copy],
-            parameters: RunParameters(
-                .systemBaseImage(
-                    SystemBaseImageParameters(
-                        baseDirectory: "/casa", base: nil, basePattern: "*.sif", imageVersion: "ubuntu-24.04",
-                        containerType: "singularity", name: "n", output: "/casa/n.sif", force: false))),
-            chosen: ChosenValues(), host: "a", user: "release", tools: [:])
+        let started = Self.started
         let events: [(event: RunEvent, at: String)] = [
             (.runStarted(started), "t0"), (.leaseAcquired(LeaseAcquired(holder: holder)), "t0"),
             (.stepStarted(StepStarted(step: .resolveBase, attempt: 1, intent: Self.intent)), "t1"),
@@ -124,5 +126,15 @@ import Testing
         }
         let hostile = router.respond(path: "/runs/%3Cscript%3E", query: [:])
         #expect(hostile.status == 404 && !String(decoding: hostile.body, as: UTF8.self).contains("<script>"))
+
+        // A live page's poll: 204 while the run has the version the page shows, its part once not.
+        let runID = UUID().uuidString.lowercased()
+        var started = Self.started
+        started.runID = runID
+        _ = try ledger.execute(.start(started), run: runID, by: nil, actor: "release@a", at: Date())
+        #expect(router.respond(path: "/runs/\(runID)/live", query: ["version": "1"]).status == 204)
+        let changed = router.respond(path: "/runs/\(runID)/live", query: ["version": "0"])
+        #expect(changed.status == 200 && String(decoding: changed.body, as: UTF8.self).contains("data-version=\"1\""))
+        #expect(router.respond(path: "/runs/0123abcd/live", query: ["version": "1"]).status == 404)
     }
 }

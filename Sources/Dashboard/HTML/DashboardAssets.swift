@@ -41,20 +41,22 @@ public enum DashboardAssets {
         <path d="M4 5h8M4 8h8M4 11h5" stroke="#fff" stroke-width="1.6"/></svg>
         """
 
-    /// Polls the run's live part while the run can still change, and puts in the new one when
-    /// its version (the run's event count) differs. The part is HTML the server escaped.
+    /// Polls the run's live part while the run can still change, with the version it shows (the
+    /// run's event count): the server answers 204 until it differs, then the new part, HTML it
+    /// escaped.
     public static let liveScript = """
         "use strict";
         (function () {
           var live = document.getElementById("live");
           if (!live || live.dataset.settled === "true" || !live.dataset.source) return;
           function poll() {
-            fetch(live.dataset.source, { cache: "no-store" })
+            fetch(live.dataset.source + "?version=" + live.dataset.version, { cache: "no-store" })
               .then(function (response) {
                 if (!response.ok) throw new Error("HTTP " + response.status);
-                return response.text();
+                return response.status === 204 ? null : response.text();
               })
               .then(function (text) {
+                if (text === null) { setTimeout(poll, 1000); return; }
                 var holder = document.createElement("div");
                 holder.innerHTML = text;
                 var next = holder.firstElementChild;

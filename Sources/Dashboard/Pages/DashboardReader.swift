@@ -65,7 +65,7 @@ public final class DashboardReader: @unchecked Sendable {
             for index in steps.indices where steps[index].status == "failed" {
                 steps[index].logTail = steps[index].logPath.flatMap { Self.tail(of: $0) }
             }
-            let isSettled = state.isCompleted || (state.lease == nil && state.status == .failed)
+            let isSettled = state.isCompleted || state.status == .failed
             let end = recorded.last?.recordedAt ?? summary.updatedAt
             return RunPage(
                 run: summary, host: state.started?.host, user: state.started?.user, version: recorded.count,
@@ -160,6 +160,20 @@ public final class DashboardReader: @unchecked Sendable {
         guard let data = try? handle.readToEnd() else { return nil }
         return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
             .suffix(20).joined(separator: "\n")
+    }
+
+    /// The event count of the run `prefix` names, when it is not `known`; nil when it is (a live
+    /// page's poll answered without reading the run's events).
+    public func runChanged(_ prefix: String, since known: Int) throws -> Bool {
+        try reading { ledger in
+            let runID: String
+            do {
+                runID = try ledger.resolveRunID(prefix)
+            } catch let error as LedgerError {
+                throw DashboardNotFound(description: ErrorText.line(error))
+            }
+            return try ledger.eventCount(of: runID) != known
+        }
     }
 
     /// The ledger's head sequence: a page compares it to know whether to read again.

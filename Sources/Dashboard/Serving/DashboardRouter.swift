@@ -23,7 +23,7 @@ public struct DashboardResponse: Sendable {
 ///
 ///     /runs[.json]?pipeline=&status=&host=&since=&until=   the runs, latest first
 ///     /runs/RUN[.json]                                      a run (any unique prefix of its id)
-///     /runs/RUN/live                                        the part of a run's page that changes
+///     /runs/RUN/live[?version=N]                            the part of a run's page that changes (204: unchanged)
 ///     /images/IMAGE[.json]                                  an image (sha256, image_id, file name, path)
 ///     /images/IMAGE/graph.svg                               its provenance graph
 ///     /environments/NAME[.json]                             the images made from an environment
@@ -95,6 +95,11 @@ public struct DashboardRouter: Sendable {
         case 3:
             switch (segments[0], segments[2]) {
             case ("runs", "live"):
+                // A poll that knows the run's version gets 204 while it has not changed: one
+                // cheap query a second, not the run's events read and rendered again.
+                if let known = query["version"].flatMap(Int.init), try !reader.runChanged(segments[1], since: known) {
+                    return DashboardResponse(204, "text/html; charset=utf-8", Data())
+                }
                 return .html(RunPageHTML.live(try reader.run(segments[1]), links: links))
             case ("images", "graph.svg"):
                 guard let svg = ProvenancePicture.svg(try reader.image(segments[1]).provenance) else {

@@ -89,6 +89,7 @@ public enum DashboardServer {
         static func phrase(_ status: Int) -> String {
             switch status {
             case 200: return "OK"
+            case 204: return "No Content"
             case 404: return "Not Found"
             default: return "Internal Server Error"
             }

@@ -58,19 +58,29 @@ extension Ledger {
         }
     }
 
-    /// The first event of each run named: who started it, where, with what.
+    /// The first event of each run named: who started it, where, with what (one query per 500 runs).
     public func runStarts(_ runIDs: [String]) throws -> [String: RunStarted] {
-        guard !runIDs.isEmpty else { return [:] }
-        return try read { db in
+        try read { db in
             var starts: [String: RunStarted] = [:]
-            for runID in runIDs {
-                guard
-                    let row = try db.row(
-                        "SELECT * FROM events WHERE stream_id = ? AND stream_version = 1", [runID])
-                else { continue }
-                if case .runStarted(let started)? = try? RecordedEvent(row: row).decoded() { starts[runID] = started }
+            for chunk in stride(from: 0, to: runIDs.count, by: 500).map({
+                Array(runIDs[$0..<min($0 + 500, runIDs.count)])
+            }) {
+                let rows = try db.rows(
+                    "SELECT * FROM events WHERE stream_version = 1 AND stream_id IN (\(Self.placeholders(chunk.count)))",
+                    chunk.sqlArguments)
+                for row in rows {
+                    let event = RecordedEvent(row: row)
+                    if case .runStarted(let started)? = try? event.decoded() { starts[event.streamID] = started }
+                }
             }
             return starts
+        }
+    }
+
+    /// How many events a run has (its stream's version): what a live page compares.
+    public func eventCount(of runID: String) throws -> Int {
+        try read { db in
+            try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [runID]) ?? 0
         }
     }
 

@@ -35,7 +35,15 @@ struct Report: ParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         let what: String
-        if let run = try? reader.run(subject) {
+        // A run id (or prefix) first; only what names no run is looked up as an image, so that
+        // a ledger that cannot be read says so instead of "no such image".
+        var run: RunPage?
+        do {
+            run = try reader.run(subject)
+        } catch is DashboardNotFound {
+            run = nil
+        }
+        if let run {
             files.append(("index.html", Data(RunPageHTML.render(run, links: .report).utf8)))
             files.append(("index.json", try encoder.encode(run)))
             what = "run \(run.run.runID)"

@@ -168,6 +168,10 @@ import ReleaseStateMachine
             try expectRefusal(
                 workspace, ["serve", "--listen", "example.org:80"], status: 64, message: "give HOST:PORT")
             #expect(try workspace.run(workspace.createArguments).status == 0)
+            // A port another server holds: 69, said in one line.
+            let first = try Served(workspace)
+            try expectRefusal(
+                workspace, ["serve", "--listen", "127.0.0.1:\(first.port)"], status: 69, message: "cannot serve on")
             try expectRefusal(
                 workspace, ["report", "no-such-thing", "--html", workspace.root + "/r"], status: 64,
                 message: "names no run and no image")
