@@ -14,8 +14,8 @@ enum CommandLineReading {
     /// Reads `given` (the arguments after the program's name): casa-distro's `key=value` and
     /// underscores normalized, repeated options and control characters refused, then parsed.
     static func read(_ given: [String], catalog: CommandCatalog = .current) -> CommandLineReading {
-        if KeyValueCompletion.asksForBashScript(given) {
-            return .ending(.output(KeyValueCompletion.bashScript(catalog: catalog)))
+        if let shell = CompletionScript.shell(askedBy: given) {
+            return .ending(.output(CompletionScript.script(for: shell, catalog: catalog)))
         }
         // Global options are described only when one comes before the command (GlobalOptionsTests
         // checks that `GlobalOptions.knownNames` is what the parser says).

@@ -49,44 +49,76 @@ import Testing
         }
     }
 
-    /// In bash, the `key=value` spelling completes too: the key (with no space after its `=`), then
-    /// the words it takes, whether or not `=` breaks words for readline; the dashed spelling and
-    /// everything else still come from swift-argument-parser's script, which it calls.
-    @Test func bashCompletesTheKeyValueSpelling() async throws {
+    /// casa-distro's spellings complete in bash, zsh and fish: a command with underscores, then
+    /// its options dashed or as `key=value` (the key with no space after its `=`, then the words it
+    /// takes), also after other `key=value` words; and everything swift-argument-parser's scripts
+    /// complete still does. (bash with `=` among its word breaks, its default, completes the part
+    /// after `=` alone: checked apart below.)
+    @Test func everyShellCompletesCasaDistroSpellings() async throws {
         try await onItsOwnThread {
             let workspace = try Workspace(baseBytes: 16)
-            let script = try workspace.run(["--generate-completion-script", "bash"])
-            #expect(script.status == 0)
-            try workspace.write(workspace.root + "/completion.bash", script.stdout)
-            let cases: [(line: String, breaks: String, expected: String)] = [
-                ("casa-release create_base_image image_ver", "=", "image_version="),
-                ("casa-release create-base-image type=system fo", "=", "force="),
-                ("casa-release --base-dir /tmp/x create_user_image zip=", "=", "yes no"),
-                ("casa-release create_base_image type=sy", "", "type=system"),
+            let shells = try CompletionHarness(workspace)
+            let cases: [(line: String, expected: Set<String>)] = [
+                ("casa-release create_base", ["create_base_image"]),
                 (
-                    "casa-release download_image container_type=", "",
-                    "container_type=singularity container_type=apptainer container_type=vbox"
+                    "casa-release publish_",
+                    ["publish_base_image", "publish_user_image", "publish_docker", "publish_singularity"]
                 ),
-                ("casa-release provenance x format=d", "=", "dot"),
-                ("casa-release download-image --fo", "=", "--force"),
+                (
+                    "casa-release crea",
+                    ["create-base-image", "create-user-image", "create-docker", "create-singularity"]
+                ),
+                ("casa-release create_base_image --ima", ["--image-version"]),
+                ("casa-release create_base_image image_ver", ["image_version="]),
+                ("casa-release create_base_image type=sy", ["type=system"]),
+                ("casa-release create_base_image type=system --ima", ["--image-version"]),
+                ("casa-release create_base_image type=system image_version=5.4 publ", ["publish="]),
+                ("casa-release --base-dir /tmp/x create_user_image zip=", ["zip=yes", "zip=no"]),
+                (
+                    "casa-release download_image container_type=",
+                    [
+                        "container_type=singularity", "container_type=apptainer", "container_type=vbox",
+                    ]
+                ),
+                ("casa-release provenance x format=d", ["format=dot"]),
+                ("casa-release download-image --fo", ["--force"]),
+                ("casa-release create-base-image type=system fo", ["force="]),
             ]
             for item in cases {
-                try workspace.write(
-                    workspace.root + "/try.sh",
-                    """
-                    source '\(workspace.root)/completion.bash'
-                    COMP_WORDBREAKS=$' \\t\\n"\\'><;|&(:\(item.breaks)'
-                    COMP_LINE='\(item.line)'; COMP_POINT=${#COMP_LINE}
-                    read -r -a COMP_WORDS <<< "$COMP_LINE"; [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
-                    COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
-                    COMPREPLY=()
-                    _casa_release_key_value casa-release "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
-                    echo "${COMPREPLY[*]}"
-                    """)
-                let offered = try workspace.shell(
-                    "PATH='\((Workspace.binary as NSString).deletingLastPathComponent)':$PATH bash '\(workspace.root)/try.sh'"
-                )
-                #expect(offered == item.expected, "\(item.line) (breaks \(item.breaks)): \(offered)")
+                for (shell, offered) in [
+                    ("bash", try shells.bash(item.line, breaksAtEquals: false)),
+                    ("zsh", try shells.zsh(item.line)), ("fish", try shells.fish(item.line)),
+                ] {
+                    #expect(Set(offered) == item.expected, "\(shell): \(item.line) → \(offered)")
+                }
+            }
+            for (line, expected) in [
+                ("casa-release create_base_image type=sy", ["system"]),
+                ("casa-release --base-dir /tmp/x create_user_image zip=", ["yes", "no"]),
+                ("casa-release create_base_image image_ver", ["image_version="]),
+            ] {
+                #expect(Set(try shells.bash(line)) == Set(expected), "bash, = a word break: \(line)")
+            }
+        }
+    }
+
+    /// Run ids still come from the ledger when casa-distro's spellings come before them (the
+    /// words are rewritten for the generated functions, which ask the binary). Not checked in fish:
+    /// its generated run-id completion reads the cursor (`commandline -C`), which fish 3.6 refuses
+    /// outside an interactive session, so `complete -C` cannot ask it, with or without the
+    /// addition; there the addition rewrites tokens one for one, so the positions it passes stay.
+    @Test func runIDsCompleteAfterKeyValueWords() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let runs = Set(try workspace.runIDs())
+            let shells = try CompletionHarness(workspace)
+            let line = "casa-release rollback --base-dir \(workspace.base) keep=yes "
+            for (shell, offered) in [
+                ("bash", try shells.bash(line, breaksAtEquals: false)), ("bash", try shells.bash(line)),
+                ("zsh", try shells.zsh(line)),
+            ] {
+                #expect(runs.isSubset(of: Set(offered)), "\(shell): \(offered)")
             }
         }
     }
