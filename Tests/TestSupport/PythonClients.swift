@@ -215,42 +215,17 @@ public enum PythonClients {
 
     /// casa-distro's own client (`casa_distro pull_image`), which cannot be installed here (it is
     /// neither on PyPI nor in Debian), replayed by its documented rules (docs/casa-distro.md §8,
-    /// ../shared/REFERENCE-casa-distro.md §8) against a mirror served the way the BrainVISA server
-    /// serves it: Apache's autoindex table. The listing is the text of the links inside `<td>`,
-    /// the first (Parent Directory) dropped; a file is an image of the same name, version and
-    /// extension when its whole name reads `<name>-<version>-<patch>.<extension>` with a one-word
-    /// extension; the highest patch wins; its `.json` is fetched, then the image under `.part`,
-    /// renamed once its md5 is the sidecar's. Arguments: the mirror's directory, the local image
-    /// the user has (it need not exist). Prints the listing and the file pulled; exits 1 otherwise.
+    /// ../shared/REFERENCE-casa-distro.md §8). The listing is the text of the links inside `<td>`
+    /// (Apache's autoindex table), the first (Parent Directory) dropped; a file is an image of the
+    /// same name, version and extension when its whole name reads
+    /// `<name>-<version>-<patch>.<extension>` with a one-word extension; the highest patch wins;
+    /// its `.json` is fetched, then the image under `.part`, renamed once its md5 is the
+    /// sidecar's. Arguments: the mirror's URL (no final `/`), the local image the user has (it
+    /// need not exist). Prints the listing and the file pulled; exits 1 otherwise.
     public static let casaDistroPull = """
-        import hashlib, html, http.server, json, os, re, shutil, sys, threading, urllib.parse, urllib.request
+        import hashlib, json, os, re, shutil, sys, urllib.parse, urllib.request
         from html.parser import HTMLParser
-        mirror, image = sys.argv[1:3]
-
-        class ApacheIndex(http.server.SimpleHTTPRequestHandler):
-            def __init__(self, *args, **kwargs):
-                super().__init__(*args, directory=mirror, **kwargs)
-            def log_message(self, *args):
-                pass
-            def list_directory(self, path):
-                rows = ['<tr><th valign="top"><img src="/icons/blank.gif" alt="[ICO]"></th><th><a href="?C=N;O=D">Name</a></th></tr>',
-                    '<tr><td valign="top"><img src="/icons/back.gif" alt="[PARENTDIR]"></td><td><a href="../">Parent Directory</a></td></tr>']
-                for name in sorted(os.listdir(path)):
-                    if name.startswith("."):
-                        continue
-                    shown = name + "/" if os.path.isdir(os.path.join(path, name)) else name
-                    rows.append('<tr><td valign="top"><img src="/icons/unknown.gif" alt="[   ]"></td><td><a href="%s">%s</a></td><td align="right">-</td></tr>'
-                        % (urllib.parse.quote(shown), html.escape(shown)))
-                body = ("<html><body><h1>Index of %s</h1><table>%s</table></body></html>" % (html.escape(self.path), "".join(rows))).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html;charset=UTF-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                return __import__("io").BytesIO(body)
-
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ApacheIndex)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        url = "http://127.0.0.1:%d" % server.server_address[1]
+        url, image = sys.argv[1:3]
 
         class Links(HTMLParser):
             def __init__(self):

@@ -10,8 +10,10 @@ public enum EnvironmentPageHTML {
                 [
                     links.image($0.image.sha256 ?? $0.image.imageID ?? $0.image.path, $0.image.path),
                     HTML.escape($0.via), String($0.depth),
-                    HTML.escape(
-                        $0.publications.map { ($0.url ?? $0.target) + " " + $0.status }.joined(separator: ", ")),
+                    $0.publications.isEmpty
+                        ? "not published"
+                        : HTML.escape(
+                            $0.publications.map { ($0.url ?? $0.target) + " " + $0.status }.joined(separator: ", ")),
                     links.run($0.image.runID),
                 ]
             }, id: "images")

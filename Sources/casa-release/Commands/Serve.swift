@@ -5,7 +5,7 @@ import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
 
-/// `casa-release serve [--listen HOST:PORT]`: the release dashboard, read-only.
+/// `casa-release serve [--listen HOST:PORT] [--mirror DIR]`: the release dashboard, read-only.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -14,7 +14,8 @@ struct Serve: ParsableCommand {
             Read-only, over either ledger (--ledger), on 127.0.0.1 by default. Each page has the \\
             same data as JSON at its path with .json (docs/dashboard.md); a run in progress updates \\
             its page as steps start and finish, also when another process or host drives it. Prints \\
-            the URL once it listens; stops on SIGINT or SIGTERM.
+            the URL once it listens; stops on SIGINT or SIGTERM. With --mirror DIR, a local \\
+            publication target is served at /mirror/ as well, with Apache-style listings.
             """
     )
 
@@ -22,6 +23,12 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Where to listen: HOST:PORT (IPv4, or [IPv6]); port 0 takes a free one.")
     var listen: String = "127.0.0.1:8650"
+
+    @Option(
+        help: ArgumentHelp(
+            "Serve this directory (a local publication target) at /mirror/ too, listed as Apache lists a download site: the listing casa-distro's client reads.",
+            valueName: "directory"))
+    var mirror: String?
 
     func run() throws {
         guard let address = DashboardServer.Listen.parse(listen) else {
@@ -34,6 +41,12 @@ struct Serve: ParsableCommand {
         sigaddset(&stopping, SIGINT)
         sigaddset(&stopping, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopping, nil)
+        let listing = try mirror.map { directory in
+            guard let found = MirrorListing(directory: Paths.absolute(directory)) else {
+                throw CommandFailure(.usage, "--mirror \(directory): no such directory")
+            }
+            return found
+        }
         let reader = try global.dashboardReader()
         let router = DashboardRouter(reader: reader)
         let output = global.output
@@ -41,8 +54,9 @@ struct Serve: ParsableCommand {
         let failure = ServeFailure()
         Task.detached {
             do {
-                try await DashboardServer.serve(router, on: address) { url in
+                try await DashboardServer.serve(router, mirror: listing, on: address) { url in
                     output.result("serving the dashboard of \(reader.location) at \(url)")
+                    if let listing { output.result("serving \(listing.root) at \(url)mirror/") }
                     // Whoever started the server (a script, a test) reads the URL now, not at exit.
                     fflush(stdout)
                 }

@@ -13,20 +13,6 @@ import ReleaseStateMachine
 
     /// A served dashboard of `workspace`'s ledger, started as the test servers are (nothing of
     /// the test process kept: it lives through the test), stopped when released.
-    final class Served: TestServer {
-        let workspace: Workspace
-        var url: String { "http://127.0.0.1:\(port)/" }
-
-        init(_ workspace: Workspace) throws {
-            self.workspace = workspace
-            try super.init(directory: workspace.root + "/serve")
-            try start()
-        }
-
-        override var command: [String] { [Workspace.binary, "serve", "--listen", "127.0.0.1:\(port)"] }
-        override var environment: [String: String]? { workspace.commandEnvironment() }
-    }
-
     struct PageResult: Decodable {
         var name: String
         var title: String
@@ -68,7 +54,7 @@ import ReleaseStateMachine
                 environment: ["STANDIN_APPTAINER_FAIL_BUILD": "1"])
             #expect(failed.status == 1, "\(failed.stderr)")
             let failedRun = try #require(try workspace.runIDs().first)
-            let served = try Served(workspace)
+            let served = try ServedDashboard(workspace)
             let store = Self.store
             var results = try Self.browse(
                 [["name": "failed-run-\(store)", "url": served.url + "runs/\(failedRun)"]], in: workspace)
@@ -83,6 +69,16 @@ import ReleaseStateMachine
             let publication = try #require(try workspace.runIDs().first)
             let state = try workspace.ledger().state(of: publication)
             let image = try #require(state.image?.sha256)
+            // A user image from a dev environment, for the environment's page.
+            let dev = try workspace.run(
+                [
+                    "create-base-image", "type=dev", "image_version=5.4", "recipes=\(workspace.recipes)",
+                    "casa_distro=\(workspace.casaDistro)",
+                ])
+            #expect(dev.status == 0, "\(dev.stderr)")
+            try workspace.makeDevEnvironment()
+            let user = try workspace.run(workspace.userImageArguments)
+            #expect(user.status == 0, "\(user.stderr)")
             // The same pages as static files, to publish beside the images.
             let reports = workspace.root + "/reports"
             let runReport = try workspace.run(["report", failedRun, "--html", reports + "/run"])
@@ -98,6 +94,7 @@ import ReleaseStateMachine
                     ["name": "image-\(store)", "url": served.url + "images/\(image)"],
                     ["name": "runs-\(store)", "url": served.url + "runs"],
                     ["name": "health-\(store)", "url": served.url + "health"],
+                    ["name": "environment-\(store)", "url": served.url + "environments/brainvisa-master-5.4"],
                     ["name": "report-run-\(store)", "url": "file://\(reports)/run/index.html"],
                     ["name": "report-image-\(store)", "url": "file://\(reports)/image/index.html"],
                     [
@@ -123,6 +120,10 @@ import ReleaseStateMachine
             #expect(imagePage.text.contains(image) && imagePage.text.contains("Published"), "\(imagePage.text)")
             #expect(try #require(results["runs-\(store)"]).text.contains(String(failedRun.prefix(8))))
             #expect(try #require(results["health-\(store)"]).text.contains("intact"))
+            let environmentPage = try #require(results["environment-\(store)"])
+            #expect(
+                environmentPage.text.contains((workspace.userImage as NSString).lastPathComponent),
+                "\(environmentPage.text)")
             #expect(try #require(results["report-run-\(store)"]).steps == resumed.steps)
             #expect(try #require(results["report-image-\(store)"]).text.contains(image))
             #expect(try #require(results["target-\(store)"]).text.contains("casa-system-ubuntu-24.04-1.sif"))
@@ -138,7 +139,7 @@ import ReleaseStateMachine
             #expect(try workspace.run(workspace.vboxBaseArguments).status == 2)
             let runID = try #require(try workspace.runIDs().first)
             #expect(try workspace.waitingStep(runID) == .installUbuntu)
-            let served = try Served(workspace)
+            let served = try ServedDashboard(workspace)
             let binary = Workspace.binary
             let results = try Self.browse(
                 [
@@ -167,9 +168,12 @@ import ReleaseStateMachine
             let workspace = try Workspace()
             try expectRefusal(
                 workspace, ["serve", "--listen", "example.org:80"], status: 64, message: "give HOST:PORT")
+            try expectRefusal(
+                workspace, ["serve", "--mirror", workspace.root + "/no-such-mirror"], status: 64,
+                message: "no such directory")
             #expect(try workspace.run(workspace.createArguments).status == 0)
             // A port another server holds: 69, said in one line.
-            let first = try Served(workspace)
+            let first = try ServedDashboard(workspace)
             try expectRefusal(
                 workspace, ["serve", "--listen", "127.0.0.1:\(first.port)"], status: 69, message: "cannot serve on")
             try expectRefusal(
@@ -205,7 +209,7 @@ import ReleaseStateMachine
             try JSONSerialization.data(withJSONObject: sidecar).write(to: URL(fileURLWithPath: file + ".json"))
             let imported = try workspace.run(["import", directory])
             #expect(imported.status == 0, "\(imported.stderr)")
-            let served = try Served(workspace)
+            let served = try ServedDashboard(workspace)
             let results = try Self.browse(
                 [
                     [

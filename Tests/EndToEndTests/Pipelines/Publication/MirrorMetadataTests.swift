@@ -79,16 +79,28 @@ import Testing
             #expect(next.status == 0, "\(next.output)")
             #expect(try client("\(Self.image)-1.sif").status == 0, "the first is still listed")
 
-            // casa-distro's client, on the same mirror behind an Apache listing: the TUF metadata
-            // and the signed provenances beside the images do not change what it pulls.
+            // casa-distro's client, on the same mirror behind an Apache listing (`serve --mirror`):
+            // the TUF metadata and the signed provenances beside the images do not change what it
+            // pulls.
             let user = workspace.root + "/casa-distro-user"
             try FileManager.default.createDirectory(atPath: user, withIntermediateDirectories: true)
+            let listed = try ServedDashboard(workspace, mirror: server.directory)
             let pulled = try PythonClients.run(
-                PythonClients.casaDistroPull, [server.directory, user + "/\(Self.image)-1.sif"])
+                PythonClients.casaDistroPull, [listed.url + "mirror", user + "/\(Self.image)-1.sif"])
             #expect(pulled.status == 0, "\(pulled.output)")
             #expect(pulled.output.contains("tuf/") && pulled.output.contains(".sif.intoto.jsonl"), "\(pulled.output)")
             #expect(pulled.output.contains("pulled \(Self.image)-2.sif"), "\(pulled.output)")
             #expect(try workspace.bytes(user + "/\(Self.image)-2.sif") == server.bytes("\(Self.image)-2.sif"))
+            if kind == .webdav {
+                // nginx's own listing (autoindex, a <pre>) shows the client nothing: why the README
+                // asks for Apache's.
+                let fromNginx = try PythonClients.run(
+                    PythonClients.casaDistroPull, [String(server.url.dropLast()), user + "/other/\(Self.image)-1.sif"])
+                #expect(
+                    fromNginx.output.contains("listing \n") || fromNginx.output.hasPrefix("listing\n"),
+                    "\(fromNginx.output)")
+                #expect(!fromNginx.output.contains("pulled \(Self.image)-2.sif"), "\(fromNginx.output)")
+            }
         }
     }
 
