@@ -25,11 +25,15 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
-        // libpq, PostgreSQL's own client library, for the PostgreSQL ledger (Debian: libpq-dev).
-        .systemLibrary(
+        // Where a library loaded on first use is found (CLibpq): dlopen, once.
+        .target(
+            name: "CLibraryLoader"
+        ),
+        // libpq, PostgreSQL's own client library, loaded on first use, for the PostgreSQL ledger
+        // (Debian: libpq5; headers: libpq-dev).
+        .target(
             name: "CLibpq",
-            pkgConfig: "libpq",
-            providers: [.apt(["libpq-dev"])]
+            dependencies: ["CLibraryLoader"]
         ),
         // OpenSSL's libcrypto, the system library, through a module map (Debian: libssl-dev).
         .systemLibrary(

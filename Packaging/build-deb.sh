@@ -7,7 +7,8 @@
 #     (vendor_completions.d) completion, from the binary itself
 #   /usr/share/man/man1/casa-release*.1.gz      a page per command (swift-argument-parser's generate-manual)
 #   /usr/share/doc/casa-release/                copyright (CeCILL-B), changelog, README and docs
-# Depends are the shared libraries the binary links, as dpkg-shlibdeps finds them; Recommends
+# Depends are the shared libraries the binary links, as dpkg-shlibdeps finds them, and libpq,
+# which it loads when first used; Recommends
 # are the tools some commands run. The version is the binary's own (--version).
 # Usage: bash Packaging/build-deb.sh [OUTPUT-DIRECTORY]    (default: .build/deb)
 set -euo pipefail
@@ -83,7 +84,11 @@ chmod 755 "$root/usr/bin/casa-release"
 
 install -d "$stage/debian" "$root/DEBIAN"
 printf 'Source: casa-release\n\nPackage: casa-release\nArchitecture: any\n' > "$stage/debian/control"
+# libpq is loaded when first used (dlopen), so dpkg-shlibdeps cannot see it.
 depends="$(cd "$stage" && dpkg-shlibdeps -O "$root/usr/bin/casa-release" | sed -n 's/^shlibs:Depends=//p')"
+for library in "libpq5"; do
+    case ", $depends" in *", ${library%% *}"*) ;; *) depends="$depends, $library" ;; esac
+done
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: casa-release
 Version: $version

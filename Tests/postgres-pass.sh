@@ -18,6 +18,8 @@ postgres_suites=(
     LedgerIntegrityTests ProjectionRebuildTests
     # Commands/ that refuse a ledger, or must keep secrets out of it
     BadInputTests LedgerContentTests LedgerLocationTests
+    # Commands/: libpq loaded only when the ledger is PostgreSQL
+    LibraryLoadingTests
     # Publication, import and docker pushes: numbers, reservations, logins kept out of the ledger
     SharedNumberingTests NetworkRollbackTests PublicationIdentityTests NetworkPublicationTests TransferLoginTests
     ImportTests PublishDockerTests PublishDockerResumeTests
