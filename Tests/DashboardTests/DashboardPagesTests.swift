@@ -106,6 +106,20 @@ import Testing
         }
     }
 
+    /// Only what the ledger says it does not hold is a page not found: a ledger that cannot be
+    /// read (a PostgreSQL server gone) stays an error, the router's 500, not a missing run.
+    @Test func onlyTheLedgersUnknownAnswersAreNotFound() {
+        for unknown in [
+            LedgerError.unknownRun("0123"), .ambiguousRun(prefix: "0", matches: ["0a", "0b"]),
+            .unknownImage("casa-run-9.9-1.sif"), .ambiguousImage(reference: "ab", matches: ["x", "y"]),
+        ] {
+            #expect(DashboardNotFound.unlessUnknown(unknown) is DashboardNotFound, "\(unknown)")
+        }
+        let unreachable = LedgerError.unreachable(address: "db.example:5432", reason: "connection refused")
+        #expect(DashboardNotFound.unlessUnknown(unreachable) as? LedgerError == unreachable)
+        #expect(DashboardNotFound.unlessUnknown(CocoaError(.fileReadNoPermission)) is CocoaError)
+    }
+
     @Test func theRouterAnswersEachPathAndRefusesUnknownOnes() throws {
         let path = NSTemporaryDirectory() + "dashboard-\(UUID().uuidString).sqlite"
         let ledger = try Ledger.open(path: path)
@@ -120,6 +134,7 @@ import Testing
         #expect(router.respond(path: "/static/live.js", query: [:]).contentType.hasPrefix("text/javascript"))
         for missing in [
             "/nope", "/runs/0123abcd", "/images/casa-run-9.9-1.sif", "/targets/file%3A%2F%2F%2Fx%2F", "/a/b/c/d",
+            "/environments/brainvisa-none",
         ] {
             let answer = router.respond(path: missing, query: [:])
             #expect(answer.status == 404, "\(missing)")

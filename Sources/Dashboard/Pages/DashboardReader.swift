@@ -5,6 +5,17 @@ import ReleaseStateMachine
 /// What a page names that the ledger does not hold.
 public struct DashboardNotFound: Error, CustomStringConvertible {
     public var description: String
+
+    /// The ledger's own "no such run or image" (and "which one?") as a page not found; any other
+    /// error, such as a ledger that cannot be read, stays what it is (the router's 500).
+    static func unlessUnknown(_ error: Error) -> Error {
+        switch error as? LedgerError {
+        case .unknownRun?, .ambiguousRun?, .unknownImage?, .ambiguousImage?:
+            return DashboardNotFound(description: ErrorText.line(error))
+        default:
+            return error
+        }
+    }
 }
 
 /// Reads the ledger into pages. It only reads: nothing here appends, and one lock keeps one
@@ -28,6 +39,15 @@ public final class DashboardReader: @unchecked Sendable {
         return try body(ledger)
     }
 
+    /// The run `prefix` names, or the page is not found.
+    private static func runID(_ prefix: String, in ledger: Ledger) throws -> String {
+        do {
+            return try ledger.resolveRunID(prefix)
+        } catch {
+            throw DashboardNotFound.unlessUnknown(error)
+        }
+    }
+
     public func runs(_ filters: RunFilters, limit: Int = 500) throws -> RunsPage {
         try reading { ledger in
             let runs = try ledger.runs(limit: limit)
@@ -41,12 +61,7 @@ public final class DashboardReader: @unchecked Sendable {
 
     public func run(_ prefix: String) throws -> RunPage {
         try reading { ledger in
-            let runID: String
-            do {
-                runID = try ledger.resolveRunID(prefix)
-            } catch let error as LedgerError {
-                throw DashboardNotFound(description: ErrorText.line(error))
-            }
+            let runID = try Self.runID(prefix, in: ledger)
             let summary = try ledger.run(runID)
             let recorded = try ledger.events(of: runID)
             let events = try recorded.map { (event: try $0.decoded(), at: $0.recordedAt) }
@@ -82,8 +97,8 @@ public final class DashboardReader: @unchecked Sendable {
             let record: ImageRecord
             do {
                 record = try ledger.image(ImageReference.parse(reference))
-            } catch let error as LedgerError {
-                throw DashboardNotFound(description: ErrorText.line(error))
+            } catch {
+                throw DashboardNotFound.unlessUnknown(error)
             }
             let graph = try ledger.provenance(of: record)
             let publications = graph.dependents(of: graph.subject).compactMap { graph.node($0.from)?.publication }
@@ -112,11 +127,11 @@ public final class DashboardReader: @unchecked Sendable {
 
     public func environment(_ name: String) throws -> EnvironmentPage {
         try reading { ledger in
-            do {
-                return EnvironmentPage(environment: name, images: try ledger.audit(environment: name))
-            } catch let error as LedgerError {
-                throw DashboardNotFound(description: ErrorText.line(error))
+            let images = try ledger.audit(environment: name)
+            guard !images.isEmpty else {
+                throw DashboardNotFound(description: "no image recorded from environment \(name)")
             }
+            return EnvironmentPage(environment: name, images: images)
         }
     }
 
@@ -166,12 +181,7 @@ public final class DashboardReader: @unchecked Sendable {
     /// page's poll answered without reading the run's events).
     public func runChanged(_ prefix: String, since known: Int) throws -> Bool {
         try reading { ledger in
-            let runID: String
-            do {
-                runID = try ledger.resolveRunID(prefix)
-            } catch let error as LedgerError {
-                throw DashboardNotFound(description: ErrorText.line(error))
-            }
+            let runID = try Self.runID(prefix, in: ledger)
             return try ledger.eventCount(of: runID) != known
         }
     }
