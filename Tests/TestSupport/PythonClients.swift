@@ -310,7 +310,7 @@ public enum PythonClients {
                     # Read in the page, in one go: the live part may be swapped between two calls.
                     while time.monotonic() < deadline and not met:
                         met = driver.execute_script(
-                            "return Array.from(document.querySelectorAll(arguments[0])).some(e => e.innerText.includes(arguments[1]))",
+                            "return Array.from(document.querySelectorAll(arguments[0])).some(e => (e.innerText ?? e.textContent).includes(arguments[1]))",
                             wait["selector"], wait["text"])
                         if not met:
                             time.sleep(0.2)
