@@ -11,7 +11,9 @@ static struct {
     __typeof__(&PQconnectStartParams) connectStartParams;
     __typeof__(&PQconnectionNeedsPassword) connectionNeedsPassword;
     __typeof__(&PQconsumeInput) consumeInput;
+    __typeof__(&PQenterPipelineMode) enterPipelineMode;
     __typeof__(&PQerrorMessage) errorMessage;
+    __typeof__(&PQexitPipelineMode) exitPipelineMode;
     __typeof__(&PQfinish) finish;
     __typeof__(&PQfname) fname;
     __typeof__(&PQftype) ftype;
@@ -21,9 +23,12 @@ static struct {
     __typeof__(&PQisBusy) isBusy;
     __typeof__(&PQnfields) nfields;
     __typeof__(&PQntuples) ntuples;
+    __typeof__(&PQpipelineSync) pipelineSync;
     __typeof__(&PQresultErrorField) resultErrorField;
     __typeof__(&PQresultStatus) resultStatus;
+    __typeof__(&PQsendPrepare) sendPrepare;
     __typeof__(&PQsendQueryParams) sendQueryParams;
+    __typeof__(&PQsendQueryPrepared) sendQueryPrepared;
     __typeof__(&PQsetErrorVerbosity) setErrorVerbosity;
     __typeof__(&PQsocket) socket;
     __typeof__(&PQstatus) status;
@@ -37,9 +42,10 @@ static struct casa_library library = {
     .package = "libpq5",
     .symbols = (struct casa_symbol[]){
         SYMBOL(clear), SYMBOL(connectPoll), SYMBOL(connectStartParams), SYMBOL(connectionNeedsPassword),
-        SYMBOL(consumeInput), SYMBOL(errorMessage), SYMBOL(finish), SYMBOL(fname), SYMBOL(ftype),
-        SYMBOL(getResult), SYMBOL(getisnull), SYMBOL(getvalue), SYMBOL(isBusy), SYMBOL(nfields),
-        SYMBOL(ntuples), SYMBOL(resultErrorField), SYMBOL(resultStatus), SYMBOL(sendQueryParams),
+        SYMBOL(consumeInput), SYMBOL(enterPipelineMode), SYMBOL(errorMessage), SYMBOL(exitPipelineMode),
+        SYMBOL(finish), SYMBOL(fname), SYMBOL(ftype), SYMBOL(getResult), SYMBOL(getisnull), SYMBOL(getvalue),
+        SYMBOL(isBusy), SYMBOL(nfields), SYMBOL(ntuples), SYMBOL(pipelineSync), SYMBOL(resultErrorField),
+        SYMBOL(resultStatus), SYMBOL(sendPrepare), SYMBOL(sendQueryParams), SYMBOL(sendQueryPrepared),
         SYMBOL(setErrorVerbosity), SYMBOL(socket), SYMBOL(status), {0, 0},
     },
 };
@@ -53,7 +59,9 @@ PGconn *PQconnectStartParams(const char *const *keywords, const char *const *val
 }
 int PQconnectionNeedsPassword(const PGconn *conn) { return LOADED->connectionNeedsPassword(conn); }
 int PQconsumeInput(PGconn *conn) { return LOADED->consumeInput(conn); }
+int PQenterPipelineMode(PGconn *conn) { return LOADED->enterPipelineMode(conn); }
 char *PQerrorMessage(const PGconn *conn) { return LOADED->errorMessage(conn); }
+int PQexitPipelineMode(PGconn *conn) { return LOADED->exitPipelineMode(conn); }
 void PQfinish(PGconn *conn) { LOADED->finish(conn); }
 char *PQfname(const PGresult *res, int field_num) { return LOADED->fname(res, field_num); }
 Oid PQftype(const PGresult *res, int field_num) { return LOADED->ftype(res, field_num); }
@@ -63,13 +71,21 @@ char *PQgetvalue(const PGresult *res, int tup_num, int field_num) { return LOADE
 int PQisBusy(PGconn *conn) { return LOADED->isBusy(conn); }
 int PQnfields(const PGresult *res) { return LOADED->nfields(res); }
 int PQntuples(const PGresult *res) { return LOADED->ntuples(res); }
+int PQpipelineSync(PGconn *conn) { return LOADED->pipelineSync(conn); }
 char *PQresultErrorField(const PGresult *res, int fieldcode) { return LOADED->resultErrorField(res, fieldcode); }
 ExecStatusType PQresultStatus(const PGresult *res) { return LOADED->resultStatus(res); }
+int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams, const Oid *paramTypes) {
+    return LOADED->sendPrepare(conn, stmtName, query, nParams, paramTypes);
+}
 int PQsendQueryParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
                       const char *const *paramValues, const int *paramLengths, const int *paramFormats,
                       int resultFormat) {
     return LOADED->sendQueryParams(conn, command, nParams, paramTypes, paramValues, paramLengths, paramFormats,
                                    resultFormat);
+}
+int PQsendQueryPrepared(PGconn *conn, const char *stmtName, int nParams, const char *const *paramValues,
+                        const int *paramLengths, const int *paramFormats, int resultFormat) {
+    return LOADED->sendQueryPrepared(conn, stmtName, nParams, paramValues, paramLengths, paramFormats, resultFormat);
 }
 PGVerbosity PQsetErrorVerbosity(PGconn *conn, PGVerbosity verbosity) {
     return LOADED->setErrorVerbosity(conn, verbosity);

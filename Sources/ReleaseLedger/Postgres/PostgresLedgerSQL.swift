@@ -6,7 +6,7 @@ import Foundation
 final class PostgresLedgerSQL: LedgerSQL {
     let session: PostgresSession
     var dialect: SQLDialect { .postgres }
-    private var numbered: [String: String] = [:]
+    private var numbered: [String: Numbered] = [:]
     private var cursors = 0
     /// Rows fetched per page of a streamed answer.
     static let pageSize = 5000
@@ -15,12 +15,40 @@ final class PostgresLedgerSQL: LedgerSQL {
         self.session = session
     }
 
+    /// The head the store read when it locked the chain for an append, moved by the append's
+    /// inserts: the head without asking the server again (nil outside an append).
+    var lockedHead: ChainAnchor?
+    /// Whether `lockedHead` holds for this append (the log was empty when it was locked).
+    var headIsLocked = false
+
+    func chainHead() throws -> ChainAnchor? {
+        if headIsLocked { return lockedHead }
+        return try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
+            ChainAnchor(sequence: $0[0], hash: $0[1])
+        }
+    }
+
+    func chainHeadMoved(to head: ChainAnchor) {
+        if headIsLocked { lockedHead = head }
+    }
+
+    /// Set by the store inside an append: a statement whose answer is not read is sent with the
+    /// next one that is (at the latest the COMMIT), in one round trip (`PostgresSession.sendLater`).
+    var defersWrites = false
+
     func execute(_ sql: String, _ arguments: SQLArguments) throws {
-        _ = try session.fetch(placeholders(sql), arguments.sqlValues)
+        if defersWrites {
+            let numbered = numbering(sql)
+            try session.sendLater(numbered.text, arguments.sqlValues, prepared: numbered.preparable)
+        } else {
+            _ = try session.fetch(placeholders(sql), arguments.sqlValues)
+        }
     }
 
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
-        let answer = try session.fetch(placeholders(sql), arguments.sqlValues)
+        let numbered = numbering(sql)
+        let answer = try session.fetch(
+            numbered.text, arguments.sqlValues, prepared: defersWrites && numbered.preparable)
         return answer.rows.map { SQLRow(columns: answer.columns, values: $0) }
     }
 
@@ -58,9 +86,23 @@ final class PostgresLedgerSQL: LedgerSQL {
         }
     }
 
+    /// A statement as sent to the server.
+    struct Numbered {
+        /// The text, its `?` numbered as PostgreSQL's `$n`.
+        var text: String
+        /// Whether it is prepared when an append runs it. An append's statements are: the same
+        /// few run at every event, and parsing and planning each anew was half of the server's
+        /// time for an append. Not one with a `*`: a prepared `SELECT *` fails once another
+        /// host's migration adds a column ("cached plan must not change result type"). (The
+        /// other statements, run once or twice per session, are not prepared.)
+        var preparable: Bool
+    }
+
     /// `sql` with its `?` numbered as PostgreSQL's `$n`; a `?` inside quotes is text, not a
     /// placeholder.
-    func placeholders(_ sql: String) -> String {
+    func placeholders(_ sql: String) -> String { numbering(sql).text }
+
+    private func numbering(_ sql: String) -> Numbered {
         if let known = numbered[sql] { return known }
         var result = ""
         result.reserveCapacity(sql.utf8.count + 16)
@@ -82,7 +124,8 @@ final class PostgresLedgerSQL: LedgerSQL {
         }
         // Statements built with a list of placeholders (`IN (?, ?, …)`) vary; keep the cache small.
         if numbered.count > 512 { numbered.removeAll(keepingCapacity: true) }
-        numbered[sql] = result
-        return result
+        let statement = Numbered(text: result, preparable: !sql.utf8.contains(UInt8(ascii: "*")))
+        numbered[sql] = statement
+        return statement
     }
 }

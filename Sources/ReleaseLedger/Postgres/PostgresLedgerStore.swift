@@ -78,15 +78,28 @@ final class PostgresLedgerStore: LedgerStore {
     private struct ChainLockNotGranted: Error {}
 
     private func appendTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
-        try transaction(begin: "BEGIN") {
+        // The inserts and updates go with the COMMIT: an append costs a round trip for each of
+        // its reads (the first with BEGIN), plus one (PostgresLedgerSQL.defersWrites).
+        sql.defersWrites = true
+        defer { sql.defersWrites = false }
+        return try transaction(begin: "BEGIN") {
             let head: SQLRow?
             do {
                 head = try sql.row("SELECT sequence, hash FROM chain_head FOR UPDATE")
             } catch LedgerError.busy {
                 throw ChainLockNotGranted()
             }
-            guard head != nil else {
+            guard let head else {
                 throw LedgerError.notALedger(path: location, reason: "its chain_head row is missing")
+            }
+            // The row moves with the events at each commit (below), so it is the log's head:
+            // the append reads it from here instead of asking again.
+            let sequence: Int64 = head[0]
+            sql.lockedHead = sequence == 0 ? nil : ChainAnchor(sequence: sequence, hash: head[1])
+            sql.headIsLocked = true
+            defer {
+                sql.headIsLocked = false
+                sql.lockedHead = nil
             }
             let result = try body(sql)
             // The head row moves with the events, in the same commit: one statement, one round
@@ -131,20 +144,24 @@ final class PostgresLedgerStore: LedgerStore {
     }
 
     private func transaction<T>(begin: String, _ body: () throws -> T) throws -> T {
-        try sql.execute(begin)
+        // Sent with the transaction's first statement.
+        try session.sendLater(begin, [])
         inTransaction = true
         defer { inTransaction = false }
-        let result: T
         do {
-            result = try body()
+            let result = try body()
+            // Sent now, with whatever writes were deferred: an error in one of them is thrown
+            // here, and the transaction is rolled back below.
+            _ = try session.query("COMMIT")
+            return result
         } catch {
             // On a connection the server dropped there is nothing to roll back: the server
-            // already has.
-            _ = try? sql.execute("ROLLBACK")
+            // already has. After a COMMIT that failed there is no transaction left, and the
+            // ROLLBACK is only a warning.
+            session.discardDeferred()
+            _ = try? session.query("ROLLBACK")
             throw error
         }
-        try sql.execute("COMMIT")
-        return result
     }
 
     func openReader() throws -> LedgerStore {

@@ -13,6 +13,10 @@ struct PostgresParameters {
 
     var count: Int { types.count }
 
+    /// The values' types, part of the key of a statement prepared for them (a NULL has none,
+    /// and the server infers its type from where it stands: another statement than with a value).
+    var typeSignature: [UInt32] { types }
+
     init(_ values: [SQLValue]) {
         for value in values {
             switch value {

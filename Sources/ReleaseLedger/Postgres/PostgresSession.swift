@@ -59,7 +59,7 @@ public final class PostgresSession {
     /// text (nil for NULL), as psql prints them: integers in decimal, booleans `t`/`f`.
     @discardableResult
     public func query(_ sql: String, _ binds: [PostgresBindValue] = []) throws -> [[String?]] {
-        let result = try run(sql, binds.map(\.sqlValue))
+        let result = try run(Statement(sql: sql, values: binds.map(\.sqlValue)))
         defer { PQclear(result) }
         return (0..<PQntuples(result)).map { row in
             (0..<PQnfields(result)).map { column in
@@ -69,9 +69,14 @@ public final class PostgresSession {
     }
 
     /// Runs `sql` with `values` bound to `$1`, `$2`, … and returns the columns' names and every
-    /// row's values (integers, floats, booleans, text; NULL).
-    func fetch(_ sql: String, _ values: [SQLValue]) throws -> (columns: [String], rows: [[SQLValue]]) {
-        let result = try run(sql, values)
+    /// row's values (integers, floats, booleans, text; NULL). With `prepared`, the statement is
+    /// parsed once per session (and per types of its values), and only bound afterwards.
+    func fetch(
+        _ sql: String, _ values: [SQLValue], prepared: Bool = false
+    ) throws -> (
+        columns: [String], rows: [[SQLValue]]
+    ) {
+        let result = try run(Statement(sql: sql, values: values, prepared: prepared))
         defer { PQclear(result) }
         let columnCount = PQnfields(result)
         let columns = (0..<columnCount).map { String(cString: PQfname(result, $0)) }
@@ -90,18 +95,178 @@ public final class PostgresSession {
     /// rows), so that only a server that stopped answering reaches it.
     static let statementDeadline: TimeInterval = 120
 
-    /// Sends one statement and waits for its one result, which the caller clears.
-    private func run(_ sql: String, _ values: [SQLValue]) throws -> OpaquePointer {
+    /// A statement to send: its text, its values, and whether it is sent as a prepared statement.
+    struct Statement {
+        var sql: String
+        var values: [SQLValue]
+        var prepared = false
+    }
+
+    /// Statements whose answer nobody reads (an append's inserts and updates), kept to be sent
+    /// with the next statement that is waited for, in one pipeline: one round trip for all of
+    /// them instead of one each. An error in any of them is thrown by that next statement.
+    private var deferred: [Statement] = []
+
+    /// The statements prepared on this session, by text and value types: their names. A name is
+    /// kept once the server said the statement was parsed (a parse in a pipeline cut short by an
+    /// error never happened).
+    private var preparedNames: [PreparedKey: String] = [:]
+    private var preparedCount = 0
+
+    private struct PreparedKey: Hashable {
+        var sql: String
+        var types: [UInt32]
+    }
+
+    /// Queues `sql` to be sent with the next statement that is waited for (`query`, `fetch`).
+    /// A long queue (a copy of a whole ledger in one transaction) is sent once it holds
+    /// `deferredLimit` statements, so that memory stays flat.
+    func sendLater(_ sql: String, _ values: [SQLValue], prepared: Bool = false) throws {
+        deferred.append(Statement(sql: sql, values: values, prepared: prepared))
+        if deferred.count >= Self.deferredLimit {
+            let last = deferred.removeLast()
+            PQclear(try run(last))
+        }
+    }
+
+    /// The most statements queued before they are sent: a few hundred KB of statements, whose
+    /// answers (a few bytes each) the server can always write while it reads.
+    static let deferredLimit = 1000
+
+    /// Forgets the statements queued and not sent (their transaction is being rolled back).
+    func discardDeferred() {
+        deferred.removeAll()
+    }
+
+    /// How many times this session waited for the server (a statement, or a pipeline of them):
+    /// what the tests count of an append.
+    private(set) var roundTrips = 0
+
+    /// Sends one statement (after the ones queued, if any) and waits for its one result, which
+    /// the caller clears.
+    private func run(_ statement: Statement) throws -> OpaquePointer {
+        roundTrips += 1
+        let statements = deferred + [statement]
+        deferred.removeAll()
         // A connection the server dropped between two statements: said at once.
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
         }
-        let parameters = PostgresParameters(values)
-        let sent = parameters.withUnsafeArguments { types, values, lengths, formats in
-            PQsendQueryParams(connection, sql, Int32(parameters.count), types, values, lengths, formats, 0)
+        if statements.count > 1 || statement.prepared {
+            return try runPipelined(statements, on: connection)
         }
-        guard sent == 1 else { throw lostConnection(during: "a query") }
+        let parameters = PostgresParameters(statement.values)
+        guard send(statement.sql, parameters, on: connection) else { throw lostConnection(during: "a query") }
         let deadline = Date().addingTimeInterval(Self.statementDeadline)
+        var answer: OpaquePointer?
+        while let result = try nextResult(of: connection, until: deadline) {
+            if answer == nil { answer = result } else { PQclear(result) }
+        }
+        guard let answer else { throw lostConnection(during: "a query") }
+        try check(answer)
+        return answer
+    }
+
+    /// What was sent in a pipeline, in order: each has its results, then a null pointer.
+    private enum Sent {
+        /// A statement's parse, named, for `preparedNames[key]` once it succeeded.
+        case parse(key: PreparedKey, name: String)
+        case statement(isLast: Bool)
+    }
+
+    /// Sends `statements` in libpq's pipeline mode, then one sync: the server runs them in order
+    /// and answers all at once. Returns the last one's result; the first error is thrown (the
+    /// statements after it are not run, and their transaction can only be rolled back).
+    private func runPipelined(_ statements: [Statement], on connection: OpaquePointer) throws -> OpaquePointer {
+        guard PQenterPipelineMode(connection) == 1 else { throw lostConnection(during: "a query") }
+        // Left only once every result up to the sync is read; on a lost connection it fails,
+        // and the connection is of no more use anyway.
+        defer { _ = PQexitPipelineMode(connection) }
+        var sent: [Sent] = []
+        var parsing: [PreparedKey: String] = [:]
+        for (index, statement) in statements.enumerated() {
+            let parameters = PostgresParameters(statement.values)
+            let isLast = index == statements.count - 1
+            guard statement.prepared else {
+                guard send(statement.sql, parameters, on: connection) else { throw lostConnection(during: "a query") }
+                sent.append(.statement(isLast: isLast))
+                continue
+            }
+            let key = PreparedKey(sql: statement.sql, types: parameters.typeSignature)
+            let name: String
+            if let known = preparedNames[key] ?? parsing[key] {
+                name = known
+            } else {
+                // Never a name used before: a parse whose answer was lost may still exist.
+                preparedCount += 1
+                name = "casa_release_\(preparedCount)"
+                let parsed = parameters.withUnsafeArguments { types, _, _, _ in
+                    PQsendPrepare(connection, name, statement.sql, Int32(parameters.count), types)
+                }
+                guard parsed == 1 else { throw lostConnection(during: "a query") }
+                parsing[key] = name
+                sent.append(.parse(key: key, name: name))
+            }
+            let executed = parameters.withUnsafeArguments { _, values, lengths, formats in
+                PQsendQueryPrepared(connection, name, Int32(parameters.count), values, lengths, formats, 0)
+            }
+            guard executed == 1 else { throw lostConnection(during: "a query") }
+            sent.append(.statement(isLast: isLast))
+        }
+        guard PQpipelineSync(connection) == 1 else { throw lostConnection(during: "a query") }
+        let deadline = Date().addingTimeInterval(Self.statementDeadline)
+        var answer: OpaquePointer?
+        var failure: OpaquePointer?
+        defer {
+            if let failure { PQclear(failure) }
+        }
+        do {
+            for item in sent {
+                while let result = try nextResult(of: connection, until: deadline) {
+                    let status = PQresultStatus(result)
+                    if failure == nil && status != PGRES_PIPELINE_ABORTED && !Self.succeeded(status) {
+                        failure = result
+                        continue
+                    }
+                    switch item {
+                    case .parse(let key, let name) where Self.succeeded(status):
+                        preparedNames[key] = name
+                    case .statement(isLast: true) where answer == nil && Self.succeeded(status):
+                        answer = result
+                        continue
+                    default:
+                        break
+                    }
+                    PQclear(result)
+                }
+            }
+            // The sync point, alone.
+            guard let sync = try nextResult(of: connection, until: deadline) else {
+                throw lostConnection(during: "a query")
+            }
+            PQclear(sync)
+        } catch {
+            if let answer { PQclear(answer) }
+            throw error
+        }
+        if let failed = failure {
+            failure = nil
+            if let answer { PQclear(answer) }
+            try check(failed)
+        }
+        guard let answer else { throw lostConnection(during: "a query") }
+        return answer
+    }
+
+    private func send(_ sql: String, _ parameters: PostgresParameters, on connection: OpaquePointer) -> Bool {
+        parameters.withUnsafeArguments { types, values, lengths, formats in
+            PQsendQueryParams(connection, sql, Int32(parameters.count), types, values, lengths, formats, 0)
+        } == 1
+    }
+
+    /// The next result of the statements sent, waited for until `deadline`; nil at the end of
+    /// one statement's results.
+    private func nextResult(of connection: OpaquePointer, until deadline: Date) throws -> OpaquePointer? {
         while PQisBusy(connection) == 1 {
             guard wait(for: .reading, until: deadline) else {
                 throw LedgerError.unreachable(
@@ -110,21 +275,21 @@ public final class PostgresSession {
             }
             guard PQconsumeInput(connection) == 1 else { throw lostConnection(during: "a query") }
         }
-        var answer: OpaquePointer?
-        while let result = PQgetResult(connection) {
-            if answer == nil { answer = result } else { PQclear(result) }
-        }
-        guard let answer else { throw lostConnection(during: "a query") }
-        switch PQresultStatus(answer) {
-        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY:
-            return answer
-        default:
-            defer { PQclear(answer) }
-            guard let state = Self.field(answer, "C") else { throw lostConnection(during: "a query") }
-            throw PostgresFailure.server(
-                state: state, message: Self.field(answer, "M") ?? "the server refused", address: address,
-                during: "a query")
-        }
+        return PQgetResult(connection)
+    }
+
+    private static func succeeded(_ status: ExecStatusType) -> Bool {
+        status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY
+    }
+
+    /// Throws the server's error a result holds (clearing it), if it is one.
+    private func check(_ result: OpaquePointer) throws {
+        guard !Self.succeeded(PQresultStatus(result)) else { return }
+        defer { PQclear(result) }
+        guard let state = Self.field(result, "C") else { throw lostConnection(during: "a query") }
+        throw PostgresFailure.server(
+            state: state, message: Self.field(result, "M") ?? "the server refused", address: address,
+            during: "a query")
     }
 
     /// A field of an error result: `C` its SQLSTATE, `M` its primary message (libpq's

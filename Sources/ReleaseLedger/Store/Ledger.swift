@@ -20,7 +20,18 @@ public final class Ledger {
     /// The runs this process appended to, as folded after its last append. A run's events never
     /// change once written, so a state whose version is still the stream's is still its state:
     /// an append then reads one index entry instead of decoding and folding the whole stream.
-    private var foldedRuns: [String: RunState] = [:]
+    private var foldedRuns: [String: FoldedRun] = [:]
+    /// The streams appended to in the write transaction under way.
+    private var appendedStreams: Set<String> = []
+
+    /// A run's state as this process folded it, and the chain's head when that was known to be
+    /// the log's state of the run.
+    private struct FoldedRun {
+        var state: RunState
+        /// The head committed by the append that folded it (sequence and hash: a ledger put in
+        /// the file's place is not taken for this one); nil until that commit is known.
+        var asOf: ChainAnchor?
+    }
     /// Run once inside the next write transaction, once the chain's lock is held (PostgreSQL's
     /// `chain_head` row, SQLite's `BEGIN IMMEDIATE`): the seam of the failpoint that freezes a
     /// process in the middle of an append, as a suspended laptop would.
@@ -303,13 +314,21 @@ public final class Ledger {
 
     /// Runs `body` in a write transaction of the store, serialised with every other writer.
     func immediateTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
-        try store.write { db in
+        appendedStreams = []
+        var committedHead: ChainAnchor?
+        let result = try store.write { db in
             if let hook = insideNextWrite {
                 insideNextWrite = nil
                 hook()
             }
-            return try body(db)
+            let result = try body(db)
+            if !appendedStreams.isEmpty { committedHead = try db.chainHead() }
+            return result
         }
+        // Committed: the runs appended to are, as folded, the log's state at this head.
+        for stream in appendedStreams { foldedRuns[stream]?.asOf = committedHead }
+        appendedStreams = []
+        return result
     }
 
     /// A read on one snapshot, with the store's errors told as ledger errors (a damaged file is
@@ -323,9 +342,9 @@ public final class Ledger {
     ) throws -> (recorded: [RecordedEvent], state: RunState) {
         guard !events.isEmpty else { return ([], state) }
         let recordedAt = Timestamps.iso8601(time)
-        let head = try db.row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1")
-        var previousHash: String = head?[1] ?? HashChain.genesis
-        var sequence: Int64 = head?[0] ?? 0
+        let head = try db.chainHead()
+        var previousHash = head?.hash ?? HashChain.genesis
+        var sequence = head?.sequence ?? 0
         var state = state
         var recorded: [RecordedEvent] = []
         for event in events {
@@ -352,17 +371,21 @@ public final class Ledger {
             recorded.append(record)
             previousHash = hash
         }
+        db.chainHeadMoved(to: ChainAnchor(sequence: sequence, hash: previousHash))
         return (recorded, state)
     }
 
     /// A run's state inside a write transaction: the one this process folded last when the
     /// stream has not grown since (another process appended nothing), else folded from the log.
     func currentState(_ db: LedgerSQL, stream: String) throws -> RunState {
-        if let folded = foldedRuns[stream],
-            try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0
-                == folded.version
+        guard let folded = foldedRuns[stream] else { return try Self.loadState(db, stream: stream) }
+        // The head has not moved since the commit that folded it: nothing was appended since,
+        // by any writer (this transaction holds the chain's lock), and no question is asked.
+        if let asOf = folded.asOf, try db.chainHead() == asOf { return folded.state }
+        if try db.value(Int.self, "SELECT MAX(stream_version) FROM events WHERE stream_id = ?", [stream]) ?? 0
+            == folded.state.version
         {
-            return folded
+            return folded.state
         }
         return try Self.loadState(db, stream: stream)
     }
@@ -374,7 +397,9 @@ public final class Ledger {
     ) -> (recorded: [RecordedEvent], state: RunState) {
         // A process drives one run or a few; a tool that writes many runs keeps memory flat.
         if foldedRuns.count >= 64, foldedRuns[stream] == nil { foldedRuns.removeAll(keepingCapacity: true) }
-        foldedRuns[stream] = result.state
+        // Known to be the log's once the transaction commits (immediateTransaction).
+        foldedRuns[stream] = FoldedRun(state: result.state, asOf: nil)
+        appendedStreams.insert(stream)
         return result
     }
 

@@ -13,6 +13,10 @@ protocol LedgerSQL: AnyObject {
     /// Runs a query without arguments whose rows are read one at a time, without holding them
     /// all (the whole log, the whole of a projection). Valid until the transaction ends.
     func cursor(_ sql: String) throws -> SQLCursor
+    /// The chain's last event as this transaction sees it (nil for an empty log).
+    func chainHead() throws -> ChainAnchor?
+    /// Told by an append once it inserted events up to `head` in this transaction.
+    func chainHeadMoved(to head: ChainAnchor)
 }
 
 /// The rows of an answer, read in order.
@@ -47,6 +51,14 @@ enum SQLDialect: Sendable {
 }
 
 extension LedgerSQL {
+    func chainHead() throws -> ChainAnchor? {
+        try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
+            ChainAnchor(sequence: $0[0], hash: $0[1])
+        }
+    }
+
+    func chainHeadMoved(to head: ChainAnchor) {}
+
     func execute(_ sql: String) throws { try execute(sql, []) }
 
     func rows(_ sql: String) throws -> [SQLRow] { try rows(sql, []) }

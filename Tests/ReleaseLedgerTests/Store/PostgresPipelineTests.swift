@@ -1,0 +1,194 @@
+import Foundation
+import ReleaseStateMachine
+import Testing
+@testable import ReleaseLedger
+@testable import TestSupport
+
+/// An append to a PostgreSQL ledger sends its writes in one pipeline with its COMMIT, as prepared
+/// statements (PostgresSession, PostgresLedgerSQL.defersWrites): these tests try to make that
+/// record half an append, lose an error, reuse a statement the server never prepared, or miss
+/// another writer's event.
+@Suite struct PostgresPipelineTests {
+    static let holder = LeaseHolder(pid: 1, host: "h", since: "2026-01-01T00:00:00.000Z", processStart: nil)
+
+    static func started(_ runID: String) -> RunEvent {
+        .runStarted(
+            RunStarted(
+                runID: runID, pipeline: .publication, steps: Pipeline.steps(of: .publication, RunParameters()),
+                parameters: RunParameters(publication: PublicationParameters(target: "file:///m/", image: "/i.sif")),
+                chosen: ChosenValues(), host: "h", user: "u", tools: [:]))
+    }
+
+    static func run(_ index: Int) -> String { String(format: "%08x-0000-4000-8000-000000000000", index) }
+
+    static func newLedger() throws -> (ledger: Ledger, database: String) {
+        let url = try TestLedger.newDatabase()
+        let ledger = try Ledger.open(postgres: try PostgresAddress.parse(url))
+        return (ledger, String(url.split(separator: "/").last!.split(separator: "?").first!))
+    }
+
+    static func session(_ ledger: Ledger) throws -> PostgresSession {
+        try #require(ledger.store as? PostgresLedgerStore).session
+    }
+
+    /// The log's head and the chain_head row, which must move together.
+    static func heads(_ ledger: Ledger) throws -> (events: Int, head: ChainAnchor?) {
+        (try ledger.eventCount(), try ledger.store.recordedHead())
+    }
+
+    /// A trigger that refuses the events of one run, as a server would refuse a write in the
+    /// middle of an append (a constraint, a full disk, a revoked grant).
+    static func refuse(_ run: String, in database: String, table: String = "events") throws {
+        let column = table == "events" ? "stream_id" : "run_id"
+        // (psql's -c is in a shell's double quotes: no dollar quoting, the body in single quotes.)
+        _ = try TestLedger.server().psql(
+            """
+            CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.\(column) = ''\(run)'' THEN RAISE EXCEPTION ''refused by the test''; END IF; RETURN NEW; END';
+            CREATE TRIGGER refuse BEFORE INSERT ON \(table) FOR EACH ROW EXECUTE FUNCTION refuse();
+            """, database: database)
+    }
+
+    @Test func anAppendIsTwoRoundTripsWhateverItWrites() throws {
+        let (ledger, _) = try Self.newLedger()
+        let session = try Self.session(ledger)
+        let run = Self.run(1)
+        var before = session.roundTrips
+        try ledger.append([Self.started(run)], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        // The first append of a run reads its stream: one more.
+        #expect(session.roundTrips - before == 3)
+        for version in 1..<6 {
+            before = session.roundTrips
+            try ledger.append(
+                [.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "n\(version)"))], to: run,
+                expectedVersion: version, actor: "u@h", at: Date())
+            // The lock (with BEGIN), then the writes with the COMMIT.
+            #expect(session.roundTrips - before == 2, "append \(version)")
+        }
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        let (events, head) = try Self.heads(ledger)
+        #expect(events == 6 && head?.sequence == 6)
+    }
+
+    @Test func aWriteRefusedInTheMiddleOfAnAppendRecordsNothingAndTheNextOneWorks() throws {
+        let (ledger, database) = try Self.newLedger()
+        let kept = Self.run(1)
+        let refused = Self.run(2)
+        try ledger.append([Self.started(kept)], to: kept, expectedVersion: 0, actor: "u@h", at: Date())
+        // Refused at the projections, after the event's own insert went through.
+        try Self.refuse(refused, in: database, table: "runs")
+        let before = try Self.heads(ledger)
+        let error = #expect(throws: LedgerError.self) {
+            try ledger.append([Self.started(refused)], to: refused, expectedVersion: 0, actor: "u@h", at: Date())
+        }
+        #expect("\(String(describing: error))".contains("refused by the test"), "the server's words are told")
+        #expect(try Self.heads(ledger) == before, "nothing of the append is recorded, the head did not move")
+        #expect(try ledger.runs().map(\.runID) == [kept])
+        // The same session goes on: out of pipeline mode, its transaction rolled back.
+        try ledger.append(
+            [.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "after"))], to: kept,
+            expectedVersion: 1, actor: "u@h", at: Date())
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        #expect(try Self.heads(ledger).head?.sequence == 2)
+    }
+
+    /// The first append of a session is refused at its first write: the statements after it in
+    /// the pipeline were never parsed, and must not be taken as prepared by the next append.
+    @Test func aStatementWhoseParseWasCutShortIsPreparedAgain() throws {
+        let (first, database) = try Self.newLedger()
+        let run = Self.run(3)
+        try Self.refuse(run, in: database)
+        let url = try TestLedger.server().url(database: database)
+        let ledger = try Ledger.open(postgres: try PostgresAddress.parse(url), mustExist: true)
+        first.store.close()
+        #expect(throws: LedgerError.self) {
+            try ledger.append([Self.started(run)], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        }
+        _ = try TestLedger.server().psql("DROP TRIGGER refuse ON events", database: database)
+        try ledger.append([Self.started(run)], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try ledger.append(
+            [.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "again"))], to: run,
+            expectedVersion: 1, actor: "u@h", at: Date())
+        #expect(try ledger.state(of: run).version == 2)
+        #expect(try ledger.checkProjections().isEmpty)
+    }
+
+    /// Thousands of statements in one transaction: sent in parts (PostgresSession.deferredLimit),
+    /// recorded whole, or not at all.
+    @Test func aTransactionOfThousandsOfStatementsIsRecordedWholeOrNotAtAll() throws {
+        let (ledger, database) = try Self.newLedger()
+        let waiting = RunEvent.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "batch"))
+        let batch = (0..<40).map { index in
+            (
+                stream: Self.run(index), expectedVersion: 0,
+                events: [Self.started(Self.run(index))] + Array(repeating: waiting, count: 14)
+            )
+        }
+        let session = try Self.session(ledger)
+        let before = session.roundTrips
+        try ledger.appendBatch(batch, actor: "u@h", at: Date())
+        #expect(session.roundTrips - before > 3, "sent in parts")
+        #expect(try Self.heads(ledger).events == 600 && Self.heads(ledger).head?.sequence == 600)
+        #expect(try ledger.verifyChain().firstMismatch == nil)
+        #expect(try ledger.checkProjections().isEmpty)
+        // The last run of another such batch is refused: none of the batch is recorded, though
+        // its first parts were sent before.
+        try Self.refuse(Self.run(79), in: database)
+        let second = (40..<80).map { index in
+            (
+                stream: Self.run(index), expectedVersion: 0,
+                events: [Self.started(Self.run(index))] + Array(repeating: waiting, count: 14)
+            )
+        }
+        #expect(throws: LedgerError.self) { try ledger.appendBatch(second, actor: "u@h", at: Date()) }
+        #expect(try Self.heads(ledger).events == 600 && Self.heads(ledger).head?.sequence == 600)
+        #expect(try ledger.runs(limit: 1000).count == 40)
+    }
+
+    /// Another connection appends between two appends of this one, to the same run or another:
+    /// this one's next append sees it (its conflict check, its state) whatever it folded before.
+    @Test(arguments: [false, true])
+    func anotherWritersEventIsSeenByTheNextAppend(postgres: Bool) throws {
+        let directory = NSTemporaryDirectory() + "casa-release-pipeline-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (mine, theirs): (Ledger, Ledger)
+        if postgres {
+            let url = try TestLedger.newDatabase()
+            mine = try Ledger.open(postgres: try PostgresAddress.parse(url))
+            theirs = try Ledger.open(postgres: try PostgresAddress.parse(url), mustExist: true)
+        } else {
+            mine = try Ledger.open(path: directory + "/l.sqlite")
+            theirs = try Ledger.open(path: directory + "/l.sqlite")
+        }
+        let run = Self.run(1)
+        let other = Self.run(2)
+        let note = { (text: String) in
+            RunEvent.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: text))
+        }
+        try mine.append([Self.started(run)], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        try mine.append([note("mine")], to: run, expectedVersion: 1, actor: "u@h", at: Date())
+        // Theirs, to my run: my next append at version 2 is a conflict, not a fork.
+        try theirs.append([note("theirs")], to: run, expectedVersion: 2, actor: "u@h", at: Date())
+        let conflict = #expect(throws: LedgerError.self) {
+            try mine.append([note("mine again")], to: run, expectedVersion: 2, actor: "u@h", at: Date())
+        }
+        guard case .conflict(_, _, let actual)? = conflict else {
+            Issue.record("not a conflict: \(String(describing: conflict))")
+            return
+        }
+        #expect(actual == 3)
+        // Theirs, to another run; then a decision of mine folds from the log's state of my run.
+        try theirs.append([Self.started(other)], to: other, expectedVersion: 0, actor: "u@h", at: Date())
+        try theirs.append(
+            [.leaseAcquired(LeaseAcquired(holder: Self.holder, takenOverFrom: nil))], to: run, expectedVersion: 3,
+            actor: "u@h", at: Date())
+        let (_, state) = try mine.execute(
+            .acquireLease(Self.holder, currentHolderIsAlive: true), run: run, by: Self.holder, actor: "u@h", at: Date())
+        #expect(state.version == (try theirs.state(of: run)).version)
+        #expect(state.lease == Self.holder)
+        #expect(try mine.verifyChain().firstMismatch == nil)
+        #expect(try mine.checkProjections().isEmpty)
+    }
+}
