@@ -148,6 +148,9 @@ public final class PostgresSession {
         roundTrips += 1
         let statements = deferred + [statement]
         deferred.removeAll()
+        if let trace = PostgresStatementTrace.shared {
+            for statement in statements { trace.record(statement.sql, statement.values) }
+        }
         // A connection the server dropped between two statements: said at once.
         guard let connection, PQstatus(connection) == CONNECTION_OK else {
             throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
