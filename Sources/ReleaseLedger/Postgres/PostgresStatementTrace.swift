@@ -71,7 +71,8 @@ final class PostgresStatementTrace: @unchecked Sendable {
         switch value {
         case .null: return "NULL"
         case .text(let text): return "'" + text.replacingOccurrences(of: "'", with: "''") + "'::text"
-        case .integer(let number): return "\(number)::int8"
+        // Quoted: -9223372036854775808::int8 reads as the negation of a number too big.
+        case .integer(let number): return "'\(number)'::int8"
         case .real(let number): return "'\(number)'::float8"
         case .bool(let flag): return flag ? "true" : "false"
         case .blob(let data): return "'\\x" + data.map { String(format: "%02x", $0) }.joined() + "'::bytea"

@@ -30,6 +30,22 @@ import Testing
         #expect(try session.query("SELECT 'still usable'") == [["still usable"]])
     }
 
+    /// The benchmark's trace (CASA_RELEASE_SQL_TRACE) writes a statement with its values as
+    /// literals: the server must read the same statement, value for value.
+    @Test func aTracedStatementReadsAsTheBoundOne() throws {
+        let session = try PostgresSession.connect(try PostgresAddress.parse(try TestLedger.newDatabase()))
+        defer { session.close() }
+        let values: [SQLValue] = [
+            .text("it's '$2' \\ ✓"), .text(""), .integer(.max), .integer(.min), .real(0.1), .real(-1e300), .bool(true),
+            .bool(false), .blob(Data((0...255).map { UInt8($0) })), .blob(Data()), .null,
+        ]
+        let sql = "SELECT " + (1...values.count).map { "$\($0)" }.joined(separator: ", ") + ", '$1 stays' AS quoted"
+        let literal = PostgresStatementTrace.literal(sql, values)
+        #expect(!literal.contains("$2") || literal.contains("'$2'"), "\(literal)")
+        #expect(try session.fetch(literal, []).rows == session.fetch(sql, values).rows)
+        #expect(try session.fetch(literal, []).rows.first?.last == .text("$1 stays"))
+    }
+
     @Test func theSessionSettingsReachTheServer() throws {
         var address = try PostgresAddress.parse(try TestLedger.newDatabase())
         address.settings = ["lock_timeout": "7s", "DateStyle": "ISO, DMY"]
