@@ -7,8 +7,25 @@ final class SQLiteLedgerSQL: LedgerSQL {
     let db: Database
     var dialect: SQLDialect { .sqlite }
 
+    /// The chain's head once read (or moved by an append) in this object's transaction: an
+    /// object lives for one transaction, which holds the writer's lock when it writes.
+    private var knownHead: ChainAnchor??
+
     init(_ db: Database) {
         self.db = db
+    }
+
+    func chainHead() throws -> ChainAnchor? {
+        if let knownHead { return knownHead }
+        let head = try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
+            ChainAnchor(sequence: $0[0], hash: $0[1])
+        }
+        knownHead = .some(head)
+        return head
+    }
+
+    func chainHeadMoved(to head: ChainAnchor) {
+        knownHead = .some(head)
     }
 
     func execute(_ sql: String, _ arguments: SQLArguments) throws {
@@ -44,10 +61,12 @@ final class SQLiteLedgerSQL: LedgerSQL {
     }
 
     static func arguments(_ arguments: SQLArguments) -> StatementArguments {
+        // As optional existentials: GRDB's initialiser for a sequence of a concrete type maps it
+        // with a key path, resolved at run time at each call (a tenth of an append's time).
         StatementArguments(
-            arguments.map { argument -> DatabaseValue in
+            arguments.map { argument -> (any DatabaseValueConvertible)? in
                 switch argument?.sqlValue ?? .null {
-                case .null: return .null
+                case .null: return DatabaseValue.null
                 case .integer(let number): return number.databaseValue
                 case .real(let number): return number.databaseValue
                 case .text(let text): return text.databaseValue
