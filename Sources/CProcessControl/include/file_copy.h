@@ -9,4 +9,9 @@
 /// this pair of files cannot be copied this way). Swift's Glibc module does not declare it.
 ssize_t casa_copy_file_range(int in_fd, int out_fd, size_t length);
 
+/// Starts writing `length` bytes of `fd` from `offset` to the disk, without waiting
+/// (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`): a big copy's pages go to the disk while it
+/// goes on, so that the `fsync` that ends it waits for little. Returns 0, or -1 with errno set.
+int casa_start_writeback(int fd, long long offset, long long length);
+
 #endif

@@ -21,28 +21,51 @@ extension FileDigests {
             ? TransferProgress(label: label ?? (destination == nil ? "hash " : "copy ") + FilePath.lastComponent(path))
             : nil
         defer { progress?.finish() }
+        // A big file is hashed by SHA-256 on a second thread as MD5 hashes it here: one read,
+        // the time of MD5 alone (SHA256Beside). A small one, here, without a thread.
+        let beside = expected >= Self.twoThreadSize ? SHA256Beside() : nil
         var md5 = MD5()
         var sha256 = SHA256()
         var size: Int64 = 0
-        let bufferSize = 1 << 20
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
-        defer { buffer.deallocate() }
-        while true {
-            let count = read(source, buffer.baseAddress, bufferSize)
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw ExecutorError.posix(.stepFailed, "cannot read", path)
+        let ownBuffer =
+            beside == nil
+            ? UnsafeMutableRawBufferPointer.allocate(byteCount: SHA256Beside.bufferSize, alignment: 16) : nil
+        defer { ownBuffer?.deallocate() }
+        do {
+            while true {
+                let (index, buffer) = beside?.nextBuffer() ?? (0, ownBuffer!)
+                let count = read(source, buffer.baseAddress, buffer.count)
+                if count <= 0 {
+                    beside?.giveBack(index)
+                    if count < 0, errno == EINTR { continue }
+                    if count < 0 { throw ExecutorError.posix(.stepFailed, "cannot read", path) }
+                    break
+                }
+                let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                md5.update(bufferPointer: chunk)
+                if let destination {
+                    do {
+                        try writeAll(destination, chunk, path: path)
+                    } catch {
+                        beside?.giveBack(index)
+                        throw error
+                    }
+                }
+                if let beside { beside.hand(index, count: count) } else { sha256.update(bufferPointer: chunk) }
+                size += Int64(count)
+                progress?.update(done: size, total: expected)
             }
-            if count == 0 { break }
-            let chunk = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
-            md5.update(bufferPointer: chunk)
-            sha256.update(bufferPointer: chunk)
-            if let destination { try writeAll(destination, chunk, path: path) }
-            size += Int64(count)
-            progress?.update(done: size, total: expected)
+        } catch {
+            _ = beside?.finish()
+            throw error
         }
-        return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256.finalize()))
+        let sha256Digest = beside?.finish() ?? sha256.finalize()
+        return FileDigests(size: size, md5: hex(md5.finalize()), sha256: hex(sha256Digest))
     }
+
+    /// From this size on, SHA-256 runs on a thread of its own (a thread costs tens of
+    /// microseconds, a MiB of MD5 about one and a half milliseconds).
+    static let twoThreadSize: Int64 = 4 << 20
 
     /// The digests a step took of a file it wrote (`known`), while the file keeps the size and
     /// modification time it had then; otherwise (or without them) the file is read.
@@ -154,10 +177,25 @@ private final class KernelCopy: @unchecked Sendable {
         var useKernel = true
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
         defer { buffer.deallocate() }
+        // The pages written go to the disk as the copy goes on (each 64 MiB, without waiting):
+        // the fsync that ends the copy then waits for the last ones only, not for the whole file
+        // (0.6 s of a 1 GiB image's 3.5 s, measured). Advice only: a failure changes nothing.
+        var written: Int64 = 0
+        var flushedUpTo: Int64 = 0
+        func wrote(_ count: Int) {
+            written += Int64(count)
+            if written - flushedUpTo >= 1 << 26 {
+                _ = casa_start_writeback(destination, flushedUpTo, written - flushedUpTo)
+                flushedUpTo = written
+            }
+        }
         while !isStopped {
             if useKernel {
                 let copied = casa_copy_file_range(source, destination, 1 << 26)
-                if copied > 0 { continue }
+                if copied > 0 {
+                    wrote(copied)
+                    continue
+                }
                 if copied == 0 { return }
                 if errno == EINTR { continue }
                 // EXDEV, EINVAL, ENOSYS, EOPNOTSUPP: this file system (or kernel) cannot; the
@@ -178,6 +216,7 @@ private final class KernelCopy: @unchecked Sendable {
             if count == 0 { return }
             do {
                 try FileDigests.writeAll(destination, UnsafeRawBufferPointer(rebasing: buffer[0..<count]), path: path)
+                wrote(count)
             } catch {
                 failure = error
                 return
