@@ -24,6 +24,8 @@ static struct {
     __typeof__(&PQnfields) nfields;
     __typeof__(&PQntuples) ntuples;
     __typeof__(&PQpipelineSync) pipelineSync;
+    __typeof__(&PQputCopyData) putCopyData;
+    __typeof__(&PQputCopyEnd) putCopyEnd;
     __typeof__(&PQresultErrorField) resultErrorField;
     __typeof__(&PQresultStatus) resultStatus;
     __typeof__(&PQsendPrepare) sendPrepare;
@@ -44,7 +46,8 @@ static struct casa_library library = {
         SYMBOL(clear), SYMBOL(connectPoll), SYMBOL(connectStartParams), SYMBOL(connectionNeedsPassword),
         SYMBOL(consumeInput), SYMBOL(enterPipelineMode), SYMBOL(errorMessage), SYMBOL(exitPipelineMode),
         SYMBOL(finish), SYMBOL(fname), SYMBOL(ftype), SYMBOL(getResult), SYMBOL(getisnull), SYMBOL(getvalue),
-        SYMBOL(isBusy), SYMBOL(nfields), SYMBOL(ntuples), SYMBOL(pipelineSync), SYMBOL(resultErrorField),
+        SYMBOL(isBusy), SYMBOL(nfields), SYMBOL(ntuples), SYMBOL(pipelineSync), SYMBOL(putCopyData),
+        SYMBOL(putCopyEnd), SYMBOL(resultErrorField),
         SYMBOL(resultStatus), SYMBOL(sendPrepare), SYMBOL(sendQueryParams), SYMBOL(sendQueryPrepared),
         SYMBOL(setErrorVerbosity), SYMBOL(socket), SYMBOL(status), {0, 0},
     },
@@ -72,6 +75,8 @@ int PQisBusy(PGconn *conn) { return LOADED->isBusy(conn); }
 int PQnfields(const PGresult *res) { return LOADED->nfields(res); }
 int PQntuples(const PGresult *res) { return LOADED->ntuples(res); }
 int PQpipelineSync(PGconn *conn) { return LOADED->pipelineSync(conn); }
+int PQputCopyData(PGconn *conn, const char *buffer, int nbytes) { return LOADED->putCopyData(conn, buffer, nbytes); }
+int PQputCopyEnd(PGconn *conn, const char *errormsg) { return LOADED->putCopyEnd(conn, errormsg); }
 char *PQresultErrorField(const PGresult *res, int fieldcode) { return LOADED->resultErrorField(res, fieldcode); }
 ExecStatusType PQresultStatus(const PGresult *res) { return LOADED->resultStatus(res); }
 int PQsendPrepare(PGconn *conn, const char *stmtName, const char *query, int nParams, const Oid *paramTypes) {

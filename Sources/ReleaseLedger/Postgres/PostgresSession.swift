@@ -123,10 +123,75 @@ public final class PostgresSession {
     /// `deferredLimit` statements, so that memory stays flat.
     func sendLater(_ sql: String, _ values: [SQLValue], prepared: Bool = false) throws {
         deferred.append(Statement(sql: sql, values: values, prepared: prepared))
-        if deferred.count >= Self.deferredLimit {
-            let last = deferred.removeLast()
-            PQclear(try run(last))
+        if deferred.count >= Self.deferredLimit { try flushDeferred() }
+    }
+
+    /// Sends the statements queued, if any, and waits for them.
+    private func flushDeferred() throws {
+        guard !deferred.isEmpty else { return }
+        let last = deferred.removeLast()
+        PQclear(try run(last))
+    }
+
+    /// Runs `sql`, a `COPY … FROM STDIN` in the text format, with the rows `next` gives until it
+    /// gives nil, sent in pieces of about 1 MiB; returns how many rows were sent. (After the
+    /// statements queued: COPY cannot be in a pipeline.)
+    @discardableResult
+    func copyIn(_ sql: String, rows next: () throws -> [SQLValue]?) throws -> Int {
+        try flushDeferred()
+        PostgresStatementTrace.shared?.record(sql, [])
+        roundTrips += 1
+        guard let connection, PQstatus(connection) == CONNECTION_OK else {
+            throw LedgerError.unreachable(address: address.description, reason: "the server closed the connection")
         }
+        guard send(sql, PostgresParameters([]), on: connection) else { throw lostConnection(during: "a copy") }
+        let deadline = Date().addingTimeInterval(Self.statementDeadline)
+        guard let started = try nextResult(of: connection, until: deadline) else {
+            throw lostConnection(during: "a copy")
+        }
+        guard PQresultStatus(started) == PGRES_COPY_IN else {
+            try check(started)
+            PQclear(started)
+            throw lostConnection(during: "a copy")
+        }
+        PQclear(started)
+        var text = PostgresCopyText()
+        var count = 0
+        func flush() throws {
+            let sent = text.bytes.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { PQputCopyData(connection, $0.baseAddress, Int32($0.count)) }
+            }
+            guard sent == 1 else { throw lostConnection(during: "a copy") }
+            text.bytes.removeAll(keepingCapacity: true)
+        }
+        var failure: Error?
+        do {
+            while let row = try next() {
+                text.append(row)
+                count += 1
+                if text.bytes.count >= 1 << 20 { try flush() }
+            }
+            if !text.bytes.isEmpty { try flush() }
+        } catch {
+            failure = error
+        }
+        // Ended either way (with an error message when the rows failed: the server then
+        // refuses the COPY, and its transaction must be rolled back).
+        guard PQputCopyEnd(connection, failure == nil ? nil : "the rows could not be read") == 1 else {
+            throw failure ?? lostConnection(during: "a copy")
+        }
+        var answer: OpaquePointer?
+        while let result = try nextResult(of: connection, until: deadline) {
+            if answer == nil { answer = result } else { PQclear(result) }
+        }
+        if let failure {
+            if let answer { PQclear(answer) }
+            throw failure
+        }
+        guard let answer else { throw lostConnection(during: "a copy") }
+        try check(answer)
+        PQclear(answer)
+        return count
     }
 
     /// The most statements queued before they are sent: a few hundred KB of statements, whose

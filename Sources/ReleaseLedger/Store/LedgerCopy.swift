@@ -43,36 +43,69 @@ extension Ledger {
     }
 
     /// Copies `source`'s whole history into this ledger, event by event with every field (and so
-    /// every hash) as recorded, and makes the projections from them as appends do; then walks
-    /// this ledger's chain. One transaction: a copy interrupted copies nothing.
+    /// every hash) as recorded, with projections that are those of the events; then walks this
+    /// ledger's chain.
+    ///
+    /// Into a SQLite file: one transaction, the projections made from the events as appends
+    /// make them; a copy interrupted copies nothing. Into PostgreSQL: `COPY … FROM STDIN`, the
+    /// events in transactions of `bulkCopyBatch` (an interrupted copy keeps the batches that
+    /// committed, and the same command goes on from there), then the source's projection rows,
+    /// which `verifyCopySource` found to be exactly its events' (LedgerBulkCopy.swift).
     ///
     /// The destination must be empty, or already hold the source's events as its beginning (an
-    /// earlier copy: then only what the source recorded since is added, and a second copy of the
-    /// same source adds nothing). Any other history is `LedgerError.otherHistory`, untouched.
-    /// `verified`: the source's `verifyCopySource()`, when the caller checked it already (before
-    /// it opened, and so perhaps created, this ledger).
+    /// earlier copy, whole or interrupted: then only what it lacks is added, and a second copy
+    /// of the same source adds nothing). Any other history is `LedgerError.otherHistory`,
+    /// untouched. `verified`: the source's `verifyCopySource()`, when the caller checked it
+    /// already (before it opened, and so perhaps created, this ledger).
     public func copyHistory(from source: Ledger, verified: ChainReport? = nil) throws -> LedgerCopyReport {
+        try copyHistory(from: source, verified: verified, batch: Self.bulkCopyBatch)
+    }
+
+    /// `copyHistory`, with the events a copy into PostgreSQL commits at a time (tests make it small).
+    func copyHistory(from source: Ledger, verified: ChainReport?, batch: Int) throws -> LedgerCopyReport {
         let sourceChain = try verified ?? source.verifyCopySource()
-        let copied = try immediateTransaction { destination -> Int in
-            try source.read { origin -> Int in
-                let present = try destination.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
-                // The events both hold must be the same events, hash for hash.
-                let theirs = try origin.cursor("SELECT sequence, hash FROM events ORDER BY sequence")
-                var checked: Int64 = 0
-                try destination.forEachRow("SELECT sequence, hash FROM events ORDER BY sequence") { mine in
-                    let sequence: Int64 = mine[0]
-                    let hash: String = mine[1]
-                    guard let other = try theirs.next() else { return }
-                    guard (other[0] as Int64) == sequence, (other[1] as String) == hash else {
-                        throw LedgerError.otherHistory(
-                            path: path,
-                            reason: "its event \(sequence) is not \(source.path)'s (hash \(hash.prefix(12))…)")
-                    }
-                    checked = sequence
+        let present = try read { destination in try sharedPrefix(with: source, destination, sourceChain) }
+        let copied: Int
+        if let postgres = store as? PostgresLedgerStore {
+            copied = try bulkCopy(
+                from: source, after: present, sourceEvents: sourceChain.checked, batch: batch,
+                session: postgres.session)
+        } else {
+            copied = try foldedCopy(from: source, after: present)
+        }
+        return try checkCopy(of: source, sourceChain: sourceChain, copied: copied)
+    }
+
+    /// How many of the source's events this ledger holds already (0 when it is empty): they must
+    /// be its beginning, hash for hash.
+    func sharedPrefix(with source: Ledger, _ destination: LedgerSQL, _ sourceChain: ChainReport) throws -> Int64 {
+        try source.read { origin in
+            let present = try destination.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
+            let theirs = try origin.cursor("SELECT sequence, hash FROM events ORDER BY sequence")
+            var checked: Int64 = 0
+            try destination.forEachRow("SELECT sequence, hash FROM events ORDER BY sequence") { mine in
+                let sequence: Int64 = mine[0]
+                let hash: String = mine[1]
+                guard let other = try theirs.next() else { return }
+                guard (other[0] as Int64) == sequence, (other[1] as String) == hash else {
+                    throw LedgerError.otherHistory(
+                        path: path, reason: "its event \(sequence) is not \(source.path)'s (hash \(hash.prefix(12))…)")
                 }
-                guard checked == present || checked == Int64(sourceChain.checked) else {
-                    throw LedgerError.otherHistory(path: path, reason: "its events do not follow one another from 1")
-                }
+                checked = sequence
+            }
+            guard checked == present || checked == Int64(sourceChain.checked) else {
+                throw LedgerError.otherHistory(path: path, reason: "its events do not follow one another from 1")
+            }
+            return present
+        }
+    }
+
+    /// The copy into a SQLite file: one transaction, the events folded into the projections as
+    /// they are inserted.
+    private func foldedCopy(from source: Ledger, after present: Int64) throws -> Int {
+        try immediateTransaction { destination -> Int in
+            try requireHead(present, destination)
+            return try source.read { origin -> Int in
                 var folder = Projections.RunFolder { run, sequence in
                     try Projections.RunFolder.events(of: run, before: sequence, in: destination)
                 }
@@ -86,8 +119,7 @@ extension Ledger {
                         """,
                         [
                             record.sequence, record.streamID, record.streamVersion, record.type, record.payload,
-                            record.recordedAt,
-                            record.actor, record.previousHash, record.hash,
+                            record.recordedAt, record.actor, record.previousHash, record.hash,
                         ])
                     try folder.fold(record, into: destination)
                     count += 1
@@ -95,6 +127,20 @@ extension Ledger {
                 return count
             }
         }
+    }
+
+    /// In a copy's write: nothing was appended since the events were compared (the chain's lock
+    /// is held from here to the commit).
+    func requireHead(_ present: Int64, _ destination: LedgerSQL) throws {
+        let head = try destination.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
+        guard head == present else {
+            throw LedgerError.otherHistory(
+                path: path, reason: "another writer appended to it during the copy (its event \(head))")
+        }
+    }
+
+    /// The copy's chain walked, its head the source's.
+    private func checkCopy(of source: Ledger, sourceChain: ChainReport, copied: Int) throws -> LedgerCopyReport {
         let chain = try verifyChain()
         if let mismatch = chain.firstMismatch {
             throw LedgerError.notALedger(

@@ -191,4 +191,40 @@ import Testing
         #expect(try mine.verifyChain().firstMismatch == nil)
         #expect(try mine.checkProjections().isEmpty)
     }
+
+    /// A copy into PostgreSQL commits its events a batch at a time: cut after some batches (a
+    /// refusal the test puts in the server), the same copy run again goes on from there, and the
+    /// result is the source's history with its projections, as verify checks them.
+    @Test func anInterruptedCopyGoesOnFromWhereItStopped() throws {
+        let directory = NSTemporaryDirectory() + "casa-release-copy-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let source = try Ledger.open(path: directory + "/source.sqlite")
+        let waiting = RunEvent.stepAwaitingOperator(
+            StepAwaitingOperator(step: .record, instructions: "tab\there\nline \\ ✓"))
+        try source.appendBatch(
+            (0..<10).map {
+                (
+                    stream: Self.run($0), expectedVersion: 0,
+                    events: [Self.started(Self.run($0))] + Array(repeating: waiting, count: 9)
+                )
+            },
+            actor: "u@h", at: Date())
+        let (destination, database) = try Self.newLedger()
+        // The events of run 7 are refused: the batches before its first event commit.
+        try Self.refuse(Self.run(7), in: database)
+        #expect(throws: LedgerError.self) { try destination.copyHistory(from: source, verified: nil, batch: 15) }
+        let kept = try destination.eventCount()
+        #expect(kept == 60, "four batches of 15 committed, the fifth (events 61 to 75, run 7's among them) did not")
+        #expect(try destination.store.recordedHead()?.sequence == 60)
+        _ = try TestLedger.server().psql("DROP TRIGGER refuse ON events", database: database)
+        let report = try destination.copyHistory(from: source, verified: nil, batch: 15)
+        #expect(report.copied == 40 && report.destinationEvents == 100)
+        #expect(try destination.verifyChain().firstMismatch == nil)
+        #expect(try destination.checkProjections().isEmpty, "the projections are the whole history's")
+        #expect(try destination.runs(limit: 100).map(\.runID).sorted() == (0..<10).map(Self.run))
+        #expect(try destination.store.recordedHead()?.sequence == 100)
+        // Once more: nothing to copy, nothing touched.
+        #expect(try destination.copyHistory(from: source, verified: nil, batch: 15).copied == 0)
+    }
 }

@@ -46,6 +46,24 @@ import Testing
         #expect(try session.fetch(literal, []).rows.first?.last == .text("$1 stays"))
     }
 
+    /// COPY's text format carries every kind of value, the characters that end a field or a
+    /// line included, as the bound statement does.
+    @Test func aCopiedRowReadsAsItWent() throws {
+        let session = try PostgresSession.connect(try PostgresAddress.parse(try TestLedger.newDatabase()))
+        defer { session.close() }
+        try session.query("CREATE TABLE t (n BIGINT, a TEXT, b TEXT, r DOUBLE PRECISION, f BOOLEAN, x BYTEA, z TEXT)")
+        let rows: [[SQLValue]] = [
+            [
+                .integer(.min), .text("tab\there\nnew line\r\\N back\\slash ✓"), .text(""), .real(-1e300), .bool(true),
+                .blob(Data((0...255).map { UInt8($0) })), .null,
+            ],
+            [.integer(.max), .text("\\."), .text("\\N"), .real(0.1), .bool(false), .blob(Data()), .text("last")],
+        ]
+        var remaining = rows[...]
+        #expect(try session.copyIn("COPY t FROM STDIN") { remaining.popFirst() } == 2)
+        #expect(try session.fetch("SELECT * FROM t ORDER BY n", []).rows == rows)
+    }
+
     @Test func theSessionSettingsReachTheServer() throws {
         var address = try PostgresAddress.parse(try TestLedger.newDatabase())
         address.settings = ["lock_timeout": "7s", "DateStyle": "ISO, DMY"]
