@@ -20,32 +20,7 @@ binary=$PWD/.build/release/casa-release
 trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
 rounds=3
 
-# seconds COMMAND...: the wall time of one run of COMMAND, its output dropped.
-seconds() {
-    local start end
-    start=$(date +%s%N)
-    "$@" > /dev/null 2> "$work/stderr" || { echo "failed: $*" >&2; cat "$work/stderr" >&2; exit 1; }
-    end=$(date +%s%N)
-    echo $(( (end - start) / 1000 ))
-}
-
-# row LABEL BASELINE-LABEL 'BASELINE COMMAND' 'CASA-RELEASE COMMAND' [PREPARE]: interleaved rounds,
-# medians, ratio. PREPARE runs (untimed) before each timed command.
-row() {
-    local label=$1 baseline_label=$2 baseline=$3 ours=$4 prepare=${5:-true}
-    local -a mine=() theirs=()
-    for _ in $(seq "$rounds"); do
-        eval "$prepare"; theirs+=("$(seconds bash -c "$baseline")")
-        eval "$prepare"; mine+=("$(seconds bash -c "$ours")")
-    done
-    python3 - "$label" "$baseline_label" "${theirs[*]}" "${mine[*]}" <<'PY'
-import statistics, sys
-label, baseline, theirs, mine = sys.argv[1], sys.argv[2], [int(x) for x in sys.argv[3].split()], [int(x) for x in sys.argv[4].split()]
-a, b = statistics.median(mine) / 1e6, statistics.median(theirs) / 1e6
-unit = lambda s: f"{s * 1000:8.1f} ms" if s < 1 else f"{s:8.2f} s "
-print(f"{label:<44} {unit(a)}   {baseline:<36} {unit(b)}   ratio {a / b:5.2f}")
-PY
-}
+source Benchmarks/rows.sh
 
 echo "casa-release performance, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ), medians of $rounds interleaved rounds"
 printf '%-44s %11s   %-36s %11s\n' "casa-release" "time" "baseline" "time"
@@ -55,6 +30,9 @@ ledger=$work/ledger.sqlite
 echo "building a ledger of $runs runs (provenance-benchmark)..." >&2
 .build/release/provenance-benchmark "$runs" "$ledger" > "$work/provenance-benchmark.txt"
 events=$(sqlite3 "$ledger" "SELECT count(*) FROM events")
+bytes=$(( $(stat -c %s "$ledger") + $(stat -c %s "$ledger-wal" 2>/dev/null || echo 0) ))
+printf '%-44s %s\n' "ledger size ($runs runs, $events events)" \
+    "$(python3 -c "print(f'{$bytes / 1048576:.1f} MiB, {$bytes / $events / 1000:.2f} KB per event')")"
 cat > "$work/walk.py" <<'PY'
 # The hash chain walked as a reader with hashlib would: the same canonical bytes, the same checks.
 import hashlib, sqlite3, sys
