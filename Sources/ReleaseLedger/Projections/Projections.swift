@@ -28,13 +28,17 @@ enum Projections {
                     [run, position, step.name.rawValue, step.status.rawValue])
             }
         } else {
+            // The lease as JSON when it changes only: encoding it at each event of a run that
+            // holds it was a twenty-fifth of a replay.
+            let leaseChanged = before.lease != state.lease
             try db.execute(
                 """
-                UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = ?, last_sequence = ? WHERE run_id = ?
+                UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = CASE WHEN ? THEN ? ELSE lease END,
+                    last_sequence = ? WHERE run_id = ?
                 """,
                 [
-                    state.status.rawValue, record.recordedAt, state.currentStep?.rawValue,
-                    try state.lease.map(json), record.sequence, run,
+                    state.status.rawValue, record.recordedAt, state.currentStep?.rawValue, leaseChanged,
+                    leaseChanged ? try state.lease.map(json) : nil, record.sequence, run,
                 ])
         }
 
