@@ -37,7 +37,7 @@ public final class Ledger {
     /// process in the middle of an append, as a suspended laptop would.
     public var insideNextWrite: (() -> Void)?
 
-    private init(store: LedgerStore) {
+    init(store: LedgerStore) {
         self.store = store
     }
 

@@ -60,9 +60,9 @@ struct Verify: ParsableCommand {
     func run() throws {
         let ledger = try global.openLedgerForReading()
         let output = global.output
-        let chain = try ledger.verifyChain()
+        let (chain, differences) =
+            chainOnly ? (try ledger.verifyChain(), []) : try ledger.verifyChainAndProjections()
         let anchor = try ledger.checkAnchor()
-        let differences = chain.firstMismatch == nil && !chainOnly ? try ledger.checkProjections() : []
         var checkedArtifacts: [ArtifactReport]?
         if artifacts {
             checkedArtifacts = try ledger.recordedArtifacts().map { artifact in

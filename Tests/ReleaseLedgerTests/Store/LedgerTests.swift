@@ -131,6 +131,35 @@ private func started(_ runID: String) -> RunStarted {
             ], "\(differences)")
     }
 
+    /// verify's chain walk and projection check at once (two connections, two threads) say what
+    /// each says alone; a broken chain is told alone, whatever the check found.
+    @Test func theChainAndTheProjectionsCheckedAtOnceSayWhatEachSaysAlone() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let runs = (1...3).map { "ffff000\($0)-0000-0000-0000-000000000000" }
+        for run in runs {
+            try ledger.append(
+                [.runStarted(started(run)), .leaseAcquired(LeaseAcquired(holder: holder, takenOverFrom: nil))], to: run,
+                expectedVersion: 0, actor: "u@h", at: Date())
+        }
+        let intact = try ledger.verifyChainAndProjections()
+        #expect(intact.chain == (try ledger.verifyChain()) && intact.chain.checked == 6 && intact.differences.isEmpty)
+        try ledger.queue.write { db in
+            try db.execute(sql: "UPDATE runs SET status = 'completed' WHERE run_id = ?", arguments: [runs[1]])
+        }
+        let edited = try ledger.verifyChainAndProjections()
+        #expect(edited.chain.firstMismatch == nil)
+        #expect(edited.differences == (try ledger.checkProjections()) && edited.differences.count == 1)
+        try ledger.queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_are_append_only_update")
+            try db.execute(sql: "UPDATE events SET payload = '{' WHERE sequence = 4")
+        }
+        // The check cannot even read event 4 now; the chain's break is what is told.
+        #expect(throws: (any Error).self) { try ledger.checkProjections() }
+        let broken = try ledger.verifyChainAndProjections()
+        #expect(broken.chain.firstMismatch?.sequence == 4 && broken.differences.isEmpty)
+    }
+
     /// The anchor follows every append, and is flushed where a command's work ends; one renamed
     /// into place but never flushed can read back empty after a power cut: as good as none.
     @Test func theAnchorFollowsAppendsAndAnEmptyOneIsNone() throws {
