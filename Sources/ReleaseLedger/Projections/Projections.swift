@@ -98,7 +98,9 @@ enum Projections {
         before: RunState, after state: RunState, run: String, time: String, db: LedgerSQL
     ) throws {
         let outputs = RunProvenance.outputs(of: state)
-        guard outputs != RunProvenance.outputs(of: before) else { return }
+        // No output: nothing to write whatever the state before had (most events, until a run
+        // describes its image), and no need to work out the outputs before.
+        guard !outputs.isEmpty, outputs != RunProvenance.outputs(of: before) else { return }
         for output in outputs {
             try db.execute(
                 """

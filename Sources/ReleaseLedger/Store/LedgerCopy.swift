@@ -20,7 +20,8 @@ extension Ledger {
     /// anchor, its projections against its events): a copy must never turn a cut or forged
     /// history into one that verifies in its new place. Returns the chain's walk.
     public func verifyCopySource() throws -> ChainReport {
-        let chain = try verifyChain()
+        // The chain first in what is told, but walked beside the projections' rebuild.
+        let (chain, differences) = try verifyChainAndProjections(limit: 1)
         if let mismatch = chain.firstMismatch {
             throw LedgerError.notALedger(
                 path: path,
@@ -31,7 +32,6 @@ extension Ledger {
         if case .mismatch(let reason) = try checkAnchor() {
             throw LedgerError.notALedger(path: path, reason: "\(reason); a cut history is not copied")
         }
-        let differences = try checkProjections(limit: 1)
         if let first = differences.first {
             throw LedgerError.notALedger(
                 path: path,
