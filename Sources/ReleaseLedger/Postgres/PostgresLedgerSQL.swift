@@ -104,23 +104,12 @@ final class PostgresLedgerSQL: LedgerSQL {
 
     private func numbering(_ sql: String) -> Numbered {
         if let known = numbered[sql] { return known }
-        var result = ""
-        result.reserveCapacity(sql.utf8.count + 16)
         var count = 0
-        var quote: Character?
-        for character in sql {
-            if let open = quote {
-                if character == open { quote = nil }
-                result.append(character)
-            } else if character == "'" || character == "\"" {
-                quote = character
-                result.append(character)
-            } else if character == "?" {
-                count += 1
-                result += "$\(count)"
-            } else {
-                result.append(character)
-            }
+        let result = UnquotedSQL.rewrite(sql) { characters, index in
+            guard characters[index] == "?" else { return nil }
+            count += 1
+            index += 1
+            return "$\(count)"
         }
         // Statements built with a list of placeholders (`IN (?, ?, …)`) vary; keep the cache small.
         if numbered.count > 512 { numbered.removeAll(keepingCapacity: true) }

@@ -40,31 +40,16 @@ final class PostgresStatementTrace: @unchecked Sendable {
     /// `sql` with each `$n` outside quotes replaced by its value, typed as the session binds it
     /// (PostgresParameters), so that the server reads the same statement.
     static func literal(_ sql: String, _ values: [SQLValue]) -> String {
-        var result = ""
-        var quote: Character?
-        var characters = sql.makeIterator()
-        var pending: Character? = characters.next()
-        while let character = pending {
-            pending = characters.next()
-            if let open = quote {
-                if character == open { quote = nil }
-                result.append(character)
-            } else if character == "'" || character == "\"" {
-                quote = character
-                result.append(character)
-            } else if character == "$", let first = pending, first.isASCII, first.isNumber {
-                var digits = ""
-                while let digit = pending, digit.isASCII, digit.isNumber {
-                    digits.append(digit)
-                    pending = characters.next()
-                }
-                let index = Int(digits)! - 1
-                result += values.indices.contains(index) ? literal(values[index]) : "$" + digits
-            } else {
-                result.append(character)
-            }
+        UnquotedSQL.rewrite(sql) { characters, index in
+            guard characters[index] == "$" else { return nil }
+            var end = index + 1
+            while end < characters.count, characters[end].isASCII, characters[end].isNumber { end += 1 }
+            guard end > index + 1, let number = Int(String(characters[(index + 1)..<end])),
+                values.indices.contains(number - 1)
+            else { return nil }
+            index = end
+            return literal(values[number - 1])
         }
-        return result
     }
 
     static func literal(_ value: SQLValue) -> String {

@@ -46,6 +46,19 @@ import Testing
         #expect(try session.fetch(literal, []).rows.first?.last == .text("$1 stays"))
     }
 
+    /// The ledger's `?` become `$n` outside quotes only (a doubled quote inside a string too).
+    @Test func placeholdersAreNumberedOutsideQuotes() throws {
+        let session = try PostgresSession.connect(try PostgresAddress.parse(try TestLedger.newDatabase()))
+        defer { session.close() }
+        let sql = PostgresLedgerSQL(session)
+        #expect(
+            sql.placeholders(#"SELECT ?, '?', "a?", ? WHERE x = 'it''s ?' AND y = ?"#)
+                == #"SELECT $1, '?', "a?", $2 WHERE x = 'it''s ?' AND y = $3"#)
+        #expect(
+            try session.query(sql.placeholders("SELECT ?::text || '?', ?::text"), [.text("a"), .text("b")])
+                == [["a?", "b"]])
+    }
+
     /// COPY's text format carries every kind of value, the characters that end a field or a
     /// line included, as the bound statement does.
     @Test func aCopiedRowReadsAsItWent() throws {
