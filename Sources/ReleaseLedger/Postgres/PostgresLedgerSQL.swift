@@ -15,21 +15,18 @@ final class PostgresLedgerSQL: LedgerSQL {
         self.session = session
     }
 
-    /// The head the store read when it locked the chain for an append, moved by the append's
-    /// inserts: the head without asking the server again (nil outside an append).
-    var lockedHead: ChainAnchor?
-    /// Whether `lockedHead` holds for this append (the log was empty when it was locked).
-    var headIsLocked = false
+    /// The head the store read when it locked the chain for an append (`.some(nil)`: the log
+    /// was empty), moved by the append's inserts: the head without asking the server again. nil
+    /// outside an append.
+    var lockedHead: ChainAnchor??
 
     func chainHead() throws -> ChainAnchor? {
-        if headIsLocked { return lockedHead }
-        return try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
-            ChainAnchor(sequence: $0[0], hash: $0[1])
-        }
+        if let lockedHead { return lockedHead }
+        return try queriedChainHead()
     }
 
     func chainHeadMoved(to head: ChainAnchor) {
-        if headIsLocked { lockedHead = head }
+        if lockedHead != nil { lockedHead = .some(head) }
     }
 
     /// Set by the store inside an append: a statement whose answer is not read is sent with the

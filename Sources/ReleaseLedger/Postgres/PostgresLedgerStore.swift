@@ -95,12 +95,8 @@ final class PostgresLedgerStore: LedgerStore {
             // The row moves with the events at each commit (below), so it is the log's head:
             // the append reads it from here instead of asking again.
             let sequence: Int64 = head[0]
-            sql.lockedHead = sequence == 0 ? nil : ChainAnchor(sequence: sequence, hash: head[1])
-            sql.headIsLocked = true
-            defer {
-                sql.headIsLocked = false
-                sql.lockedHead = nil
-            }
+            sql.lockedHead = .some(sequence == 0 ? nil : ChainAnchor(sequence: sequence, hash: head[1]))
+            defer { sql.lockedHead = nil }
             let result = try body(sql)
             // The head row moves with the events, in the same commit: one statement, one round
             // trip, a no-op when the body appended nothing.

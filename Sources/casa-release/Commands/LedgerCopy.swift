@@ -25,9 +25,12 @@ struct LedgerCopy: ParsableCommand {
             nothing is created. The destination (a PostgreSQL URL, or a \
             file) is created if needed and must be empty, or hold this same history already: a copy \
             run again adds only what the source recorded since, and nothing when there is nothing \
-            new. A destination with another history is refused (exit 73) and left untouched. The \
-            copy is one transaction: an interrupted copy copies nothing. The projections are made \
-            from the copied events, and the destination's chain is walked at the end.
+            new. A destination with another history is refused (exit 73) and left untouched. Into a \
+            file, the copy is one transaction (an interrupted copy copies nothing) and the \
+            projections are made from the copied events. Into PostgreSQL, the events go by COPY in \
+            transactions of 50,000 (an interrupted copy keeps them: run the same command again, and \
+            it goes on from there), then the projections, the source's rows that its check has just \
+            rebuilt from its events. The destination's chain is walked at the end.
             """
     )
 
@@ -50,7 +53,18 @@ struct LedgerCopy: ParsableCommand {
         // The source is checked before the destination is opened: a refused copy creates nothing.
         let verified = try reading.verifyCopySource()
         let writing = try GlobalOptions.openForWriting(destination)
-        let report = try writing.copyHistory(from: reading, verified: verified)
+        let report: LedgerCopyReport
+        do {
+            report = try writing.copyHistory(from: reading, verified: verified)
+        } catch {
+            // Into PostgreSQL the batches committed before the failure stay, and the projections
+            // are the whole history's only once a copy ends: say how to finish it.
+            var failure = CommandFailure.from(error)
+            if case .postgres = destination, !(error is LedgerError && failure.status == .cannotCreate) {
+                failure.message += "; the events the copy committed stay: run the same command again to finish it"
+            }
+            throw failure
+        }
         let output = global.output
         if global.json {
             try output.emitJSON(report)

@@ -318,6 +318,36 @@ import ReleaseStateMachine
         }
     }
 
+    /// A copy into PostgreSQL that the server stops (a write refused) says so in one line, with
+    /// how to finish it; the same command then finishes it, and the copy verifies.
+    @Test func aCopyTheServerStopsSaysHowToFinishIt() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 64 << 10, ledger: .sqliteFile)
+            let file = workspace.root + "/ledger.sqlite"
+            #expect(
+                try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_LEDGER": file]).status == 0)
+            let destination = try TestLedger.newDatabase()
+            let database = String(destination.split(separator: "/").last!.split(separator: "?").first!)
+            _ = try Ledger.open(postgres: try PostgresAddress.parse(destination))
+            // (psql's -c is in a shell's double quotes: the function's body in single quotes.)
+            _ = try TestLedger.server().psql(
+                """
+                CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RAISE EXCEPTION ''refused by the test''; END';
+                CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION refuse();
+                """, database: database)
+            let stopped = try workspace.run(["ledger", "copy", "--from", file, "--to", destination])
+            #expect(stopped.status == 70, "\(stopped.stderr)")
+            #expect(
+                stopped.stderr.contains("refused by the test")
+                    && stopped.stderr.contains("run the same command again to finish it"), "\(stopped.stderr)")
+            #expect(stopped.stderr.split(separator: "\n").count == 1, "one line: \(stopped.stderr)")
+            _ = try TestLedger.server().psql("DROP TRIGGER refuse ON events", database: database)
+            let finished = try workspace.run(["ledger", "copy", "--from", file, "--to", destination])
+            #expect(finished.status == 0, "\(finished.stderr)")
+            #expect(try workspace.run(["verify"], environment: ["CASA_RELEASE_LEDGER": destination]).status == 0)
+        }
+    }
+
     /// A copy whose source is missing, or whose chain is broken, is refused before anything is
     /// written to the destination.
     @Test func aCopyOfNothingOrOfABrokenHistoryIsRefused() async throws {

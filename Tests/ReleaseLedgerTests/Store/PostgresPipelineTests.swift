@@ -226,5 +226,10 @@ import Testing
         #expect(try destination.store.recordedHead()?.sequence == 100)
         // Once more: nothing to copy, nothing touched.
         #expect(try destination.copyHistory(from: source, verified: nil, batch: 15).copied == 0)
+        // From PostgreSQL too: its projection rows in the order it wrote them.
+        let (third, _) = try Self.newLedger()
+        #expect(try third.copyHistory(from: destination, verified: nil, batch: 30).copied == 100)
+        #expect(try third.checkProjections().isEmpty)
+        #expect(try third.runs(limit: 100) == (try source.runs(limit: 100)))
     }
 }

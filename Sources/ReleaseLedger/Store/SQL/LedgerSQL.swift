@@ -51,7 +51,10 @@ enum SQLDialect: Sendable {
 }
 
 extension LedgerSQL {
-    func chainHead() throws -> ChainAnchor? {
+    func chainHead() throws -> ChainAnchor? { try queriedChainHead() }
+
+    /// The chain's last event, asked of the database.
+    func queriedChainHead() throws -> ChainAnchor? {
         try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
             ChainAnchor(sequence: $0[0], hash: $0[1])
         }

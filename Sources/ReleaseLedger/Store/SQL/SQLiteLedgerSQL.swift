@@ -17,9 +17,7 @@ final class SQLiteLedgerSQL: LedgerSQL {
 
     func chainHead() throws -> ChainAnchor? {
         if let knownHead { return knownHead }
-        let head = try row("SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1").map {
-            ChainAnchor(sequence: $0[0], hash: $0[1])
-        }
+        let head = try queriedChainHead()
         knownHead = .some(head)
         return head
     }

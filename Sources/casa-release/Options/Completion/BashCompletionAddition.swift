@@ -6,16 +6,11 @@
 /// split at white space; quoted words with spaces in them are not expected before a completion.)
 enum BashCompletionAddition {
     static func script(_ spellings: CasaDistroSpellings) -> String {
-        var keys: [String] = []
-        var values: [String] = []
-        for command in spellings.commands {
-            keys.append(
-                "    \(command.name)) printf '%s\\n' \(command.keys.map { $0 + "=" }.joined(separator: " ")) ;;")
-            for key in command.keys {
-                guard let words = command.values[key] else { continue }
-                values.append("    \(command.name):\(key)) printf '%s\\n' \(words.joined(separator: " ")) ;;")
-            }
-        }
+        let (keys, values) = spellings.caseArms(
+            keys: { "    \($0.name)) printf '%s\\n' \($0.keys.map { $0 + "=" }.joined(separator: " ")) ;;" },
+            values: { command, key, words in
+                "    \(command.name):\(key)) printf '%s\\n' \(words.joined(separator: " ")) ;;"
+            })
         return """
             # casa-release: casa-distro's spellings, which the functions above do not know: commands with
             # underscores (create_base_image) and options as key=value (image_version=5.4).

@@ -23,6 +23,19 @@ struct CasaDistroSpellings: Equatable {
     /// (`--base-dir DIR`): the word after them is not the command.
     var valuedGlobalOptions: [String]
 
+    /// The arms of a shell's two `case` tables: one per command (`keys`, given the command), one
+    /// per option that takes known words (`values`, given the command, the key and its words).
+    func caseArms(
+        keys: (Command) -> String, values: (Command, String, [String]) -> String
+    ) -> (keys: [String], values: [String]) {
+        (
+            commands.map(keys),
+            commands.flatMap { command in
+                command.keys.compactMap { key in command.values[key].map { values(command, key, $0) } }
+            }
+        )
+    }
+
     init(commands: [Command], underscoredCommands: [String], valuedGlobalOptions: [String]) {
         self.commands = commands
         self.underscoredCommands = underscoredCommands

@@ -5,15 +5,11 @@
 /// command's dashed name and `key=value` as `--key=value`.
 enum FishCompletionAddition {
     static func script(_ spellings: CasaDistroSpellings) -> String {
-        var keys: [String] = []
-        var values: [String] = []
-        for command in spellings.commands {
-            keys.append("    case \(command.name)\n        printf '%s\\n' \(command.keys.joined(separator: " "))")
-            for key in command.keys {
-                guard let words = command.values[key] else { continue }
-                values.append("    case \(command.name):\(key)\n        printf '%s\\n' \(words.joined(separator: " "))")
-            }
-        }
+        let (keys, values) = spellings.caseArms(
+            keys: { "    case \($0.name)\n        printf '%s\\n' \($0.keys.joined(separator: " "))" },
+            values: { command, key, words in
+                "    case \(command.name):\(key)\n        printf '%s\\n' \(words.joined(separator: " "))"
+            })
         return """
             # casa-release: casa-distro's spellings, which the functions above do not know: commands with
             # underscores (create_base_image) and options as key=value (image_version=5.4).
