@@ -9,7 +9,9 @@ import PackageDescription
 let package = Package(
     name: "casa-release",
     products: [
-        .executable(name: "casa-release", targets: ["casa-release"])
+        .executable(name: "casa-release", targets: ["casa-release"]),
+        // The dashboard's server, which `casa-release serve` becomes; installed beside it.
+        .executable(name: "casa-release-dashboard", targets: ["casa-release-dashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
@@ -19,15 +21,15 @@ let package = Package(
         .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
-        // libcurl, the system library, through a module map (Debian: libcurl4-openssl-dev).
-        .systemLibrary(
-            name: "CCurl",
-            pkgConfig: "libcurl",
-            providers: [.apt(["libcurl4-openssl-dev"])]
-        ),
-        // Where a library loaded on first use is found (CLibpq): dlopen, once.
+        // Where a library loaded on first use is found (CCurl, CLibpq): dlopen, once.
         .target(
             name: "CLibraryLoader"
+        ),
+        // libcurl, the system library, loaded on first use, for the transfers (Debian: libcurl4;
+        // headers: libcurl4-openssl-dev).
+        .target(
+            name: "CCurl",
+            dependencies: ["CLibraryLoader"]
         ),
         // libpq, PostgreSQL's own client library, loaded on first use, for the PostgreSQL ledger
         // (Debian: libpq5; headers: libpq-dev).
@@ -93,8 +95,15 @@ let package = Package(
         // ledger, rendered with every value escaped, and served read-only.
         .target(
             name: "Dashboard",
+            dependencies: ["ReleaseLedger", "ReleaseStateMachine"]
+        ),
+        // The program `serve` becomes (exec): the dashboard's HTTP server. A program of its own
+        // because FlyingFox brings Foundation's networking, which links libcurl, and casa-release
+        // loads libcurl only when it transfers (CCurl), to start fast.
+        .executableTarget(
+            name: "casa-release-dashboard",
             dependencies: [
-                "ReleaseLedger", "ReleaseStateMachine",
+                "Dashboard", "ReleaseLedger", "ReleaseStateMachine",
                 .product(name: "FlyingFox", package: "FlyingFox"),
                 .product(name: "FlyingSocks", package: "FlyingFox"),
             ]
@@ -181,7 +190,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "casa-release", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "Hashing", "TestSupport",
+                "casa-release", "casa-release-dashboard", "ReleaseLedger", "ReleaseStateMachine", "CProcessControl", "Hashing", "TestSupport",
             ]
         ),
     ],

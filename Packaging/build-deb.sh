@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Builds casa-release_<version>_<arch>.deb from this checkout, with dpkg-deb:
 #   /usr/bin/casa-release                       the release build, Swift's libraries linked in
+#   /usr/lib/casa-release/casa-release-dashboard the dashboard's server, which `serve` becomes
 #   /usr/share/casa-release/docker              the docker definitions it ships (create-docker finds them)
 #   /usr/share/casa-release/examples            example recipes, a dev environment, a casa-distro tree
 #   /usr/share/bash-completion/completions/     bash, zsh (vendor-completions) and fish
 #     (vendor_completions.d) completion, from the binary itself
 #   /usr/share/man/man1/casa-release*.1.gz      a page per command (swift-argument-parser's generate-manual)
 #   /usr/share/doc/casa-release/                copyright (CeCILL-B), changelog, README and docs
-# Depends are the shared libraries the binary links, as dpkg-shlibdeps finds them, and libpq,
-# which it loads when first used; Recommends
+# Depends are the shared libraries the binaries link, as dpkg-shlibdeps finds them, and libpq and
+# libcurl, which casa-release loads when first used; Recommends
 # are the tools some commands run. The version is the binary's own (--version).
 # Usage: bash Packaging/build-deb.sh [OUTPUT-DIRECTORY]    (default: .build/deb)
 set -euo pipefail
@@ -26,7 +27,9 @@ swift package -debug-info-format none --allow-writing-to-package-directory gener
     --configuration debug --multi-page --date "$date" --authors 'BrainVISA team<contact@brainvisa.info>'
 pages=.build/plugins/GenerateManual/outputs/casa-release
 swift build -c release --static-swift-stdlib --product casa-release
+swift build -c release --static-swift-stdlib --product casa-release-dashboard
 binary=.build/release/casa-release
+server=.build/release/casa-release-dashboard
 
 version="$("$binary" --version)"
 architecture="$(dpkg --print-architecture)"
@@ -37,6 +40,8 @@ umask 022
 
 install -D -m 755 "$binary" "$root/usr/bin/casa-release"
 strip --strip-unneeded "$root/usr/bin/casa-release"
+install -D -m 755 "$server" "$root/usr/lib/casa-release/casa-release-dashboard"
+strip --strip-unneeded "$root/usr/lib/casa-release/casa-release-dashboard"
 mkdir -p "$root/usr/share/casa-release"
 cp -R share/docker "$root/usr/share/casa-release/docker"
 cp -R Examples "$root/usr/share/casa-release/examples"
@@ -80,13 +85,15 @@ COPYRIGHT
 # Every file readable, directories and the binary executable, whatever the checkout's modes.
 find "$root" -type d -exec chmod 755 {} +
 find "$root" -type f -exec chmod 644 {} +
-chmod 755 "$root/usr/bin/casa-release"
+chmod 755 "$root/usr/bin/casa-release" "$root/usr/lib/casa-release/casa-release-dashboard"
 
 install -d "$stage/debian" "$root/DEBIAN"
 printf 'Source: casa-release\n\nPackage: casa-release\nArchitecture: any\n' > "$stage/debian/control"
-# libpq is loaded when first used (dlopen), so dpkg-shlibdeps cannot see it.
-depends="$(cd "$stage" && dpkg-shlibdeps -O "$root/usr/bin/casa-release" | sed -n 's/^shlibs:Depends=//p')"
-for library in "libpq5"; do
+# libpq and libcurl are loaded when first used (dlopen), so dpkg-shlibdeps cannot see them in
+# casa-release (the dashboard's server links libcurl).
+depends="$(cd "$stage" && dpkg-shlibdeps -O "$root/usr/bin/casa-release" "$root/usr/lib/casa-release/casa-release-dashboard" |
+    sed -n 's/^shlibs:Depends=//p')"
+for library in "libpq5" "libcurl4"; do
     case ", $depends" in *", ${library%% *}"*) ;; *) depends="$depends, $library" ;; esac
 done
 cat > "$root/DEBIAN/control" <<CONTROL

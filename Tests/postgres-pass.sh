@@ -23,8 +23,9 @@ postgres_suites=(
     # Publication, import and docker pushes: numbers, reservations, logins kept out of the ledger
     SharedNumberingTests NetworkRollbackTests PublicationIdentityTests NetworkPublicationTests TransferLoginTests
     ImportTests PublishDockerTests PublishDockerResumeTests
-    # Dashboard/: the browser's pages, and a run updated live by another process, on the store
-    DashboardBrowserTests
+    # Dashboard/: the browser's pages, and a run updated live by another process, on the store;
+    # serve handing a postgres:// ledger (its password too) to the server it becomes
+    DashboardBrowserTests DashboardProgramTests
 )
 # The step loop in process, on the store (the pipelines' tool sweeps in process run once, on SQLite).
 driver_suites=(CrashPointTests SignedPublicationCrashPointTests SystemImageCrashPointTests DriverLeaseTests OperatorStepTests StepLoopTests)

@@ -95,7 +95,7 @@ import Testing
     }
 
     @Test func theListenAddressIsReadOrRefused() {
-        typealias Listen = DashboardServer.Listen
+        typealias Listen = ListenAddress
         #expect(Listen.parse("127.0.0.1:0") == Listen(host: "127.0.0.1", port: 0))
         #expect(Listen.parse("8650") == Listen(host: "127.0.0.1", port: 8650))
         #expect(Listen.parse(":9000") == Listen(host: "127.0.0.1", port: 9000))
@@ -104,6 +104,8 @@ import Testing
         for wrong in ["", "host", "1.2.3.4:99999", "example.org:80", "1.2.3:80", "[zz]:1"] {
             #expect(Listen.parse(wrong) == nil, "\(wrong)")
         }
+        #expect(Listen(host: "::1", port: 0).authority(port: 41234) == "[::1]:41234")
+        #expect(Listen(host: "127.0.0.1", port: 0).authority(port: 8650) == "127.0.0.1:8650")
     }
 
     /// Only what the ledger says it does not hold is a page not found: a ledger that cannot be

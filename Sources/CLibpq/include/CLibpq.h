@@ -6,7 +6,6 @@
    the 25 libraries it brings (LDAP, Kerberos, TLS), which a command on an SQLite ledger need not
    pay. The functions casa-release calls are defined in libpq_loader.c, each forwarding to
    libpq's own, found with dlopen(3) once (CLibraryLoader); the types and constants are
-   libpq-fe.h's. (libcurl stays linked: Foundation's FoundationNetworking, which FlyingFox
-   brings, links it anyway.) */
+   libpq-fe.h's. libcurl is loaded the same way (CCurl). */
 #include <postgresql/libpq-fe.h>
 #endif

@@ -13,7 +13,8 @@ public struct DashboardResponse: Sendable {
         self.body = body
     }
 
-    static func html(_ text: String, status: Int = 200) -> DashboardResponse {
+    /// A page: HTML in UTF-8.
+    public static func html(_ text: String, status: Int = 200) -> DashboardResponse {
         DashboardResponse(status, "text/html; charset=utf-8", Data(text.utf8))
     }
 }

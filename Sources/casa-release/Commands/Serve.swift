@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dashboard
 import Foundation
+import Executors
 import ReleaseDriver
 import ReleaseLedger
 import ReleaseStateMachine
@@ -31,48 +32,41 @@ struct Serve: ParsableCommand {
     var mirror: String?
 
     func run() throws {
-        guard let address = DashboardServer.Listen.parse(listen) else {
+        guard ListenAddress.parse(listen) != nil else {
             throw CommandFailure(.usage, "--listen \(listen): give HOST:PORT, an IPv4 address or [IPv6] and a port")
         }
-        // SIGINT and SIGTERM stop the server: unblocked here, before any thread starts, since a
-        // parent may have started casa-release with them blocked (a blocked mask is inherited).
+        let mirrorDirectory = try mirror.map { directory in
+            let absolute = Paths.absolute(directory)
+            guard LocalFiles.isDirectory(absolute) else {
+                throw CommandFailure(.usage, "--mirror \(directory): no such directory")
+            }
+            return absolute
+        }
+        // The ledger is opened here, once, so that a missing or unreadable one is this command's
+        // error; the server opens it again in the same process.
+        let location = try global.resolvedLedger
+        _ = try global.dashboardReader()
+        let server = try DashboardProgram.located()
+        var arguments = [server, "--listen", listen, "--application-name", ProcessIdentity.sessionName]
+        if let mirrorDirectory { arguments += ["--mirror", mirrorDirectory] }
+        // The ledger goes in the environment, never on the command line, where a password in a
+        // postgres:// URL would show in ps; a file is given by its absolute path.
+        let ledger: String
+        switch location {
+        case .file(let path): ledger = path
+        case .postgres: ledger = global.namedLedger ?? ""
+        }
+        // SIGINT and SIGTERM stop the server: unblocked here, since a blocked mask is inherited
+        // across exec, and a parent may have started casa-release with them blocked.
         var stopping = sigset_t()
         sigemptyset(&stopping)
         sigaddset(&stopping, SIGINT)
         sigaddset(&stopping, SIGTERM)
         pthread_sigmask(SIG_UNBLOCK, &stopping, nil)
-        let listing = try mirror.map { directory in
-            guard let found = MirrorListing(directory: Paths.absolute(directory)) else {
-                throw CommandFailure(.usage, "--mirror \(directory): no such directory")
-            }
-            return found
-        }
-        let reader = try global.dashboardReader()
-        let router = DashboardRouter(reader: reader)
-        let output = global.output
-        let done = DispatchSemaphore(value: 0)
-        let failure = ServeFailure()
-        Task.detached {
-            do {
-                try await DashboardServer.serve(router, mirror: listing, on: address) { url in
-                    output.result("serving the dashboard of \(reader.location) at \(url)")
-                    if let listing { output.result("serving \(listing.root) at \(url)mirror/") }
-                    // Whoever started the server (a script, a test) reads the URL now, not at exit.
-                    fflush(stdout)
-                }
-            } catch {
-                failure.error = error
-            }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.error {
-            throw CommandFailure(.unavailable, "cannot serve on \(listen): \(ErrorText.line(error))")
-        }
+        setenv("CASA_RELEASE_LEDGER", ledger, 1)
+        fflush(stdout)
+        fflush(stderr)
+        let status = DashboardProgram.exec(arguments)
+        throw CommandFailure(.unavailable, "cannot start \(server): \(String(cString: strerror(status)))")
     }
-}
-
-/// What stopped the server, handed from its task to the command.
-private final class ServeFailure: @unchecked Sendable {
-    var error: Error?
 }

@@ -58,6 +58,9 @@ enum RunLauncher {
         _ runID: String, ledger: Ledger, output: Output, transfers: TransferOptions,
         asksOperator: Bool = false
     ) throws -> RunDriver.Ending {
+        // libcurl is loaded before the run's lease is taken: one that cannot be loaded ends the
+        // process (exit 69) before this one holds anything.
+        _ = CurlLibrary.version
         var driver = RunDriver.live(ledger: ledger, runID: runID, output: output, transfers: transfers)
         driver.asksOperator = asksOperator
         do {

@@ -43,6 +43,16 @@ struct GlobalOptions: ParsableArguments {
         get throws { try Self.ledgerLocation(given: ledgerPath, baseDirectory: baseDirectory) }
     }
 
+    /// The ledger as the user named it (`--ledger`, else `$CASA_RELEASE_LEDGER`), or nil for the
+    /// base directory's.
+    var namedLedger: String? { Self.namedLedger(given: ledgerPath) }
+
+    static func namedLedger(
+        given: String?, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String? {
+        given ?? environment["CASA_RELEASE_LEDGER"].flatMap({ $0.isEmpty ? nil : $0 })
+    }
+
     /// The base directory: the one given, else $CASA_BASE_DIRECTORY, else ~/casa_distro; absolute.
     static func baseDirectory(
         given: String?, environment: [String: String] = ProcessInfo.processInfo.environment
@@ -55,7 +65,7 @@ struct GlobalOptions: ParsableArguments {
     static func ledgerLocation(
         given: String?, baseDirectory: String?, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws -> LedgerLocation {
-        guard let named = given ?? environment["CASA_RELEASE_LEDGER"].flatMap({ $0.isEmpty ? nil : $0 }) else {
+        guard let named = namedLedger(given: given, environment: environment) else {
             return .file(
                 (Self.baseDirectory(given: baseDirectory, environment: environment) as NSString).appendingPathComponent(
                     "casa-release.sqlite"))

@@ -3,8 +3,9 @@ import Testing
 
 @testable import TestSupport
 
-/// libpq is loaded when first called, not when casa-release starts (Sources/CLibpq): a command on
-/// an SQLite ledger never loads it, and one that cannot load it says so in one line, exit 69.
+/// libpq and libcurl are loaded when first called, not when casa-release starts (Sources/CLibpq,
+/// Sources/CCurl): a command on an SQLite ledger never loads libpq, one that records no run and
+/// transfers nothing never loads libcurl, and one that cannot load them says so in one line, exit 69.
 @Suite struct LibraryLoadingTests {
     /// glibc's loader names each file it loads (LD_DEBUG=files): libpq only for a PostgreSQL ledger.
     @Test func libpqIsLoadedOnlyForAPostgreSQLLedger() async throws {
@@ -17,6 +18,43 @@ import Testing
             #expect(
                 listed.stderr.contains("file=libpq.so.5") == TestLedger.isPostgres,
                 "libpq loaded: \(listed.stderr.contains("file=libpq.so.5"))")
+        }
+    }
+
+    /// libcurl only when a run is recorded (its version is part of the record) or a transfer
+    /// made; --version and the commands that read the ledger never load it.
+    @Test func libcurlIsLoadedOnlyForARun() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 16)
+            let created = try workspace.run(workspace.createArguments, environment: ["LD_DEBUG": "files"])
+            #expect(
+                created.status == 0 && created.stderr.contains("file=libcurl.so.4"), "a run records libcurl's version")
+            for arguments in [["--version"], ["runs"], ["status"], ["verify"]] {
+                let read = try workspace.run(arguments, environment: ["LD_DEBUG": "files"])
+                #expect(read.status == 0, "\(arguments): \(read.stderr.suffix(300))")
+                #expect(!read.stderr.contains("file=libcurl.so.4"), "\(arguments) loaded libcurl")
+            }
+        }
+    }
+
+    /// A libcurl that cannot be loaded stops a run before anything of it is recorded.
+    @Test func aLibcurlThatCannotBeLoadedStopsARunBeforeItIsRecorded() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace(baseBytes: 16)
+            for (file, reason) in [
+                ("/nonexistent/libcurl.so.4", "cannot open shared object file"),
+                ("libsqlite3.so.0", "undefined symbol: curl_"),
+            ] {
+                let refused = try workspace.run(workspace.createArguments, environment: ["CASA_RELEASE_LIBCURL": file])
+                #expect(refused.status == 69, "\(refused.stderr)")
+                #expect(
+                    refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("cannot load \(file)")
+                        && refused.stderr.contains(reason) && refused.stderr.contains("the Debian package libcurl4"),
+                    "\(refused.stderr)")
+            }
+            let runs = try workspace.run(["runs", "--json"])
+            #expect(runs.status == 0 && !runs.stdout.contains("runID"), "nothing recorded: \(runs.stdout)")
+            #expect(try workspace.run(workspace.createArguments).status == 0, "the same command then runs")
         }
     }
 

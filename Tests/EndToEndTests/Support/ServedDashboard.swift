@@ -6,17 +6,20 @@
 final class ServedDashboard: TestServer {
     let workspace: Workspace
     let mirror: String?
+    let binary: String
     var url: String { "http://127.0.0.1:\(port)/" }
 
-    init(_ workspace: Workspace, mirror: String? = nil) throws {
+    /// `binary`: another casa-release than the build's (one installed in a prefix).
+    init(_ workspace: Workspace, mirror: String? = nil, binary: String = Workspace.binary) throws {
         self.workspace = workspace
         self.mirror = mirror
+        self.binary = binary
         try super.init(directory: workspace.root + "/serve-\(UInt32.random(in: 0...UInt32.max))")
         try start()
     }
 
     override var command: [String] {
-        [Workspace.binary, "serve", "--listen", "127.0.0.1:\(port)"] + (mirror.map { ["--mirror", $0] } ?? [])
+        [binary, "serve", "--listen", "127.0.0.1:\(port)"] + (mirror.map { ["--mirror", $0] } ?? [])
     }
     override var environment: [String: String]? { workspace.commandEnvironment() }
 }

@@ -1,3 +1,4 @@
+import Dashboard
 import FlyingFox
 import FlyingSocks
 import Foundation
@@ -5,36 +6,11 @@ import Foundation
 /// The dashboard's HTTP server (FlyingFox: a small server on the system's sockets, chosen over
 /// SwiftNIO-based servers for the minutes it saves every build; docs/dashboard.md). It answers GET
 /// and HEAD from the router, adds headers that keep the pages to themselves, and writes nothing.
-public enum DashboardServer {
-    /// Where to listen: an IPv4 address (default 127.0.0.1) or `[IPv6]`, and a port (0: any free one).
-    public struct Listen: Equatable, Sendable {
-        public var host: String
-        public var port: UInt16
-
-        /// `HOST:PORT`, `:PORT` or `PORT`; `localhost` is 127.0.0.1. Nil when it cannot be read.
-        public static func parse(_ text: String) -> Listen? {
-            var host = "127.0.0.1"
-            var portText = text
-            if let colon = text.lastIndex(of: ":") {
-                let given = String(text[..<colon])
-                portText = String(text[text.index(after: colon)...])
-                if !given.isEmpty { host = given == "localhost" ? "127.0.0.1" : given }
-            }
-            guard let port = UInt16(portText) else { return nil }
-            if host.hasPrefix("[") && host.hasSuffix("]") {
-                host = String(host.dropFirst().dropLast())
-                guard (try? sockaddr_in6.inet6(ip6: host, port: port)) != nil else { return nil }
-            } else {
-                guard (try? sockaddr_in.inet(ip4: host, port: port)) != nil else { return nil }
-            }
-            return Listen(host: host, port: port)
-        }
-    }
-
+enum DashboardServer {
     /// Serves until the task is cancelled; `ready` gets the URL once it listens. With `mirror`,
     /// a directory is served at `/mirror/` too, with Apache-style listings (MirrorListing).
-    public static func serve(
-        _ router: DashboardRouter, mirror: MirrorListing? = nil, on listen: Listen,
+    static func serve(
+        _ router: DashboardRouter, mirror: MirrorListing? = nil, on listen: ListenAddress,
         ready: @escaping @Sendable (String) -> Void
     ) async throws {
         let handler = Handler(router: router, mirror: mirror)
@@ -55,8 +31,7 @@ public enum DashboardServer {
             case .ip4(_, let bound)?, .ip6(_, let bound)?: port = bound
             default: break
             }
-            let host = listen.host.contains(":") ? "[\(listen.host)]" : listen.host
-            ready("http://\(host):\(port)/")
+            ready("http://\(listen.authority(port: port))/")
         }
         defer { announce.cancel() }
         try await server.run()
