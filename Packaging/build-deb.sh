@@ -8,8 +8,8 @@
 #     (vendor_completions.d) completion, from the binary itself
 #   /usr/share/man/man1/casa-release*.1.gz      a page per command (swift-argument-parser's generate-manual)
 #   /usr/share/doc/casa-release/                copyright (CeCILL-B), changelog, README and docs
-# Depends are the shared libraries the binaries link, as dpkg-shlibdeps finds them, and libpq and
-# libcurl, which casa-release loads when first used; Recommends
+# Depends are the shared libraries the binaries link, as dpkg-shlibdeps finds them, and libpq,
+# libcurl and libcrypto, which casa-release loads when first used; Recommends
 # are the tools some commands run. The version is the binary's own (--version).
 # Usage: bash Packaging/build-deb.sh [OUTPUT-DIRECTORY]    (default: .build/deb)
 set -euo pipefail
@@ -89,11 +89,11 @@ chmod 755 "$root/usr/bin/casa-release" "$root/usr/lib/casa-release/casa-release-
 
 install -d "$stage/debian" "$root/DEBIAN"
 printf 'Source: casa-release\n\nPackage: casa-release\nArchitecture: any\n' > "$stage/debian/control"
-# libpq and libcurl are loaded when first used (dlopen), so dpkg-shlibdeps cannot see them in
-# casa-release (the dashboard's server links libcurl).
+# libpq, libcurl and libcrypto (libssl3) are loaded when first used (dlopen), so dpkg-shlibdeps
+# cannot see them in casa-release (the dashboard's server links libcurl).
 depends="$(cd "$stage" && dpkg-shlibdeps -O "$root/usr/bin/casa-release" "$root/usr/lib/casa-release/casa-release-dashboard" |
     sed -n 's/^shlibs:Depends=//p')"
-for library in "libpq5" "libcurl4"; do
+for library in "libpq5" "libcurl4" "libssl3"; do
     case ", $depends" in *", ${library%% *}"*) ;; *) depends="$depends, $library" ;; esac
 done
 cat > "$root/DEBIAN/control" <<CONTROL

@@ -93,6 +93,18 @@ import Testing
         #expect(ProcessEnding.after(ValidationError("no such run")) == .refusal("no such run", status: 64))
     }
 
+    /// `--version` alone is answered before the parser, with the text the parser gives.
+    @Test func versionAloneIsAnsweredAsTheParserAnswersIt() throws {
+        var parsersAnswer: ProcessEnding?
+        do {
+            _ = try CasaRelease.parseAsRoot(["--version"])
+        } catch {
+            parsersAnswer = ProcessEnding.after(error)
+        }
+        #expect(try Self.ending(of: ["--version"]) == parsersAnswer)
+        #expect(parsersAnswer == .output(CasaRelease.version + "\n"))
+    }
+
     /// What `Main` would do with `arguments`, the parser's help command run (it only throws its
     /// text), any other command refused here: these tests run nothing.
     static func ending(of arguments: [String]) throws -> ProcessEnding {

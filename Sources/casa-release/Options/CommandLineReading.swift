@@ -13,7 +13,15 @@ enum CommandLineReading {
 
     /// Reads `given` (the arguments after the program's name): casa-distro's `key=value` and
     /// underscores normalized, repeated options and control characters refused, then parsed.
-    static func read(_ given: [String], catalog: CommandCatalog = .current) -> CommandLineReading {
+    /// (`catalog` is made only when needed: `--version` needs none.)
+    static func read(
+        _ given: [String], catalog makeCatalog: @autoclosure () -> CommandCatalog = CommandCatalog.current
+    ) -> CommandLineReading {
+        // `--version` alone has nothing to parse: answered before the parser, whose first use
+        // (its argument sets, and the runtime's protocol conformance lookups they make) is a
+        // quarter of a start (docs/benchmarks.md, "Start-up"). The same text as the parser's.
+        if given == ["--version"] { return .ending(.output(CasaRelease.version + "\n")) }
+        let catalog = makeCatalog()
         if let shell = CompletionScript.shell(askedBy: given) {
             return .ending(.output(CompletionScript.script(for: shell, catalog: catalog)))
         }
