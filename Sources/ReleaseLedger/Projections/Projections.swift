@@ -5,82 +5,18 @@ import ReleaseStateMachine
 /// Keeps the projection tables (runs, steps, artifacts, publications, run_outputs, run_inputs) in
 /// step with the events.
 /// Called inside the append transaction for every event, and by `rebuildProjections`, so both
-/// paths are one code path.
+/// paths are one code path; the `runs` and `steps` rows of a run's consecutive events are written
+/// once, after the last of them (PendingRunRows).
 enum Projections {
+    /// `rows`: the run's `runs` and `steps` rows, which wait for the run's last consecutive
+    /// event (PendingRunRows); the caller flushes them before its transaction ends.
     static func apply(
-        _ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState, db: LedgerSQL
+        _ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState,
+        rows: inout PendingRunRows, db: LedgerSQL
     ) throws {
-        guard let started = state.started else { return }
+        guard state.started != nil else { return }
         let run = record.streamID
-        if case .runStarted = event {
-            try db.execute(
-                """
-                INSERT INTO runs (run_id, pipeline, status, started_at, updated_at, current_step, parameters, lease, last_sequence)
-                VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
-                """,
-                [
-                    run, started.pipeline.rawValue, state.status.rawValue, record.recordedAt, record.recordedAt,
-                    state.currentStep?.rawValue, try json(started.parameters), record.sequence,
-                ])
-            for (position, step) in state.steps.enumerated() {
-                try db.execute(
-                    "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)",
-                    [run, position, step.name.rawValue, step.status.rawValue])
-            }
-        } else {
-            // The lease as JSON when it changes only: encoding it at each event of a run that
-            // holds it was a twenty-fifth of a replay.
-            let leaseChanged = before.lease != state.lease
-            try db.execute(
-                """
-                UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = CASE WHEN ? THEN ? ELSE lease END,
-                    last_sequence = ? WHERE run_id = ?
-                """,
-                [
-                    state.status.rawValue, record.recordedAt, state.currentStep?.rawValue, leaseChanged,
-                    leaseChanged ? try state.lease.map(json) : nil, record.sequence, run,
-                ])
-        }
-
-        // The steps whose row changes: the one named by the event, or all of them when the event
-        // touches several (a takeover marks running steps indeterminate; a rollback resets).
-        let touched: [StepState]
-        if let name = event.step {
-            touched = state.steps.filter { $0.name == name }
-        } else {
-            touched = state.steps.filter { step in before.step(step.name) != step }
-        }
-        for step in touched {
-            let isStart: Bool
-            let isFinish: Bool
-            switch event {
-            case .stepStarted: (isStart, isFinish) = (true, false)
-            case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled:
-                (isStart, isFinish) = (false, true)
-            default: (isStart, isFinish) = (false, false)
-            }
-            // The intent and the outcome are written (as JSON) when they change, not at each of
-            // the step's events: encoding them again was a sixth of a replay.
-            let previous = before.step(step.name)
-            let intentChanged = previous?.intent != step.intent
-            let outcomeChanged = previous?.outcome != step.outcome
-            try db.execute(
-                """
-                UPDATE steps SET status = ?, attempts = ?, detail = ?,
-                    intent = CASE WHEN ? THEN ? ELSE intent END, outcome = CASE WHEN ? THEN ? ELSE outcome END, log_path = ?,
-                    started_at = CASE WHEN ? THEN ? ELSE started_at END,
-                    finished_at = CASE WHEN ? THEN NULL WHEN ? THEN ? ELSE finished_at END
-                WHERE run_id = ? AND step = ?
-                """,
-                [
-                    step.status.rawValue, step.attempts, step.detail,
-                    intentChanged, intentChanged ? try step.intent.map(json) : nil,
-                    outcomeChanged, outcomeChanged ? try step.outcome.map(json) : nil,
-                    step.logPath, isStart, record.recordedAt, isStart, isFinish, record.recordedAt, run,
-                    step.name.rawValue,
-                ])
-        }
-
+        try rows.add(event, record: record, before: before, after: state, db: db)
         try recordArtifacts(of: event, state: state, run: run, time: record.recordedAt, db: db)
         try recordReservations(of: event, run: run, time: record.recordedAt, db: db)
         try recordProvenance(before: before, after: state, run: run, time: record.recordedAt, db: db)
@@ -293,6 +229,7 @@ extension Projections {
         try source.forEachRow("SELECT * FROM events ORDER BY sequence") { row in
             try folder.fold(RecordedEvent(row: row), into: target)
         }
+        try folder.flush(into: target)
     }
 
     /// The same, into several databases at once (a check's scratch partitions): this thread
@@ -325,6 +262,7 @@ extension Projections {
     /// a run set aside is folded again from its earlier events (`earlier`) when it comes back.
     struct RunFolder {
         private var states: [String: RunState] = [:]
+        private var rows = PendingRunRows()
         private let earlier: (_ run: String, _ before: Int64) throws -> [RecordedEvent]
         private let keep: Int
 
@@ -340,7 +278,7 @@ extension Projections {
                 before = RunDecider.fold(try earlier(record.streamID, record.sequence).map(Self.decode))
             }
             let after = RunDecider.evolve(before, event)
-            try apply(event, record: record, before: before, after: after, db: target)
+            try apply(event, record: record, before: before, after: after, rows: &rows, db: target)
             // (A run's last events are its completion, then the release of its lease.)
             if after.isCompleted, after.lease == nil {
                 states[record.streamID] = nil
@@ -348,6 +286,12 @@ extension Projections {
                 if states.count >= keep, states[record.streamID] == nil { states.removeAll(keepingCapacity: true) }
                 states[record.streamID] = after
             }
+        }
+
+        /// Writes the rows of the last run folded, which wait for its next event: called once
+        /// every event is folded, before the target's transaction ends.
+        mutating func flush(into target: LedgerSQL) throws {
+            try rows.flush(target)
         }
 
         private static func decode(_ record: RecordedEvent) throws -> RunEvent {
@@ -390,13 +334,21 @@ private final class ReplayWorker: @unchecked Sendable {
                         return try reader!.read { try Projections.RunFolder.events(of: run, before: sequence, in: $0) }
                     }
                     let partition = SQLiteLedgerSQL(db)
+                    var lastSequence: Int64 = .max
                     while let record = queue.take() {
                         do {
                             try folder.fold(record, into: partition)
+                            lastSequence = record.sequence
                         } catch {
                             fail(error, at: record.sequence)
                             return
                         }
+                    }
+                    do {
+                        try folder.flush(into: partition)
+                    } catch {
+                        fail(error, at: lastSequence)
+                        return
                     }
                 }
             } catch {

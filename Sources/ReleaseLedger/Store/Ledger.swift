@@ -347,6 +347,7 @@ public final class Ledger {
         var sequence = head?.sequence ?? 0
         var state = state
         var recorded: [RecordedEvent] = []
+        var rows = PendingRunRows()
         for event in events {
             sequence += 1
             let payload = String(decoding: try event.encodedPayload(), as: UTF8.self)
@@ -366,11 +367,12 @@ public final class Ledger {
                 payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
             let before = state
             state = RunDecider.evolve(state, event)
-            try Projections.apply(event, record: record, before: before, after: state, db: db)
+            try Projections.apply(event, record: record, before: before, after: state, rows: &rows, db: db)
             try LeaseHeartbeats.follow(event, run: stream, state: state, db: db)
             recorded.append(record)
             previousHash = hash
         }
+        try rows.flush(db)
         db.chainHeadMoved(to: ChainAnchor(sequence: sequence, hash: previousHash))
         return (recorded, state)
     }

@@ -124,6 +124,7 @@ extension Ledger {
                     try folder.fold(record, into: destination)
                     count += 1
                 }
+                try folder.flush(into: destination)
                 return count
             }
         }
