@@ -57,10 +57,16 @@ final class PostgresLedgerStore: LedgerStore {
     }
 
     func write<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
+        try told { try appendTransaction(body) }
+    }
+
+    /// An append's failures in the ledger's terms: the chain's lock not granted names its holder,
+    /// a session ended by the server says that nothing was recorded.
+    private func told<T>(_ append: () throws -> T) throws -> T {
         if isReadOnly { throw LedgerError.cannotOpen(path: location, reason: "opened read-only") }
         precondition(!inTransaction, "a ledger write inside another transaction")
         do {
-            return try appendTransaction(body)
+            return try append()
         } catch is ChainLockNotGranted {
             throw LedgerError.busy(address: location, reason: try chainHolder())
         } catch LedgerError.unreachable(let address, let reason) where reason.contains("closed the connection") {
@@ -76,6 +82,55 @@ final class PostgresLedgerStore: LedgerStore {
     /// Not granted the chain's lock within `lock_timeout`: told once the transaction is rolled
     /// back, with the holder found then.
     private struct ChainLockNotGranted: Error {}
+
+    /// An append that presumes the chain's head is `head`, the one this process committed
+    /// last, sent whole with its COMMIT: one round trip where `write` takes two. The first
+    /// statement takes the chain's lock and checks the head under it; if another writer moved
+    /// it, that statement fails (a division by zero, its divisor read from the locked row, so
+    /// that the planner cannot fold it away), the server skips the rest and rolls the
+    /// transaction back, and the append is done again as `write` does it. A read in the body
+    /// sends what waits before it, the check first, so it never reads past a moved head.
+    func write<T>(presuming head: ChainAnchor?, _ body: (LedgerSQL) throws -> T) throws -> T {
+        guard let head else { return try write(body) }
+        do {
+            return try told {
+                sql.defersWrites = true
+                defer { sql.defersWrites = false }
+                do {
+                    return try transaction(begin: "BEGIN") {
+                        try sql.execute(
+                            "SELECT 1 / (CASE WHEN sequence = ? AND hash = ? THEN 1 ELSE 0 END) FROM chain_head FOR UPDATE",
+                            [head.sequence, head.hash])
+                        sql.lockedHead = .some(head)
+                        defer { sql.lockedHead = nil }
+                        let result = try body(sql)
+                        try sql.execute(Self.headMoves)
+                        return result
+                    }
+                } catch LedgerError.busy(_, let reason) where reason.contains("lock_timeout") {
+                    // The chain's lock, the one lock every append waits for, and the first.
+                    throw ChainLockNotGranted()
+                }
+            }
+        } catch LedgerError.serverError(_, let state, _) where state == Self.headMovedState {
+            optimisticMisses += 1
+            return try write(body)
+        }
+    }
+
+    /// How a presumed head that moved is told (PostgreSQL's division_by_zero).
+    private static let headMovedState = "22012"
+
+    /// How many appends presumed a head that another writer had moved (tests count them).
+    private(set) var optimisticMisses = 0
+
+    /// The head row moves with the events, in the same commit: one statement, one round trip, a
+    /// no-op when the body appended nothing.
+    private static let headMoves = """
+        UPDATE chain_head SET sequence = last.sequence, hash = last.hash
+        FROM (SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1) AS last
+        WHERE chain_head.sequence <> last.sequence
+        """
 
     private func appendTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
         // The inserts and updates go with the COMMIT: an append costs a round trip for each of
@@ -98,14 +153,7 @@ final class PostgresLedgerStore: LedgerStore {
             sql.lockedHead = .some(sequence == 0 ? nil : ChainAnchor(sequence: sequence, hash: head[1]))
             defer { sql.lockedHead = nil }
             let result = try body(sql)
-            // The head row moves with the events, in the same commit: one statement, one round
-            // trip, a no-op when the body appended nothing.
-            try sql.execute(
-                """
-                UPDATE chain_head SET sequence = last.sequence, hash = last.hash
-                FROM (SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1) AS last
-                WHERE chain_head.sequence <> last.sequence
-                """)
+            try sql.execute(Self.headMoves)
             return result
         }
     }

@@ -23,6 +23,9 @@ public final class Ledger {
     private var foldedRuns: [String: FoldedRun] = [:]
     /// The streams appended to in the write transaction under way.
     private var appendedStreams: Set<String> = []
+    /// The chain's head this process's last committed append left; presumed to be the log's at
+    /// the next write (checked by the store), forgotten when a write fails or appends nothing.
+    private var lastCommittedHead: ChainAnchor?
 
     /// A run's state as this process folded it, and the chain's head when that was known to be
     /// the log's state of the run.
@@ -316,9 +319,17 @@ public final class Ledger {
     func immediateTransaction<T>(_ body: (LedgerSQL) throws -> T) throws -> T {
         appendedStreams = []
         var committedHead: ChainAnchor?
-        let result = try store.write { db in
+        // The head this process committed last is presumed to be the log's still (a store may
+        // then send the whole write at once: PostgresLedgerStore); the store checks it.
+        let presumed = lastCommittedHead
+        lastCommittedHead = nil
+        let result = try store.write(presuming: presumed) { db in
             if let hook = insideNextWrite {
                 insideNextWrite = nil
+                // A store may still hold its transaction's first statements back (an append that
+                // presumes the head sends everything with its COMMIT): a read sends them, so that
+                // the hook runs with the chain's lock held, as documented.
+                _ = try db.queriedChainHead()
                 hook()
             }
             let result = try body(db)
@@ -327,6 +338,7 @@ public final class Ledger {
         }
         // Committed: the runs appended to are, as folded, the log's state at this head.
         for stream in appendedStreams { foldedRuns[stream]?.asOf = committedHead }
+        lastCommittedHead = committedHead
         appendedStreams = []
         return result
     }

@@ -17,6 +17,11 @@ protocol LedgerStore: AnyObject {
     /// reads is the head it extends. Committed when `body` returns, rolled back when it throws.
     func write<T>(_ body: (LedgerSQL) throws -> T) throws -> T
 
+    /// The same, for a writer that knows the head it committed last (`head`): a store may send
+    /// the whole transaction at once on that presumption, checked by the server under the
+    /// chain's lock, and fall back to `write` when another writer has moved the head since.
+    func write<T>(presuming head: ChainAnchor?, _ body: (LedgerSQL) throws -> T) throws -> T
+
     /// Another connection to the same ledger, that only reads: for a worker beside the main
     /// connection (a check's replay reloading a run it had set aside).
     func openReader() throws -> LedgerStore
@@ -26,4 +31,11 @@ protocol LedgerStore: AnyObject {
     func recordedHead() throws -> ChainAnchor?
 
     func close()
+}
+
+extension LedgerStore {
+    /// A store that presumes nothing: a SQLite write's first read costs no round trip.
+    func write<T>(presuming head: ChainAnchor?, _ body: (LedgerSQL) throws -> T) throws -> T {
+        try write(body)
+    }
 }

@@ -48,26 +48,79 @@ import Testing
             """, database: database)
     }
 
-    @Test func anAppendIsTwoRoundTripsWhateverItWrites() throws {
+    /// The first append of a process: the lock (with BEGIN), the run's stream, then the writes
+    /// with the COMMIT. Each next one presumes the head it left and is one round trip: the lock
+    /// and the head's check, the writes and the COMMIT, all at once.
+    @Test func anAppendIsOneRoundTripAfterTheFirstWhateverItWrites() throws {
         let (ledger, _) = try Self.newLedger()
         let session = try Self.session(ledger)
+        let store = try #require(ledger.store as? PostgresLedgerStore)
         let run = Self.run(1)
         var before = session.roundTrips
         try ledger.append([Self.started(run)], to: run, expectedVersion: 0, actor: "u@h", at: Date())
-        // The first append of a run reads its stream: one more.
         #expect(session.roundTrips - before == 3)
         for version in 1..<6 {
             before = session.roundTrips
             try ledger.append(
                 [.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "n\(version)"))], to: run,
                 expectedVersion: version, actor: "u@h", at: Date())
-            // The lock (with BEGIN), then the writes with the COMMIT.
-            #expect(session.roundTrips - before == 2, "append \(version)")
+            #expect(session.roundTrips - before == 1, "append \(version)")
         }
+        // Another run's first append reads its stream: one more.
+        before = session.roundTrips
+        try ledger.append([Self.started(Self.run(2))], to: Self.run(2), expectedVersion: 0, actor: "u@h", at: Date())
+        #expect(session.roundTrips - before == 2)
+        #expect(store.optimisticMisses == 0)
         #expect(try ledger.verifyChain().firstMismatch == nil)
         #expect(try ledger.checkProjections().isEmpty)
         let (events, head) = try Self.heads(ledger)
-        #expect(events == 6 && head?.sequence == 6)
+        #expect(events == 7 && head?.sequence == 7)
+    }
+
+    /// The head an append presumes was moved by another writer: the check under the chain's lock
+    /// refuses it, nothing of the attempt is recorded, and the append is made again on the log's
+    /// head (one chain, no fork, no event twice); the next one presumes again.
+    @Test func anAppendPresumingAHeadAnotherWriterMovedIsMadeAgainOnTheLogsHead() throws {
+        let (mine, database) = try Self.newLedger()
+        let url = try TestLedger.server().url(database: database)
+        let theirs = try Ledger.open(postgres: try PostgresAddress.parse(url), mustExist: true)
+        let store = try #require(mine.store as? PostgresLedgerStore)
+        let session = try Self.session(mine)
+        let note = { (text: String) in
+            RunEvent.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: text))
+        }
+        try mine.append([Self.started(Self.run(1))], to: Self.run(1), expectedVersion: 0, actor: "u@h", at: Date())
+        try theirs.append([Self.started(Self.run(2))], to: Self.run(2), expectedVersion: 0, actor: "u@h", at: Date())
+        var before = session.roundTrips
+        try mine.append([note("after theirs")], to: Self.run(1), expectedVersion: 1, actor: "u@h", at: Date())
+        #expect(store.optimisticMisses == 1)
+        // The refused attempt and its ROLLBACK; then as a first append: the lock, the run's
+        // version (the state the attempt folded was never committed), its events, the writes.
+        #expect(session.roundTrips - before == 6)
+        before = session.roundTrips
+        try mine.append([note("again")], to: Self.run(1), expectedVersion: 2, actor: "u@h", at: Date())
+        #expect(session.roundTrips - before == 1 && store.optimisticMisses == 1)
+        #expect(try Self.heads(mine).events == 4 && Self.heads(mine).head?.sequence == 4)
+        #expect(try mine.events(of: Self.run(1)).map(\.streamVersion) == [1, 2, 3])
+        #expect(try mine.verifyChain().firstMismatch == nil)
+        #expect(try mine.checkProjections().isEmpty)
+        // Another session holds the chain's lock longer than lock_timeout: an append that
+        // presumes the head gives up as any other does, naming the holder, and records nothing.
+        let holder = try PostgresSession.connect(try PostgresAddress.parse(url))
+        defer { holder.close() }
+        _ = try holder.query("BEGIN")
+        _ = try holder.query("SELECT * FROM chain_head FOR UPDATE")
+        _ = try session.query("SET lock_timeout = '300ms'")
+        let busy = #expect(throws: LedgerError.self) {
+            try mine.append([note("while held")], to: Self.run(1), expectedVersion: 3, actor: "u@h", at: Date())
+        }
+        #expect("\(String(describing: busy))".contains("held the chain's lock for longer than lock_timeout"))
+        _ = try holder.query("ROLLBACK")
+        try mine.append([note("once free")], to: Self.run(1), expectedVersion: 3, actor: "u@h", at: Date())
+        #expect(try mine.events(of: Self.run(1)).map(\.streamVersion) == [1, 2, 3, 4])
+        // Their append presumed nothing of mine and waited for nothing: it reads the head.
+        try theirs.append([note("theirs")], to: Self.run(2), expectedVersion: 1, actor: "u@h", at: Date())
+        #expect(try theirs.verifyChain().firstMismatch == nil && Self.heads(theirs).head?.sequence == 6)
     }
 
     @Test func aWriteRefusedInTheMiddleOfAnAppendRecordsNothingAndTheNextOneWorks() throws {
