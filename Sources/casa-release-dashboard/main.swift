@@ -45,7 +45,7 @@ do {
         ledger = try Ledger.openForReading(postgres: address)
         shown = address.description
     }
-    for note in ledger.notes { FileHandle.standardError.write(Data("casa-release: note: \(note)\n".utf8)) }
+    // (What opening found worth saying, `serve` said when it opened the ledger.)
     reader = DashboardReader(
         ledger: ledger, location: shown, store: ledgerText.hasPrefix("/") ? "sqlite" : "postgresql")
 } catch {

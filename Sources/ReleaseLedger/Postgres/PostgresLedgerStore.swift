@@ -112,14 +112,17 @@ final class PostgresLedgerStore: LedgerStore {
                     throw ChainLockNotGranted()
                 }
             }
-        } catch LedgerError.serverError(_, let state, _) where state == Self.headMovedState {
+        } catch LedgerError.serverError(_, let state, _) where Self.headMovedStates.contains(state) {
             optimisticMisses += 1
             return try write(body)
         }
     }
 
-    /// How a presumed head that moved is told (PostgreSQL's division_by_zero).
-    private static let headMovedState = "22012"
+    /// How a presumed head that moved is told: PostgreSQL's division_by_zero; or, should the body
+    /// have caught that error from one of its reads and gone on, the next statement's "current
+    /// transaction is aborted". Either way nothing was recorded, and the append made again as a
+    /// first one meets any other cause again.
+    private static let headMovedStates: Set<String> = ["22012", "25P02"]
 
     /// How many appends presumed a head that another writer had moved (tests count them).
     private(set) var optimisticMisses = 0
