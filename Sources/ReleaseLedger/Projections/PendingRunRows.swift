@@ -13,11 +13,11 @@ import ReleaseStateMachine
 /// `run_outputs` and `publications`), so the wait is not seen inside the transaction either. A
 /// batch of 100 appends to three runs wrote about 200 of these rows; it writes about 6.
 struct PendingRunRows {
-    /// The run whose rows wait, and the state its rows hold (before its first waiting event).
-    private var run: String?
+    /// The last event taken, whose run's rows wait (nil: none waits); the state those rows hold
+    /// (before the run's first waiting event), and the state after the last.
+    private var last: RecordedEvent?
     private var written: RunState = .initial
     private var state: RunState = .initial
-    private var last: RecordedEvent?
     /// Whether an event other than the run's start waits (the start's row is inserted at once).
     private var runChanged = false
     /// The steps touched, in the order first touched, and what their events did to their times.
@@ -39,9 +39,8 @@ struct PendingRunRows {
         _ event: RunEvent, record: RecordedEvent, before: RunState, after: RunState, db: LedgerSQL
     ) throws {
         guard let started = after.started else { return }
-        if run != record.streamID {
+        if last?.streamID != record.streamID {
             try flush(db)
-            run = record.streamID
             written = before
         }
         state = after
@@ -92,12 +91,13 @@ struct PendingRunRows {
     /// Writes the rows that wait, with the state after the run's last event taken.
     mutating func flush(_ db: LedgerSQL) throws {
         defer {
-            run = nil
+            last = nil
             runChanged = false
             touched.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
         }
-        guard let run, let last else { return }
+        guard let last else { return }
+        let run = last.streamID
         if runChanged {
             // The lease as JSON when it changed only: encoding it at each event of a run that
             // holds it was a twenty-fifth of a replay.

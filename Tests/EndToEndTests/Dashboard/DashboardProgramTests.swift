@@ -23,8 +23,19 @@ import Testing
                     && lost.stderr.contains(prefix + "/bin/casa-release-dashboard")
                     && lost.stderr.contains(prefix + "/lib/casa-release/casa-release-dashboard"), "\(lost.stderr)")
 
+            // A file there that is no program: serve cannot become it, and says so.
+            let server = prefix + "/lib/casa-release/casa-release-dashboard"
             try FileManager.default.createDirectory(
                 atPath: prefix + "/lib/casa-release", withIntermediateDirectories: true)
+            try Data("not a program\n".utf8).write(to: URL(fileURLWithPath: server))
+            chmod(server, 0o755)
+            let broken = try workspace.run(
+                [prefix + "/bin/casa-release", "serve", "--listen", "127.0.0.1:0"], binary: false)
+            #expect(
+                broken.status == 69 && broken.stderr.split(separator: "\n").count == 1
+                    && broken.stderr.contains("cannot start \(server): Exec format error"), "\(broken.stderr)")
+            try FileManager.default.removeItem(atPath: server)
+
             try FileManager.default.copyItem(
                 atPath: (Workspace.binary as NSString).deletingLastPathComponent + "/casa-release-dashboard",
                 toPath: prefix + "/lib/casa-release/casa-release-dashboard")
