@@ -124,6 +124,7 @@ import Testing
 
     @Test func theRouterAnswersEachPathAndRefusesUnknownOnes() throws {
         let path = NSTemporaryDirectory() + "dashboard-\(UUID().uuidString).sqlite"
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let ledger = try Ledger.open(path: path)
         let router = DashboardRouter(reader: DashboardReader(ledger: ledger, location: path, store: "sqlite"))
         let runs = router.respond(path: "/runs.json", query: [:])

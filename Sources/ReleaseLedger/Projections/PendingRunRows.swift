@@ -23,6 +23,10 @@ struct PendingRunRows {
     /// The steps touched, in the order first touched, and what their events did to their times.
     private var touched: [StepName] = []
     private var times: [StepName: StepTimes] = [:]
+    /// The intents and outcomes set by the waiting events, with their JSON as the events' payloads
+    /// hold it (`PayloadMember`): written as they are, unless a later event changed them again.
+    private var intents: [StepName: (value: StepIntent, json: String)] = [:]
+    private var outcomes: [StepName: (value: StepOutcome, json: String)] = [:]
 
     /// What a step's events did to its `started_at` and `finished_at`.
     private struct StepTimes {
@@ -53,7 +57,9 @@ struct PendingRunRows {
                 """,
                 [
                     record.streamID, started.pipeline.rawValue, after.status.rawValue, record.recordedAt,
-                    record.recordedAt, after.currentStep?.rawValue, try Projections.json(started.parameters),
+                    record.recordedAt, after.currentStep?.rawValue,
+                    try PayloadMember.text(of: "parameters", in: record.payload)
+                        ?? Projections.json(started.parameters),
                     record.sequence,
                 ])
             for (position, step) in after.steps.enumerated() {
@@ -63,6 +69,22 @@ struct PendingRunRows {
             }
         } else {
             runChanged = true
+        }
+        switch event {
+        case .stepStarted(let started):
+            if let json = PayloadMember.text(of: "intent", in: record.payload) {
+                intents[started.step] = (started.intent, json)
+            }
+        case .stepSucceeded(let succeeded):
+            if let json = PayloadMember.text(of: "outcome", in: record.payload) {
+                outcomes[succeeded.step] = (succeeded.outcome, json)
+            }
+        case .stepReconciled(let reconciled):
+            if let found = reconciled.found, let json = PayloadMember.text(of: "found", in: record.payload) {
+                outcomes[reconciled.step] = (found, json)
+            }
+        default:
+            break
         }
         // The steps whose row changes: the one named by the event, or all of them when the event
         // touches several (a takeover marks running steps indeterminate; a rollback resets).
@@ -95,6 +117,8 @@ struct PendingRunRows {
             runChanged = false
             touched.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
+            intents.removeAll(keepingCapacity: true)
+            outcomes.removeAll(keepingCapacity: true)
         }
         guard let last else { return }
         let run = last.streamID
@@ -129,11 +153,20 @@ struct PendingRunRows {
                 """,
                 [
                     step.status.rawValue, step.attempts, step.detail,
-                    intentChanged, intentChanged ? try step.intent.map(Projections.json) : nil,
-                    outcomeChanged, outcomeChanged ? try step.outcome.map(Projections.json) : nil,
+                    intentChanged, intentChanged ? try json(of: step.intent, written: intents[name]) : nil,
+                    outcomeChanged, outcomeChanged ? try json(of: step.outcome, written: outcomes[name]) : nil,
                     step.logPath, times.startedAt != nil, times.startedAt, times.finishChanged, times.finished, run,
                     name.rawValue,
                 ])
         }
+    }
+
+    /// `value` as JSON: the text an event wrote for it, when it is still that event's value.
+    private func json<Value: Encodable & Equatable>(
+        of value: Value?, written: (value: Value, json: String)?
+    ) throws -> String? {
+        guard let value else { return nil }
+        if let written, written.value == value { return written.json }
+        return try Projections.json(value)
     }
 }
