@@ -1,0 +1,513 @@
+import Foundation
+
+/// Decodes the ledger's event payloads: a `Decoder` made for them, with Foundation's
+/// `JSONDecoder` behind it for anything it is not sure of.
+///
+/// Why: a replay (`verify`, `rebuild-projections`, a copy's check) decodes every event, and
+/// through `JSONDecoder` that was a quarter of it. Most of that went in what `JSONDecoder` does
+/// for any JSON and any Codable type: a dictionary built for every object read, a coding path
+/// kept for every value, a `DecodingError` made and thrown at every kind a value was tried as.
+/// A payload is small, compact and written by casa-release; this decoder parses it into one flat
+/// array of nodes, looks a key up among its object's few members, and keeps no coding path.
+///
+/// It is never the only word. Whatever it cannot read, or reads in a way that could differ from
+/// `JSONDecoder` (a key written with escapes or met twice, a number written as a fraction where
+/// an integer is asked for, a lone surrogate, depth beyond 512), it refuses, and `JSONDecoder`
+/// decodes the payload instead: errors keep `JSONDecoder`'s words and coding path. That both
+/// give the same values is checked on every event of the ledger fixtures, and on thousands of
+/// corrupted copies of them (Tests/ReleaseLedgerTests/Store/LedgerJSONDecoderTests.swift).
+public enum LedgerJSONDecoder {
+    /// The payload decoded as `type`, as `JSONDecoder` would decode it.
+    public static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
+        if let value = try? decodeWithoutFallback(type, from: payload) { return value }
+        return try JSONDecoder().decode(type, from: payload)
+    }
+
+    /// This decoder alone: its refusal is final (for the tests that compare it with `JSONDecoder`).
+    static func decodeWithoutFallback<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
+        let document = try Document(bytes: [UInt8](payload))
+        return try T(from: NodeDecoder(document: document, node: 0))
+    }
+}
+
+/// A way of reading a payload as a type.
+protocol PayloadDecoding {
+    static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T
+}
+
+extension LedgerJSONDecoder: PayloadDecoding {}
+
+/// Why this decoder refused a payload (never shown: `JSONDecoder` then reads it).
+struct LedgerJSONRefusal: Error {}
+
+/// A payload parsed into nodes, in document order: an array's values, and an object's keys and
+/// values in turn, follow their container; `end` is the index just past a node's descendants.
+final class Document {
+    enum Kind: UInt8 { case null, falseValue, trueValue, number, string, escapedString, array, object }
+
+    struct Node {
+        var kind: Kind
+        /// The node's bytes (a string's without its quotes).
+        var start: Int
+        var end: Int
+        /// The index of the node after this one and its descendants.
+        var next: Int
+    }
+
+    let bytes: [UInt8]
+    private(set) var nodes: [Node] = []
+
+    init(bytes: [UInt8]) throws {
+        self.bytes = bytes
+        nodes.reserveCapacity(bytes.count / 8)
+        var index = skipSpace(0)
+        index = try parseValue(at: index, depth: 0)
+        guard skipSpace(index) == bytes.count else { throw LedgerJSONRefusal() }
+    }
+
+    private func skipSpace(_ start: Int) -> Int {
+        var index = start
+        while index < bytes.count,
+            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+        {
+            index += 1
+        }
+        return index
+    }
+
+    /// Parses the value at `start`; the index just past it.
+    private func parseValue(at start: Int, depth: Int) throws -> Int {
+        guard start < bytes.count, depth < 512 else { throw LedgerJSONRefusal() }
+        let position = nodes.count
+        switch bytes[start] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            let isObject = bytes[start] == UInt8(ascii: "{")
+            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+            nodes.append(Node(kind: isObject ? .object : .array, start: start, end: start, next: 0))
+            var index = skipSpace(start + 1)
+            if index < bytes.count, bytes[index] == close {
+                index += 1
+            } else {
+                while true {
+                    if isObject {
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw LedgerJSONRefusal() }
+                        index = skipSpace(try parseString(at: index))
+                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw LedgerJSONRefusal() }
+                        index = skipSpace(index + 1)
+                    }
+                    index = skipSpace(try parseValue(at: index, depth: depth + 1))
+                    guard index < bytes.count else { throw LedgerJSONRefusal() }
+                    if bytes[index] == close {
+                        index += 1
+                        break
+                    }
+                    guard bytes[index] == UInt8(ascii: ",") else { throw LedgerJSONRefusal() }
+                    index = skipSpace(index + 1)
+                }
+            }
+            nodes[position].end = index
+            nodes[position].next = nodes.count
+            return index
+        case UInt8(ascii: "\""):
+            return try parseString(at: start)
+        case UInt8(ascii: "t"): return try literal("true", .trueValue, at: start)
+        case UInt8(ascii: "f"): return try literal("false", .falseValue, at: start)
+        case UInt8(ascii: "n"): return try literal("null", .null, at: start)
+        default:
+            return try parseNumber(at: start)
+        }
+    }
+
+    private func literal(_ word: StaticString, _ kind: Kind, at start: Int) throws -> Int {
+        let end = start + word.utf8CodeUnitCount
+        guard end <= bytes.count,
+            word.withUTF8Buffer({ bytes[start..<end].elementsEqual($0) })
+        else { throw LedgerJSONRefusal() }
+        nodes.append(Node(kind: kind, start: start, end: end, next: nodes.count + 1))
+        return end
+    }
+
+    /// A string's node (its bytes between the quotes); the index past its closing quote. Escapes
+    /// are checked when the string is read.
+    private func parseString(at start: Int) throws -> Int {
+        var index = start + 1
+        var escaped = false
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                nodes.append(
+                    Node(kind: escaped ? .escapedString : .string, start: start + 1, end: index, next: nodes.count + 1))
+                return index + 1
+            }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                index += 2
+                continue
+            }
+            guard byte >= 0x20 else { throw LedgerJSONRefusal() }
+            index += 1
+        }
+        throw LedgerJSONRefusal()
+    }
+
+    /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    private func parseNumber(at start: Int) throws -> Int {
+        var index = start
+        func digits() throws {
+            let first = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                index += 1
+            }
+            guard index > first else { throw LedgerJSONRefusal() }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < bytes.count else { throw LedgerJSONRefusal() }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+        } else {
+            try digits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            try digits()
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            try digits()
+        }
+        nodes.append(Node(kind: .number, start: start, end: index, next: nodes.count + 1))
+        return index
+    }
+
+    // MARK: Reading nodes
+
+    /// The string a string node holds.
+    func string(_ node: Node) throws -> String {
+        switch node.kind {
+        case .string:
+            return bytes.withUnsafeBufferPointer {
+                String(decoding: UnsafeBufferPointer(rebasing: $0[node.start..<node.end]), as: UTF8.self)
+            }
+        case .escapedString:
+            return try unescaped(node)
+        default:
+            throw LedgerJSONRefusal()
+        }
+    }
+
+    private func unescaped(_ node: Node) throws -> String {
+        var utf8: [UInt8] = []
+        utf8.reserveCapacity(node.end - node.start)
+        var index = node.start
+        while index < node.end {
+            let byte = bytes[index]
+            guard byte == UInt8(ascii: "\\") else {
+                utf8.append(byte)
+                index += 1
+                continue
+            }
+            guard index + 1 < node.end else { throw LedgerJSONRefusal() }
+            switch bytes[index + 1] {
+            case UInt8(ascii: "\""): utf8.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): utf8.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): utf8.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(at: index + 2)
+                index += 6
+                if (0xD800...0xDBFF).contains(scalar) {
+                    // A pair's high half must be followed by its low half; anything else is refused.
+                    guard index + 1 < node.end, bytes[index] == UInt8(ascii: "\\"),
+                        bytes[index + 1] == UInt8(ascii: "u")
+                    else { throw LedgerJSONRefusal() }
+                    let low = try hex4(at: index + 2)
+                    guard (0xDC00...0xDFFF).contains(low) else { throw LedgerJSONRefusal() }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    index += 6
+                }
+                guard let unicode = Unicode.Scalar(scalar) else { throw LedgerJSONRefusal() }
+                utf8.append(contentsOf: String(Character(unicode)).utf8)
+                continue
+            default:
+                throw LedgerJSONRefusal()
+            }
+            index += 2
+        }
+        return String(decoding: utf8, as: UTF8.self)
+    }
+
+    private func hex4(at start: Int) throws -> UInt32 {
+        guard start + 4 <= bytes.count else { throw LedgerJSONRefusal() }
+        var value: UInt32 = 0
+        for byte in bytes[start..<start + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw LedgerJSONRefusal()
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    /// An integer node as `T`: integers written as integers only, within `T`'s range.
+    func integer<T: FixedWidthInteger>(_ node: Node, as type: T.Type) throws -> T {
+        guard node.kind == .number else { throw LedgerJSONRefusal() }
+        return try bytes.withUnsafeBufferPointer { buffer in
+            let text = UnsafeBufferPointer(rebasing: buffer[node.start..<node.end])
+            guard !text.contains(UInt8(ascii: ".")), !text.contains(UInt8(ascii: "e")),
+                !text.contains(UInt8(ascii: "E")),
+                let value = T(String(decoding: text, as: UTF8.self))
+            else { throw LedgerJSONRefusal() }
+            return value
+        }
+    }
+
+    /// A number node as a `Double`, refused where the text would not come back whole.
+    func double(_ node: Node) throws -> Double {
+        guard node.kind == .number,
+            let value = Double(String(decoding: bytes[node.start..<node.end], as: UTF8.self)), value.isFinite
+        else { throw LedgerJSONRefusal() }
+        return value
+    }
+
+    /// The members of the object at `index`: each key's node and its value's index. Refused when
+    /// a key holds escapes or comes twice (which of the two `JSONDecoder` keeps is its affair).
+    func members(ofObjectAt index: Int) throws -> [(key: Node, value: Int)] {
+        let object = nodes[index]
+        guard object.kind == .object else { throw LedgerJSONRefusal() }
+        var members: [(key: Node, value: Int)] = []
+        var child = index + 1
+        while child < object.next {
+            let key = nodes[child]
+            guard key.kind == .string else { throw LedgerJSONRefusal() }
+            for member in members where sameBytes(member.key, key) { throw LedgerJSONRefusal() }
+            members.append((key, child + 1))
+            child = nodes[child + 1].next
+        }
+        return members
+    }
+
+    /// The indexes of the values of the array at `index`.
+    func elements(ofArrayAt index: Int) throws -> [Int] {
+        let array = nodes[index]
+        guard array.kind == .array else { throw LedgerJSONRefusal() }
+        var elements: [Int] = []
+        var child = index + 1
+        while child < array.next {
+            elements.append(child)
+            child = nodes[child].next
+        }
+        return elements
+    }
+
+    func sameBytes(_ a: Node, _ b: Node) -> Bool {
+        a.end - a.start == b.end - b.start && bytes[a.start..<a.end].elementsEqual(bytes[b.start..<b.end])
+    }
+
+    /// Whether a key node spells `key`.
+    func spells(_ node: Node, _ key: String) -> Bool {
+        var key = key
+        return key.withUTF8 { utf8 in
+            utf8.count == node.end - node.start && bytes[node.start..<node.end].elementsEqual(utf8)
+        }
+    }
+}
+
+/// The `Decoder` of one node of a `Document`.
+private struct NodeDecoder: Decoder {
+    let document: Document
+    let node: Int
+
+    var codingPath: [CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        KeyedDecodingContainer(
+            ObjectContainer<Key>(document: document, members: try document.members(ofObjectAt: node)))
+    }
+
+    func unkeyedContainer() throws -> UnkeyedDecodingContainer {
+        ArrayContainer(document: document, elements: try document.elements(ofArrayAt: node))
+    }
+
+    func singleValueContainer() throws -> SingleValueDecodingContainer {
+        ValueContainer(document: document, node: node)
+    }
+}
+
+/// One value's reading, shared by the three containers.
+private struct ValueReader {
+    let document: Document
+    let node: Int
+
+    var isNull: Bool { document.nodes[node].kind == .null }
+
+    func bool() throws -> Bool {
+        switch document.nodes[node].kind {
+        case .trueValue: return true
+        case .falseValue: return false
+        default: throw LedgerJSONRefusal()
+        }
+    }
+
+    func string() throws -> String { try document.string(document.nodes[node]) }
+    func double() throws -> Double { try document.double(document.nodes[node]) }
+    func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
+        try document.integer(document.nodes[node], as: type)
+    }
+    /// No ledger type holds a `Float`; how one is rounded is left to `JSONDecoder`.
+    func float() throws -> Float { throw LedgerJSONRefusal() }
+
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        try T(from: NodeDecoder(document: document, node: node))
+    }
+}
+
+private struct ObjectContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
+    let document: Document
+    let members: [(key: Document.Node, value: Int)]
+
+    var codingPath: [CodingKey] { [] }
+
+    var allKeys: [Key] {
+        members.compactMap { member in (try? document.string(member.key)).flatMap(Key.init(stringValue:)) }
+    }
+
+    func contains(_ key: Key) -> Bool { index(of: key) != nil }
+
+    private func index(of key: Key) -> Int? {
+        let name = key.stringValue
+        for member in members where document.spells(member.key, name) { return member.value }
+        return nil
+    }
+
+    private func reader(_ key: Key) throws -> ValueReader {
+        guard let node = index(of: key) else { throw LedgerJSONRefusal() }
+        return ValueReader(document: document, node: node)
+    }
+
+    func decodeNil(forKey key: Key) throws -> Bool { try reader(key).isNull }
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try reader(key).bool() }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try reader(key).string() }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try reader(key).double() }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try reader(key).float() }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try reader(key).integer(type) }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try reader(key).integer(type) }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try reader(key).integer(type) }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try reader(key).integer(type) }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try reader(key).integer(type) }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try reader(key).integer(type) }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try reader(key).integer(type) }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try reader(key).integer(type) }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try reader(key).integer(type) }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try reader(key).integer(type) }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try reader(key).decode(type) }
+
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws -> KeyedDecodingContainer<NestedKey> {
+        try NodeDecoder(document: document, node: try reader(key).node).container(keyedBy: type)
+    }
+
+    func nestedUnkeyedContainer(forKey key: Key) throws -> UnkeyedDecodingContainer {
+        try NodeDecoder(document: document, node: try reader(key).node).unkeyedContainer()
+    }
+
+    // What a super decoder reads differs between decoders when the key is missing: refused.
+    func superDecoder() throws -> Decoder { throw LedgerJSONRefusal() }
+    func superDecoder(forKey key: Key) throws -> Decoder { throw LedgerJSONRefusal() }
+}
+
+private struct ArrayContainer: UnkeyedDecodingContainer {
+    let document: Document
+    let elements: [Int]
+    var currentIndex = 0
+
+    init(document: Document, elements: [Int]) {
+        self.document = document
+        self.elements = elements
+    }
+
+    var codingPath: [CodingKey] { [] }
+    var count: Int? { elements.count }
+    var isAtEnd: Bool { currentIndex >= elements.count }
+
+    private mutating func next() throws -> ValueReader {
+        guard !isAtEnd else { throw LedgerJSONRefusal() }
+        defer { currentIndex += 1 }
+        return ValueReader(document: document, node: elements[currentIndex])
+    }
+
+    mutating func decodeNil() throws -> Bool {
+        guard !isAtEnd else { throw LedgerJSONRefusal() }
+        // As the protocol says: the index moves on only past a null.
+        if ValueReader(document: document, node: elements[currentIndex]).isNull {
+            currentIndex += 1
+            return true
+        }
+        return false
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try next().bool() }
+    mutating func decode(_ type: String.Type) throws -> String { try next().string() }
+    mutating func decode(_ type: Double.Type) throws -> Double { try next().double() }
+    mutating func decode(_ type: Float.Type) throws -> Float { try next().float() }
+    mutating func decode(_ type: Int.Type) throws -> Int { try next().integer(type) }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try next().integer(type) }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try next().integer(type) }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try next().integer(type) }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try next().integer(type) }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try next().integer(type) }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try next().integer(type) }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next().integer(type) }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next().integer(type) }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next().integer(type) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next().decode(type) }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws -> KeyedDecodingContainer<NestedKey> {
+        try NodeDecoder(document: document, node: try next().node).container(keyedBy: type)
+    }
+
+    mutating func nestedUnkeyedContainer() throws -> UnkeyedDecodingContainer {
+        try NodeDecoder(document: document, node: try next().node).unkeyedContainer()
+    }
+
+    mutating func superDecoder() throws -> Decoder { throw LedgerJSONRefusal() }
+}
+
+private struct ValueContainer: SingleValueDecodingContainer {
+    let document: Document
+    let node: Int
+
+    var codingPath: [CodingKey] { [] }
+    private var reader: ValueReader { ValueReader(document: document, node: node) }
+
+    func decodeNil() -> Bool { reader.isNull }
+    func decode(_ type: Bool.Type) throws -> Bool { try reader.bool() }
+    func decode(_ type: String.Type) throws -> String { try reader.string() }
+    func decode(_ type: Double.Type) throws -> Double { try reader.double() }
+    func decode(_ type: Float.Type) throws -> Float { try reader.float() }
+    func decode(_ type: Int.Type) throws -> Int { try reader.integer(type) }
+    func decode(_ type: Int8.Type) throws -> Int8 { try reader.integer(type) }
+    func decode(_ type: Int16.Type) throws -> Int16 { try reader.integer(type) }
+    func decode(_ type: Int32.Type) throws -> Int32 { try reader.integer(type) }
+    func decode(_ type: Int64.Type) throws -> Int64 { try reader.integer(type) }
+    func decode(_ type: UInt.Type) throws -> UInt { try reader.integer(type) }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try reader.integer(type) }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try reader.integer(type) }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try reader.integer(type) }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try reader.integer(type) }
+    func decode<T: Decodable>(_ type: T.Type) throws -> T { try reader.decode(type) }
+}
