@@ -26,7 +26,11 @@ public enum LedgerJSONDecoder {
     /// This decoder alone: its refusal is final (for the tests that compare it with `JSONDecoder`).
     static func decodeWithoutFallback<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
         let document = try Document(bytes: [UInt8](payload))
-        return try T(from: NodeDecoder(document: document, node: 0))
+        let value = try T(from: NodeDecoder(document: document, node: 0))
+        // A doubt met on the way stands even when a type's own `try?` swallowed it (JSONValue
+        // tries one kind after another): JSONDecoder could have read that value as the kind tried.
+        guard !document.doubted else { throw LedgerJSONRefusal() }
+        return value
     }
 }
 
@@ -37,7 +41,10 @@ protocol PayloadDecoding {
 
 extension LedgerJSONDecoder: PayloadDecoding {}
 
-/// Why this decoder refused a payload (never shown: `JSONDecoder` then reads it).
+/// Why this decoder refused a value (never shown). Of two kinds: a value that is not of the kind
+/// asked for (a string asked of a number), which `JSONDecoder` refuses too; and a doubt, where
+/// `JSONDecoder` might read the value (an integer written `1e3`), which sends the whole payload
+/// to `JSONDecoder` (`Document.doubt()`).
 struct LedgerJSONRefusal: Error {}
 
 /// A payload parsed into nodes, in document order: an array's values, and an object's keys and
@@ -56,6 +63,14 @@ final class Document {
 
     let bytes: [UInt8]
     private(set) var nodes: [Node] = []
+    /// Whether a value was refused where `JSONDecoder` might have read it.
+    private(set) var doubted = false
+
+    /// The refusal of a value `JSONDecoder` might read otherwise: the payload goes to it.
+    func doubt() -> LedgerJSONRefusal {
+        doubted = true
+        return LedgerJSONRefusal()
+    }
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
@@ -141,13 +156,40 @@ final class Document {
             }
             if byte == UInt8(ascii: "\\") {
                 escaped = true
-                index += 2
+                index = try endOfEscape(at: index)
                 continue
             }
             guard byte >= 0x20 else { throw LedgerJSONRefusal() }
             index += 1
         }
         throw LedgerJSONRefusal()
+    }
+
+    /// Just past the escape at `start` (a backslash), checked as JSON writes them: a `\u` escape
+    /// of half a surrogate pair must be followed by the other half.
+    private func endOfEscape(at start: Int) throws -> Int {
+        guard start + 1 < bytes.count else { throw LedgerJSONRefusal() }
+        switch bytes[start + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            return start + 2
+        case UInt8(ascii: "u"):
+            let scalar = try hex4(at: start + 2)
+            switch scalar {
+            case 0xD800...0xDBFF:
+                guard start + 7 < bytes.count, bytes[start + 6] == UInt8(ascii: "\\"),
+                    bytes[start + 7] == UInt8(ascii: "u"),
+                    (0xDC00...0xDFFF).contains(try hex4(at: start + 8))
+                else { throw LedgerJSONRefusal() }
+                return start + 12
+            case 0xDC00...0xDFFF:
+                throw LedgerJSONRefusal()
+            default:
+                return start + 6
+            }
+        default:
+            throw LedgerJSONRefusal()
+        }
     }
 
     /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
@@ -209,7 +251,7 @@ final class Document {
                 index += 1
                 continue
             }
-            guard index + 1 < node.end else { throw LedgerJSONRefusal() }
+            guard index + 1 < node.end else { throw doubt() }
             switch bytes[index + 1] {
             case UInt8(ascii: "\""): utf8.append(UInt8(ascii: "\""))
             case UInt8(ascii: "\\"): utf8.append(UInt8(ascii: "\\"))
@@ -226,17 +268,17 @@ final class Document {
                     // A pair's high half must be followed by its low half; anything else is refused.
                     guard index + 1 < node.end, bytes[index] == UInt8(ascii: "\\"),
                         bytes[index + 1] == UInt8(ascii: "u")
-                    else { throw LedgerJSONRefusal() }
+                    else { throw doubt() }
                     let low = try hex4(at: index + 2)
-                    guard (0xDC00...0xDFFF).contains(low) else { throw LedgerJSONRefusal() }
+                    guard (0xDC00...0xDFFF).contains(low) else { throw doubt() }
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     index += 6
                 }
-                guard let unicode = Unicode.Scalar(scalar) else { throw LedgerJSONRefusal() }
+                guard let unicode = Unicode.Scalar(scalar) else { throw doubt() }
                 utf8.append(contentsOf: String(Character(unicode)).utf8)
                 continue
             default:
-                throw LedgerJSONRefusal()
+                throw doubt()
             }
             index += 2
         }
@@ -267,16 +309,16 @@ final class Document {
             guard !text.contains(UInt8(ascii: ".")), !text.contains(UInt8(ascii: "e")),
                 !text.contains(UInt8(ascii: "E")),
                 let value = T(String(decoding: text, as: UTF8.self))
-            else { throw LedgerJSONRefusal() }
+            else { throw doubt() }
             return value
         }
     }
 
     /// A number node as a `Double`, refused where the text would not come back whole.
     func double(_ node: Node) throws -> Double {
-        guard node.kind == .number,
-            let value = Double(String(decoding: bytes[node.start..<node.end], as: UTF8.self)), value.isFinite
-        else { throw LedgerJSONRefusal() }
+        guard node.kind == .number else { throw LedgerJSONRefusal() }
+        guard let value = Double(String(decoding: bytes[node.start..<node.end], as: UTF8.self)), value.isFinite
+        else { throw doubt() }
         return value
     }
 
@@ -289,8 +331,8 @@ final class Document {
         var child = index + 1
         while child < object.next {
             let key = nodes[child]
-            guard key.kind == .string else { throw LedgerJSONRefusal() }
-            for member in members where sameBytes(member.key, key) { throw LedgerJSONRefusal() }
+            guard key.kind == .string else { throw doubt() }
+            for member in members where sameBytes(member.key, key) { throw doubt() }
             members.append((key, child + 1))
             child = nodes[child + 1].next
         }
@@ -366,7 +408,7 @@ private struct ValueReader {
         try document.integer(document.nodes[node], as: type)
     }
     /// No ledger type holds a `Float`; how one is rounded is left to `JSONDecoder`.
-    func float() throws -> Float { throw LedgerJSONRefusal() }
+    func float() throws -> Float { throw document.doubt() }
 
     func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try T(from: NodeDecoder(document: document, node: node))
@@ -424,8 +466,8 @@ private struct ObjectContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     // What a super decoder reads differs between decoders when the key is missing: refused.
-    func superDecoder() throws -> Decoder { throw LedgerJSONRefusal() }
-    func superDecoder(forKey key: Key) throws -> Decoder { throw LedgerJSONRefusal() }
+    func superDecoder() throws -> Decoder { throw document.doubt() }
+    func superDecoder(forKey key: Key) throws -> Decoder { throw document.doubt() }
 }
 
 private struct ArrayContainer: UnkeyedDecodingContainer {
@@ -484,7 +526,7 @@ private struct ArrayContainer: UnkeyedDecodingContainer {
         try NodeDecoder(document: document, node: try next().node).unkeyedContainer()
     }
 
-    mutating func superDecoder() throws -> Decoder { throw LedgerJSONRefusal() }
+    mutating func superDecoder() throws -> Decoder { throw document.doubt() }
 }
 
 private struct ValueContainer: SingleValueDecodingContainer {

@@ -114,6 +114,24 @@ import Testing
         }
     }
 
+    /// A doubt stands even when the type's own `try?` swallowed it: `JSONValue` tries a number
+    /// as an integer, then as a double, and `1e3` could be an integer to `JSONDecoder`.
+    @Test func aDoubtSwallowedByTheTypeStillHandsThePayloadOver() throws {
+        for text in [#"{"v":1e3}"#, #"{"v":1.0}"#, #"{"v":99999999999999999999}"#, #"{"v":[1,2.5e+18]}"#] {
+            #expect(throws: LedgerJSONRefusal.self, "\(text)") {
+                try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Data(text.utf8))
+            }
+            #expect(
+                try LedgerJSONDecoder.decode([String: JSONValue].self, from: Data(text.utf8))
+                    == JSONDecoder().decode([String: JSONValue].self, from: Data(text.utf8)))
+        }
+        // Kinds told apart for certain are no doubt: a string, a whole number, a fraction alone.
+        let plain = #"{"v":["a",-7,true,null,{"w":[]}]}"#
+        #expect(
+            try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Data(plain.utf8))
+                == JSONDecoder().decode([String: JSONValue].self, from: Data(plain.utf8)))
+    }
+
     /// An unreadable event is told in `JSONDecoder`'s words, with its coding path.
     @Test func anUnreadableEventIsToldAsBefore() throws {
         let payload = Data(#"{"attempt":"one","intent":{"kind":"resolve-base","intent":{}},"step":"build"}"#.utf8)
