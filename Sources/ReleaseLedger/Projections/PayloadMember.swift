@@ -1,12 +1,11 @@
-/// The text of one member of an event's payload, as the payload holds it: the intent of a
-/// `StepStarted`, the outcome of a `StepSucceeded`, the parameters of a `RunStarted`.
+/// The text of one member of an event's payload, as the payload holds it: the parameters of a
+/// `RunStarted`, which `runs.parameters` stores as JSON.
 ///
-/// The projections store these values as JSON (`steps.intent`, `steps.outcome`,
-/// `runs.parameters`), and encoding them again from the decoded event was a tenth of a replay.
-/// A payload is the event's canonical encoding (sorted keys, no white space), whose members are
-/// encoded as the projections encode them; the ledger's fixtures pin both
-/// (Tests/ReleaseLedgerTests/Store/PayloadMemberTests.swift), so the text found here is
-/// what encoding the member again would give.
+/// Encoding them again from the decoded event cost a replay and every run's start. A payload is
+/// the event's canonical encoding (sorted keys, no white space), whose members are encoded as the
+/// projections encode them; the ledger's fixtures pin both
+/// (Tests/ReleaseLedgerTests/Store/PayloadMemberTests.swift), so the text found here is what
+/// encoding the member again would give.
 ///
 /// Anything this scanner does not expect (not an object, a key met twice, a key written with
 /// escapes, text cut short) answers nil, and the caller encodes the value as before.

@@ -23,10 +23,10 @@ struct PendingRunRows {
     /// The steps touched, in the order first touched, and what their events did to their times.
     private var touched: [StepName] = []
     private var times: [StepName: StepTimes] = [:]
-    /// The intents and outcomes set by the waiting events, with their JSON as the events' payloads
-    /// hold it (`PayloadMember`): written as they are, unless a later event changed them again.
-    private var intents: [StepName: (value: StepIntent, json: String)] = [:]
-    private var outcomes: [StepName: (value: StepOutcome, json: String)] = [:]
+    /// The events that set the steps' intents and outcomes, of the waiting ones: a step's row names
+    /// them (`intent_event`, `outcome_event`), the events hold the values (Migrations/0007).
+    private var intentEvents: [StepName: Int64] = [:]
+    private var outcomeEvents: [StepName: Int64] = [:]
 
     /// What a step's events did to its `started_at` and `finished_at`.
     private struct StepTimes {
@@ -71,20 +71,11 @@ struct PendingRunRows {
             runChanged = true
         }
         switch event {
-        case .stepStarted(let started):
-            if let json = PayloadMember.text(of: "intent", in: record.payload) {
-                intents[started.step] = (started.intent, json)
-            }
-        case .stepSucceeded(let succeeded):
-            if let json = PayloadMember.text(of: "outcome", in: record.payload) {
-                outcomes[succeeded.step] = (succeeded.outcome, json)
-            }
-        case .stepReconciled(let reconciled):
-            if let found = reconciled.found, let json = PayloadMember.text(of: "found", in: record.payload) {
-                outcomes[reconciled.step] = (found, json)
-            }
-        default:
-            break
+        case .stepStarted(let started): intentEvents[started.step] = record.sequence
+        case .stepSucceeded(let succeeded): outcomeEvents[succeeded.step] = record.sequence
+        case .stepReconciled(let reconciled) where reconciled.found != nil:
+            outcomeEvents[reconciled.step] = record.sequence
+        default: break
         }
         // The steps whose row changes: the one named by the event, or all of them when the event
         // touches several (a takeover marks running steps indeterminate; a rollback resets).
@@ -117,8 +108,8 @@ struct PendingRunRows {
             runChanged = false
             touched.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
-            intents.removeAll(keepingCapacity: true)
-            outcomes.removeAll(keepingCapacity: true)
+            intentEvents.removeAll(keepingCapacity: true)
+            outcomeEvents.removeAll(keepingCapacity: true)
         }
         guard let last else { return }
         let run = last.streamID
@@ -138,35 +129,24 @@ struct PendingRunRows {
         }
         for name in touched {
             guard let step = state.step(name), let times = times[name] else { continue }
-            // The intent and the outcome are written (as JSON) when they changed, not at each of
-            // the step's events: encoding them again was a sixth of a replay.
-            let previous = written.step(name)
-            let intentChanged = previous?.intent != step.intent
-            let outcomeChanged = previous?.outcome != step.outcome
+            // The intent's event changes with each start; the outcome's with each event that sets
+            // it, and it is none once an event cleared it (a start, a rollback).
+            let intentEvent = intentEvents[name]
+            let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[name]
             try db.execute(
                 """
                 UPDATE steps SET status = ?, attempts = ?, detail = ?,
-                    intent = CASE WHEN ? THEN ? ELSE intent END, outcome = CASE WHEN ? THEN ? ELSE outcome END, log_path = ?,
+                    intent_event = CASE WHEN ? THEN ? ELSE intent_event END,
+                    outcome_event = CASE WHEN ? THEN ? ELSE outcome_event END, log_path = ?,
                     started_at = CASE WHEN ? THEN ? ELSE started_at END,
                     finished_at = CASE WHEN ? THEN ? ELSE finished_at END
                 WHERE run_id = ? AND step = ?
                 """,
                 [
-                    step.status.rawValue, step.attempts, step.detail,
-                    intentChanged, intentChanged ? try json(of: step.intent, written: intents[name]) : nil,
-                    outcomeChanged, outcomeChanged ? try json(of: step.outcome, written: outcomes[name]) : nil,
-                    step.logPath, times.startedAt != nil, times.startedAt, times.finishChanged, times.finished, run,
-                    name.rawValue,
+                    step.status.rawValue, step.attempts, step.detail, intentEvent != nil, intentEvent,
+                    step.outcome == nil || outcomeEvent != nil, outcomeEvent, step.logPath, times.startedAt != nil,
+                    times.startedAt, times.finishChanged, times.finished, run, name.rawValue,
                 ])
         }
-    }
-
-    /// `value` as JSON: the text an event wrote for it, when it is still that event's value.
-    private func json<Value: Encodable & Equatable>(
-        of value: Value?, written: (value: Value, json: String)?
-    ) throws -> String? {
-        guard let value else { return nil }
-        if let written, written.value == value { return written.json }
-        return try Projections.json(value)
     }
 }

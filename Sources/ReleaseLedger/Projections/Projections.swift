@@ -82,13 +82,7 @@ enum Projections {
     private static func recordArtifacts(
         of event: RunEvent, state: RunState, run: String, time: String, db: LedgerSQL
     ) throws {
-        let outcome: StepOutcome?
-        switch event {
-        case .stepSucceeded(let succeeded): outcome = succeeded.outcome
-        case .stepReconciled(let reconciled): outcome = reconciled.found
-        default: outcome = nil
-        }
-        switch outcome {
+        switch event.outcome {
         case .systemImage(.resolvedBase(let base))?:
             try upsertArtifact(
                 run: run, path: base.base, role: "base", imageID: base.baseImageID, size: base.size, md5: nil,

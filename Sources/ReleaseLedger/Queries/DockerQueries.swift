@@ -29,20 +29,22 @@ extension Ledger {
         try read { db in
             let rows = try db.rows(
                 """
-                SELECT steps.run_id, steps.outcome, runs.parameters FROM steps JOIN runs ON runs.run_id = steps.run_id
-                WHERE runs.pipeline = ? AND runs.status = 'completed' AND steps.step = ? AND steps.outcome IS NOT NULL
+                SELECT steps.run_id, events.type, events.payload, runs.parameters
+                FROM steps JOIN runs ON runs.run_id = steps.run_id JOIN events ON events.sequence = steps.outcome_event
+                WHERE runs.pipeline = ? AND runs.status = 'completed' AND steps.step = ?
                 ORDER BY runs.started_at, runs.run_id
                 """, [pipeline.rawValue, StepName.describe.rawValue])
             return rows.compactMap { row in
                 let run: String = row[0]
-                let text: String = row[1]
-                let parameters: String = row[2]
+                let type: String = row[1]
+                let payload: String = row[2]
+                let parameters: String = row[3]
                 if let layout {
                     let built = try? JSONDecoder().decode(RunParameters.self, from: Data(parameters.utf8)).dockerImages?
                         .storage.layout
                     guard built == layout else { return nil }
                 }
-                return (try? JSONDecoder().decode(StepOutcome.self, from: Data(text.utf8))).map { (run, $0) }
+                return (try? RunEvent.decode(type: type, payload: Data(payload.utf8)))?.outcome.map { (run, $0) }
             }
         }
     }
@@ -57,14 +59,16 @@ extension Ledger {
             let rows = try db.values(
                 String.self,
                 """
-                SELECT steps.intent FROM steps JOIN runs ON runs.run_id = steps.run_id
-                WHERE runs.pipeline = ? AND steps.step = ? AND steps.intent IS NOT NULL
+                SELECT events.payload FROM steps JOIN runs ON runs.run_id = steps.run_id
+                JOIN events ON events.sequence = steps.intent_event
+                WHERE runs.pipeline = ? AND steps.step = ?
                 """, [PipelineKind.dockerPublication.rawValue, StepName.tagImages.rawValue])
             var highest: [String: Int] = [:]
-            for text in rows {
+            for payload in rows {
                 guard
-                    case .dockerPublication(.moveTags(let intent))? = try? JSONDecoder().decode(
-                        StepIntent.self, from: Data(text.utf8)),
+                    case .stepStarted(let started)? = try? RunEvent.decode(
+                        type: RunEvent.Kind.stepStarted.rawValue, payload: Data(payload.utf8)),
+                    case .dockerPublication(.moveTags(let intent)) = started.intent,
                     intent.registry.host == registryHost
                 else { continue }
                 let moving = intent.moves.filter { !$0.numbered }

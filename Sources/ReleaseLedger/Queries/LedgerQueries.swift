@@ -42,8 +42,15 @@ public struct StepSummary: Codable, Equatable, Sendable {
         finishedAt = row["finished_at"]
         detail = row["detail"]
         logPath = row["log_path"]
-        let outcome: String? = row["outcome"]
-        self.outcome = try outcome.map { try JSONDecoder().decode(StepOutcome.self, from: Data($0.utf8)) }
+        // The outcome is the event's that set it (`outcome_event`), joined in as `outcome_type`
+        // and `outcome_payload` (Migrations/0007).
+        let type: String? = row["outcome_type"]
+        let payload: String? = row["outcome_payload"]
+        if let type, let payload {
+            outcome = try RunEvent.decode(type: type, payload: Data(payload.utf8)).outcome
+        } else {
+            outcome = nil
+        }
     }
 }
 
@@ -89,7 +96,13 @@ extension Ledger {
     /// A run's steps in pipeline order.
     public func steps(of runID: String) throws -> [StepSummary] {
         try read { db in
-            try db.rows("SELECT * FROM steps WHERE run_id = ? ORDER BY position", [runID]).map(StepSummary.init(row:))
+            try db.rows(
+                """
+                SELECT steps.*, events.type AS outcome_type, events.payload AS outcome_payload
+                FROM steps LEFT JOIN events ON events.sequence = steps.outcome_event
+                WHERE steps.run_id = ? ORDER BY steps.position
+                """, [runID]
+            ).map(StepSummary.init(row:))
         }
     }
 

@@ -385,6 +385,15 @@ extension RunEvent {
         }
     }
 
+    /// The outcome an event records for its step: a success's, or what reconcile found.
+    public var outcome: StepOutcome? {
+        switch self {
+        case .stepSucceeded(let event): return event.outcome
+        case .stepReconciled(let event): return event.found
+        default: return nil
+        }
+    }
+
     /// The step an event is about, if any.
     public var step: StepName? {
         switch self {

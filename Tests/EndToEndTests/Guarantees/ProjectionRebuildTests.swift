@@ -41,9 +41,9 @@ import ReleaseStateMachine
             #expect(after.status == 0, "\(after.stderr)")
             #expect(after.stdout == before.stdout, "the same chain, rebuilt from the events")
             #expect(
-                try workspace.ledger().appliedMigrations().suffix(4) == [
+                try workspace.ledger().appliedMigrations().suffix(5) == [
                     "0003_provenance", "0004_imported_publications", "0005_build_number_reservations",
-                    "0006_lease_heartbeats",
+                    "0006_lease_heartbeats", "0007_step_event_references",
                 ])
             #expect(try workspace.ledger().eventCount() == events, "a rebuild writes no event")
             #expect(try workspace.run(["verify"]).status == 0)

@@ -6,7 +6,8 @@ import Testing
 @testable import ReleaseLedger
 
 /// `PayloadMember` finds a member's text in a payload, and that text is what encoding the member
-/// again gives: checked on every event of every ledger fixture, the format's pinned oracle.
+/// again gives: checked on every run's parameters in every ledger fixture, the format's pinned
+/// oracle.
 @Suite struct PayloadMemberTests {
     @Test func findsTheMembersTextAndNothingElse() {
         let payload = #"{"attempt":1,"intent":{"kind":"k","intent":{"a":"}\"{[","b":[1,{"c":null}]}},"step":"s"}"#
@@ -42,24 +43,14 @@ import Testing
         let rows = try database.read { db in
             try Row.fetchAll(db, sql: "SELECT type, payload FROM events ORDER BY sequence")
         }
-        var checked: [String: Int] = [:]
+        var checked = 0
         for row in rows {
             let payload: String = row["payload"]
-            func check<Value: Encodable>(_ key: StaticString, _ value: Value) throws {
-                #expect(
-                    PayloadMember.text(of: key, in: payload) == (try Projections.json(value)), "\(key) in \(payload)")
-                checked["\(key)", default: 0] += 1
-            }
-            switch try RunEvent.decode(type: row["type"], payload: Data(payload.utf8)) {
-            case .runStarted(let started): try check("parameters", started.parameters)
-            case .stepStarted(let started): try check("intent", started.intent)
-            case .stepSucceeded(let succeeded): try check("outcome", succeeded.outcome)
-            case .stepReconciled(let reconciled):
-                if let found = reconciled.found { try check("found", found) }
-            default: break
-            }
+            guard case .runStarted(let started) = try RunEvent.decode(type: row["type"], payload: Data(payload.utf8))
+            else { continue }
+            #expect(PayloadMember.text(of: "parameters", in: payload) == (try Projections.json(started.parameters)))
+            checked += 1
         }
-        #expect(checked["parameters", default: 0] > 0 && checked["intent", default: 0] > 0)
-        #expect(checked["outcome", default: 0] > 0 && checked["found", default: 0] > 0, "\(checked)")
+        #expect(checked > 10, "a run of every pipeline")
     }
 }

@@ -29,7 +29,7 @@ import Testing
         #expect(try PostgresLedgerSchema.prepare(first).isEmpty, "nothing to do the second time")
         #expect(
             try server.psql("SELECT string_agg(name, ',' ORDER BY name) FROM ledger_migrations", database: "ledger")
-                == "0001_ledger,0002_build_number_reservations,0003_prefix_indexes")
+                == "0001_ledger,0002_build_number_reservations,0003_prefix_indexes,0004_step_event_references")
         let tables = try server.psql(
             "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public'",
             database: "ledger")
