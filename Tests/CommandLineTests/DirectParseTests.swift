@@ -34,11 +34,34 @@ import Testing
         ["--version"],
         ["ledger", "copy", "--to", "postgres://u@h/db"],
         ["status", "--no-such-option"],
+        // Answered by the root's parse, which checks for it: the command's own parse does not.
+        ["status", "--generate-completion-script", "bash"],
+        ["status", "--generate-completion-script"],
         ["create-base-image", "--type", "nonsense"],
         ["no-such-command"],
         [],
     ])
     func anythingElseIsLeftToTheRoot(_ arguments: [String]) {
         #expect(DirectParse.command(arguments) == nil)
+    }
+
+    /// Every command the root holds that parses alone names the root as its super-command (what
+    /// spares it the completion-script check); the groups of commands parse from the root.
+    @Test func everyDirectlyParsedCommandNamesTheRoot() {
+        for command in CasaRelease.configuration.subcommands where command.configuration.subcommands.isEmpty {
+            #expect(command.configuration._superCommandName == "casa-release", "\(command._commandName)")
+        }
+    }
+
+    /// The root's answer to the completion-script option is the script, as before.
+    @Test(arguments: [["--generate-completion-script", "bash"], ["status", "--generate-completion-script", "bash"]])
+    func theRootStillAnswersTheCompletionScriptOption(_ arguments: [String]) {
+        do {
+            _ = try CasaRelease.parseAsRoot(arguments)
+            Issue.record("parsed as a command")
+        } catch {
+            let message = CasaRelease.fullMessage(for: error)
+            #expect(message.contains("complete -") && message.contains("casa-release"), "\(message.prefix(300))")
+        }
     }
 }

@@ -7,7 +7,7 @@ import ReleaseStateMachine
 /// `casa-release audit environment=NAME` and `casa-release audit image=TARGET`
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit",
+        commandName: "audit", _superCommandName: DirectParse.superCommandName,
         abstract:
             "List every image made from a dev environment, or every image built on top of an image, with their publications.",
         discussion: """

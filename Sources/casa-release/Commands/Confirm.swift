@@ -7,7 +7,7 @@ import ReleaseStateMachine
 /// `casa-release confirm RUN STEP [--note TEXT]`
 struct Confirm: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "confirm",
+        commandName: "confirm", _superCommandName: DirectParse.superCommandName,
         abstract: "Say that an operator step of a run is done (who and when are recorded, with the note).",
         discussion: """
             A step that can be checked after the fact is checked first (install-guest-additions asks \

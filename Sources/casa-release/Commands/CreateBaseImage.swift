@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release create-base-image type=system|run|dev|pixi image_version=V [base=...] [publish=yes]`
 struct CreateBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-base-image",
+        commandName: "create-base-image", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Create a base image: system (a described copy of an upstream .sif, or with container_type=vbox a VirtualBox VM made from an Ubuntu ISO), or run, dev and pixi (built by Apptainer from a recipe); optionally publish it.",
         usage:

@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release create-docker [image_names=PATTERNS] [casa_version=V]`
 struct CreateDocker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-docker",
+        commandName: "create-docker", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Build docker (OCI) images from their definitions with buildah, dependencies first, into an OCI layout under the base directory.",
         usage: "casa-release create-docker [image_names=PATTERNS] [casa_version=V] [no_host_network=yes] [force=yes]",

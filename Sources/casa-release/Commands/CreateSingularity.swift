@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release create-singularity [image_names=PATTERNS] [force=yes] [fakeroot=no]`
 struct CreateSingularity: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-singularity",
+        commandName: "create-singularity", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Convert docker images built by create-docker into .sif files with apptainer, each described by a sidecar.",
         usage: "casa-release create-singularity [image_names=PATTERNS] [force=yes] [fakeroot=no]",

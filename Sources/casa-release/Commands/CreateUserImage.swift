@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release create-user-image version=5.4.0 [distro=...] [branch=...] [environment_name=...] ...`
 struct CreateUserImage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "create-user-image",
+        commandName: "create-user-image", _superCommandName: DirectParse.superCommandName,
         abstract: "Make a user image from a dev environment: install, [zip], generate, describe, [upload].",
         usage:
             "casa-release create_user_image version=V [environment_name=E] [key=value ...]\ncasa-release create-user-image --version V [--option value ...]",

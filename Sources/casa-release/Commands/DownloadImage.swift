@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release download-image [type=run image_version=5.4 | filename=NAME] [url=...] [output=...]`
 struct DownloadImage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "download-image",
+        commandName: "download-image", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Download an image and its sidecar from the BrainVISA server, resumable, checked against the sidecar's md5.",
         usage: "casa-release download_image [type=run] [image_version=V] [filename=NAME] [url=URL] [key=value ...]",

@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release import DIR`
 struct Import: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import",
+        commandName: "import", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Record the casa-distro images of a directory or a server (made before casa-release) with their links and publications.",
         usage: "casa-release import DIR [target=URL] [mirror_of=URL]\n       casa-release import URL",

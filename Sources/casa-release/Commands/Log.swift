@@ -5,7 +5,8 @@ import ReleaseStateMachine
 
 /// `casa-release log RUN`
 struct Log: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "log", abstract: "Show a run's events, in order.")
+    static let configuration = CommandConfiguration(
+        commandName: "log", _superCommandName: DirectParse.superCommandName, abstract: "Show a run's events, in order.")
 
     @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,7 @@ import Signing
 /// `casa-release provenance TARGET [--format text|json|slsa|dot]`
 struct Provenance: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "provenance",
+        commandName: "provenance", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Trace an image to what made it: publications, run, environment, run image, base, ISO or upstream image.",
         discussion: """

@@ -9,7 +9,7 @@ import Signing
 /// `casa-release publish-docker [image_names=PATTERNS] [registry=URL] [visibility=public|private] [private_registry=URL] [force=yes]`
 struct PublishDocker: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "publish-docker",
+        commandName: "publish-docker", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Push images built by create-docker to an OCI registry by digest, then tag them: never visible half-pushed.",
         usage:

@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release publish-base-image type=system [image=...] [target=...]`
 struct PublishBaseImage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "publish-base-image",
+        commandName: "publish-base-image", _superCommandName: DirectParse.superCommandName,
         abstract: "Publish a base image and its sidecar as <name>-<N>.<ext>, never showing half of it.",
         usage: "casa-release publish_base_image type=system|run|dev|pixi [image=PATH] [target=URL] [key=value ...]",
     )
@@ -58,7 +58,7 @@ struct PublishBaseImage: ParsableCommand {
 /// `casa-release publish-user-image image=PATH [target=...]`
 struct PublishUserImage: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "publish-user-image",
+        commandName: "publish-user-image", _superCommandName: DirectParse.superCommandName,
         abstract: "Publish any image that has a sidecar, with the same protocol as publish-base-image.",
         usage: "casa-release publish_user_image image=PATH [target=URL] [key=value ...]",
     )

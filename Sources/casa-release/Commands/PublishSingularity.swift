@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release publish-singularity [image_names=PATTERNS] [target=URL]`
 struct PublishSingularity: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "publish-singularity",
+        commandName: "publish-singularity", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Publish the .sif files create-singularity made, each as <name>-<N>.sif with its sidecar, never half-visible.",
         usage: "casa-release publish-singularity [image_names=PATTERNS] [target=URL] [key=value ...]",

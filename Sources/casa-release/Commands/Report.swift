@@ -9,7 +9,7 @@ import ReleaseStateMachine
 /// static files, to publish beside the images.
 struct Report: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "report",
+        commandName: "report", _superCommandName: DirectParse.superCommandName,
         abstract: "Write the dashboard page of a run or an image as static files (index.html, its JSON and style).",
         discussion: """
             RUN is a run id or a unique prefix of it; anything else names an image as provenance \\

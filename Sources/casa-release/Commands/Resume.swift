@@ -5,7 +5,7 @@ import ReleaseLedger
 /// `casa-release resume [RUN]`
 struct Resume: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "resume",
+        commandName: "resume", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Continue an interrupted or failed run exactly where it stopped (default: the most recent unfinished run)."
     )

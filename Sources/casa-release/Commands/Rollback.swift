@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release rollback RUN|FILE [keep=yes] [--yes]`
 struct Rollback: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rollback",
+        commandName: "rollback", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Take back a run's publication: retract a completed one from the server, or remove what an unfinished one left there.",
         discussion: """

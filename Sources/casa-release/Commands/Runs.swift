@@ -5,7 +5,8 @@ import ReleaseStateMachine
 
 /// `casa-release runs`
 struct Runs: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "runs", abstract: "List runs, most recent first.")
+    static let configuration = CommandConfiguration(
+        commandName: "runs", _superCommandName: DirectParse.superCommandName, abstract: "List runs, most recent first.")
 
     @OptionGroup var global: GlobalOptions
 

@@ -9,7 +9,7 @@ import ReleaseStateMachine
 /// `casa-release serve [--listen HOST:PORT] [--mirror DIR]`: the release dashboard, read-only.
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "serve",
+        commandName: "serve", _superCommandName: DirectParse.superCommandName,
         abstract: "Serve the release dashboard: runs, a run's timeline, images, environments, targets, the ledger.",
         discussion: """
             Read-only, over either ledger (--ledger), on 127.0.0.1 by default. Each page has the \\

@@ -7,7 +7,7 @@ import ReleaseStateMachine
 /// `casa-release status [RUN]`
 struct Status: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status",
+        commandName: "status", _superCommandName: DirectParse.superCommandName,
         abstract: "Show a run's steps: status, attempts, times and outputs (default: the most recent run).")
 
     @OptionGroup var global: GlobalOptions

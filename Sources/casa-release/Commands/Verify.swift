@@ -8,7 +8,7 @@ import ReleaseStateMachine
 /// `casa-release verify [--artifacts]`
 struct Verify: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "verify",
+        commandName: "verify", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Check the ledger: its hash chain, its end against the head anchor, every projection against the events; with --artifacts, every recorded local file too (exit 65 on a mismatch).",
         discussion: """
@@ -145,7 +145,7 @@ struct Verify: ParsableCommand {
 /// row that does not match the events (or to upgrade a ledger written by an older version).
 struct RebuildProjections: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "rebuild-projections",
+        commandName: "rebuild-projections", _superCommandName: DirectParse.superCommandName,
         abstract:
             "Rebuild every projection table from the events (after 'verify' named a difference, or to upgrade an older ledger); writes no event.",
         discussion: """

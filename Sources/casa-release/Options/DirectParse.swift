@@ -14,6 +14,15 @@ import ArgumentParser
 /// `--version`) is parsed again from the root, so messages, help and exit codes stay exactly
 /// those of the root's parse.
 enum DirectParse {
+    /// What every command that parses this way names as its "super-command": a command parsed as
+    /// its own root with one is spared the parser's check for `--generate-completion-script`,
+    /// which parses the command line twice more as two other commands (two parses of three, and
+    /// about a tenth of `status`'s start: perf of 100 starts). The root's parse, which answers
+    /// that option, is unchanged: the library reads this name only from the root of a parse, for
+    /// its help, and a command line with the option fails the command's own parse, so it goes to
+    /// the root. (`_superCommandName` is swift-argument-parser's, marked experimental.)
+    static let superCommandName = CasaRelease.configuration.commandName ?? "casa-release"
+
     /// The command `arguments` name and their values, or nil when the root must parse them.
     static func command(
         _ arguments: [String], among commands: [ParsableCommand.Type] = CasaRelease.configuration.subcommands
