@@ -57,9 +57,7 @@ struct PendingRunRows {
                 """,
                 [
                     record.streamID, started.pipeline.rawValue, after.status.rawValue, record.recordedAt,
-                    record.recordedAt, after.currentStep?.rawValue,
-                    try PayloadMember.text(of: "parameters", in: record.payload)
-                        ?? Projections.json(started.parameters),
+                    record.recordedAt, after.currentStep?.rawValue, try Projections.json(started.parameters),
                     record.sequence,
                 ])
             for (position, step) in after.steps.enumerated() {

@@ -46,8 +46,14 @@ public struct StepSummary: Codable, Equatable, Sendable {
         // and `outcome_payload` (Migrations/0007).
         let type: String? = row["outcome_type"]
         let payload: String? = row["outcome_payload"]
-        if let type, let payload {
-            outcome = try RunEvent.decode(type: type, payload: Data(payload.utf8)).outcome
+        let sequence: Int64? = row["outcome_event"]
+        if let type, let payload, let sequence {
+            // An event this version cannot read is bad data told by its sequence, as a fold tells it.
+            do {
+                outcome = try RunEvent.decode(type: type, payload: Data(payload.utf8)).outcome
+            } catch {
+                throw LedgerError.unreadableEvent(sequence: sequence, reason: ErrorText.line(error))
+            }
         } else {
             outcome = nil
         }

@@ -49,7 +49,7 @@ struct LedgerJSONRefusal: Error {}
 
 /// A payload parsed into nodes, in document order: an array's values, and an object's keys and
 /// values in turn, follow their container; `end` is the index just past a node's descendants.
-final class Document {
+private final class Document {
     enum Kind: UInt8 { case null, falseValue, trueValue, number, string, escapedString, array, object }
 
     struct Node {

@@ -110,4 +110,31 @@ import Testing
         #expect(step.startedAt != nil && step.finishedAt == nil, "\(step)")
         #expect(try ledger.checkProjections().isEmpty)
     }
+
+    /// A step's row names the event that set its outcome; `status` reads the outcome from it, and
+    /// an event there that cannot be read is told by its sequence, as a fold tells it.
+    @Test func aStepsOutcomeIsReadFromItsEventAndAnUnreadableOneIsNamed() throws {
+        let directory = TemporaryDirectory()
+        let ledger = try Ledger.open(path: directory.file("l.sqlite"))
+        let run = Self.runs[0]
+        var version = 0
+        for part in Self.parts(run, finishing: true) {
+            try ledger.append(part, to: run, expectedVersion: version, actor: "u@h", at: Date())
+            version += part.count
+        }
+        let steps = try ledger.steps(of: run)
+        #expect(steps.first { $0.step == StepName.resolveBase.rawValue }?.outcome == Self.outcome)
+        #expect(steps.first { $0.step == StepName.copy.rawValue }?.outcome == nil)
+        let reconciled = try #require(try ledger.events(of: run).first { $0.type == "StepReconciled" })
+        try ledger.queue.write { db in
+            try db.execute(sql: "DROP TRIGGER events_are_append_only_update")
+            try db.execute(sql: "UPDATE events SET payload = '{' WHERE sequence = ?", arguments: [reconciled.sequence])
+        }
+        #expect {
+            try ledger.steps(of: run)
+        } throws: { error in
+            guard case .unreadableEvent(let sequence, _)? = error as? LedgerError else { return false }
+            return sequence == reconciled.sequence
+        }
+    }
 }
