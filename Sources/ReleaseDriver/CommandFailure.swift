@@ -28,7 +28,8 @@ public struct CommandFailure: Error, CustomStringConvertible {
             case .cannotOpen, .moved, .otherHistory: return CommandFailure(.cannotCreate, error.description)
             case .notALedger, .missing, .vanished, .newerSchema, .olderSchema, .unreadableEvent:
                 return CommandFailure(.badInput, error.description)
-            case .conflict, .unreachable, .busy: return CommandFailure(.temporaryFailure, error.description)
+            case .conflict, .unreachable, .busy, .sourceChanged:
+                return CommandFailure(.temporaryFailure, error.description)
             case .refused: return CommandFailure(.unavailable, error.description)
             case .serverError: return CommandFailure(.internalError, error.description)
             case .unknownRun, .ambiguousRun, .unknownImage, .ambiguousImage:

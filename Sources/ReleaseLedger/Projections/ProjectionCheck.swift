@@ -33,11 +33,19 @@ extension Ledger {
     /// grow with the ledger.
     /// (`keptRuns`: how many unfinished runs each worker keeps folded; tests make it small.)
     public func checkProjections(limit: Int = 20, keptRuns: Int = 4096) throws -> [ProjectionDifference] {
-        let scratch = try ProjectionScratch(partitions: 2)
+        try checkProjections(limit: limit, keptRuns: keptRuns, stop: nil)
+    }
+
+    /// `checkProjections`, ended early by `stop` (with `CancellationError`), its scratch files
+    /// in `scratchDirectory`.
+    func checkProjections(
+        limit: Int, keptRuns: Int = 4096, stop: StopSignal?, scratchDirectory: String = NSTemporaryDirectory()
+    ) throws -> [ProjectionDifference] {
+        let scratch = try ProjectionScratch(partitions: 2, in: scratchDirectory)
         defer { scratch.remove() }
         try read { ledgerDB in
             try Projections.replay(
-                from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader)
+                from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader, stop: stop)
         }
         try scratch.attachPartitions()
         var differences: [ProjectionDifference] = []

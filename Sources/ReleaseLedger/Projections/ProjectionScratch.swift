@@ -10,8 +10,10 @@ final class ProjectionScratch {
     let attachedNames: [String]
     private let paths: [String]
 
-    init(partitions count: Int) throws {
-        let base = NSTemporaryDirectory() + "casa-release-verify-\(getpid())-\(UUID().uuidString)"
+    init(partitions count: Int, in directory: String = NSTemporaryDirectory()) throws {
+        let base =
+            (directory.hasSuffix("/") ? directory : directory + "/")
+            + "casa-release-verify-\(getpid())-\(UUID().uuidString)"
         paths = (0..<count).map { "\(base)-\($0).sqlite" }
         var configuration = Configuration()
         configuration.prepareDatabase { db in

@@ -230,13 +230,23 @@ extension Projections {
     /// reads the events, and each partition's worker folds the runs that fall to it, on a
     /// thread of its own. Every projection row belongs to one run, so the partitions never
     /// touch the same row, and their union is what `replay(from:into:)` makes.
+    ///
+    /// A `stop` signalled ends it early (within a thousand events): it then throws
+    /// `CancellationError`.
     static func replay(
         from source: LedgerSQL, into targets: [DatabaseQueue], keptRuns: Int = 4096,
-        openReader: @escaping () throws -> LedgerStore
+        openReader: @escaping () throws -> LedgerStore, stop: StopSignal? = nil
     ) throws {
         let workers = targets.map { ReplayWorker(target: $0, keptRuns: keptRuns, openReader: openReader) }
         let cursor = try source.cursor("SELECT * FROM events ORDER BY sequence")
+        var read = 0
         while let row = try cursor.next() {
+            read += 1
+            if read & 1023 == 0, let stop, stop.isStopped {
+                for worker in workers { worker.cancel() }
+                for worker in workers { _ = worker.finish() }
+                throw CancellationError()
+            }
             let record = RecordedEvent(row: row)
             var hasher = Hasher()
             // A stable partition for each run within this process (Hasher is seeded per process).
@@ -355,6 +365,11 @@ private final class ReplayWorker: @unchecked Sendable {
     /// Queues an event; false once this worker has failed (the reader can stop).
     func add(_ record: RecordedEvent) -> Bool {
         queue.put(record)
+    }
+
+    /// Drops what is queued: the worker ends after the event it is folding.
+    func cancel() {
+        queue.cancel()
     }
 
     /// Waits for the worker to fold everything queued; the error it met, if any.

@@ -15,30 +15,10 @@ extension Ledger {
         chain: ChainReport, differences: [ProjectionDifference]
     ) {
         let walker = Ledger(store: try store.openReader())
-        let walked = ChainWalk()
-        let thread = Thread {
-            walked.finish(Result { try walker.verifyChain() })
-        }
-        thread.start()
+        let walked = BackgroundWork { _ in try walker.verifyChain() }
         let rebuilt = Result { try checkProjections(limit: limit) }
         let chain = try walked.wait().get()
         guard chain.firstMismatch == nil else { return (chain, []) }
         return (chain, try rebuilt.get())
-    }
-}
-
-/// The chain walk's result, handed from its thread.
-private final class ChainWalk: @unchecked Sendable {
-    private var result: Result<ChainReport, Error>?
-    private let done = DispatchSemaphore(value: 0)
-
-    func finish(_ result: Result<ChainReport, Error>) {
-        self.result = result
-        done.signal()
-    }
-
-    func wait() -> Result<ChainReport, Error> {
-        done.wait()
-        return result!
     }
 }

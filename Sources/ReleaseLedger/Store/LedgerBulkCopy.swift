@@ -5,47 +5,74 @@ extension Ledger {
     /// committed, and the same command goes on from there (`copyHistory`).
     static let bulkCopyBatch = 50_000
 
-    /// The copy into PostgreSQL, with `COPY … FROM STDIN`: the events after `present`, a batch per
-    /// transaction; then, in one transaction, the projection tables replaced by the source's
-    /// rows, in the order the source wrote them (its `rowid`: the order of the events that made
-    /// them). Those rows are the events' own projections: `verifyCopySource` rebuilt them from
-    /// the events and compared them row by row, and the copy's events are the source's, hash for
-    /// hash. So a copy folds the history once (in that check), not twice.
+    /// The copy into PostgreSQL, with `COPY … FROM STDIN`: the events after `present` (up to
+    /// `sourceEvents`, those the chain walk checked), a batch per transaction; the last batch's
+    /// transaction also replaces the projection tables with the source's rows, in the order the
+    /// source wrote them (its `rowid`: the order of the events that made them). Those rows are
+    /// the events' own projections: `projectionsChecked` (the source's rebuild, running beside
+    /// the copy) compared them row by row, and the copy's events are the source's, hash for
+    /// hash. So a copy folds the history once, and its projections commit with its last events:
+    /// a destination that holds the source's whole history holds its projections. Each
+    /// transaction walks the chain of what it sent, as the server stored it, before it commits
+    /// (`copiedChain`; the first walks the events the destination held already too). The last
+    /// sends its events and projections while the source's check is still running, and waits
+    /// for it only to commit: the server's work and the check's share the cores.
     ///
     /// Returns how many events were copied. Nothing to copy leaves the projections untouched
     /// (a destination written to after an earlier copy keeps its own).
     func bulkCopy(
-        from source: Ledger, after present: Int64, sourceEvents: Int, batch: Int, session: PostgresSession
-    ) throws -> Int {
-        guard present < Int64(sourceEvents) else { return 0 }
-        var copied = 0
+        from source: Ledger, after present: Int64, sourceEvents: Int, batch: Int, session: PostgresSession,
+        projectionsChecked: () throws -> Void
+    ) throws -> (copied: Int, chain: ChainReport?) {
+        let end = Int64(sourceEvents)
+        guard present < end else {
+            try projectionsChecked()
+            return (0, nil)
+        }
+        var chain: ChainReport?
+        var walk = ChainWalk()
         var next = present
-        while next < Int64(sourceEvents) {
-            let count = try immediateTransaction { destination -> Int in
+        while next < end {
+            let last = min(next + Int64(batch), end)
+            try immediateTransaction { destination in
                 try requireHead(next, destination)
-                return try source.read { origin in
+                try source.read { origin in
                     let rows = try origin.cursor(
                         """
-                        SELECT \(Self.eventColumns) FROM events WHERE sequence > \(next) ORDER BY sequence LIMIT \(batch)
+                        SELECT \(Self.eventColumns) FROM events WHERE sequence > \(next) AND sequence <= \(last) ORDER BY sequence
                         """)
-                    return try session.copyIn("COPY events (\(Self.eventColumns)) FROM STDIN") {
+                    let count = try session.copyIn("COPY events (\(Self.eventColumns)) FROM STDIN") {
                         try rows.next()?.values
                     }
+                    guard count == last - next else {
+                        throw LedgerError.sourceChanged(
+                            path: source.path, reason: "it holds \(count) of its events \(next + 1)...\(last) now")
+                    }
+                    guard last == end else {
+                        _ = try copiedChain(&walk, destination)
+                        return
+                    }
+                    // The projections of this snapshot of the source are those of the events
+                    // copied only if it recorded nothing since the walk.
+                    let head = try origin.value(Int64.self, "SELECT MAX(sequence) FROM events") ?? 0
+                    guard head == end else {
+                        throw LedgerError.sourceChanged(
+                            path: source.path, reason: "it recorded events \(end + 1)...\(head) during the copy")
+                    }
+                    chain = try copiedChain(&walk, destination)
+                    for table in Self.projectionTables.reversed() {
+                        try destination.execute("DELETE FROM \(table.name)")
+                    }
+                    for table in Self.projectionTables {
+                        try copyRows(of: table.name, key: table.key, from: origin, session: session)
+                    }
+                    // Sent, not committed: the server stores the rows while the check goes on.
+                    try projectionsChecked()
                 }
             }
-            guard count > 0 else { break }
-            copied += count
-            next += Int64(count)
+            next = last
         }
-        try immediateTransaction { destination in
-            for table in Self.projectionTables.reversed() { try destination.execute("DELETE FROM \(table.name)") }
-            try source.read { origin in
-                for table in Self.projectionTables {
-                    try copyRows(of: table.name, key: table.key, from: origin, session: session)
-                }
-            }
-        }
-        return copied
+        return (Int(end - present), chain)
     }
 
     static let eventColumns = "sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash"

@@ -16,12 +16,12 @@ public struct LedgerCopyReport: Codable, Equatable, Sendable {
 }
 
 extension Ledger {
-    /// Checks a ledger about to be copied as `verify` does (its chain, its end against its head
-    /// anchor, its projections against its events): a copy must never turn a cut or forged
-    /// history into one that verifies in its new place. Returns the chain's walk.
+    /// Checks that a ledger about to be copied is a whole, untouched history: its chain, and its
+    /// end against its head anchor. A copy must never turn a cut or forged history into one that
+    /// verifies in its new place; this walk is quick (a tenth of a full `verify`), so it is done
+    /// before the destination is touched. Returns the chain's walk.
     public func verifyCopySource() throws -> ChainReport {
-        // The chain first in what is told, but walked beside the projections' rebuild.
-        let (chain, differences) = try verifyChainAndProjections(limit: 1)
+        let chain = try verifyChain()
         if let mismatch = chain.firstMismatch {
             throw LedgerError.notALedger(
                 path: path,
@@ -32,13 +32,6 @@ extension Ledger {
         if case .mismatch(let reason) = try checkAnchor() {
             throw LedgerError.notALedger(path: path, reason: "\(reason); a cut history is not copied")
         }
-        if let first = differences.first {
-            throw LedgerError.notALedger(
-                path: path,
-                reason:
-                    "its projections do not match its events (first: \(first)); run 'casa-release rebuild-projections' on it, then copy"
-            )
-        }
         return chain
     }
 
@@ -46,34 +39,52 @@ extension Ledger {
     /// every hash) as recorded, with projections that are those of the events; then walks this
     /// ledger's chain.
     ///
+    /// The source's chain and anchor are checked first (`verifyCopySource`); its projections
+    /// are checked against its events on a thread of their own while the events are copied, and
+    /// the copy's last transaction (its last events, and its projections) commits only once that
+    /// check has passed: a source whose projections were edited leaves no projection, and not
+    /// its last events, in the destination.
+    ///
     /// Into a SQLite file: one transaction, the projections made from the events as appends
     /// make them; a copy interrupted copies nothing. Into PostgreSQL: `COPY … FROM STDIN`, the
-    /// events in transactions of `bulkCopyBatch` (an interrupted copy keeps the batches that
-    /// committed, and the same command goes on from there), then the source's projection rows,
-    /// which `verifyCopySource` found to be exactly its events' (LedgerBulkCopy.swift).
+    /// events in transactions of `bulkCopyBatch`, the last with the source's projection rows
+    /// (an interrupted copy keeps the batches that committed, authentic events without their
+    /// projections, and the same command goes on from there) (LedgerBulkCopy.swift).
     ///
     /// The destination must be empty, or already hold the source's events as its beginning (an
     /// earlier copy, whole or interrupted: then only what it lacks is added, and a second copy
     /// of the same source adds nothing). Any other history is `LedgerError.otherHistory`,
     /// untouched. `verified`: the source's `verifyCopySource()`, when the caller checked it
     /// already (before it opened, and so perhaps created, this ledger).
-    public func copyHistory(from source: Ledger, verified: ChainReport? = nil) throws -> LedgerCopyReport {
-        try copyHistory(from: source, verified: verified, batch: Self.bulkCopyBatch)
+    /// `check`: the source's projection check, when the caller started it already (before its
+    /// walk of the source's chain, so that both run at once).
+    public func copyHistory(
+        from source: Ledger, verified: ChainReport? = nil, check: CopySourceCheck? = nil
+    ) throws -> LedgerCopyReport {
+        try copyHistory(from: source, verified: verified, check: check, batch: Self.bulkCopyBatch)
     }
 
     /// `copyHistory`, with the events a copy into PostgreSQL commits at a time (tests make it small).
-    func copyHistory(from source: Ledger, verified: ChainReport?, batch: Int) throws -> LedgerCopyReport {
+    func copyHistory(
+        from source: Ledger, verified: ChainReport?, check: CopySourceCheck? = nil, batch: Int
+    ) throws -> LedgerCopyReport {
+        let projectionCheck = try check ?? CopySourceCheck(of: source)
+        // Whatever the copy does, the check's thread ends before this returns: it reads the source.
+        defer { projectionCheck.stop() }
         let sourceChain = try verified ?? source.verifyCopySource()
+        let projectionsChecked = { try projectionCheck.passed() }
         let present = try read { destination in try sharedPrefix(with: source, destination, sourceChain) }
-        let copied: Int
-        if let postgres = store as? PostgresLedgerStore {
-            copied = try bulkCopy(
-                from: source, after: present, sourceEvents: sourceChain.checked, batch: batch,
-                session: postgres.session)
-        } else {
-            copied = try foldedCopy(from: source, after: present)
-        }
-        return try checkCopy(of: source, sourceChain: sourceChain, copied: copied)
+        let (copied, chain) =
+            if let postgres = store as? PostgresLedgerStore {
+                try bulkCopy(
+                    from: source, after: present, sourceEvents: sourceChain.checked, batch: batch,
+                    session: postgres.session, projectionsChecked: projectionsChecked)
+            } else {
+                try foldedCopy(
+                    from: source, after: present, sourceEvents: sourceChain.checked,
+                    projectionsChecked: projectionsChecked)
+            }
+        return try checkCopy(of: source, sourceChain: sourceChain, copied: copied, chain: chain)
     }
 
     /// How many of the source's events this ledger holds already (0 when it is empty): they must
@@ -101,16 +112,25 @@ extension Ledger {
     }
 
     /// The copy into a SQLite file: one transaction, the events folded into the projections as
-    /// they are inserted.
-    private func foldedCopy(from source: Ledger, after present: Int64) throws -> Int {
-        try immediateTransaction { destination -> Int in
+    /// they are inserted, committed once the source's projections are checked.
+    private func foldedCopy(
+        from source: Ledger, after present: Int64, sourceEvents: Int, projectionsChecked: () throws -> Void
+    ) throws -> (copied: Int, chain: ChainReport?) {
+        guard present < Int64(sourceEvents) else {
+            try projectionsChecked()
+            return (0, nil)
+        }
+        return try immediateTransaction { destination -> (copied: Int, chain: ChainReport?) in
             try requireHead(present, destination)
-            return try source.read { origin -> Int in
+            let copied = try source.read { origin -> Int in
                 var folder = Projections.RunFolder { run, sequence in
                     try Projections.RunFolder.events(of: run, before: sequence, in: destination)
                 }
                 var count = 0
-                try origin.forEachRow("SELECT * FROM events WHERE sequence > \(present) ORDER BY sequence") { row in
+                // The events the chain walk checked, none the source recorded since.
+                try origin.forEachRow(
+                    "SELECT * FROM events WHERE sequence > \(present) AND sequence <= \(sourceEvents) ORDER BY sequence"
+                ) { row in
                     let record = RecordedEvent(row: row)
                     try destination.execute(
                         """
@@ -127,7 +147,25 @@ extension Ledger {
                 try folder.flush(into: destination)
                 return count
             }
+            var walk = ChainWalk()
+            let chain = try copiedChain(&walk, destination)
+            try projectionsChecked()
+            return (copied, chain)
         }
+    }
+
+    /// The destination's chain walked on, in a copy's transaction before it commits, as far as
+    /// what the transaction sent: what would not verify is not committed.
+    func copiedChain(_ walk: inout ChainWalk, _ destination: LedgerSQL) throws -> ChainReport {
+        let chain = try walk.continue(in: destination)
+        if let mismatch = chain.firstMismatch {
+            throw LedgerError.notALedger(
+                path: path,
+                reason:
+                    "the copy's chain does not verify at event \(mismatch.sequence): \(mismatch.reason); nothing of it was committed"
+            )
+        }
+        return chain
     }
 
     /// In a copy's write: nothing was appended since the events were compared (the chain's lock
@@ -140,9 +178,12 @@ extension Ledger {
         }
     }
 
-    /// The copy's chain walked, its head the source's.
-    private func checkCopy(of source: Ledger, sourceChain: ChainReport, copied: Int) throws -> LedgerCopyReport {
-        let chain = try verifyChain()
+    /// The copy's chain (walked before it committed, or now when nothing was copied), its head
+    /// the source's.
+    private func checkCopy(
+        of source: Ledger, sourceChain: ChainReport, copied: Int, chain walked: ChainReport?
+    ) throws -> LedgerCopyReport {
+        let chain = try walked ?? verifyChain()
         if let mismatch = chain.firstMismatch {
             throw LedgerError.notALedger(
                 path: path,

@@ -41,6 +41,9 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
     case serverError(address: String, state: String, message: String)
     /// A ledger copy's destination already holds a history that is not the source's.
     case otherHistory(path: String, reason: String)
+    /// A ledger copy's source recorded events while it was copied: what was committed is its
+    /// history still, and the same copy run again goes on from there.
+    case sourceChanged(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -79,6 +82,8 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible {
         case .otherHistory(let path, let reason):
             return
                 "the ledger \(path) already holds another history: \(reason); nothing was copied (copy into an empty database)"
+        case .sourceChanged(let path, let reason):
+            return "the ledger \(path) was written to while it was copied: \(reason)"
         case .vanished(let path, let anchor):
             return
                 "the ledger \(path) is missing: its head anchor \(ChainAnchor.path(for: path)) says it held \(anchor.sequence) events: restore it (with its -wal file) rather than start a new history; to start a new ledger on purpose, remove the anchor"

@@ -285,4 +285,110 @@ import Testing
         #expect(try third.checkProjections().isEmpty)
         #expect(try third.runs(limit: 100) == (try source.runs(limit: 100)))
     }
+    /// A source of ten runs of ten events each, in a directory of its own.
+    static func tenRunSource() throws -> (source: Ledger, directory: String) {
+        let directory = NSTemporaryDirectory() + "casa-release-copy-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let source = try Ledger.open(path: directory + "/source.sqlite")
+        let waiting = RunEvent.stepAwaitingOperator(StepAwaitingOperator(step: .record, instructions: "wait"))
+        try source.appendBatch(
+            (0..<10).map {
+                (
+                    stream: Self.run($0), expectedVersion: 0,
+                    events: [Self.started(Self.run($0))] + Array(repeating: waiting, count: 9)
+                )
+            },
+            actor: "u@h", at: Date())
+        return (source, directory)
+    }
+
+    /// The projections commit with the last events: a copy the server stops at its projections
+    /// keeps no event of its last batch, so the same copy run again copies that batch and the
+    /// projections (were they apart, it would find every event there and copy no projection).
+    @Test func aCopyStoppedAtItsProjectionsKeepsNotItsLastEventsEither() throws {
+        let (source, directory) = try Self.tenRunSource()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (destination, database) = try Self.newLedger()
+        try Self.refuse(Self.run(3), in: database, table: "runs")
+        #expect(throws: LedgerError.self) { try destination.copyHistory(from: source, verified: nil, batch: 30) }
+        #expect(try Self.heads(destination).events == 90, "three batches of 30 committed, not the last")
+        #expect(try destination.runs(limit: 100).isEmpty, "no projection without the last events")
+        _ = try TestLedger.server().psql("DROP TRIGGER refuse ON runs", database: database)
+        let report = try destination.copyHistory(from: source, verified: nil, batch: 30)
+        #expect(report.copied == 10 && report.destinationEvents == 100)
+        #expect(try destination.checkProjections().isEmpty)
+        #expect(try destination.runs(limit: 100) == (try source.runs(limit: 100)))
+    }
+
+    /// A source whose projections were edited is refused by the check that runs beside the copy,
+    /// before the last transaction: the batches before it stay (authentic events, the chain
+    /// walked first), no projection is copied, and once the source's projections are rebuilt
+    /// the same copy finishes.
+    @Test func aSourceWithEditedProjectionsIsRefusedBeforeTheCopysLastCommit() throws {
+        let (source, directory) = try Self.tenRunSource()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try source.immediateTransaction { db in
+            try db.execute("UPDATE runs SET status = 'succeeded' WHERE run_id = ?", [Self.run(5)])
+        }
+        let (destination, _) = try Self.newLedger()
+        do {
+            _ = try destination.copyHistory(from: source, verified: nil, batch: 30)
+            Issue.record("an edited source was copied")
+        } catch let error as LedgerError {
+            #expect("\(error)".contains("projections do not match"), "\(error)")
+        }
+        #expect(try Self.heads(destination).events == 90)
+        #expect(try destination.runs(limit: 100).isEmpty)
+        try source.rebuildProjections()
+        let report = try destination.copyHistory(from: source, verified: nil, batch: 30)
+        #expect(report.copied == 10)
+        #expect(try destination.checkProjections().isEmpty)
+    }
+
+    /// A copy copies the events its chain walk checked, none recorded after: a source written to
+    /// during the copy (here between the walk and the copy) is told as such, exit 75's case,
+    /// before the last transaction; the same copy run again copies the rest.
+    @Test func aSourceWrittenToDuringTheCopyIsCopiedOnlyAsFarAsItWasChecked() throws {
+        let (source, directory) = try Self.tenRunSource()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let walked = try source.verifyCopySource()
+        try source.appendBatch(
+            [(stream: Self.run(10), expectedVersion: 0, events: [Self.started(Self.run(10))])], actor: "u@h",
+            at: Date())
+        let (destination, _) = try Self.newLedger()
+        do {
+            _ = try destination.copyHistory(from: source, verified: walked, batch: 30)
+            Issue.record("a source written to during the copy was copied")
+        } catch LedgerError.sourceChanged(_, let reason) {
+            #expect(reason.contains("events 101...101"), "\(reason)")
+        }
+        #expect(try Self.heads(destination).events == 90)
+        let report = try destination.copyHistory(from: source, verified: nil, batch: 30)
+        #expect(report.copied == 11 && report.destinationEvents == 101)
+        #expect(try destination.checkProjections().isEmpty)
+    }
+    /// Each transaction of a copy walks the chain of what the server stored before it commits:
+    /// a server that stores other bytes than those sent (here a trigger rewriting run 5's
+    /// actor) commits nothing of that batch, and the copy names the event.
+    @Test func aBatchTheServerStoresOtherwiseIsNotCommitted() throws {
+        let (source, directory) = try Self.tenRunSource()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (destination, database) = try Self.newLedger()
+        _ = try TestLedger.server().psql(
+            """
+            CREATE FUNCTION rewrite() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN IF NEW.stream_id = ''\(Self.run(5))'' THEN NEW.actor := ''someone else''; END IF; RETURN NEW; END';
+            CREATE TRIGGER rewrite BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION rewrite();
+            """, database: database)
+        do {
+            _ = try destination.copyHistory(from: source, verified: nil, batch: 30)
+            Issue.record("a copy the server stored otherwise was committed")
+        } catch LedgerError.notALedger(_, let reason) {
+            #expect(reason.contains("does not verify at event 51"), "\(reason)")
+        }
+        #expect(try Self.heads(destination).events == 30, "the first batch committed, not the second")
+        _ = try TestLedger.server().psql("DROP TRIGGER rewrite ON events", database: database)
+        let report = try destination.copyHistory(from: source, verified: nil, batch: 30)
+        #expect(report.copied == 70 && report.destinationEvents == 100)
+        #expect(try destination.checkProjections().isEmpty)
+    }
 }
