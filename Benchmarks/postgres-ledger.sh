@@ -6,7 +6,8 @@
 #   table, and psql running the very statements casa-release sends for the same appends (captured
 #   with CASA_RELEASE_SQL_TRACE) (ledger-append-benchmark);
 # - `ledger copy` of a SQLite ledger of RUNS runs (built by provenance-benchmark) into a new
-#   database: psql's COPY of the same event rows into a bare table;
+#   database, with and without the check of the source's projections (--no-projection-check):
+#   psql's COPY of the same event rows into a bare table;
 # - `audit image=` of a run image on the copy: the same command on the SQLite ledger.
 # Prints figures; asserts nothing.
 #
@@ -50,6 +51,10 @@ echo "ledger copy of $runs runs ($count events), audit image= on the copy, $roun
 row "ledger copy, SQLite to PostgreSQL" "psql: COPY of the event rows" \
     "psql_ -d bare -c '$table' && psql_ -d bare -c '\\copy events FROM $dir/events.csv CSV'" \
     "$binary ledger copy --from $ledger --to $server_url/copied" \
+    "fresh bare; fresh copied"
+row "ledger copy --no-projection-check" "psql: COPY of the event rows" \
+    "psql_ -d bare -c '$table' && psql_ -d bare -c '\\copy events FROM $dir/events.csv CSV'" \
+    "$binary ledger copy --from $ledger --to $server_url/copied --no-projection-check" \
     "fresh bare; fresh copied"
 image=$(sqlite3 "$ledger" "SELECT name FROM run_inputs WHERE role = 'run-image' LIMIT 1")
 dependents=$("$binary" audit "image=$image" --ledger "$ledger" --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["images"]))')
