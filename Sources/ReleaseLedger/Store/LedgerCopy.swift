@@ -36,8 +36,8 @@ extension Ledger {
     }
 
     /// Copies `source`'s whole history into this ledger, event by event with every field (and so
-    /// every hash) as recorded, with projections that are those of the events; then walks this
-    /// ledger's chain.
+    /// every hash) as recorded, with projections that are those of the events; the chain of
+    /// what each transaction wrote is walked before it commits.
     ///
     /// The source's chain and anchor are checked first (`verifyCopySource`); its projections
     /// are checked against its events on a thread of their own while the events are copied, and
