@@ -22,6 +22,11 @@ import ReleaseStateMachine
 
 let arguments = CommandLine.arguments
 let runCount = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
+// Two system images, two run and two dev images, and at least one user image to follow.
+guard runCount >= 8 else {
+    FileHandle.standardError.write("provenance-benchmark: RUNS must be at least 8 (got \(arguments[1]))\n".data(using: .utf8)!)
+    exit(64)
+}
 let givenLedger = arguments.count > 2 ? arguments[2] : nil
 let ledgerPath = givenLedger ?? NSTemporaryDirectory() + "casa-release-provenance-bench-\(UUID().uuidString).sqlite"
 let keep = givenLedger != nil
@@ -350,10 +355,11 @@ let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInP
 if FileManager.default.isExecutableFile(atPath: binary) {
     print("casa-release commands (\(binary), 20 repetitions, process start to exit):")
     report("casa-release --version (process start alone)", try (0..<20).map { _ in try command(binary, ["--version"]) }.map { $0 }, "")
-    report("casa-release status RUN", try (0..<20).map { try command(binary, ["status", users[$0]]) }, "")
+    // (Modulo: a small ledger has fewer than 20 user runs.)
+    report("casa-release status RUN", try (0..<20).map { try command(binary, ["status", users[$0 % users.count]]) }, "")
     report("casa-release status (latest run)", try (0..<20).map { _ in try command(binary, ["status"]) }, "")
-    report("casa-release provenance PATH", try (0..<20).map { try command(binary, ["provenance", images[$0].image]) }, "")
-    report("casa-release provenance SHA --format slsa", try (0..<20).map { try command(binary, ["provenance", String(images[$0].sha256.prefix(16)), "--format", "slsa"]) }, "")
+    report("casa-release provenance PATH", try (0..<20).map { try command(binary, ["provenance", images[$0 % images.count].image]) }, "")
+    report("casa-release provenance SHA --format slsa", try (0..<20).map { try command(binary, ["provenance", String(images[$0 % images.count].sha256.prefix(16)), "--format", "slsa"]) }, "")
     report("casa-release audit environment=NAME", try (0..<20).map { try command(binary, ["audit", "environment=\(environmentName($0 * 37 % environmentCount))"]) }, "")
     report("casa-release audit image=<run image>", try (0..<5).map { _ in try command(binary, ["audit", "image=\(runImagePath)"]) }, "")
 } else {
