@@ -180,8 +180,11 @@ public final class PostgresSession {
         guard PQputCopyEnd(connection, failure == nil ? nil : "the rows could not be read") == 1 else {
             throw failure ?? lostConnection(during: "a copy")
         }
+        // The server's answer is waited for from the end of the rows: sending them is this
+        // process's own time (reading and encoding them), however long it takes.
+        let answered = Date().addingTimeInterval(Self.statementDeadline)
         var answer: OpaquePointer?
-        while let result = try nextResult(of: connection, until: deadline) {
+        while let result = try nextResult(of: connection, until: answered) {
             if answer == nil { answer = result } else { PQclear(result) }
         }
         if let failure {

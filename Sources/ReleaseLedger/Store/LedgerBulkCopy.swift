@@ -64,7 +64,7 @@ extension Ledger {
                         try destination.execute("DELETE FROM \(table.name)")
                     }
                     for table in Self.projectionTables {
-                        try copyRows(of: table.name, key: table.key, from: origin, session: session)
+                        try copyRows(of: table.name, key: table.key, from: origin, session: session, batch: batch)
                     }
                     // Sent, not committed: the server stores the rows while the check goes on.
                     try projectionsChecked()
@@ -78,8 +78,12 @@ extension Ledger {
     static let eventColumns = "sequence, stream_id, stream_version, type, payload, recorded_at, actor, prev_hash, hash"
 
     /// One projection table's rows from `origin`, in the order they were written, without the
-    /// `rowid` (the destination numbers its rows itself, in the same order).
-    private func copyRows(of table: String, key: [String], from origin: LedgerSQL, session: PostgresSession) throws {
+    /// `rowid` (the destination numbers its rows itself, in the same order); at most `batch`
+    /// rows a `COPY`, so that no statement outlasts the server's `statement_timeout` (a
+    /// 1,000,000-run ledger has 13 million step rows: one `COPY` of them was cut).
+    private func copyRows(
+        of table: String, key: [String], from origin: LedgerSQL, session: PostgresSession, batch: Int
+    ) throws {
         // SQLite numbers every table's rows; PostgreSQL's ledger those that have a rowid column.
         let order =
             origin.dialect == .sqlite || ["runs", "artifacts", "run_outputs"].contains(table)
@@ -87,11 +91,17 @@ extension Ledger {
         let rows = try origin.cursor("SELECT * FROM \(table) ORDER BY \(order)")
         guard let first = try rows.next() else { return }
         let kept = first.columns.indices.filter { first.columns[$0] != "rowid" }
+        let statement = "COPY \(table) (\(kept.map { first.columns[$0] }.joined(separator: ", "))) FROM STDIN"
+        // The next row not sent, read one ahead: the cursor is never read again once it ended.
         var pending: SQLRow? = first
-        try session.copyIn("COPY \(table) (\(kept.map { first.columns[$0] }.joined(separator: ", "))) FROM STDIN") {
-            guard let row = try pending ?? rows.next() else { return nil }
-            pending = nil
-            return kept.map { row.values[$0] }
+        while pending != nil {
+            var sent = 0
+            _ = try session.copyIn(statement) {
+                guard sent < batch, let row = pending else { return nil }
+                sent += 1
+                pending = try rows.next()
+                return kept.map { row.values[$0] }
+            }
         }
     }
 }

@@ -316,6 +316,8 @@ import Testing
         _ = try TestLedger.server().psql("DROP TRIGGER refuse ON runs", database: database)
         let report = try destination.copyHistory(from: source, verified: nil, batch: 30)
         #expect(report.copied == 10 && report.destinationEvents == 100)
+        // The step rows, more than a batch, went in several COPY statements, in their order.
+        #expect(try destination.read { try $0.value(Int.self, "SELECT count(*) FROM steps") } ?? 0 > 30)
         #expect(try destination.checkProjections().isEmpty)
         #expect(try destination.runs(limit: 100) == (try source.runs(limit: 100)))
     }
