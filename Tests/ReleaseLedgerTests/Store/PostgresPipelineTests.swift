@@ -318,6 +318,11 @@ import Testing
         #expect(report.copied == 10 && report.destinationEvents == 100)
         // The step rows, more than a batch, went in several COPY statements, in their order.
         #expect(try destination.read { try $0.value(Int.self, "SELECT count(*) FROM steps") } ?? 0 > 30)
+        // And the planner has the statistics of the tables the copy filled.
+        #expect(
+            try TestLedger.server().psql(
+                "SELECT count(*) FROM pg_stat_user_tables WHERE last_analyze IS NULL AND relname IN ('events', 'runs', 'steps', 'run_inputs')",
+                database: database) == "0")
         #expect(try destination.checkProjections().isEmpty)
         #expect(try destination.runs(limit: 100) == (try source.runs(limit: 100)))
     }
