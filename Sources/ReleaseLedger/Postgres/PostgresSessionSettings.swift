@@ -13,6 +13,9 @@ import Foundation
 /// - `statement_timeout`: below the 120 s the client waits for an answer, so that the server
 ///   ends a stuck statement and says so.
 /// - TCP keepalives: the server finds a client whose host or network went away.
+/// - `jit`: off. The ledger's queries are look-ups that take milliseconds; on a large ledger
+///   their estimated cost passed JIT's thresholds, and compiling them took 1.5 s of a 1.5 s
+///   `audit image=` (a 1,000,000-run ledger, EXPLAIN ANALYZE; docs/benchmarks.md).
 ///
 /// Each can be changed as libpq users change them: `options=-c lock_timeout=60s` in the URL, or
 /// `PGOPTIONS`.
@@ -25,6 +28,7 @@ public enum PostgresSessionSettings {
         "tcp_keepalives_idle": "30",
         "tcp_keepalives_interval": "10",
         "tcp_keepalives_count": "3",
+        "jit": "off",
     ]
 
     /// The startup parameters of a session to `address`: the defaults, the address's own

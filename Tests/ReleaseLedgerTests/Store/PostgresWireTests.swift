@@ -87,6 +87,7 @@ import Testing
             try session.query("SELECT current_setting('lock_timeout'), current_setting('DateStyle')")
                 == [["7s", "ISO, DMY"]])
         #expect(try session.query("SELECT current_setting('idle_in_transaction_session_timeout')") == [["10s"]])
+        #expect(try session.query("SELECT current_setting('jit')") == [["off"]])
         #expect(try session.query("SELECT current_setting('application_name')") == [[address.applicationName]])
     }
 
