@@ -31,6 +31,19 @@ final class BackgroundWork<Value>: @unchecked Sendable {
         return result!
     }
 
+    /// What the work threw, if it has ended so; nil while it runs, and once it succeeded. Never
+    /// waits.
+    func failure() -> Error? {
+        lock.lock()
+        defer { lock.unlock() }
+        if !waited {
+            guard done.wait(timeout: .now()) == .success else { return nil }
+            waited = true
+        }
+        if case .failure(let error) = result! { return error }
+        return nil
+    }
+
     /// Asks the work to end early, and waits for it to end.
     func stop() {
         signal.stop()

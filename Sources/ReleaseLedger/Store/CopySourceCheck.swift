@@ -48,6 +48,13 @@ public final class CopySourceCheck: Sendable {
         try work.wait().get()
     }
 
+    /// Throws what the check found if it has ended with a failure already; never waits. A copy
+    /// looks between its batches, so that a source refused by the check stops it at once rather
+    /// than at its last transaction (which would not commit either way).
+    func throwIfFailed() throws {
+        if let failure = work.failure() { throw failure }
+    }
+
     /// Ends the check early if it is still running (a copy that will not need it), and waits
     /// for its thread: the check's scratch files are gone when this returns.
     public func stop() {

@@ -9,30 +9,32 @@ extension Ledger {
     /// `sourceEvents`, those the chain walk checked), a batch per transaction; the last batch's
     /// transaction also replaces the projection tables with the source's rows, in the order the
     /// source wrote them (its `rowid`: the order of the events that made them). Those rows are
-    /// the events' own projections: `projectionsChecked` (the source's rebuild, running beside
+    /// the events' own projections: `check` (the source's rebuild, running beside
     /// the copy) compared them row by row, and the copy's events are the source's, hash for
     /// hash. So a copy folds the history once, and its projections commit with its last events:
     /// a destination that holds the source's whole history holds its projections. Each
     /// transaction walks the chain of what it sent, as the server stored it, before it commits
     /// (`copiedChain`; the first walks the events the destination held already too). The last
     /// sends its events and projections while the source's check is still running, and waits
-    /// for it only to commit: the server's work and the check's share the cores.
+    /// for it only to commit: the server's work and the check's share the cores. A check that has
+    /// failed already stops the copy before its next batch.
     ///
     /// Returns how many events were copied. Nothing to copy leaves the projections untouched
     /// (a destination written to after an earlier copy keeps its own).
     func bulkCopy(
         from source: Ledger, after present: Int64, sourceEvents: Int, batch: Int, session: PostgresSession,
-        projectionsChecked: () throws -> Void
+        check: CopySourceCheck
     ) throws -> (copied: Int, chain: ChainReport?) {
         let end = Int64(sourceEvents)
         guard present < end else {
-            try projectionsChecked()
+            try check.passed()
             return (0, nil)
         }
         var chain: ChainReport?
         var walk = ChainWalk()
         var next = present
         while next < end {
+            try check.throwIfFailed()
             let last = min(next + Int64(batch), end)
             try immediateTransaction { destination in
                 try requireHead(next, destination)
@@ -67,7 +69,7 @@ extension Ledger {
                         try copyRows(of: table.name, key: table.key, from: origin, session: session, batch: batch)
                     }
                     // Sent, not committed: the server stores the rows while the check goes on.
-                    try projectionsChecked()
+                    try check.passed()
                 }
             }
             next = last
@@ -76,7 +78,7 @@ extension Ledger {
         // by, `status` of a 1,000,000-run copy took 118 ms instead of 42, a provenance 170 ms
         // instead of 7 (docs/benchmarks.md). (A role that does not own the tables is told a
         // warning, not an error.)
-        _ = try session.query("ANALYZE")
+        _ = try session.query(PlannerStatistics.statement)
         return (Int(end - present), chain)
     }
 

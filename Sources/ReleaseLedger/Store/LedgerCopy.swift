@@ -72,17 +72,15 @@ extension Ledger {
         // Whatever the copy does, the check's thread ends before this returns: it reads the source.
         defer { projectionCheck.stop() }
         let sourceChain = try verified ?? source.verifyCopySource()
-        let projectionsChecked = { try projectionCheck.passed() }
         let present = try read { destination in try sharedPrefix(with: source, destination, sourceChain) }
         let (copied, chain) =
             if let postgres = store as? PostgresLedgerStore {
                 try bulkCopy(
                     from: source, after: present, sourceEvents: sourceChain.checked, batch: batch,
-                    session: postgres.session, projectionsChecked: projectionsChecked)
+                    session: postgres.session, check: projectionCheck)
             } else {
                 try foldedCopy(
-                    from: source, after: present, sourceEvents: sourceChain.checked,
-                    projectionsChecked: projectionsChecked)
+                    from: source, after: present, sourceEvents: sourceChain.checked, check: projectionCheck)
             }
         return try checkCopy(of: source, sourceChain: sourceChain, copied: copied, chain: chain)
     }
@@ -114,10 +112,10 @@ extension Ledger {
     /// The copy into a SQLite file: one transaction, the events folded into the projections as
     /// they are inserted, committed once the source's projections are checked.
     private func foldedCopy(
-        from source: Ledger, after present: Int64, sourceEvents: Int, projectionsChecked: () throws -> Void
+        from source: Ledger, after present: Int64, sourceEvents: Int, check: CopySourceCheck
     ) throws -> (copied: Int, chain: ChainReport?) {
         guard present < Int64(sourceEvents) else {
-            try projectionsChecked()
+            try check.passed()
             return (0, nil)
         }
         return try immediateTransaction { destination -> (copied: Int, chain: ChainReport?) in
@@ -143,13 +141,14 @@ extension Ledger {
                         ])
                     try folder.fold(record, into: destination)
                     count += 1
+                    if count % 4096 == 0 { try check.throwIfFailed() }
                 }
                 try folder.flush(into: destination)
                 return count
             }
             var walk = ChainWalk()
             let chain = try copiedChain(&walk, destination)
-            try projectionsChecked()
+            try check.passed()
             return (copied, chain)
         }
     }
