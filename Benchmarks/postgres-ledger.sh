@@ -8,7 +8,10 @@
 # - `ledger copy` of a SQLite ledger of RUNS runs (built by provenance-benchmark) into a new
 #   database, with and without the check of the source's projections (--no-projection-check):
 #   psql's COPY of the same event rows into a bare table;
-# - `audit image=` of a run image on the copy: the same command on the SQLite ledger.
+# - `audit image=` of a run image on the copy: the same command on the SQLite ledger; then the
+#   floor of any client of the server (Benchmarks/pq-connect.c: libpq's login and SELECT 1, in C)
+#   next to the same SQLite audit, and both audits in process (provenance-benchmark): what is
+#   left of a PostgreSQL command once its login is paid.
 # Prints figures; asserts nothing.
 #
 #   Benchmarks/postgres-ledger.sh [EVENTS] [BATCH] [ROUNDS] [RUNS]     (defaults: 2000 100 3 2000)
@@ -60,3 +63,12 @@ image=$(sqlite3 "$ledger" "SELECT name FROM run_inputs WHERE role = 'run-image' 
 dependents=$("$binary" audit "image=$image" --ledger "$ledger" --json | python3 -c 'import json, sys; print(len(json.load(sys.stdin)["images"]))')
 row "audit image=$image ($dependents images), PostgreSQL" "the same, SQLite" \
     "$binary audit image=$image --ledger $ledger" "$binary audit image=$image --ledger $server_url/copied"
+cc -O2 -I"$(pg_config --includedir)" Benchmarks/pq-connect.c -lpq -o "$dir/pq-connect"
+row "libpq's login + SELECT 1 (pq-connect.c)" "audit image=$image, SQLite" \
+    "$binary audit image=$image --ledger $ledger" "$dir/pq-connect $server_url/copied"
+echo "in process (provenance-benchmark, medians):"
+for store in "SQLite $ledger" "PostgreSQL $server_url/copied"; do
+    set -- $store
+    printf '  %-11s' "$1"
+    .build/release/provenance-benchmark "$runs" "$2" | grep "^audit image" | sed 's/  */ /g'
+done

@@ -110,15 +110,20 @@ extension Ledger {
                 if let imageID = parent.imageID { byImageID[imageID] = parent }
             }
             guard !bySHA256.isEmpty || !byImageID.isEmpty else { continue }
-            let rows = try db.rows(
+            let digests = Array(bySHA256.keys)
+            let imageIDs = Array(byImageID.keys)
+            let rows =
                 db.dialect == .postgres
-                    ? dependentsByLookup(sha256: bySHA256.count, imageID: byImageID.count)
-                    : """
+                ? try db.rows(
+                    dependentsByLookup(sha256: digests.count, imageID: imageIDs.count),
+                    (digests + imageIDs + digests).sqlArguments)
+                : try db.rows(
+                    """
                     SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id FROM run_inputs i
                     JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
-                    WHERE i.sha256 IN (\(placeholders(bySHA256.count))) OR i.image_id IN (\(placeholders(byImageID.count)))
+                    WHERE i.sha256 IN (\(placeholders(digests.count))) OR i.image_id IN (\(placeholders(imageIDs.count)))
                     ORDER BY o.recorded_at, o.rowid
-                    """, (Array(bySHA256.keys) + Array(byImageID.keys)).sqlArguments)
+                    """, (digests + imageIDs).sqlArguments)
             for row in rows {
                 let dependent = ImageRecord(row: row)
                 let sha256: String? = row["input_sha256"]
@@ -155,25 +160,28 @@ extension Ledger {
         }
     }
 
-    /// The dependents' query for PostgreSQL: one index look-up per digest and per image_id.
-    /// With `IN` lists, its planner takes each value for as frequent as the few digests that
-    /// many inputs share (the run and dev images'), and scans both tables: 1.3 s a level on a
-    /// 1,000,000-run ledger, against 8 ms this way (docs/benchmarks.md). (`OFFSET 0` keeps the
-    /// planner from folding the look-up back into a join, which it plans the same way.) Both
-    /// sides of the `UNION` give the same row for an input found by both.
+    /// The dependents' query for PostgreSQL: one index look-up per digest and per image_id, and
+    /// one per input found for its output. With `IN` lists, its planner takes each value for as
+    /// frequent as the few digests that many inputs share (the run and dev images'), and scans
+    /// both tables: 1.3 s a level on a 1,000,000-run ledger, against 8 ms this way
+    /// (docs/benchmarks.md). (`OFFSET 0` keeps the planner from folding a look-up back into a
+    /// join, which it plans the same way.) Its arguments: the digests, the image_ids, the digests
+    /// again: the image_id side leaves out the inputs the digest side finds, so that each input
+    /// comes once, as with `OR` (and not twice, to be sorted out: 1.5-2.5 ms a level at 2,000
+    /// and at 1,000,000 runs, docs/decisions.md).
     static func dependentsByLookup(sha256: Int, imageID: Int) -> String {
-        func values(_ count: Int) -> String {
-            count == 0 ? "(NULL)" : Array(repeating: "(?)", count: count).joined(separator: ", ")
+        func side(_ column: String, _ count: Int, leavingOut digests: Int = 0) -> String {
+            let values = count == 0 ? "(NULL)" : Array(repeating: "(?)", count: count).joined(separator: ", ")
+            let found = digests == 0 ? "" : " AND (i.sha256 IS NULL OR i.sha256 NOT IN (\(placeholders(digests))))"
+            return """
+                SELECT x.* FROM (VALUES \(values)) AS wanted(value) CROSS JOIN LATERAL (
+                    SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id FROM run_inputs i
+                    CROSS JOIN LATERAL (SELECT * FROM run_outputs WHERE run_id = i.run_id AND path = i.output_path OFFSET 0) o
+                    WHERE i.\(column) = wanted.value\(found) OFFSET 0) x
+                """
         }
-        func side(_ column: String, _ count: Int) -> String {
-            """
-            SELECT o.*, i.role AS input_role, i.sha256 AS input_sha256, i.image_id AS input_image_id
-            FROM (VALUES \(values(count))) AS wanted(value)
-            CROSS JOIN LATERAL (SELECT * FROM run_inputs WHERE \(column) = wanted.value OFFSET 0) i
-            JOIN run_outputs o ON o.run_id = i.run_id AND o.path = i.output_path
-            """
-        }
-        return side("sha256", sha256) + "\nUNION\n" + side("image_id", imageID) + "\nORDER BY recorded_at, rowid"
+        return side("sha256", sha256) + "\nUNION ALL\n" + side("image_id", imageID, leavingOut: sha256)
+            + "\nORDER BY recorded_at, rowid"
     }
 
     static func placeholders(_ count: Int) -> String {
