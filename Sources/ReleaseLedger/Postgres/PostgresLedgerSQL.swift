@@ -51,10 +51,10 @@ final class PostgresLedgerSQL: LedgerSQL {
 
     /// A server-side cursor (`DECLARE … CURSOR`), fetched a page at a time; it lives until the
     /// transaction ends, as every read and write here is in one.
-    func cursor(_ sql: String) throws -> SQLCursor {
+    func cursor(_ sql: String, _ arguments: SQLArguments) throws -> SQLCursor {
         cursors += 1
         let name = "ledger_cursor_\(cursors)"
-        try execute("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)")
+        try execute("DECLARE \(name) NO SCROLL CURSOR FOR \(sql)", arguments)
         return Cursor(sql: self, fetch: "FETCH FORWARD \(Self.pageSize) FROM \(name)")
     }
 

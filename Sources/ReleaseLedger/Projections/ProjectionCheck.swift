@@ -25,12 +25,14 @@ extension Ledger {
 
     /// Rebuilds every projection from the events into private scratch databases, and compares
     /// them row by row with the tables of the ledger: a row edited, added or removed by hand is
-    /// a difference. Reads only; at most `limit` differences are returned.
+    /// a difference. Reads only; at most `limit` differences are returned, each table's in key
+    /// order (the reservations' in key order within each half of the runs).
     ///
-    /// The runs are folded by two workers (every projection row belongs to one run, so halves of
-    /// the runs never touch the same row), into files rather than memory, and each table is
-    /// compared as two cursors walked side by side in key order: the memory it takes does not
-    /// grow with the ledger.
+    /// The runs are folded by two workers, each a half of the run_ids (`RunRanges`: every
+    /// projection row belongs to one run, so the halves never touch the same row), into files
+    /// rather than memory. Each worker then compares its half, on its own connection to the
+    /// ledger, while the other may still fold: each table as two cursors walked side by side in
+    /// key order, so that the memory it takes does not grow with the ledger.
     /// (`keptRuns`: how many unfinished runs each worker keeps folded; tests make it small.)
     public func checkProjections(limit: Int = 20, keptRuns: Int = 4096) throws -> [ProjectionDifference] {
         try checkProjections(limit: limit, keptRuns: keptRuns, stop: nil)
@@ -43,74 +45,161 @@ extension Ledger {
     ) throws -> [ProjectionDifference] {
         let scratch = try ProjectionScratch(partitions: 2, in: scratchDirectory)
         defer { scratch.remove() }
+        let ranges = try read { try RunRanges.halves(of: $0) }
+        let found = FoundDifferences(ranges: ranges.count)
+        let store = self.store
+        let partitions = scratch.partitions
         try read { ledgerDB in
             try Projections.replay(
-                from: ledgerDB, into: scratch.partitions, keptRuns: keptRuns, openReader: store.openReader, stop: stop)
-        }
-        try scratch.attachPartitions()
-        var differences: [ProjectionDifference] = []
-        try read { ledgerDB in
-            try scratch.partitions[0].read { expectedDB in
-                for table in Self.projectionTables where differences.count < limit {
-                    let expected = try SQLiteLedgerSQL(expectedDB).cursor(
-                        """
-                        SELECT * FROM (SELECT * FROM main.\(table.name) UNION ALL \(scratch.attachedNames.map { "SELECT * FROM \($0).\(table.name)" }.joined(separator: " UNION ALL "))) ORDER BY \(table.key.joined(separator: ", "))
-                        """)
-                    // Both sides in SQLite's order, whichever store the ledger is in.
-                    let actual = try ledgerDB.cursor(
-                        "SELECT * FROM \(table.name) ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : ledgerDB.dialect.byteOrder($0) }.joined(separator: ", "))"
-                    )
-                    try Self.compare(
-                        table.name, key: table.key, expected: expected, actual: actual, limit: limit, into: &differences
-                    )
+                from: ledgerDB, into: partitions, ranges: ranges, keptRuns: keptRuns, openReader: store.openReader,
+                stop: stop
+            ) { range in
+                let reader = try store.openReader()
+                defer { reader.close() }
+                let differences = try reader.read { ledgerDB in
+                    try partitions[range].read { expectedDB in
+                        try Self.compareProjections(
+                            expected: SQLiteLedgerSQL(expectedDB), actual: ledgerDB,
+                            where: ranges.condition(range, dialect: ledgerDB.dialect), limit: limit, stop: stop)
+                    }
                 }
+                found.set(range, differences)
             }
         }
-        return Array(differences.prefix(limit))
+        // Table by table, the halves in run_id order.
+        let all = found.all()
+        let merged = Self.projectionTables.flatMap { table in all.joined().filter { $0.table == table.name } }
+        return Array(merged.prefix(limit))
+    }
+
+    /// The differences between one range of runs' projections, rebuilt in `expected`, and the
+    /// ledger's rows of the same runs (`condition`), table by table, at most `limit`.
+    static func compareProjections(
+        expected: LedgerSQL, actual: LedgerSQL, where condition: (sql: String, arguments: SQLArguments), limit: Int,
+        stop: StopSignal?
+    ) throws -> [ProjectionDifference] {
+        var differences: [ProjectionDifference] = []
+        for table in projectionTables where differences.count < limit {
+            let rebuilt = try expected.cursor(
+                "SELECT * FROM \(table.name) ORDER BY \(table.key.joined(separator: ", "))")
+            // Both sides in SQLite's order, whichever store the ledger is in.
+            let recorded = try actual.cursor(
+                """
+                SELECT * FROM \(table.name) WHERE \(condition.sql)
+                ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : actual.dialect.byteOrder($0) }.joined(separator: ", "))
+                """, condition.arguments)
+            try compare(
+                table.name, key: table.key, expected: rebuilt, actual: recorded, limit: limit, stop: stop,
+                into: &differences)
+        }
+        return differences
+    }
+
+    /// What each worker of a check found, set from its thread.
+    private final class FoundDifferences: @unchecked Sendable {
+        private let lock = NSLock()
+        private var byRange: [[ProjectionDifference]]
+
+        init(ranges: Int) { byRange = Array(repeating: [], count: ranges) }
+
+        func set(_ range: Int, _ differences: [ProjectionDifference]) {
+            lock.lock()
+            byRange[range] = differences
+            lock.unlock()
+        }
+
+        func all() -> [[ProjectionDifference]] {
+            lock.lock()
+            defer { lock.unlock() }
+            return byRange
+        }
     }
 
     /// Walks two cursors in key order (SQLite's: integers before text, text by its bytes) and
     /// notes every row missing on one side or differing in a column.
+    ///
+    /// Columns are matched by name once per table, not at each row: every row of a cursor has
+    /// its columns in the same places (looked up by name at each value, the comparison was a
+    /// sixth of a `verify` of 2,000 runs, on one core, the other idle: docs/benchmarks.md).
     static func compare(
-        _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int,
+        _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int, stop: StopSignal? = nil,
         into differences: inout [ProjectionDifference]
     ) throws {
-        func keyText(_ row: SQLRow) -> String {
-            key.map { "\($0)=\(row.value($0).plain)" }.joined(separator: ", ")
+        var steps = 0
+        var wantedPlaces: ColumnPlaces?
+        var foundPlaces: ColumnPlaces?
+        var pairs: [(column: String, wanted: Int, found: Int?)]?
+        func places(_ row: SQLRow, _ cache: inout ColumnPlaces?) -> ColumnPlaces {
+            if let cache { return cache }
+            let made = ColumnPlaces(columns: row.columns, key: key)
+            cache = made
+            return made
         }
-        func keyValues(_ row: SQLRow) -> [SQLValue] { key.map { row.value($0).asSQLite } }
+        func keyText(_ row: SQLRow, _ places: ColumnPlaces) -> String {
+            zip(key, places.keyValues(row)).map { "\($0)=\($1.plain)" }.joined(separator: ", ")
+        }
         var want = try expected.next()
         var have = try actual.next()
         while differences.count < limit, want != nil || have != nil {
+            steps += 1
+            if steps & 1023 == 0, let stop, stop.isStopped { throw CancellationError() }
             let order: Int
             if let want, let have {
-                order = SQLiteOrder.compare(keyValues(want), keyValues(have))
+                order = SQLiteOrder.compare(
+                    places(want, &wantedPlaces).keyValues(want), places(have, &foundPlaces).keyValues(have))
             } else {
                 order = want == nil ? 1 : -1
             }
             if order < 0, let row = want {
                 differences.append(
-                    ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
+                    ProjectionDifference(
+                        table: table, key: keyText(row, places(row, &wantedPlaces)),
+                        detail: "missing (the events make it)"))
                 want = try expected.next()
             } else if order > 0, let row = have {
                 differences.append(
-                    ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
+                    ProjectionDifference(
+                        table: table, key: keyText(row, places(row, &foundPlaces)),
+                        detail: "present, but no event makes it"))
                 have = try actual.next()
             } else if let wanted = want, let found = have {
                 // The columns the events make: a PostgreSQL ledger's rowid columns are not among them.
-                for column in wanted.columns {
-                    let wantedValue = wanted.value(column).asSQLite
-                    let foundValue = found.value(column).asSQLite
+                let matched =
+                    pairs
+                    ?? wanted.columns.enumerated().map { index, column in
+                        (column, index, places(found, &foundPlaces).position[column])
+                    }
+                pairs = matched
+                for (column, wantedIndex, foundIndex) in matched {
+                    let wantedValue = wanted.values[wantedIndex].asSQLite
+                    let foundValue = foundIndex.map { found.values[$0].asSQLite } ?? .null
                     if wantedValue != foundValue {
                         differences.append(
                             ProjectionDifference(
-                                table: table, key: keyText(wanted),
+                                table: table, key: keyText(wanted, places(wanted, &wantedPlaces)),
                                 detail: "\(column) is \(foundValue.plain), the events say \(wantedValue.plain)"))
                     }
                 }
                 want = try expected.next()
                 have = try actual.next()
             }
+        }
+    }
+
+    /// Where a cursor's columns are, by name, and its key's columns among them.
+    struct ColumnPlaces {
+        let position: [String: Int]
+        let key: [Int?]
+
+        init(columns: [String], key: [String]) {
+            let places = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            position = places
+            self.key = key.map { places[$0] }
+        }
+
+        /// The row's key, as SQLite orders it (NULL for a key column the answer lacks).
+        func keyValues(_ row: SQLRow) -> [SQLValue] {
+            key.map { $0.map { row.values[$0].asSQLite } ?? .null }
         }
     }
 

@@ -3,12 +3,17 @@ import GRDB
 
 /// Where `checkProjections` rebuilds the projections: temporary database files (not memory: a
 /// big ledger's projections are hundreds of MB), one per worker, with the ledger's schema and no
-/// durability (they are thrown away). The first one then attaches the others, so that one query
-/// reads every partition of a table.
+/// durability (they are thrown away). Each worker compares its own with the ledger's rows of
+/// its runs (RunRanges).
 final class ProjectionScratch {
     let partitions: [DatabaseQueue]
-    let attachedNames: [String]
     private let paths: [String]
+
+    /// The secondary indexes a fold looks rows up by (a rollback's or a retraction's `DELETE …
+    /// WHERE run_id = ?`). The others serve the commands' reads, which never come to a scratch
+    /// copy, and the copy is compared in its key order (its primary keys): kept, they were
+    /// written at every insert and update of the rebuild for nothing (docs/benchmarks.md).
+    static let indexesTheFoldReads: Set<String> = ["build_number_reservations_by_run"]
 
     init(partitions count: Int, in directory: String = NSTemporaryDirectory()) throws {
         let base =
@@ -23,20 +28,16 @@ final class ProjectionScratch {
         for path in paths {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
             try Ledger.migrator.migrate(queue)
+            try queue.write { db in
+                let unread = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")
+                for index in unread where !Self.indexesTheFoldReads.contains(index) {
+                    try db.execute(sql: "DROP INDEX \(index)")
+                }
+            }
             queues.append(queue)
         }
         partitions = queues
-        attachedNames = (1..<count).map { "partition\($0)" }
-    }
-
-    /// Attaches the other partitions to the first, once they are written: attached earlier, a
-    /// write to the first would lock them all, and their own workers with them.
-    func attachPartitions() throws {
-        try partitions[0].writeWithoutTransaction { db in
-            for (name, path) in zip(attachedNames, paths.dropFirst()) {
-                try db.execute(sql: "ATTACH DATABASE ? AS \(name)", arguments: [path])
-            }
-        }
     }
 
     func remove() {

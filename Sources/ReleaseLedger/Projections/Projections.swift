@@ -227,17 +227,22 @@ extension Projections {
     }
 
     /// The same, into several databases at once (a check's scratch partitions): this thread
-    /// reads the events, and each partition's worker folds the runs that fall to it, on a
-    /// thread of its own. Every projection row belongs to one run, so the partitions never
-    /// touch the same row, and their union is what `replay(from:into:)` makes.
+    /// reads the events, and the worker of each of `ranges` folds the runs that fall in it, on a
+    /// thread of its own. Every projection row belongs to one run, so the partitions never touch
+    /// the same row, and their union is what `replay(from:into:)` makes. Once a worker's fold has
+    /// committed, it calls `then` with its range, on its thread (a check compares there).
     ///
     /// A `stop` signalled ends it early (within a thousand events): it then throws
     /// `CancellationError`.
     static func replay(
-        from source: LedgerSQL, into targets: [DatabaseQueue], keptRuns: Int = 4096,
-        openReader: @escaping () throws -> LedgerStore, stop: StopSignal? = nil
+        from source: LedgerSQL, into targets: [DatabaseQueue], ranges: RunRanges, keptRuns: Int = 4096,
+        openReader: @escaping () throws -> LedgerStore, stop: StopSignal? = nil,
+        then: @escaping @Sendable (_ range: Int) throws -> Void = { _ in }
     ) throws {
-        let workers = targets.map { ReplayWorker(target: $0, keptRuns: keptRuns, openReader: openReader) }
+        precondition(targets.count == ranges.count, "one target per range")
+        let workers = targets.enumerated().map { range, target in
+            ReplayWorker(target: target, keptRuns: keptRuns, openReader: openReader) { try then(range) }
+        }
         let cursor = try source.cursor("SELECT * FROM events ORDER BY sequence")
         var read = 0
         while let row = try cursor.next() {
@@ -248,10 +253,7 @@ extension Projections {
                 throw CancellationError()
             }
             let record = RecordedEvent(row: row)
-            var hasher = Hasher()
-            // A stable partition for each run within this process (Hasher is seeded per process).
-            hasher.combine(record.streamID)
-            if !workers[Int(UInt(bitPattern: hasher.finalize()) % UInt(workers.count))].add(record) { break }
+            if !workers[ranges.range(of: record.streamID)].add(record) { break }
         }
         // Every worker is waited for; the error of the earliest event is the one told.
         let failures = workers.compactMap { worker in worker.finish().map { (sequence: worker.failedAt, error: $0) } }
@@ -326,7 +328,11 @@ private final class ReplayWorker: @unchecked Sendable {
     private(set) var failedAt: Int64 = .max
     private let done = DispatchSemaphore(value: 0)
 
-    init(target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> LedgerStore) {
+    /// `then`: run on the worker's thread once its fold has committed.
+    init(
+        target: DatabaseQueue, keptRuns: Int, openReader: @escaping () throws -> LedgerStore,
+        then: @escaping () throws -> Void
+    ) {
         Thread { [self] in
             do {
                 // Opened the first time a run set aside comes back, on this worker's thread.
@@ -355,6 +361,7 @@ private final class ReplayWorker: @unchecked Sendable {
                         return
                     }
                 }
+                if failedAt == .max { try then() }
             } catch {
                 fail(error, at: .max)
             }

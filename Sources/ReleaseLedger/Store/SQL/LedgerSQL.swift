@@ -10,9 +10,9 @@ protocol LedgerSQL: AnyObject {
     func execute(_ sql: String, _ arguments: SQLArguments) throws
     /// Runs a query and returns all its rows.
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow]
-    /// Runs a query without arguments whose rows are read one at a time, without holding them
-    /// all (the whole log, the whole of a projection). Valid until the transaction ends.
-    func cursor(_ sql: String) throws -> SQLCursor
+    /// Runs a query whose rows are read one at a time, without holding them all (the whole
+    /// log, the whole of a projection). Valid until the transaction ends.
+    func cursor(_ sql: String, _ arguments: SQLArguments) throws -> SQLCursor
     /// The chain's last event as this transaction sees it (nil for an empty log).
     func chainHead() throws -> ChainAnchor?
     /// Told by an append once it inserted events up to `head` in this transaction.
@@ -51,6 +51,9 @@ enum SQLDialect: Sendable {
 }
 
 extension LedgerSQL {
+    /// A cursor over a query without arguments.
+    func cursor(_ sql: String) throws -> SQLCursor { try cursor(sql, []) }
+
     func chainHead() throws -> ChainAnchor? { try queriedChainHead() }
 
     /// The chain's last event, asked of the database.

@@ -41,9 +41,9 @@ final class SQLiteLedgerSQL: LedgerSQL {
         return answer
     }
 
-    func cursor(_ sql: String) throws -> SQLCursor {
+    func cursor(_ sql: String, _ arguments: SQLArguments) throws -> SQLCursor {
         let statement = try db.makeStatement(sql: sql)
-        return Cursor(statement: statement, rows: try Row.fetchCursor(statement))
+        return Cursor(statement: statement, rows: try Row.fetchCursor(statement, arguments: Self.arguments(arguments)))
     }
 
     private final class Cursor: SQLCursor {
