@@ -173,7 +173,7 @@ extension Ledger {
                 for (column, wantedIndex, foundIndex) in matched {
                     let wantedValue = wanted.values[wantedIndex].asSQLite
                     let foundValue = foundIndex.map { found.values[$0].asSQLite } ?? .null
-                    if wantedValue != foundValue {
+                    if !wantedValue.isIdentical(to: foundValue) {
                         differences.append(
                             ProjectionDifference(
                                 table: table, key: keyText(wanted, places(wanted, &wantedPlaces)),

@@ -68,17 +68,29 @@ enum SQLiteOrder {
         case (.real(let x), .real(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.integer, _), (.real, _): return -1
         case (_, .integer), (_, .real): return 1
-        case (.text(let x), .text(let y)): return bytes(Array(x.utf8), Array(y.utf8))
+        case (.text(let x), .text(let y)): return bytes(x, y)
         case (.text, _): return -1
         case (_, .text): return 1
-        case (.blob(let x), .blob(let y)): return bytes(Array(x), Array(y))
+        case (.blob(let x), .blob(let y)): return x.withUnsafeBytes { a in y.withUnsafeBytes { b in bytes(a, b) } }
         // (asSQLite leaves no booleans.)
         default: return 0
         }
     }
 
-    private static func bytes(_ x: [UInt8], _ y: [UInt8]) -> Int {
-        for (a, b) in zip(x, y) where a != b { return a < b ? -1 : 1 }
-        return x.count - y.count
+    /// Two texts by their UTF-8 bytes, without copying them (a copy of each into an array was
+    /// a tenth of a check's comparison).
+    private static func bytes(_ x: String, _ y: String) -> Int {
+        var x = x
+        var y = y
+        return x.withUTF8 { a in y.withUTF8 { b in bytes(UnsafeRawBufferPointer(a), UnsafeRawBufferPointer(b)) } }
+    }
+
+    private static func bytes(_ x: UnsafeRawBufferPointer, _ y: UnsafeRawBufferPointer) -> Int {
+        let common = min(x.count, y.count)
+        if common > 0, let a = x.baseAddress, let b = y.baseAddress {
+            let order = memcmp(a, b, common)
+            if order != 0 { return order < 0 ? -1 : 1 }
+        }
+        return x.count == y.count ? 0 : (x.count < y.count ? -1 : 1)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ReleaseStateMachine
 import Testing
 @testable import ReleaseLedger
 
@@ -37,5 +38,33 @@ import Testing
         }
         let sorted = pairs.shuffled(using: &generator).sorted { SQLiteOrder.compare($0, $1) < 0 }
         #expect(sorted == pairs)
+    }
+
+    /// Two spellings of one character ("é", and "e" with a combining accent) are equal strings to
+    /// Swift, but other bytes to the stores and the hash chain: a projection edited from one to
+    /// the other is a difference, in a key as in any other column.
+    @Test func anotherSpellingOfTheSameTextIsADifference() throws {
+        let composed = "caf\u{E9}"
+        let decomposed = "cafe\u{301}"
+        #expect(composed == decomposed, "Swift's equality, which the check must not use")
+        #expect(!SQLValue.text(composed).isIdentical(to: .text(decomposed)))
+        #expect(SQLiteOrder.compare(.text(composed), .text(decomposed)) != 0)
+        let directory = NSTemporaryDirectory() + "casa-release-spelling-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Ledger.open(path: directory + "/l.sqlite")
+        let run = PostgresPipelineTests.run(1)
+        let started = RunEvent.runStarted(
+            RunStarted(
+                runID: run, pipeline: .publication, steps: Pipeline.steps(of: .publication, RunParameters()),
+                parameters: RunParameters(
+                    publication: PublicationParameters(target: "file:///m/", image: "/\(composed).sif")),
+                chosen: ChosenValues(), host: "h", user: "u", tools: [:]))
+        try ledger.append([started], to: run, expectedVersion: 0, actor: "u@h", at: Date())
+        #expect(try ledger.checkProjections().isEmpty)
+        try ledger.immediateTransaction { db in
+            try db.execute("UPDATE runs SET parameters = replace(parameters, ?, ?)", [composed, decomposed])
+        }
+        #expect(try ledger.checkProjections().map(\.table) == ["runs"])
     }
 }

@@ -22,6 +22,17 @@ public enum SQLValue: Equatable, Sendable {
         }
     }
 
+    /// The same value to the byte. `==` takes two texts for equal when they spell the same
+    /// characters differently (Swift compares strings by canonical equivalence: "é" and "e"
+    /// followed by a combining accent), so a projection edited from one spelling to the other
+    /// would pass a check that used it; the stores keep, and the hash chain covers, bytes.
+    func isIdentical(to other: SQLValue) -> Bool {
+        switch (self, other) {
+        case (.text(let a), .text(let b)): return a.utf8.elementsEqual(b.utf8)
+        default: return self == other
+        }
+    }
+
     /// The same value as SQLite would hold it: a boolean is the integer 0 or 1, so that a value
     /// read from PostgreSQL compares equal to SQLite's.
     var asSQLite: SQLValue {
