@@ -137,4 +137,25 @@ import Testing
             return sequence == reconciled.sequence
         }
     }
+
+    /// The steps an event that names none changed: none when it kept the step array (a lease
+    /// released), the running ones a takeover marked, and none for equal states that do not
+    /// share their array (compared one by one then).
+    @Test func theStepsAnEventNamingNoneChangedAreFoundWithoutComparingKeptArrays() {
+        let fresh = RunDecider.fold([
+            .runStarted(Self.started("r")), .leaseAcquired(LeaseAcquired(holder: Self.holder)),
+        ])
+        let released = RunDecider.evolve(fresh, .leaseReleased(LeaseReleased(holder: Self.holder)))
+        #expect(PendingRunRows.changedSteps(before: fresh, after: released).isEmpty)
+        let running = RunDecider.evolve(
+            fresh, .stepStarted(StepStarted(step: .resolveBase, attempt: 1, intent: Self.intent)))
+        let takenOver = RunDecider.evolve(running, .leaseAcquired(LeaseAcquired(holder: Self.other)))
+        #expect(PendingRunRows.changedSteps(before: running, after: takenOver) == [.resolveBase])
+        var copied = fresh
+        copied.steps = fresh.steps.map { $0 }
+        copied.steps.reserveCapacity(fresh.steps.count + 8)
+        #expect(PendingRunRows.changedSteps(before: fresh, after: copied).isEmpty)
+        copied.steps[1].detail = "edited"
+        #expect(PendingRunRows.changedSteps(before: fresh, after: copied) == [.copy])
+    }
 }
