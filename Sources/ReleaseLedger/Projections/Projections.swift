@@ -255,6 +255,10 @@ extension Projections {
             let record = RecordedEvent(row: row)
             if !workers[ranges.range(of: record.streamID)].add(record) { break }
         }
+        // Every worker is told the events ended before any is waited for: a worker waited for
+        // first would keep the others from their last flush and their comparison (they wait for
+        // more events) until it is done, one after the other.
+        for worker in workers { worker.close() }
         // Every worker is waited for; the error of the earliest event is the one told.
         let failures = workers.compactMap { worker in worker.finish().map { (sequence: worker.failedAt, error: $0) } }
         if let first = failures.min(by: { $0.sequence < $1.sequence }) { throw first.error }
@@ -379,7 +383,12 @@ private final class ReplayWorker: @unchecked Sendable {
         queue.cancel()
     }
 
-    /// Waits for the worker to fold everything queued; the error it met, if any.
+    /// Tells the worker that no more events come.
+    func close() {
+        queue.close()
+    }
+
+    /// Waits for the worker to fold everything queued (no more come); the error it met, if any.
     func finish() -> Error? {
         queue.close()
         done.wait()
