@@ -119,8 +119,8 @@ extension Ledger {
     /// notes every row missing on one side or differing in a column.
     ///
     /// Columns are matched by name once per table, not at each row: every row of a cursor has
-    /// its columns in the same places (looked up by name at each value, the comparison was a
-    /// sixth of a `verify` of 2,000 runs, on one core, the other idle: docs/benchmarks.md).
+    /// its columns in the same places (looked up by name at each value, they were a fifth of the
+    /// comparison's time: perf of `verify`, 2,000 runs).
     static func compare(
         _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int, stop: StopSignal? = nil,
         into differences: inout [ProjectionDifference]
