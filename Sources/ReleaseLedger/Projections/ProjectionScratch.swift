@@ -77,8 +77,8 @@ enum SQLiteOrder {
         }
     }
 
-    /// Two texts by their UTF-8 bytes, without copying them (a copy of each into an array was
-    /// a tenth of a check's comparison).
+    /// Two texts by their UTF-8 bytes, without copying them (copying both into arrays, this
+    /// order took a sixth of the comparison's time: perf of `verify`, 2,000 runs).
     private static func bytes(_ x: String, _ y: String) -> Int {
         var x = x
         var y = y
