@@ -117,27 +117,15 @@ extension Ledger {
 
     /// Walks two cursors in key order (SQLite's: integers before text, text by its bytes) and
     /// notes every row missing on one side or differing in a column.
-    ///
-    /// Columns are matched by name once per table, not at each row: every row of a cursor has
-    /// its columns in the same places (looked up by name at each value, they were a fifth of the
-    /// comparison's time: perf of `verify`, 2,000 runs).
     static func compare(
         _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int, stop: StopSignal? = nil,
         into differences: inout [ProjectionDifference]
     ) throws {
+        func keyText(_ row: SQLRow) -> String {
+            key.map { "\($0)=\(row.value($0).plain)" }.joined(separator: ", ")
+        }
+        func keyValues(_ row: SQLRow) -> [SQLValue] { key.map { row.value($0).asSQLite } }
         var steps = 0
-        var wantedPlaces: ColumnPlaces?
-        var foundPlaces: ColumnPlaces?
-        var pairs: [(column: String, wanted: Int, found: Int?)]?
-        func places(_ row: SQLRow, _ cache: inout ColumnPlaces?) -> ColumnPlaces {
-            if let cache { return cache }
-            let made = ColumnPlaces(columns: row.columns, key: key)
-            cache = made
-            return made
-        }
-        func keyText(_ row: SQLRow, _ places: ColumnPlaces) -> String {
-            zip(key, places.keyValues(row)).map { "\($0)=\($1.plain)" }.joined(separator: ", ")
-        }
         var want = try expected.next()
         var have = try actual.next()
         while differences.count < limit, want != nil || have != nil {
@@ -145,61 +133,33 @@ extension Ledger {
             if steps & 1023 == 0, let stop, stop.isStopped { throw CancellationError() }
             let order: Int
             if let want, let have {
-                order = SQLiteOrder.compare(
-                    places(want, &wantedPlaces).keyValues(want), places(have, &foundPlaces).keyValues(have))
+                order = SQLiteOrder.compare(keyValues(want), keyValues(have))
             } else {
                 order = want == nil ? 1 : -1
             }
             if order < 0, let row = want {
                 differences.append(
-                    ProjectionDifference(
-                        table: table, key: keyText(row, places(row, &wantedPlaces)),
-                        detail: "missing (the events make it)"))
+                    ProjectionDifference(table: table, key: keyText(row), detail: "missing (the events make it)"))
                 want = try expected.next()
             } else if order > 0, let row = have {
                 differences.append(
-                    ProjectionDifference(
-                        table: table, key: keyText(row, places(row, &foundPlaces)),
-                        detail: "present, but no event makes it"))
+                    ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
                 have = try actual.next()
             } else if let wanted = want, let found = have {
                 // The columns the events make: a PostgreSQL ledger's rowid columns are not among them.
-                let matched =
-                    pairs
-                    ?? wanted.columns.enumerated().map { index, column in
-                        (column, index, places(found, &foundPlaces).position[column])
-                    }
-                pairs = matched
-                for (column, wantedIndex, foundIndex) in matched {
-                    let wantedValue = wanted.values[wantedIndex].asSQLite
-                    let foundValue = foundIndex.map { found.values[$0].asSQLite } ?? .null
+                for column in wanted.columns {
+                    let wantedValue = wanted.value(column).asSQLite
+                    let foundValue = found.value(column).asSQLite
                     if !wantedValue.isIdentical(to: foundValue) {
                         differences.append(
                             ProjectionDifference(
-                                table: table, key: keyText(wanted, places(wanted, &wantedPlaces)),
+                                table: table, key: keyText(wanted),
                                 detail: "\(column) is \(foundValue.plain), the events say \(wantedValue.plain)"))
                     }
                 }
                 want = try expected.next()
                 have = try actual.next()
             }
-        }
-    }
-
-    /// Where a cursor's columns are, by name, and its key's columns among them.
-    struct ColumnPlaces {
-        let position: [String: Int]
-        let key: [Int?]
-
-        init(columns: [String], key: [String]) {
-            let places = Dictionary(columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-            position = places
-            self.key = key.map { places[$0] }
-        }
-
-        /// The row's key, as SQLite orders it (NULL for a key column the answer lacks).
-        func keyValues(_ row: SQLRow) -> [SQLValue] {
-            key.map { $0.map { row.values[$0].asSQLite } ?? .null }
         }
     }
 

@@ -23,7 +23,7 @@ struct RunRanges: Equatable {
     /// The condition that selects the rows of range `range`; a row without a run_id (there is
     /// none, but a hand-made one must be compared too) falls in the last.
     func condition(_ range: Int, dialect: SQLDialect) -> (sql: String, arguments: SQLArguments) {
-        let column = dialect == .postgres ? "run_id COLLATE \"C\"" : "run_id"
+        let column = dialect.bytewise("run_id")
         var terms: [String] = []
         var arguments: SQLArguments = []
         if range > 0 {

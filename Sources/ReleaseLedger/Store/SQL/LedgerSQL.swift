@@ -45,7 +45,16 @@ enum SQLDialect: Sendable {
     func byteOrder(_ column: String) -> String {
         switch self {
         case .sqlite: return column
-        case .postgres: return "\(column) COLLATE \"C\" NULLS FIRST"
+        case .postgres: return "\(bytewise(column)) NULLS FIRST"
+        }
+    }
+
+    /// `column` compared as SQLite's BINARY collation compares it (text by its bytes), in a
+    /// condition (`run_id < ?`).
+    func bytewise(_ column: String) -> String {
+        switch self {
+        case .sqlite: return column
+        case .postgres: return "\(column) COLLATE \"C\""
         }
     }
 }
