@@ -12,6 +12,12 @@ import ReleaseStateMachine
 /// along. Nothing reads these two tables while events are folded (the other projections read
 /// `run_outputs` and `publications`), so the wait is not seen inside the transaction either. A
 /// batch of 100 appends to three runs wrote about 200 of these rows; it writes about 6.
+///
+/// A run's `steps` rows wait from its start too: when its start is among the waiting events,
+/// they are inserted at the flush, with the values the updates would have set, in one statement
+/// (a replay inserted each step's row at the run's start and updated it at the run's end: two
+/// statements per step, a third of a replay's statements). The `runs` row is inserted at once:
+/// the other projections' rows refer to it.
 struct PendingRunRows {
     /// The last event taken, whose run's rows wait (nil: none waits); the state those rows hold
     /// (before the run's first waiting event), and the state after the last.
@@ -20,6 +26,10 @@ struct PendingRunRows {
     private var state: RunState = .initial
     /// Whether an event other than the run's start waits (the start's row is inserted at once).
     private var runChanged = false
+    /// Whether the run's start waits: its `steps` rows are not inserted yet.
+    private var stepsToInsert = false
+    /// The multi-row `INSERT`s of `steps`, by number of rows.
+    private var insertStatements: [Int: String] = [:]
     /// The steps touched, in the order first touched, and what their events did to their times.
     private var touched: [StepName] = []
     private var times: [StepName: StepTimes] = [:]
@@ -60,11 +70,7 @@ struct PendingRunRows {
                     record.recordedAt, after.currentStep?.rawValue, try Projections.json(started.parameters),
                     record.sequence,
                 ])
-            for (position, step) in after.steps.enumerated() {
-                try db.execute(
-                    "INSERT INTO steps (run_id, position, step, status, attempts) VALUES (?, ?, ?, ?, 0)",
-                    [record.streamID, position, step.name.rawValue, step.status.rawValue])
-            }
+            stepsToInsert = true
         } else {
             runChanged = true
         }
@@ -117,6 +123,7 @@ struct PendingRunRows {
         defer {
             last = nil
             runChanged = false
+            stepsToInsert = false
             touched.removeAll(keepingCapacity: true)
             times.removeAll(keepingCapacity: true)
             intentEvents.removeAll(keepingCapacity: true)
@@ -137,6 +144,10 @@ struct PendingRunRows {
                     state.status.rawValue, last.recordedAt, state.currentStep?.rawValue, leaseChanged,
                     leaseChanged ? try state.lease.map(Projections.json) : nil, last.sequence, run,
                 ])
+        }
+        if stepsToInsert {
+            try insertSteps(of: run, db)
+            return
         }
         for name in touched {
             guard let step = state.step(name), let times = times[name] else { continue }
@@ -159,5 +170,43 @@ struct PendingRunRows {
                     times.startedAt, times.finishChanged, times.finished, run, name.rawValue,
                 ])
         }
+    }
+
+    /// Inserts the run's `steps` rows, its start being among the waiting events: a step touched
+    /// since holds what `flush` would have updated its row to (the `CASE`s there keep a fresh
+    /// row's nulls), a step untouched what the start inserted.
+    private mutating func insertSteps(of run: String, _ db: LedgerSQL) throws {
+        let columns = 11
+        let steps = Array(state.steps.enumerated())
+        // At most 64 rows a statement: far under SQLite's and PostgreSQL's limits on parameters.
+        for first in stride(from: 0, to: steps.count, by: 64) {
+            let rows = steps[first..<min(first + 64, steps.count)]
+            var arguments: SQLArguments = []
+            arguments.reserveCapacity(rows.count * columns)
+            for (position, step) in rows {
+                arguments.append(contentsOf: [run, position, step.name.rawValue, step.status.rawValue] as SQLArguments)
+                if let times = times[step.name] {
+                    let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[step.name]
+                    arguments.append(
+                        contentsOf: [
+                            step.attempts, step.detail, intentEvents[step.name], outcomeEvent, step.logPath,
+                            times.startedAt, times.finishChanged ? times.finished : nil,
+                        ] as SQLArguments)
+                } else {
+                    arguments.append(contentsOf: [0, nil, nil, nil, nil, nil, nil] as SQLArguments)
+                }
+            }
+            try db.execute(insertStatement(rows: rows.count, columns: columns), arguments)
+        }
+    }
+
+    private mutating func insertStatement(rows: Int, columns: Int) -> String {
+        if let known = insertStatements[rows] { return known }
+        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let sql =
+            "INSERT INTO steps (run_id, position, step, status, attempts, detail, intent_event, outcome_event, "
+            + "log_path, started_at, finished_at) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+        insertStatements[rows] = sql
+        return sql
     }
 }
