@@ -12,6 +12,10 @@ public final class BoundedQueue<Item>: @unchecked Sendable {
     private var closed = false
     private var cancelled = false
     private let limit: Int
+    /// The threads waiting in `put` (for room) and in `take` (for an item): only a change one of
+    /// them waits for wakes them.
+    private var producersWaiting = 0
+    private var consumersWaiting = 0
 
     public init(limit: Int) {
         self.limit = limit
@@ -23,11 +27,15 @@ public final class BoundedQueue<Item>: @unchecked Sendable {
     public func put(_ item: Item, weight: Int = 1) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        while waiting > 0, waiting + weight > limit, !cancelled { condition.wait() }
+        while waiting > 0, waiting + weight > limit, !cancelled {
+            producersWaiting += 1
+            condition.wait()
+            producersWaiting -= 1
+        }
         guard !cancelled else { return false }
         items.append((item, weight))
         waiting += weight
-        condition.broadcast()
+        if consumersWaiting > 0 { condition.broadcast() }
         return true
     }
 
@@ -35,7 +43,11 @@ public final class BoundedQueue<Item>: @unchecked Sendable {
     public func take() -> Item? {
         condition.lock()
         defer { condition.unlock() }
-        while head == items.count, !closed, !cancelled { condition.wait() }
+        while head == items.count, !closed, !cancelled {
+            consumersWaiting += 1
+            condition.wait()
+            consumersWaiting -= 1
+        }
         guard !cancelled, head < items.count else { return nil }
         let (item, weight) = items[head]
         head += 1
@@ -45,7 +57,10 @@ public final class BoundedQueue<Item>: @unchecked Sendable {
             items.removeFirst(head)
             head = 0
         }
-        condition.broadcast()
+        // A producer waiting for room is woken once half the limit is free, not at every item:
+        // woken at each, a producer faster than its consumer (a replay's reader) went to sleep
+        // and woke again once per item, two thread switches each.
+        if producersWaiting > 0, waiting <= limit / 2 { condition.broadcast() }
         return item
     }
 
