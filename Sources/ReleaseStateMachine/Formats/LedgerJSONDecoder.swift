@@ -62,7 +62,9 @@ private final class Document {
     }
 
     let bytes: [UInt8]
-    private(set) var nodes: [Node] = []
+    /// Read-only once parsed: the containers read them at every value (a `var` of a class is
+    /// checked for exclusive access at each read, which was a twentieth of decoding).
+    let nodes: [Node]
     /// Whether a value was refused where `JSONDecoder` might have read it.
     private(set) var doubted = false
 
@@ -74,154 +76,174 @@ private final class Document {
 
     init(bytes: [UInt8]) throws {
         self.bytes = bytes
-        nodes.reserveCapacity(bytes.count / 8)
-        var index = skipSpace(0)
-        index = try parseValue(at: index, depth: 0)
-        guard skipSpace(index) == bytes.count else { throw LedgerJSONRefusal() }
-    }
-
-    private func skipSpace(_ start: Int) -> Int {
-        var index = start
-        while index < bytes.count,
-            bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
-        {
-            index += 1
+        nodes = try bytes.withUnsafeBufferPointer { buffer in
+            var parser = Parser(bytes: buffer)
+            var index = parser.skipSpace(0)
+            index = try parser.parseValue(at: index, depth: 0)
+            guard parser.skipSpace(index) == buffer.count else { throw LedgerJSONRefusal() }
+            return parser.nodes
         }
-        return index
     }
 
-    /// Parses the value at `start`; the index just past it.
-    private func parseValue(at start: Int, depth: Int) throws -> Int {
-        guard start < bytes.count, depth < 512 else { throw LedgerJSONRefusal() }
-        let position = nodes.count
-        switch bytes[start] {
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            let isObject = bytes[start] == UInt8(ascii: "{")
-            let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
-            nodes.append(Node(kind: isObject ? .object : .array, start: start, end: start, next: 0))
-            var index = skipSpace(start + 1)
-            if index < bytes.count, bytes[index] == close {
+    /// The parse: the payload's bytes into nodes, in one pass.
+    private struct Parser {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var nodes: [Node] = []
+
+        init(bytes: UnsafeBufferPointer<UInt8>) {
+            self.bytes = bytes
+            nodes.reserveCapacity(bytes.count / 8)
+        }
+
+        func skipSpace(_ start: Int) -> Int {
+            var index = start
+            while index < bytes.count,
+                bytes[index] == 0x20 || bytes[index] == 0x0A || bytes[index] == 0x0D || bytes[index] == 0x09
+            {
                 index += 1
-            } else {
-                while true {
-                    if isObject {
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw LedgerJSONRefusal() }
-                        index = skipSpace(try parseString(at: index))
-                        guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw LedgerJSONRefusal() }
+            }
+            return index
+        }
+
+        /// Parses the value at `start`; the index just past it.
+        mutating func parseValue(at start: Int, depth: Int) throws -> Int {
+            guard start < bytes.count, depth < 512 else { throw LedgerJSONRefusal() }
+            let position = nodes.count
+            switch bytes[start] {
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let isObject = bytes[start] == UInt8(ascii: "{")
+                let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                nodes.append(Node(kind: isObject ? .object : .array, start: start, end: start, next: 0))
+                var index = skipSpace(start + 1)
+                if index < bytes.count, bytes[index] == close {
+                    index += 1
+                } else {
+                    while true {
+                        if isObject {
+                            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
+                                throw LedgerJSONRefusal()
+                            }
+                            index = skipSpace(try parseString(at: index))
+                            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
+                                throw LedgerJSONRefusal()
+                            }
+                            index = skipSpace(index + 1)
+                        }
+                        index = skipSpace(try parseValue(at: index, depth: depth + 1))
+                        guard index < bytes.count else { throw LedgerJSONRefusal() }
+                        if bytes[index] == close {
+                            index += 1
+                            break
+                        }
+                        guard bytes[index] == UInt8(ascii: ",") else { throw LedgerJSONRefusal() }
                         index = skipSpace(index + 1)
                     }
-                    index = skipSpace(try parseValue(at: index, depth: depth + 1))
-                    guard index < bytes.count else { throw LedgerJSONRefusal() }
-                    if bytes[index] == close {
-                        index += 1
-                        break
-                    }
-                    guard bytes[index] == UInt8(ascii: ",") else { throw LedgerJSONRefusal() }
-                    index = skipSpace(index + 1)
                 }
-            }
-            nodes[position].end = index
-            nodes[position].next = nodes.count
-            return index
-        case UInt8(ascii: "\""):
-            return try parseString(at: start)
-        case UInt8(ascii: "t"): return try literal("true", .trueValue, at: start)
-        case UInt8(ascii: "f"): return try literal("false", .falseValue, at: start)
-        case UInt8(ascii: "n"): return try literal("null", .null, at: start)
-        default:
-            return try parseNumber(at: start)
-        }
-    }
-
-    private func literal(_ word: StaticString, _ kind: Kind, at start: Int) throws -> Int {
-        let end = start + word.utf8CodeUnitCount
-        guard end <= bytes.count,
-            word.withUTF8Buffer({ bytes[start..<end].elementsEqual($0) })
-        else { throw LedgerJSONRefusal() }
-        nodes.append(Node(kind: kind, start: start, end: end, next: nodes.count + 1))
-        return end
-    }
-
-    /// A string's node (its bytes between the quotes); the index past its closing quote. Escapes
-    /// are checked when the string is read.
-    private func parseString(at start: Int) throws -> Int {
-        var index = start + 1
-        var escaped = false
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                nodes.append(
-                    Node(kind: escaped ? .escapedString : .string, start: start + 1, end: index, next: nodes.count + 1))
-                return index + 1
-            }
-            if byte == UInt8(ascii: "\\") {
-                escaped = true
-                index = try endOfEscape(at: index)
-                continue
-            }
-            guard byte >= 0x20 else { throw LedgerJSONRefusal() }
-            index += 1
-        }
-        throw LedgerJSONRefusal()
-    }
-
-    /// Just past the escape at `start` (a backslash), checked as JSON writes them: a `\u` escape
-    /// of half a surrogate pair must be followed by the other half.
-    private func endOfEscape(at start: Int) throws -> Int {
-        guard start + 1 < bytes.count else { throw LedgerJSONRefusal() }
-        switch bytes[start + 1] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            return start + 2
-        case UInt8(ascii: "u"):
-            let scalar = try hex4(at: start + 2)
-            switch scalar {
-            case 0xD800...0xDBFF:
-                guard start + 7 < bytes.count, bytes[start + 6] == UInt8(ascii: "\\"),
-                    bytes[start + 7] == UInt8(ascii: "u"),
-                    (0xDC00...0xDFFF).contains(try hex4(at: start + 8))
-                else { throw LedgerJSONRefusal() }
-                return start + 12
-            case 0xDC00...0xDFFF:
-                throw LedgerJSONRefusal()
+                nodes[position].end = index
+                nodes[position].next = nodes.count
+                return index
+            case UInt8(ascii: "\""):
+                return try parseString(at: start)
+            case UInt8(ascii: "t"): return try literal("true", .trueValue, at: start)
+            case UInt8(ascii: "f"): return try literal("false", .falseValue, at: start)
+            case UInt8(ascii: "n"): return try literal("null", .null, at: start)
             default:
-                return start + 6
+                return try parseNumber(at: start)
             }
-        default:
+        }
+
+        mutating func literal(_ word: StaticString, _ kind: Kind, at start: Int) throws -> Int {
+            let end = start + word.utf8CodeUnitCount
+            guard end <= bytes.count,
+                word.withUTF8Buffer({ UnsafeBufferPointer(rebasing: bytes[start..<end]).elementsEqual($0) })
+            else { throw LedgerJSONRefusal() }
+            nodes.append(Node(kind: kind, start: start, end: end, next: nodes.count + 1))
+            return end
+        }
+
+        /// A string's node (its bytes between the quotes); the index past its closing quote. Escapes
+        /// are checked when the string is read.
+        mutating func parseString(at start: Int) throws -> Int {
+            var index = start + 1
+            var escaped = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "\"") {
+                    nodes.append(
+                        Node(
+                            kind: escaped ? .escapedString : .string, start: start + 1, end: index,
+                            next: nodes.count + 1))
+                    return index + 1
+                }
+                if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                    index = try endOfEscape(at: index)
+                    continue
+                }
+                guard byte >= 0x20 else { throw LedgerJSONRefusal() }
+                index += 1
+            }
             throw LedgerJSONRefusal()
         }
-    }
 
-    /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    private func parseNumber(at start: Int) throws -> Int {
-        var index = start
-        func digits() throws {
-            let first = index
-            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
-                index += 1
+        /// Just past the escape at `start` (a backslash), checked as JSON writes them: a `\u` escape
+        /// of half a surrogate pair must be followed by the other half.
+        func endOfEscape(at start: Int) throws -> Int {
+            guard start + 1 < bytes.count else { throw LedgerJSONRefusal() }
+            switch bytes[start + 1] {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+                UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                return start + 2
+            case UInt8(ascii: "u"):
+                let scalar = try Document.hex4(bytes, at: start + 2)
+                switch scalar {
+                case 0xD800...0xDBFF:
+                    guard start + 7 < bytes.count, bytes[start + 6] == UInt8(ascii: "\\"),
+                        bytes[start + 7] == UInt8(ascii: "u"),
+                        (0xDC00...0xDFFF).contains(try Document.hex4(bytes, at: start + 8))
+                    else { throw LedgerJSONRefusal() }
+                    return start + 12
+                case 0xDC00...0xDFFF:
+                    throw LedgerJSONRefusal()
+                default:
+                    return start + 6
+                }
+            default:
+                throw LedgerJSONRefusal()
             }
-            guard index > first else { throw LedgerJSONRefusal() }
         }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count else { throw LedgerJSONRefusal() }
-        if bytes[index] == UInt8(ascii: "0") {
-            index += 1
-        } else {
-            try digits()
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            try digits()
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
-                index += 1
+
+        /// JSON's number grammar: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        mutating func parseNumber(at start: Int) throws -> Int {
+            var index = start
+            func digits() throws {
+                let first = index
+                while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                    index += 1
+                }
+                guard index > first else { throw LedgerJSONRefusal() }
             }
-            try digits()
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < bytes.count else { throw LedgerJSONRefusal() }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else {
+                try digits()
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                try digits()
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                    index += 1
+                }
+                try digits()
+            }
+            nodes.append(Node(kind: .number, start: start, end: index, next: nodes.count + 1))
+            return index
         }
-        nodes.append(Node(kind: .number, start: start, end: index, next: nodes.count + 1))
-        return index
     }
 
     // MARK: Reading nodes
@@ -286,6 +308,11 @@ private final class Document {
     }
 
     private func hex4(at start: Int) throws -> UInt32 {
+        try bytes.withUnsafeBufferPointer { try Self.hex4($0, at: start) }
+    }
+
+    /// The four hexadecimal digits at `start`, as a number.
+    static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int) throws -> UInt32 {
         guard start + 4 <= bytes.count else { throw LedgerJSONRefusal() }
         var value: UInt32 = 0
         for byte in bytes[start..<start + 4] {
@@ -304,14 +331,26 @@ private final class Document {
     /// An integer node as `T`: integers written as integers only, within `T`'s range.
     func integer<T: FixedWidthInteger>(_ node: Node, as type: T.Type) throws -> T {
         guard node.kind == .number else { throw LedgerJSONRefusal() }
-        return try bytes.withUnsafeBufferPointer { buffer in
+        // Read digit by digit (through a `String` and `T.init(_:)`, it was a fortieth of
+        // decoding); a fraction, an exponent or a value beyond `T` is left to `JSONDecoder`.
+        let value: T? = bytes.withUnsafeBufferPointer { buffer in
             let text = UnsafeBufferPointer(rebasing: buffer[node.start..<node.end])
-            guard !text.contains(UInt8(ascii: ".")), !text.contains(UInt8(ascii: "e")),
-                !text.contains(UInt8(ascii: "E")),
-                let value = T(String(decoding: text, as: UTF8.self))
-            else { throw doubt() }
+            let negative = text.first == UInt8(ascii: "-")
+            var value: T = 0
+            for byte in text.dropFirst(negative ? 1 : 0) {
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                let digit = T(byte - UInt8(ascii: "0"))
+                let (tens, overflowed) = value.multipliedReportingOverflow(by: 10)
+                // Negative numbers are built downwards, so that `T.min` is within reach.
+                let (next, overflowedAgain) =
+                    negative ? tens.subtractingReportingOverflow(digit) : tens.addingReportingOverflow(digit)
+                guard !overflowed, !overflowedAgain else { return nil }
+                value = next
+            }
             return value
         }
+        guard let value else { throw doubt() }
+        return value
     }
 
     /// A number node as a `Double`, refused where the text would not come back whole.
@@ -322,21 +361,53 @@ private final class Document {
         return value
     }
 
-    /// The members of the object at `index`: each key's node and its value's index. Refused when
-    /// a key holds escapes or comes twice (which of the two `JSONDecoder` keeps is its affair).
-    func members(ofObjectAt index: Int) throws -> [(key: Node, value: Int)] {
+    /// Checks the object at `index` for a container: refused when a key holds escapes or comes
+    /// twice (which of the two `JSONDecoder` keeps is its affair). Its members are then read in
+    /// place (`forEachMember`, `value(of:inObjectAt:)`): an object has few.
+    func checkObject(at index: Int) throws {
         let object = nodes[index]
         guard object.kind == .object else { throw LedgerJSONRefusal() }
-        var members: [(key: Node, value: Int)] = []
         var child = index + 1
         while child < object.next {
             let key = nodes[child]
             guard key.kind == .string else { throw doubt() }
-            for member in members where sameBytes(member.key, key) { throw doubt() }
-            members.append((key, child + 1))
+            var earlier = index + 1
+            while earlier < child {
+                if sameBytes(nodes[earlier], key) { throw doubt() }
+                earlier = nodes[earlier + 1].next
+            }
             child = nodes[child + 1].next
         }
-        return members
+    }
+
+    /// Calls `body` with each member of the object at `index`: its key's node and its value's index.
+    func forEachMember(ofObjectAt index: Int, _ body: (_ key: Node, _ value: Int) throws -> Void) rethrows {
+        var child = index + 1
+        let end = nodes[index].next
+        while child < end {
+            try body(nodes[child], child + 1)
+            child = nodes[child + 1].next
+        }
+    }
+
+    /// The index of the value of `key` in the object at `index`, if it has that key.
+    func value(of key: String, inObjectAt index: Int) -> Int? {
+        var key = key
+        return key.withUTF8 { utf8 in
+            var child = index + 1
+            let end = nodes[index].next
+            while child < end {
+                let node = nodes[child]
+                if node.end - node.start == utf8.count,
+                    bytes.withUnsafeBufferPointer({ UnsafeBufferPointer(rebasing: $0[node.start..<node.end]) })
+                        .elementsEqual(utf8)
+                {
+                    return child + 1
+                }
+                child = nodes[child + 1].next
+            }
+            return nil
+        }
     }
 
     /// The indexes of the values of the array at `index`.
@@ -355,14 +426,6 @@ private final class Document {
     func sameBytes(_ a: Node, _ b: Node) -> Bool {
         a.end - a.start == b.end - b.start && bytes[a.start..<a.end].elementsEqual(bytes[b.start..<b.end])
     }
-
-    /// Whether a key node spells `key`.
-    func spells(_ node: Node, _ key: String) -> Bool {
-        var key = key
-        return key.withUTF8 { utf8 in
-            utf8.count == node.end - node.start && bytes[node.start..<node.end].elementsEqual(utf8)
-        }
-    }
 }
 
 /// The `Decoder` of one node of a `Document`.
@@ -374,8 +437,8 @@ private struct NodeDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        KeyedDecodingContainer(
-            ObjectContainer<Key>(document: document, members: try document.members(ofObjectAt: node)))
+        try document.checkObject(at: node)
+        return KeyedDecodingContainer(ObjectContainer<Key>(document: document, object: node))
     }
 
     func unkeyedContainer() throws -> UnkeyedDecodingContainer {
@@ -417,21 +480,22 @@ private struct ValueReader {
 
 private struct ObjectContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     let document: Document
-    let members: [(key: Document.Node, value: Int)]
+    /// The object's node.
+    let object: Int
 
     var codingPath: [CodingKey] { [] }
 
     var allKeys: [Key] {
-        members.compactMap { member in (try? document.string(member.key)).flatMap(Key.init(stringValue:)) }
+        var keys: [Key] = []
+        document.forEachMember(ofObjectAt: object) { key, _ in
+            if let name = try? document.string(key), let key = Key(stringValue: name) { keys.append(key) }
+        }
+        return keys
     }
 
     func contains(_ key: Key) -> Bool { index(of: key) != nil }
 
-    private func index(of key: Key) -> Int? {
-        let name = key.stringValue
-        for member in members where document.spells(member.key, name) { return member.value }
-        return nil
-    }
+    private func index(of key: Key) -> Int? { document.value(of: key.stringValue, inObjectAt: object) }
 
     private func reader(_ key: Key) throws -> ValueReader {
         guard let node = index(of: key) else { throw LedgerJSONRefusal() }

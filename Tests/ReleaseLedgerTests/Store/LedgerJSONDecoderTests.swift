@@ -114,6 +114,45 @@ import Testing
         }
     }
 
+    /// Integers are read digit by digit: each width's limits read alone, one beyond them (and
+    /// `-0` as an unsigned) handed to `JSONDecoder`, whose answer is then the decoder's.
+    @Test func integersAreReadToTheirTypesLimits() throws {
+        func check<T: FixedWidthInteger & Codable>(_ type: T.Type) throws {
+            // One beyond a limit: its last digit plus one (a 9 made 10 is still beyond, one digit longer).
+            func beyond(_ limit: T) -> String {
+                let text = "\(limit)"
+                return String(text.dropLast()) + String(Int(String(text.last!))! + 1)
+            }
+            let texts = [
+                "0", "-0", "7", "-7", "\(T.max)", "\(T.min)", beyond(T.max), T.isSigned ? beyond(T.min) : "-1",
+            ]
+            for text in texts {
+                let payload = Data("[\(text)]".utf8)
+                let foundation = Result { try JSONDecoder().decode([T].self, from: payload) }
+                if case .success(let values) = foundation {
+                    #expect(
+                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: payload) == values,
+                        "\(T.self) \(text)")
+                } else {
+                    #expect(throws: LedgerJSONRefusal.self, "\(T.self) \(text)") {
+                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: payload)
+                    }
+                }
+                #expect((try? LedgerJSONDecoder.decode([T].self, from: payload)) == (try? foundation.get()), "\(text)")
+            }
+        }
+        try check(Int8.self)
+        try check(Int16.self)
+        try check(Int32.self)
+        try check(Int64.self)
+        try check(Int.self)
+        try check(UInt8.self)
+        try check(UInt16.self)
+        try check(UInt32.self)
+        try check(UInt64.self)
+        try check(UInt.self)
+    }
+
     /// A doubt stands even when the type's own `try?` swallowed it: `JSONValue` tries a number
     /// as an integer, then as a double, and `1e3` could be an integer to `JSONDecoder`.
     @Test func aDoubtSwallowedByTheTypeStillHandsThePayloadOver() throws {
