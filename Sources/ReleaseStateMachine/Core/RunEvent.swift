@@ -325,10 +325,11 @@ extension RunEvent {
     public var typeName: String { kind.rawValue }
 
     /// The canonical payload: JSON with sorted keys, so the same event always has the same bytes
-    /// (the hash chain depends on it).
+    /// (the hash chain depends on it). Written by `LedgerJSONEncoder`, byte for byte what
+    /// `JSONEncoder` writes (every event of the fixture ledgers is written again and compared:
+    /// Tests/ReleaseLedgerTests/Store/LedgerFormatTests.swift).
     public func encodedPayload() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoder = PayloadEncoder()
         switch self {
         case .runStarted(let payload): return try encoder.encode(payload)
         case .leaseAcquired(let payload): return try encoder.encode(payload)
@@ -347,6 +348,11 @@ extension RunEvent {
         case .dockerTagsRestored(let payload): return try encoder.encode(payload)
         case .buildNumberReserved(let payload): return try encoder.encode(payload)
         }
+    }
+
+    /// `JSONEncoder`'s `encode` spelling, for the switch above.
+    private struct PayloadEncoder {
+        func encode<T: Encodable>(_ payload: T) throws -> Data { Data(try LedgerJSONEncoder.encode(payload).utf8) }
     }
 
     /// Reads an event back from its type and payload (through `LedgerJSONDecoder`: what it
