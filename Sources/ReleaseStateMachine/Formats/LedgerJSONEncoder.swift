@@ -87,12 +87,17 @@ private final class EncodedValue {
     }
 
     func setString(_ string: String) throws {
-        // Plain ASCII only, without the two characters JSON escapes there.
+        try Self.requirePlain(string)
+        content = .string(string)
+    }
+
+    /// Refuses a string (a value or a key) that is not plain ASCII, or that holds one of the two
+    /// characters JSON escapes there: how `JSONEncoder` escapes is left to it.
+    static func requirePlain(_ string: String) throws {
         for byte in string.utf8
         where byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
             throw LedgerJSONEncoderRefusal()
         }
-        content = .string(string)
     }
 
     func write(to bytes: inout [UInt8]) {
@@ -129,7 +134,7 @@ private final class EncodedValue {
 
     /// The member `key` of this object (made one if it is none yet).
     func member(_ key: String) throws -> EncodedValue {
-        try requirePlainKey(key)
+        try Self.requirePlain(key)
         if case .none = content { content = .object([]) }
         guard case .object(var members) = content else { throw LedgerJSONEncoderRefusal() }
         let value = EncodedValue(refusal)
@@ -157,13 +162,6 @@ private final class EncodedValue {
     var elementCount: Int {
         if case .array(let elements) = content { return elements.count }
         return 0
-    }
-
-    private func requirePlainKey(_ key: String) throws {
-        for byte in key.utf8
-        where byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            throw LedgerJSONEncoderRefusal()
-        }
     }
 }
 
