@@ -172,37 +172,36 @@ struct PendingRunRows {
         }
     }
 
-    /// Inserts the run's `steps` rows, its start being among the waiting events: a step touched
-    /// since holds what `flush` would have updated its row to (the `CASE`s there keep a fresh
-    /// row's nulls), a step untouched what the start inserted.
+    /// Inserts the run's `steps` rows, its start being among the waiting events: each holds what
+    /// `flush` would have updated a fresh row to (the `CASE`s there keep a fresh row's nulls).
+    /// The start touched every step (`changedSteps` from no steps), so each has its times.
     private mutating func insertSteps(of run: String, _ db: LedgerSQL) throws {
-        let columns = 11
         let steps = Array(state.steps.enumerated())
         // At most 64 rows a statement: far under SQLite's and PostgreSQL's limits on parameters.
         for first in stride(from: 0, to: steps.count, by: 64) {
             let rows = steps[first..<min(first + 64, steps.count)]
             var arguments: SQLArguments = []
-            arguments.reserveCapacity(rows.count * columns)
+            arguments.reserveCapacity(rows.count * Self.stepColumns)
             for (position, step) in rows {
-                arguments.append(contentsOf: [run, position, step.name.rawValue, step.status.rawValue] as SQLArguments)
-                if let times = times[step.name] {
-                    let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[step.name]
-                    arguments.append(
-                        contentsOf: [
-                            step.attempts, step.detail, intentEvents[step.name], outcomeEvent, step.logPath,
-                            times.startedAt, times.finishChanged ? times.finished : nil,
-                        ] as SQLArguments)
-                } else {
-                    arguments.append(contentsOf: [0, nil, nil, nil, nil, nil, nil] as SQLArguments)
-                }
+                let times = times[step.name]
+                let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[step.name]
+                arguments.append(
+                    contentsOf: [
+                        run, position, step.name.rawValue, step.status.rawValue, step.attempts, step.detail,
+                        intentEvents[step.name], outcomeEvent, step.logPath, times?.startedAt,
+                        times?.finishChanged == true ? times?.finished : nil,
+                    ] as SQLArguments)
             }
-            try db.execute(insertStatement(rows: rows.count, columns: columns), arguments)
+            try db.execute(insertStatement(rows: rows.count), arguments)
         }
     }
 
-    private mutating func insertStatement(rows: Int, columns: Int) -> String {
+    /// The columns `insertSteps` writes, in its order.
+    private static let stepColumns = 11
+
+    private mutating func insertStatement(rows: Int) -> String {
         if let known = insertStatements[rows] { return known }
-        let row = "(" + Array(repeating: "?", count: columns).joined(separator: ", ") + ")"
+        let row = "(" + Ledger.placeholders(Self.stepColumns) + ")"
         let sql =
             "INSERT INTO steps (run_id, position, step, status, attempts, detail, intent_event, outcome_event, "
             + "log_path, started_at, finished_at) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")

@@ -329,30 +329,25 @@ extension RunEvent {
     /// `JSONEncoder` writes (every event of the fixture ledgers is written again and compared:
     /// Tests/ReleaseLedgerTests/Store/LedgerFormatTests.swift).
     public func encodedPayload() throws -> Data {
-        let encoder = PayloadEncoder()
-        switch self {
-        case .runStarted(let payload): return try encoder.encode(payload)
-        case .leaseAcquired(let payload): return try encoder.encode(payload)
-        case .leaseReleased(let payload): return try encoder.encode(payload)
-        case .stepStarted(let payload): return try encoder.encode(payload)
-        case .stepSucceeded(let payload): return try encoder.encode(payload)
-        case .stepFailed(let payload): return try encoder.encode(payload)
-        case .stepReconciled(let payload): return try encoder.encode(payload)
-        case .stepSkipped(let payload): return try encoder.encode(payload)
-        case .stepAwaitingOperator(let payload): return try encoder.encode(payload)
-        case .stepConfirmed(let payload): return try encoder.encode(payload)
-        case .operatorCheckFailed(let payload): return try encoder.encode(payload)
-        case .publicationRolledBack(let payload): return try encoder.encode(payload)
-        case .runCompleted(let payload): return try encoder.encode(payload)
-        case .publicationRetracted(let payload): return try encoder.encode(payload)
-        case .dockerTagsRestored(let payload): return try encoder.encode(payload)
-        case .buildNumberReserved(let payload): return try encoder.encode(payload)
-        }
-    }
-
-    /// `JSONEncoder`'s `encode` spelling, for the switch above.
-    private struct PayloadEncoder {
         func encode<T: Encodable>(_ payload: T) throws -> Data { Data(try LedgerJSONEncoder.encode(payload).utf8) }
+        switch self {
+        case .runStarted(let payload): return try encode(payload)
+        case .leaseAcquired(let payload): return try encode(payload)
+        case .leaseReleased(let payload): return try encode(payload)
+        case .stepStarted(let payload): return try encode(payload)
+        case .stepSucceeded(let payload): return try encode(payload)
+        case .stepFailed(let payload): return try encode(payload)
+        case .stepReconciled(let payload): return try encode(payload)
+        case .stepSkipped(let payload): return try encode(payload)
+        case .stepAwaitingOperator(let payload): return try encode(payload)
+        case .stepConfirmed(let payload): return try encode(payload)
+        case .operatorCheckFailed(let payload): return try encode(payload)
+        case .publicationRolledBack(let payload): return try encode(payload)
+        case .runCompleted(let payload): return try encode(payload)
+        case .publicationRetracted(let payload): return try encode(payload)
+        case .dockerTagsRestored(let payload): return try encode(payload)
+        case .buildNumberReserved(let payload): return try encode(payload)
+        }
     }
 
     /// Reads an event back from its type and payload (through `LedgerJSONDecoder`: what it
