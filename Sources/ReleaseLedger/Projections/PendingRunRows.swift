@@ -19,45 +19,59 @@ import ReleaseStateMachine
 /// statements per step, a third of a replay's statements). The `runs` row is inserted at once:
 /// the other projections' rows refer to it.
 struct PendingRunRows {
-    /// The last event taken, whose run's rows wait (nil: none waits); the state those rows hold
-    /// (before the run's first waiting event), and the state after the last.
+    /// The last event taken, whose run's rows wait (nil: none waits).
     private var last: RecordedEvent?
-    private var written: RunState = .initial
-    private var state: RunState = .initial
+    /// The lease the run's row holds (as it was before the run's first waiting event).
+    private var writtenLease: LeaseHolder?
+    /// The run's row after the last event taken.
+    private var status: RunStatus = .notStarted
+    private var currentStep: StepName?
+    private var lease: LeaseHolder?
     /// Whether an event other than the run's start waits (the start's row is inserted at once).
     private var runChanged = false
     /// Whether the run's start waits: its `steps` rows are not inserted yet.
     private var stepsToInsert = false
     /// The multi-row `INSERT`s of `steps`, by number of rows.
     private var insertStatements: [Int: String] = [:]
-    /// The steps touched, in the order first touched, and what their events did to their times.
-    private var touched: [StepName] = []
-    private var times: [StepName: StepTimes] = [:]
-    /// The events that set the steps' intents and outcomes, of the waiting ones: a step's row names
-    /// them (`intent_event`, `outcome_event`), the events hold the values (Migrations/0007).
-    private var intentEvents: [StepName: Int64] = [:]
-    private var outcomeEvents: [StepName: Int64] = [:]
+    /// The rows of the steps touched, in the order first touched (a run's start touches every
+    /// step, in the run's order). Searched by position: a run has a few dozen steps at most.
+    private var touched: [StepRow] = []
 
-    /// What a step's events did to its `started_at` and `finished_at`.
-    private struct StepTimes {
+    /// A step's row as the last waiting event that touched it left it: the step's state, copied
+    /// (a step, not the run's steps: the fold changes those in place, RunStateBefore), and what
+    /// the waiting events did to its times and to the events it names.
+    private struct StepRow {
+        var position: Int
+        var step: StepState
         /// The time of its last start, if one was seen.
         var startedAt: String?
         /// Its last start cleared its finish, or its last finish set it (`finished`).
         var finishChanged = false
         var finished: String?
+        /// The events that set its intent and its outcome, of the waiting ones: the row names
+        /// them (`intent_event`, `outcome_event`), the events hold the values (Migrations/0007).
+        var intentEvent: Int64?
+        var outcomeEvent: Int64?
+
+        init(position: Int, step: StepState) {
+            self.position = position
+            self.step = step
+        }
     }
 
     /// Takes the event's changes to the run's rows; writes what waits of another run first. The
     /// run's start inserts its rows at once (the other projections may refer to them).
     mutating func add(
-        _ event: RunEvent, record: RecordedEvent, before: RunState, after: RunState, db: LedgerSQL
+        _ event: RunEvent, record: RecordedEvent, before: RunStateBefore, after: RunState, db: LedgerSQL
     ) throws {
         guard let started = after.started else { return }
         if last?.streamID != record.streamID {
             try flush(db)
-            written = before
+            writtenLease = before.lease
         }
-        state = after
+        status = after.status
+        currentStep = after.currentStep
+        lease = after.lease
         last = record
         if case .runStarted = event {
             try db.execute(
@@ -66,56 +80,68 @@ struct PendingRunRows {
                 VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)
                 """,
                 [
-                    record.streamID, started.pipeline.rawValue, after.status.rawValue, record.recordedAt,
-                    record.recordedAt, after.currentStep?.rawValue, try Projections.json(started.parameters),
+                    record.streamID, started.pipeline.rawValue, status.rawValue, record.recordedAt,
+                    record.recordedAt, currentStep?.rawValue, try Projections.json(started.parameters),
                     record.sequence,
                 ])
             stepsToInsert = true
         } else {
             runChanged = true
         }
-        switch event {
-        case .stepStarted(let started): intentEvents[started.step] = record.sequence
-        case .stepSucceeded(let succeeded): outcomeEvents[succeeded.step] = record.sequence
-        case .stepReconciled(let reconciled) where reconciled.found != nil:
-            outcomeEvents[reconciled.step] = record.sequence
-        default: break
-        }
         // The steps whose row changes: the one named by the event, or all of them when the event
         // touches several (a takeover marks running steps indeterminate; a rollback resets).
-        let names =
-            event.step.map { name in after.steps.contains { $0.name == name } ? [name] : [] }
-            ?? Self.changedSteps(before: before, after: after)
-        for name in names {
-            if times[name] == nil {
-                touched.append(name)
-                times[name] = StepTimes()
-            }
-            switch event {
-            case .stepStarted:
-                times[name]?.startedAt = record.recordedAt
-                times[name]?.finishChanged = true
-                times[name]?.finished = nil
-            case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled:
-                times[name]?.finishChanged = true
-                times[name]?.finished = record.recordedAt
-            default:
-                break
+        if let name = event.step {
+            if let position = after.position(of: name) { touch(position, of: after, by: event, record) }
+        } else {
+            for name in Self.changedSteps(before: before.steps ?? [], after: after.steps) {
+                if let position = after.position(of: name) { touch(position, of: after, by: event, record) }
             }
         }
     }
 
-    /// The steps whose state differs between `before` and `after`: none when `after` holds the
-    /// very array `before` did (Swift's arrays share their storage until one is written to, and
+    /// Copies the step at `position` of `state` into its waiting row, with what `event` did.
+    private mutating func touch(_ position: Int, of state: RunState, by event: RunEvent, _ record: RecordedEvent) {
+        let step = state.steps[position]
+        // (Searched through positions, each row's position read in place: RunState.position.)
+        var index = touched.startIndex
+        while index < touched.endIndex, touched[index].position != position { index += 1 }
+        if index < touched.endIndex {
+            touched[index].step = step
+        } else {
+            touched.append(StepRow(position: position, step: step))
+        }
+        switch event {
+        case .stepStarted:
+            touched[index].intentEvent = record.sequence
+            touched[index].startedAt = record.recordedAt
+            touched[index].finishChanged = true
+            touched[index].finished = nil
+        case .stepSucceeded, .stepFailed, .stepSkipped, .stepConfirmed, .stepReconciled:
+            if case .stepSucceeded = event { touched[index].outcomeEvent = record.sequence }
+            if case .stepReconciled(let reconciled) = event, reconciled.found != nil {
+                touched[index].outcomeEvent = record.sequence
+            }
+            touched[index].finishChanged = true
+            touched[index].finished = record.recordedAt
+        default:
+            break
+        }
+    }
+
+    /// The steps whose state differs between `before` and `after`: none when `after` is the
+    /// very array `before` was (Swift's arrays share their storage until one is written to, and
     /// the events that name no step mostly write none: a lease's), else each compared. (Compared
     /// at every such event, they were a sixteenth of a replay.)
-    static func changedSteps(before: RunState, after: RunState) -> [StepName] {
+    static func changedSteps(before: [StepState], after: [StepState]) -> [StepName] {
         let same =
-            before.steps.count == after.steps.count
-            && before.steps.withUnsafeBufferPointer { mine in
-                after.steps.withUnsafeBufferPointer { theirs in mine.baseAddress == theirs.baseAddress }
+            before.count == after.count
+            && before.withUnsafeBufferPointer { mine in
+                after.withUnsafeBufferPointer { theirs in mine.baseAddress == theirs.baseAddress }
             }
-        return same ? [] : after.steps.filter { before.step($0.name) != $0 }.map(\.name)
+        if same { return [] }
+        // A run's start: every step is new.
+        if before.isEmpty { return after.indices.map { after[$0].name } }
+        return after.filter { step in before.first { $0.name == step.name } != step }.map(\.name)
     }
 
     /// Writes the rows that wait, with the state after the run's last event taken.
@@ -125,36 +151,32 @@ struct PendingRunRows {
             runChanged = false
             stepsToInsert = false
             touched.removeAll(keepingCapacity: true)
-            times.removeAll(keepingCapacity: true)
-            intentEvents.removeAll(keepingCapacity: true)
-            outcomeEvents.removeAll(keepingCapacity: true)
         }
         guard let last else { return }
         let run = last.streamID
         if runChanged {
             // The lease as JSON when it changed only: encoding it at each event of a run that
             // holds it was a twenty-fifth of a replay.
-            let leaseChanged = written.lease != state.lease
+            let leaseChanged = writtenLease != lease
             try db.execute(
                 """
                 UPDATE runs SET status = ?, updated_at = ?, current_step = ?, lease = CASE WHEN ? THEN ? ELSE lease END,
                     last_sequence = ? WHERE run_id = ?
                 """,
                 [
-                    state.status.rawValue, last.recordedAt, state.currentStep?.rawValue, leaseChanged,
-                    leaseChanged ? try state.lease.map(Projections.json) : nil, last.sequence, run,
+                    status.rawValue, last.recordedAt, currentStep?.rawValue, leaseChanged,
+                    leaseChanged ? try lease.map(Projections.json) : nil, last.sequence, run,
                 ])
         }
         if stepsToInsert {
             try insertSteps(of: run, db)
             return
         }
-        for name in touched {
-            guard let step = state.step(name), let times = times[name] else { continue }
+        for row in touched {
+            let step = row.step
             // The intent's event changes with each start; the outcome's with each event that sets
             // it, and it is none once an event cleared it (a start, a rollback).
-            let intentEvent = intentEvents[name]
-            let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[name]
+            let outcomeEvent = step.outcome == nil ? nil : row.outcomeEvent
             try db.execute(
                 """
                 UPDATE steps SET status = ?, attempts = ?, detail = ?,
@@ -165,31 +187,30 @@ struct PendingRunRows {
                 WHERE run_id = ? AND step = ?
                 """,
                 [
-                    step.status.rawValue, step.attempts, step.detail, intentEvent != nil, intentEvent,
-                    step.outcome == nil || outcomeEvent != nil, outcomeEvent, step.logPath, times.startedAt != nil,
-                    times.startedAt, times.finishChanged, times.finished, run, name.rawValue,
+                    step.status.rawValue, step.attempts, step.detail, row.intentEvent != nil, row.intentEvent,
+                    step.outcome == nil || outcomeEvent != nil, outcomeEvent, step.logPath, row.startedAt != nil,
+                    row.startedAt, row.finishChanged, row.finished, run, step.name.rawValue,
                 ])
         }
     }
 
     /// Inserts the run's `steps` rows, its start being among the waiting events: each holds what
     /// `flush` would have updated a fresh row to (the `CASE`s there keep a fresh row's nulls).
-    /// The start touched every step (`changedSteps` from no steps), so each has its times.
+    /// The start touched every step (`changedSteps` from no steps), so each has its row.
     private mutating func insertSteps(of run: String, _ db: LedgerSQL) throws {
-        let steps = Array(state.steps.enumerated())
         // At most 64 rows a statement: far under SQLite's and PostgreSQL's limits on parameters.
-        for first in stride(from: 0, to: steps.count, by: 64) {
-            let rows = steps[first..<min(first + 64, steps.count)]
+        for first in stride(from: 0, to: touched.count, by: 64) {
+            let rows = touched[first..<min(first + 64, touched.count)]
             var arguments: SQLArguments = []
             arguments.reserveCapacity(rows.count * Self.stepColumns)
-            for (position, step) in rows {
-                let times = times[step.name]
-                let outcomeEvent = step.outcome == nil ? nil : outcomeEvents[step.name]
+            for row in rows {
+                let step = row.step
+                let outcomeEvent = step.outcome == nil ? nil : row.outcomeEvent
                 arguments.append(
                     contentsOf: [
-                        run, position, step.name.rawValue, step.status.rawValue, step.attempts, step.detail,
-                        intentEvents[step.name], outcomeEvent, step.logPath, times?.startedAt,
-                        times?.finishChanged == true ? times?.finished : nil,
+                        run, row.position, step.name.rawValue, step.status.rawValue, step.attempts, step.detail,
+                        row.intentEvent, outcomeEvent, step.logPath, row.startedAt,
+                        row.finishChanged ? row.finished : nil,
                     ] as SQLArguments)
             }
             try db.execute(insertStatement(rows: rows.count), arguments)

@@ -11,7 +11,7 @@ enum Projections {
     /// `rows`: the run's `runs` and `steps` rows, which wait for the run's last consecutive
     /// event (PendingRunRows); the caller flushes them before its transaction ends.
     static func apply(
-        _ event: RunEvent, record: RecordedEvent, before: RunState, after state: RunState,
+        _ event: RunEvent, record: RecordedEvent, before: RunStateBefore, after state: RunState,
         rows: inout PendingRunRows, db: LedgerSQL
     ) throws {
         guard state.started != nil else { return }
@@ -31,12 +31,12 @@ enum Projections {
     /// The images a run produced and their inputs, written when the step that describes them
     /// succeeds (or is found done by reconcile).
     private static func recordProvenance(
-        before: RunState, after state: RunState, run: String, time: String, db: LedgerSQL
+        before: RunStateBefore, after state: RunState, run: String, time: String, db: LedgerSQL
     ) throws {
         let outputs = RunProvenance.outputs(of: state)
         // No output: nothing to write whatever the state before had (most events, until a run
-        // describes its image), and no need to work out the outputs before.
-        guard !outputs.isEmpty, outputs != RunProvenance.outputs(of: before) else { return }
+        // describes its image).
+        guard !outputs.isEmpty, outputs != before.outputs else { return }
         for output in outputs {
             try db.execute(
                 """
@@ -281,19 +281,19 @@ extension Projections {
 
         mutating func fold(_ record: RecordedEvent, into target: LedgerSQL) throws {
             let event = try Self.decode(record)
-            var before = states[record.streamID] ?? .initial
-            if before.version != record.streamVersion - 1 {
-                before = RunDecider.fold(try earlier(record.streamID, record.sequence).map(Self.decode))
+            // Taken out of the dictionary, the state is held here alone, and the event changes
+            // it in place (RunStateBefore).
+            var state = states.removeValue(forKey: record.streamID) ?? .initial
+            if state.version != record.streamVersion - 1 {
+                state = RunDecider.fold(try earlier(record.streamID, record.sequence).map(Self.decode))
             }
-            let after = RunDecider.evolve(before, event)
-            try apply(event, record: record, before: before, after: after, rows: &rows, db: target)
+            let before = RunStateBefore(state, before: event)
+            RunDecider.evolve(&state, event)
+            try apply(event, record: record, before: before, after: state, rows: &rows, db: target)
             // (A run's last events are its completion, then the release of its lease.)
-            if after.isCompleted, after.lease == nil {
-                states[record.streamID] = nil
-            } else {
-                if states.count >= keep, states[record.streamID] == nil { states.removeAll(keepingCapacity: true) }
-                states[record.streamID] = after
-            }
+            if state.isCompleted, state.lease == nil { return }
+            if states.count >= keep { states.removeAll(keepingCapacity: true) }
+            states[record.streamID] = state
         }
 
         /// Writes the rows of the last run folded, which wait for its next event: called once

@@ -377,8 +377,8 @@ public final class Ledger {
             let record = RecordedEvent(
                 sequence: sequence, streamID: stream, streamVersion: version, type: event.typeName,
                 payload: payload, recordedAt: recordedAt, actor: actor, previousHash: previousHash, hash: hash)
-            let before = state
-            state = RunDecider.evolve(state, event)
+            let before = RunStateBefore(state, before: event)
+            RunDecider.evolve(&state, event)
             try Projections.apply(event, record: record, before: before, after: state, rows: &rows, db: db)
             try LeaseHeartbeats.follow(event, run: stream, state: state, db: db)
             recorded.append(record)

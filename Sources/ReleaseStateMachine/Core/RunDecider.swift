@@ -8,7 +8,7 @@ public enum RunDecider {
     /// Folds events into a state, from the initial state.
     public static func fold<S: Sequence>(_ events: S, from state: RunState = .initial) -> RunState
     where S.Element == RunEvent {
-        events.reduce(state, evolve)
+        events.reduce(into: state) { evolve(&$0, $1) }
     }
 
     /// The events a command produces in `state`, or the domain error that refuses it.
@@ -159,6 +159,14 @@ public enum RunDecider {
     /// can be, because history is what happened, and `decide` is where rules are enforced.
     public static func evolve(_ state: RunState, _ event: RunEvent) -> RunState {
         var state = state
+        evolve(&state, event)
+        return state
+    }
+
+    /// Folds one more event into `state`, in place: what `evolve(_:_:)` returns. A caller that
+    /// holds the only copy of the state changes its steps without copying them (a fold of a
+    /// run's events, a replay: docs/benchmarks.md).
+    public static func evolve(_ state: inout RunState, _ event: RunEvent) {
         state.version += 1
         let version = state.version
         switch event {
@@ -280,14 +288,13 @@ public enum RunDecider {
         case .dockerTagsRestored(let restored):
             state.dockerRetraction = restored
             // An unfinished run moves its tags again when resumed.
-            if !state.isCompleted, let index = state.steps.firstIndex(where: { $0.name == .tagImages }),
+            if !state.isCompleted, let index = state.position(of: .tagImages),
                 state.steps[index].status != .failed
             {
                 state.steps[index].status = .pending
                 state.steps[index].outcome = nil
             }
         }
-        return state
     }
 
     private static func requireWritable(_ state: RunState, by writer: LeaseHolder?) throws {
@@ -320,7 +327,7 @@ public enum RunDecider {
 
 extension RunState {
     fileprivate mutating func update(_ name: StepName, _ change: (inout StepState) -> Void) {
-        guard let index = steps.firstIndex(where: { $0.name == name }) else { return }
+        guard let index = position(of: name) else { return }
         change(&steps[index])
     }
 }

@@ -85,28 +85,45 @@ public struct RunState: Equatable, Sendable {
     public var runID: String? { started?.runID }
     public var parameters: RunParameters? { started?.parameters }
 
+    // The searches of the steps below go through their positions and read each step's field in
+    // place: `steps.first(where:)`, `contains(where:)` and `firstIndex(where:)` hand their
+    // closure a copy of each step they pass, every field of it retained and released (`status`
+    // and `currentStep` written that way took a thirteenth of `verify`'s CPU time, and copying
+    // whole steps to read an outcome a tenth: docs/benchmarks.md).
+
+    /// The position of the step named `name` in `steps`.
+    public func position(of name: StepName) -> Int? {
+        for position in steps.indices where steps[position].name == name { return position }
+        return nil
+    }
+
     public func step(_ name: StepName) -> StepState? {
-        steps.first { $0.name == name }
+        position(of: name).map { steps[$0] }
     }
 
     public var status: RunStatus {
         if started == nil { return .notStarted }
         if isCompleted { return .completed }
-        if steps.contains(where: { $0.status == .awaitingOperator }) { return .awaitingOperator }
+        var failed = false
+        for position in steps.indices {
+            switch steps[position].status {
+            case .awaitingOperator: return .awaitingOperator
+            case .failed: failed = true
+            default: break
+            }
+        }
         if lease != nil { return .running }
-        if steps.contains(where: { $0.status == .failed }) { return .failed }
-        return .interrupted
+        return failed ? .failed : .interrupted
     }
 
     /// The first step that is not done, which is what the run is on.
     public var currentStep: StepName? {
-        steps.firstIndex { !$0.status.isDone }.map { steps[$0].name }
+        for position in steps.indices where !steps[position].status.isDone { return steps[position].name }
+        return nil
     }
 
-    /// (Read in place: copying the whole step to read its outcome, at each of the typed views
-    /// below, took a tenth of a replay's CPU time, `verify` of 2,000 runs: docs/benchmarks.md.)
     public func outcome(of name: StepName) -> StepOutcome? {
-        steps.firstIndex { $0.name == name }.flatMap { steps[$0].outcome }
+        position(of: name).flatMap { steps[$0].outcome }
     }
 
     // Typed views of what earlier steps found, for the steps after them.
@@ -169,7 +186,7 @@ public struct RunState: Equatable, Sendable {
 
     /// The run's publication, as far as it went.
     public var publicationStatus: PublicationStatus? {
-        guard let target = parameters?.publication?.target, steps.contains(where: { $0.name == .checkTarget }) else {
+        guard let target = parameters?.publication?.target, position(of: .checkTarget) != nil else {
             return nil
         }
         if let upToDate = targetCheck?.upToDateBuildNumber {

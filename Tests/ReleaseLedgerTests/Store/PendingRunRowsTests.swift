@@ -146,16 +146,16 @@ import Testing
             .runStarted(Self.started("r")), .leaseAcquired(LeaseAcquired(holder: Self.holder)),
         ])
         let released = RunDecider.evolve(fresh, .leaseReleased(LeaseReleased(holder: Self.holder)))
-        #expect(PendingRunRows.changedSteps(before: fresh, after: released).isEmpty)
+        #expect(PendingRunRows.changedSteps(before: fresh.steps, after: released.steps).isEmpty)
         let running = RunDecider.evolve(
             fresh, .stepStarted(StepStarted(step: .resolveBase, attempt: 1, intent: Self.intent)))
         let takenOver = RunDecider.evolve(running, .leaseAcquired(LeaseAcquired(holder: Self.other)))
-        #expect(PendingRunRows.changedSteps(before: running, after: takenOver) == [.resolveBase])
+        #expect(PendingRunRows.changedSteps(before: running.steps, after: takenOver.steps) == [.resolveBase])
         var copied = fresh
         copied.steps = fresh.steps.map { $0 }
         copied.steps.reserveCapacity(fresh.steps.count + 8)
-        #expect(PendingRunRows.changedSteps(before: fresh, after: copied).isEmpty)
+        #expect(PendingRunRows.changedSteps(before: fresh.steps, after: copied.steps).isEmpty)
         copied.steps[1].detail = "edited"
-        #expect(PendingRunRows.changedSteps(before: fresh, after: copied) == [.copy])
+        #expect(PendingRunRows.changedSteps(before: fresh.steps, after: copied.steps) == [.copy])
     }
 }

@@ -323,6 +323,40 @@ let illegalTransitions: [DecisionCase] = [
         #expect(Fixture.state(Fixture.leased() + [.runCompleted(RunCompleted())]).status == .completed)
     }
 
+    /// Which step decides a run's status, wherever the steps stand: one awaiting an operator,
+    /// then the lease, then a failed one; and the step it is on is the first not done.
+    @Test func runStatusTakesAnOperatorsStepFirstThenTheLeaseThenAFailure() {
+        var state = Fixture.state(Fixture.leased())
+        let last = state.steps.count - 1
+        state.steps[last].status = .failed
+        #expect(state.status == .running)
+        state.lease = nil
+        #expect(state.status == .failed)
+        state.steps[last - 1].status = .awaitingOperator
+        #expect(state.status == .awaitingOperator)
+        state.lease = Fixture.holder
+        #expect(state.status == .awaitingOperator)
+        #expect(state.currentStep == state.steps[0].name)
+        state.steps[0].status = .succeeded
+        state.steps[1].status = .skipped
+        #expect(state.currentStep == state.steps[2].name)
+        for position in state.steps.indices { state.steps[position].status = .succeeded }
+        #expect(state.currentStep == nil)
+        #expect(state.position(of: state.steps[last].name) == last)
+        #expect(state.position(of: StepName(rawValue: "no-such-step")) == nil)
+    }
+
+    /// Folding in place and folding into a copy give the same state, and the copy folded from
+    /// keeps its own steps.
+    @Test func evolvingInPlaceLeavesOtherCopiesAlone() {
+        let before = Fixture.state(Fixture.leased())
+        var inPlace = before
+        RunDecider.evolve(&inPlace, Fixture.stepStarted(.resolveBase))
+        #expect(inPlace == RunDecider.evolve(before, Fixture.stepStarted(.resolveBase)))
+        #expect(before.step(.resolveBase)?.status == .pending)
+        #expect(inPlace.step(.resolveBase)?.status == .running)
+    }
+
     @Test func versionCountsEvents() {
         #expect(Fixture.state(Fixture.leased()).version == 2)
     }
