@@ -21,17 +21,12 @@ import Testing
                     }
                 ).databaseValue)
         }
-        let ordered = try database.write { db -> [DatabaseValue] in
+        let pairs = try database.write { db -> [[SQLValue]] in
             try db.execute(sql: "CREATE TABLE t (a, b)")
             for (index, value) in values.enumerated() {
                 try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [value, index % 3])
             }
-            return try Row.fetchAll(db, sql: "SELECT a, b FROM t ORDER BY a, b").flatMap {
-                [$0[0] as DatabaseValue, $0[1] as DatabaseValue]
-            }
-        }
-        let pairs = stride(from: 0, to: ordered.count, by: 2).map {
-            [SQLiteLedgerSQL.value(ordered[$0]), SQLiteLedgerSQL.value(ordered[$0 + 1])]
+            return try SQLiteLedgerSQL(db).rows("SELECT a, b FROM t ORDER BY a, b", []).map(\.values)
         }
         for (earlier, later) in zip(pairs, pairs.dropFirst()) {
             #expect(SQLiteOrder.compare(earlier, later) <= 0, "\(earlier) before \(later)")

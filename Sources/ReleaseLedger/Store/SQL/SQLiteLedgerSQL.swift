@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// The ledger's SQL on a SQLite connection (GRDB), inside whatever transaction GRDB holds.
 /// Statements are prepared once per connection (GRDB's statement cache).
@@ -27,15 +28,15 @@ final class SQLiteLedgerSQL: LedgerSQL {
     }
 
     func execute(_ sql: String, _ arguments: SQLArguments) throws {
-        try db.cachedStatement(sql: sql).execute(arguments: Self.arguments(arguments))
+        try SQLiteBinding.execute(try db.cachedStatement(sql: sql), arguments, in: db)
     }
 
     func rows(_ sql: String, _ arguments: SQLArguments) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
         let columns = statement.columnNames
-        let rows = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        try SQLiteBinding.bind(arguments, to: statement, in: db)
         var answer: [SQLRow] = []
-        while try rows.next() != nil {
+        while try SQLiteBinding.step(statement, in: db) {
             answer.append(SQLRow(columns: columns, values: Self.values(of: statement)))
         }
         return answer
@@ -43,62 +44,60 @@ final class SQLiteLedgerSQL: LedgerSQL {
 
     func cursor(_ sql: String, _ arguments: SQLArguments) throws -> SQLCursor {
         let statement = try db.makeStatement(sql: sql)
-        return Cursor(statement: statement, rows: try Row.fetchCursor(statement, arguments: Self.arguments(arguments)))
+        try SQLiteBinding.bind(arguments, to: statement, in: db)
+        return Cursor(statement: statement, db: db)
     }
 
     private final class Cursor: SQLCursor {
         let columns: [String]
         let statement: Statement
-        let rows: RowCursor
+        let db: Database
+        private var done = false
 
-        init(statement: Statement, rows: RowCursor) {
+        init(statement: Statement, db: Database) {
             columns = statement.columnNames
             self.statement = statement
-            self.rows = rows
+            self.db = db
         }
 
         func next() throws -> SQLRow? {
-            guard try rows.next() != nil else { return nil }
+            guard !done else { return nil }
+            guard try SQLiteBinding.step(statement, in: db) else {
+                done = true
+                return nil
+            }
             return SQLRow(columns: columns, values: SQLiteLedgerSQL.values(of: statement))
         }
     }
 
     /// The values of the row the statement stands on, read from SQLite's columns directly: read
     /// through GRDB's generic row subscript, one column at a time, they were a fifth of
-    /// `verify --chain-only`.
+    /// `verify --chain-only`. A text is read with its length, as it was bound (SQLiteBinding):
+    /// read as a C string, it ended at its first NUL.
     static func values(of statement: Statement) -> [SQLValue] {
+        let handle = statement.sqliteStatement
         let columnCount = statement.columnCount
         var values: [SQLValue] = []
         values.reserveCapacity(columnCount)
-        for index in 0..<columnCount {
-            values.append(value(DatabaseValue(sqliteStatement: statement.sqliteStatement, index: CInt(index))))
+        for index in 0..<CInt(columnCount) {
+            switch sqlite3_column_type(handle, index) {
+            case SQLITE_INTEGER: values.append(.integer(sqlite3_column_int64(handle, index)))
+            case SQLITE_FLOAT: values.append(.real(sqlite3_column_double(handle, index)))
+            case SQLITE_TEXT:
+                // (Text first, then its length: the order SQLite's documentation asks for.)
+                let text = sqlite3_column_text(handle, index)
+                let count = Int(sqlite3_column_bytes(handle, index))
+                values.append(
+                    .text(
+                        text.map { String(decoding: UnsafeBufferPointer(start: $0, count: count), as: UTF8.self) } ?? ""
+                    ))
+            case SQLITE_BLOB:
+                let bytes = sqlite3_column_blob(handle, index)
+                let count = Int(sqlite3_column_bytes(handle, index))
+                values.append(.blob(bytes.map { Data(bytes: $0, count: count) } ?? Data()))
+            default: values.append(.null)
+            }
         }
         return values
-    }
-
-    static func arguments(_ arguments: SQLArguments) -> StatementArguments {
-        // As optional existentials: GRDB's initialiser for a sequence of a concrete type maps it
-        // with a key path, resolved at run time at each call (a tenth of an append's time).
-        StatementArguments(
-            arguments.map { argument -> (any DatabaseValueConvertible)? in
-                switch argument?.sqlValue ?? .null {
-                case .null: return DatabaseValue.null
-                case .integer(let number): return number.databaseValue
-                case .real(let number): return number.databaseValue
-                case .text(let text): return text.databaseValue
-                case .bool(let flag): return (flag ? 1 : 0).databaseValue
-                case .blob(let data): return data.databaseValue
-                }
-            })
-    }
-
-    static func value(_ value: DatabaseValue) -> SQLValue {
-        switch value.storage {
-        case .null: return .null
-        case .int64(let number): return .integer(number)
-        case .double(let number): return .real(number)
-        case .string(let text): return .text(text)
-        case .blob(let data): return .blob(data)
-        }
     }
 }
