@@ -43,6 +43,12 @@ import Testing
         let decomposed = "cafe\u{301}"
         #expect(composed == decomposed, "Swift's equality, which the check must not use")
         #expect(!SQLValue.text(composed).isIdentical(to: .text(decomposed)))
+        // Byte for byte: the same length and one byte apart, equal, empty, a prefix.
+        #expect(!SQLValue.text("run-0001").isIdentical(to: .text("run-0002")))
+        #expect(SQLValue.text("run-000" + String(1)).isIdentical(to: .text("run-0001")))
+        #expect(SQLValue.text("").isIdentical(to: .text("")))
+        #expect(!SQLValue.text("run").isIdentical(to: .text("run-0001")))
+        #expect(!SQLValue.text("").isIdentical(to: .null))
         #expect(SQLiteOrder.compare(.text(composed), .text(decomposed)) != 0)
         let directory = NSTemporaryDirectory() + "casa-release-spelling-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
