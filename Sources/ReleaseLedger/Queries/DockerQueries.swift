@@ -44,7 +44,7 @@ extension Ledger {
                         .storage.layout
                     guard built == layout else { return nil }
                 }
-                return (try? RunEvent.decode(type: type, payload: Data(payload.utf8)))?.outcome.map { (run, $0) }
+                return (try? RunEvent.decode(type: type, payloadText: payload))?.outcome.map { (run, $0) }
             }
         }
     }
@@ -67,7 +67,7 @@ extension Ledger {
             for payload in rows {
                 guard
                     case .stepStarted(let started)? = try? RunEvent.decode(
-                        type: RunEvent.Kind.stepStarted.rawValue, payload: Data(payload.utf8)),
+                        type: RunEvent.Kind.stepStarted.rawValue, payloadText: payload),
                     case .dockerPublication(.moveTags(let intent)) = started.intent,
                     intent.registry.host == registryHost
                 else { continue }

@@ -50,7 +50,7 @@ public struct StepSummary: Codable, Equatable, Sendable {
         if let type, let payload, let sequence {
             // An event this version cannot read is bad data told by its sequence, as a fold tells it.
             do {
-                outcome = try RunEvent.decode(type: type, payload: Data(payload.utf8)).outcome
+                outcome = try RunEvent.decode(type: type, payloadText: payload).outcome
             } catch {
                 throw LedgerError.unreadableEvent(sequence: sequence, reason: ErrorText.line(error))
             }

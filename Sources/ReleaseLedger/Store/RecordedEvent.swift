@@ -22,6 +22,6 @@ public struct RecordedEvent: Equatable, Sendable {
 
     /// The domain event.
     public func decoded() throws -> RunEvent {
-        try RunEvent.decode(type: type, payload: Data(payload.utf8))
+        try RunEvent.decode(type: type, payloadText: payload)
     }
 }

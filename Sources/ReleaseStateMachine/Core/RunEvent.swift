@@ -353,12 +353,17 @@ extension RunEvent {
     /// Reads an event back from its type and payload (through `LedgerJSONDecoder`: what it
     /// reads is what `JSONDecoder` reads, faster).
     public static func decode(type: String, payload: Data) throws -> RunEvent {
-        try decode(type: type, payload: payload, with: LedgerJSONDecoder.self)
+        try decode(type: type, payload: [UInt8](payload), with: LedgerJSONDecoder.self)
+    }
+
+    /// The same, from the payload's text as the ledger stores it.
+    public static func decode(type: String, payloadText: String) throws -> RunEvent {
+        try decode(type: type, payload: [UInt8](payloadText.utf8), with: LedgerJSONDecoder.self)
     }
 
     /// The same, through `decoder` (the tests compare `LedgerJSONDecoder` with `JSONDecoder`).
     static func decode<Decoder: PayloadDecoding>(
-        type: String, payload: Data, with decoder: Decoder.Type
+        type: String, payload: [UInt8], with decoder: Decoder.Type
     ) throws -> RunEvent {
         guard let kind = Kind(rawValue: type) else { throw UnknownEventType(type: type) }
         switch kind {

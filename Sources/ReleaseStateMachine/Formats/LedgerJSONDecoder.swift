@@ -19,13 +19,19 @@ import Foundation
 public enum LedgerJSONDecoder {
     /// The payload decoded as `type`, as `JSONDecoder` would decode it.
     public static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
+        try decode(type, from: [UInt8](payload))
+    }
+
+    /// The same, from the payload's bytes (a ledger's payload is text: its bytes are copied
+    /// once, into the array the parse reads, where `Data` cost a second copy).
+    public static func decode<T: Decodable>(_ type: T.Type, from payload: [UInt8]) throws -> T {
         if let value = try? decodeWithoutFallback(type, from: payload) { return value }
-        return try JSONDecoder().decode(type, from: payload)
+        return try JSONDecoder().decode(type, from: Data(payload))
     }
 
     /// This decoder alone: its refusal is final (for the tests that compare it with `JSONDecoder`).
-    static func decodeWithoutFallback<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
-        let document = try Document(bytes: [UInt8](payload))
+    static func decodeWithoutFallback<T: Decodable>(_ type: T.Type, from payload: [UInt8]) throws -> T {
+        let document = try Document(bytes: payload)
         let value = try T(from: NodeDecoder(document: document, node: 0))
         // A doubt met on the way stands even when a type's own `try?` swallowed it (JSONValue
         // tries one kind after another): JSONDecoder could have read that value as the kind tried.
@@ -36,7 +42,7 @@ public enum LedgerJSONDecoder {
 
 /// A way of reading a payload as a type.
 protocol PayloadDecoding {
-    static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T
+    static func decode<T: Decodable>(_ type: T.Type, from payload: [UInt8]) throws -> T
 }
 
 extension LedgerJSONDecoder: PayloadDecoding {}
@@ -393,20 +399,22 @@ private final class Document {
     /// The index of the value of `key` in the object at `index`, if it has that key.
     func value(of key: String, inObjectAt index: Int) -> Int? {
         var key = key
+        // The keys' bytes compared with memcmp (`elementsEqual` went byte by byte).
         return key.withUTF8 { utf8 in
-            var child = index + 1
-            let end = nodes[index].next
-            while child < end {
-                let node = nodes[child]
-                if node.end - node.start == utf8.count,
-                    bytes.withUnsafeBufferPointer({ UnsafeBufferPointer(rebasing: $0[node.start..<node.end]) })
-                        .elementsEqual(utf8)
-                {
-                    return child + 1
+            bytes.withUnsafeBufferPointer { all in
+                var child = index + 1
+                let end = nodes[index].next
+                while child < end {
+                    let node = nodes[child]
+                    if node.end - node.start == utf8.count,
+                        utf8.isEmpty || memcmp(all.baseAddress! + node.start, utf8.baseAddress!, utf8.count) == 0
+                    {
+                        return child + 1
+                    }
+                    child = nodes[child + 1].next
                 }
-                child = nodes[child + 1].next
+                return nil
             }
-            return nil
         }
     }
 
@@ -424,7 +432,11 @@ private final class Document {
     }
 
     func sameBytes(_ a: Node, _ b: Node) -> Bool {
-        a.end - a.start == b.end - b.start && bytes[a.start..<a.end].elementsEqual(bytes[b.start..<b.end])
+        a.end - a.start == b.end - b.start
+            && (a.end == a.start
+                || bytes.withUnsafeBufferPointer {
+                    memcmp($0.baseAddress! + a.start, $0.baseAddress! + b.start, a.end - a.start) == 0
+                })
     }
 }
 

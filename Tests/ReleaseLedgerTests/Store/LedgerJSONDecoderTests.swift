@@ -11,14 +11,14 @@ import Testing
 @Suite struct LedgerJSONDecoderTests {
     /// Foundation's decoder, the reference.
     enum Reference: PayloadDecoding {
-        static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
-            try JSONDecoder().decode(type, from: payload)
+        static func decode<T: Decodable>(_ type: T.Type, from payload: [UInt8]) throws -> T {
+            try JSONDecoder().decode(type, from: Data(payload))
         }
     }
 
     /// The ledger's decoder with no fallback: what it reads, it reads itself.
     enum WithoutFallback: PayloadDecoding {
-        static func decode<T: Decodable>(_ type: T.Type, from payload: Data) throws -> T {
+        static func decode<T: Decodable>(_ type: T.Type, from payload: [UInt8]) throws -> T {
             try LedgerJSONDecoder.decodeWithoutFallback(type, from: payload)
         }
     }
@@ -41,8 +41,8 @@ import Testing
         let events = try Self.events(fixture)
         #expect(events.count > 300)
         for (type, payload) in events {
-            let expected = try RunEvent.decode(type: type, payload: Data(payload.utf8), with: Reference.self)
-            let read = try RunEvent.decode(type: type, payload: Data(payload.utf8), with: WithoutFallback.self)
+            let expected = try RunEvent.decode(type: type, payload: Array(payload.utf8), with: Reference.self)
+            let read = try RunEvent.decode(type: type, payload: Array(payload.utf8), with: WithoutFallback.self)
             #expect(read == expected, "\(payload)")
         }
     }
@@ -65,7 +65,7 @@ import Testing
                 case 2: if at + 1 < bytes.count { bytes.swapAt(at, at + 1) }
                 default: bytes[at] = replacements[Int(random.next() % UInt64(replacements.count))]
                 }
-                let corrupted = Data(bytes)
+                let corrupted = bytes
                 let expected = try? RunEvent.decode(type: type, payload: corrupted, with: Reference.self)
                 let read = try? RunEvent.decode(type: type, payload: corrupted, with: WithoutFallback.self)
                 if let read {
@@ -89,7 +89,7 @@ import Testing
         }
         let read =
             #"{"flag":false,"list":["a\"b\\c\/d\n\t\u00e9\ud83d\ude00",null],"number":-9223372036854775808,"real":-1.5e-3,"text":"x"}"#
-        let sample = try LedgerJSONDecoder.decodeWithoutFallback(Sample.self, from: Data(read.utf8))
+        let sample = try LedgerJSONDecoder.decodeWithoutFallback(Sample.self, from: Array(read.utf8))
         #expect(sample == (try JSONDecoder().decode(Sample.self, from: Data(read.utf8))))
         #expect(sample.list[0] == "a\"b\\c/d\n\té😀")
 
@@ -103,7 +103,7 @@ import Testing
             String(repeating: "[", count: 600) + String(repeating: "]", count: 600),
         ] {
             #expect(throws: LedgerJSONRefusal.self, "\(handedOver)") {
-                try LedgerJSONDecoder.decodeWithoutFallback(Sample.self, from: Data(handedOver.utf8))
+                try LedgerJSONDecoder.decodeWithoutFallback(Sample.self, from: Array(handedOver.utf8))
             }
             let foundation = Result { try JSONDecoder().decode(Sample.self, from: Data(handedOver.utf8)) }
             let ledger = Result { try LedgerJSONDecoder.decode(Sample.self, from: Data(handedOver.utf8)) }
@@ -131,11 +131,11 @@ import Testing
                 let foundation = Result { try JSONDecoder().decode([T].self, from: payload) }
                 if case .success(let values) = foundation {
                     #expect(
-                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: payload) == values,
+                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: Array(payload)) == values,
                         "\(T.self) \(text)")
                 } else {
                     #expect(throws: LedgerJSONRefusal.self, "\(T.self) \(text)") {
-                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: payload)
+                        try LedgerJSONDecoder.decodeWithoutFallback([T].self, from: Array(payload))
                     }
                 }
                 #expect((try? LedgerJSONDecoder.decode([T].self, from: payload)) == (try? foundation.get()), "\(text)")
@@ -158,7 +158,7 @@ import Testing
     @Test func aDoubtSwallowedByTheTypeStillHandsThePayloadOver() throws {
         for text in [#"{"v":1e3}"#, #"{"v":1.0}"#, #"{"v":99999999999999999999}"#, #"{"v":[1,2.5e+18]}"#] {
             #expect(throws: LedgerJSONRefusal.self, "\(text)") {
-                try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Data(text.utf8))
+                try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Array(text.utf8))
             }
             #expect(
                 try LedgerJSONDecoder.decode([String: JSONValue].self, from: Data(text.utf8))
@@ -167,7 +167,7 @@ import Testing
         // Kinds told apart for certain are no doubt: a string, a whole number, a fraction alone.
         let plain = #"{"v":["a",-7,true,null,{"w":[]}]}"#
         #expect(
-            try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Data(plain.utf8))
+            try LedgerJSONDecoder.decodeWithoutFallback([String: JSONValue].self, from: Array(plain.utf8))
                 == JSONDecoder().decode([String: JSONValue].self, from: Data(plain.utf8)))
     }
 
@@ -175,7 +175,7 @@ import Testing
     @Test func anUnreadableEventIsToldAsBefore() throws {
         let payload = Data(#"{"attempt":"one","intent":{"kind":"resolve-base","intent":{}},"step":"build"}"#.utf8)
         let expected = #expect(throws: DecodingError.self) {
-            try RunEvent.decode(type: "StepStarted", payload: payload, with: Reference.self)
+            try RunEvent.decode(type: "StepStarted", payload: Array(payload), with: Reference.self)
         }
         let told = #expect(throws: DecodingError.self) { try RunEvent.decode(type: "StepStarted", payload: payload) }
         #expect(told.map(ErrorText.line) == expected.map(ErrorText.line))
