@@ -38,12 +38,13 @@ extension Ledger {
         try checkProjections(limit: limit, keptRuns: keptRuns, stop: nil)
     }
 
-    /// `checkProjections`, ended early by `stop` (with `CancellationError`), its scratch files
-    /// in `scratchDirectory`.
+    /// `checkProjections`, ended early by `stop` (with `CancellationError`); `scratchCacheKiB`:
+    /// the memory each worker's rebuild keeps before it spills to disk (ProjectionScratch).
     func checkProjections(
-        limit: Int, keptRuns: Int = 4096, stop: StopSignal?, scratchDirectory: String = NSTemporaryDirectory()
+        limit: Int, keptRuns: Int = 4096, stop: StopSignal?,
+        scratchCacheKiB: Int = ProjectionScratch.defaultCacheKiB
     ) throws -> [ProjectionDifference] {
-        let scratch = try ProjectionScratch(partitions: 2, in: scratchDirectory)
+        let scratch = try ProjectionScratch(partitions: 2, cacheKiB: scratchCacheKiB)
         defer { scratch.remove() }
         let ranges = try read { try RunRanges.halves(of: $0) }
         let found = FoundDifferences(ranges: ranges.count)

@@ -1,13 +1,18 @@
 import Foundation
 import GRDB
 
-/// Where `checkProjections` rebuilds the projections: temporary database files (not memory: a
-/// big ledger's projections are hundreds of MB), one per worker, with the ledger's schema and no
-/// durability (they are thrown away). Each worker compares its own with the ledger's rows of
-/// its runs (RunRanges).
+/// Where `checkProjections` rebuilds the projections: one SQLite temporary database per worker
+/// (opened with an empty name), with the ledger's schema and no durability. Each worker compares
+/// its own with the ledger's rows of its runs (RunRanges).
+///
+/// A temporary database lives in SQLite's page cache, and goes to a file only for what does not
+/// fit in `cacheKiB`: a file SQLite unlinks as it creates it (in `SQLITE_TMPDIR`, `TMPDIR` or
+/// /var/tmp), so that nothing is left behind, even by a process killed. A 10,000-run ledger's
+/// halves fit; a big ledger's projections (gigabytes) go to disk past the cache, and memory
+/// stays bounded. Named scratch files were written, then read back, through the kernel at every
+/// page: the temporary databases took a twentieth off `verify` (docs/benchmarks.md).
 final class ProjectionScratch {
     let partitions: [DatabaseQueue]
-    private let paths: [String]
 
     /// The secondary indexes a fold looks rows up by (a rollback's or a retraction's `DELETE …
     /// WHERE run_id = ?`). The others serve the commands' reads, which never come to a scratch
@@ -15,18 +20,18 @@ final class ProjectionScratch {
     /// written at every insert and update of the rebuild for nothing (docs/benchmarks.md).
     static let indexesTheFoldReads: Set<String> = ["build_number_reservations_by_run"]
 
-    init(partitions count: Int, in directory: String = NSTemporaryDirectory()) throws {
-        let base =
-            (directory.hasSuffix("/") ? directory : directory + "/")
-            + "casa-release-verify-\(getpid())-\(UUID().uuidString)"
-        paths = (0..<count).map { "\(base)-\($0).sqlite" }
+    /// The memory each partition keeps before it spills to its file.
+    static let defaultCacheKiB = 128 * 1024
+
+    init(partitions count: Int, cacheKiB: Int = ProjectionScratch.defaultCacheKiB) throws {
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA temp_store = FILE")
+            try db.execute(
+                sql: "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -\(cacheKiB)")
         }
         var queues: [DatabaseQueue] = []
-        for path in paths {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
+        for _ in 0..<count {
+            let queue = try DatabaseQueue(path: "", configuration: configuration)
             try Ledger.migrator.migrate(queue)
             try queue.write { db in
                 let unread = try String.fetchAll(
@@ -42,7 +47,6 @@ final class ProjectionScratch {
 
     func remove() {
         for queue in partitions { try? queue.close() }
-        for path in paths { unlink(path) }
     }
 }
 

@@ -12,17 +12,11 @@ public final class CopySourceCheck: Sendable {
     private let work: BackgroundWork<Void>
 
     /// Starts checking `source`.
-    public convenience init(of source: Ledger) throws {
-        try self.init(of: source, scratchDirectory: NSTemporaryDirectory())
-    }
-
-    /// (Tests name the directory of the check's scratch files, to see them gone.)
-    init(of source: Ledger, scratchDirectory: String) throws {
+    public init(of source: Ledger) throws {
         let checker = Ledger(store: try source.store.openReader())
         let path = source.path
         work = BackgroundWork { stop in
-            if let first = try checker.checkProjections(limit: 1, stop: stop, scratchDirectory: scratchDirectory).first
-            {
+            if let first = try checker.checkProjections(limit: 1, stop: stop).first {
                 throw LedgerError.notALedger(
                     path: path,
                     reason:

@@ -4,7 +4,7 @@ import Testing
 @testable import ReleaseLedger
 
 /// A copy's projection check runs on a thread of its own from the copy's start; a copy refused
-/// before it needs the check stops it, and it leaves nothing behind.
+/// before it needs the check stops it, and it leaves nothing behind (ProjectionScratch).
 @Suite struct CopySourceCheckTests {
     /// A ledger of `runs` runs of ten events each.
     static func ledger(runs: Int, in directory: String) throws -> Ledger {
@@ -22,14 +22,10 @@ import Testing
         return ledger
     }
 
-    /// The rebuild's scratch files in `directory`.
-    static func scratchFiles(in directory: String) throws -> [String] {
-        try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix("casa-release-verify-") }
-    }
-
     /// A stop already signalled ends the rebuild at its thousandth event, with
-    /// `CancellationError`, and its scratch files are removed.
-    @Test func aStoppedCheckEndsEarlyAndLeavesNoScratchFile() throws {
+    /// `CancellationError`. (Its scratch databases are SQLite's temporary ones, which have no
+    /// name to leave behind: ProjectionScratch.)
+    @Test func aStoppedCheckEndsEarly() throws {
         let directory = NSTemporaryDirectory() + "casa-release-check-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -37,11 +33,31 @@ import Testing
         let stop = StopSignal()
         stop.stop()
         #expect(throws: CancellationError.self) {
-            try ledger.checkProjections(limit: 1, stop: stop, scratchDirectory: directory)
+            try ledger.checkProjections(limit: 1, stop: stop)
         }
-        #expect(try Self.scratchFiles(in: directory).isEmpty)
         // Not stopped, the same check finds nothing to say.
         #expect(try ledger.checkProjections(limit: 1, stop: StopSignal()).isEmpty)
+    }
+
+    /// A rebuild far bigger than the memory its scratch keeps (64 KiB, where its projections
+    /// take megabytes) goes on in its spill file, and finds the same edits as one held in
+    /// memory.
+    @Test func aRebuildBiggerThanItsScratchMemoryFindsTheSameEdits() throws {
+        let directory = NSTemporaryDirectory() + "casa-release-check-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Self.ledger(runs: 600, in: directory)
+        #expect(try ledger.checkProjections(limit: 10, stop: nil, scratchCacheKiB: 64).isEmpty)
+        try ledger.immediateTransaction { db in
+            try db.execute("UPDATE runs SET status = 'succeeded' WHERE run_id = (SELECT MAX(run_id) FROM runs)")
+            try db.execute(
+                "UPDATE steps SET detail = 'edited' WHERE run_id = (SELECT MIN(run_id) FROM runs) AND position = 3")
+        }
+        let small = try ledger.checkProjections(limit: 10, stop: nil, scratchCacheKiB: 64)
+        let whole = try ledger.checkProjections(limit: 10, stop: nil)
+        #expect(small.count == 2)
+        #expect(small.map(\.description) == whole.map(\.description))
+        #expect(Set(small.map(\.table)) == ["runs", "steps"])
     }
 
     /// The check started and stopped (a copy refused before it needed it) passes no verdict:
@@ -52,10 +68,9 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = try Self.ledger(runs: 300, in: directory)
         try ledger.immediateTransaction { db in try db.execute("UPDATE runs SET status = 'succeeded'") }
-        let check = try CopySourceCheck(of: ledger, scratchDirectory: directory)
+        let check = try CopySourceCheck(of: ledger)
         check.stop()
         #expect(throws: (any Error).self) { try check.passed() }
-        #expect(try Self.scratchFiles(in: directory).isEmpty)
         // Not stopped, it names the edit.
         let whole = try CopySourceCheck(of: ledger)
         #expect {
