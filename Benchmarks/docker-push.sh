@@ -7,14 +7,14 @@
 #
 #   Benchmarks/docker-push.sh [MiB] [work directory]      (defaults: 500 MiB, /tmp)
 #
-# Needs a release build (swift build -c release --static-swift-stdlib), buildah, skopeo,
+# Needs a release build (bash Packaging/build-release.sh with the products it runs), buildah, skopeo,
 # docker-registry, busybox-static, python3. It prints figures; it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:-500}
 work=$(mktemp -d "${2:-/tmp}/casa-release-docker-push.XXXXXX")
 binary=$PWD/.build/release/casa-release
-[ -x "$binary" ] || { echo "build first: swift build -c release --static-swift-stdlib" >&2; exit 69; }
+[ -x "$binary" ] || { echo "build first: bash Packaging/build-release.sh casa-release provenance-benchmark ledger-append-benchmark" >&2; exit 69; }
 registry_pid=
 trap '[ -n "$registry_pid" ] && kill -9 $registry_pid 2>/dev/null; rm -rf "$work"' EXIT
 rounds=3

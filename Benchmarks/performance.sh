@@ -8,7 +8,7 @@
 # read commands on it (against sqlite3 running their SQL); a system image of GiB (against md5sum,
 # and cp + md5sum + sha256sum); a download over HTTP (against curl -o); ledger appends (against
 # the sqlite3 tool, by ledger-append-benchmark); publication over sftp and WebDAV (against curl -T,
-# by transfer-benchmark.sh). Needs a release build (swift build -c release --static-swift-stdlib), python3, sqlite3,
+# by transfer-benchmark.sh). Needs a release build (bash Packaging/build-release.sh with the products it runs), python3, sqlite3,
 # nginx, openssh-server, curl. It prints figures; it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ runs=${1:-10000}
 gib=${2:-1}
 work=$(mktemp -d "${3:-/tmp}/casa-release-performance.XXXXXX")
 binary=$PWD/.build/release/casa-release
-[ -x "$binary" ] || { echo "build first: swift build -c release --static-swift-stdlib" >&2; exit 69; }
+[ -x "$binary" ] || { echo "build first: bash Packaging/build-release.sh casa-release provenance-benchmark ledger-append-benchmark" >&2; exit 69; }
 trap 'kill $(cat "$work"/nginx.pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
 rounds=3
 

@@ -32,7 +32,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); p
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$dir"' EXIT
 until PGPASSWORD=bench psql -X -q -h 127.0.0.1 -p "$port" -U casa -d postgres -c 'SELECT 1' >/dev/null 2>&1; do sleep 0.1; done
-swift build -c release --static-swift-stdlib >/dev/null
+bash Packaging/build-release.sh casa-release ledger-append-benchmark provenance-benchmark >/dev/null
 server_url="postgres://casa:bench@127.0.0.1:$port"
 CASA_RELEASE_BENCH_POSTGRES="$server_url/postgres" .build/release/ledger-append-benchmark "$events" "$batch" "$dir/appends" "$rounds"
 

@@ -7,14 +7,14 @@
 #   - sqlite3 reading a run and its steps, and casa-release status RUN, on a RUNS-run ledger built
 #     by provenance-benchmark.
 #   Benchmarks/start-up.sh [STARTS] [RUNS]          (defaults: 200 starts, 2000 runs)
-# Needs a release build (swift build -c release --static-swift-stdlib), sqlite3 and python3. It
+# Needs a release build (bash Packaging/build-release.sh with the products it runs), sqlite3 and python3. It
 # prints figures; it asserts nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 starts=${1:-200}
 runs=${2:-2000}
 binary=$PWD/.build/release/casa-release
-[ -x "$binary" ] || { echo "build first: swift build -c release --static-swift-stdlib" >&2; exit 69; }
+[ -x "$binary" ] || { echo "build first: bash Packaging/build-release.sh casa-release provenance-benchmark ledger-append-benchmark" >&2; exit 69; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

@@ -2,13 +2,13 @@
 # Publishing throughput on loopback: casa-release (libcurl) next to `curl -T` of the same file to the
 # same server, for sftp:// (OpenSSH's sshd) and WebDAV (nginx), with casa-release's peak memory.
 # Usage: Benchmarks/transfer-benchmark.sh [MiB] [work directory]   (default 1024 MiB, /tmp)
-# Needs: openssh-server, nginx, curl, time (GNU), and a release build (swift build -c release --static-swift-stdlib).
+# Needs: openssh-server, nginx, curl, time (GNU), and a release build (bash Packaging/build-release.sh casa-release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mib=${1:-1024}
 work=$(mktemp -d "${2:-/tmp}/casa-release-bench.XXXXXX")
 binary=$PWD/.build/release/casa-release
-[ -x "$binary" ] || { echo "build first: swift build -c release --static-swift-stdlib" >&2; exit 69; }
+[ -x "$binary" ] || { echo "build first: bash Packaging/build-release.sh casa-release provenance-benchmark ledger-append-benchmark" >&2; exit 69; }
 trap 'kill $(cat "$work"/sshd.pid "$work"/nginx.pid 2>/dev/null) 2>/dev/null; rm -rf "$work"' EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -26,8 +26,7 @@ date="$(git log -1 --format=%cs 2>/dev/null || date -u +%F)"
 swift package -debug-info-format none --allow-writing-to-package-directory generate-manual \
     --configuration debug --multi-page --date "$date" --authors 'BrainVISA team<contact@brainvisa.info>'
 pages=.build/plugins/GenerateManual/outputs/casa-release
-swift build -c release --static-swift-stdlib --product casa-release
-swift build -c release --static-swift-stdlib --product casa-release-dashboard
+bash Packaging/build-release.sh casa-release casa-release-dashboard
 binary=.build/release/casa-release
 server=.build/release/casa-release-dashboard
 
