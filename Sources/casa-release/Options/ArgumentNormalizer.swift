@@ -62,7 +62,9 @@ enum ArgumentNormalizer {
     }
 
     private static func dashed(_ text: Substring) -> String {
-        text.replacingOccurrences(of: "_", with: "-")
+        // Byte for byte, in Swift (NSString's `replacingOccurrences` bridged the text there and
+        // back at every start).
+        String(decoding: text.utf8.map { $0 == UInt8(ascii: "_") ? UInt8(ascii: "-") : $0 }, as: UTF8.self)
     }
 
     private static func isIdentifier(_ text: Substring) -> Bool {
