@@ -2,8 +2,24 @@ import CProcessControl
 import Foundation
 
 enum FreePort {
-    /// A port nothing listens on now, as the kernel hands one out for port 0.
+    /// The ports `find` has handed out in this process.
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var handedOut: Set<Int> = []
+
+    /// A port nothing listens on now, as the kernel hands one out for port 0, and never one this
+    /// process was handed before. The kernel may give the same free port twice in a row: a
+    /// server that asked for two (the weak WebDAV server's proxy and the dav server behind it)
+    /// then had both listen on one port, and nginx, which takes that for two names of one
+    /// server, proxied every request to itself and answered 502 (seen once in CI).
     static func find() throws -> Int {
+        while true {
+            let port = try kernelsFreePort()
+            let new = lock.withLock { handedOut.insert(port).inserted }
+            if new { return port }
+        }
+    }
+
+    private static func kernelsFreePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw TestServerError.failed("socket: \(errno)") }
         defer { close(descriptor) }

@@ -9,6 +9,14 @@ import Testing
 /// the other test then waits for an end of file, or for a child's end, that never comes. Two
 /// such tests, each holding what the other waits for, hung a whole CI run.
 @Suite struct HarnessIsolationTests {
+    /// No port is handed out twice in the process: two servers (or the two halves of one) asking
+    /// at once never share one (FreePort). 500 ports drawn from the kernel's ~28,000 ephemeral
+    /// ones repeat with near certainty when nothing keeps them apart.
+    @Test func noPortIsHandedOutTwice() throws {
+        let ports = try (0..<500).map { _ in try FreePort.find() }
+        #expect(Set(ports).count == ports.count)
+    }
+
     @Test func aServerKeepsNoDescriptorOfTheTestProcess() async throws {
         try await onItsOwnThread {
             let directory = NSTemporaryDirectory() + "casa-release-isolation-" + UUID().uuidString
