@@ -1,26 +1,17 @@
 #!/usr/bin/env bash
-# The release build of casa-release's products: Swift's libraries linked in
-# (--static-swift-stdlib), and libstdc++ too, which Foundation's C++ parts need.
+# The release build of casa-release's products, Swift's libraries linked in
+# (--static-swift-stdlib), one product at a time: `swift build` of every product at once also
+# links GRDB's dynamic library, which cannot be linked with Swift's static libraries.
 #
-# Why libstdc++: linked as a shared library, its 770 symbols the binary names in its data
-# (vtables, __cxa_pure_virtual) were looked up by the loader at every start, a sixth of
-# `casa-release --version` (3.95 -> 3.33 ms, docs/benchmarks.md). Swift's driver links it by
-# name (-lstdc++, last on the line); a directory searched first that holds only the archive
-# makes that name the archive. Where no archive is found, libstdc++ stays shared (said so).
+# libstdc++, which Foundation's C++ parts need, stays a shared library. Linked in, a start saved
+# the loader's look-ups of its 770 symbols (`--version` 3.95 -> 3.33 ms), but Debian 12's archive
+# calls arc4random, so the binary then needs glibc 2.36, and Ubuntu 22.04 has 2.35
+# (docs/decisions.md).
 #
 # Usage: bash Packaging/build-release.sh PRODUCT...    (e.g. casa-release casa-release-dashboard)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -gt 0 ] || { echo "usage: bash Packaging/build-release.sh PRODUCT..." >&2; exit 64; }
-archive="$(clang -print-file-name=libstdc++.a 2>/dev/null || true)"
-flags=()
-if [ -f "$archive" ]; then
-    mkdir -p .build/static-libstdc++
-    ln -sf "$archive" .build/static-libstdc++/libstdc++.a
-    flags=(-Xlinker "-L$PWD/.build/static-libstdc++")
-else
-    echo "build-release: no libstdc++.a (clang -print-file-name): libstdc++ stays a shared library" >&2
-fi
 for product in "$@"; do
-    swift build -c release --static-swift-stdlib "${flags[@]}" --product "$product"
+    swift build -c release --static-swift-stdlib --product "$product"
 done
