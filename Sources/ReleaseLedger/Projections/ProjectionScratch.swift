@@ -10,7 +10,7 @@ import GRDB
 /// /var/tmp), so that nothing is left behind, even by a process killed. A 10,000-run ledger's
 /// halves fit; a big ledger's projections (gigabytes) go to disk past the cache, and memory
 /// stays bounded. Named scratch files were written, then read back, through the kernel at every
-/// page: the temporary databases took a twentieth off `verify` (docs/benchmarks.md).
+/// page: the temporary databases took 7% off `verify` (docs/benchmarks.md).
 final class ProjectionScratch {
     let partitions: [DatabaseQueue]
 
