@@ -4,7 +4,8 @@
 #
 #   Benchmarks/performance.sh [RUNS] [GiB] [work directory]     (defaults: 10000 runs, 1 GiB, /tmp)
 #
-# Rows: verify of a RUNS-run ledger (against a Python walk of the same chain with hashlib); the
+# Rows: verify of a RUNS-run ledger, full and from its checkpoint (against a Python walk of the
+# same chain with hashlib); the
 # read commands on it (against sqlite3 running their SQL); a system image of GiB (against md5sum,
 # and cp + md5sum + sha256sum); a download over HTTP (against curl -o); ledger appends (against
 # the sqlite3 tool, by ledger-append-benchmark); publication over sftp and WebDAV (against curl -T,
@@ -46,7 +47,18 @@ for row in db.execute("SELECT sequence, stream_id, stream_version, type, recorde
     previous, sequence = digest, sequence + 1
 print(sequence - 1)
 PY
-row "verify ($runs runs, $events events)" "python3 hashlib walk of the chain" "python3 $work/walk.py $ledger" "$binary verify --ledger $ledger"
+# verify --full replays every run; verify replays only the runs not as its last verification left
+# them (VerificationCheckpoint.swift), kept in XDG_CACHE_HOME: none moved, then 1% of them (the
+# checkpoint put back, before each round, without 1% of its runs: as if they were new since).
+export XDG_CACHE_HOME=$work/cache
+row "verify --full ($runs runs, $events events)" "python3 hashlib walk of the chain" "python3 $work/walk.py $ledger" "$binary verify --full --ledger $ledger"
+checkpoint=$(ls "$XDG_CACHE_HOME"/casa-release/verified/*.sqlite)
+row "verify, no run moved since the last" "python3 hashlib walk of the chain" "python3 $work/walk.py $ledger" "$binary verify --ledger $ledger"
+cp "$checkpoint" "$work/checkpoint-all.sqlite"
+sqlite3 "$work/checkpoint-all.sqlite" "DELETE FROM runs WHERE run_id IN (SELECT run_id FROM runs ORDER BY random() LIMIT $((runs / 100)))"
+row "verify, $((runs / 100)) runs (1%) new since the last" "python3 hashlib walk of the chain" "python3 $work/walk.py $ledger" \
+    "$binary verify --ledger $ledger" "cp $work/checkpoint-all.sqlite $checkpoint"
+unset XDG_CACHE_HOME
 
 run=$(sqlite3 "$ledger" "SELECT run_id FROM runs WHERE pipeline = 'user-image' ORDER BY started_at DESC LIMIT 1")
 image=$(sqlite3 "$ledger" "SELECT path FROM run_outputs WHERE run_id = '$run'")

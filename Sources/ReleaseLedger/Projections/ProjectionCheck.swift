@@ -44,10 +44,24 @@ extension Ledger {
         limit: Int, keptRuns: Int = 4096, stop: StopSignal?,
         scratchCacheKiB: Int = ProjectionScratch.defaultCacheKiB
     ) throws -> [ProjectionDifference] {
+        try checkProjections(
+            limit: limit, keptRuns: keptRuns, stop: stop, scratchCacheKiB: scratchCacheKiB, digesting: false
+        ).differences
+    }
+
+    /// `checkProjections`, and with `digesting`, the digests of the ledger's rows that it found
+    /// to be what the events make (ProjectionDigests), read as it compared them: on the same
+    /// snapshot as the comparison, so that what a checkpoint remembers is what was checked.
+    func checkProjections(
+        limit: Int, keptRuns: Int = 4096, stop: StopSignal?, scratchCacheKiB: Int = ProjectionScratch.defaultCacheKiB,
+        digesting: Bool
+    ) throws -> (differences: [ProjectionDifference], digests: ProjectionDigests?) {
         let scratch = try ProjectionScratch(partitions: 2, cacheKiB: scratchCacheKiB)
         defer { scratch.remove() }
         let ranges = try read { try RunRanges.halves(of: $0) }
         let found = FoundDifferences(ranges: ranges.count)
+        let digesters =
+            digesting ? ranges.bounds.indices.map { _ in ProjectionDigester() } + [ProjectionDigester()] : nil
         let store = self.store
         let partitions = scratch.partitions
         try read { ledgerDB in
@@ -61,7 +75,8 @@ extension Ledger {
                     try partitions[range].read { expectedDB in
                         try Self.compareProjections(
                             expected: SQLiteLedgerSQL(expectedDB), actual: ledgerDB,
-                            where: ranges.condition(range, dialect: ledgerDB.dialect), limit: limit, stop: stop)
+                            where: ranges.condition(range, dialect: ledgerDB.dialect), limit: limit, stop: stop,
+                            digester: digesters?[range])
                     }
                 }
                 found.set(range, differences)
@@ -70,30 +85,82 @@ extension Ledger {
         // Table by table, the halves in run_id order.
         let all = found.all()
         let merged = Self.projectionTables.flatMap { table in all.joined().filter { $0.table == table.name } }
-        return Array(merged.prefix(limit))
+        let digests = digesters?.map { $0.digests() }.reduce(ProjectionDigests(byRun: [:], hasRowsWithoutRun: false)) {
+            $0.merging($1)
+        }
+        return (Array(merged.prefix(limit)), digests)
     }
 
     /// The differences between one range of runs' projections, rebuilt in `expected`, and the
-    /// ledger's rows of the same runs (`condition`), table by table, at most `limit`.
+    /// ledger's rows of the same runs (`condition`), table by table, at most `limit`. With
+    /// `bothSides`, the rows of `expected` are those of `condition` too.
     static func compareProjections(
-        expected: LedgerSQL, actual: LedgerSQL, where condition: (sql: String, arguments: SQLArguments), limit: Int,
-        stop: StopSignal?
+        expected: LedgerSQL, actual: LedgerSQL, where condition: (sql: String, arguments: SQLArguments),
+        bothSides: Bool = false, limit: Int, stop: StopSignal?, digester: ProjectionDigester? = nil
     ) throws -> [ProjectionDifference] {
         var differences: [ProjectionDifference] = []
-        for table in projectionTables where differences.count < limit {
+        for (number, table) in projectionTables.enumerated() where differences.count < limit {
             let rebuilt = try expected.cursor(
-                "SELECT * FROM \(table.name) ORDER BY \(table.key.joined(separator: ", "))")
+                "SELECT * FROM \(table.name) \(bothSides ? "WHERE \(condition.sql) " : "")ORDER BY \(table.key.joined(separator: ", "))",
+                bothSides ? condition.arguments : [])
             // Both sides in SQLite's order, whichever store the ledger is in.
             let recorded = try actual.cursor(
-                """
-                SELECT * FROM \(table.name) WHERE \(condition.sql)
-                ORDER BY \(table.key.map { table.numbers.contains($0) ? $0 : actual.dialect.byteOrder($0) }.joined(separator: ", "))
-                """, condition.arguments)
+                "SELECT * FROM \(table.name) WHERE \(condition.sql) ORDER BY \(keyOrder(of: table, in: actual.dialect))",
+                condition.arguments)
             try compare(
                 table.name, key: table.key, expected: rebuilt, actual: recorded, limit: limit, stop: stop,
-                into: &differences)
+                into: &differences, digesting: digester.map { ($0, number) })
         }
         return differences
+    }
+
+    /// The differences of `runs` alone, on the snapshot `db` reads: their events replayed into a
+    /// scratch database, then compared with their rows in `db`, a few hundred runs at a time; at
+    /// most `limit`, table by table as `checkProjections` tells them. What a verification that
+    /// starts from a checkpoint replays: the runs that are not as it remembers them.
+    static func checkRuns(_ runs: Set<String>, in db: LedgerSQL, limit: Int) throws -> [ProjectionDifference] {
+        guard !runs.isEmpty else { return [] }
+        let sorted = runs.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let scratch = try ProjectionScratch(partitions: 1)
+        defer { scratch.remove() }
+        try scratch.partitions[0].write { scratchDB in
+            let target = SQLiteLedgerSQL(scratchDB)
+            var folder = Projections.RunFolder { run, sequence in
+                try Projections.RunFolder.events(of: run, before: sequence, in: db)
+            }
+            for run in sorted {
+                let events = try db.cursor("SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", [run])
+                while let row = try events.next() { try folder.fold(RecordedEvent(row: row), into: target) }
+            }
+            try folder.flush(into: target)
+        }
+        var differences: [ProjectionDifference] = []
+        try scratch.partitions[0].read { scratchDB in
+            // (SQLite binds at most 32,766 values to a statement.)
+            for start in stride(from: 0, to: sorted.count, by: 500) {
+                let chunk = sorted[start..<min(start + 500, sorted.count)]
+                let condition = (
+                    sql: "run_id IN (\(Array(repeating: "?", count: chunk.count).joined(separator: ", ")))",
+                    arguments: chunk.map { $0 as (any SQLBindable)? }
+                )
+                differences += try compareProjections(
+                    expected: SQLiteLedgerSQL(scratchDB), actual: db, where: condition, bothSides: true, limit: limit,
+                    stop: nil)
+            }
+        }
+        // Table by table; the sort is stable, so each table's stay in run order.
+        let order = Dictionary(uniqueKeysWithValues: projectionTables.enumerated().map { ($1.name, $0) })
+        let tableByTable = differences.enumerated().sorted {
+            (order[$0.element.table] ?? 0, $0.offset) < (order[$1.element.table] ?? 0, $1.offset)
+        }
+        return Array(tableByTable.map(\.element).prefix(limit))
+    }
+
+    /// A projection table's `ORDER BY`: its key, in SQLite's order whichever store answers.
+    static func keyOrder(
+        of table: (name: String, key: [String], numbers: Set<String>), in dialect: SQLDialect
+    ) -> String {
+        table.key.map { table.numbers.contains($0) ? $0 : dialect.byteOrder($0) }.joined(separator: ", ")
     }
 
     /// What each worker of a check found, set from its thread.
@@ -120,7 +187,7 @@ extension Ledger {
     /// notes every row missing on one side or differing in a column.
     static func compare(
         _ table: String, key: [String], expected: SQLCursor, actual: SQLCursor, limit: Int, stop: StopSignal? = nil,
-        into differences: inout [ProjectionDifference]
+        into differences: inout [ProjectionDifference], digesting: (ProjectionDigester, table: Int)? = nil
     ) throws {
         func keyText(_ row: SQLRow) -> String {
             key.map { "\($0)=\(row.value($0).plain)" }.joined(separator: ", ")
@@ -147,6 +214,7 @@ extension Ledger {
                     ProjectionDifference(table: table, key: keyText(row), detail: "present, but no event makes it"))
                 have = try actual.next()
             } else if let wanted = want, let found = have {
+                digesting?.0.add(found, table: digesting!.table)
                 // The columns the events make: a PostgreSQL ledger's rowid columns are not among them.
                 for column in wanted.columns {
                     let wantedValue = wanted.value(column).asSQLite

@@ -38,6 +38,12 @@ struct Verify: ParsableCommand {
         help: "Only the hash chain and the head anchor, not the projections (a tenth of the time on a big ledger).")
     var chainOnly = false
 
+    @Flag(
+        help:
+            "Replay every run, not only those changed since the last verify of this ledger by this user (its checkpoint is then made anew)."
+    )
+    var full = false
+
     struct ArtifactReport: Encodable {
         var path: String
         var role: String
@@ -54,14 +60,22 @@ struct Verify: ParsableCommand {
         var reason: String?
         var anchor: String
         var projectionDifferences: [String]
+        var replayedRuns: Int
+        var rememberedRuns: Int
         var artifacts: [ArtifactReport]?
     }
 
     func run() throws {
         let ledger = try global.openLedgerForReading()
         let output = global.output
-        let (chain, differences) =
-            chainOnly ? (try ledger.verifyChain(), []) : try ledger.verifyChainAndProjections()
+        let checkpointPath = VerificationCheckpoint.location(
+            forLedger: ledger.path, environment: ProcessInfo.processInfo.environment)
+        let verification =
+            chainOnly
+            ? FullVerification.chainAlone(try ledger.verifyChain())
+            : try ledger.verifyChainAndProjections(
+                from: full ? nil : checkpointPath.flatMap(VerificationCheckpoint.load(from:)))
+        let (chain, differences) = (verification.chain, verification.differences)
         let anchor = try ledger.checkAnchor()
         var checkedArtifacts: [ArtifactReport]?
         if artifacts {
@@ -92,12 +106,23 @@ struct Verify: ParsableCommand {
         case .mismatch(let reason): anchorText = "mismatch"; anchorMismatch = reason
         }
         let intact = chain.firstMismatch == nil && anchorMismatch == nil && differences.isEmpty && bad.isEmpty
+        // Remembered only of a log found whole: the next verify replays the runs that moved since.
+        if anchorMismatch == nil, let checkpoint = verification.checkpoint, let checkpointPath {
+            do {
+                try checkpoint.save(to: checkpointPath)
+            } catch {
+                output.note(
+                    "the verification's checkpoint could not be kept (\(ErrorText.line(error))): the next verify replays every run"
+                )
+            }
+        }
         if global.json {
             try output.emitJSON(
                 Report(
                     ledger: ledger.path, checked: chain.checked, intact: intact,
                     firstMismatch: chain.firstMismatch?.sequence, reason: chain.firstMismatch?.reason ?? anchorMismatch,
                     anchor: anchorText, projectionDifferences: differences.map(\.description),
+                    replayedRuns: verification.replayedRuns, rememberedRuns: verification.rememberedRuns,
                     artifacts: checkedArtifacts))
             if !intact { throw ExitCode(ExitStatus.badInput.rawValue) }
             return
@@ -122,6 +147,11 @@ struct Verify: ParsableCommand {
             "verified \(chain.checked) events in \(ledger.path): the hash chain is intact"
                 + (chainOnly
                     ? " (the projections were not checked: --chain-only)" : ", every projection matches the events"))
+        if verification.rememberedRuns > 0 {
+            output.note(
+                "runs found as the last verify left them (the same events, rows of the same digest), not replayed: \(verification.rememberedRuns); replayed and compared: \(verification.replayedRuns) (--full replays them all)"
+            )
+        }
         if case .absent = anchor, chain.checked > 0 {
             output.note(
                 "no head anchor beside the ledger (\(ChainAnchor.path(for: ledger.path))): whether events are missing at its end cannot be told; the next write creates one"

@@ -167,6 +167,50 @@ import ReleaseStateMachine
         }
     }
 
+    /// What `verify` remembers (VerificationCheckpoint.swift): the next one replays only what
+    /// moved, still finds an edit, and says what it did; `--full` replays everything; a cache
+    /// that cannot be written is a note, not a failure.
+    @Test func verifyRemembersWhatItCheckedAndStillFindsAnEdit() async throws {
+        try await onItsOwnThread {
+            let workspace = try Workspace()
+            #expect(try workspace.run(workspace.createArguments).status == 0)
+            let runID = try workspace.runIDs()[0]
+            let first = try workspace.run(["verify"])
+            #expect(first.status == 0 && !first.stderr.contains("not replayed"), "\(first.stderr)")
+            let kept = workspace.root + "/cache/casa-release/verified"
+            #expect(try workspace.files(in: kept).count == 1, "one checkpoint, in XDG_CACHE_HOME")
+            let second = try workspace.run(["verify", "--json"])
+            #expect(second.status == 0, "\(second.stderr)")
+            let report = try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any]
+            #expect(
+                report?["rememberedRuns"] as? Int == 1 && report?["replayedRuns"] as? Int == 0, "\(second.stdout)")
+            let third = try workspace.run(["verify"])
+            #expect(
+                third.stderr.contains("not replayed: 1; replayed and compared: 0 (--full replays them all)"),
+                "\(third.stderr)")
+            #expect(third.stdout.contains("every projection matches the events"), "\(third.stdout)")
+            let full = try workspace.run(["verify", "--full"])
+            #expect(full.status == 0 && !full.stderr.contains("not replayed"), "\(full.stderr)")
+
+            // Edited behind the ledger's back: found, and the checkpoint is not renewed.
+            #expect(try workspace.behindTheLedgersBack("UPDATE runs SET status = 'failed'") == 0)
+            let edited = try workspace.run(["verify"])
+            #expect(edited.status == 65, "\(edited.stdout)\(edited.stderr)")
+            #expect(edited.stdout.contains("runs row run_id=\(runID): status is failed"), "\(edited.stdout)")
+            #expect(try workspace.run(["rebuild-projections"]).status == 0)
+            #expect(try workspace.run(["verify"]).stderr.contains("not replayed: 1"))
+
+            // A cache that cannot be written: said, and the verification stands.
+            let file = workspace.root + "/a-file"
+            try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+            let unwritable = try workspace.run(["verify"], environment: ["XDG_CACHE_HOME": file])
+            #expect(unwritable.status == 0, "\(unwritable.stderr)")
+            #expect(
+                unwritable.stderr.contains("checkpoint could not be kept")
+                    && unwritable.stderr.contains("the next verify replays every run"), "\(unwritable.stderr)")
+        }
+    }
+
     @Test func rebuildIsRefusedOnABrokenChain() async throws {
         try await onItsOwnThread {
             let workspace = try Workspace()

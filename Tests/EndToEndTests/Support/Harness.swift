@@ -129,6 +129,8 @@ final class Workspace {
         // Debian's python3 (.ci/run installs it) reads build_image.py recipes: a python3 found
         // first on a developer's PATH may be a version manager's shim, ten times slower to start.
         environment["CASA_RELEASE_PYTHON"] = "/usr/bin/python3"
+        // What verify remembers of the ledgers it checked stays in the workspace.
+        environment["XDG_CACHE_HOME"] = root + "/cache"
         for (key, value) in extra { environment[key] = value }
         return environment
     }
