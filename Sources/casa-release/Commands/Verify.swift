@@ -21,6 +21,11 @@ struct Verify: ParsableCommand {
             chain and the anchor alone: what a reader of the log can check without casa-release, \
             in a tenth of the time.
 
+            A verify that finds nothing remembers each run's event count and the digest of its \
+            rows, in $XDG_CACHE_HOME/casa-release/verified/ (else ~/.cache/...): the next one \
+            walks the whole chain again but replays only the runs with new events or other rows. \
+            --full replays every run.
+
             --artifacts checks each local file the ledger recorded (images, sidecars, bases), by its last \
             record: an image is read again and its sha256 and md5 compared; a sidecar must still name \
             the same image_id; a file recorded with only a size is checked by its size. It reports \
