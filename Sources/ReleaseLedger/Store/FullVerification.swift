@@ -48,9 +48,7 @@ extension Ledger {
                         == checkpoint.hash
                 else { return nil }
                 // A run written to after the walk's snapshot has rows the walk's events did not make.
-                let appended = Set(
-                    try db.values(
-                        String.self, "SELECT DISTINCT stream_id FROM events WHERE sequence > ?", [walk.end.sequence]))
+                let appended = try Self.runs(after: walk.end.sequence, in: db)
                 let runs = Set(walk.runs.keys).union(digests.byRun.keys)
                 let replayed = runs.filter { run in
                     guard !appended.contains(run), let remembered = checkpoint.runs[run] else { return true }

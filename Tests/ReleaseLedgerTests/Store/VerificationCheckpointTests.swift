@@ -132,6 +132,57 @@ import Testing
         #expect(broken.checkpoint?.runs.count == nil)
     }
 
+    /// Verifications while another connection appends (two runs going on, a few runs starting):
+    /// none finds a difference, those from a checkpoint replay only what moved (two runs and the
+    /// new ones, never a quarter: each of them starts from its checkpoint), and once the appends
+    /// end, the last checkpoint is what a full verification would remember.
+    @Test func verificationsBesideAppendsFindNothingAndRememberOnlyWhatTheyChecked() throws {
+        let directory = TemporaryDirectory()
+        let (ledger, first) = try Self.verified(in: directory)
+        let writer = try Ledger.open(path: directory.path + "/source.sqlite")
+        let stop = StopSignal()
+        let started = DispatchSemaphore(value: 0)
+        let appending = BackgroundWork { _ in
+            var versions = [PostgresPipelineTests.run(3): 10, PostgresPipelineTests.run(17): 10]
+            var appends = 0
+            var newRuns = 0
+            while !stop.isStopped {
+                let run = appends % 2 == 0 ? PostgresPipelineTests.run(3) : PostgresPipelineTests.run(17)
+                try writer.append(
+                    [Self.waiting], to: run, expectedVersion: versions[run]!, actor: "u@h", at: Date())
+                versions[run]! += 1
+                if appends % 50 == 49, newRuns < 8 {
+                    let new = PostgresPipelineTests.run(1000 + newRuns)
+                    try writer.append(
+                        [PostgresPipelineTests.started(new), Self.waiting], to: new, expectedVersion: 0,
+                        actor: "u@h", at: Date())
+                    newRuns += 1
+                }
+                if appends == 0 { started.signal() }
+                appends += 1
+            }
+            return newRuns
+        }
+        started.wait()
+        var checkpoint = first
+        var fromCheckpoints = 0
+        for verification in 0..<9 {
+            let full = verification % 3 == 2
+            let verified = try ledger.verifyChainAndProjections(from: full ? nil : checkpoint)
+            #expect(verified.chain.firstMismatch == nil)
+            #expect(verified.differences.isEmpty, "\(verified.differences)")
+            if verified.rememberedRuns > 0 { fromCheckpoints += 1 }
+            checkpoint = try #require(verified.checkpoint)
+        }
+        stop.stop()
+        let newRuns = try appending.wait().get()
+        #expect(fromCheckpoints == 6)
+        let last = try ledger.verifyChainAndProjections(from: checkpoint)
+        let full = try ledger.verifyChainAndProjections()
+        #expect(last.differences.isEmpty && full.differences.isEmpty)
+        #expect(last.checkpoint == full.checkpoint && full.checkpoint?.runs.count == 40 + newRuns)
+    }
+
     /// A run is remembered only by rows made by the events the walk saw: rows whose `runs` row
     /// names another last event (the run was written to while the check read) are left out, as
     /// is a run without rows.
