@@ -83,10 +83,20 @@ public struct VerificationCheckpoint: Equatable, Sendable {
     }
 
     /// Writes the checkpoint at `path` (its directory made if needed): into a file beside it,
-    /// renamed over it once complete, so that a reader finds the old checkpoint or the new one.
+    /// `<path>.<pid>.part`, renamed over it once complete, so that a reader finds the old
+    /// checkpoint or the new one. The part files of processes that no longer run (a `verify`
+    /// killed while it saved) are removed first: only those, and only of this checkpoint.
     public func save(to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = (path as NSString).lastPathComponent
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+            let pid = file.dropFirst(name.count + 1).dropLast(".part".count)
+            guard file.hasPrefix(name + "."), file.hasSuffix(".part"), let pid = pid_t(pid), pid > 0,
+                kill(pid, 0) != 0, errno == ESRCH
+            else { continue }
+            unlink(directory + "/" + file)
+        }
         let partial = "\(path).\(getpid()).part"
         unlink(partial)
         do {

@@ -234,9 +234,33 @@ import Testing
         try queue.write { db in try db.execute(sql: "UPDATE checkpoint SET format = 2") }
         try queue.close()
         #expect(VerificationCheckpoint.load(from: path) == nil)
+        // What a verify killed while it saved left is removed, not what a running one writes,
+        // nor another file.
+        let dead = Self.pidOfAProcessThatEnded()
+        let alive = getppid()
+        let leftovers = [
+            "x.sqlite.\(dead).part", "x.sqlite.\(alive).part", "y.sqlite.\(dead).part", "x.sqlite.\(dead)",
+        ]
+        for file in leftovers {
+            try Data().write(to: URL(fileURLWithPath: directory.file("cache/casa-release/verified/" + file)))
+        }
+        try next.save(to: path)
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: directory.file("cache/casa-release/verified")).sorted()
+                == ["x.sqlite", "x.sqlite.\(alive).part", "x.sqlite.\(dead)", "y.sqlite.\(dead).part"])
         // A directory that cannot be made is an error.
         try Data().write(to: URL(fileURLWithPath: directory.file("file")))
         #expect(throws: (any Error).self) { try checkpoint.save(to: directory.file("file/x.sqlite")) }
+    }
+
+    /// The pid of a process that was started and has ended (its number not yet reused: pids go
+    /// up before they wrap).
+    static func pidOfAProcessThatEnded() -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try! process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
     }
 
     @Test func theFileIsInTheUsersCacheNamedByTheLedger() throws {
