@@ -3,6 +3,7 @@ import GRDB
 import ReleaseStateMachine
 import Testing
 @testable import ReleaseLedger
+@testable import TestSupport
 
 /// A verification that starts from a checkpoint replays only the runs that moved since, and
 /// finds every edit a full check finds: a row edited, removed or added, a run with new events,
@@ -136,10 +137,29 @@ import Testing
     /// none finds a difference, those from a checkpoint replay only what moved (two runs and the
     /// new ones, never a quarter: each of them starts from its checkpoint), and once the appends
     /// end, the last checkpoint is what a full verification would remember.
-    @Test func verificationsBesideAppendsFindNothingAndRememberOnlyWhatTheyChecked() throws {
+    /// On both stores: a PostgreSQL ledger is the one several release hosts write at once.
+    @Test(arguments: ["sqlite", "postgres"])
+    func verificationsBesideAppendsFindNothingAndRememberOnlyWhatTheyChecked(_ store: String) throws {
         let directory = TemporaryDirectory()
-        let (ledger, first) = try Self.verified(in: directory)
-        let writer = try Ledger.open(path: directory.path + "/source.sqlite")
+        let ledger: Ledger
+        let writer: Ledger
+        if store == "postgres" {
+            let url = try TestLedger.newDatabase()
+            ledger = try Ledger.open(postgres: try PostgresAddress.parse(url))
+            writer = try Ledger.open(postgres: try PostgresAddress.parse(url))
+            try writer.appendBatch(
+                (0..<40).map {
+                    (
+                        stream: PostgresPipelineTests.run($0), expectedVersion: 0,
+                        events: [PostgresPipelineTests.started(PostgresPipelineTests.run($0))]
+                            + Array(repeating: Self.waiting, count: 9)
+                    )
+                }, actor: "u@h", at: Date())
+        } else {
+            ledger = try CopySourceCheckTests.ledger(runs: 40, in: directory.path)
+            writer = try Ledger.open(path: directory.path + "/source.sqlite")
+        }
+        let first = try #require(try ledger.verifyChainAndProjections().checkpoint)
         let stop = StopSignal()
         let started = DispatchSemaphore(value: 0)
         let appending = BackgroundWork { _ in
