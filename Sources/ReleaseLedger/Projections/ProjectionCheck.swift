@@ -94,8 +94,7 @@ extension Ledger {
         let moved = found.moved()
         let movedDifferences = moved.isEmpty ? [] : try read { try Self.checkRuns(moved, in: $0, limit: limit) }
         // Table by table, the halves in run_id order (then the runs that moved).
-        let all = found.all().joined() + movedDifferences
-        let merged = Self.projectionTables.flatMap { table in all.filter { $0.table == table.name } }
+        let merged = Self.tableByTable(Array(found.all().joined()) + movedDifferences)
         let digests = digesters?.map { $0.digests() }.reduce(ProjectionDigests(byRun: [:], hasRowsWithoutRun: false)) {
             $0.merging($1)
         }
@@ -146,8 +145,9 @@ extension Ledger {
                 try Projections.RunFolder.events(of: run, before: sequence, in: db)
             }
             for run in sorted {
-                let events = try db.cursor("SELECT * FROM events WHERE stream_id = ? ORDER BY stream_version", [run])
-                while let row = try events.next() { try folder.fold(RecordedEvent(row: row), into: target) }
+                for event in try Projections.RunFolder.events(of: run, before: .max, in: db) {
+                    try folder.fold(event, into: target)
+                }
             }
             try folder.flush(into: target)
         }
@@ -165,12 +165,12 @@ extension Ledger {
                     stop: nil)
             }
         }
-        // Table by table; the sort is stable, so each table's stay in run order.
-        let order = Dictionary(uniqueKeysWithValues: projectionTables.enumerated().map { ($1.name, $0) })
-        let tableByTable = differences.enumerated().sorted {
-            (order[$0.element.table] ?? 0, $0.offset) < (order[$1.element.table] ?? 0, $1.offset)
-        }
-        return Array(tableByTable.map(\.element).prefix(limit))
+        return Array(tableByTable(differences).prefix(limit))
+    }
+
+    /// Differences table by table, in `projectionTables`' order, each table's in the order found.
+    static func tableByTable(_ differences: [ProjectionDifference]) -> [ProjectionDifference] {
+        projectionTables.flatMap { table in differences.filter { $0.table == table.name } }
     }
 
     /// A projection table's `ORDER BY`: its key, in SQLite's order whichever store answers.

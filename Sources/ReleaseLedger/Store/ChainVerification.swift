@@ -29,14 +29,12 @@ extension Ledger {
 struct ChainWalk {
     private var previousHash = HashChain.genesis
     private var expectedSequence: Int64 = 1
-    /// Each run's event count (its last stream_version) and last event's sequence, so far.
-    private var runs: [String: (version: Int, last: Int64)] = [:]
+    /// Each run's events among those walked: how many (its last stream_version), and the
+    /// sequence of its last.
+    private(set) var runEnds: [String: (version: Int, last: Int64)] = [:]
     private var checked = 0
     private var canonical: [UInt8] = []
 
-    /// Each run's events among those walked: how many (its last stream_version), and the
-    /// sequence of its last.
-    var runEnds: [String: (version: Int, last: Int64)] { runs }
     /// The last event walked: its sequence (0 before any) and its hash.
     var end: (sequence: Int64, hash: String) { (expectedSequence - 1, previousHash) }
 
@@ -73,14 +71,14 @@ struct ChainWalk {
         if canonical.withUnsafeBytes({ HashChain.hash(previous: event.previousHash, canonical: $0) }) != event.hash {
             return (event.sequence, "its content does not match its hash (type \(event.type), run \(event.streamID))")
         }
-        let expectedVersion = (runs[event.streamID]?.version ?? 0) + 1
+        let expectedVersion = (runEnds[event.streamID]?.version ?? 0) + 1
         if event.streamVersion != expectedVersion {
             return (
                 event.sequence,
                 "run \(event.streamID) jumps to version \(event.streamVersion), expected \(expectedVersion)"
             )
         }
-        runs[event.streamID] = (expectedVersion, event.sequence)
+        runEnds[event.streamID] = (expectedVersion, event.sequence)
         previousHash = event.hash
         expectedSequence += 1
         checked += 1

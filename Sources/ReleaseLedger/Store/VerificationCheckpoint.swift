@@ -49,8 +49,8 @@ public struct VerificationCheckpoint: Equatable, Sendable {
             return nil
         }
         let identity =
-            location.hasPrefix("/") || !location.contains("://")
-            ? URL(fileURLWithPath: location).standardizedFileURL.resolvingSymlinksInPath().path : location
+            location.contains("://")
+            ? location : URL(fileURLWithPath: location).standardizedFileURL.resolvingSymlinksInPath().path
         let name = Hex.encode(SHA256.hash(data: Array(identity.utf8))).prefix(32)
         return "\(cache)/casa-release/verified/\(name).sqlite"
     }

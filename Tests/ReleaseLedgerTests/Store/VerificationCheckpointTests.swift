@@ -268,6 +268,13 @@ import Testing
         #expect(
             try FileManager.default.contentsOfDirectory(atPath: directory.file("cache/casa-release/verified")).sorted()
                 == ["x.sqlite", "x.sqlite.\(alive).part", "x.sqlite.\(dead)", "y.sqlite.\(dead).part"])
+        // A directory where the file should be: none to read, and an error to write (the
+        // command says so in a note).
+        let directoryInPlace = directory.file("cache/casa-release/verified/d.sqlite")
+        try FileManager.default.createDirectory(atPath: directoryInPlace + "/inside", withIntermediateDirectories: true)
+        #expect(VerificationCheckpoint.load(from: directoryInPlace) == nil)
+        #expect(throws: (any Error).self) { try checkpoint.save(to: directoryInPlace) }
+        #expect(!FileManager.default.fileExists(atPath: "\(directoryInPlace).\(getpid()).part"), "its part removed")
         // A directory that cannot be made is an error.
         try Data().write(to: URL(fileURLWithPath: directory.file("file")))
         #expect(throws: (any Error).self) { try checkpoint.save(to: directory.file("file/x.sqlite")) }
